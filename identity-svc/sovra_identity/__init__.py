@@ -1,0 +1,3 @@
+"""Identity service (Keystone v3 compatible).
+
+Not built yet: see the issue tracker."""

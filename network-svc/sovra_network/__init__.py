@@ -1,0 +1,3 @@
+"""Network service (Neutron v2.0 compatible).
+
+Not built yet: see the issue tracker."""

@@ -1,0 +1,3 @@
+"""Placement service (Placement 1.x compatible).
+
+Not built yet: see the issue tracker."""
