@@ -1,0 +1,68 @@
+"""jsonschema validation of request bodies and query strings.
+
+Errors become 400s whose message names the field, the value and the rule, so a
+user can fix the request without reading our code:
+``Invalid input for field/attribute widget.size. Value: -1. -1 is less than the
+minimum of 1``.
+"""
+
+from __future__ import annotations
+
+import jsonschema
+from jsonschema import validators
+
+from sovra_common import exception
+
+_Validator = validators.validator_for({"$schema": "http://json-schema.org/draft-07/schema#"})
+_FORMATS = jsonschema.FormatChecker()
+_cache: dict[int, jsonschema.protocols.Validator] = {}
+
+
+def _validator(schema: dict):
+    # Schemas are module-level constants: build each validator once.
+    key = id(schema)
+    cached = _cache.get(key)
+    if cached is None or cached.schema is not schema:
+        _Validator.check_schema(schema)
+        cached = _cache[key] = _Validator(schema, format_checker=_FORMATS)
+    return cached
+
+
+def _path(error) -> str:
+    return ".".join(str(p) for p in error.absolute_path)
+
+
+def _describe(error) -> str:
+    # The most specific reason: for anyOf/oneOf, jsonschema keeps the sub-errors.
+    best = jsonschema.exceptions.best_match([error])
+    path = _path(best)
+    if best.validator == "additionalProperties" or not path:
+        return best.message
+    value = best.instance
+    return f"Invalid input for field/attribute {path}. Value: {value}. {best.message}"
+
+
+def validate(schema: dict, data, what: str = "body") -> None:
+    """Raise ValidationError (400) if ``data`` does not match ``schema``."""
+    errors = sorted(_validator(schema).iter_errors(data),
+                    key=lambda e: (len(list(e.absolute_path)), str(e.message)))
+    if errors:
+        raise exception.ValidationError(f"Invalid {what}: {_describe(errors[0])}"
+                                        if what != "body" else _describe(errors[0]))
+
+
+def query_dict(args, schema: dict) -> dict:
+    """A werkzeug MultiDict of query parameters as a plain dict for ``schema``.
+
+    A parameter the schema declares as an array keeps every value
+    (``?tag=a&tag=b``); any other keeps its last value, as OpenStack APIs do.
+    """
+    props = schema.get("properties", {})
+    result = {}
+    for key in args:
+        values = args.getlist(key)
+        if props.get(key, {}).get("type") == "array":
+            result[key] = values
+        else:
+            result[key] = values[-1]
+    return result
