@@ -1,11 +1,10 @@
 """The example service's app, assembled exactly as a real service's is."""
 
-from sovra_common.wsgi import app as wsgi_app
-
 from example_svc.api import policies
 from example_svc.api.microversion import MICROVERSIONS
 from example_svc.api.routes import ROUTES
 from example_svc.service.widget import WidgetStore
+from sovra_common.wsgi import app as wsgi_app
 
 
 def create_app(conf, routes_table=None):

@@ -1,6 +1,5 @@
-from sovra_common.wsgi.routes import json_response, public
-
 from example_svc.api.microversion import MICROVERSIONS
+from sovra_common.wsgi.routes import json_response, public
 
 
 @public

@@ -1,9 +1,8 @@
 """Widget handlers: validate -> authorize -> service -> serialise."""
 
-from sovra_common.wsgi.routes import json_response
-
 from example_svc.api.policies import widget as policies
 from example_svc.api.schemas import widget as schemas
+from sovra_common.wsgi.routes import json_response
 
 
 def _store(req):

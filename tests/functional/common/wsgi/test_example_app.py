@@ -6,13 +6,12 @@ import logging
 import pytest
 from oslo_context import context as oslo_context
 
+from example_svc.api import app as example_app
+from example_svc.api.routes import ROUTES
 from sovra_common import conf as sovra_conf
 from sovra_common.wsgi import request_id, routes
 from sovra_common.wsgi.request import CONTEXT_ENVIRON_KEY
 from sovra_common.wsgi.request_id import RequestIdMiddleware
-
-from example_svc.api import app as example_app
-from example_svc.api.routes import ROUTES
 
 PROJECT_A = "a" * 32
 PROJECT_B = "b" * 32
