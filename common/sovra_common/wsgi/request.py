@@ -8,9 +8,9 @@ import json
 import flask
 
 from sovra_common import exception, policy
+from sovra_common.context import CONTEXT_ENVIRON_KEY
 from sovra_common.wsgi import request_id, validation
 
-CONTEXT_ENVIRON_KEY = "sovra.context"
 POLICY_CHECKED = "sovra_policy_checked"
 
 

@@ -6,13 +6,13 @@ the *global* request id (the id of the user's request that caused this one, when
 service calls another), never as our own id: a client cannot choose our log keys.
 """
 
-import re
 import uuid
 
+from sovra_common import context
+
 HEADER = "x-openstack-request-id"
-ENVIRON_KEY = "sovra.request_id"
-GLOBAL_ENVIRON_KEY = "sovra.global_request_id"
-_VALID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ENVIRON_KEY = context.REQUEST_ID_ENVIRON_KEY
+GLOBAL_ENVIRON_KEY = context.GLOBAL_REQUEST_ID_ENVIRON_KEY
 
 
 def new_request_id() -> str:
@@ -20,7 +20,7 @@ def new_request_id() -> str:
 
 
 def is_valid(value: str | None) -> bool:
-    return bool(value and _VALID.match(value))
+    return context.valid_request_id(value) is not None
 
 
 class RequestIdMiddleware:

@@ -4,48 +4,32 @@ import json
 import logging
 
 import pytest
-from oslo_context import context as oslo_context
 
 from example_svc.api import app as example_app
 from example_svc.api.routes import ROUTES
 from sovra_common import conf as sovra_conf
-from sovra_common.wsgi import request_id, routes
-from sovra_common.wsgi.request import CONTEXT_ENVIRON_KEY
-from sovra_common.wsgi.request_id import RequestIdMiddleware
+from sovra_common.wsgi import deploy, request_id, routes
 
 PROJECT_A = "a" * 32
 PROJECT_B = "b" * 32
 
 
-class _InjectContext:
-    """Stands where the auth middleware stands: puts a context in the environ."""
-
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, environ, start_response):
-        roles = environ.get("HTTP_X_TEST_ROLES")
-        if roles is not None:
-            environ[CONTEXT_ENVIRON_KEY] = oslo_context.RequestContext(
-                user_id="u1", project_id=environ.get("HTTP_X_TEST_PROJECT", PROJECT_A),
-                roles=roles.split(","))
-        return self.app(environ, start_response)
-
-
 def _client(routes_table=None, policy_file=None, **api_opts):
     conf = sovra_conf.new_conf()
     sovra_conf.load(conf, "sovra-test", config_files=[])
+    # noauth: "X-Auth-Token: <user>:<project>" with X-Roles, through the real stack.
+    conf.set_override("strategy", "noauth", group="auth")
     if policy_file:
         conf.set_override("policy_file", policy_file, group="oslo_policy")
     for key, value in api_opts.items():
         conf.set_override(key, value, group="api")
     app = example_app.create_app(conf, routes_table)
-    app.wsgi_app = RequestIdMiddleware(_InjectContext(app.wsgi_app))
+    deploy.install_middleware(app, conf)
     return app.test_client()
 
 
 def _h(roles="member,reader", project=PROJECT_A, version=None):
-    headers = {"X-Test-Roles": roles, "X-Test-Project": project}
+    headers = {"X-Auth-Token": f"u1:{project}", "X-Roles": roles}
     if version:
         headers["OpenStack-API-Version"] = f"example {version}"
     return headers
@@ -262,9 +246,16 @@ class TestPolicy:
         admin = _h(roles="admin,member,reader", project=PROJECT_B)
         assert client.delete(f"/v1/widgets/{wid}", headers=admin).status_code == 204
 
-    def test_no_context_is_401(self, client):
+    def test_no_token_is_401_in_service_format_with_request_id(self, client):
         resp = client.get("/v1/widgets")
         assert resp.status_code == 401
+        assert resp.headers["WWW-Authenticate"].startswith("Keystone")
+        error = resp.json["errors"][0]
+        assert error["status"] == 401
+        assert error["request_id"] == resp.headers[request_id.HEADER]
+
+    def test_public_route_needs_no_token(self, client):
+        assert client.get("/").status_code == 200
 
     def test_policy_file_overrides_defaults(self, tmp_path):
         policy_file = tmp_path / "policy.yaml"
