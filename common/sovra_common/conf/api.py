@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from sovra_common.conf import groups
+
 GROUP = cfg.OptGroup("api", title="REST API options")
 
 OPTS = [
@@ -19,8 +21,7 @@ OPTS = [
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
-    conf.register_group(GROUP)
-    conf.register_opts(OPTS, group=GROUP)
+    groups.register(conf, GROUP, OPTS)
 
 
 def list_opts():

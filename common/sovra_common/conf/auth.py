@@ -11,6 +11,8 @@ config shows them.
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
+from sovra_common.conf import groups
+
 GROUP = cfg.OptGroup("auth", title="API request authentication")
 
 SERVICE_AUTH_GROUP = cfg.OptGroup(
@@ -62,18 +64,9 @@ OPTS = [
 ]
 
 
-def _fresh(group: cfg.OptGroup) -> cfg.OptGroup:
-    # ConfigOpts.register_group keeps a *shallow* copy of the group it is given, so
-    # every ConfigOpts registered with one module-level OptGroup shares its option
-    # table: an override set on one conf, or a plugin option keystoneauth registers
-    # on one, shows up in all. A new OptGroup per conf keeps them apart.
-    return cfg.OptGroup(group.name, title=group.title, help=group.help)
-
-
 def register_opts(conf: cfg.ConfigOpts) -> None:
-    conf.register_group(_fresh(GROUP))
-    conf.register_opts(OPTS, group=GROUP.name)
-    conf.register_group(_fresh(SERVICE_AUTH_GROUP))
+    groups.register(conf, GROUP, OPTS)
+    conf.register_group(groups.fresh(SERVICE_AUTH_GROUP))
     ks_loading.register_auth_conf_options(conf, SERVICE_AUTH_GROUP.name)
     ks_loading.register_session_conf_options(conf, SERVICE_AUTH_GROUP.name)
 
