@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import oslo_messaging
-from oslo_context import context as oslo_context
+
+from sovra_common import context as sovra_context
 
 ContextFactory = Callable[[dict], Any]
 
@@ -19,15 +20,15 @@ ContextFactory = Callable[[dict], Any]
 class RequestContextSerializer(oslo_messaging.Serializer):
     """Serialise a context with ``to_dict()``; rebuild it with ``context_factory``.
 
-    ``context_factory`` defaults to oslo.context's ``RequestContext.from_dict``; a
-    service passes its own context class's ``from_dict``. ``base``, if given,
+    ``context_factory`` defaults to ``sovra_common.context.RequestContext.from_dict``,
+    so a receiver gets the same context class the API built. ``base``, if given,
     (de)serialises entities (arguments, results, payloads); otherwise they pass
     through unchanged.
     """
 
     def __init__(self, context_factory: ContextFactory | None = None,
                  base: oslo_messaging.Serializer | None = None):
-        self._factory = context_factory or oslo_context.RequestContext.from_dict
+        self._factory = context_factory or sovra_context.RequestContext.from_dict
         self._base = base
 
     def serialize_entity(self, ctxt, entity):

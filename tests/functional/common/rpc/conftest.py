@@ -7,20 +7,12 @@ oslo.messaging's own ``fake://`` (which polls every 50 ms: keep those tests few)
 
 import threading
 import uuid
-import warnings
 
 import pytest
 
-# oslo.messaging imports eventlet, whose EventletDeprecationWarning (a plain Warning)
-# the DeprecationWarning filters of pyproject.toml miss: import it once, quietly.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    import eventlet  # noqa: F401
-    import oslo_messaging  # noqa: F401
-
-from sovra_common import conf as sovra_conf  # noqa: E402
-from sovra_common import context as sovra_context  # noqa: E402
-from sovra_common import rpc  # noqa: E402
+from sovra_common import conf as sovra_conf
+from sovra_common import context as sovra_context
+from sovra_common import rpc
 
 
 class Bus:

@@ -1,22 +1,11 @@
-"""Unit tests of sovra_common.rpc: no sockets, no servers.
-
-oslo.messaging imports eventlet, which warns on import with EventletDeprecationWarning
-(a plain Warning that pyproject.toml's DeprecationWarning filters miss); with
-filterwarnings=error that import would fail. Import it once here, quietly.
-"""
+"""Unit tests of sovra_common.rpc: no sockets, no servers."""
 
 import uuid
-import warnings
 
 import pytest
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    import eventlet  # noqa: F401
-    import oslo_messaging  # noqa: F401
-
-from sovra_common import conf as sovra_conf  # noqa: E402
-from sovra_common.rpc import transport as rpc_transport  # noqa: E402
+from sovra_common import conf as sovra_conf
+from sovra_common.rpc import transport as rpc_transport
 
 
 @pytest.fixture
