@@ -11,11 +11,11 @@ import abc
 import logging
 
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 
 from sovra_common import exception
+from sovra_common.auth import sessions
 from sovra_common.auth.token_info import TokenInfo
 from sovra_common.conf import auth as auth_conf
 
@@ -57,13 +57,8 @@ class KeystoneTokenValidator(TokenValidator):
 
         :raises oslo_config.cfg.RequiredOptError: no ``[service_auth] auth_type``.
         """
-        group = auth_conf.SERVICE_AUTH_GROUP.name
-        plugin = ks_loading.load_auth_from_conf_options(conf, group)
-        if plugin is None:
-            raise cfg.RequiredOptError("auth_type", auth_conf.SERVICE_AUTH_GROUP)
-        timeout = conf[group].timeout or conf.auth.identity_timeout
-        session = ks_loading.load_session_from_conf_options(conf, group, auth=plugin,
-                                                            timeout=timeout)
+        session = sessions.service_session(conf)
+        timeout = conf[auth_conf.SERVICE_AUTH_GROUP.name].timeout or conf.auth.identity_timeout
         return cls(session, interface=conf.auth.identity_interface,
                    region_name=conf.auth.identity_region_name, timeout=timeout)
 

@@ -1,0 +1,79 @@
+"""keystoneauth1 sessions for calling other services.
+
+- ``service_session(conf)``: the service acting as itself, with its own credentials
+  from ``[service_auth]`` (token validation, inventory reports, anything done with
+  no user).
+- ``user_session(service_sess, context)``: the service acting for the user whose
+  request it is serving. It sends the user's token as ``X-Auth-Token`` and the
+  service's own token as ``X-Service-Token``, so the callee sees both who asked and
+  which service relayed it (OpenStack's service-token model), and can accept the
+  call when the user's token expires in the middle of a long operation. Endpoints
+  are found in the service's own catalog: the user's token was validated without
+  one.
+"""
+
+from __future__ import annotations
+
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import plugin as ks_plugin
+from keystoneauth1 import service_token
+from keystoneauth1 import session as ks_session
+from oslo_config import cfg
+
+from sovra_common import exception
+from sovra_common.conf import auth as auth_conf
+
+
+def service_session(conf: cfg.ConfigOpts) -> ks_session.Session:
+    """The service's own session, from ``[service_auth]``.
+
+    :raises oslo_config.cfg.RequiredOptError: no ``[service_auth] auth_type``.
+    """
+    group = auth_conf.SERVICE_AUTH_GROUP.name
+    plugin = ks_loading.load_auth_from_conf_options(conf, group)
+    if plugin is None:
+        raise cfg.RequiredOptError("auth_type", auth_conf.SERVICE_AUTH_GROUP)
+    timeout = conf[group].timeout or conf.auth.identity_timeout
+    return ks_loading.load_session_from_conf_options(conf, group, auth=plugin,
+                                                     timeout=timeout)
+
+
+class ContextAuth(ks_plugin.BaseAuthPlugin):
+    """The user's already-validated token, with endpoints from ``catalog_auth``."""
+
+    def __init__(self, context, catalog_auth: ks_plugin.BaseAuthPlugin):
+        super().__init__()
+        if not getattr(context, "auth_token", None):
+            raise exception.NotAuthenticated(
+                "No user token in this context to call another service with.")
+        self._token = context.auth_token
+        self._user_id = context.user_id
+        self._project_id = context.project_id
+        self._catalog_auth = catalog_auth
+
+    def get_token(self, session, **kwargs):
+        return self._token
+
+    def get_endpoint(self, session, **kwargs):
+        return self._catalog_auth.get_endpoint(session, **kwargs)
+
+    def get_endpoint_data(self, session, **kwargs):
+        return self._catalog_auth.get_endpoint_data(session, **kwargs)
+
+    def get_user_id(self, session, **kwargs):
+        return self._user_id
+
+    def get_project_id(self, session, **kwargs):
+        return self._project_id
+
+    def invalidate(self):
+        return False  # the user's token is what it is: nothing to refresh
+
+
+def user_session(service_sess: ks_session.Session, context) -> ks_session.Session:
+    """A session that calls other services on behalf of ``context``'s user."""
+    auth = service_token.ServiceTokenAuthWrapper(
+        user_auth=ContextAuth(context, service_sess.auth), service_auth=service_sess.auth)
+    return ks_session.Session(auth=auth, verify=service_sess.verify, cert=service_sess.cert,
+                              timeout=service_sess.timeout,
+                              app_name=service_sess.app_name)

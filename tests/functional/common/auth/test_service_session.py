@@ -1,0 +1,61 @@
+"""A service calling another for a user: user token + X-Service-Token, end to end
+over HTTP through the real auth middleware on the callee."""
+
+import flask
+import pytest
+
+from sovra_common import auth, context, exception
+from sovra_common.auth import sessions
+
+
+def _echo_app():
+    app = flask.Flask("callee")
+
+    @app.get("/whoami")
+    def whoami():
+        ctx = flask.request.environ[context.CONTEXT_ENVIRON_KEY]
+        return {"user_id": ctx.user_id, "roles": ctx.roles,
+                "service_roles": ctx.service_roles}
+
+    return app
+
+
+@pytest.fixture
+def callee(identity, serve, write_conf):
+    conf = write_conf(identity.url)
+    return serve(auth.build_middleware(_echo_app(), conf))
+
+
+def test_user_session_sends_user_and_service_tokens(identity, callee, write_conf):
+    caller_conf = write_conf(identity.url)
+    user = identity.add_user("relay-alice", roles=["member", "reader"])
+    token = identity.issue("relay-alice")
+    ctxt = context.RequestContext(auth_token=token, user_id=user["id"],
+                                  project_id=user["project"]["id"])
+
+    sess = sessions.user_session(sessions.service_session(caller_conf), ctxt)
+    body = sess.get(f"{callee.url}/whoami").json()
+
+    assert body["user_id"] == user["id"]
+    assert sorted(body["roles"]) == ["member", "reader"]
+    assert body["service_roles"] == ["service"]
+
+
+def test_user_session_finds_endpoints_in_the_service_catalog(identity, write_conf):
+    sess = sessions.user_session(
+        sessions.service_session(write_conf(identity.url)),
+        context.RequestContext(auth_token="t", user_id="u", project_id="p"))
+    url = sess.get_endpoint(service_type="identity", interface="internal")
+    assert url.startswith(identity.url)
+
+
+def test_service_session_alone_has_no_user(identity, callee, write_conf):
+    body = sessions.service_session(write_conf(identity.url)).get(
+        f"{callee.url}/whoami").json()
+    assert body["roles"] == ["service"] and body["service_roles"] == []
+
+
+def test_context_without_token_cannot_relay(identity, write_conf):
+    with pytest.raises(exception.NotAuthenticated):
+        sessions.user_session(sessions.service_session(write_conf(identity.url)),
+                              context.get_internal_context())
