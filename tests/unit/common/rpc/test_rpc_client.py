@@ -35,7 +35,7 @@ def test_parse_version():
 VERSIONS = ["1.0", "1.1", "1.5", "2.0", "2.3", "3.0"]
 
 
-@pytest.mark.parametrize("version,cap", itertools.product(VERSIONS, VERSIONS + [None]))
+@pytest.mark.parametrize("version,cap", list(itertools.product(VERSIONS, VERSIONS + [None])))
 def test_version_allowed_agrees_with_oslo_messaging(version, cap):
     # The client refuses early what oslo.messaging would refuse at send time.
     assert rpc_client.version_allowed(version, cap) == \
