@@ -1,0 +1,1 @@
+"""A tiny example service that the common layer's tests run against (not a product)."""
