@@ -48,6 +48,11 @@ class ApiRequest(flask.Request):
             raise exception.UnsupportedMediaType(
                 f"Content type {mimetype!r} is not supported; use application/json.")
         raw = self.get_data(cache=True)
+        limit = self.max_content_length
+        if self.content_length is None and limit is not None and len(raw) >= limit:
+            # A streamed (chunked) body is cut at the limit, not refused, by werkzeug.
+            raise exception.PayloadTooLarge(
+                f"The request body is larger than the limit of {limit} bytes.")
         if not raw:
             raise exception.Invalid("The request body is empty; a JSON body is required.")
         try:

@@ -1,0 +1,86 @@
+"""Serving an API over HTTP: cheroot, a threaded pure-Python WSGI server.
+
+Why cheroot: it is production-grade (CherryPy's server, maintained), needs no C
+build, and several servers run in one process, which lite mode's all-in-one
+process and the functional tests both need. Full mode runs one process per API,
+each with its own ``ApiServer``.
+
+``ApiServer(app, host, port).start()`` serves in a background thread (port 0 picks
+a free one: read ``.port``); ``serve_forever()`` blocks until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from cheroot import wsgi
+
+LOG = logging.getLogger(__name__)
+
+
+def _input_terminated(app):
+    """cheroot's wsgi.input always ends where the body ends (a de-chunked body, or
+    Content-Length bytes), but it does not say so; without the flag werkzeug reads a
+    body that has no Content-Length (chunked uploads) as empty."""
+    def call(environ, start_response):
+        environ["wsgi.input_terminated"] = True
+        return app(environ, start_response)
+    return call
+
+
+class ApiServer:
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *,
+                 threads: int = 16, name: str = "sovra"):
+        self.name = name
+        self._server = wsgi.Server((host, port), _input_terminated(app),
+                                   numthreads=threads, server_name=name)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return self._server.bind_addr[0]
+
+    @property
+    def port(self) -> int:
+        return self._server.bind_addr[1]
+
+    @property
+    def url(self) -> str:
+        host = self.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def start(self) -> ApiServer:
+        """Bind (raising OSError at once if the address is taken) and serve in a
+        daemon thread."""
+        self._server.prepare()
+        self._thread = threading.Thread(target=self._server.serve, daemon=True,
+                                        name=f"{self.name}-http")
+        self._thread.start()
+        LOG.info("%s API listening on %s", self.name, self.url)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, finish requests in flight, release the port. Idempotent."""
+        if self._thread is None:
+            return
+        self._server.stop()
+        self._thread.join(timeout)
+        self._thread = None
+
+    def serve_forever(self) -> None:
+        """Serve until SIGTERM/SIGINT (the console scripts' main loop)."""
+        stopping = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stopping.set())
+        self.start()
+        stopping.wait()
+        LOG.info("%s API stopping", self.name)
+        self.stop()
+
+    def __enter__(self) -> ApiServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
