@@ -38,6 +38,14 @@ OPTS = [
         help="Publish a notification for every state change. When false they are "
              "dropped at the sender."),
     cfg.IntOpt(
+        "notification_retry",
+        default=3,
+        min=-1,
+        help="How many times sending a notification is retried when the bus cannot "
+             "take it, before it is logged and dropped. -1 retries forever, which "
+             "blocks the request that caused the notification for as long as the "
+             "broker is down."),
+    cfg.IntOpt(
         "rpc_response_timeout",
         default=60,
         min=1,

@@ -56,6 +56,7 @@ class Notifier:
             publisher_id=publisher_id,
             driver="messagingv2" if enabled else "noop",
             topics=[NOTIFICATION_TOPIC],
+            retry=transport.conf.messaging.notification_retry,
             serializer=serializer or RequestContextSerializer())
 
     def info(self, ctxt, event_type: str, payload: Mapping) -> None:

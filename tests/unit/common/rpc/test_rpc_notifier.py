@@ -31,3 +31,15 @@ def test_payload_is_a_json_serialisable_dict():
         check_event("compute.instance.create", {"at": datetime.datetime.now()})
     check_event("compute.instance.create",
                 {"id": "x", "n": 1, "ok": True, "tags": ["a"], "none": None})
+
+
+def test_sending_retries_a_bounded_number_of_times_by_default(conf):
+    from sovra_common.rpc import build_notification_transport
+    from sovra_common.rpc.notifier import Notifier
+    transport = build_notification_transport(conf)
+    try:
+        assert Notifier(transport, "test.host")._notifier.retry == 3
+        conf.set_override("notification_retry", -1, group="messaging")
+        assert Notifier(transport, "test.host")._notifier.retry == -1
+    finally:
+        transport.cleanup()
