@@ -2,7 +2,7 @@
 
 import datetime
 
-from sqlalchemy import ForeignKey, MetaData, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sovra_common.db import schema
@@ -19,6 +19,8 @@ class Widget(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     project_id: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer, server_default="1")
+    description: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
                                                           default=schema.utcnow)
     tags: Mapped[list["WidgetTag"]] = relationship(

@@ -19,7 +19,7 @@ from sovra_common.db import (
     retry_on_deadlock,
 )
 
-HEAD = "0002_widget_tags"
+HEAD = "0003_widget_size_description"
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 
 from example_svc.api.policies import widget as policies
 from example_svc.api.schemas import widget as schemas
+from example_svc.service import widget as widget_service
 from sovra_common.wsgi.routes import json_response
 
 
-def _store(req):
-    return req.state.extras["widgets"]
+def _db(req):
+    return req.state.extras["db"]
 
 
 def _view(req, widget):
@@ -21,9 +22,9 @@ def list_widgets(req):
     query = req.query(schemas.LIST_QUERY)
     req.authorize(policies.LIST)
     name = query.get("name") if req.microversion.matches("1.2") else None
-    widgets = _store(req).list(project_id=req.context.project_id, name=name)
-    if "limit" in query:
-        widgets = widgets[:int(query["limit"])]
+    limit = int(query["limit"]) if "limit" in query else None
+    widgets = widget_service.list_(_db(req), project_id=req.context.project_id, name=name,
+                                   limit=limit)
     return json_response({"widgets": [_view(req, w) for w in widgets]})
 
 
@@ -31,20 +32,20 @@ def create_widget(req):
     schema = schemas.CREATE_V1_1 if req.microversion.matches("1.1") else schemas.CREATE_V1_0
     body = req.json_body(schema)["widget"]
     req.authorize(policies.CREATE, {"project_id": req.context.project_id})
-    widget = _store(req).create(req.context.project_id, body["name"],
-                                size=body.get("size", 1),
-                                description=body.get("description"))
+    widget = widget_service.create(_db(req), req.context.project_id, body["name"],
+                                   size=body.get("size", 1),
+                                   description=body.get("description"))
     return json_response({"widget": _view(req, widget)}, status=201)
 
 
 def show_widget(req, widget_id):
-    widget = _store(req).get(widget_id)
+    widget = widget_service.get(_db(req), widget_id)
     req.authorize(policies.SHOW, {"project_id": widget["project_id"]})
     return json_response({"widget": _view(req, widget)})
 
 
 def delete_widget(req, widget_id):
-    widget = _store(req).get(widget_id)
+    widget = widget_service.get(_db(req), widget_id)
     req.authorize(policies.DELETE, {"project_id": widget["project_id"]})
-    _store(req).delete(widget_id)
+    widget_service.delete(_db(req), widget_id)
     return json_response(None, status=204)

@@ -11,7 +11,7 @@ from example_svc.db import DATABASE
 from sovra_common.cmd import manage
 from sovra_common.db import Database, migration
 
-HEAD = "0002_widget_tags"
+HEAD = "0003_widget_size_description"
 
 
 @pytest.fixture
@@ -87,8 +87,9 @@ def test_check(run, config_file):
     assert status == 1
     assert f"schema at 0001_widgets, latest is {HEAD}" in out
     assert "add_table: widget_tags" in out
+    assert "add_column: widgets.size" in out and "add_column: widgets.description" in out
     assert err == "sovra-manage: error: example: schema differs from the models " \
-                  "(2 differences)\n"
+                  "(4 differences)\n"
     run("example", "db", "sync", "--config-file", config_file)
     status, out, _ = run("example", "db", "check", "--config-file", config_file)
     assert status == 0 and "matches" in out

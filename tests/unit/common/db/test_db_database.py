@@ -218,7 +218,8 @@ def test_readers_are_not_blocked_by_a_writer(example_db, tmp_path):
     holder = sqlite3.connect(tmp_path / "test.sqlite", isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
-        holder.execute("INSERT INTO widgets VALUES ('x', 'p', 'n', '2026-01-01 00:00:00')")
+        holder.execute("INSERT INTO widgets (id, project_id, name, created_at) "
+                       "VALUES ('x', 'p', 'n', '2026-01-01 00:00:00')")
         assert _count(example_db) == 0  # WAL: the reader reads the last commit
     finally:
         holder.close()

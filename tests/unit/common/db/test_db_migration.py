@@ -9,7 +9,7 @@ from alembic import command
 from example_svc.db import DATABASE, models
 from sovra_common.db import Database, ServiceDatabase, migration
 
-HEAD = "0002_widget_tags"
+HEAD = "0003_widget_size_description"
 
 
 def test_heads():
