@@ -6,10 +6,10 @@ loads it with ``load()``, and passes it down explicitly.
 
 from oslo_config import cfg
 
-from sovra_common.conf import api, auth, coordination, database, messaging, policy
+from sovra_common.conf import api, auth, coordination, database, logging, messaging, policy
 
 # Every option group of the common layer, in the order the sample config lists them.
-MODULES = (api, auth, coordination, database, messaging, policy)
+MODULES = (api, auth, coordination, database, logging, messaging, policy)
 
 
 def new_conf() -> cfg.ConfigOpts:
