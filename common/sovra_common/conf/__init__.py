@@ -28,4 +28,24 @@ def load(conf: cfg.ConfigOpts, project: str, args=None, config_files=None) -> cf
     """
     conf(args=list(args or []), project=project, default_config_files=config_files,
          validate_default_values=True)
+    check_values(conf)
     return conf
+
+
+def check_values(conf: cfg.ConfigOpts) -> None:
+    """Read every registered option once, so a bad value fails at start-up, naming
+    its option, rather than on first use (oslo.config converts lazily).
+
+    :raises ValueError: ``[group] option: what is wrong``.
+    """
+    for name in conf:
+        try:
+            value = conf[name]
+        except ValueError as exc:
+            raise ValueError(f"[DEFAULT] {name}: {exc}") from None
+        if isinstance(value, cfg.ConfigOpts.GroupAttr):
+            for opt in value:
+                try:
+                    value[opt]
+                except ValueError as exc:
+                    raise ValueError(f"[{name}] {opt}: {exc}") from None

@@ -6,13 +6,12 @@ process and the functional tests both need. Full mode runs one process per API,
 each with its own ``ApiServer``.
 
 ``ApiServer(app, host, port).start()`` serves in a background thread (port 0 picks
-a free one: read ``.port``); ``serve_forever()`` blocks until SIGTERM or SIGINT.
+a free one: read ``.port``). Processes run it through ``sovra_common.process``.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 
 from cheroot import wsgi
@@ -68,16 +67,6 @@ class ApiServer:
         self._server.stop()
         self._thread.join(timeout)
         self._thread = None
-
-    def serve_forever(self) -> None:
-        """Serve until SIGTERM/SIGINT (the console scripts' main loop)."""
-        stopping = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stopping.set())
-        self.start()
-        stopping.wait()
-        LOG.info("%s API stopping", self.name)
-        self.stop()
 
     def __enter__(self) -> ApiServer:
         return self.start()
