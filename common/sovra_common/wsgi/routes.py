@@ -54,7 +54,10 @@ def _view(handler):
 
 def register(app: flask.Flask, table: dict) -> None:
     for path, methods in table.items():
-        for method, handler in methods.items():
+        # An explicit HEAD handler goes first: Flask answers HEAD with the GET rule of
+        # the same path otherwise (it adds HEAD to every GET rule).
+        ordered = sorted(methods.items(), key=lambda item: item[0].upper() != "HEAD")
+        for method, handler in ordered:
             method = method.upper()
             app.add_url_rule(path, endpoint=f"{method} {path}", view_func=_view(handler),
                              methods=[method], strict_slashes=False)

@@ -269,3 +269,15 @@ def test_error_body_is_valid_json_for_every_status(client):
     for resp in (client.get("/v1/x", headers=_h()), client.put("/v1/widgets", headers=_h()),
                  client.get("/v1/widgets", headers=_h(version="7.0"))):
         json.loads(resp.data)
+
+
+def _show_head(req, widget_id):
+    req.authorize("example:widget:show", {"project_id": req.context.project_id})
+    return routes.json_response(None, status=204, headers={"X-Handled-By": "head"})
+
+
+def test_explicit_head_handler_wins_over_get():
+    table = {**ROUTES, "/v1/widgets/<widget_id>": {**ROUTES["/v1/widgets/<widget_id>"],
+                                                    "HEAD": _show_head}}
+    resp = _client(table).head("/v1/widgets/any", headers=_h())
+    assert resp.status_code == 204 and resp.headers["X-Handled-By"] == "head"
