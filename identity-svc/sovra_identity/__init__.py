@@ -1,3 +1,7 @@
-"""Identity service (Keystone v3 compatible).
+"""Identity service: a Keystone v3 compatible token and catalog service.
 
-Not built yet: see the issue tracker."""
+Layout: ``api/`` (Flask app, routes, handlers, policies, schemas), ``service/``
+(domain logic, no HTTP), ``token/`` (Fernet key repository and token payloads),
+``db/`` (models, migrations), ``conf/`` (option groups), ``cmd/`` (console scripts
+and sovra-manage commands).
+"""
