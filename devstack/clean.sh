@@ -2,7 +2,7 @@
 # Stop everything and remove the data dir (databases, keys, logs, virtualenv).
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DATA_DIR=${SOVRA_DATA_DIR:-$TOP/.stack}
+source "$TOP/devstack/lib/settings.sh"
 "$TOP/devstack/unstack.sh"
 if [[ -d $DATA_DIR ]]; then
     echo "removing $DATA_DIR"
