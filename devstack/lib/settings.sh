@@ -4,7 +4,8 @@
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 DATA_DIR=${SOVRA_DATA_DIR:-$TOP/.stack}
-VENV=$DATA_DIR/venv
+# An existing virtualenv to install into instead of $DATA_DIR/venv (e.g. tox's).
+VENV=${SOVRA_VENV:-$DATA_DIR/venv}
 ETC_DIR=$DATA_DIR/etc
 LOG_DIR=$DATA_DIR/log
 RUN_DIR=$DATA_DIR/run
@@ -15,14 +16,15 @@ SECRETS_DIR=$DATA_DIR/secrets
 SERVICE_HOST=${SOVRA_SERVICE_HOST:-127.0.0.1}
 REGION=${SOVRA_REGION:-RegionOne}
 
-# service -> port (the upstream defaults, so clients' expectations hold)
+# service -> port: the upstream defaults, so clients' expectations hold;
+# SOVRA_<SERVICE>_PORT overrides one (a second cloud on the same machine, tests).
 declare -gA SOVRA_PORTS=(
-    [identity]=5000
-    [placement]=8778
-    [image]=9292
-    [compute]=8774
-    [network]=9696
-    [block]=8776
+    [identity]=${SOVRA_IDENTITY_PORT:-5000}
+    [placement]=${SOVRA_PLACEMENT_PORT:-8778}
+    [image]=${SOVRA_IMAGE_PORT:-9292}
+    [compute]=${SOVRA_COMPUTE_PORT:-8774}
+    [network]=${SOVRA_NETWORK_PORT:-9696}
+    [block]=${SOVRA_BLOCK_PORT:-8776}
 )
 
 # A secret: from the environment if given, else generated once and kept (0600) in
