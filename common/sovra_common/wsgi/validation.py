@@ -18,12 +18,18 @@ _FORMATS = jsonschema.FormatChecker()
 _cache: dict[int, jsonschema.protocols.Validator] = {}
 
 
+_CACHE_MAX = 512
+
+
 def _validator(schema: dict):
-    # Schemas are module-level constants: build each validator once.
+    # Schemas are module-level constants: build each validator once. A schema built
+    # per request would fill the cache with dead ids; past the bound it starts over.
     key = id(schema)
     cached = _cache.get(key)
     if cached is None or cached.schema is not schema:
         _Validator.check_schema(schema)
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
         cached = _cache[key] = _Validator(schema, format_checker=_FORMATS)
     return cached
 
