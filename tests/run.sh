@@ -6,9 +6,9 @@
 #   tests/run.sh -e unit -- -k name   arguments after -- go to pytest
 #
 # Works on a fresh Debian/Ubuntu machine: tox lives in its own virtualenv
-# (.tox/.runner), so the system python is never pip-installed into; python3-venv
-# and the integration tier's servers are installed from Debian packages when
-# missing (as root, or with sudo).
+# (.tox/.runner), so the system python is never pip-installed into; python3-venv,
+# the integration tier's servers and qemu-img are installed from Debian packages
+# when missing (as root, or with sudo).
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNNER=$TOP/.tox/.runner
@@ -23,5 +23,8 @@ if [[ ! -x $RUNNER/bin/tox ]]; then
     python3 -m venv "$RUNNER"
     "$RUNNER/bin/python" -m pip install --quiet --disable-pip-version-check tox
 fi
+# The Debian packages the tests use (servers, qemu-img), before any tier runs: a
+# no-op once installed.
+sovra_install_package_groups test
 cd "$TOP"
 exec "$RUNNER/bin/tox" "$@"

@@ -11,8 +11,10 @@
 declare -gA SOVRA_PACKAGE_GROUPS=(
     # the tool CI needs before anything else: pip for tox
     [ci]="python3-pip python3-venv"
-    # the servers the integration tier starts (tests/integration/servers.py)
-    [test]="rabbitmq-server mariadb-server etcd-server etcd-client"
+    # what the tests need from Debian: the servers the integration tier starts
+    # (tests/integration/servers.py) and qemu-img, which builds real disk images
+    # for the image service's tests
+    [test]="rabbitmq-server mariadb-server etcd-server etcd-client qemu-utils"
 )
 
 # sovra_packages_for GROUP...: print the packages of the groups, one per line.

@@ -1,3 +1,1 @@
-"""Image service (Glance v2 compatible).
-
-Not built yet: see the issue tracker."""
+"""Image service, compatible with the OpenStack Image API v2 (Glance)."""

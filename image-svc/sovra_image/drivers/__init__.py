@@ -1,0 +1,1 @@
+"""Pluggable backends of the image service (abc.ABC contracts + implementations)."""

@@ -1,0 +1,1 @@
+"""What is inside image data: disk format detection and safety checks."""

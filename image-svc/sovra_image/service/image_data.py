@@ -1,0 +1,248 @@
+"""Image data: the streamed upload, and reading it back.
+
+Upload contract (``upload``):
+
+* only a ``queued`` image with disk_format and container_format set takes data; it
+  moves to ``saving`` with a compare-and-set, so two uploads cannot both run;
+* the body is read chunk by chunk (never whole in memory) into a store writer,
+  while MD5 (``checksum``), SHA-512 (``os_hash_value``) and the size are computed
+  and the header is inspected (sovra_image.format.inspector) for ``bare`` data;
+* success: the data is committed under its SHA-512, the image becomes ``active``
+  with size, virtual_size, hashes and its location, in one transaction;
+* any failure (size cap, format refused, client gone, store error, the image
+  deleted meanwhile): the written data is removed and the image goes back to
+  ``queued``: an upload never leaves partial data or an active image with wrong
+  bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+
+from sovra_common import exception
+from sovra_image.db.api import image as image_db
+from sovra_image.format import inspector
+from sovra_image.service import quota as image_quota
+
+LOG = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1024 * 1024
+HASH_ALGO = "sha512"
+
+
+class ImageDataTooLarge(exception.PayloadTooLarge):
+    message = "Image exceeds the storage quota: the size cap is %(cap)d bytes."
+
+
+class StorageQuotaExceeded(exception.PayloadTooLarge):
+    message = ("The image data would exceed the project's storage quota of %(quota)d "
+               "bytes (%(used)d in use).")
+
+
+class ImageNotQueued(exception.Conflict):
+    message = "Image status transition from %(status)s to saving is not allowed"
+
+
+class ImageDataIncomplete(exception.Invalid):
+    message = "The image data ended after %(got)d of %(expected)d bytes."
+
+
+class ImageDataUnavailable(exception.Forbidden):
+    message = ("The requested image has been deactivated. Image data download is "
+               "forbidden.")
+
+
+class ImageDeletedDuringUpload(exception.Conflict):
+    message = "Image %(image_id)s was deleted during its upload; the data was dropped."
+
+
+def check_uploadable(conf, image, content_length: int | None, db=None,
+                     limits=None) -> None:
+    """Refuse data for an image without formats, or announced over the size cap or
+    the owner's storage quota."""
+    if image.disk_format is None or image.container_format is None:
+        raise exception.Invalid("Properties disk_format, container_format must be set "
+                                "prior to saving data.")
+    cap = conf.image.image_size_cap
+    if content_length is not None and content_length > cap:
+        raise ImageDataTooLarge(cap=cap)
+    if content_length is not None and db is not None:
+        _quota_limit(db, conf, image, limits).check(content_length)
+
+
+class _QuotaLimit:
+    """How much more data the image's owner may store (None: no limit)."""
+
+    def __init__(self, quota: int | None, used: int):
+        self.quota, self.used = quota, used
+
+    def check(self, size: int) -> None:
+        if self.quota is not None and self.used + size > self.quota:
+            raise StorageQuotaExceeded(quota=self.quota, used=self.used)
+
+
+def _quota_limit(db, conf, image, limits=None) -> _QuotaLimit:
+    if image.owner is None:
+        return _QuotaLimit(None, 0)
+    quota = (limits or image_quota.ConfigLimits(conf)).storage_bytes(image.owner)
+    if quota is None:
+        return _QuotaLimit(None, 0)
+    with db.reader() as session:
+        return _QuotaLimit(quota, image_db.owner_usage(session, image.owner,
+                                                       exclude=image.id)[1])
+
+
+def upload(db, store, conf, image, stream, content_length: int | None, limits=None):
+    """Store the data read from ``stream`` (``.read(n)``) as the image's; returns the
+    image, now active. See the module docstring for the contract."""
+    check_uploadable(conf, image, content_length, db, limits)
+    with db.writer() as session:
+        if not image_db.set_status(session, image.id, ("queued",), "saving"):
+            raise ImageNotQueued(status=image.status)
+    return receive(db, store, conf, image, stream, content_length, "saving", limits)
+
+
+def receive(db, store, conf, image, stream, content_length, working_status: str,
+            limits=None):
+    """The data of an image already moved to ``working_status`` (saving, importing):
+    stream it into the store and make the image active, or put the image back to
+    ``queued`` with nothing stored."""
+    writer = store.writer()
+    try:
+        return _receive(db, store, image, stream, content_length,
+                        conf.image.image_size_cap, writer, working_status,
+                        _quota_limit(db, conf, image, limits))
+    except BaseException:
+        writer.abort()
+        try:
+            with db.writer() as session:
+                image_db.set_status(session, image.id, (working_status,), "queued")
+        except Exception:
+            LOG.exception("upload of image %s failed; setting it back to queued "
+                          "failed too", image.id)
+        raise
+
+
+class _Digest(threading.Thread):
+    """A hash computed in its own thread, fed through a short queue.
+
+    hashlib releases the GIL on large buffers, so MD5 and SHA-512 run in parallel
+    with each other and with the socket reads and disk writes of the upload; the
+    queue bound keeps memory flat (QUEUE_DEPTH chunks at most)."""
+
+    QUEUE_DEPTH = 4
+
+    def __init__(self, name: str):
+        super().__init__(name=f"image-digest-{name}", daemon=True)
+        self._hash = hashlib.new(name, usedforsecurity=name != "md5")
+        self._chunks: queue.Queue = queue.Queue(self.QUEUE_DEPTH)
+        self.start()
+
+    def run(self):
+        while (chunk := self._chunks.get()) is not None:
+            self._hash.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self._chunks.put(chunk)
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        if self.is_alive():
+            self._chunks.put(None)
+            self.join()
+
+
+def _receive(db, store, image, stream, content_length, cap, writer, working_status,
+             quota):
+    check = (inspector.Inspector(image.disk_format)
+             if image.container_format == "bare" else None)
+    digests = [_Digest("md5"), _Digest(HASH_ALGO)]
+    try:
+        size = _copy(stream, writer, check, digests, cap, quota)
+        if content_length is not None and size != content_length:
+            raise ImageDataIncomplete(got=size, expected=content_length)
+        virtual_size = check.finish() if check is not None else None
+        md5, digest = (d.hexdigest() for d in digests)
+    finally:
+        for d in digests:
+            d.close()
+    values = {"size": size, "virtual_size": virtual_size, "checksum": md5,
+              "os_hash_algo": HASH_ALGO, "os_hash_value": digest}
+    with store.reference_lock():
+        location = writer.commit(values["os_hash_value"])
+        with db.writer() as session:
+            done = image_db.set_status(session, image.id, (working_status,), "active",
+                                        **values)
+            if done:
+                image_db.add_location(session, image.id, store.name_of(location),
+                                      location)
+                in_use = True
+            else:
+                in_use = image_db.location_in_use(session, location)
+        if not done:
+            if not in_use:
+                store.delete(location)
+            raise ImageDeletedDuringUpload(image_id=image.id)
+    with db.reader() as session:
+        return image_db.get(session, image.id)
+
+
+def _copy(stream, writer, check, digests, cap, quota) -> int:
+    size = 0
+    while True:
+        chunk = stream.read(CHUNK_SIZE)
+        if not chunk:
+            return size
+        size += len(chunk)
+        if size > cap:
+            raise ImageDataTooLarge(cap=cap)
+        quota.check(size)
+        if check is not None:
+            check.feed(chunk)
+        for d in digests:
+            d.update(chunk)
+        writer.write(chunk)
+
+
+def copy_to_store(db, stores, image, target) -> None:
+    """Copy an active image's data into store ``target`` (copy-image) and record the
+    new location; the data is verified against ``os_hash_value`` on the way."""
+    source = image.locations[0].url
+    writer = target.writer()
+    digest = hashlib.new(HASH_ALGO)
+    try:
+        for chunk in stores.read(source):
+            digest.update(chunk)
+            writer.write(chunk)
+        if digest.hexdigest() != image.os_hash_value:
+            raise ImageDataIncomplete(got=0, expected=image.size or 0)
+        with stores.reference_lock():
+            location = writer.commit(image.os_hash_value)
+            with db.writer() as session:
+                row = image_db.get(session, image.id)
+                if row is not None and row.status in ("active", "deactivated"):
+                    image_db.add_location(session, image.id, target.name, location)
+                    return
+                in_use = image_db.location_in_use(session, location)
+            if not in_use:
+                stores.delete(location)
+            raise ImageDeletedDuringUpload(image_id=image.id)
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def data_location(context, image) -> str | None:
+    """Where the image's data is, None if it has none (yet); ImageDataUnavailable if
+    the caller may not read it (a deactivated image, for anyone but an admin)."""
+    if image.status == "deactivated" and not context.is_admin:
+        raise ImageDataUnavailable()
+    if image.status not in ("active", "deactivated") or not image.locations:
+        return None
+    return image.locations[0].url
