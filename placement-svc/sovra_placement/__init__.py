@@ -1,3 +1,1 @@
-"""Placement service (Placement 1.x compatible).
-
-Not built yet: see the issue tracker."""
+"""Sovra placement: resource providers, inventories and allocations (Placement API)."""

@@ -1,0 +1,177 @@
+"""GET /allocation_candidates (1.10), with every query feature through 1.39."""
+
+import re
+
+from sovra_common import exception
+from sovra_placement.api import query_params, wire
+from sovra_placement.api.policies import allocation_candidate as policies
+from sovra_placement.service import allocation_candidate as ac_service
+
+_NUMBERED = re.compile(r"^(resources|required|member_of|in_tree)([1-9][0-9]*)$")
+_STRING = re.compile(r"^(resources|required|member_of|in_tree)([a-zA-Z0-9_-]{1,64})$")
+
+
+def _allowed_plain(version):
+    allowed = {"resources": "1.10", "required": "1.17", "limit": "1.16",
+               "member_of": "1.21", "group_policy": "1.25", "in_tree": "1.31",
+               "root_required": "1.35", "same_subtree": "1.36"}
+    return {k for k, v in allowed.items() if version.matches(v)}
+
+
+def _split_keys(req):
+    """{suffix: {kind: [values]}} for the group parameters; the rest is checked."""
+    version = req.microversion
+    plain = _allowed_plain(version)
+    grouped: dict[str, dict[str, list[str]]] = {}
+    pattern = _STRING if version.matches("1.33") else _NUMBERED
+    for key in req.args:
+        if key in plain:
+            if key in ("resources", "required", "member_of", "in_tree"):
+                grouped.setdefault("", {})[key] = req.args.getlist(key)
+            continue
+        match = pattern.match(key) if version.matches("1.25") else None
+        if match is None or (match.group(1) == "in_tree" and not version.matches("1.31")):
+            raise exception.Invalid("Invalid query string parameters: Additional "
+                                    f"properties are not allowed ('{key}' was unexpected)")
+        grouped.setdefault(match.group(2), {})[match.group(1)] = req.args.getlist(key)
+    return grouped
+
+
+def _group(req, suffix, params) -> ac_service.RequestGroup:
+    version = req.microversion
+    group = ac_service.RequestGroup(suffix=suffix)
+    resources = params.get("resources")
+    if resources:
+        if len(resources) > 1:
+            raise exception.Invalid(f"Query parameter 'resources{suffix}' may be given "
+                                    "once.", error_code=query_params.ILLEGAL_DUPLICATE_QUERYPARAM)
+        group.resources = query_params.resources(resources[0], f"resources{suffix}")
+    repeat_required = version.matches("1.39")
+    group.required, group.forbidden = query_params.required(
+        params.get("required", [])[-1:] if not repeat_required else params.get("required", []),
+        allow_forbidden=version.matches("1.22"), allow_any=repeat_required,
+        name=f"required{suffix}")
+    member_of = params.get("member_of", [])
+    if not version.matches("1.24"):
+        member_of = member_of[-1:]
+    group.member_of, group.forbidden_aggs = query_params.member_of(
+        member_of, allow_forbidden=version.matches("1.32"), name=f"member_of{suffix}")
+    in_tree = params.get("in_tree")
+    if in_tree:
+        value = in_tree[-1]
+        if not query_params.is_uuid(value):
+            raise exception.Invalid(f"Invalid query string parameters: Expected "
+                                    f"'in_tree{suffix}' parameter to be a valid UUID. "
+                                    f"Got: {value}")
+        group.in_tree = value
+    return group
+
+
+def _parse(req) -> ac_service.Request:
+    version = req.microversion
+    grouped = _split_keys(req)
+    groups = [_group(req, suffix, params) for suffix, params in sorted(grouped.items())]
+    unsuffixed = next((g for g in groups if g.suffix == ""), None)
+    granular = [g for g in groups if g.suffix != ""]
+    if not any(g.resources for g in groups):
+        raise exception.Invalid("Invalid query string parameters: 'resources' is a "
+                                "required property" if not granular else
+                                "At least one request group (`resources` or "
+                                "`resources{N}`) is required.")
+    request = ac_service.Request(groups=[g for g in groups if g.resources or g.suffix])
+    if unsuffixed is not None and not unsuffixed.resources:
+        # Filters of the unsuffixed group without its resources narrow every group.
+        for g in granular:
+            g.required += unsuffixed.required
+            g.forbidden |= unsuffixed.forbidden
+            g.member_of += unsuffixed.member_of
+            g.forbidden_aggs |= unsuffixed.forbidden_aggs
+            g.in_tree = g.in_tree or unsuffixed.in_tree
+    policy = query_params.single(req, "group_policy")
+    if policy is not None and policy not in ("none", "isolate"):
+        raise exception.Invalid(f"Invalid query string parameters: '{policy}' is not one "
+                                "of ['none', 'isolate']")
+    if len(granular) > 1 and policy is None:
+        raise exception.Invalid("The \"group_policy\" parameter is required when "
+                                "specifying more than one \"resources{N}\" parameter.")
+    request.group_policy = policy
+    limit = query_params.single(req, "limit")
+    if limit is not None:
+        if not limit.isdigit() or int(limit) < 1:
+            raise exception.Invalid(f"Invalid query string parameters: Failed validating "
+                                    f"'pattern' in schema: limit must be a positive "
+                                    f"integer, got {limit!r}")
+        request.limit = int(limit)
+    root = query_params.single(req, "root_required")
+    if root is not None:
+        request.root_required, request.root_forbidden = query_params.required(
+            [root], allow_forbidden=True, allow_any=False, name="root_required")
+    suffixes = {g.suffix for g in groups}
+    for value in req.args.getlist("same_subtree"):
+        listed = [s.strip() for s in value.split(",")]
+        unknown = [s for s in listed if s not in suffixes or s == ""]
+        if unknown:
+            raise exception.Invalid(f"Real suffixes should be specified in same_subtree: "
+                                    f"{', '.join(unknown)} not found in request groups.")
+        request.same_subtree.append(listed)
+    in_subtree = {s for listed in request.same_subtree for s in listed}
+    for g in granular:
+        if not g.resources:
+            if not version.matches("1.36"):
+                raise exception.Invalid(
+                    f"All traits parameters must be associated with resources. Found "
+                    f"the following orphaned traits keys: required{g.suffix}")
+            if g.suffix not in in_subtree:
+                raise exception.Invalid(
+                    "Resourceless suffixed group request should be specified in "
+                    f"`same_subtree` query param: bad group(s) - ['{g.suffix}'].")
+    return request
+
+
+def _allocation_request(req, candidate, uuids):
+    version = req.microversion
+    if version.matches("1.12"):
+        shown = {"allocations": {uuids[rp]: {"resources": res}
+                                 for rp, res in candidate.allocations.items()}}
+        if version.matches("1.34"):
+            shown["mappings"] = {suffix: [uuids[rp] for rp in rps]
+                                 for suffix, rps in candidate.mappings.items()}
+        return shown
+    return {"allocations": [{"resource_provider": {"uuid": uuids[rp]}, "resources": res}
+                            for rp, res in candidate.allocations.items()]}
+
+
+def _summary(req, info, uuids, requested):
+    version = req.microversion
+    resources = info["resources"]
+    if not version.matches("1.27"):
+        resources = {rc: v for rc, v in resources.items() if rc in requested}
+    shown = {"resources": resources}
+    if version.matches("1.17"):
+        shown["traits"] = sorted(info["traits"])
+    if version.matches("1.29"):
+        shown["parent_provider_uuid"] = uuids.get(info["parent_id"])
+        shown["root_provider_uuid"] = uuids.get(info["root_id"])
+    return shown
+
+
+def list_allocation_candidates(req):
+    wire.require(req, "1.10")
+    request = _parse(req)
+    req.authorize(policies.LIST)
+    version = req.microversion
+    conf = req.state.conf.placement
+    result = ac_service.find(req.state.extras["db"], request,
+                             cap=conf.max_allocation_candidates,
+                             randomize=conf.randomize_allocation_candidates,
+                             whole_trees=version.matches("1.29"),
+                             nested=version.matches("1.29"),
+                             with_mappings=version.matches("1.34"))
+    uuids = {rp_id: info["uuid"] for rp_id, info in result.providers.items()}
+    requested = {rc for g in request.groups for rc in g.resources}
+    return wire.respond(req, {
+        "allocation_requests": [_allocation_request(req, c, uuids)
+                                for c in result.candidates],
+        "provider_summaries": {info["uuid"]: _summary(req, info, uuids, requested)
+                               for info in result.providers.values()},
+    })

@@ -1,0 +1,1 @@
+"""Alembic migrations of the placement database (run by sovra_common.db.migration)."""

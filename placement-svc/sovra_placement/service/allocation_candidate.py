@@ -1,0 +1,491 @@
+"""Allocation candidates: which sets of providers could satisfy a request.
+
+The request is one or more request groups (``RequestGroup``): the unsuffixed group,
+whose resources may come from several providers of one tree, and suffixed
+(granular) groups, each satisfied by exactly one provider. How candidates are built:
+
+1. For every group, the providers that could serve it, found by SQL: capacity for
+   each amount (honouring min_unit, max_unit, step_size), the group's traits and
+   aggregates (a provider or its root in the aggregate), ``in_tree``,
+   ``root_required``, and for the unsuffixed group a tree-wide prefilter on its
+   traits. Providers with MISC_SHARES_VIA_AGGREGATE may serve any tree one of
+   whose providers shares an aggregate with them.
+2. Trees (by root) that have a server for every part of every group.
+3. Per tree, the combinations of one server per part, lazily, kept when they fit
+   (the amounts a provider gets from several parts fit its free capacity),
+   ``group_policy=isolate`` holds, the unsuffixed group's traits hold over its
+   providers (the union of their traits), and ``same_subtree`` holds. Duplicates
+   are dropped.
+
+Generation stops at ``limit`` (unless randomising) or at the configured cap, so a
+wide tree cannot make a request run away. With a small limit, trees are taken in
+windows of root ids (SQL shaped for few providers), so the answer costs about the
+same at 100,000 providers as at 1,000 when matches are common.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+
+import os_traits
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from sovra_common import exception
+from sovra_placement.db import models
+from sovra_placement.service import filters
+
+RP = models.ResourceProvider
+INV = models.Inventory
+ALLOC = models.Allocation
+_CHUNK = 500
+# Summaries of more providers than this read whole tables instead of IN lists.
+_WHOLE_TABLE_FROM = 2000
+# Up to this many candidates wanted (a limit), the search first tries _WINDOWS
+# windows of _WINDOW root ids, in order, before listing every tree that could serve.
+_WINDOWED_UP_TO = 50
+_WINDOW = 256
+_WINDOWS = 4
+
+
+@dataclasses.dataclass
+class RequestGroup:
+    suffix: str = ""
+    resources: dict[str, int] = dataclasses.field(default_factory=dict)
+    required: list[set[str]] = dataclasses.field(default_factory=list)
+    forbidden: set[str] = dataclasses.field(default_factory=set)
+    member_of: list[set[str]] = dataclasses.field(default_factory=list)
+    forbidden_aggs: set[str] = dataclasses.field(default_factory=set)
+    in_tree: str | None = None
+
+    @property
+    def use_same_provider(self) -> bool:
+        return self.suffix != ""
+
+
+@dataclasses.dataclass
+class Request:
+    groups: list[RequestGroup]
+    group_policy: str | None = None
+    limit: int | None = None
+    root_required: list[set[str]] = dataclasses.field(default_factory=list)
+    root_forbidden: set[str] = dataclasses.field(default_factory=set)
+    same_subtree: list[list[str]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Candidate:
+    allocations: dict[int, dict[str, int]]   # provider id -> {class: amount}
+    mappings: dict[str, list[int]]           # group suffix -> provider ids
+
+
+@dataclasses.dataclass
+class Result:
+    candidates: list[Candidate]
+    providers: dict[int, dict]   # id -> uuid, parent, root, resources, traits
+
+
+class _Tree:
+    """What the search knows of provider trees, loaded as it goes: the providers
+    found by capacity queries, and whole trees when they are needed."""
+
+    def __init__(self, session):
+        self.session = session
+        self.uuid: dict[int, str] = {}
+        self.parent: dict[int, int | None] = {}
+        self.root: dict[int, int] = {}
+        self.members: dict[int, list[int]] = {}
+
+    def note(self, rp_id, root, parent):
+        self.root[rp_id] = root
+        self.parent[rp_id] = parent
+
+    def load_roots(self, roots) -> None:
+        """Every provider of the trees rooted at ``roots``."""
+        roots = [r for r in set(roots) if r not in self.members]
+        for start in range(0, len(roots), _CHUNK):
+            chunk = roots[start:start + _CHUNK]
+            for root in chunk:
+                self.members[root] = []
+            for rp_id, uuid, parent, root in self.session.execute(
+                    sa.select(RP.id, RP.uuid, RP.parent_provider_id, RP.root_provider_id)
+                    .where(RP.root_provider_id.in_(chunk))):
+                self.uuid[rp_id] = uuid
+                self.note(rp_id, root, parent)
+                self.members[root].append(rp_id)
+
+    def is_within(self, rp_id: int, ancestor: int) -> bool:
+        while rp_id is not None:
+            if rp_id == ancestor:
+                return True
+            rp_id = self.parent.get(rp_id)
+        return False
+
+
+def _traits_of(session, ids) -> dict[int, set[str]]:
+    link = models.ResourceProviderTrait
+    result: dict[int, set[str]] = {}
+    ids = list(ids)
+    for start in range(0, len(ids), _CHUNK):
+        for rp_id, name in session.execute(
+                sa.select(link.resource_provider_id, models.Trait.name)
+                .join(models.Trait, models.Trait.id == link.trait_id)
+                .where(link.resource_provider_id.in_(ids[start:start + _CHUNK]))):
+            result.setdefault(rp_id, set()).add(name)
+    return result
+
+
+class _Search:
+    def __init__(self, session, request: Request, cap: int, randomize: bool,
+                 nested: bool, with_mappings: bool):
+        self.session = session
+        self.nested = nested
+        self.with_mappings = with_mappings
+        self.request = request
+        self.cap = cap
+        self.randomize = randomize
+        self.tree = _Tree(session)
+        self.free: dict[tuple[int, str], int] = {}   # (rp, class) -> free capacity
+        self.sharing = filters.trait_holders(session, [os_traits.MISC_SHARES_VIA_AGGREGATE])
+        self._sharing_roots: dict[int, set[int]] = {}
+        self._trait_cache: dict[int, set[str]] = {}
+
+    def traits(self, rp_id) -> set[str]:
+        if rp_id not in self._trait_cache:
+            self.preload_traits([rp_id])
+        return self._trait_cache[rp_id]
+
+    def preload_traits(self, ids):
+        ids = [i for i in set(ids) if i not in self._trait_cache]
+        found = _traits_of(self.session, ids)
+        for i in ids:
+            self._trait_cache[i] = found.get(i, set())
+
+    # -- step 1: servers per group ---------------------------------------------------
+
+    def _where(self, group: RequestGroup, rp=RP, correlated=False) -> list:
+        """SQL clauses (on ``rp``) a provider serving ``group`` must pass
+        (``correlated``: shaped for a query over few providers)."""
+        clauses = []
+
+        def trait(column, names):
+            return filters.with_trait(column, names, correlated)
+
+        def agg(column, uuids):
+            return filters.in_aggregates(column, uuids, correlated)
+
+        if not self.nested:
+            clauses.append(rp.parent_provider_id.is_(None))
+        for any_of in group.member_of:
+            clauses.append(sa.or_(agg(rp.id, any_of), agg(rp.root_provider_id, any_of)))
+        if group.forbidden_aggs:
+            banned = group.forbidden_aggs
+            clauses.append(sa.not_(sa.or_(agg(rp.id, banned),
+                                          agg(rp.root_provider_id, banned))))
+        if group.in_tree is not None:
+            root = self.session.scalar(sa.select(RP.root_provider_id)
+                                       .where(RP.uuid == group.in_tree))
+            if root is None:
+                raise exception.Invalid(f"No resource provider with uuid {group.in_tree} "
+                                        "found (in_tree).")
+            clauses.append(rp.root_provider_id == root)
+        if group.forbidden:
+            clauses.append(sa.not_(trait(rp.id, group.forbidden)))
+        tree_wide = []
+        if group.use_same_provider:
+            clauses += [trait(rp.id, any_of) for any_of in group.required]
+        elif not self.sharing:
+            # The unsuffixed group's traits may be anywhere in its providers' tree:
+            # keep the trees that have them at all (checked precisely per candidate).
+            other = aliased(RP)
+            for any_of in group.required:
+                if correlated:
+                    tree_wide.append(sa.exists(sa.select(sa.literal(1)).where(
+                        other.root_provider_id == rp.root_provider_id,
+                        trait(other.id, any_of))))
+                else:
+                    tree_wide.append(rp.root_provider_id.in_(
+                        sa.select(other.root_provider_id).where(trait(other.id, any_of))))
+        request = self.request
+        tree_wide += [trait(rp.root_provider_id, any_of)
+                      for any_of in request.root_required]
+        if request.root_forbidden:
+            tree_wide.append(sa.not_(trait(rp.root_provider_id, request.root_forbidden)))
+        if tree_wide:
+            if self.sharing:  # a sharing provider serves other trees than its own
+                clauses.append(sa.or_(sa.and_(*tree_wide), rp.id.in_(self.sharing)))
+            else:
+                clauses += tree_wide
+        return clauses
+
+    def candidate_roots(self) -> list[int]:
+        """Roots of the trees with a provider for every part of every group (a
+        necessary condition, computed by the database), in id order."""
+        selects = []
+        for group in self.request.groups:
+            where = self._where(group)
+            rc_ids = filters.class_ids(self.session, group.resources)
+            for rc, amount in group.resources.items():
+                query = filters.capacity_query(rc_ids[rc], amount, where)
+                selects.append(query.with_only_columns(RP.root_provider_id))
+            if not group.resources:
+                selects.append(sa.select(RP.root_provider_id).where(*where))
+        combined = sa.intersect(*selects) if len(selects) > 1 else selects[0]
+        return sorted(self.session.scalars(combined))
+
+    def servers(self, group: RequestGroup, roots=None, window=None) -> dict[str, set[int]]:
+        """{class: provider ids} for ``group`` (granular: one key, "*", for all),
+        among the trees of ``roots`` or of the root ids in ``window`` (lo, hi)."""
+        rc_ids = filters.class_ids(self.session, group.resources)
+        where = self._where(group, correlated=window is not None)
+        inv_where = []
+        if roots is not None:
+            where.append(RP.root_provider_id.in_(roots))
+        if window is not None:
+            where.append(RP.root_provider_id.between(*window))
+            # Drives the query from the window's providers, not the whole class.
+            inv_where.append(filters.INV.resource_provider_id.in_(
+                sa.select(RP.id).where(RP.root_provider_id.between(*window))))
+        per_class = {}
+        for rc, amount in group.resources.items():
+            rows = filters.capacity_rows(self.session, rc_ids[rc], amount,
+                                         where=where + inv_where,
+                                         correlated=window is not None)
+            for rp_id, capacity, used, root, parent in rows:
+                self.free[(rp_id, rc)] = int(capacity) - int(used)
+                self.tree.note(rp_id, root, parent)
+            per_class[rc] = {r[0] for r in rows}
+        if not group.use_same_provider:
+            return per_class
+        if group.resources:
+            both = set.intersection(*per_class.values())
+        else:  # a resourceless group: any provider passing its filters
+            both = set()
+            for rp_id, root, parent in self.session.execute(
+                    sa.select(RP.id, RP.root_provider_id, RP.parent_provider_id)
+                    .where(*where)):
+                self.tree.note(rp_id, root, parent)
+                both.add(rp_id)
+        return {"*": both}
+
+    # -- step 2: trees ---------------------------------------------------------------
+
+    def anchors(self, rp_id) -> set[int]:
+        """Roots of the trees ``rp_id`` can serve."""
+        root = self.tree.root[rp_id]
+        if rp_id not in self.sharing:
+            return {root}
+        if rp_id not in self._sharing_roots:
+            link = models.ResourceProviderAggregate
+            mine = sa.select(link.aggregate_id).where(link.resource_provider_id == rp_id)
+            self._sharing_roots[rp_id] = {root} | set(self.session.scalars(
+                sa.select(RP.root_provider_id).join(link, link.resource_provider_id == RP.id)
+                .where(link.aggregate_id.in_(mine)).distinct()))
+        return self._sharing_roots[rp_id]
+
+    def by_root(self, ids) -> dict[int, list[int]]:
+        result: dict[int, list[int]] = {}
+        root_of, sharing = self.tree.root, self.sharing
+        for rp_id in sorted(ids):
+            if rp_id in sharing:
+                for root in self.anchors(rp_id):
+                    result.setdefault(root, []).append(rp_id)
+            elif (root := root_of[rp_id]) in result:
+                result[root].append(rp_id)
+            else:
+                result[root] = [rp_id]
+        return result
+
+    def root_ok(self, root) -> bool:
+        if not (self.request.root_required or self.request.root_forbidden):
+            return True
+        traits = self.traits(root)
+        return (all(traits & any_of for any_of in self.request.root_required)
+                and not traits & self.request.root_forbidden)
+
+    # -- step 3: combinations --------------------------------------------------------
+
+    def run(self) -> list[Candidate]:
+        """Candidates. When few are wanted (a small limit, no randomising, no
+        sharing providers), trees are examined window by window of root ids, in
+        order, and the search stops as soon as it has enough; otherwise every tree
+        that could serve is examined in one pass (up to the cap)."""
+        want = self.cap
+        if self.request.limit is not None and not self.randomize:
+            want = min(want, self.request.limit)
+        found: list[Candidate] = []
+        seen: set = set()
+        if self.sharing or self.randomize or want > _WINDOWED_UP_TO:
+            self._run_batch(None, want, found, seen)
+            return found
+        lowest, highest = self.session.execute(
+            sa.select(sa.func.min(RP.id), sa.func.max(RP.id))
+            .where(RP.parent_provider_id.is_(None))).one()
+        if lowest is None:
+            return found
+        done = lowest - 1
+        for _ in range(_WINDOWS):
+            if done >= highest:
+                return found
+            window = (done + 1, done + _WINDOW)
+            done = window[1]
+            if self._run_batch(None, want, found, seen, window):
+                return found
+        # Matches are sparse: let the database name the trees that could serve.
+        roots = [r for r in self.candidate_roots() if r > done]
+        batch = max(2 * want, 64)
+        for start in range(0, len(roots), batch):
+            if self._run_batch(roots[start:start + batch], want, found, seen):
+                break
+        return found
+
+    def _run_batch(self, batch, want, found, seen, window=None) -> bool:
+        """Add the candidates of the trees of ``batch`` (None: all trees, or those
+        of the root ids in ``window``) to ``found``; True once ``want`` are found."""
+        parts = []   # (group, class or "*", {root: [providers]})
+        for group in self.request.groups:
+            for key, ids in self.servers(group, batch, window).items():
+                parts.append((group, key, self.by_root(ids)))
+        if not parts:
+            return False
+        roots = set.intersection(*(set(p[2]) for p in parts))
+        roots = [r for r in batch if r in roots] if batch is not None else sorted(roots)
+        if self.request.root_required or self.request.root_forbidden:
+            self.preload_traits(roots)
+            roots = [r for r in roots if self.root_ok(r)]
+        unsuffixed = [g for g in self.request.groups if not g.use_same_provider]
+        if any(g.required for g in unsuffixed):
+            self.preload_traits({rp for p in parts if not p[0].use_same_provider
+                                 for rps in p[2].values() for rp in rps})
+        if self.randomize and batch is None:
+            random.shuffle(roots)
+        for root in roots:
+            if self.request.same_subtree:
+                self.tree.load_roots([root])  # ancestors, for is_within
+            choices = [p[2][root] for p in parts]
+            for combo in itertools.product(*choices):
+                candidate = self._build(parts, combo)
+                if candidate is None:
+                    continue
+                key = tuple(sorted((rp, rc, n) for rp, res in candidate.allocations.items()
+                                   for rc, n in res.items()))
+                if self.with_mappings:
+                    key = (key, tuple(sorted((k, tuple(v))
+                                             for k, v in candidate.mappings.items())))
+                if key in seen:
+                    continue
+                seen.add(key)
+                found.append(candidate)
+                if len(found) >= want:
+                    return True
+        return False
+
+    def _build(self, parts, combo) -> Candidate | None:
+        allocations: dict[int, dict[str, int]] = {}
+        mappings: dict[str, list[int]] = {}
+        for (group, key, _), rp_id in zip(parts, combo, strict=True):
+            mapped = mappings.setdefault(group.suffix, [])
+            if rp_id not in mapped:
+                mapped.append(rp_id)
+            classes = group.resources if key == "*" else {key: group.resources[key]}
+            for rc, amount in classes.items():
+                res = allocations.setdefault(rp_id, {})
+                res[rc] = res.get(rc, 0) + amount
+                if res[rc] > self.free.get((rp_id, rc), 0):
+                    return None
+        suffixed = [m for s, m in mappings.items() if s != ""]
+        if self.request.group_policy == "isolate" and suffixed:
+            used = [rp for m in suffixed for rp in m]
+            if len(used) != len(set(used)):
+                return None
+        for group in self.request.groups:
+            if group.use_same_provider or not group.required:
+                continue
+            traits = set().union(*(self.traits(rp) for rp in mappings.get("", [])))
+            if not all(traits & any_of for any_of in group.required):
+                return None
+        for suffixes in self.request.same_subtree:
+            chosen = {rp for s in suffixes for rp in mappings.get(s, [])}
+            if not any(all(self.tree.is_within(rp, top) for rp in chosen)
+                       for top in chosen):
+                return None
+        for rp_id in list(allocations):
+            if not allocations[rp_id]:
+                del allocations[rp_id]
+        return Candidate(allocations, mappings)
+
+
+def _scoped(query, column, ids):
+    """``query`` run per chunk of ``ids``, or once over the whole table (filtered
+    here) when ``ids`` are many: one scan beats many IN lists."""
+    if len(ids) > _WHOLE_TABLE_FROM:
+        return [query]
+    return [query.where(column.in_(ids[start:start + _CHUNK]))
+            for start in range(0, len(ids), _CHUNK)]
+
+
+def _summaries(session, tree: _Tree, ids) -> dict[int, dict]:
+    ids = sorted(ids)
+    tree.load_roots({tree.root[i] for i in ids})
+    result = {i: {"uuid": tree.uuid[i], "parent_id": tree.parent[i],
+                  "root_id": tree.root[i], "resources": {}, "traits": set()}
+              for i in ids}
+    rc_name = dict(session.execute(sa.select(models.ResourceClass.id,
+                                             models.ResourceClass.name)).all())
+    inventories = sa.select(INV.resource_provider_id, INV.resource_class_id, INV.total,
+                            INV.reserved, INV.allocation_ratio)
+    for query in _scoped(inventories, INV.resource_provider_id, ids):
+        for rp_id, rc_id, total, reserved, ratio in session.execute(query):
+            summary = result.get(rp_id)
+            if summary is not None:
+                summary["resources"][rc_name[rc_id]] = {
+                    "capacity": int((total - reserved) * ratio), "used": 0}
+    usage = (sa.select(ALLOC.resource_provider_id, ALLOC.resource_class_id,
+                       sa.func.sum(ALLOC.used))
+             .group_by(ALLOC.resource_provider_id, ALLOC.resource_class_id))
+    for query in _scoped(usage, ALLOC.resource_provider_id, ids):
+        for rp_id, rc_id, used in session.execute(query):
+            summary = result.get(rp_id)
+            entry = summary and summary["resources"].get(rc_name[rc_id])
+            if entry is not None:
+                entry["used"] = int(used)
+    link = models.ResourceProviderTrait
+    traits = (sa.select(link.resource_provider_id, models.Trait.name)
+              .join(models.Trait, models.Trait.id == link.trait_id))
+    for query in _scoped(traits, link.resource_provider_id, ids):
+        for rp_id, name in session.execute(query):
+            summary = result.get(rp_id)
+            if summary is not None:
+                summary["traits"].add(name)
+    return result
+
+
+def find(db, request: Request, *, cap: int, randomize: bool = False,
+         whole_trees: bool = True, nested: bool = True,
+         with_mappings: bool = True) -> Result:
+    """Candidates for ``request`` and summaries of the providers they involve.
+
+    ``whole_trees``: summarise every provider of the candidates' trees (1.29), not
+    only those in candidates. ``nested`` False (before 1.29) uses no provider that
+    has a parent. ``with_mappings`` False (before 1.34) drops candidates that differ
+    only in which group each provider serves.
+    """
+    with db.reader() as session:
+        for group in request.groups:
+            filters.check_traits_exist(
+                session, set().union(*group.required, group.forbidden))
+        filters.check_traits_exist(session, set().union(*request.root_required,
+                                                        request.root_forbidden))
+        search = _Search(session, request, cap, randomize, nested, with_mappings)
+        candidates = search.run()
+        tree = search.tree
+        if randomize and request.limit is not None:
+            candidates = candidates[:request.limit]
+        involved = {rp for c in candidates for rp in c.allocations}
+        tree.load_roots({tree.root[rp] for rp in involved})
+        if whole_trees:
+            involved |= {m for rp in list(involved)
+                         for m in tree.members.get(tree.root[rp], ())}
+        return Result(candidates, _summaries(session, tree, involved))
