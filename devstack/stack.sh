@@ -244,7 +244,8 @@ main() {
             image-api)
                 say "configuring image"
                 configure_service image image "" "[image]" \
-                    "store_dir = $STATE_DIR/images"
+                    "filesystem_store_datadir = $STATE_DIR/images" \
+                    "staging_dir = $STATE_DIR/image-staging"
                 services+=(image) ;;
         esac
     done
@@ -274,6 +275,7 @@ Try it:
   export OS_CLIENT_CONFIG_FILE=$DATA_DIR/clouds.yaml PATH=$VENV/bin:\$PATH
   openstack --os-cloud sovra-admin catalog list
   openstack --os-cloud sovra-demo token issue
+$(if [[ " ${services[*]} " =~ " image " ]]; then echo "  openstack --os-cloud sovra-demo image create --file <disk.qcow2> --disk-format qcow2 my-image"; fi)
 
 Stop it with devstack/unstack.sh; remove everything with devstack/clean.sh.
 MSG

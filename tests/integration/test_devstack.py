@@ -54,7 +54,17 @@ def test_stack_use_unstack_clean(tmp_path):
         assert [p["Name"] for p in demo_projects] == ["demo"]
         assert token["project_id"] == demo_projects[0]["ID"]
         services = {s["Type"] for s in cli("--os-cloud", "sovra-admin", "catalog", "list")}
-        assert "identity" in services
+        assert {"identity", "image", "placement"} <= services
+
+        # the other services authenticate users through identity, as deployed
+        disk = tmp_path / "disk.raw"
+        disk.write_bytes(b"\0" * 1024 * 1024)
+        image = cli("--os-cloud", "sovra-demo", "image", "create", "--file", str(disk),
+                    "--disk-format", "raw", "--container-format", "bare", "tiny")
+        assert image["status"] == "active" and image["size"] == 1024 * 1024
+        provider = cli("--os-cloud", "sovra-admin", "resource", "provider", "create",
+                       "node1")
+        assert provider["generation"] == 0
         assert (data_dir / "clouds.yaml").stat().st_mode & 0o077 == 0
 
         # a second run restarts the same cloud with the same passwords
