@@ -1,0 +1,155 @@
+"""The REST client for the identity API (v3), used by the CLI and other services.
+
+    client = IdentityClient(session)              # a keystoneauth1 session
+    project = client.find_project("demo")         # by id or by name
+    client.add_role(role["id"], user=user["id"], project=project["id"])
+
+The endpoint comes from the catalog (service type ``identity``) unless
+``endpoint_override`` is given; it may name the version (``.../v3``) or not. Methods
+return the API's dicts. HTTP errors are raised as keystoneauth1 ``HttpError``s
+(status, message and request id intact); a name that matches nothing raises
+``NotFound``, one that matches several ``NoUniqueMatch``.
+"""
+
+from __future__ import annotations
+
+from keystoneauth1 import adapter
+from keystoneauth1 import exceptions as ks_exc
+
+from sovra_common import exception
+
+
+class NoUniqueMatch(exception.Conflict):
+    message = "More than one %(kind)s is named %(name)s; use its id."
+
+
+class IdentityClient:
+    def __init__(self, session, *, endpoint_override: str | None = None,
+                 interface: str = "public", region_name: str | None = None):
+        self._api = adapter.Adapter(session, service_type="identity", interface=interface,
+                                    region_name=region_name,
+                                    endpoint_override=endpoint_override)
+        self._prefix = None
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _path(self, path: str) -> str:
+        if self._prefix is None:
+            endpoint = (self._api.get_endpoint() or "").rstrip("/")
+            self._prefix = "" if endpoint.endswith("/v3") else "/v3"
+        return self._prefix + path
+
+    def _get(self, path, **params):
+        params = {k: v for k, v in params.items() if v is not None}
+        return self._api.get(self._path(path), params=params or None).json()
+
+    def _post(self, path, body):
+        return self._api.post(self._path(path), json=body).json()
+
+    def _find(self, kind: str, plural: str, name_or_id: str, **params) -> dict:
+        """One resource by id, else by exact name (optionally within a domain)."""
+        resp = self._api.get(self._path(f"/{plural}/{name_or_id}"), raise_exc=False)
+        if resp.status_code == 200:
+            return resp.json()[kind]
+        if resp.status_code not in (403, 404):
+            raise ks_exc.from_response(resp, "GET", resp.url)
+        matches = self._get(f"/{plural}", name=name_or_id, **params)[plural]
+        if not matches:
+            raise exception.NotFound(f"No {kind} with a name or id of '{name_or_id}'.")
+        if len(matches) > 1:
+            raise NoUniqueMatch(kind=kind, name=name_or_id)
+        return matches[0]
+
+    # -- tokens and catalog -------------------------------------------------------------
+
+    def check_token(self, token: str) -> bool:
+        """Whether identity still accepts ``token`` (asked with that token itself,
+        so a revoked or expired one gets False rather than a re-login)."""
+        resp = self._api.head(self._path("/auth/tokens"), raise_exc=False,
+                              allow_reauth=False,
+                              headers={"X-Auth-Token": token, "X-Subject-Token": token})
+        if resp.status_code in (200, 204):
+            return True
+        if resp.status_code in (401, 404):
+            return False
+        raise ks_exc.from_response(resp, "HEAD", resp.url)
+
+    def catalog(self) -> list[dict]:
+        return self._get("/auth/catalog")["catalog"]
+
+    # -- domains ------------------------------------------------------------------------
+
+    def find_domain(self, name_or_id: str) -> dict:
+        return self._find("domain", "domains", name_or_id)
+
+    # -- projects -----------------------------------------------------------------------
+
+    def list_projects(self, **filters) -> list[dict]:
+        return self._get("/projects", **filters)["projects"]
+
+    def list_my_projects(self) -> list[dict]:
+        """The projects the caller has a role on (any user may ask)."""
+        return self._get("/auth/projects")["projects"]
+
+    def get_project(self, project_id: str) -> dict:
+        return self._get(f"/projects/{project_id}")["project"]
+
+    def find_project(self, name_or_id: str, domain_id: str | None = None) -> dict:
+        return self._find("project", "projects", name_or_id, domain_id=domain_id)
+
+    def create_project(self, name: str, **attrs) -> dict:
+        body = {"name": name, **{k: v for k, v in attrs.items() if v is not None}}
+        return self._post("/projects", {"project": body})["project"]
+
+    def delete_project(self, project_id: str) -> None:
+        self._api.delete(self._path(f"/projects/{project_id}"))
+
+    # -- users --------------------------------------------------------------------------
+
+    def list_users(self, **filters) -> list[dict]:
+        return self._get("/users", **filters)["users"]
+
+    def get_user(self, user_id: str) -> dict:
+        return self._get(f"/users/{user_id}")["user"]
+
+    def find_user(self, name_or_id: str, domain_id: str | None = None) -> dict:
+        return self._find("user", "users", name_or_id, domain_id=domain_id)
+
+    def create_user(self, name: str, **attrs) -> dict:
+        body = {"name": name, **{k: v for k, v in attrs.items() if v is not None}}
+        return self._post("/users", {"user": body})["user"]
+
+    def delete_user(self, user_id: str) -> None:
+        self._api.delete(self._path(f"/users/{user_id}"))
+
+    # -- roles and assignments ----------------------------------------------------------
+
+    def list_roles(self, **filters) -> list[dict]:
+        return self._get("/roles", **filters)["roles"]
+
+    def find_role(self, name_or_id: str) -> dict:
+        return self._find("role", "roles", name_or_id)
+
+    def add_role(self, role_id: str, *, user: str, project: str) -> None:
+        self._api.put(self._path(f"/projects/{project}/users/{user}/roles/{role_id}"))
+
+    def remove_role(self, role_id: str, *, user: str, project: str) -> None:
+        self._api.delete(self._path(f"/projects/{project}/users/{user}/roles/{role_id}"))
+
+    def list_role_assignments(self, *, user: str | None = None, project: str | None = None,
+                              role: str | None = None, names: bool = False,
+                              effective: bool = False) -> list[dict]:
+        params = {"user.id": user, "scope.project.id": project, "role.id": role}
+        if names:
+            params["include_names"] = "true"
+        if effective:
+            params["effective"] = "true"
+        return self._get("/role_assignments", **params)["role_assignments"]
+
+    # -- catalog administration ---------------------------------------------------------
+
+    def list_services(self) -> list[dict]:
+        return self._get("/services")["services"]
+
+    def list_endpoints(self, **filters) -> list[dict]:
+        return self._get("/endpoints", **filters)["endpoints"]

@@ -1,0 +1,45 @@
+"""The command table the tests build ``sovra`` with: the same as the ``sovra.cli``
+entry points listed for setup.cfg (name with spaces -> "module:Class")."""
+
+COMMANDS = {
+    "status": "sovra_common.cli.status:Status",
+    # identity
+    "token issue": "sovra_identity.cli.token:IssueToken",
+    "catalog list": "sovra_identity.cli.token:ListCatalog",
+    "project list": "sovra_identity.cli.project:ListProject",
+    "project show": "sovra_identity.cli.project:ShowProject",
+    "project create": "sovra_identity.cli.project:CreateProject",
+    "project delete": "sovra_identity.cli.project:DeleteProject",
+    "user list": "sovra_identity.cli.user:ListUser",
+    "user show": "sovra_identity.cli.user:ShowUser",
+    "user create": "sovra_identity.cli.user:CreateUser",
+    "user delete": "sovra_identity.cli.user:DeleteUser",
+    "role list": "sovra_identity.cli.role:ListRole",
+    "role add": "sovra_identity.cli.role:AddRole",
+    "role remove": "sovra_identity.cli.role:RemoveRole",
+    "role assignment list": "sovra_identity.cli.role:ListRoleAssignment",
+    "service list": "sovra_identity.cli.catalog:ListService",
+    "endpoint list": "sovra_identity.cli.catalog:ListEndpoint",
+    # image
+    "image list": "sovra_image.cli.image:ListImage",
+    "image show": "sovra_image.cli.image:ShowImage",
+    "image create": "sovra_image.cli.image:CreateImage",
+    "image delete": "sovra_image.cli.image:DeleteImage",
+    "image save": "sovra_image.cli.image:SaveImage",
+    # placement
+    "resource provider list": "sovra_placement.cli.resource_provider:ListResourceProvider",
+    "resource provider show": "sovra_placement.cli.resource_provider:ShowResourceProvider",
+    "resource provider create":
+        "sovra_placement.cli.resource_provider:CreateResourceProvider",
+    "resource provider delete":
+        "sovra_placement.cli.resource_provider:DeleteResourceProvider",
+    "resource provider inventory list":
+        "sovra_placement.cli.resource_provider:ListResourceProviderInventory",
+    "resource provider inventory set":
+        "sovra_placement.cli.resource_provider:SetResourceProviderInventory",
+}
+
+
+def entry_point_lines() -> list[str]:
+    """The setup.cfg lines (``sovra.cli`` group) for this table."""
+    return [f"    {name.replace(' ', '_')} = {target}" for name, target in COMMANDS.items()]
