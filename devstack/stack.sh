@@ -3,6 +3,10 @@
 #
 #   devstack/stack.sh        lite mode: SQLite, in-process bus, one sovra-allinone
 #
+# devstack/local.conf (see local.conf.sample; or $SOVRA_LOCAL_CONF) chooses another:
+# MODE=full is MariaDB, RabbitMQ and etcd (installed and started by this script, no
+# systemd) and one supervised process per API.
+#
 # Everything it makes lives in the data dir, $SOVRA_DATA_DIR (default .stack/ in the
 # clone): virtualenv, config, databases, keys, logs, clouds.yaml. Running it again is
 # safe: it restarts the cloud with the same data and passwords.
@@ -13,11 +17,25 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$TOP/devstack/lib/settings.sh"
 # shellcheck source=lib/packages.sh
 source "$TOP/devstack/lib/packages.sh"
+# shellcheck source=lib/processes.sh
+source "$TOP/devstack/lib/processes.sh"
+# shellcheck source=lib/allinone.sh
+source "$TOP/devstack/lib/allinone.sh"
+# shellcheck source=lib/split.sh
+source "$TOP/devstack/lib/split.sh"
+# shellcheck source=lib/mariadb.sh
+source "$TOP/devstack/lib/mariadb.sh"
+# shellcheck source=lib/rabbitmq.sh
+source "$TOP/devstack/lib/rabbitmq.sh"
+# shellcheck source=lib/etcd.sh
+source "$TOP/devstack/lib/etcd.sh"
 
 started=$SECONDS
 say() { printf '[stack %3ds] %s\n' $((SECONDS - started)) "$*"; }
 die() { printf 'stack.sh: %s\n' "$*" >&2; exit 1; }
 
+sovra_check_settings || exit 1
+MODE_LABEL=$(sovra_mode_label)
 ADMIN_PASSWORD=$(sovra_secret admin "${SOVRA_ADMIN_PASSWORD:-}")
 DEMO_PASSWORD=$(sovra_secret demo "${SOVRA_DEMO_PASSWORD:-}")
 AUTH_URL=http://$SERVICE_HOST:${SOVRA_PORTS[identity]}/v3
@@ -32,6 +50,10 @@ ensure_python_venv() {
 
 install_sovra() {
     if [[ ! -x $VENV/bin/python ]]; then
+        # never turn an existing directory (SOVRA_VENV=/usr...) into a virtualenv
+        if [[ -d $VENV && -n $(ls -A "$VENV") ]]; then
+            die "SOVRA_VENV=$VENV is not a virtualenv (no bin/python) and not empty"
+        fi
         say "creating virtualenv $VENV"
         python3 -m venv "$VENV"
     fi
@@ -56,20 +78,74 @@ print("\n".join(sorted(e.name for e in entry_points(group="sovra.components"))))
 PY
 }
 
+# The servers the chosen settings need (MariaDB, RabbitMQ, etcd): install the Debian
+# packages if missing, start them (or reuse those a previous run started), wait until
+# they answer, create the services' databases. Stops those a previous run started
+# that the settings no longer use.
+start_servers() {
+    local -a databases=("$@") groups=()
+    [[ $DATABASE == mysql ]] && groups+=(mysql)
+    [[ $MESSAGING == rabbit ]] && groups+=(rabbit)
+    [[ $COORDINATION == etcd ]] && groups+=(etcd)
+    local pidfile
+    for pidfile in "$RUN_DIR"/{mariadb,etcd,rabbitmq,rabbitmq-launcher,epmd}.pid; do
+        case $(basename "$pidfile" .pid) in
+            mariadb) [[ $DATABASE == mysql ]] && continue ;;
+            etcd) [[ $COORDINATION == etcd ]] && continue ;;
+            *) [[ $MESSAGING == rabbit ]] && continue ;;
+        esac
+        sovra_stop_pidfiles 30 "$pidfile" | sed 's/^/    /'
+    done
+    [[ ${#groups[@]} -eq 0 ]] && return 0
+    say "Debian packages for: ${groups[*]}"
+    sovra_install_package_groups "${groups[@]}" | sed 's/^/    /'
+    [[ $MESSAGING == rabbit ]] && start_rabbitmq   # the slowest: first
+    [[ $DATABASE == mysql ]] && start_mariadb
+    [[ $COORDINATION == etcd ]] && start_etcd
+    if [[ $DATABASE == mysql ]]; then
+        wait_mariadb "${databases[@]}"
+        say "MariaDB is up: $SERVICE_HOST:$MYSQL_PORT"
+    fi
+    if [[ $COORDINATION == etcd ]]; then
+        wait_etcd
+        say "etcd is up: $SERVICE_HOST:$ETCD_PORT"
+    fi
+    # RabbitMQ is waited for in main, after the databases are synced: it boots meanwhile.
+}
+
+database_url() {
+    if [[ $DATABASE == mysql ]]; then
+        mysql_url "$1"
+    else
+        echo "sqlite:///$STATE_DIR/$1.db"
+    fi
+}
+
 write_common_conf() {
-    cat > "$ETC_DIR/sovra.conf" <<CONF
-# Written by devstack/stack.sh: what every component of this cloud shares.
-[DEFAULT]
-log_dir = $LOG_DIR
-
-[auth]
-strategy = keystone
-www_authenticate_uri = $AUTH_URL
-
-[messaging]
-# lite mode: the bus inside the sovra-allinone process
-transport_url = sovra-inproc://
-CONF
+    (umask 077 && {
+        echo "# Written by devstack/stack.sh ($MODE_LABEL): what every component of this"
+        echo "# cloud shares."
+        echo "[DEFAULT]"
+        echo "log_dir = $LOG_DIR"
+        echo
+        echo "[auth]"
+        echo "strategy = keystone"
+        echo "www_authenticate_uri = $AUTH_URL"
+        echo
+        echo "[messaging]"
+        if [[ $MESSAGING == rabbit ]]; then
+            echo "transport_url = $(rabbit_url)"
+        else
+            echo "# lite mode: the bus inside the sovra-allinone process"
+            echo "transport_url = sovra-inproc://"
+        fi
+        if [[ $COORDINATION == etcd ]]; then
+            echo
+            echo "[coordination]"
+            echo "backend_url = $(etcd_url)"
+        fi
+    } > "$ETC_DIR/sovra.conf")
+    chmod 600 "$ETC_DIR/sovra.conf"   # the bus password (umask: a new file only)
 }
 
 # write_service_conf SERVICE [extra config lines...]
@@ -83,7 +159,7 @@ write_service_conf() {
         echo "bind_port = ${SOVRA_PORTS[$service]}"
         echo
         echo "[database]"
-        echo "connection = sqlite:///$STATE_DIR/$service.db"
+        echo "connection = $(database_url "$service")"
         if [[ $service != identity ]]; then
             echo
             echo "[service_auth]"
@@ -133,52 +209,44 @@ configure_service() {
         --user "$service" >/dev/null
 }
 
+# Stop the APIs a previous run started (either mode); the servers stay, for reuse.
 stop_running_cloud() {
-    local pidfile=$RUN_DIR/allinone.pid pid
-    [[ -f $pidfile ]] || return 0
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-        say "stopping the running cloud (pid $pid) to restart it"
-        kill "$pid"
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    local -a pidfiles
+    shopt -s nullglob
+    pidfiles=("$ALLINONE_PIDFILE" "$RUN_DIR"/sovra-*.pid)
+    shopt -u nullglob
+    sovra_stop_pidfiles 15 "${pidfiles[@]}" > /dev/null
+    if (( SOVRA_STOPPED )); then
+        say "stopped the running cloud ($SOVRA_STOPPED process(es)) to restart it"
     fi
-    rm -f "$pidfile"
+    shopt -s nullglob
+    pidfiles=("$RUN_DIR"/*.child)   # APIs whose supervisor was killed
+    shopt -u nullglob
+    sovra_stop_pidfiles 15 "${pidfiles[@]}" > /dev/null
 }
 
-start_cloud() {
-    local -a components=("$@")
-    local list
-    list=$(IFS=,; echo "${components[*]}")
-    say "starting sovra-allinone: $list"
-    nohup "$VENV/bin/sovra-allinone" --config-dir "$ETC_DIR" --components "$list" \
-        >> "$LOG_DIR/sovra-allinone.out" 2>&1 &
-    echo $! > "$RUN_DIR/allinone.pid"
-}
-
-wait_for_api() {
-    local service=$1 url="http://$SERVICE_HOST:${SOVRA_PORTS[$1]}/" pid
-    pid=$(cat "$RUN_DIR/allinone.pid")
-    for _ in $(seq 300); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 30 "$LOG_DIR/sovra-allinone.out" >&2
-            die "sovra-allinone exited; see $LOG_DIR/sovra-allinone.log"
-        fi
-        if "$VENV/bin/python" -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$url" 2>/dev/null; then
-            return 0
-        fi
-        # 300/multiple choices is a fine answer for version discovery
-        if "$VENV/bin/python" -c "
-import urllib.request, urllib.error, sys
+# http_answers URL: true when an HTTP server answers at URL (any status: 300 is
+# version discovery's normal answer).
+http_answers() {
+    "$VENV/bin/python" - "$1" <<'PY' 2>/dev/null
+import sys, urllib.error, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 try:
-    urllib.request.urlopen(sys.argv[1], timeout=1)
+    opener.open(sys.argv[1], timeout=1)
 except urllib.error.HTTPError:
-    sys.exit(0)
-sys.exit(1)" "$url" 2>/dev/null; then
-            return 0
-        fi
+    pass
+PY
+}
+
+# wait_for_api SERVICE: until its API answers (die if its process died).
+wait_for_api() {
+    local service=$1 url="http://$SERVICE_HOST:${SOVRA_PORTS[$1]}/" i
+    for ((i = 0; i < 300; i++)); do
+        "${PROCESSES}_check" "$service"
+        http_answers "$url" && return 0
         sleep 0.2
     done
-    die "$service did not answer at $url within 60 s; see $LOG_DIR/sovra-allinone.log"
+    die "$service did not answer at $url within 60 s; see $("${PROCESSES}_logs")"
 }
 
 write_client_config() {
@@ -219,6 +287,22 @@ RC
     )
 }
 
+# describe_mode: what runs, in a few words, for the final message.
+describe_mode() {
+    local -a parts=()
+    if [[ $PROCESSES == allinone ]]; then
+        parts+=("one sovra-allinone process")
+    else
+        parts+=("one supervised process per API")
+    fi
+    [[ $DATABASE == mysql ]] && parts+=("MariaDB on $SERVICE_HOST:$MYSQL_PORT")
+    [[ $MESSAGING == rabbit ]] && parts+=("RabbitMQ on $SERVICE_HOST:$RABBIT_PORT")
+    [[ $COORDINATION == etcd ]] && parts+=("etcd on $SERVICE_HOST:$ETCD_PORT")
+    local text
+    text=$(IFS=,; echo "${parts[*]}")
+    echo "${text//,/, }"
+}
+
 main() {
     mkdir -p "$ETC_DIR" "$LOG_DIR" "$RUN_DIR" "$STATE_DIR"
     ensure_python_venv
@@ -228,32 +312,41 @@ main() {
     if [[ ! " ${components[*]} " =~ " identity-api " ]]; then
         die "this checkout has no identity service: nothing to bring up"
     fi
-    stop_running_cloud
-
-    say "configuring identity (database, Fernet keys, admin)"
-    write_common_conf
-    configure_identity
     local -a services=(identity)
     local component
     for component in "${components[@]}"; do
         case $component in
-            placement-api)
+            placement-api) services+=(placement) ;;
+            image-api) services+=(image) ;;
+        esac
+    done
+    stop_running_cloud
+    start_servers "${services[@]}"
+
+    say "configuring identity (database, Fernet keys, admin)"
+    write_common_conf
+    configure_identity
+    local service
+    for service in "${services[@]}"; do
+        case $service in
+            placement)
                 say "configuring placement"
-                configure_service placement placement
-                services+=(placement) ;;
-            image-api)
+                configure_service placement placement ;;
+            image)
                 say "configuring image"
                 configure_service image image "" "[image]" \
                     "filesystem_store_datadir = $STATE_DIR/images" \
-                    "staging_dir = $STATE_DIR/image-staging"
-                services+=(image) ;;
+                    "staging_dir = $STATE_DIR/image-staging" ;;
         esac
     done
 
+    if [[ $MESSAGING == rabbit ]]; then
+        wait_rabbitmq
+        say "RabbitMQ is up: $SERVICE_HOST:$RABBIT_PORT"
+    fi
     local -a enabled=()
-    local service
     for service in "${services[@]}"; do enabled+=("$service-api"); done
-    start_cloud "${enabled[@]}"
+    "start_$PROCESSES" "${enabled[@]}"
     for service in "${services[@]}"; do
         wait_for_api "$service"
         say "$service is up: http://$SERVICE_HOST:${SOVRA_PORTS[$service]}"
@@ -264,12 +357,12 @@ main() {
 
     cat <<MSG
 
-Sovra is up in $((SECONDS - started)) s (lite mode, one sovra-allinone process).
+Sovra is up in $((SECONDS - started)) s, $MODE_LABEL: $(describe_mode).
   services:   ${services[*]}
   identity:   $AUTH_URL
   admin:      admin / $ADMIN_PASSWORD   (project admin)
   demo:       demo / $DEMO_PASSWORD    (project demo)
-  logs:       $LOG_DIR/sovra-allinone.log
+  logs:       $("${PROCESSES}_logs")
 
 Try it:
   export OS_CLIENT_CONFIG_FILE=$DATA_DIR/clouds.yaml PATH=$VENV/bin:\$PATH

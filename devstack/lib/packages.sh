@@ -15,6 +15,12 @@ declare -gA SOVRA_PACKAGE_GROUPS=(
     # (tests/integration/servers.py) and qemu-img, which builds real disk images
     # for the image service's tests
     [test]="rabbitmq-server mariadb-server etcd-server etcd-client qemu-utils"
+    # devstack full mode (local.conf): the servers stack.sh starts itself, one
+    # group per setting (DATABASE=mysql, MESSAGING=rabbit, COORDINATION=etcd)
+    [mysql]="mariadb-server mariadb-client"
+    [rabbit]="rabbitmq-server"
+    [etcd]="etcd-server etcd-client"
+    [full]="@mysql @rabbit @etcd"
 )
 
 # sovra_packages_for GROUP...: print the packages of the groups, one per line.

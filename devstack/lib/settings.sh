@@ -3,6 +3,36 @@
 # shellcheck disable=SC2034  # sourced: the variables are used by the scripts
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+
+# local.conf (devstack/local.conf.sample says what it may set): a shell fragment,
+# read by every devstack script, so that stack.sh, unstack.sh and clean.sh agree.
+# The unprefixed names it sets are never taken from the environment; the SOVRA_*
+# ones (ports, SOVRA_DATA_DIR...) are, unless local.conf sets them itself.
+unset MODE DATABASE MESSAGING COORDINATION PROCESSES SERVICE_HOST
+LOCAL_CONF=${SOVRA_LOCAL_CONF:-$TOP/devstack/local.conf}
+if [[ -f $LOCAL_CONF ]]; then
+    # shellcheck source=/dev/null
+    source "$LOCAL_CONF"
+elif [[ -n ${SOVRA_LOCAL_CONF:-} ]]; then
+    echo "SOVRA_LOCAL_CONF=$SOVRA_LOCAL_CONF: no such file" >&2
+    return 1
+fi
+
+# What runs the cloud. MODE is the shorthand: lite (the default) = sqlite, inproc,
+# inprocess, allinone; full = mysql, rabbit, etcd, split. Each of the four may also
+# be set on its own (in local.conf, or as SOVRA_DATABASE... in the environment).
+MODE=${MODE:-${SOVRA_MODE:-lite}}
+case $MODE in
+    lite) _defaults=(sqlite inproc inprocess allinone) ;;
+    full) _defaults=(mysql rabbit etcd split) ;;
+    *) echo "MODE=$MODE: use lite or full" >&2; return 1 ;;
+esac
+DATABASE=${DATABASE:-${SOVRA_DATABASE:-${_defaults[0]}}}
+MESSAGING=${MESSAGING:-${SOVRA_MESSAGING:-${_defaults[1]}}}
+COORDINATION=${COORDINATION:-${SOVRA_COORDINATION:-${_defaults[2]}}}
+PROCESSES=${PROCESSES:-${SOVRA_PROCESSES:-${_defaults[3]}}}
+unset _defaults
+
 DATA_DIR=${SOVRA_DATA_DIR:-$TOP/.stack}
 # An existing virtualenv to install into instead of $DATA_DIR/venv (e.g. tox's).
 VENV=${SOVRA_VENV:-$DATA_DIR/venv}
@@ -13,7 +43,7 @@ STATE_DIR=$DATA_DIR/data
 SECRETS_DIR=$DATA_DIR/secrets
 
 # Where the APIs listen and what the catalog says (loopback unless told otherwise).
-SERVICE_HOST=${SOVRA_SERVICE_HOST:-127.0.0.1}
+SERVICE_HOST=${SERVICE_HOST:-${SOVRA_SERVICE_HOST:-127.0.0.1}}
 REGION=${SOVRA_REGION:-RegionOne}
 
 # service -> port: the upstream defaults, so clients' expectations hold;
@@ -26,6 +56,46 @@ declare -gA SOVRA_PORTS=(
     [network]=${SOVRA_NETWORK_PORT:-9696}
     [block]=${SOVRA_BLOCK_PORT:-8776}
 )
+
+# The servers full mode starts (MariaDB, RabbitMQ, etcd), on SERVICE_HOST: upstream
+# default ports, each overridable like the API ports.
+MYSQL_PORT=${SOVRA_MYSQL_PORT:-3306}
+RABBIT_PORT=${SOVRA_RABBIT_PORT:-5672}
+RABBIT_DIST_PORT=${SOVRA_RABBIT_DIST_PORT:-25672}   # Erlang distribution (rabbitmqctl)
+EPMD_PORT=${SOVRA_EPMD_PORT:-4369}                  # Erlang port mapper, on 127.0.0.1
+ETCD_PORT=${SOVRA_ETCD_PORT:-2379}
+ETCD_PEER_PORT=${SOVRA_ETCD_PEER_PORT:-2380}
+
+# sovra_check_settings: exit non-zero, saying why, on a combination that cannot work.
+sovra_check_settings() {
+    local bad=
+    [[ $DATABASE =~ ^(sqlite|mysql)$ ]] || bad+=" DATABASE=$DATABASE (sqlite|mysql)"
+    [[ $MESSAGING =~ ^(inproc|rabbit)$ ]] || bad+=" MESSAGING=$MESSAGING (inproc|rabbit)"
+    [[ $COORDINATION =~ ^(inprocess|etcd)$ ]] || \
+        bad+=" COORDINATION=$COORDINATION (inprocess|etcd)"
+    [[ $PROCESSES =~ ^(allinone|split)$ ]] || bad+=" PROCESSES=$PROCESSES (allinone|split)"
+    if [[ -n $bad ]]; then
+        echo "unknown setting(s):$bad" >&2
+        return 1
+    fi
+    if [[ $PROCESSES == split && ( $MESSAGING == inproc || $COORDINATION == inprocess ) ]]
+    then
+        echo "PROCESSES=split needs MESSAGING=rabbit and COORDINATION=etcd: the" \
+             "in-process bus and coordination live inside one process" >&2
+        return 1
+    fi
+}
+
+# sovra_mode_label: "lite mode", "full mode", or "custom mode (the four settings)".
+sovra_mode_label() {
+    local settings="$DATABASE $MESSAGING $COORDINATION $PROCESSES"
+    case $settings in
+        "sqlite inproc inprocess allinone") echo "lite mode" ;;
+        "mysql rabbit etcd split") echo "full mode" ;;
+        *) echo "custom mode (DATABASE=$DATABASE MESSAGING=$MESSAGING" \
+                "COORDINATION=$COORDINATION PROCESSES=$PROCESSES)" ;;
+    esac
+}
 
 # A secret: from the environment if given, else generated once and kept (0600) in
 # the data dir, so a second stack.sh run reuses it.

@@ -6,6 +6,7 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../lib/packages.sh
 source "$TOP/devstack/lib/packages.sh"
 
 if [[ $# -eq 0 ]]; then

@@ -31,13 +31,18 @@ def test_stack_use_unstack_clean(tmp_path):
     data_dir = tmp_path / "stack"
     ports = {f"SOVRA_{name.upper()}_PORT": str(_free_port())
              for name in ("identity", "placement", "image", "compute", "network", "block")}
+    local_conf = tmp_path / "local.conf"  # empty: lite, whatever devstack/local.conf says
+    local_conf.write_text("")
     env = {**os.environ, **ports, "SOVRA_DATA_DIR": str(data_dir),
-           "SOVRA_VENV": sys.prefix}
-    env.pop("OS_CLOUD", None)
+           "SOVRA_VENV": sys.prefix, "SOVRA_LOCAL_CONF": str(local_conf)}
+    for name in ("OS_CLOUD", "SOVRA_MODE", "SOVRA_DATABASE", "SOVRA_MESSAGING",
+                 "SOVRA_COORDINATION", "SOVRA_PROCESSES"):
+        env.pop(name, None)
     stack = subprocess.run([str(ROOT / "devstack/stack.sh")], env=env, capture_output=True,
                            text=True, timeout=600)
     assert stack.returncode == 0, stack.stdout + stack.stderr
     assert "Sovra is up" in stack.stdout and "openstack --os-cloud" in stack.stdout
+    assert "lite mode:" in stack.stdout
     identity_port = int(ports["SOVRA_IDENTITY_PORT"])
     try:
         cli_env = {**env, "OS_CLIENT_CONFIG_FILE": str(data_dir / "clouds.yaml")}
