@@ -16,7 +16,7 @@ import threading
 
 from oslo_config import cfg
 
-from sovra_common import auth, rpc
+from sovra_common import auth, coordination, rpc
 from sovra_common import conf as sovra_conf
 from sovra_common import log as sovra_log
 from sovra_common.auth.revocation import RevocationEndpoint
@@ -29,7 +29,9 @@ class ProcessResources:
 
     One token cache per process, kept honest by one listener for identity's
     revocation notifications (each process gets its own listener pool, so each
-    receives every notification).
+    receives every notification). One coordinator per process, started when a
+    component first asks for it: in lite mode (``inprocess://``) the components of a
+    process see each other's heartbeats only through the same coordinator.
     """
 
     def __init__(self, conf):
@@ -37,6 +39,18 @@ class ProcessResources:
         self.token_cache = auth.build_token_cache(conf)
         self._transport = None
         self._listener = None
+        self._coordinator = None
+        self._coordinator_lock = threading.Lock()
+
+    @property
+    def coordinator(self):
+        """The process's started coordinator ([coordination] of the base conf)."""
+        with self._coordinator_lock:
+            if self._coordinator is None:
+                coordinator = coordination.get_coordinator(self.conf)
+                coordinator.start()
+                self._coordinator = coordinator
+            return self._coordinator
 
     def start(self) -> ProcessResources:
         if self.conf.auth.strategy == "keystone":
@@ -47,6 +61,9 @@ class ProcessResources:
         return self
 
     def stop(self) -> None:
+        if self._coordinator is not None:
+            self._coordinator.stop()
+            self._coordinator = None
         if self._listener is not None:
             self._listener.stop()
             self._listener = None

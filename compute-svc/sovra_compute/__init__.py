@@ -1,3 +1,1 @@
-"""Compute service (Nova v2.1 compatible).
-
-Not built yet: see the issue tracker."""
+"""Compute service: Nova v2.1 compatible API, conductor, agents (see README.md)."""

@@ -1,0 +1,75 @@
+"""The compute service's app: the common app factory, plus its database, the bus
+(to the conductor and agents), the coordinator (who is up) and the image client."""
+
+from __future__ import annotations
+
+from sovra_common import coordination, rpc
+from sovra_common.auth import sessions
+from sovra_common.db import Database
+from sovra_common.wsgi import app as wsgi_app
+from sovra_compute import placement_client
+from sovra_compute import rpc as compute_rpc
+from sovra_compute.api import policies
+from sovra_compute.api.microversion import MICROVERSIONS
+from sovra_compute.api.routes import ROUTES
+
+
+def _image_client_factory(conf):
+    from sovra_image.client import ImageClient
+
+    state = {}
+
+    def for_context(context):
+        if "session" not in state:
+            state["session"] = sessions.service_session(conf)
+        return ImageClient(sessions.user_session(state["session"], context),
+                           interface=conf.compute.placement_interface)
+    return for_context
+
+
+def _placement_factory(conf):
+    state = {}
+
+    def get():
+        if "client" not in state:
+            state["client"] = placement_client.PlacementClient(
+                sessions.service_session(conf),
+                interface=conf.compute.placement_interface)
+        return state["client"]
+    return get
+
+
+def create_app(conf, *, database=None, coordinator=None, images=None, transport=None,
+               placement=None):
+    """The Flask app. Defaults: ``database`` from [database]; ``coordinator`` a new
+    one from [coordination] (started here); ``images``: context -> an image client
+    (sovra_image.client.ImageClient for the user); ``transport`` from [messaging];
+    ``placement``: () -> a placement client (the service's own credentials)."""
+    app = wsgi_app.create_app("compute", conf, routes_table=ROUTES,
+                              fault_style="compute", microversions=MICROVERSIONS,
+                              policy_rules=policies.list_rules())
+    extras = app.extensions["sovra"].extras
+    extras["db"] = database if database is not None else Database.from_conf(
+        conf, name="compute")
+    if coordinator is None:
+        coordinator = coordination.get_coordinator(conf)
+        coordinator.start()
+        extras["own_coordinator"] = coordinator
+    extras["coordinator"] = coordinator
+    extras["images"] = images or _image_client_factory(conf)
+    extras["placement"] = placement or _placement_factory(conf)
+    if transport is None:
+        transport = extras["transport"] = rpc.build_rpc_transport(conf)
+    extras["conductor"] = compute_rpc.ConductorAPI(transport)
+    extras["agents"] = compute_rpc.ComputeAgentAPI(transport)
+    return app
+
+
+def close(app) -> None:
+    """Release the app's database connections, bus transport and coordinator."""
+    extras = app.extensions["sovra"].extras
+    extras["db"].dispose()
+    if "transport" in extras:
+        extras["transport"].cleanup()
+    if "own_coordinator" in extras:
+        extras["own_coordinator"].stop()

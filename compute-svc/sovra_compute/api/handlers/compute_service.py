@@ -1,0 +1,81 @@
+"""os-services: the compute agents, up or down by their heartbeat.
+
+Before 2.53, enable/disable/force-down are PUT /os-services/<action> with host and
+binary in the body (Sovra's max version is below 2.53).
+"""
+
+from __future__ import annotations
+
+from sovra_common import exception
+from sovra_common.wsgi.routes import json_response
+from sovra_compute.api import views
+from sovra_compute.api.policies import compute_service as policies
+from sovra_compute.api.schemas import compute_service as schemas
+from sovra_compute.service import compute_service
+
+
+def _db(req):
+    return req.state.extras["db"]
+
+
+def _view(req, service, live) -> dict:
+    shown = {"id": service["number"], "binary": service["binary"],
+             "host": service["host"], "zone": "nova",
+             "status": "disabled" if service["disabled"] else "enabled",
+             "state": "up" if service["host"] in live and not service["forced_down"]
+             else "down",
+             "updated_at": views.isotime(service["updated_at"]),
+             "disabled_reason": service["disabled_reason"]}
+    if req.microversion.matches("2.11"):
+        shown["forced_down"] = service["forced_down"]
+    return shown
+
+
+def _live(req) -> set:
+    return set(req.state.extras["coordinator"].members(compute_service.AGENTS_GROUP))
+
+
+def list_services(req):
+    query = req.query(schemas.LIST_QUERY)
+    req.authorize(policies.LIST)
+    live = _live(req)
+    services = compute_service.sync_agents(_db(req), live)
+    services = [s for s in services
+                if (not query.get("host") or s["host"] == query["host"])
+                and (not query.get("binary") or s["binary"] == query["binary"])]
+    return json_response({"services": [_view(req, s, live) for s in services]})
+
+
+_ACTIONS = {"enable": {"disabled": False, "disabled_reason": None},
+            "disable": {"disabled": True},
+            "disable-log-reason": {"disabled": True}}
+
+
+def update_service(req, action):
+    body = req.json_body(schemas.UPDATE)
+    req.authorize(policies.UPDATE)
+    if action == "force-down" and req.microversion.matches("2.11"):
+        if "forced_down" not in body:
+            raise exception.Invalid("forced_down is required.")
+        changes = {"forced_down": body["forced_down"]}
+    elif action in _ACTIONS:
+        changes = dict(_ACTIONS[action])
+        if action == "disable-log-reason":
+            if not body.get("disabled_reason"):
+                raise exception.Invalid("Missing disabled reason field")
+            changes["disabled_reason"] = body["disabled_reason"]
+    else:
+        raise exception.NotFound(f"Unknown action {action}")
+    matches = [s for s in compute_service.list_(_db(req), host=body["host"],
+                                                binary=body["binary"])]
+    if not matches:
+        raise exception.NotFound(f"Host '{body['host']}' is not mapped to any cell")
+    service = compute_service.update(_db(req), matches[0]["id"], **changes)
+    shown = {"host": service["host"], "binary": service["binary"]}
+    if action == "force-down":
+        shown["forced_down"] = service["forced_down"]
+    else:
+        shown["status"] = "disabled" if service["disabled"] else "enabled"
+        if action == "disable-log-reason":
+            shown["disabled_reason"] = service["disabled_reason"]
+    return json_response({"service": shown})

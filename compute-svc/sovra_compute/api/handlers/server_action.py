@@ -1,0 +1,138 @@
+"""POST /servers/{id}/action (start, stop, reboot, console output) and the
+server's instance actions."""
+
+from __future__ import annotations
+
+from sovra_common import exception
+from sovra_common.wsgi import validation
+from sovra_common.wsgi.routes import json_response
+from sovra_compute.api import views
+from sovra_compute.api.handlers.server import load
+from sovra_compute.api.policies import server as policies
+from sovra_compute.api.schemas import server as schemas
+from sovra_compute.service import instance as states
+
+
+def _db(req):
+    return req.state.extras["db"]
+
+
+def _agents(req):
+    return req.state.extras["agents"]
+
+
+def check_unlocked(req, instance):
+    """InstanceLocked (409) for a locked server, unless the caller may override."""
+    if instance["locked"]:
+        try:
+            req.authorize(policies.LOCKED_OVERRIDE,
+                          {"project_id": instance["project_id"]})
+        except exception.Forbidden:
+            raise states.InstanceLocked(uuid=instance["uuid"]) from None
+
+
+def _begin(req, instance, action, task_state, allowed):
+    check_unlocked(req, instance)
+    if not instance["host"]:
+        raise states.InstanceInvalidState(action=action, uuid=instance["uuid"],
+                                          attr="vm_state", state=instance["vm_state"])
+    return states.begin_task(_db(req), req.context, instance["uuid"], action, task_state,
+                             allowed_vm_states=allowed)
+
+
+def _start(req, server_id, _arg):
+    instance = load(req, server_id, policies.START)
+    instance = _begin(req, instance, "start", states.POWERING_ON, (states.STOPPED,))
+    _agents(req).start_instance(req.context, instance["host"], states.for_agent(instance))
+    return json_response(None, status=202)
+
+
+def _stop(req, server_id, _arg):
+    instance = load(req, server_id, policies.STOP)
+    instance = _begin(req, instance, "stop", states.POWERING_OFF,
+                      (states.ACTIVE, states.ERROR))
+    _agents(req).stop_instance(req.context, instance["host"], states.for_agent(instance))
+    return json_response(None, status=202)
+
+
+def _reboot(req, server_id, arg):
+    validation.validate(schemas.REBOOT, arg)
+    instance = load(req, server_id, policies.REBOOT)
+    reboot_type = arg["type"].upper()
+    if reboot_type == "HARD":
+        instance = _begin(req, instance, "reboot", states.REBOOTING_HARD,
+                          (states.ACTIVE, states.STOPPED, states.ERROR))
+    else:
+        instance = _begin(req, instance, "reboot", states.REBOOTING, (states.ACTIVE,))
+    _agents(req).reboot_instance(req.context, instance["host"],
+                                 states.for_agent(instance), reboot_type)
+    return json_response(None, status=202)
+
+
+def _console_output(req, server_id, arg):
+    validation.validate(schemas.CONSOLE_OUTPUT, arg or {})
+    instance = load(req, server_id, policies.CONSOLE_OUTPUT)
+    if instance["vm_state"] not in (states.ACTIVE, states.STOPPED) or not instance["host"]:
+        raise states.InstanceInvalidState(action="getConsoleOutput",
+                                          uuid=instance["uuid"], attr="vm_state",
+                                          state=instance["vm_state"])
+    output = _agents(req).get_console_output(req.context, instance["host"],
+                                             states.for_agent(instance))
+    length = (arg or {}).get("length")
+    if length is not None and int(length) >= 0:
+        output = "\n".join(output.split("\n")[-int(length):]) if int(length) else ""
+    return json_response({"output": output})
+
+
+def _power_action(action, rule, task_state, allowed, cast):
+    def handle(req, server_id, _arg):
+        instance = load(req, server_id, rule)
+        instance = _begin(req, instance, action, task_state, allowed)
+        getattr(_agents(req), cast)(req.context, instance["host"],
+                                    states.for_agent(instance))
+        return json_response(None, status=202)
+    return handle
+
+
+def _lock(req, server_id, _arg):
+    instance = load(req, server_id, policies.LOCK)
+    states.update(_db(req), instance["uuid"], locked=True)
+    return json_response(None, status=202)
+
+
+def _unlock(req, server_id, _arg):
+    instance = load(req, server_id, policies.UNLOCK)
+    states.update(_db(req), instance["uuid"], locked=False)
+    return json_response(None, status=202)
+
+
+_ACTIONS = {
+    "os-start": _start, "os-stop": _stop, "reboot": _reboot,
+    "os-getConsoleOutput": _console_output, "lock": _lock, "unlock": _unlock,
+    "pause": _power_action("pause", policies.PAUSE, states.PAUSING, (states.ACTIVE,),
+                           "pause_instance"),
+    "unpause": _power_action("unpause", policies.UNPAUSE, states.UNPAUSING,
+                             (states.PAUSED,), "unpause_instance"),
+    "suspend": _power_action("suspend", policies.SUSPEND, states.SUSPENDING,
+                             (states.ACTIVE,), "suspend_instance"),
+    "resume": _power_action("resume", policies.RESUME, states.RESUMING,
+                            (states.SUSPENDED,), "resume_instance"),
+}
+
+
+def server_action(req, server_id):
+    body = req.json_body(schemas.ACTION)
+    name, arg = next(iter(body.items()))
+    handler = _ACTIONS.get(name)
+    if handler is None:
+        req.authorize(policies.SHOW, {"project_id": req.context.project_id})
+        raise exception.Invalid(f"There is no such action: {name}")
+    return handler(req, server_id, arg)
+
+
+def list_instance_actions(req, server_id):
+    load(req, server_id, policies.LIST_ACTIONS)
+    actions = states.list_actions(_db(req), server_id)
+    for action in actions:
+        action["start_time"] = views.isotime(action["start_time"])
+    return json_response({"instanceActions": actions})

@@ -1,0 +1,109 @@
+"""Policies of servers, their actions and instance actions."""
+
+from oslo_policy import policy as oslo_policy
+
+from sovra_common import policy
+
+LIST = "compute:servers:index"
+LIST_ALL = "compute:servers:index:get_all_tenants"
+SHOW = "compute:servers:show"
+SHOW_HOST_ATTRS = "compute:servers:show:extended_attributes"
+SHOW_HOST_STATUS = "compute:servers:show:host_status"
+CREATE = "compute:servers:create"
+DELETE = "compute:servers:delete"
+UPDATE = "compute:servers:update"
+START = "compute:servers:start"
+STOP = "compute:servers:stop"
+REBOOT = "compute:servers:reboot"
+CONSOLE_OUTPUT = "compute:servers:console_output"
+PAUSE = "compute:servers:pause"
+UNPAUSE = "compute:servers:unpause"
+SUSPEND = "compute:servers:suspend"
+RESUME = "compute:servers:resume"
+LOCK = "compute:servers:lock"
+UNLOCK = "compute:servers:unlock"
+LOCKED_OVERRIDE = "compute:servers:locked:override"
+LIST_ACTIONS = "compute:servers:instance_actions:list"
+
+RULES = [
+    oslo_policy.DocumentedRuleDefault(
+        UPDATE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Rename a server or change its description.",
+        [{"method": "PUT", "path": "/servers/{server_id}"}]),
+    oslo_policy.DocumentedRuleDefault(
+        LIST, policy.PROJECT_READER_OR_ADMIN,
+        "List the project's servers.",
+        [{"method": "GET", "path": "/servers"}]),
+    oslo_policy.DocumentedRuleDefault(
+        LIST_ALL, policy.ADMIN,
+        "List the servers of every project.",
+        [{"method": "GET", "path": "/servers?all_tenants=1"}]),
+    oslo_policy.DocumentedRuleDefault(
+        SHOW, policy.PROJECT_READER_OR_ADMIN,
+        "Show a server.",
+        [{"method": "GET", "path": "/servers/{server_id}"}]),
+    oslo_policy.DocumentedRuleDefault(
+        SHOW_HOST_ATTRS, policy.ADMIN,
+        "See a server's host, node and other OS-EXT-SRV-ATTR fields.",
+        [{"method": "GET", "path": "/servers/{server_id}"}]),
+    oslo_policy.DocumentedRuleDefault(
+        SHOW_HOST_STATUS, policy.ADMIN,
+        "See the status of a server's host.",
+        [{"method": "GET", "path": "/servers/{server_id}"}]),
+    oslo_policy.DocumentedRuleDefault(
+        CREATE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Create a server.",
+        [{"method": "POST", "path": "/servers"}]),
+    oslo_policy.DocumentedRuleDefault(
+        DELETE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Delete a server.",
+        [{"method": "DELETE", "path": "/servers/{server_id}"}]),
+    oslo_policy.DocumentedRuleDefault(
+        START, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Start a stopped server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action (os-start)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        STOP, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Stop a server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action (os-stop)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        REBOOT, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Reboot a server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action (reboot)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        CONSOLE_OUTPUT, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Read a server's console output.",
+        [{"method": "POST", "path": "/servers/{server_id}/action (os-getConsoleOutput)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        LIST_ACTIONS, policy.PROJECT_READER_OR_ADMIN,
+        "List a server's actions.",
+        [{"method": "GET", "path": "/servers/{server_id}/os-instance-actions"}]),
+    oslo_policy.DocumentedRuleDefault(
+        PAUSE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Pause a server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+    oslo_policy.DocumentedRuleDefault(
+        UNPAUSE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Unpause a server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+    oslo_policy.DocumentedRuleDefault(
+        SUSPEND, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Suspend a server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+    oslo_policy.DocumentedRuleDefault(
+        RESUME, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Resume a suspended server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+    oslo_policy.DocumentedRuleDefault(
+        LOCK, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Lock a server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+    oslo_policy.DocumentedRuleDefault(
+        UNLOCK, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Unlock a server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+    oslo_policy.DocumentedRuleDefault(
+        LOCKED_OVERRIDE, policy.ADMIN,
+        "Act on a locked server.",
+        [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+]

@@ -1,0 +1,19 @@
+"""os-services request bodies and query strings."""
+
+UPDATE = {
+    "type": "object",
+    "properties": {
+        "host": {"type": "string", "minLength": 1, "maxLength": 255},
+        "binary": {"type": "string", "minLength": 1, "maxLength": 255},
+        "disabled_reason": {"type": "string", "minLength": 1, "maxLength": 255},
+        "forced_down": {"type": "boolean"},
+    },
+    "required": ["host", "binary"],
+    "additionalProperties": False,
+}
+
+LIST_QUERY = {
+    "type": "object",
+    "properties": {"host": {"type": "string"}, "binary": {"type": "string"}},
+    "additionalProperties": True,
+}

@@ -1,0 +1,60 @@
+"""sovra-compute-api: the Compute API (default port 8774), as a component of a
+Sovra process: alone (this console script) or in sovra-allinone."""
+
+from __future__ import annotations
+
+import sys
+
+from sovra_common import component, process
+from sovra_common.wsgi import deploy
+from sovra_common.wsgi.server import ApiServer
+from sovra_compute import conf as compute_conf
+from sovra_compute.api import app as compute_app
+
+
+class ComputeApiComponent(component.ApiComponent):
+    name = "compute-api"
+    config_project = "sovra-compute"
+    default_port = compute_conf.DEFAULT_PORT
+
+    def register_opts(self, conf):
+        compute_conf.register_opts(conf)
+
+    def create_app(self, conf, coordinator=None):
+        return compute_app.create_app(conf, coordinator=coordinator)
+
+    def start(self, conf, resources):
+        app = self.create_app(conf, coordinator=resources.coordinator)
+        deploy.install_middleware(app, conf, token_cache=resources.token_cache,
+                                  request_id_headers=("X-Compute-Request-Id",))
+        port = conf.api.bind_port or self.default_port
+        try:
+            server = ApiServer(app, conf.api.bind_host, port, name=self.name).start()
+        except Exception:
+            compute_app.close(app)
+            raise
+        return _Running(server, app)
+
+
+class _Running:
+    def __init__(self, server, app):
+        self.server, self._app = server, app
+
+    @property
+    def url(self):
+        return self.server.url
+
+    def stop(self):
+        self.server.stop()
+        compute_app.close(self._app)
+
+
+COMPONENT = ComputeApiComponent()
+
+
+def main(argv=None) -> int:
+    return process.run_one(COMPONENT, argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

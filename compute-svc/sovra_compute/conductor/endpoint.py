@@ -1,0 +1,218 @@
+"""The conductor's RPC endpoint: builds (schedule, claim, cast, reschedule), deletes,
+and what agents report back. It alone writes the state agents report.
+
+Allocation rule: a server has allocations in placement only on the host it runs on
+(or is being built on). Every path that takes a server off a host (a failed build,
+a reschedule, a delete, running out of hosts) releases them first.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import oslo_messaging
+
+from sovra_common import rpc
+from sovra_common.db import schema
+from sovra_compute.conductor import scheduler
+from sovra_compute.service import compute_service
+from sovra_compute.service import instance as instance_service
+from sovra_compute.virt import driver as virt
+
+LOG = logging.getLogger(__name__)
+
+
+class ConductorEndpoint(rpc.RPCEndpoint):
+    target = oslo_messaging.Target(version="1.0")
+
+    def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None):
+        self._conf = conf
+        self._db = db
+        self._placement = placement
+        self._coordinator = coordinator
+        self._agents = agent_api
+        self._notifier = notifier
+
+    # --- builds --------------------------------------------------------------------
+    def build_instance(self, ctxt, instance_uuid):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:  # deleted before it was scheduled
+            return
+        if instance["task_state"] == instance_service.DELETING:
+            self._finish_delete(ctxt, instance)
+            return
+        self._schedule(ctxt, instance)
+
+    def build_done(self, ctxt, instance_uuid, host, power_state):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        try:
+            instance = instance_service.update(
+                self._db, instance_uuid, expected_task_state=(instance_service.SPAWNING,),
+                vm_state=instance_service.ACTIVE, task_state=None,
+                power_state=power_state, launched_at=schema.utcnow())
+        except instance_service.InstanceInvalidState:  # deleted while it was built
+            self._agents.terminate_instance(ctxt, host,
+                                            instance_service.for_agent(instance))
+            return
+        self._notify(ctxt, "compute.instance.create.end", instance)
+
+    def build_failed(self, ctxt, instance_uuid, host, reason):
+        LOG.warning("build of %s failed on %s: %s", instance_uuid, host, reason)
+        self._release(instance_uuid)
+        try:
+            instance = instance_service.update(self._db, instance_uuid, host=None,
+                                               node=None)
+        except instance_service.InstanceNotFound:
+            return
+        if instance["task_state"] == instance_service.DELETING:
+            self._finish_delete(ctxt, instance)
+            return
+        self._schedule(ctxt, instance, last_error=reason)
+
+    def _schedule(self, ctxt, instance, last_error=None):
+        tried = instance["build_hosts"]
+        attempts = self._conf.compute.max_build_attempts
+        if len(tried) >= attempts:
+            message = ("Exceeded maximum number of retries. Exhausted all hosts "
+                       f"available for retrying build failures for instance "
+                       f"{instance['uuid']}.")
+            self._fail_build(ctxt, instance, message, details=last_error)
+            return
+        live = set(self._coordinator.members(compute_service.AGENTS_GROUP))
+        hosts = compute_service.schedulable_hosts(self._db, live) - set(tried)
+        try:
+            chosen = scheduler.select_and_claim(
+                self._placement, instance, hosts=hosts,
+                limit=self._conf.compute.max_candidates)
+        except scheduler.NoValidHost as exc:
+            self._fail_build(ctxt, instance, exc.msg, details=last_error)
+            return
+        except Exception as exc:  # placement unreachable, timed out...
+            LOG.exception("scheduling %s failed", instance["uuid"])
+            self._fail_build(ctxt, instance, f"Scheduling failed: {exc}"[:255],
+                             details=last_error)
+            return
+        try:
+            instance = instance_service.update(
+                self._db, instance["uuid"],
+                expected_task_state=(instance_service.SCHEDULING,
+                                     instance_service.SPAWNING),
+                host=chosen.host, node=chosen.node,
+                task_state=instance_service.SPAWNING, build_hosts=[*tried, chosen.host])
+        except instance_service.InstanceNotFound:  # deleted meanwhile
+            self._release(instance["uuid"])
+            return
+        except instance_service.InstanceInvalidState:  # being deleted
+            self._finish_delete(ctxt, instance)
+            return
+        self._agents.build_instance(ctxt, chosen.host,
+                                    instance_service.for_agent(instance),
+                                    key_data=instance["key_data"],
+                                    user_data=instance["user_data"])
+
+    def _release(self, instance_uuid):
+        """Remove the server's allocations, retried: a leak is worse than a wait."""
+        for attempt in range(3):
+            try:
+                self._placement.release(instance_uuid)
+                return
+            except Exception:
+                LOG.warning("releasing the allocations of %s failed (attempt %d)",
+                            instance_uuid, attempt + 1, exc_info=True)
+        LOG.error("allocations of %s could not be released", instance_uuid)
+
+    def _fail_build(self, ctxt, instance, message, details=None):
+        self._release(instance["uuid"])
+        instance_service.add_fault(self._db, instance["uuid"], code=500, message=message,
+                                   details=details)
+        if instance["task_state"] == instance_service.DELETING:
+            self._finish_delete(ctxt, instance)
+            return
+        instance = instance_service.update(self._db, instance["uuid"],
+                                           vm_state=instance_service.ERROR,
+                                           task_state=None, host=None, node=None)
+        self._notify(ctxt, "compute.instance.create.error", instance)
+
+    # --- deletes -------------------------------------------------------------------
+    def delete_instance(self, ctxt, instance_uuid):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        host = instance["host"]
+        if host and self._coordinator.is_alive(compute_service.AGENTS_GROUP, host):
+            self._agents.terminate_instance(ctxt, host,
+                                            instance_service.for_agent(instance))
+        else:  # on no host (a build being scheduled notices), or its host is down
+            self._finish_delete(ctxt, instance)
+
+    def instance_destroyed(self, ctxt, instance_uuid, host):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        self._finish_delete(ctxt, instance)
+
+    def _finish_delete(self, ctxt, instance):
+        self._release(instance["uuid"])
+        instance_service.mark_deleted(self._db, instance["uuid"])
+        self._notify(ctxt, "compute.instance.delete.end", instance)
+
+    # --- other reports ---------------------------------------------------------------
+    def instance_update(self, ctxt, instance_uuid, host, updates, fault=None):
+        allowed = {"vm_state", "task_state", "power_state"}
+        try:
+            if fault:
+                instance_service.add_fault(self._db, instance_uuid, host=host,
+                                           code=fault.get("code", 500),
+                                           message=fault["message"],
+                                           details=fault.get("details"))
+            instance = instance_service.update(
+                self._db, instance_uuid,
+                **{k: v for k, v in updates.items() if k in allowed})
+        except instance_service.InstanceNotFound:
+            return
+        self._notify(ctxt, "compute.instance.update", instance)
+
+    def sync_power_states(self, ctxt, host, power_states):
+        """Record the power states an agent reports for the servers on its node.
+
+        Servers with a task in progress are left alone (the task reports its own
+        outcome). An active server whose guest stopped by itself becomes stopped
+        (SHUTOFF); a guest missing from its node is NOSTATE.
+        """
+        for instance in instance_service.list_(self._db, filters={"host": host}):
+            if instance["task_state"] is not None or \
+                    instance["vm_state"] not in (instance_service.ACTIVE,
+                                                 instance_service.STOPPED,
+                                                 instance_service.PAUSED,
+                                                 instance_service.SUSPENDED):
+                continue
+            power_state = power_states.get(instance["uuid"], virt.NOSTATE)
+            changes = {}
+            if power_state != instance["power_state"]:
+                changes["power_state"] = power_state
+            if instance["vm_state"] == instance_service.ACTIVE and \
+                    power_state in (virt.SHUTDOWN, virt.CRASHED):
+                changes["vm_state"] = instance_service.STOPPED
+            if changes:
+                try:
+                    instance = instance_service.update(
+                        self._db, instance["uuid"], expected_task_state=(None,),
+                        action="sync_power_state", **changes)
+                except (instance_service.InstanceNotFound,
+                        instance_service.InstanceInvalidState):
+                    continue  # deleted, or a task started meanwhile
+                self._notify(ctxt, "compute.instance.power_sync", instance)
+
+    def _notify(self, ctxt, event_type, instance):
+        if self._notifier is None:
+            return
+        self._notifier.info(ctxt, event_type, {
+            "instance_id": instance["uuid"], "state": instance["vm_state"],
+            "task_state": instance["task_state"], "host": instance["host"],
+            "tenant_id": instance["project_id"], "user_id": instance["user_id"]})

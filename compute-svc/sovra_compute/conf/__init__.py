@@ -1,0 +1,16 @@
+"""The compute service's own option groups (the common ones come from sovra_common)."""
+
+from sovra_compute.conf import compute, quota
+
+DEFAULT_PORT = 8774
+MODULES = (compute, quota)
+
+
+def register_opts(conf):
+    for module in MODULES:
+        module.register_opts(conf)
+
+
+def list_opts():
+    return [item for module in MODULES for item in module.list_opts()]
+

@@ -1,0 +1,56 @@
+"""[compute] options: builds, scheduling, and the node an agent runs."""
+
+import socket
+
+from oslo_config import cfg
+
+from sovra_common.conf import groups
+
+GROUP = cfg.OptGroup("compute", title="Compute service options")
+
+OPTS = [
+    cfg.HostnameOpt("host", default=socket.gethostname(), sample_default="<hostname>",
+                    help="This compute node's name: the agent's RPC server and its "
+                         "placement resource provider."),
+    cfg.StrOpt("virt_driver", default="fake", choices=["fake"],
+               help="The hypervisor driver the agent runs (libvirt comes later)."),
+    cfg.IntOpt("max_build_attempts", default=3, min=1,
+               help="Hosts a build is tried on before the server goes to ERROR."),
+    cfg.IntOpt("max_candidates", default=50, min=1,
+               help="Allocation candidates asked of placement per scheduling."),
+    cfg.FloatOpt("cpu_allocation_ratio", default=16.0, min=0.0),
+    cfg.FloatOpt("ram_allocation_ratio", default=1.5, min=0.0),
+    cfg.FloatOpt("disk_allocation_ratio", default=1.0, min=0.0),
+    cfg.IntOpt("reserved_host_cpus", default=0, min=0),
+    cfg.IntOpt("reserved_host_memory_mb", default=512, min=0),
+    cfg.IntOpt("reserved_host_disk_mb", default=0, min=0),
+    cfg.IntOpt("sync_power_state_interval", default=60, min=0,
+               help="Seconds between an agent's reports of its guests' power states "
+                    "to the conductor (which records them and marks servers whose "
+                    "guest stopped by itself as SHUTOFF). 0 disables."),
+    cfg.StrOpt("placement_interface", default="internal",
+               help="Catalog interface of placement and image endpoints."),
+]
+
+FAKE_GROUP = cfg.OptGroup("fake_driver", title="The fake virt driver (tests, scale)")
+
+FAKE_OPTS = [
+    cfg.IntOpt("vcpus", default=8, min=1),
+    cfg.IntOpt("memory_mb", default=16384, min=1),
+    cfg.IntOpt("local_gb", default=200, min=1),
+    cfg.ListOpt("fail_operations", default=[],
+                help="Operations (spawn, destroy, reboot, power_on, power_off, pause, "
+                     "unpause, suspend, resume) the driver fails, for fault "
+                     "injection."),
+    cfg.FloatOpt("spawn_delay", default=0.0, min=0.0,
+                 help="Seconds spawn takes (simulated)."),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    groups.register(conf, GROUP, OPTS)
+    groups.register(conf, FAKE_GROUP, FAKE_OPTS)
+
+
+def list_opts():
+    return [(GROUP, OPTS), (FAKE_GROUP, FAKE_OPTS)]

@@ -1,0 +1,189 @@
+"""Compute's tables: flavors, key pairs, instances (with faults and actions), services.
+
+An instance keeps a snapshot of its flavor (JSON): a flavor deleted or changed later
+does not change what a server was built with.
+"""
+
+import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from sovra_common.db import schema
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=schema.NAMING_CONVENTION)
+
+
+class Flavor(Base):
+    __tablename__ = "flavors"
+    __table_args__ = (UniqueConstraint("flavorid"), UniqueConstraint("name"),
+                      schema.TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flavorid: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    vcpus: Mapped[int] = mapped_column(Integer)
+    memory_mb: Mapped[int] = mapped_column(Integer)
+    root_gb: Mapped[int] = mapped_column(Integer)
+    ephemeral_gb: Mapped[int] = mapped_column(Integer, default=0)
+    swap: Mapped[int] = mapped_column(Integer, default=0)
+    rxtx_factor: Mapped[float] = mapped_column(Float, default=1.0)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+    extra_specs: Mapped[list["FlavorExtraSpec"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin")
+
+
+class FlavorExtraSpec(Base):
+    __tablename__ = "flavor_extra_specs"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    flavor_id: Mapped[int] = mapped_column(ForeignKey("flavors.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+
+
+class KeyPair(Base):
+    __tablename__ = "key_pairs"
+    __table_args__ = (UniqueConstraint("user_id", "name"), schema.TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(16), default="ssh")
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    public_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+
+
+class Instance(Base):
+    __tablename__ = "instances"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    flavor: Mapped[dict] = mapped_column(JSON)
+    image_ref: Mapped[str | None] = mapped_column(String(255))
+    vm_state: Mapped[str] = mapped_column(String(32))
+    task_state: Mapped[str | None] = mapped_column(String(32))
+    power_state: Mapped[int] = mapped_column(Integer, default=0)
+    host: Mapped[str | None] = mapped_column(String(255), index=True)
+    node: Mapped[str | None] = mapped_column(String(255))
+    key_name: Mapped[str | None] = mapped_column(String(255))
+    key_data: Mapped[str | None] = mapped_column(Text)
+    metadata_: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    user_data: Mapped[str | None] = mapped_column(Text)
+    availability_zone: Mapped[str | None] = mapped_column(String(255))
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: hosts the build was tried on, in order (the conductor's reschedule memory)
+    build_hosts: Mapped[list] = mapped_column(JSON, default=list)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+    launched_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+    terminated_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+    faults: Mapped[list["InstanceFault"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin",
+        order_by="InstanceFault.id")
+
+
+class InstanceFault(Base):
+    __tablename__ = "instance_faults"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instance_uuid: Mapped[str] = mapped_column(
+        ForeignKey("instances.uuid", ondelete="CASCADE"), index=True)
+    code: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(String(255))
+    details: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+
+
+class InstanceAction(Base):
+    __tablename__ = "instance_actions"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instance_uuid: Mapped[str] = mapped_column(
+        ForeignKey("instances.uuid", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(255))
+    request_id: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    message: Mapped[str | None] = mapped_column(String(255))
+    start_time: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+    finish_time: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+    events: Mapped[list["InstanceActionEvent"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin",
+        order_by="InstanceActionEvent.id")
+
+
+class InstanceActionEvent(Base):
+    __tablename__ = "instance_action_events"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("instance_actions.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str | None] = mapped_column(String(255))
+    result: Mapped[str | None] = mapped_column(String(255))
+    traceback: Mapped[str | None] = mapped_column(Text)
+    start_time: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+    finish_time: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("binary", "host"), schema.TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    binary: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str | None] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    forced_down: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+
+
+class Quota(Base):
+    """A project's own limit of one resource, where it differs from [quota]'s."""
+
+    __tablename__ = "quotas"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)

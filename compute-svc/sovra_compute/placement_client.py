@@ -1,0 +1,101 @@
+"""What compute asks of placement over REST (placement ships no client module yet).
+
+Used by the conductor (candidates, claims, releases) and the agents (their node as a
+resource provider). Speaks placement 1.28+ (consumer generations) over a
+keystoneauth1 session with the service's own credentials.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from keystoneauth1 import adapter
+
+from sovra_common import exception
+
+MICROVERSION = "1.36"
+_NODE_NAMESPACE = uuid.UUID("6f1c3a52-7a3e-4c9b-9a57-2d9f0c1e6b11")
+
+
+class PlacementError(exception.ServiceUnavailable):
+    message = "Placement answered %(status)s: %(body)s"
+
+
+class ClaimConflict(exception.Conflict):
+    message = "Placement refused the claim of %(consumer)s (capacity or generation)."
+
+
+def node_uuid(host: str) -> str:
+    """The resource provider UUID of a node: stable across agent restarts."""
+    return str(uuid.uuid5(_NODE_NAMESPACE, host))
+
+
+class PlacementClient:
+    def __init__(self, session, *, interface="internal", endpoint_override=None):
+        self._api = adapter.Adapter(session, service_type="placement",
+                                    interface=interface,
+                                    endpoint_override=endpoint_override,
+                                    default_microversion=MICROVERSION)
+
+    def _request(self, method, path, *, ok=(200,), **kwargs):
+        resp = self._api.request(path, method, raise_exc=False, **kwargs)
+        if resp.status_code not in ok:
+            raise PlacementError(status=resp.status_code, body=resp.text[:500])
+        return resp
+
+    # --- agents ------------------------------------------------------------------
+    def ensure_provider(self, host: str) -> dict:
+        """The node's resource provider, created if missing."""
+        rp_uuid = node_uuid(host)
+        resp = self._request("GET", f"/resource_providers/{rp_uuid}", ok=(200, 404))
+        if resp.status_code == 200:
+            return resp.json()
+        resp = self._request("POST", "/resource_providers",
+                             json={"name": host, "uuid": rp_uuid}, ok=(200, 409))
+        if resp.status_code == 409:  # another agent start raced us
+            return self._request("GET", f"/resource_providers/{rp_uuid}").json()
+        return resp.json()
+
+    def set_inventory(self, rp_uuid: str, inventories: dict) -> None:
+        for _ in range(5):
+            gen = self._request("GET", f"/resource_providers/{rp_uuid}").json()[
+                "generation"]
+            resp = self._request("PUT", f"/resource_providers/{rp_uuid}/inventories",
+                                 json={"resource_provider_generation": gen,
+                                       "inventories": inventories}, ok=(200, 409))
+            if resp.status_code == 200:
+                return
+        raise PlacementError(status=409, body="inventory generation kept changing")
+
+    def provider_usage(self, rp_uuid: str) -> dict:
+        """``{"inventories": {rc: {...}}, "usages": {rc: n}}`` of a provider."""
+        inventories = self._request(
+            "GET", f"/resource_providers/{rp_uuid}/inventories").json()["inventories"]
+        usages = self._request("GET", f"/resource_providers/{rp_uuid}/usages").json()[
+            "usages"]
+        return {"inventories": inventories, "usages": usages}
+
+    # --- conductor -----------------------------------------------------------------
+    def allocation_candidates(self, resources: dict, limit: int) -> list[dict]:
+        """Allocation requests (``{rp_uuid: {"resources": {...}}}``) that fit."""
+        query = ",".join(f"{rc}:{amount}" for rc, amount in sorted(resources.items())
+                         if amount)
+        body = self._request("GET", "/allocation_candidates",
+                             params={"resources": query, "limit": limit}).json()
+        return [req["allocations"] for req in body["allocation_requests"]]
+
+    def claim(self, consumer: str, allocations: dict, project_id: str,
+              user_id: str) -> None:
+        """Write a new consumer's allocations; ClaimConflict on 409."""
+        resp = self._request("PUT", f"/allocations/{consumer}", ok=(204, 409), json={
+            "allocations": allocations, "project_id": project_id, "user_id": user_id,
+            "consumer_generation": None})
+        if resp.status_code == 409:
+            raise ClaimConflict(consumer=consumer)
+
+    def release(self, consumer: str) -> None:
+        """Remove every allocation of ``consumer`` (none is fine)."""
+        self._request("DELETE", f"/allocations/{consumer}", ok=(204, 404))
+
+    def allocations(self, consumer: str) -> dict:
+        return self._request("GET", f"/allocations/{consumer}").json()["allocations"]

@@ -1,0 +1,108 @@
+"""RPC between compute's processes: API -> conductor -> agent, agent -> conductor.
+
+Instances travel as plain dicts (``uuid``, ``name``, ``flavor``, ``image_ref``...):
+agents hold no database, so what they need comes with the message.
+"""
+
+from sovra_common.rpc import RPCAPI
+
+CONDUCTOR_TOPIC = "compute-conductor"
+AGENT_TOPIC = "compute-agent"
+
+
+class ConductorAPI(RPCAPI):
+    """Client of the compute conductor (the API and the agents call it).
+
+    Version history:
+
+        1.0 - Initial version: build_instance, delete_instance, build_done,
+              build_failed, instance_update, instance_destroyed,
+              sync_power_states.
+    """
+
+    TOPIC = CONDUCTOR_TOPIC
+    VERSION = "1.0"
+
+    def build_instance(self, ctxt, instance_uuid):
+        """Schedule and build a server that the API recorded in BUILD."""
+        self.prepare("1.0").cast(ctxt, "build_instance", instance_uuid=instance_uuid)
+
+    def delete_instance(self, ctxt, instance_uuid):
+        self.prepare("1.0").cast(ctxt, "delete_instance", instance_uuid=instance_uuid)
+
+    def build_done(self, ctxt, instance_uuid, host, power_state):
+        self.prepare("1.0").cast(ctxt, "build_done", instance_uuid=instance_uuid,
+                                 host=host, power_state=power_state)
+
+    def build_failed(self, ctxt, instance_uuid, host, reason):
+        self.prepare("1.0").cast(ctxt, "build_failed", instance_uuid=instance_uuid,
+                                 host=host, reason=reason)
+
+    def instance_update(self, ctxt, instance_uuid, host, updates, fault=None):
+        """An agent's report of a finished operation: ``updates`` of vm_state,
+        task_state, power_state; ``fault`` if it failed."""
+        self.prepare("1.0").cast(ctxt, "instance_update", instance_uuid=instance_uuid,
+                                 host=host, updates=updates, fault=fault)
+
+    def instance_destroyed(self, ctxt, instance_uuid, host):
+        self.prepare("1.0").cast(ctxt, "instance_destroyed", instance_uuid=instance_uuid,
+                                 host=host)
+
+    def sync_power_states(self, ctxt, host, power_states):
+        """An agent's periodic report: ``{instance uuid: power state}`` of every
+        guest on its node."""
+        self.prepare("1.0").cast(ctxt, "sync_power_states", host=host,
+                                 power_states=power_states)
+
+
+class ComputeAgentAPI(RPCAPI):
+    """Client of the compute agents (one per node, on ``compute-agent.<host>``).
+
+    Version history:
+
+        1.0 - Initial version: build_instance, terminate_instance, start_instance,
+              stop_instance, reboot_instance, get_console_output.
+        1.1 - pause_instance, unpause_instance, suspend_instance, resume_instance.
+    """
+
+    TOPIC = AGENT_TOPIC
+    VERSION = "1.1"
+
+    def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
+        self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
+                                              key_data=key_data, user_data=user_data)
+
+    def terminate_instance(self, ctxt, host, instance):
+        self.prepare("1.0", server=host).cast(ctxt, "terminate_instance",
+                                              instance=instance)
+
+    def start_instance(self, ctxt, host, instance):
+        self.prepare("1.0", server=host).cast(ctxt, "start_instance", instance=instance)
+
+    def stop_instance(self, ctxt, host, instance):
+        self.prepare("1.0", server=host).cast(ctxt, "stop_instance", instance=instance)
+
+    def reboot_instance(self, ctxt, host, instance, reboot_type):
+        self.prepare("1.0", server=host).cast(ctxt, "reboot_instance", instance=instance,
+                                              reboot_type=reboot_type)
+
+    def pause_instance(self, ctxt, host, instance):
+        self._power_cast(ctxt, host, instance, "pause_instance")
+
+    def unpause_instance(self, ctxt, host, instance):
+        self._power_cast(ctxt, host, instance, "unpause_instance")
+
+    def suspend_instance(self, ctxt, host, instance):
+        self._power_cast(ctxt, host, instance, "suspend_instance")
+
+    def resume_instance(self, ctxt, host, instance):
+        self._power_cast(ctxt, host, instance, "resume_instance")
+
+    def _power_cast(self, ctxt, host, instance, method):
+        # 1.1 only: a 1.0 agent cannot do these (RPCVersionCapError for the caller)
+        version = self.choose_version("1.1")
+        self.prepare(version, server=host).cast(ctxt, method, instance=instance)
+
+    def get_console_output(self, ctxt, host, instance):
+        return self.prepare("1.0", server=host).call(ctxt, "get_console_output",
+                                                     instance=instance)

@@ -1,0 +1,85 @@
+"""Compute services (os-services): the conductor and each node's agent.
+
+Rows are written by the conductor when an agent reports in; whether one is up comes
+from the coordination service (the agent's heartbeat), not from the database.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from sovra_common import exception
+from sovra_common.db import Database, DuplicateEntry, retry_on_deadlock, schema
+from sovra_compute.db import models
+
+AGENT_BINARY = "nova-compute"  # the wire name clients filter on
+AGENTS_GROUP = "compute-agents"
+
+
+class ServiceNotFound(exception.NotFound):
+    message = "Service %(service_id)s could not be found."
+
+
+def _as_dict(row: models.Service) -> dict:
+    return {"id": row.uuid, "number": row.id, "binary": row.binary, "host": row.host,
+            "disabled": row.disabled, "disabled_reason": row.disabled_reason,
+            "forced_down": row.forced_down, "created_at": row.created_at,
+            "updated_at": row.updated_at}
+
+
+@retry_on_deadlock
+def report(db: Database, host: str, binary: str) -> dict:
+    """The service row of (binary, host), created on first report."""
+    try:
+        with db.writer() as session:
+            row = session.scalars(select(models.Service).where(
+                models.Service.binary == binary, models.Service.host == host)).first()
+            if row is None:
+                row = models.Service(uuid=str(uuid.uuid4()), binary=binary, host=host,
+                                     topic=binary, disabled=False, forced_down=False)
+                session.add(row)
+            row.updated_at = schema.utcnow()
+            session.flush()
+            return _as_dict(row)
+    except DuplicateEntry:  # two reports raced: the other one created it
+        return report(db, host, binary)
+
+
+def list_(db: Database, *, host=None, binary=None) -> list[dict]:
+    with db.reader() as session:
+        query = select(models.Service).order_by(models.Service.id)
+        if host:
+            query = query.where(models.Service.host == host)
+        if binary:
+            query = query.where(models.Service.binary == binary)
+        return [_as_dict(r) for r in session.scalars(query)]
+
+
+@retry_on_deadlock
+def update(db: Database, service_id: str, **changes) -> dict:
+    with db.writer() as session:
+        row = session.scalars(select(models.Service).where(
+            models.Service.uuid == service_id)).first()
+        if row is None:
+            raise ServiceNotFound(service_id=service_id)
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.updated_at = schema.utcnow()
+        return _as_dict(row)
+
+
+def sync_agents(db: Database, live_hosts) -> list[dict]:
+    """Every agent's row, creating those of agents that appeared in the
+    coordination group (an agent has no database: its heartbeat is its report)."""
+    known = {s["host"]: s for s in list_(db, binary=AGENT_BINARY)}
+    for host in sorted(set(live_hosts) - set(known)):
+        known[host] = report(db, host, AGENT_BINARY)
+    return list(known.values())
+
+
+def schedulable_hosts(db: Database, live_hosts) -> set[str]:
+    """Agents that are up (heartbeat alive), enabled and not forced down."""
+    return {s["host"] for s in sync_agents(db, live_hosts)
+            if s["host"] in live_hosts and not s["disabled"] and not s["forced_down"]}

@@ -1,0 +1,228 @@
+"""Instances: their rows, states, faults and actions. Knows no HTTP.
+
+Used by the API (create, read, ask for changes) and by the conductor (which applies
+what agents report). Both see the same rules here.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from sqlalchemy import select
+
+from sovra_common import exception
+from sovra_common.db import Database, retry_on_deadlock, schema
+from sovra_compute.db import models
+
+# vm_state values
+BUILDING, ACTIVE, STOPPED, ERROR, DELETED = "building", "active", "stopped", "error", \
+    "deleted"
+PAUSED, SUSPENDED = "paused", "suspended"
+# task_state values
+SCHEDULING, SPAWNING, DELETING = "scheduling", "spawning", "deleting"
+POWERING_ON, POWERING_OFF = "powering-on", "powering-off"
+REBOOTING, REBOOTING_HARD = "rebooting", "rebooting_hard"
+PAUSING, UNPAUSING, SUSPENDING, RESUMING = "pausing", "unpausing", "suspending", \
+    "resuming"
+
+_STATUS = {BUILDING: "BUILD", ACTIVE: "ACTIVE", STOPPED: "SHUTOFF", ERROR: "ERROR",
+           DELETED: "DELETED", PAUSED: "PAUSED", SUSPENDED: "SUSPENDED"}
+
+
+class InstanceNotFound(exception.NotFound):
+    message = "Instance %(uuid)s could not be found."
+
+
+class InstanceLocked(exception.Conflict):
+    message = "Instance %(uuid)s is locked"
+
+
+class InstanceInvalidState(exception.Conflict):
+    message = ("Cannot '%(action)s' instance %(uuid)s while it is in %(attr)s "
+               "%(state)s")
+
+
+def status(instance: dict) -> str:
+    """The API's ``status`` of an instance (from vm_state and task_state)."""
+    if instance["task_state"] == DELETING:
+        return "ACTIVE" if instance["vm_state"] == ACTIVE else _STATUS.get(
+            instance["vm_state"], "UNKNOWN")
+    if instance["vm_state"] == ACTIVE and instance["task_state"] == REBOOTING:
+        return "REBOOT"
+    if instance["vm_state"] == ACTIVE and instance["task_state"] == REBOOTING_HARD:
+        return "HARD_REBOOT"
+    return _STATUS.get(instance["vm_state"], "UNKNOWN")
+
+
+def _fault(row: models.InstanceFault) -> dict:
+    return {"code": row.code, "message": row.message, "details": row.details,
+            "created": row.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "host": row.host}
+
+
+def _as_dict(row: models.Instance) -> dict:
+    return {"uuid": row.uuid, "name": row.name, "description": row.description,
+            "project_id": row.project_id, "user_id": row.user_id,
+            "flavor": row.flavor, "image_ref": row.image_ref, "vm_state": row.vm_state,
+            "task_state": row.task_state, "power_state": row.power_state,
+            "host": row.host, "node": row.node, "key_name": row.key_name,
+            "key_data": row.key_data, "metadata": dict(row.metadata_ or {}),
+            "user_data": row.user_data, "availability_zone": row.availability_zone,
+            "locked": row.locked, "build_hosts": list(row.build_hosts or []),
+            "deleted": row.deleted, "created_at": row.created_at,
+            "updated_at": row.updated_at, "launched_at": row.launched_at,
+            "terminated_at": row.terminated_at,
+            "fault": _fault(row.faults[-1]) if row.faults else None}
+
+
+def for_agent(instance: dict) -> dict:
+    """What an agent needs of an instance (JSON-serialisable)."""
+    return {key: instance[key] for key in ("uuid", "name", "flavor", "image_ref",
+                                           "project_id", "user_id")}
+
+
+def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:
+    row = session.get(models.Instance, instance_uuid)
+    if row is None or (row.deleted and not deleted):
+        raise InstanceNotFound(uuid=instance_uuid)
+    return row
+
+
+@retry_on_deadlock
+def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
+           key_data=None, metadata=None, user_data=None, description=None,
+           availability_zone=None) -> dict:
+    with db.writer() as session:
+        row = models.Instance(
+            uuid=str(uuidlib.uuid4()), name=name, description=description,
+            project_id=ctxt.project_id, user_id=ctxt.user_id, flavor=flavor,
+            image_ref=image_ref, vm_state=BUILDING, task_state=SCHEDULING,
+            power_state=0, key_name=key_name, key_data=key_data,
+            metadata_=metadata or {}, user_data=user_data,
+            availability_zone=availability_zone, build_hosts=[])
+        session.add(row)
+        session.flush()
+        _start_action(session, row.uuid, "create", ctxt)
+        return _as_dict(row)
+
+
+def get(db: Database, instance_uuid: str) -> dict:
+    with db.reader() as session:
+        return _as_dict(_get_row(session, instance_uuid))
+
+
+def list_(db: Database, *, project_id=None, filters=None, limit=None,
+          marker=None) -> list[dict]:
+    """Instances newest first; ``filters``: name (substring), status, host,
+    image, flavor."""
+    filters = filters or {}
+    with db.reader() as session:
+        query = select(models.Instance).where(models.Instance.deleted.is_(False)) \
+            .order_by(models.Instance.created_at.desc(), models.Instance.uuid.desc())
+        if project_id is not None:
+            query = query.where(models.Instance.project_id == project_id)
+        if filters.get("host"):
+            query = query.where(models.Instance.host == filters["host"])
+        if filters.get("image"):
+            query = query.where(models.Instance.image_ref == filters["image"])
+        rows = [_as_dict(r) for r in session.scalars(query)]
+    if filters.get("name"):
+        rows = [r for r in rows if filters["name"] in r["name"]]
+    if filters.get("status"):
+        rows = [r for r in rows if status(r) == filters["status"].upper()]
+    if filters.get("flavor"):
+        rows = [r for r in rows if r["flavor"]["flavorid"] == filters["flavor"]]
+    if marker is not None:
+        index = next((i for i, r in enumerate(rows) if r["uuid"] == marker), None)
+        if index is None:
+            raise exception.Invalid(f"marker [{marker}] not found")
+        rows = rows[index + 1:]
+    return rows[:limit] if limit is not None else rows
+
+
+@retry_on_deadlock
+def update(db: Database, instance_uuid: str, *, expected_task_state=(),
+           action=None, **changes) -> dict:
+    """Set ``changes`` (vm_state, task_state, power_state, host...).
+
+    ``expected_task_state``: the task states the instance may be in (the change
+    is refused with InstanceInvalidState otherwise; a tuple, empty: any).
+    """
+    with db.writer() as session:
+        row = _get_row(session, instance_uuid)
+        if expected_task_state and row.task_state not in expected_task_state:
+            raise InstanceInvalidState(action=action or "update", uuid=instance_uuid,
+                                       attr="task_state", state=row.task_state)
+        for key, value in changes.items():
+            setattr(row, "metadata_" if key == "metadata" else key, value)
+        row.updated_at = schema.utcnow()
+        return _as_dict(row)
+
+
+@retry_on_deadlock
+def begin_task(db: Database, ctxt, instance_uuid: str, action: str, task_state: str,
+               *, allowed_vm_states) -> dict:
+    """Start ``action`` on an instance that has no task in progress and is in one of
+    ``allowed_vm_states``; records the instance action. 409 otherwise."""
+    with db.writer() as session:
+        row = _get_row(session, instance_uuid)
+        if row.task_state is not None:
+            raise InstanceInvalidState(action=action, uuid=instance_uuid,
+                                       attr="task_state", state=row.task_state)
+        if row.vm_state not in allowed_vm_states:
+            raise InstanceInvalidState(action=action, uuid=instance_uuid,
+                                       attr="vm_state", state=row.vm_state)
+        row.task_state = task_state
+        row.updated_at = schema.utcnow()
+        _start_action(session, row.uuid, action, ctxt)
+        return _as_dict(row)
+
+
+@retry_on_deadlock
+def begin_delete(db: Database, ctxt, instance_uuid: str) -> dict:
+    with db.writer() as session:
+        row = _get_row(session, instance_uuid)
+        if row.task_state == DELETING:
+            return _as_dict(row)
+        row.task_state = DELETING
+        row.updated_at = schema.utcnow()
+        _start_action(session, row.uuid, "delete", ctxt)
+        return _as_dict(row)
+
+
+@retry_on_deadlock
+def add_fault(db: Database, instance_uuid: str, *, code: int, message: str,
+              details: str | None = None, host: str | None = None) -> None:
+    with db.writer() as session:
+        _get_row(session, instance_uuid, deleted=True)
+        session.add(models.InstanceFault(instance_uuid=instance_uuid, code=code,
+                                         message=message[:255], details=details,
+                                         host=host))
+
+
+@retry_on_deadlock
+def mark_deleted(db: Database, instance_uuid: str) -> None:
+    with db.writer() as session:
+        row = _get_row(session, instance_uuid, deleted=True)
+        now = schema.utcnow()
+        row.deleted, row.deleted_at, row.terminated_at = True, now, now
+        row.vm_state, row.task_state, row.power_state = DELETED, None, 0
+        row.updated_at = now
+
+
+def _start_action(session, instance_uuid, action, ctxt) -> None:
+    session.add(models.InstanceAction(
+        instance_uuid=instance_uuid, action=action,
+        request_id=getattr(ctxt, "request_id", None), user_id=ctxt.user_id,
+        project_id=ctxt.project_id))
+
+
+def list_actions(db: Database, instance_uuid: str) -> list[dict]:
+    with db.reader() as session:
+        _get_row(session, instance_uuid)
+        rows = session.scalars(select(models.InstanceAction).where(
+            models.InstanceAction.instance_uuid == instance_uuid)
+            .order_by(models.InstanceAction.id.desc()))
+        return [{"action": r.action, "instance_uuid": r.instance_uuid,
+                 "request_id": r.request_id, "user_id": r.user_id,
+                 "project_id": r.project_id, "message": r.message,
+                 "start_time": r.start_time} for r in rows]

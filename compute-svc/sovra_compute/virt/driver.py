@@ -1,0 +1,108 @@
+"""The virt driver contract: what the compute agent asks of a hypervisor.
+
+A driver manages the guests of one node. Every implementation passes the conformance
+suite (tests/unit/compute/virt_conformance.py). Rules common to every method:
+
+- ``instance`` is a dict with at least ``uuid``, ``name`` and ``flavor`` (vcpus,
+  memory_mb, root_gb...); drivers never write to the compute database.
+- A method that fails raises ``VirtDriverError`` (or a subclass) and leaves the
+  guest as it was before the call, except where a method says otherwise.
+- Methods may be called from several threads at once, for different instances.
+"""
+
+import abc
+import dataclasses
+
+from sovra_common import exception
+
+# Power states, as the Compute API reports them in OS-EXT-STS:power_state.
+NOSTATE = 0
+RUNNING = 1
+PAUSED = 3
+SHUTDOWN = 4
+CRASHED = 6
+SUSPENDED = 7
+
+
+class VirtDriverError(exception.SovraError):
+    message = "The hypervisor failed: %(reason)s"
+
+
+class InstanceNotFound(VirtDriverError, exception.NotFound):
+    message = "Instance %(uuid)s is not on this hypervisor."
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceInfo:
+    power_state: int
+    vcpus: int
+    memory_mb: int
+
+
+class VirtDriver(abc.ABC):
+    """One node's hypervisor."""
+
+    @abc.abstractmethod
+    def get_inventory(self) -> dict:
+        """The node's capacity: ``{"VCPU": n, "MEMORY_MB": n, "DISK_GB": n}``
+        (totals, before allocation ratios and reserved amounts)."""
+
+    @abc.abstractmethod
+    def list_instances(self) -> list[str]:
+        """UUIDs of the guests on this node, whatever their power state."""
+
+    @abc.abstractmethod
+    def spawn(self, instance: dict, image: dict | None, *, key_data: str | None = None,
+              user_data: str | None = None) -> None:
+        """Create the guest and start it; on return it is RUNNING.
+
+        If spawn fails, any partial guest (disks, definitions) is cleaned up before
+        it raises: a failed spawn leaves nothing behind on the node, so the build can
+        be retried elsewhere.
+        """
+
+    @abc.abstractmethod
+    def destroy(self, instance: dict) -> None:
+        """Stop the guest at once and remove it with its local disks. Destroying a
+        guest that is not there is not an error (delete must always be able to
+        finish)."""
+
+    @abc.abstractmethod
+    def reboot(self, instance: dict, reboot_type: str = "SOFT") -> None:
+        """Restart the guest (``SOFT``: ask the guest OS; ``HARD``: reset it). On
+        return it is RUNNING. InstanceNotFound if it is not here."""
+
+    @abc.abstractmethod
+    def power_off(self, instance: dict) -> None:
+        """Stop the guest, keeping it defined; on return it is SHUTDOWN. Powering off
+        a stopped guest does nothing."""
+
+    @abc.abstractmethod
+    def power_on(self, instance: dict) -> None:
+        """Start a stopped guest; on return it is RUNNING. Powering on a running
+        guest does nothing."""
+
+    @abc.abstractmethod
+    def pause(self, instance: dict) -> None:
+        """Freeze a running guest in memory; on return it is PAUSED."""
+
+    @abc.abstractmethod
+    def unpause(self, instance: dict) -> None:
+        """Resume a paused guest; on return it is RUNNING."""
+
+    @abc.abstractmethod
+    def suspend(self, instance: dict) -> None:
+        """Save a running guest's memory to disk and stop it; on return it is
+        SUSPENDED."""
+
+    @abc.abstractmethod
+    def resume(self, instance: dict) -> None:
+        """Restore a suspended guest; on return it is RUNNING."""
+
+    @abc.abstractmethod
+    def get_info(self, instance: dict) -> InstanceInfo:
+        """The guest's current state. InstanceNotFound if it is not here."""
+
+    @abc.abstractmethod
+    def get_console_output(self, instance: dict) -> str:
+        """What the guest wrote to its serial console so far."""

@@ -1,0 +1,113 @@
+"""The fake driver: guests in memory, with fault injection. For tests and for
+simulating many nodes in one process; never for real workloads."""
+
+import threading
+
+from sovra_compute.virt import driver
+
+OPERATIONS = ("spawn", "destroy", "reboot", "power_on", "power_off", "pause", "unpause",
+              "suspend", "resume")
+
+
+class FakeDriver(driver.VirtDriver):
+    def __init__(self, *, vcpus=8, memory_mb=16384, local_gb=200, fail_operations=(),
+                 spawn_delay=0.0):
+        unknown = set(fail_operations) - set(OPERATIONS)
+        if unknown:
+            raise ValueError(f"unknown fake driver operations: {sorted(unknown)}")
+        self._inventory = {"VCPU": vcpus, "MEMORY_MB": memory_mb, "DISK_GB": local_gb}
+        #: operations that raise VirtDriverError; tests may change it at any time
+        self.fail_operations = set(fail_operations)
+        self.spawn_delay = spawn_delay
+        self._guests: dict[str, dict] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    @classmethod
+    def from_conf(cls, conf):
+        opts = conf.fake_driver
+        return cls(vcpus=opts.vcpus, memory_mb=opts.memory_mb, local_gb=opts.local_gb,
+                   fail_operations=opts.fail_operations, spawn_delay=opts.spawn_delay)
+
+    def _maybe_fail(self, operation):
+        if operation in self.fail_operations:
+            raise driver.VirtDriverError(reason=f"injected failure of {operation}")
+
+    def _guest(self, instance):
+        guest = self._guests.get(instance["uuid"])
+        if guest is None:
+            raise driver.InstanceNotFound(uuid=instance["uuid"])
+        return guest
+
+    def get_inventory(self):
+        return dict(self._inventory)
+
+    def list_instances(self):
+        with self._lock:
+            return list(self._guests)
+
+    def spawn(self, instance, image, *, key_data=None, user_data=None):
+        if self.spawn_delay:
+            self._stop.wait(self.spawn_delay)
+        self._maybe_fail("spawn")  # nothing was created yet: nothing to clean up
+        flavor = instance["flavor"]
+        with self._lock:
+            self._guests[instance["uuid"]] = {
+                "power_state": driver.RUNNING, "vcpus": flavor["vcpus"],
+                "memory_mb": flavor["memory_mb"],
+                "console": f"fake console of {instance['name']}\nlogin: \n"}
+
+    def destroy(self, instance):
+        self._maybe_fail("destroy")
+        with self._lock:
+            self._guests.pop(instance["uuid"], None)
+
+    def reboot(self, instance, reboot_type="SOFT"):
+        with self._lock:
+            guest = self._guest(instance)
+            self._maybe_fail("reboot")
+            guest["power_state"] = driver.RUNNING
+
+    def power_off(self, instance):
+        with self._lock:
+            guest = self._guest(instance)
+            self._maybe_fail("power_off")
+            guest["power_state"] = driver.SHUTDOWN
+
+    def power_on(self, instance):
+        with self._lock:
+            guest = self._guest(instance)
+            self._maybe_fail("power_on")
+            guest["power_state"] = driver.RUNNING
+
+    def _transition(self, instance, operation, required, new_state):
+        with self._lock:
+            guest = self._guest(instance)
+            if guest["power_state"] not in required:
+                raise driver.VirtDriverError(
+                    reason=f"cannot {operation} a guest in power state "
+                           f"{guest['power_state']}")
+            self._maybe_fail(operation)
+            guest["power_state"] = new_state
+
+    def pause(self, instance):
+        self._transition(instance, "pause", (driver.RUNNING,), driver.PAUSED)
+
+    def unpause(self, instance):
+        self._transition(instance, "unpause", (driver.PAUSED,), driver.RUNNING)
+
+    def suspend(self, instance):
+        self._transition(instance, "suspend", (driver.RUNNING,), driver.SUSPENDED)
+
+    def resume(self, instance):
+        self._transition(instance, "resume", (driver.SUSPENDED,), driver.RUNNING)
+
+    def get_info(self, instance):
+        with self._lock:
+            guest = self._guest(instance)
+            return driver.InstanceInfo(guest["power_state"], guest["vcpus"],
+                                       guest["memory_mb"])
+
+    def get_console_output(self, instance):
+        with self._lock:
+            return self._guest(instance)["console"]

@@ -1,0 +1,142 @@
+"""The agent: runs the driver, reports outcomes; its node's placement inventory."""
+
+import time
+import types
+
+from virt_conformance import instance
+
+from sovra_compute.agent import node
+from sovra_compute.agent.endpoint import ComputeAgentEndpoint
+from sovra_compute.virt import fake
+
+
+def _agent(recorder, **driver_opts):
+    driver = fake.FakeDriver(**driver_opts)
+    conductor = recorder()
+    return ComputeAgentEndpoint("node1", driver, conductor), driver, conductor
+
+
+def test_build_reports_done(recorder):
+    agent, driver, conductor = _agent(recorder)
+    guest = instance()
+    agent.build_instance(None, guest)
+    assert conductor.named("build_done") == [((None, guest["uuid"], "node1", 1), {})]
+    assert driver.list_instances() == [guest["uuid"]]
+
+
+def test_failed_build_reports_failure_and_leaves_nothing(recorder):
+    agent, driver, conductor = _agent(recorder, fail_operations=["spawn"])
+    guest = instance()
+    agent.build_instance(None, guest)
+    (args, _), = conductor.named("build_failed")
+    assert args[:3] == (None, guest["uuid"], "node1")
+    assert "injected" in args[3]
+    assert driver.list_instances() == []
+
+
+def test_power_operations_report_state(recorder):
+    agent, driver, conductor = _agent(recorder)
+    guest = instance()
+    agent.build_instance(None, guest)
+    agent.stop_instance(None, guest)
+    agent.start_instance(None, guest)
+    agent.reboot_instance(None, guest, "HARD")
+    updates = [args[3] for args, _ in conductor.named("instance_update")]
+    assert updates == [
+        {"vm_state": "stopped", "task_state": None, "power_state": 4},
+        {"vm_state": "active", "task_state": None, "power_state": 1},
+        {"vm_state": "active", "task_state": None, "power_state": 1}]
+
+
+def test_pause_and_suspend_report_state(recorder):
+    agent, driver, conductor = _agent(recorder)
+    guest = instance()
+    agent.build_instance(None, guest)
+    agent.pause_instance(None, guest)
+    agent.unpause_instance(None, guest)
+    agent.suspend_instance(None, guest)
+    agent.resume_instance(None, guest)
+    updates = [(args[3]["vm_state"], args[3]["power_state"])
+               for args, _ in conductor.named("instance_update")]
+    assert updates == [("paused", 3), ("active", 1), ("suspended", 7), ("active", 1)]
+
+
+def test_failed_power_operation_reports_a_fault(recorder):
+    agent, driver, conductor = _agent(recorder)
+    guest = instance()
+    agent.build_instance(None, guest)
+    driver.fail_operations.add("power_off")
+    agent.stop_instance(None, guest)
+    (args, kwargs), = conductor.named("instance_update")
+    assert args[3] == {"task_state": None}
+    assert kwargs["fault"]["code"] == 500
+
+
+def test_terminate_reports_destroyed(recorder):
+    agent, driver, conductor = _agent(recorder)
+    guest = instance()
+    agent.build_instance(None, guest)
+    agent.terminate_instance(None, guest)
+    assert conductor.named("instance_destroyed") == [((None, guest["uuid"], "node1"), {})]
+    assert driver.list_instances() == []
+
+
+def test_inventory_applies_ratios_and_reserved():
+    conf = types.SimpleNamespace(compute=types.SimpleNamespace(
+        cpu_allocation_ratio=4.0, ram_allocation_ratio=1.5, disk_allocation_ratio=1.0,
+        reserved_host_cpus=1, reserved_host_memory_mb=512, reserved_host_disk_mb=1500))
+    inventories = node.inventories(conf, fake.FakeDriver(vcpus=8, memory_mb=4096,
+                                                         local_gb=100))
+    assert inventories["VCPU"] == {"total": 8, "reserved": 1, "min_unit": 1,
+                                   "max_unit": 8, "step_size": 1,
+                                   "allocation_ratio": 4.0}
+    assert inventories["MEMORY_MB"]["reserved"] == 512
+    assert inventories["DISK_GB"]["reserved"] == 2  # rounded up to whole GB
+
+
+def test_agent_joins_once_placement_answers_then_syncs_power(coordinator, recorder):
+    from sovra_compute.cmd.agent import RunningAgent
+
+    class FlakyPlacement:
+        def __init__(self):
+            self.attempts = 0
+            self.inventories = None
+
+        def ensure_provider(self, host):
+            self.attempts += 1
+            if self.attempts < 3:
+                raise ConnectionError("placement is not up yet")
+            return {"uuid": "rp"}
+
+        def set_inventory(self, rp_uuid, inventories):
+            self.inventories = inventories
+
+    class Stoppable:
+        def stop(self):
+            pass
+
+        cleanup = stop
+
+    conf = types.SimpleNamespace(compute=types.SimpleNamespace(
+        cpu_allocation_ratio=1.0, ram_allocation_ratio=1.0, disk_allocation_ratio=1.0,
+        reserved_host_cpus=0, reserved_host_memory_mb=0, reserved_host_disk_mb=0,
+        sync_power_state_interval=0.05))
+    placement = FlakyPlacement()
+    driver = fake.FakeDriver()
+    guest = instance()
+    driver.spawn(guest, None)
+    conductor = recorder()
+    agent = RunningAgent(conf, "node9", driver, placement, Stoppable(),
+                         Stoppable(), coordinator, conductor)
+    try:
+        assert agent.joined.wait(5)
+        assert placement.attempts == 3 and placement.inventories["VCPU"]["total"] == 8
+        assert "node9" in coordinator.members("compute-agents")
+        deadline = time.monotonic() + 5
+        while not conductor.named("sync_power_states") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (args, _), = conductor.named("sync_power_states")[:1]
+        assert args[1:] == ("node9", {guest["uuid"]: 1})
+    finally:
+        agent.stop()
+    assert "node9" not in coordinator.members("compute-agents")

@@ -1,0 +1,240 @@
+"""The conductor: scheduling, claims, reschedules, and allocations always released."""
+
+import types
+
+import pytest
+
+from sovra_common.context import RequestContext
+from sovra_compute import placement_client
+from sovra_compute.conductor.endpoint import ConductorEndpoint
+from sovra_compute.service import compute_service
+from sovra_compute.service import flavor as flavor_service
+from sovra_compute.service import instance as instance_service
+
+CTXT = RequestContext(user_id="u1", project_id="p1", roles=["member"])
+
+
+class FakePlacement:
+    """Placement with fixed candidates; ``refuse``: providers whose claims 409."""
+
+    def __init__(self, hosts):
+        self.candidates = [{placement_client.node_uuid(h): {"resources": {"VCPU": 1}}}
+                           for h in hosts]
+        self.refuse = set()
+        self.claims = {}
+        self.released = []
+
+    def allocation_candidates(self, resources, limit):
+        return list(self.candidates[:limit])
+
+    def claim(self, consumer, allocations, project_id, user_id):
+        provider = next(iter(allocations))
+        if provider in self.refuse:
+            raise placement_client.ClaimConflict(consumer=consumer)
+        assert consumer not in self.claims
+        self.claims[consumer] = provider
+
+    def release(self, consumer):
+        self.released.append(consumer)
+        self.claims.pop(consumer, None)
+
+
+@pytest.fixture
+def cloud(db, coordinator, recorder):
+    conf = types.SimpleNamespace(compute=types.SimpleNamespace(max_build_attempts=3,
+                                                               max_candidates=10))
+    for host in ("node1", "node2"):
+        coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
+    placement = FakePlacement(["node1", "node2"])
+    agents = recorder()
+    notifier = recorder()
+    endpoint = ConductorEndpoint(conf, db, placement, coordinator, agents,
+                                 notifier=notifier)
+    flavor = flavor_service.create(db, name="m1.tiny", flavorid="1", vcpus=1, ram=512,
+                                   disk=1)
+    instance = instance_service.create(db, CTXT, name="vm", flavor=flavor,
+                                       image_ref="img")
+    return types.SimpleNamespace(db=db, placement=placement, agents=agents,
+                                 notifier=notifier,
+                                 endpoint=endpoint, instance=instance,
+                                 coordinator=coordinator)
+
+
+def _get(cloud):
+    return instance_service.get(cloud.db, cloud.instance["uuid"])
+
+
+def test_build_claims_and_casts_to_the_host(cloud):
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    (args, kwargs), = cloud.agents.named("build_instance")
+    host = args[1]
+    assert cloud.placement.claims == {cloud.instance["uuid"]:
+                                      placement_client.node_uuid(host)}
+    instance = _get(cloud)
+    assert (instance["host"], instance["task_state"]) == (host, "spawning")
+    cloud.endpoint.build_done(CTXT, instance["uuid"], host, 1)
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"], instance["power_state"]) == (
+        "active", None, 1)
+    assert instance["launched_at"] is not None
+
+
+def test_a_refused_claim_moves_to_the_next_candidate(cloud):
+    cloud.placement.refuse.add(placement_client.node_uuid("node1"))
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    (args, _), = cloud.agents.named("build_instance")
+    assert args[1] == "node2"
+
+
+def test_failed_build_releases_and_reschedules_elsewhere(cloud):
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    first = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.build_failed(CTXT, cloud.instance["uuid"], first, "boom")
+    assert cloud.placement.released == [cloud.instance["uuid"]]
+    second = cloud.agents.named("build_instance")[1][0][1]
+    assert second != first
+    assert cloud.placement.claims[cloud.instance["uuid"]] == \
+        placement_client.node_uuid(second)
+    assert _get(cloud)["build_hosts"] == [first, second]
+
+
+def test_out_of_hosts_is_error_with_fault_and_no_allocation(cloud):
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    for _ in range(2):
+        host = cloud.agents.named("build_instance")[-1][0][1]
+        cloud.endpoint.build_failed(CTXT, cloud.instance["uuid"], host, "boom")
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"], instance["host"]) == (
+        "error", None, None)
+    assert instance["fault"]["code"] == 500
+    assert "No valid host" in instance["fault"]["message"]
+    assert instance["fault"]["details"] == "boom"
+    assert cloud.placement.claims == {}
+
+
+def test_max_build_attempts_bounds_reschedules(cloud):
+    cloud.endpoint._conf.compute.max_build_attempts = 1
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.build_failed(CTXT, cloud.instance["uuid"], host, "boom")
+    assert len(cloud.agents.named("build_instance")) == 1
+    instance = _get(cloud)
+    assert instance["vm_state"] == "error"
+    assert "Exceeded maximum number of retries" in instance["fault"]["message"]
+    assert cloud.placement.claims == {}
+
+
+def test_down_or_disabled_hosts_are_not_scheduled_to(cloud):
+    cloud.coordinator.leave(compute_service.AGENTS_GROUP, "node1")
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    assert cloud.agents.named("build_instance")[0][0][1] == "node2"
+
+
+def test_no_live_host_fails_the_build(cloud):
+    for host in ("node1", "node2"):
+        cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    assert _get(cloud)["vm_state"] == "error"
+    assert cloud.agents.calls == []
+
+
+def test_delete_on_a_live_host_goes_through_the_agent(cloud):
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.build_done(CTXT, cloud.instance["uuid"], host, 1)
+    instance_service.begin_delete(cloud.db, CTXT, cloud.instance["uuid"])
+    cloud.endpoint.delete_instance(CTXT, cloud.instance["uuid"])
+    assert cloud.agents.named("terminate_instance")[0][0][1] == host
+    cloud.endpoint.instance_destroyed(CTXT, cloud.instance["uuid"], host)
+    assert cloud.placement.claims == {}
+    with pytest.raises(instance_service.InstanceNotFound):
+        _get(cloud)
+
+
+def test_delete_during_spawn_terminates_when_the_build_reports(cloud):
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    host = cloud.agents.named("build_instance")[0][0][1]
+    instance_service.begin_delete(cloud.db, CTXT, cloud.instance["uuid"])
+    cloud.endpoint.build_done(CTXT, cloud.instance["uuid"], host, 1)
+    assert cloud.agents.named("terminate_instance")
+
+
+def test_delete_of_an_unscheduled_server_is_local(cloud):
+    instance_service.begin_delete(cloud.db, CTXT, cloud.instance["uuid"])
+    cloud.endpoint.delete_instance(CTXT, cloud.instance["uuid"])
+    assert cloud.agents.calls == []
+    assert cloud.placement.released == [cloud.instance["uuid"]]
+    # the build request that was still on the bus finds nothing to do
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    assert cloud.agents.calls == []
+
+
+def test_agent_reports_update_state_and_faults(cloud):
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.build_done(CTXT, cloud.instance["uuid"], host, 1)
+    cloud.endpoint.instance_update(CTXT, cloud.instance["uuid"], host,
+                                   {"vm_state": "stopped", "power_state": 4,
+                                    "task_state": None, "host": "evil"})
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["power_state"], instance["host"]) == (
+        "stopped", 4, host)
+
+
+def test_state_changes_are_notified(cloud):
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.build_done(CTXT, cloud.instance["uuid"], host, 1)
+    instance_service.begin_delete(cloud.db, CTXT, cloud.instance["uuid"])
+    cloud.endpoint.instance_destroyed(CTXT, cloud.instance["uuid"], host)
+    events = [(args[1], args[2]["instance_id"]) for args, _ in
+              cloud.notifier.named("info")]
+    assert events == [("compute.instance.create.end", cloud.instance["uuid"]),
+                      ("compute.instance.delete.end", cloud.instance["uuid"])]
+
+
+def test_power_sync_records_states_and_stops_dead_guests(cloud):
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.build_done(CTXT, cloud.instance["uuid"], host, 1)
+    cloud.endpoint.sync_power_states(CTXT, host, {cloud.instance["uuid"]: 1})
+    assert _get(cloud)["vm_state"] == "active"
+    cloud.endpoint.sync_power_states(CTXT, host, {cloud.instance["uuid"]: 4})
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["power_state"]) == ("stopped", 4)
+    cloud.endpoint.sync_power_states(CTXT, host, {})
+    assert _get(cloud)["power_state"] == 0
+
+
+def test_power_sync_leaves_servers_with_a_task_alone(cloud):
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.sync_power_states(CTXT, host, {})
+    assert _get(cloud)["task_state"] == "spawning"
+    assert _get(cloud)["power_state"] == 0
+
+
+def test_placement_failure_while_scheduling_is_error_not_stuck(cloud):
+    def broken(resources, limit):
+        raise ConnectionError("placement timed out")
+    cloud.placement.allocation_candidates = broken
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"]) == ("error", None)
+    assert "Scheduling failed" in instance["fault"]["message"]
+    assert cloud.placement.released == [cloud.instance["uuid"]]
+
+
+def test_release_is_retried(cloud):
+    calls = []
+    real = cloud.placement.release
+
+    def flaky(consumer):
+        calls.append(consumer)
+        if len(calls) < 3:
+            raise ConnectionError("placement timed out")
+        real(consumer)
+    cloud.placement.release = flaky
+    instance_service.begin_delete(cloud.db, CTXT, cloud.instance["uuid"])
+    cloud.endpoint.delete_instance(CTXT, cloud.instance["uuid"])
+    assert len(calls) == 3 and cloud.placement.released == [cloud.instance["uuid"]]

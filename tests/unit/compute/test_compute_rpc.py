@@ -1,0 +1,73 @@
+"""The RPC contract: endpoints pinned by fingerprint, clients matching them."""
+
+import inspect
+import types
+
+import oslo_messaging
+import pytest
+
+from sovra_common.rpc import check_fingerprint
+from sovra_common.rpc.contract import rpc_methods
+from sovra_compute import rpc
+from sovra_compute.agent.endpoint import ComputeAgentEndpoint
+from sovra_compute.conductor.endpoint import ConductorEndpoint
+
+
+def test_conductor_rpc_contract():
+    check_fingerprint(ConductorEndpoint, "1.0", {
+        "build_done": "d674ac8d5b00021d",
+        "build_failed": "5bc4675571de0434",
+        "build_instance": "1a534384be524703",
+        "delete_instance": "1a534384be524703",
+        "instance_destroyed": "3061f4d525cad2cf",
+        "instance_update": "a184e747070bd944",
+        "sync_power_states": "e06c33b55c9af6ba",
+    })
+
+
+def test_compute_agent_rpc_contract():
+    check_fingerprint(ComputeAgentEndpoint, "1.1", {
+        "build_instance": "a25a8cdfe8e0ccee",
+        "get_console_output": "56ed5d0242f9fab1",
+        "pause_instance": "56ed5d0242f9fab1",
+        "reboot_instance": "ebffa047fc1243c2",
+        "resume_instance": "56ed5d0242f9fab1",
+        "start_instance": "56ed5d0242f9fab1",
+        "stop_instance": "56ed5d0242f9fab1",
+        "suspend_instance": "56ed5d0242f9fab1",
+        "terminate_instance": "56ed5d0242f9fab1",
+        "unpause_instance": "56ed5d0242f9fab1",
+    })
+
+
+@pytest.mark.parametrize("client,endpoint", [(rpc.ConductorAPI, ConductorEndpoint),
+                                             (rpc.ComputeAgentAPI,
+                                              ComputeAgentEndpoint)])
+def test_clients_call_what_endpoints_serve(client, endpoint):
+    served = set(rpc_methods(endpoint))
+    sent = {name for name, _ in inspect.getmembers(client, inspect.isfunction)
+            if not name.startswith("_") and name in vars(client)}
+    assert sent == served
+    assert client.VERSION == endpoint.target.version
+
+
+class _Transport:
+    def __init__(self, cap):
+        self.conf = types.SimpleNamespace(messaging=types.SimpleNamespace(
+            version_caps={"compute-agent": cap} if cap else {},
+            rpc_response_timeout=5))
+
+
+def test_agent_client_refuses_new_operations_for_an_old_agent(monkeypatch):
+    prepared = []
+    monkeypatch.setattr(oslo_messaging, "get_rpc_client",
+                        lambda *a, **kw: type("C", (), {
+                            "prepare": lambda self, **o: prepared.append(o) or self,
+                            "cast": lambda self, *a, **kw: None})())
+    old = rpc.ComputeAgentAPI(_Transport("1.0"))
+    old.stop_instance(None, "node1", {"uuid": "x"})
+    assert prepared[-1] == {"version": "1.0", "server": "node1"}
+    with pytest.raises(oslo_messaging.RPCVersionCapError):
+        old.pause_instance(None, "node1", {"uuid": "x"})
+    rpc.ComputeAgentAPI(_Transport(None)).pause_instance(None, "node1", {"uuid": "x"})
+    assert prepared[-1] == {"version": "1.1", "server": "node1"}

@@ -1,0 +1,100 @@
+"""The virt driver contract, as tests every driver runs.
+
+A driver's test module subclasses ``DriverConformance`` and provides the ``driver``
+fixture (a driver with room for a few small guests) and ``make_failing(driver, op)``
+(so that ``op`` fails next: how is the driver's business).
+"""
+
+import uuid
+
+import pytest
+
+from sovra_compute.virt import driver as virt
+
+
+def instance(name="guest"):
+    return {"uuid": str(uuid.uuid4()), "name": name, "image_ref": None,
+            "project_id": "p", "user_id": "u",
+            "flavor": {"flavorid": "1", "vcpus": 1, "memory_mb": 128, "root_gb": 1,
+                       "ephemeral_gb": 0, "swap": 0}}
+
+
+class DriverConformance:
+    def make_failing(self, driver, operation):
+        raise NotImplementedError
+
+    def test_is_a_virt_driver(self, driver):
+        assert isinstance(driver, virt.VirtDriver)
+
+    def test_inventory_has_the_standard_classes(self, driver):
+        inventory = driver.get_inventory()
+        assert set(inventory) == {"VCPU", "MEMORY_MB", "DISK_GB"}
+        assert all(isinstance(v, int) and v > 0 for v in inventory.values())
+
+    def test_spawn_runs_the_guest(self, driver):
+        guest = instance()
+        driver.spawn(guest, None)
+        assert guest["uuid"] in driver.list_instances()
+        info = driver.get_info(guest)
+        assert info.power_state == virt.RUNNING
+        assert info.vcpus == 1 and info.memory_mb == 128
+        assert isinstance(driver.get_console_output(guest), str)
+
+    def test_failed_spawn_leaves_nothing(self, driver):
+        guest = instance()
+        self.make_failing(driver, "spawn")
+        with pytest.raises(virt.VirtDriverError):
+            driver.spawn(guest, None)
+        assert guest["uuid"] not in driver.list_instances()
+        with pytest.raises(virt.InstanceNotFound):
+            driver.get_info(guest)
+
+    def test_power_cycle(self, driver):
+        guest = instance()
+        driver.spawn(guest, None)
+        driver.power_off(guest)
+        assert driver.get_info(guest).power_state == virt.SHUTDOWN
+        driver.power_off(guest)  # idempotent
+        driver.power_on(guest)
+        assert driver.get_info(guest).power_state == virt.RUNNING
+        driver.power_on(guest)  # idempotent
+        for reboot_type in ("SOFT", "HARD"):
+            driver.reboot(guest, reboot_type)
+            assert driver.get_info(guest).power_state == virt.RUNNING
+
+    def test_pause_and_suspend(self, driver):
+        guest = instance()
+        driver.spawn(guest, None)
+        driver.pause(guest)
+        assert driver.get_info(guest).power_state == virt.PAUSED
+        driver.unpause(guest)
+        assert driver.get_info(guest).power_state == virt.RUNNING
+        driver.suspend(guest)
+        assert driver.get_info(guest).power_state == virt.SUSPENDED
+        with pytest.raises(virt.VirtDriverError):
+            driver.unpause(guest)  # not paused
+        driver.resume(guest)
+        assert driver.get_info(guest).power_state == virt.RUNNING
+
+    def test_failed_power_off_keeps_the_state(self, driver):
+        guest = instance()
+        driver.spawn(guest, None)
+        self.make_failing(driver, "power_off")
+        with pytest.raises(virt.VirtDriverError):
+            driver.power_off(guest)
+        assert driver.get_info(guest).power_state == virt.RUNNING
+
+    def test_destroy_removes_and_is_idempotent(self, driver):
+        guest = instance()
+        driver.spawn(guest, None)
+        driver.destroy(guest)
+        assert guest["uuid"] not in driver.list_instances()
+        driver.destroy(guest)  # not there: still fine
+
+    def test_operations_on_a_missing_guest(self, driver):
+        guest = instance()
+        for operation in (driver.get_info, driver.power_on, driver.power_off,
+                          driver.reboot, driver.get_console_output, driver.pause,
+                          driver.unpause, driver.suspend, driver.resume):
+            with pytest.raises(virt.InstanceNotFound):
+                operation(guest)
