@@ -199,13 +199,14 @@ configure_identity() {
 }
 
 # configure_service SERVICE TYPE [extra config lines...]: config, database, catalog.
+# $URL_PATH (e.g. /v2.1 for compute) ends the endpoint URL where the API wants it.
 configure_service() {
     local service=$1 type=$2; shift 2
     write_service_conf "$service" "$@"
     manage "$service" db sync
     SOVRA_SERVICE_PASSWORD=$(sovra_secret "service-$service") manage identity \
         register-service --type "$type" --name "$service" --region "$REGION" \
-        --public-url "http://$SERVICE_HOST:${SOVRA_PORTS[$service]}" \
+        --public-url "http://$SERVICE_HOST:${SOVRA_PORTS[$service]}${URL_PATH:-}" \
         --user "$service" >/dev/null
 }
 
@@ -318,6 +319,7 @@ main() {
         case $component in
             placement-api) services+=(placement) ;;
             image-api) services+=(image) ;;
+            compute-api) services+=(compute) ;;
         esac
     done
     stop_running_cloud
@@ -337,6 +339,10 @@ main() {
                 configure_service image image "" "[image]" \
                     "filesystem_store_datadir = $STATE_DIR/images" \
                     "staging_dir = $STATE_DIR/image-staging" ;;
+            compute)
+                say "configuring compute (fake virt driver: servers run nowhere yet)"
+                URL_PATH=/v2.1 configure_service compute compute "" "[compute]" \
+                    "host = $(hostname -s)" "virt_driver = fake" ;;
         esac
     done
 
@@ -345,14 +351,17 @@ main() {
         say "RabbitMQ is up: $SERVICE_HOST:$RABBIT_PORT"
     fi
     local -a enabled=()
-    for service in "${services[@]}"; do enabled+=("$service-api"); done
+    for service in "${services[@]}"; do
+        enabled+=("$service-api")
+        if [[ $service == compute ]]; then enabled+=(compute-conductor compute-agent); fi
+    done
     "start_$PROCESSES" "${enabled[@]}"
     for service in "${services[@]}"; do
         wait_for_api "$service"
         say "$service is up: http://$SERVICE_HOST:${SOVRA_PORTS[$service]}"
     done
     SOVRA_AUTH_URL=$AUTH_URL SOVRA_ADMIN_PASSWORD=$ADMIN_PASSWORD \
-        SOVRA_DEMO_PASSWORD=$DEMO_PASSWORD "$VENV/bin/python" "$TOP/devstack/tools/seed_demo.py"
+        SOVRA_DEMO_PASSWORD=$DEMO_PASSWORD "$VENV/bin/python" "$TOP/devstack/tools/seed.py"
     write_client_config
 
     cat <<MSG
@@ -369,6 +378,8 @@ Try it:
   openstack --os-cloud sovra-admin catalog list
   openstack --os-cloud sovra-demo token issue
 $(if [[ " ${services[*]} " =~ " image " ]]; then echo "  openstack --os-cloud sovra-demo image create --file <disk.qcow2> --disk-format qcow2 my-image"; fi)
+$(if [[ " ${services[*]} " =~ " compute " ]]; then echo "  openstack --os-cloud sovra-demo server create --flavor m1.tiny --image test-image --no-network --wait vm1
+  (compute runs the fake virt driver for now: servers go ACTIVE, no VM runs)"; fi)
 
 Stop it with devstack/unstack.sh; remove everything with devstack/clean.sh.
 MSG

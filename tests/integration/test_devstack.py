@@ -70,6 +70,20 @@ def test_stack_use_unstack_clean(tmp_path):
         provider = cli("--os-cloud", "sovra-admin", "resource", "provider", "create",
                        "node1")
         assert provider["generation"] == 0
+
+        # a server boots to ACTIVE (fake virt driver) and leaves no allocation behind
+        server = cli("--os-cloud", "sovra-demo", "server", "create", "--flavor",
+                     "m1.tiny", "--image", "test-image", "--no-network", "--wait", "vm1")
+        assert server["status"] == "ACTIVE"
+        subprocess.run([openstack, "--os-cloud", "sovra-demo", "server", "delete",
+                        "--wait", "vm1"], env=cli_env, check=True, capture_output=True,
+                       timeout=120)
+        assert cli("--os-cloud", "sovra-demo", "server", "list") == []
+        allocations = subprocess.run(
+            [openstack, "--os-cloud", "sovra-admin", "--os-placement-api-version", "1.12",
+             "resource", "provider", "allocation", "show", server["id"], "-f", "json"],
+            env=cli_env, capture_output=True, text=True, timeout=120)
+        assert allocations.returncode == 0 and json.loads(allocations.stdout) == []
         assert (data_dir / "clouds.yaml").stat().st_mode & 0o077 == 0
 
         # a second run restarts the same cloud with the same passwords
