@@ -12,15 +12,19 @@ declare -gA SOVRA_PACKAGE_GROUPS=(
     # the tool CI needs before anything else: pip for tox
     [ci]="python3-pip python3-venv"
     # what the tests need from Debian: the servers the integration tier starts
-    # (tests/integration/servers.py) and qemu-img, which builds real disk images
-    # for the image service's tests
-    [test]="rabbitmq-server mariadb-server etcd-server etcd-client qemu-utils"
+    # (tests/integration/servers.py), qemu-img, which builds real disk images
+    # for the image service's tests, and @virt: the libvirt daemon and QEMU the
+    # compute tests run guests on, and what builds libvirt-python (the test extra)
+    [test]="rabbitmq-server mariadb-server etcd-server etcd-client qemu-utils @virt"
     # devstack full mode (local.conf): the servers stack.sh starts itself, one
     # group per setting (DATABASE=mysql, MESSAGING=rabbit, COORDINATION=etcd)
     [mysql]="mariadb-server mariadb-client"
     [rabbit]="rabbitmq-server"
     [etcd]="etcd-server etcd-client"
     [full]="@mysql @rabbit @etcd"
+    # the compute node's hypervisor (devstack/lib/libvirt.sh starts libvirtd);
+    # libvirt-dev and pkg-config build libvirt-python
+    [virt]="qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev pkg-config genisoimage"
 )
 
 # sovra_packages_for GROUP...: print the packages of the groups, one per line.
