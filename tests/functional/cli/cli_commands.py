@@ -37,6 +37,21 @@ COMMANDS = {
         "sovra_placement.cli.resource_provider:ListResourceProviderInventory",
     "resource provider inventory set":
         "sovra_placement.cli.resource_provider:SetResourceProviderInventory",
+    # compute
+    "server list": "sovra_compute.cli.server:ListServer",
+    "server show": "sovra_compute.cli.server:ShowServer",
+    "server create": "sovra_compute.cli.server:CreateServer",
+    "server delete": "sovra_compute.cli.server:DeleteServer",
+    "server start": "sovra_compute.cli.server:StartServer",
+    "server stop": "sovra_compute.cli.server:StopServer",
+    "server reboot": "sovra_compute.cli.server:RebootServer",
+    "flavor list": "sovra_compute.cli.flavor:ListFlavor",
+    "flavor show": "sovra_compute.cli.flavor:ShowFlavor",
+    "keypair list": "sovra_compute.cli.keypair:ListKeypair",
+    "keypair show": "sovra_compute.cli.keypair:ShowKeypair",
+    "keypair create": "sovra_compute.cli.keypair:CreateKeypair",
+    "keypair delete": "sovra_compute.cli.keypair:DeleteKeypair",
+    "compute service list": "sovra_compute.cli.service:ListComputeService",
 }
 
 

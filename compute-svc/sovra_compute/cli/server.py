@@ -1,0 +1,280 @@
+"""``sovra server list|show|create|delete|start|stop|reboot``."""
+
+import base64
+import os
+
+from sovra_common.cli import command, output, progress
+from sovra_compute import cli
+
+#: ``--wait`` polls after these pauses (seconds), then every last one; for how long
+WAIT_INTERVALS = (0.25, 0.25, 0.5, 0.5, 1.0, 1.0, 2.0)
+WAIT_TIMEOUT = 600.0
+
+
+def _backoff():
+    """A sleep for wait_for: short pauses first (most actions take a second or two
+    on a fake or idle node), then WAIT_INTERVALS[-1] apart."""
+    import time
+
+    pauses = iter(WAIT_INTERVALS)
+
+    def sleep(_interval):
+        time.sleep(next(pauses, WAIT_INTERVALS[-1]))
+
+    return sleep
+
+
+def _id(ref):
+    return ref.get("id") if isinstance(ref, dict) else ref
+
+
+def _addresses(server) -> str:
+    nets = []
+    for net, addrs in sorted((server.get("addresses") or {}).items()):
+        nets.append(f"{net}=" + ", ".join(a.get("addr", "") for a in addrs))
+    return "; ".join(nets)
+
+
+def _fault(server) -> str | None:
+    fault = server.get("fault") or {}
+    return fault.get("message")
+
+
+def _view(server: dict) -> tuple:
+    shown = dict(server)
+    shown.pop("links", None)
+    shown["flavor"] = _id(server.get("flavor"))
+    shown["image"] = _id(server.get("image")) or ""
+    shown["addresses"] = _addresses(server)
+    return output.show(shown)
+
+
+def _add_wait(parser, what):
+    parser.add_argument("--wait", action="store_true",
+                        help=f"wait until {what}, showing progress on a terminal")
+    parser.add_argument("--wait-timeout", metavar="<seconds>", type=float,
+                        default=WAIT_TIMEOUT, help="give up waiting after this long "
+                                                   f"(default {WAIT_TIMEOUT:.0f})")
+
+
+def wait_for_status(cmd, compute, server, ready, timeout=WAIT_TIMEOUT,
+                    action="request"):
+    """Poll ``server`` until its status is in ``ready``. Fails (WaitFailed, one line)
+    on ERROR with the server's fault message, or when its task ends in another
+    state (the action did not take)."""
+    label = server.get("name") or server["id"]
+
+    def fetch():
+        current = compute.get_server(server["id"])
+        status, task = current.get("status"), current.get("OS-EXT-STS:task_state")
+        if status not in ready and status != "ERROR" and not task and \
+                status not in ("BUILD", "REBOOT", "HARD_REBOOT"):
+            if getattr(cmd.app.stderr, "isatty", lambda: False)():
+                cmd.app.stderr.write("\n")   # end wait_for's progress line
+            raise progress.WaitFailed(
+                f"{label} is {status}: the {action} did not complete"
+                + (f": {_fault(current)}" if _fault(current) else ""))
+        return current
+
+    return progress.wait_for(fetch, ready=set(ready), failed={"ERROR"},
+                             stream=cmd.app.stderr, label=label, timeout=timeout,
+                             interval=WAIT_INTERVALS[-1], fault=_fault, sleep=_backoff())
+
+
+def wait_for_delete(cmd, compute, server, timeout=WAIT_TIMEOUT):
+    """Poll until the server is gone. A server that was not ERROR before and ends
+    ERROR with no task left failed to delete: that fails with its fault."""
+    from keystoneauth1 import exceptions as ks_exc
+
+    label = server.get("name") or server["id"]
+    was_error = server.get("status") == "ERROR"
+
+    def fetch():
+        try:
+            current = compute.get_server(server["id"])
+        except ks_exc.NotFound:
+            return {"status": "DELETED"}
+        if current.get("status") == "ERROR" and \
+                (was_error or current.get("OS-EXT-STS:task_state")):
+            current = dict(current, status="ERROR (deleting)")
+        return current
+
+    progress.wait_for(fetch, ready={"DELETED"}, failed={"ERROR"},
+                      stream=cmd.app.stderr, label=label, timeout=timeout,
+                      interval=WAIT_INTERVALS[-1], fault=_fault, sleep=_backoff())
+
+
+class ListServer(command.Lister):
+    """List servers."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--name", metavar="<name>",
+                            help="only servers whose name contains this")
+        parser.add_argument("--status", metavar="<status>", help="only in this status")
+        parser.add_argument("--all-projects", action="store_true",
+                            help="every project's servers (admin)")
+        parser.add_argument("--long", action="store_true",
+                            help="also show task state, power state, host and key name")
+        return parser
+
+    def take_action(self, parsed_args):
+        servers = cli.client(self.cloud).list_servers(
+            name=parsed_args.name,
+            status=parsed_args.status.upper() if parsed_args.status else None,
+            all_tenants="1" if parsed_args.all_projects else None)
+        rows = []
+        for server in servers:
+            row = dict(server, image_id=_id(server.get("image")) or "",
+                       flavor_id=_id(server.get("flavor")),
+                       networks=_addresses(server))
+            rows.append(row)
+        columns = [("ID", "id"), ("Name", "name"), ("Status", "status"),
+                   ("Networks", "networks"), ("Image", "image_id"),
+                   ("Flavor", "flavor_id")]
+        if parsed_args.long:
+            columns += [("Task State", "OS-EXT-STS:task_state"),
+                        ("Power State", "OS-EXT-STS:power_state"),
+                        ("Host", "OS-EXT-SRV-ATTR:host"), ("Key Name", "key_name")]
+        return output.listing(rows, columns)
+
+
+class ShowServer(command.ShowOne):
+    """Show a server, by name or id (with its fault, if it is in ERROR)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("server", metavar="<server>", help="name or id")
+        return parser
+
+    def take_action(self, parsed_args):
+        return _view(cli.client(self.cloud).find_server(parsed_args.server))
+
+
+class CreateServer(command.ShowOne):
+    """Create (boot) a server."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="<name>", help="the new server's name")
+        parser.add_argument("--flavor", metavar="<flavor>", required=True,
+                            help="flavor (name or id)")
+        parser.add_argument("--image", metavar="<image>", required=True,
+                            help="image to boot from (name or id)")
+        parser.add_argument("--key-name", metavar="<keypair>",
+                            help="key pair to inject")
+        parser.add_argument("--user-data", metavar="<file>",
+                            help="user data file for the metadata service / config drive")
+        parser.add_argument("--no-network", action="store_true",
+                            help="no network at all (default: one allocated "
+                                 "automatically)")
+        _add_wait(parser, "the server is ACTIVE")
+        return parser
+
+    def take_action(self, parsed_args):
+        user_data = None
+        if parsed_args.user_data:
+            with open(os.path.expanduser(parsed_args.user_data), "rb") as f:
+                user_data = base64.b64encode(f.read()).decode("ascii")
+        compute = cli.client(self.cloud)
+        flavor = compute.find_flavor(parsed_args.flavor)
+        from sovra_image.cli.image import find_image
+
+        image = find_image(cli.image_client(self.cloud), parsed_args.image)
+        created = compute.create_server(
+            parsed_args.name, flavor["id"], image["id"],
+            networks="none" if parsed_args.no_network else "auto",
+            key_name=parsed_args.key_name, user_data=user_data)
+        server = {"id": created["id"], "name": parsed_args.name}
+        if parsed_args.wait:
+            server = wait_for_status(self, compute, server, {"ACTIVE"},
+                                     parsed_args.wait_timeout, action="build")
+        else:
+            server = compute.get_server(created["id"])
+        if created.get("adminPass"):
+            server = dict(server, adminPass=created["adminPass"])
+        return _view(server)
+
+
+class DeleteServer(command.Command):
+    """Delete one or more servers, by name or id."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("servers", metavar="<server>", nargs="+", help="name or id")
+        _add_wait(parser, "each server is gone")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+
+        def delete(name):
+            server = compute.find_server(name)
+            compute.delete_server(server["id"])
+            if parsed_args.wait:
+                wait_for_delete(self, compute, server, parsed_args.wait_timeout)
+
+        command.for_each(self, parsed_args.servers, delete, "server")
+
+
+class _PowerAction(command.Command):
+    action = ""            # the verb in messages
+    ready = {"ACTIVE"}     # where --wait stops
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("servers", metavar="<server>", nargs="+", help="name or id")
+        _add_wait(parser, "each server is " + "/".join(sorted(self.ready)))
+        return parser
+
+    def act(self, compute, server, parsed_args):
+        raise NotImplementedError
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+
+        def run(name):
+            server = compute.find_server(name)
+            self.act(compute, server, parsed_args)
+            if parsed_args.wait:
+                wait_for_status(self, compute, server, self.ready,
+                                parsed_args.wait_timeout, action=self.action)
+
+        command.for_each(self, parsed_args.servers, run, "server")
+
+
+class StartServer(_PowerAction):
+    """Start (power on) one or more stopped servers."""
+
+    action = "start"
+
+    def act(self, compute, server, parsed_args):
+        compute.start_server(server["id"])
+
+
+class StopServer(_PowerAction):
+    """Stop (power off) one or more servers."""
+
+    action = "stop"
+    ready = {"SHUTOFF"}
+
+    def act(self, compute, server, parsed_args):
+        compute.stop_server(server["id"])
+
+
+class RebootServer(_PowerAction):
+    """Reboot one or more servers (soft by default)."""
+
+    action = "reboot"
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        kind = parser.add_mutually_exclusive_group()
+        kind.add_argument("--hard", dest="hard", action="store_true", default=False,
+                          help="hard reboot (power cycle)")
+        kind.add_argument("--soft", dest="hard", action="store_false",
+                          help="soft reboot (default)")
+        return parser
+
+    def act(self, compute, server, parsed_args):
+        compute.reboot_server(server["id"], hard=parsed_args.hard)
