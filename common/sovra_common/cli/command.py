@@ -24,7 +24,7 @@ class _Base:
 
     def run(self, parsed_args):
         try:
-            return super().run(parsed_args)
+            return self._run_fresh_catalog(parsed_args)
         except errors.CommandError as exc:
             self.app.stderr.write(errors.error_line(exc) + "\n")
             return errors.EXIT_ERROR
@@ -33,6 +33,20 @@ class _Base:
                 traceback.print_exc(file=self.app.stderr)
             self.app.stderr.write(errors.error_line(exc) + "\n")
             return errors.EXIT_ERROR
+
+
+    def _run_fresh_catalog(self, parsed_args):
+        """Run; if a cached token's catalog lacks the service (it was added to the
+        cloud after the token was issued), log in again and run once more."""
+        from keystoneauth1 import exceptions as ks_exc
+
+        try:
+            return super().run(parsed_args)
+        except ks_exc.EndpointNotFound:
+            if not self.cloud.from_cache:
+                raise
+            self.cloud.invalidate()
+            return super().run(parsed_args)
 
 
 def for_each(cmd, names, action, kind: str) -> None:
