@@ -67,6 +67,21 @@ class PlacementClient:
                 return
         raise PlacementError(status=409, body="inventory generation kept changing")
 
+    def set_traits(self, rp_uuid: str, traits: list[str]) -> None:
+        """Make ``traits`` the provider's traits (standard os-traits names)."""
+        for _ in range(5):
+            resp = self._request("GET", f"/resource_providers/{rp_uuid}/traits")
+            body = resp.json()
+            if sorted(body["traits"]) == sorted(traits):
+                return
+            resp = self._request("PUT", f"/resource_providers/{rp_uuid}/traits",
+                                 json={"resource_provider_generation":
+                                       body["resource_provider_generation"],
+                                       "traits": sorted(traits)}, ok=(200, 409))
+            if resp.status_code == 200:
+                return
+        raise PlacementError(status=409, body="trait generation kept changing")
+
     def provider_usage(self, rp_uuid: str) -> dict:
         """``{"inventories": {rc: {...}}, "usages": {rc: n}}`` of a provider."""
         inventories = self._request(

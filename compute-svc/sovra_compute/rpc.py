@@ -63,10 +63,11 @@ class ComputeAgentAPI(RPCAPI):
         1.0 - Initial version: build_instance, terminate_instance, start_instance,
               stop_instance, reboot_instance, get_console_output.
         1.1 - pause_instance, unpause_instance, suspend_instance, resume_instance.
+        1.2 - snapshot_instance.
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.1"
+    VERSION = "1.2"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
         self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
@@ -102,6 +103,12 @@ class ComputeAgentAPI(RPCAPI):
         # 1.1 only: a 1.0 agent cannot do these (RPCVersionCapError for the caller)
         version = self.choose_version("1.1")
         self.prepare(version, server=host).cast(ctxt, method, instance=instance)
+
+    def snapshot_instance(self, ctxt, host, instance, image_id):
+        """Upload the server's root disk into the (queued) image ``image_id``."""
+        version = self.choose_version("1.2")
+        self.prepare(version, server=host).cast(ctxt, "snapshot_instance",
+                                                instance=instance, image_id=image_id)
 
     def get_console_output(self, ctxt, host, instance):
         return self.prepare("1.0", server=host).call(ctxt, "get_console_output",

@@ -20,17 +20,33 @@ def _fault(exc: BaseException) -> dict:
 
 
 class ComputeAgentEndpoint(rpc.RPCEndpoint):
-    target = oslo_messaging.Target(version="1.1")
+    """``images(context)``: an image client acting for the context's user (images
+    are read, and snapshots written, with the requesting user's rights)."""
 
-    def __init__(self, host, driver: virt.VirtDriver, conductor_api):
+    target = oslo_messaging.Target(version="1.2")
+
+    def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None):
         self._host = host
         self._driver = driver
         self._conductor = conductor_api
+        self._images = images
+
+    def _image_source(self, ctxt, image_ref) -> virt.ImageSource | None:
+        if not image_ref or self._images is None:
+            return None
+        client = self._images(ctxt)
+        meta = client.get_image(image_ref)
+        if meta.get("status") != "active":
+            raise virt.VirtDriverError(
+                reason=f"image {image_ref} is {meta.get('status')}, not active")
+        return virt.ImageSource(meta=meta,
+                                fetch=lambda out: client.download(image_ref, out))
 
     def build_instance(self, ctxt, instance, key_data=None, user_data=None):
         uuid = instance["uuid"]
         try:
-            self._driver.spawn(instance, None, key_data=key_data, user_data=user_data)
+            image = self._image_source(ctxt, instance.get("image_ref"))
+            self._driver.spawn(instance, image, key_data=key_data, user_data=user_data)
             power_state = self._driver.get_info(instance).power_state
         except Exception as exc:  # any failure: the conductor reschedules
             LOG.warning("spawn of %s failed on %s: %s", uuid, self._host, exc)
@@ -89,6 +105,31 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
     def resume_instance(self, ctxt, instance):  # since 1.1
         self._power_op(ctxt, instance, lambda: self._driver.resume(instance),
                        states.ACTIVE)
+
+    def snapshot_instance(self, ctxt, instance, image_id):  # since 1.2
+        uuid = instance["uuid"]
+        client = self._images(ctxt)
+        try:
+            self._driver.snapshot(
+                instance, lambda data, fmt: self._upload(client, image_id, data, fmt))
+        except Exception as exc:
+            LOG.warning("snapshot of %s failed: %s", uuid, exc)
+            try:  # a queued image that will never get data is only clutter
+                client.delete_image(image_id)
+            except Exception:
+                LOG.warning("could not delete image %s of a failed snapshot", image_id)
+            self._conductor.instance_update(ctxt, uuid, self._host, {"task_state": None},
+                                            fault=_fault(exc))
+            return
+        LOG.info("snapshot of %s uploaded as image %s", uuid, image_id)
+        self._conductor.instance_update(ctxt, uuid, self._host, {"task_state": None})
+
+    @staticmethod
+    def _upload(client, image_id, data, disk_format):
+        # the API made the image before the disk's format was known
+        if client.get_image(image_id).get("disk_format") != disk_format:
+            client.update_image(image_id, disk_format=disk_format)
+        client.upload(image_id, data)
 
     @rpc.expected_errors(virt.InstanceNotFound)
     def get_console_output(self, ctxt, instance):

@@ -25,7 +25,9 @@ def inventories(conf, driver) -> dict:
 
 
 def register(conf, placement: placement_client.PlacementClient, host, driver) -> str:
-    """Create or update the node's resource provider; returns its UUID."""
+    """Create or update the node's resource provider (inventory and traits);
+    returns its UUID."""
     provider = placement.ensure_provider(host)
     placement.set_inventory(provider["uuid"], inventories(conf, driver))
+    placement.set_traits(provider["uuid"], driver.get_traits())
     return provider["uuid"]

@@ -7,24 +7,11 @@ from sovra_common import coordination, rpc
 from sovra_common.auth import sessions
 from sovra_common.db import Database
 from sovra_common.wsgi import app as wsgi_app
-from sovra_compute import placement_client
+from sovra_compute import image_api, placement_client
 from sovra_compute import rpc as compute_rpc
 from sovra_compute.api import policies
 from sovra_compute.api.microversion import MICROVERSIONS
 from sovra_compute.api.routes import ROUTES
-
-
-def _image_client_factory(conf):
-    from sovra_image.client import ImageClient
-
-    state = {}
-
-    def for_context(context):
-        if "session" not in state:
-            state["session"] = sessions.service_session(conf)
-        return ImageClient(sessions.user_session(state["session"], context),
-                           interface=conf.compute.placement_interface)
-    return for_context
 
 
 def _placement_factory(conf):
@@ -56,7 +43,7 @@ def create_app(conf, *, database=None, coordinator=None, images=None, transport=
         coordinator.start()
         extras["own_coordinator"] = coordinator
     extras["coordinator"] = coordinator
-    extras["images"] = images or _image_client_factory(conf)
+    extras["images"] = images or image_api.client_factory(conf)
     extras["placement"] = placement or _placement_factory(conf)
     if transport is None:
         transport = extras["transport"] = rpc.build_rpc_transport(conf)

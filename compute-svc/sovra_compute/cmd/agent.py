@@ -11,7 +11,7 @@ import threading
 from sovra_common import component, context, process, rpc
 from sovra_common.auth import sessions
 from sovra_compute import conf as compute_conf
-from sovra_compute import placement_client, virt
+from sovra_compute import image_api, placement_client, virt
 from sovra_compute import rpc as compute_rpc
 from sovra_compute.agent import node
 from sovra_compute.agent.endpoint import ComputeAgentEndpoint
@@ -24,9 +24,12 @@ LOG = logging.getLogger(__name__)
 class RunningAgent:
     """A started agent. Its node joins the cloud in the background: registered in
     placement (retried until placement answers: in lite mode it may start after the
-    agent), then announced by its heartbeat, which makes it schedulable."""
+    agent), then announced by its heartbeat, which makes it schedulable. Then it
+    reports its guests' power states every [compute] sync_power_state_interval
+    seconds, and soon after the driver tells of a guest that changed by itself."""
 
     RETRY_MAX = 5.0
+    EVENT_DEBOUNCE = 0.2
 
     def __init__(self, conf, host, driver, placement, server, transport, coordinator,
                  conductor):
@@ -35,7 +38,9 @@ class RunningAgent:
         self._conf, self._placement = conf, placement
         self._server, self._transport, self._coordinator = server, transport, coordinator
         self._stopping = threading.Event()
+        self._wake = threading.Event()
         self.joined = threading.Event()
+        driver.set_event_listener(lambda _uuid: self._wake.set())
         self._thread = threading.Thread(target=self._join, name=f"agent-{host}",
                                         daemon=True)
         self._thread.start()
@@ -58,9 +63,13 @@ class RunningAgent:
             LOG.info("compute node %s registered and up", self.host)
             self.joined.set()
             break
-        interval = self._conf.compute.sync_power_state_interval
-        while interval and not self._stopping.wait(interval):
-            self.sync_power_states()
+        interval = self._conf.compute.sync_power_state_interval or None
+        while not self._stopping.is_set():
+            if self._wake.wait(interval):  # an event: let its siblings arrive too
+                self._stopping.wait(self.EVENT_DEBOUNCE)
+            self._wake.clear()
+            if not self._stopping.is_set():
+                self.sync_power_states()
 
     def sync_power_states(self):
         """Report every guest's power state to the conductor."""
@@ -78,6 +87,8 @@ class RunningAgent:
 
     def stop(self):
         self._stopping.set()
+        self._wake.set()
+        self.driver.set_event_listener(None)
         self._thread.join()
         self._server.stop()
         if self._coordinator.started and self.joined.is_set():
@@ -103,7 +114,8 @@ class AgentComponent(component.Component):
         transport = rpc.build_rpc_transport(conf)
         try:
             conductor = compute_rpc.ConductorAPI(transport)
-            endpoint = ComputeAgentEndpoint(host, driver, conductor)
+            endpoint = ComputeAgentEndpoint(host, driver, conductor,
+                                            images=image_api.client_factory(conf))
             server = rpc.RPCServer(transport, compute_rpc.AGENT_TOPIC, host,
                                    [endpoint]).start()
         except Exception:

@@ -12,8 +12,9 @@ OPTS = [
     cfg.HostnameOpt("host", default=socket.gethostname(), sample_default="<hostname>",
                     help="This compute node's name: the agent's RPC server and its "
                          "placement resource provider."),
-    cfg.StrOpt("virt_driver", default="fake", choices=["fake"],
-               help="The hypervisor driver the agent runs (libvirt comes later)."),
+    cfg.StrOpt("virt_driver", default="fake", choices=["fake", "libvirt"],
+               help="The hypervisor driver the agent runs: libvirt (real guests, "
+                    "[libvirt] options) or fake (in memory: tests and simulations)."),
     cfg.IntOpt("max_build_attempts", default=3, min=1,
                help="Hosts a build is tried on before the server goes to ERROR."),
     cfg.IntOpt("max_candidates", default=50, min=1,

@@ -24,6 +24,7 @@ POWERING_ON, POWERING_OFF = "powering-on", "powering-off"
 REBOOTING, REBOOTING_HARD = "rebooting", "rebooting_hard"
 PAUSING, UNPAUSING, SUSPENDING, RESUMING = "pausing", "unpausing", "suspending", \
     "resuming"
+IMAGE_SNAPSHOT = "image_snapshot"
 
 _STATUS = {BUILDING: "BUILD", ACTIVE: "ACTIVE", STOPPED: "SHUTOFF", ERROR: "ERROR",
            DELETED: "DELETED", PAUSED: "PAUSED", SUSPENDED: "SUSPENDED"}
@@ -75,9 +76,11 @@ def _as_dict(row: models.Instance) -> dict:
 
 
 def for_agent(instance: dict) -> dict:
-    """What an agent needs of an instance (JSON-serialisable)."""
+    """What an agent needs of an instance (JSON-serialisable): what it runs, and
+    what the guest's metadata tells it (name, key pair name, metadata, zone)."""
     return {key: instance[key] for key in ("uuid", "name", "flavor", "image_ref",
-                                           "project_id", "user_id")}
+                                           "project_id", "user_id", "key_name",
+                                           "metadata", "availability_zone")}
 
 
 def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:

@@ -3,7 +3,10 @@
 
 def load(conf):
     """The driver [compute] virt_driver names, for this agent's node."""
+    if conf.compute.virt_driver == "libvirt":
+        from sovra_compute.virt.libvirt.driver import LibvirtDriver
+
+        return LibvirtDriver.from_conf(conf)
     from sovra_compute.virt import fake
 
-    drivers = {"fake": fake.FakeDriver}
-    return drivers[conf.compute.virt_driver].from_conf(conf)
+    return fake.FakeDriver.from_conf(conf)

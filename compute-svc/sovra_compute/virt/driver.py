@@ -12,6 +12,8 @@ suite (tests/unit/compute/virt_conformance.py). Rules common to every method:
 
 import abc
 import dataclasses
+from collections.abc import Callable
+from typing import BinaryIO
 
 from sovra_common import exception
 
@@ -39,6 +41,25 @@ class InstanceInfo:
     memory_mb: int
 
 
+@dataclasses.dataclass(frozen=True)
+class ImageSource:
+    """The image a guest boots from, as the agent hands it to ``spawn``.
+
+    ``meta`` is the Image API's view of it (id, disk_format, size, os_hash_algo,
+    os_hash_value...), read with the requesting user's credentials, so the user may
+    use it. ``fetch(out)`` writes its bytes to the binary file ``out``, verified
+    against ``os_hash_value``, and returns their count.
+    """
+
+    meta: dict
+    fetch: Callable[[BinaryIO], int]
+
+
+#: ``listener(instance_uuid)``: a guest's power state changed by itself (it shut
+#: down, crashed, was resumed...); the agent re-reads and reports the node's states.
+EventListener = Callable[[str], None]
+
+
 class VirtDriver(abc.ABC):
     """One node's hypervisor."""
 
@@ -48,13 +69,27 @@ class VirtDriver(abc.ABC):
         (totals, before allocation ratios and reserved amounts)."""
 
     @abc.abstractmethod
+    def get_traits(self) -> list[str]:
+        """Placement traits of the node (os-traits names: CPU features...)."""
+
+    def set_event_listener(self, listener: EventListener | None) -> None:
+        """Call ``listener`` when a guest's state changes without a request (a
+        driver that cannot tell is polled by the agent's periodic sync instead)."""
+        return None
+
+    @abc.abstractmethod
     def list_instances(self) -> list[str]:
         """UUIDs of the guests on this node, whatever their power state."""
 
     @abc.abstractmethod
-    def spawn(self, instance: dict, image: dict | None, *, key_data: str | None = None,
-              user_data: str | None = None) -> None:
+    def spawn(self, instance: dict, image: ImageSource | None, *,
+              key_data: str | None = None, user_data: str | None = None) -> None:
         """Create the guest and start it; on return it is RUNNING.
+
+        ``image`` is what the root disk is made from (None: a server with no image,
+        which only the fake driver can run). ``key_data`` is the public key of the
+        server's key pair, ``user_data`` the API's (base64) user data; both reach the
+        guest through its metadata (the config drive).
 
         If spawn fails, any partial guest (disks, definitions) is cleaned up before
         it raises: a failed spawn leaves nothing behind on the node, so the build can
@@ -106,3 +141,10 @@ class VirtDriver(abc.ABC):
     @abc.abstractmethod
     def get_console_output(self, instance: dict) -> str:
         """What the guest wrote to its serial console so far."""
+
+    @abc.abstractmethod
+    def snapshot(self, instance: dict, upload: Callable[[BinaryIO, str], None]) -> None:
+        """Copy the guest's root disk, as it is now, into one standalone image and
+        call ``upload(data, disk_format)`` with it as a readable binary file and its
+        format (``qcow2``, ``raw``). A running guest keeps running, and the copy is
+        its disk as at one instant. InstanceNotFound if it is not here."""

@@ -1,17 +1,18 @@
 """The fake driver: guests in memory, with fault injection. For tests and for
 simulating many nodes in one process; never for real workloads."""
 
+import io
 import threading
 
 from sovra_compute.virt import driver
 
 OPERATIONS = ("spawn", "destroy", "reboot", "power_on", "power_off", "pause", "unpause",
-              "suspend", "resume")
+              "suspend", "resume", "snapshot")
 
 
 class FakeDriver(driver.VirtDriver):
     def __init__(self, *, vcpus=8, memory_mb=16384, local_gb=200, fail_operations=(),
-                 spawn_delay=0.0):
+                 spawn_delay=0.0, traits=()):
         unknown = set(fail_operations) - set(OPERATIONS)
         if unknown:
             raise ValueError(f"unknown fake driver operations: {sorted(unknown)}")
@@ -19,6 +20,7 @@ class FakeDriver(driver.VirtDriver):
         #: operations that raise VirtDriverError; tests may change it at any time
         self.fail_operations = set(fail_operations)
         self.spawn_delay = spawn_delay
+        self._traits = list(traits)
         self._guests: dict[str, dict] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -42,6 +44,9 @@ class FakeDriver(driver.VirtDriver):
     def get_inventory(self):
         return dict(self._inventory)
 
+    def get_traits(self):
+        return list(self._traits)
+
     def list_instances(self):
         with self._lock:
             return list(self._guests)
@@ -55,6 +60,7 @@ class FakeDriver(driver.VirtDriver):
             self._guests[instance["uuid"]] = {
                 "power_state": driver.RUNNING, "vcpus": flavor["vcpus"],
                 "memory_mb": flavor["memory_mb"],
+                "image_id": image.meta.get("id") if image else None,
                 "console": f"fake console of {instance['name']}\nlogin: \n"}
 
     def destroy(self, instance):
@@ -111,3 +117,10 @@ class FakeDriver(driver.VirtDriver):
     def get_console_output(self, instance):
         with self._lock:
             return self._guest(instance)["console"]
+
+    def snapshot(self, instance, upload):
+        with self._lock:
+            guest = self._guest(instance)
+            self._maybe_fail("snapshot")
+            data = f"fake disk of {instance['uuid']} from {guest['image_id']}\n"
+        upload(io.BytesIO(data.encode()), "raw")

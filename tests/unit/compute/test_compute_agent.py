@@ -111,6 +111,9 @@ def test_agent_joins_once_placement_answers_then_syncs_power(coordinator, record
         def set_inventory(self, rp_uuid, inventories):
             self.inventories = inventories
 
+        def set_traits(self, rp_uuid, traits):
+            self.traits = traits
+
     class Stoppable:
         def stop(self):
             pass
@@ -122,7 +125,7 @@ def test_agent_joins_once_placement_answers_then_syncs_power(coordinator, record
         reserved_host_cpus=0, reserved_host_memory_mb=0, reserved_host_disk_mb=0,
         sync_power_state_interval=0.05))
     placement = FlakyPlacement()
-    driver = fake.FakeDriver()
+    driver = fake.FakeDriver(traits=["HW_CPU_X86_AVX2"])
     guest = instance()
     driver.spawn(guest, None)
     conductor = recorder()
@@ -131,6 +134,7 @@ def test_agent_joins_once_placement_answers_then_syncs_power(coordinator, record
     try:
         assert agent.joined.wait(5)
         assert placement.attempts == 3 and placement.inventories["VCPU"]["total"] == 8
+        assert placement.traits == ["HW_CPU_X86_AVX2"]
         assert "node9" in coordinator.members("compute-agents")
         deadline = time.monotonic() + 5
         while not conductor.named("sync_power_states") and time.monotonic() < deadline:

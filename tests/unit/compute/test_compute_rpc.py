@@ -26,12 +26,13 @@ def test_conductor_rpc_contract():
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.1", {
+    check_fingerprint(ComputeAgentEndpoint, "1.2", {
         "build_instance": "a25a8cdfe8e0ccee",
         "get_console_output": "56ed5d0242f9fab1",
         "pause_instance": "56ed5d0242f9fab1",
         "reboot_instance": "ebffa047fc1243c2",
         "resume_instance": "56ed5d0242f9fab1",
+        "snapshot_instance": "94a86c6493f2d350",
         "start_instance": "56ed5d0242f9fab1",
         "stop_instance": "56ed5d0242f9fab1",
         "suspend_instance": "56ed5d0242f9fab1",
@@ -71,3 +72,9 @@ def test_agent_client_refuses_new_operations_for_an_old_agent(monkeypatch):
         old.pause_instance(None, "node1", {"uuid": "x"})
     rpc.ComputeAgentAPI(_Transport(None)).pause_instance(None, "node1", {"uuid": "x"})
     assert prepared[-1] == {"version": "1.1", "server": "node1"}
+    with pytest.raises(oslo_messaging.RPCVersionCapError):
+        rpc.ComputeAgentAPI(_Transport("1.1")).snapshot_instance(None, "node1",
+                                                                {"uuid": "x"}, "img")
+    rpc.ComputeAgentAPI(_Transport(None)).snapshot_instance(None, "node1", {"uuid": "x"},
+                                                            "img")
+    assert prepared[-1] == {"version": "1.2", "server": "node1"}

@@ -15,6 +15,10 @@ class TestFakeDriver(DriverConformance):
     def driver(self):
         return fake.FakeDriver(vcpus=4, memory_mb=2048, local_gb=20)
 
+    @pytest.fixture
+    def image(self):
+        return None
+
     def make_failing(self, driver, operation):
         driver.fail_operations.add(operation)
 

@@ -1,8 +1,10 @@
 """The virt driver contract, as tests every driver runs.
 
 A driver's test module subclasses ``DriverConformance`` and provides the ``driver``
-fixture (a driver with room for a few small guests) and ``make_failing(driver, op)``
-(so that ``op`` fails next: how is the driver's business).
+fixture (a driver with room for a few small guests), the ``image`` fixture (the
+``ImageSource`` guests boot from, or None for a driver that needs none) and
+``make_failing(driver, op)`` (so that ``op`` fails next: how is the driver's
+business).
 """
 
 import uuid
@@ -14,9 +16,10 @@ from sovra_compute.virt import driver as virt
 
 def instance(name="guest"):
     return {"uuid": str(uuid.uuid4()), "name": name, "image_ref": None,
-            "project_id": "p", "user_id": "u",
-            "flavor": {"flavorid": "1", "vcpus": 1, "memory_mb": 128, "root_gb": 1,
-                       "ephemeral_gb": 0, "swap": 0}}
+            "project_id": "p", "user_id": "u", "key_name": None, "metadata": {},
+            "availability_zone": None,
+            "flavor": {"flavorid": "1", "name": "m1.test", "vcpus": 1, "memory_mb": 128,
+                       "root_gb": 1, "ephemeral_gb": 0, "swap": 0}}
 
 
 class DriverConformance:
@@ -31,27 +34,27 @@ class DriverConformance:
         assert set(inventory) == {"VCPU", "MEMORY_MB", "DISK_GB"}
         assert all(isinstance(v, int) and v > 0 for v in inventory.values())
 
-    def test_spawn_runs_the_guest(self, driver):
+    def test_spawn_runs_the_guest(self, driver, image):
         guest = instance()
-        driver.spawn(guest, None)
+        driver.spawn(guest, image)
         assert guest["uuid"] in driver.list_instances()
         info = driver.get_info(guest)
         assert info.power_state == virt.RUNNING
         assert info.vcpus == 1 and info.memory_mb == 128
         assert isinstance(driver.get_console_output(guest), str)
 
-    def test_failed_spawn_leaves_nothing(self, driver):
+    def test_failed_spawn_leaves_nothing(self, driver, image):
         guest = instance()
         self.make_failing(driver, "spawn")
         with pytest.raises(virt.VirtDriverError):
-            driver.spawn(guest, None)
+            driver.spawn(guest, image)
         assert guest["uuid"] not in driver.list_instances()
         with pytest.raises(virt.InstanceNotFound):
             driver.get_info(guest)
 
-    def test_power_cycle(self, driver):
+    def test_power_cycle(self, driver, image):
         guest = instance()
-        driver.spawn(guest, None)
+        driver.spawn(guest, image)
         driver.power_off(guest)
         assert driver.get_info(guest).power_state == virt.SHUTDOWN
         driver.power_off(guest)  # idempotent
@@ -62,9 +65,9 @@ class DriverConformance:
             driver.reboot(guest, reboot_type)
             assert driver.get_info(guest).power_state == virt.RUNNING
 
-    def test_pause_and_suspend(self, driver):
+    def test_pause_and_suspend(self, driver, image):
         guest = instance()
-        driver.spawn(guest, None)
+        driver.spawn(guest, image)
         driver.pause(guest)
         assert driver.get_info(guest).power_state == virt.PAUSED
         driver.unpause(guest)
@@ -76,17 +79,17 @@ class DriverConformance:
         driver.resume(guest)
         assert driver.get_info(guest).power_state == virt.RUNNING
 
-    def test_failed_power_off_keeps_the_state(self, driver):
+    def test_failed_power_off_keeps_the_state(self, driver, image):
         guest = instance()
-        driver.spawn(guest, None)
+        driver.spawn(guest, image)
         self.make_failing(driver, "power_off")
         with pytest.raises(virt.VirtDriverError):
             driver.power_off(guest)
         assert driver.get_info(guest).power_state == virt.RUNNING
 
-    def test_destroy_removes_and_is_idempotent(self, driver):
+    def test_destroy_removes_and_is_idempotent(self, driver, image):
         guest = instance()
-        driver.spawn(guest, None)
+        driver.spawn(guest, image)
         driver.destroy(guest)
         assert guest["uuid"] not in driver.list_instances()
         driver.destroy(guest)  # not there: still fine
@@ -98,3 +101,17 @@ class DriverConformance:
                           driver.unpause, driver.suspend, driver.resume):
             with pytest.raises(virt.InstanceNotFound):
                 operation(guest)
+
+    def test_snapshot_uploads_a_standalone_image(self, driver, image):
+        guest = instance()
+        driver.spawn(guest, image)
+        uploads = []
+        driver.snapshot(guest, lambda data, fmt: uploads.append((data.read(), fmt)))
+        (data, fmt), = uploads
+        assert fmt in ("qcow2", "raw") and len(data) > 0
+        assert driver.get_info(guest).power_state == virt.RUNNING  # kept running
+        with pytest.raises(virt.InstanceNotFound):
+            driver.snapshot(instance(), lambda data, fmt: None)
+
+    def test_traits_are_names(self, driver):
+        assert all(isinstance(t, str) and t.isupper() for t in driver.get_traits())

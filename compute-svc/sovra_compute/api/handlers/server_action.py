@@ -1,5 +1,5 @@
-"""POST /servers/{id}/action (start, stop, reboot, console output) and the
-server's instance actions."""
+"""POST /servers/{id}/action (start, stop, reboot, pause, suspend, lock, console
+output, createImage) and the server's instance actions."""
 
 from __future__ import annotations
 
@@ -84,6 +84,44 @@ def _console_output(req, server_id, arg):
     return json_response({"output": output})
 
 
+def _create_image(req, server_id, arg):
+    """Snapshot the root disk: the image is made here (queued, owned by the
+    caller's project), the agent uploads the disk into it."""
+    validation.validate(schemas.CREATE_IMAGE, arg)
+    instance = load(req, server_id, policies.CREATE_IMAGE)
+    check_unlocked(req, instance)
+    images = req.state.extras["images"](req.context)
+    base = {}
+    if instance["image_ref"]:
+        try:
+            base = images.get_image(instance["image_ref"])
+        except exception.NotFound:  # the base was deleted since: nothing to inherit
+            base = {}
+    properties = {k: v for k, v in base.items() if k.startswith(("os_", "hw_"))
+                  and k not in ("os_hash_algo", "os_hash_value", "os_hidden")}
+    properties.update(arg.get("metadata") or {})
+    properties.update(image_type="snapshot", instance_uuid=instance["uuid"],
+                      user_id=req.context.user_id,
+                      base_image_ref=instance["image_ref"] or "")
+    instance = _begin(req, instance, "createImage", states.IMAGE_SNAPSHOT,
+                      (states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED))
+    try:
+        image = images.create_image(
+            name=arg["name"], disk_format="qcow2", container_format="bare",
+            visibility="private",
+            min_disk=max(int(base.get("min_disk") or 0), instance["flavor"]["root_gb"]),
+            min_ram=int(base.get("min_ram") or 0), **properties)
+        _agents(req).snapshot_instance(req.context, instance["host"],
+                                       states.for_agent(instance), image["id"])
+    except Exception:
+        states.update(_db(req), instance["uuid"], task_state=None)
+        raise
+    if req.microversion.matches("2.45"):
+        return json_response({"image_id": image["id"]}, status=202)
+    return json_response(None, status=202, headers={
+        "Location": f"{views.base_url()}/images/{image['id']}"})
+
+
 def _power_action(action, rule, task_state, allowed, cast):
     def handle(req, server_id, _arg):
         instance = load(req, server_id, rule)
@@ -109,6 +147,7 @@ def _unlock(req, server_id, _arg):
 _ACTIONS = {
     "os-start": _start, "os-stop": _stop, "reboot": _reboot,
     "os-getConsoleOutput": _console_output, "lock": _lock, "unlock": _unlock,
+    "createImage": _create_image,
     "pause": _power_action("pause", policies.PAUSE, states.PAUSING, (states.ACTIVE,),
                            "pause_instance"),
     "unpause": _power_action("unpause", policies.UNPAUSE, states.UNPAUSING,

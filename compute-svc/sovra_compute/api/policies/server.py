@@ -20,6 +20,7 @@ PAUSE = "compute:servers:pause"
 UNPAUSE = "compute:servers:unpause"
 SUSPEND = "compute:servers:suspend"
 RESUME = "compute:servers:resume"
+CREATE_IMAGE = "compute:servers:create_image"
 LOCK = "compute:servers:lock"
 UNLOCK = "compute:servers:unlock"
 LOCKED_OVERRIDE = "compute:servers:locked:override"
@@ -94,6 +95,10 @@ RULES = [
         RESUME, policy.PROJECT_MEMBER_OR_ADMIN,
         "Resume a suspended server.",
         [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+    oslo_policy.DocumentedRuleDefault(
+        CREATE_IMAGE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Snapshot a server's root disk into a new image.",
+        [{"method": "POST", "path": "/servers/{server_id}/action (createImage)"}]),
     oslo_policy.DocumentedRuleDefault(
         LOCK, policy.PROJECT_MEMBER_OR_ADMIN,
         "Lock a server.",

@@ -76,6 +76,12 @@ ACTION = {"type": "object", "minProperties": 1, "maxProperties": 1}
 REBOOT = {"type": "object", "properties": {"type": {
     "type": "string", "enum": ["SOFT", "HARD", "soft", "hard"]}},
     "required": ["type"], "additionalProperties": False}
+CREATE_IMAGE = {"type": "object", "properties": {
+    "name": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
+    "metadata": {"type": "object", "maxProperties": 128,
+                 "propertyNames": {"minLength": 1, "maxLength": 255},
+                 "additionalProperties": {"type": "string", "maxLength": 255}}},
+    "required": ["name"], "additionalProperties": False}
 CONSOLE_OUTPUT = {"type": "object", "properties": {"length": {
     "type": ["integer", "string", "null"], "pattern": "^-?[0-9]+$"}},
     "additionalProperties": False}

@@ -1,0 +1,325 @@
+"""LibvirtDriver: the VirtDriver contract on a libvirt daemon.
+
+Each server is a persistent domain ``sovra-<uuid>`` whose metadata names the node
+that owns it (several agents may share one libvirt daemon: each sees only its own
+guests), and a directory ``<instances_path>/<uuid>/`` with its disk (a qcow2
+overlay on the cached image), its config drive and its console log. Deleting the
+server removes all of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+from sovra_compute.virt import driver as virt
+from sovra_compute.virt.libvirt import config, configdrive, imagebackend
+from sovra_compute.virt.libvirt import host as libvirt_host
+from sovra_compute.virt.libvirt.guest import Guest, translated
+
+LOG = logging.getLogger(__name__)
+
+CONSOLE_TAIL_BYTES = 256 * 1024
+_BACKUP_TIMEOUT = 3600
+
+
+class LibvirtDriver(virt.VirtDriver):
+    def __init__(self, *, host: str, connection_uri: str, instances_path: str,
+                 virt_type: str = "auto", force_raw_images: bool = False,
+                 clean_shutdown_timeout: float = 60, machine_type: str = "pc",
+                 cpu_mode: str = "auto", disk_cachemode: str = "auto"):
+        self.node = host
+        self.instances_path = os.path.abspath(instances_path)
+        self.clean_shutdown_timeout = clean_shutdown_timeout
+        self.machine_type = machine_type
+        self._listener: virt.EventListener | None = None
+        self._host = libvirt_host.Host(connection_uri,
+                                       lifecycle_listener=self._on_lifecycle)
+        self.lv = self._host.lv
+        self._host.connection()  # refuse to start when libvirt is unreachable
+        os.makedirs(self.instances_path, mode=0o755, exist_ok=True)
+        self.virt_type = (self._host.detect_virt_type() if virt_type == "auto"
+                          else virt_type)
+        if cpu_mode == "auto":
+            cpu_mode = "host-model" if self.virt_type == "kvm" else "none"
+        self.cpu_mode = None if cpu_mode == "none" else cpu_mode
+        if disk_cachemode == "auto":
+            disk_cachemode = ("none" if self._host.supports_direct_io(self.instances_path)
+                              else "writethrough")
+        self.disk_cachemode = disk_cachemode
+        self._images = imagebackend.ImageCache(
+            os.path.join(self.instances_path, "_base"), force_raw=force_raw_images)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        LOG.info("libvirt driver for node %s: %s guests, instances in %s",
+                 host, self.virt_type, self.instances_path)
+
+    @classmethod
+    def from_conf(cls, conf):
+        opts = conf.libvirt
+        return cls(host=conf.compute.host, connection_uri=opts.connection_uri,
+                   instances_path=opts.instances_path, virt_type=opts.virt_type,
+                   force_raw_images=opts.force_raw_images,
+                   clean_shutdown_timeout=opts.clean_shutdown_timeout,
+                   machine_type=opts.machine_type, cpu_mode=opts.cpu_mode,
+                   disk_cachemode=opts.disk_cachemode)
+
+    def close(self):
+        self._host.close()
+
+    # --- where things are ------------------------------------------------------------
+    def instance_dir(self, uuid: str) -> str:
+        return os.path.join(self.instances_path, uuid)
+
+    def _paths(self, uuid: str) -> dict:
+        folder = self.instance_dir(uuid)
+        return {"disk": os.path.join(folder, "disk"),
+                "config": os.path.join(folder, "disk.config"),
+                "console": os.path.join(folder, "console.log")}
+
+    @contextlib.contextmanager
+    def _locked(self, uuid: str):
+        with self._locks_guard:
+            lock = self._locks.setdefault(uuid, threading.Lock())
+        with lock:
+            yield
+
+    def _lookup(self, uuid: str) -> Guest:
+        """This node's guest of ``uuid``; InstanceNotFound if there is none."""
+        conn = self._host.connection()
+        with translated(self.lv, uuid):
+            domain = conn.lookupByUUIDString(uuid)
+            if config.owner_host(domain.XMLDesc(0)) != self.node:
+                raise virt.InstanceNotFound(uuid=uuid)
+        return Guest(self.lv, domain)
+
+    def _on_lifecycle(self, domain):
+        listener = self._listener
+        if listener is None:
+            return
+        try:
+            if domain.name().startswith(config.DOMAIN_PREFIX):
+                listener(domain.UUIDString())
+        except Exception:  # never raise into libvirt's event loop
+            LOG.exception("lifecycle event listener failed")
+
+    # --- the host --------------------------------------------------------------------
+    def get_inventory(self):
+        return libvirt_host.host_inventory(self.instances_path)
+
+    def get_traits(self):
+        return libvirt_host.cpu_traits(self.virt_type)
+
+    def set_event_listener(self, listener):
+        self._listener = listener
+
+    def list_instances(self):
+        conn = self._host.connection()
+        uuids = []
+        with translated(self.lv, "*"):
+            domains = conn.listAllDomains(0)
+        for domain in domains:
+            try:
+                if domain.name().startswith(config.DOMAIN_PREFIX) and \
+                        config.owner_host(domain.XMLDesc(0)) == self.node:
+                    uuids.append(domain.UUIDString())
+            except self.lv.libvirtError:
+                continue  # undefined meanwhile
+        return uuids
+
+    # --- lifecycle -------------------------------------------------------------------
+    def guest_config(self, instance: dict) -> config.GuestConfig:
+        paths = self._paths(instance["uuid"])
+        flavor = instance["flavor"]
+        disks = (config.Disk(paths["disk"], "vda", cache=self.disk_cachemode),
+                 config.Disk(paths["config"], "hdd", format="raw", bus="ide",
+                             device="cdrom", readonly=True, cache=self.disk_cachemode))
+        return config.GuestConfig(
+            uuid=instance["uuid"], display_name=instance["name"], host=self.node,
+            vcpus=flavor["vcpus"], memory_mb=flavor["memory_mb"],
+            virt_type=self.virt_type, disks=disks, console_log=paths["console"],
+            machine_type=self.machine_type, cpu_mode=self.cpu_mode,
+            flavor_name=flavor.get("name", ""), project_id=instance.get("project_id", ""),
+            user_id=instance.get("user_id", ""))
+
+    def spawn(self, instance, image, *, key_data=None, user_data=None):
+        uuid = instance["uuid"]
+        if image is None:
+            raise virt.VirtDriverError(reason="the libvirt driver boots from an image")
+        with self._locked(uuid):
+            with contextlib.suppress(virt.InstanceNotFound):
+                self._lookup(uuid)
+                raise virt.VirtDriverError(reason=f"instance {uuid} already exists")
+            paths = self._paths(uuid)
+            domain = None
+            try:
+                shutil.rmtree(self.instance_dir(uuid), ignore_errors=True)
+                os.makedirs(self.instance_dir(uuid), mode=0o755)
+                base = self._images.fetch(image)
+                imagebackend.create_overlay(base, paths["disk"],
+                                            instance["flavor"].get("root_gb", 0))
+                configdrive.build(paths["config"], instance, key_data=key_data,
+                                  user_data=user_data)
+                xml = self.guest_config(instance).to_xml()
+                conn = self._host.connection()
+                with translated(self.lv, uuid):
+                    domain = conn.defineXML(xml)
+                    domain.createWithFlags(0)
+            except BaseException as exc:
+                LOG.warning("spawn of %s failed, cleaning up: %s", uuid, exc)
+                if domain is not None:
+                    guest = Guest(self.lv, domain)
+                    with contextlib.suppress(virt.VirtDriverError):
+                        guest.destroy()
+                    with contextlib.suppress(virt.VirtDriverError):
+                        guest.undefine()
+                shutil.rmtree(self.instance_dir(uuid), ignore_errors=True)
+                if isinstance(exc, virt.VirtDriverError) or \
+                        not isinstance(exc, Exception):
+                    raise
+                raise virt.VirtDriverError(reason=str(exc)) from exc
+
+    def destroy(self, instance):
+        uuid = instance["uuid"]
+        with self._locked(uuid):
+            try:
+                guest = self._lookup(uuid)
+            except virt.InstanceNotFound:
+                guest = None
+            if guest is not None:
+                guest.destroy()
+                guest.undefine()
+            shutil.rmtree(self.instance_dir(uuid), ignore_errors=True)
+
+    def _require(self, guest: Guest, operation: str, *states: int) -> None:
+        state = guest.power_state
+        if state not in states:
+            raise virt.VirtDriverError(
+                reason=f"cannot {operation} a guest in power state {state}")
+
+    def power_off(self, instance):
+        with self._locked(instance["uuid"]):
+            guest = self._lookup(instance["uuid"])
+            if guest.power_state == virt.PAUSED:
+                guest.destroy()  # a frozen guest cannot answer the power button
+            elif not guest.shutdown(self.clean_shutdown_timeout):
+                guest.destroy()
+
+    def power_on(self, instance):
+        with self._locked(instance["uuid"]):
+            guest = self._lookup(instance["uuid"])
+            if not guest.is_active():
+                guest.start()
+
+    def reboot(self, instance, reboot_type="SOFT"):
+        with self._locked(instance["uuid"]):
+            guest = self._lookup(instance["uuid"])
+            if reboot_type == "SOFT" and guest.power_state == virt.RUNNING and \
+                    guest.shutdown(self.clean_shutdown_timeout):
+                guest.start()
+                return
+            # hard (or a soft one the guest did not answer): off, and boot again
+            guest.destroy()
+            guest.start()
+
+    def pause(self, instance):
+        with self._locked(instance["uuid"]):
+            guest = self._lookup(instance["uuid"])
+            self._require(guest, "pause", virt.RUNNING)
+            guest.pause()
+
+    def unpause(self, instance):
+        with self._locked(instance["uuid"]):
+            guest = self._lookup(instance["uuid"])
+            self._require(guest, "unpause", virt.PAUSED)
+            guest.unpause()
+
+    def suspend(self, instance):
+        with self._locked(instance["uuid"]):
+            guest = self._lookup(instance["uuid"])
+            self._require(guest, "suspend", virt.RUNNING)
+            guest.save()
+
+    def resume(self, instance):
+        with self._locked(instance["uuid"]):
+            guest = self._lookup(instance["uuid"])
+            self._require(guest, "resume", virt.SUSPENDED)
+            guest.start()
+
+    def get_info(self, instance):
+        return self._lookup(instance["uuid"]).info()
+
+    def get_console_output(self, instance):
+        self._lookup(instance["uuid"])
+        path = self._paths(instance["uuid"])["console"]
+        try:
+            with open(path, "rb") as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - CONSOLE_TAIL_BYTES))
+                data = log.read()
+        except FileNotFoundError:
+            return ""
+        except OSError as exc:
+            raise virt.VirtDriverError(reason=f"cannot read the console log: {exc}") \
+                from None
+        return data.replace(b"\0", b"").decode("utf-8", errors="replace")
+
+    # --- snapshots -------------------------------------------------------------------
+    def snapshot(self, instance, upload):
+        uuid = instance["uuid"]
+        with self._locked(uuid):
+            guest = self._lookup(uuid)
+            disk = self._paths(uuid)["disk"]
+            workdir = tempfile.mkdtemp(prefix=".snapshot-", dir=self.instance_dir(uuid))
+            try:
+                image = os.path.join(workdir, "image.qcow2")
+                if guest.is_active():
+                    copy = os.path.join(workdir, "backup.qcow2")
+                    self._backup(guest, copy)
+                    imagebackend.export_disk(copy, image)  # compact, standalone
+                else:
+                    imagebackend.export_disk(disk, image)
+            except BaseException:
+                shutil.rmtree(workdir, ignore_errors=True)
+                raise
+        try:  # the upload runs without the guest's lock: other operations go on
+            with open(image, "rb") as data:
+                upload(data, "qcow2")
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _backup(self, guest: Guest, target: str) -> None:
+        """A point-in-time copy of the running guest's root disk (libvirt's push
+        backup: QEMU copies the disk as it was when the job began while the guest
+        keeps running)."""
+        backup = ET.Element("domainbackup")
+        disks = ET.SubElement(backup, "disks")
+        disk = ET.SubElement(disks, "disk", name="vda", type="file")
+        ET.SubElement(disk, "target", file=target)
+        ET.SubElement(disk, "driver", type="qcow2")
+        for other in ("hdd",):
+            ET.SubElement(disks, "disk", name=other, backup="no")
+        lv = self.lv
+        with translated(lv, guest.uuid):
+            guest.domain.backupBegin(ET.tostring(backup, encoding="unicode"), None, 0)
+            deadline = time.monotonic() + _BACKUP_TIMEOUT
+            while True:
+                stats = guest.domain.jobStats(lv.VIR_DOMAIN_JOB_STATS_COMPLETED
+                                              | lv.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED)
+                job_type = stats.get("type")
+                if job_type == lv.VIR_DOMAIN_JOB_COMPLETED:
+                    return
+                if job_type in (lv.VIR_DOMAIN_JOB_FAILED, lv.VIR_DOMAIN_JOB_CANCELLED):
+                    raise virt.VirtDriverError(
+                        reason=f"disk backup failed: {stats.get('errmsg', job_type)}")
+                if time.monotonic() > deadline:
+                    with contextlib.suppress(lv.libvirtError):
+                        guest.domain.abortJob()
+                    raise virt.VirtDriverError(reason="disk backup timed out")
+                time.sleep(0.1)
