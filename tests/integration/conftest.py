@@ -5,6 +5,9 @@ Fixtures (session-scoped; a server starts only when a test asks for it):
   mariadb_server  .url_for(dbname) -> "mysql+pymysql://sovra:PASSWORD@127.0.0.1:PORT/
                   dbname?charset=utf8mb4", creating the database if needed
   etcd_endpoint   ("127.0.0.1", PORT)
+  libvirt_uri     "qemu:///system": the host's libvirtd (and virtlogd), started as
+                  root unless it runs already, stopped at the end only if started
+                  by the session (servers.LibvirtDaemon)
 
 Every test under tests/integration is marked `integration`.
 """
@@ -51,3 +54,10 @@ def etcd_endpoint():
     server = _running(servers.EtcdServer())
     yield server.endpoint
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def libvirt_uri():
+    daemon = _running(servers.LibvirtDaemon())
+    yield daemon.uri
+    daemon.stop()

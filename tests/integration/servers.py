@@ -1,4 +1,5 @@
-"""Real RabbitMQ, MariaDB and etcd servers for the integration tier.
+"""Real RabbitMQ, MariaDB and etcd servers, and the host's libvirtd, for the
+integration tier.
 
 Each server runs as a child process of the test run, in its own process group,
 on free 127.0.0.1 ports, with all of its state in a private temp dir. So it never
@@ -10,8 +11,12 @@ every process it started (by process group) and remove the temp dir.
     server.stop()                     # idempotent; also on a failed start
 
 Set SOVRA_KEEP_SERVER_DIRS=1 to keep the temp dirs (logs, data) after stop().
+
+LibvirtDaemon is the exception: qemu:///system is one daemon per host, so it is
+reused when it runs already, and stop() stops it only if start() started it.
 """
 
+import contextlib
 import os
 import re
 import secrets
@@ -28,6 +33,7 @@ import kombu
 import pymysql
 
 HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parents[2]
 INSTALL_HINT = "run devstack/tools/install-packages.sh test"
 # sbin dirs are often missing from a non-root PATH.
 _EXTRA_BIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
@@ -371,3 +377,85 @@ class EtcdServer(Server):
             body = resp.read().decode()
         if '"health":"true"' not in body.replace(" ", ""):
             raise ServerError(f"unhealthy: {body}")
+
+
+class LibvirtDaemon:
+    """The host's libvirtd on qemu:///system, with its virtlogd.
+
+    Not a private server like the others: qemu:///system is one daemon per host, at
+    fixed paths. start() runs devstack/tools/start-libvirt.sh (devstack/lib/libvirt.sh),
+    which, unless libvirtd answers already, starts virtlogd and libvirtd as root the
+    way init would and records them in a state file; stop() stops only what that file
+    names, so a libvirtd that ran before (a developer's, devstack's) keeps running.
+    Guests are the tests' to remove: a stopped libvirtd leaves them running.
+    """
+
+    name = "libvirt"
+    uri = "qemu:///system"
+    script = ROOT / "devstack" / "tools" / "start-libvirt.sh"
+    timeout = 120.0
+
+    def __init__(self):
+        self.tmpdir = None
+        self.started = {}  # daemon name -> PID, of those start() started
+
+    @property
+    def state_file(self):
+        return self.tmpdir / "libvirt.started"
+
+    def start(self):
+        for program in ("libvirtd", "virtlogd", "virsh"):
+            find_binary(program)
+        self.tmpdir = Path(tempfile.mkdtemp(prefix=f"sovra-{self.name}-{os.getpid()}-"))
+        try:
+            self._script("start-libvirt", str(self.state_file))
+            self.started = self._read_state()
+        except BaseException:
+            with contextlib.suppress(ServerError):  # keep the start's error
+                self.stop()
+            raise
+        return self
+
+    def stop(self):
+        """Stop the daemons start() started, if any; idempotent."""
+        if self.tmpdir is None:
+            return
+        try:
+            if self.state_file.exists():
+                self._script("stop-libvirt", "--stop", str(self.state_file))
+        finally:
+            self.started = {}
+            if not os.environ.get("SOVRA_KEEP_SERVER_DIRS"):
+                shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def _script(self, logname, *args):
+        log_path = self.tmpdir / f"{logname}.log"
+        with open(log_path, "ab") as log:
+            try:
+                result = subprocess.run(
+                    [str(self.script), *args], stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT, timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                failure = f"did not finish in {self.timeout:.0f} s"
+            else:
+                failure = result.returncode and f"exited {result.returncode}"
+        if failure:
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
+            raise ServerError(f"{self.name}: {self.script.name} {' '.join(args)} {failure}"
+                              f"\n--- its output ---\n{tail}")
+
+    def _read_state(self):
+        """{daemon: pid} from the state file: "DAEMON PID STARTTIME" lines."""
+        started = {}
+        for line in self.state_file.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                daemon, pid = line.split()[:2]
+                started[daemon] = int(pid)
+        return started
