@@ -44,7 +44,8 @@ class LibvirtDriver(virt.VirtDriver):
         self.lv = self._host.lv
         self._host.connection()  # refuse to start when libvirt is unreachable
         os.makedirs(self.instances_path, mode=0o755, exist_ok=True)
-        self.virt_type = (self._host.detect_virt_type() if virt_type == "auto"
+        self.virt_type = (self._host.detect_virt_type(self.instances_path)
+                          if virt_type == "auto"
                           else virt_type)
         if cpu_mode == "auto":
             cpu_mode = "host-model" if self.virt_type == "kvm" else "none"
@@ -277,6 +278,7 @@ class LibvirtDriver(virt.VirtDriver):
             guest = self._lookup(uuid)
             disk = self._paths(uuid)["disk"]
             workdir = tempfile.mkdtemp(prefix=".snapshot-", dir=self.instance_dir(uuid))
+            os.chmod(workdir, 0o755)  # QEMU (its own user) writes the backup there
             try:
                 image = os.path.join(workdir, "image.qcow2")
                 if guest.is_active():
@@ -309,17 +311,14 @@ class LibvirtDriver(virt.VirtDriver):
         with translated(lv, guest.uuid):
             guest.domain.backupBegin(ET.tostring(backup, encoding="unicode"), None, 0)
             deadline = time.monotonic() + _BACKUP_TIMEOUT
-            while True:
-                stats = guest.domain.jobStats(lv.VIR_DOMAIN_JOB_STATS_COMPLETED
-                                              | lv.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED)
-                job_type = stats.get("type")
-                if job_type == lv.VIR_DOMAIN_JOB_COMPLETED:
-                    return
-                if job_type in (lv.VIR_DOMAIN_JOB_FAILED, lv.VIR_DOMAIN_JOB_CANCELLED):
-                    raise virt.VirtDriverError(
-                        reason=f"disk backup failed: {stats.get('errmsg', job_type)}")
+            while guest.domain.jobStats(0).get("type", lv.VIR_DOMAIN_JOB_NONE) \
+                    != lv.VIR_DOMAIN_JOB_NONE:
                 if time.monotonic() > deadline:
                     with contextlib.suppress(lv.libvirtError):
                         guest.domain.abortJob()
                     raise virt.VirtDriverError(reason="disk backup timed out")
-                time.sleep(0.1)
+                time.sleep(0.05)
+            done = guest.domain.jobStats(lv.VIR_DOMAIN_JOB_STATS_COMPLETED)
+        if done.get("type") != lv.VIR_DOMAIN_JOB_COMPLETED:
+            raise virt.VirtDriverError(
+                reason=f"disk backup failed: {done.get('errmsg', done.get('type'))}")

@@ -3,6 +3,7 @@ the host is (domain type that really works, capacity, CPU traits)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -28,7 +29,27 @@ _DRIVER_TRAITS = ("COMPUTE_IMAGE_TYPE_QCOW2", "COMPUTE_IMAGE_TYPE_RAW",
 # /proc/cpuinfo flags whose os-traits name is not HW_CPU_X86_<FLAG>
 _CPU_FLAG_TRAITS = {"sse4_1": "HW_CPU_X86_SSE41", "sse4_2": "HW_CPU_X86_SSE42",
                     "pclmulqdq": "HW_CPU_X86_CLMUL", "aes": "HW_CPU_X86_AESNI"}
-_KVM_PROBE_SECONDS = 1.5
+_KVM_PROBE_SECONDS = 5.0
+KVM_PROBE_OK = b"sovra-kvm-probe: ok"
+# A boot sector (without its 0x55AA signature), assembled from:
+#   bits 16 / org 0x7c00
+#       cli; xor ax,ax; mov ds,ax; mov ss,ax; mov sp,0x7c00
+#       lgdt [gdtr]; mov eax,cr0; or eax,1; mov cr0,eax; jmp 0x08:pm
+#   bits 32
+#   pm: mov ax,0x10; mov ds,ax; mov es,ax; mov ss,ax; mov esp,0x7c00
+#       pushfd; push dword 0x08; push dword after; iretd
+#   after: mov dx,0x3f8; mov esi,msg
+#   .next: lodsb; test al,al; jz .done; out dx,al; jmp .next
+#   .done: hlt; jmp .done
+#   msg: db "sovra-kvm-probe: ok", 10, 0
+#   align 8
+#   gdt: dq 0, 0x00cf9a000000ffff, 0x00cf92000000ffff   (null, code32, data32)
+#   gdtr: dw 23 / dd gdt
+KVM_PROBE_BOOT_SECTOR = bytes.fromhex(
+    "fa31c08ed88ed0bc007c0f0116787c0f20c06683c8010f22c0ea1e7c080066b810008ed8"
+    "8ec08ed0bc007c00009c6a0868367c0000cf66baf803be4a7c0000ac84c07403eeebf8f4"
+    "ebfd736f7672612d6b766d2d70726f62653a206f6b0a00900000000000000000ffff0000"
+    "009acf00ffff00000092cf001700607c00000000")
 
 
 class LibvirtUnavailable(virt.VirtDriverError):
@@ -127,42 +148,58 @@ class Host:
                 and guest.find("arch").get("name") == "x86_64"
                 for domain in guest.find("arch").findall("domain")}
 
-    def detect_virt_type(self) -> str:
+    def detect_virt_type(self, workdir: str) -> str:
         """``kvm`` if a guest really runs under KVM here, else ``qemu``.
 
         Tried, not inferred: on nested or paravirtualised hosts /dev/kvm opens and
-        libvirt offers kvm, yet guests die at their first instructions (a KVM
-        internal error pauses them). A transient guest with no disk runs SeaBIOS
-        for a moment; if it is still running then, KVM works.
+        libvirt offers kvm, yet guests die at their first mode switch (KVM cannot
+        emulate an instruction and pauses them). A transient guest boots
+        ``KVM_PROBE_BOOT_SECTOR``, which enters protected mode, returns through an
+        iret (where such hosts fail) and prints a line on its serial port; KVM works
+        if the line appears. ``workdir``: where the probe's disk and log go.
         """
         if "kvm" not in self.domain_types():
             return "qemu"
         conn = self.connection()
-        name = f"sovra-kvm-probe-{uuidlib.uuid4().hex[:8]}"
-        xml = (f"<domain type='kvm'><name>{name}</name><memory unit='MiB'>32</memory>"
-               "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os>"
-               "<on_crash>destroy</on_crash><devices/></domain>")
+        tag = uuidlib.uuid4().hex[:8]
+        disk = os.path.join(workdir, f".kvm-probe-{tag}.img")
+        log = os.path.join(workdir, f".kvm-probe-{tag}.log")
+        with open(disk, "wb") as fh:
+            fh.write(KVM_PROBE_BOOT_SECTOR.ljust(510, b"\0") + b"\x55\xaa")
+        xml = (f"<domain type='kvm'><name>sovra-kvm-probe-{tag}</name>"
+               "<memory unit='MiB'>16</memory><vcpu>1</vcpu>"
+               "<os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>"
+               "<on_crash>destroy</on_crash><devices>"
+               f"<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+               f"<source file='{disk}'/><target dev='hda' bus='ide'/></disk>"
+               f"<serial type='file'><source path='{log}'/></serial>"
+               "</devices></domain>")
+        works = False
         try:
             dom = conn.createXML(xml, 0)
         except self.lv.libvirtError as exc:
-            LOG.info("KVM guests cannot start here (%s): using TCG",
-                     exc.get_error_message())
-            return "qemu"
+            LOG.info("KVM guests cannot start here (%s)", exc.get_error_message())
+            dom = None
         try:
             deadline = time.monotonic() + _KVM_PROBE_SECONDS
-            while time.monotonic() < deadline:
-                state, _reason = dom.state()
-                if state != self.lv.VIR_DOMAIN_RUNNING:
-                    break
-                time.sleep(0.1)
-            works = dom.state()[0] == self.lv.VIR_DOMAIN_RUNNING
+            while dom is not None and time.monotonic() < deadline:
+                with contextlib.suppress(OSError):
+                    with open(log, "rb") as fh:
+                        if KVM_PROBE_OK in fh.read():
+                            works = True
+                            break
+                if dom.state()[0] != self.lv.VIR_DOMAIN_RUNNING:
+                    break  # paused by an emulation failure
+                time.sleep(0.05)
         except self.lv.libvirtError:
             works = False
         finally:
-            try:
-                dom.destroy()
-            except self.lv.libvirtError:
-                pass
+            if dom is not None:
+                with contextlib.suppress(self.lv.libvirtError):
+                    dom.destroy()
+            for path in (disk, log):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
         if not works:
             LOG.warning("KVM is offered but a KVM guest does not run on this host: "
                         "guests run under QEMU TCG emulation (slow)")
