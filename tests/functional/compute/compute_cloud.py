@@ -88,7 +88,10 @@ def _load(component, *files):
     return conf
 
 
-def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="") -> Cloud:
+def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
+                make_driver=None) -> Cloud:
+    """``make_driver(host)``: the virt driver of each agent (default: a FakeDriver
+    with ``agent_opts``)."""
     bus = f"sovra-inproc:///compute-{uuid.uuid4().hex}"
     ports = {name: _free_port() for name in ("identity", "placement", "image", "compute")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -161,7 +164,8 @@ def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="") -> Cloud
             agent_file = tmp / f"sovra-compute-{host}.conf"
             agent_file.write_text(f"[compute]\nhost = {host}\n")
             agent_conf = _load(compute_agent.COMPONENT, common, co_file, agent_file)
-            drivers[host] = fake.FakeDriver(**(agent_opts or {}))
+            drivers[host] = (make_driver(host) if make_driver
+                             else fake.FakeDriver(**(agent_opts or {})))
             running.append(compute_agent.COMPONENT.start(agent_conf, resources,
                                                          driver=drivers[host],
                                                          placement=placement))
