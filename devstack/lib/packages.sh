@@ -25,6 +25,7 @@ declare -gA SOVRA_PACKAGE_GROUPS=(
     # the compute node's hypervisor (devstack/lib/libvirt.sh starts libvirtd);
     # libvirt-dev and pkg-config build libvirt-python
     [virt]="qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev pkg-config genisoimage"
+    [guest-image]="syslinux syslinux-common mtools dosfstools fdisk qemu-utils genisoimage qemu-system-x86"  # devstack/tools/build-test-image.sh
 )
 
 # sovra_packages_for GROUP...: print the packages of the groups, one per line.
