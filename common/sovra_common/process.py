@@ -16,7 +16,7 @@ import threading
 
 from oslo_config import cfg
 
-from sovra_common import auth, coordination, rpc
+from sovra_common import auth, coordination, exception, rpc
 from sovra_common import conf as sovra_conf
 from sovra_common import log as sovra_log
 from sovra_common.auth.revocation import RevocationEndpoint
@@ -111,10 +111,19 @@ def run_one(component, argv=None) -> int:
         print(f"{component.name}: configuration error: {exc}", file=sys.stderr)
         return 2
     sovra_log.setup(conf, component.name)
+    explained = None
     try:
         resources = ProcessResources(conf).start()
         run([(component, conf)], resources)
+    except exception.SovraError as exc:  # a failure we explain: one line
+        if conf.debug:
+            LOG.exception("%s cannot run: %s", component.name, exc)
+            return 1
+        explained = exc
     except Exception:
         LOG.exception("%s failed", component.name)
+        return 1
+    if explained is not None:  # logged outside the handler: no traceback appended
+        LOG.error("%s cannot run: %s", component.name, explained)
         return 1
     return 0

@@ -32,6 +32,19 @@ from sovra_common import process
 sys.exit(process.run_one(COMPONENT, sys.argv[1:]))
 """
 
+RUN_ONE_UNABLE = """
+import sys
+sys.path.insert(0, {tests!r})
+from example_svc.cmd.api import ExampleApi
+from sovra_common import exception, process
+
+class Unable(ExampleApi):
+    def start(self, conf, resources):
+        raise exception.ServiceUnavailable("the hypervisor is not there (start it)")
+
+sys.exit(process.run_one(Unable(), sys.argv[1:]))
+"""
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -169,3 +182,14 @@ def test_run_one_reports_a_bad_config_file(tmp_path):
     assert proc.wait() == 2
     assert "example-api: configuration error" in proc.output
     assert "bind_port" in proc.output
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_run_one_explains_an_expected_failure_in_one_line(tmp_path, debug):
+    config = tmp_path / "sovra-example.conf"
+    config.write_text("[auth]\nstrategy = noauth\n")
+    args = ["--config-file", str(config)] + (["--debug"] if debug else [])
+    proc = _Proc(RUN_ONE_UNABLE, *args)
+    assert proc.wait() == 1
+    assert "example-api cannot run: the hypervisor is not there (start it)" in proc.output
+    assert ("Traceback" in proc.output) is debug  # a traceback only with --debug
