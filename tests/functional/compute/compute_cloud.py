@@ -89,10 +89,12 @@ def _load(component, *files):
 
 
 def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
-                make_driver=None) -> Cloud:
+                make_driver=None, bus=None, coordination_url=None) -> Cloud:
     """``make_driver(host)``: the virt driver of each agent (default: a FakeDriver
-    with ``agent_opts``)."""
-    bus = f"sovra-inproc:///compute-{uuid.uuid4().hex}"
+    with ``agent_opts``); ``hosts=()``: no agent in this process. ``bus`` (an
+    oslo.messaging URL) and ``coordination_url`` replace the in-process ones, so
+    that agents in other processes can join (full mode)."""
+    bus = bus or f"sovra-inproc:///compute-{uuid.uuid4().hex}"
     ports = {name: _free_port() for name in ("identity", "placement", "image", "compute")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     auth_url = f"{urls['identity']}/v3"
@@ -121,7 +123,9 @@ def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
 
     common = tmp / "sovra.conf"
     common.write_text(f"[messaging]\ntransport_url = {bus}\n"
-                      "[coordination]\nheartbeat_ttl = 3\n")
+                      "[coordination]\nheartbeat_ttl = 3\n"
+                      + (f"backend_url = {coordination_url}\n" if coordination_url
+                         else ""))
     id_conf = _load(identity_api.COMPONENT, common, id_conf_file)
     resources = process.ProcessResources(id_conf).start()
     cloud = None
@@ -169,7 +173,7 @@ def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
             running.append(compute_agent.COMPONENT.start(agent_conf, resources,
                                                          driver=drivers[host],
                                                          placement=placement))
-        for handle in running[-len(hosts):]:
+        for handle in running[len(running) - len(hosts):]:
             assert handle.joined.wait(60), f"{handle.host} did not join the cloud"
         cloud = Cloud(tmp=tmp, auth_url=auth_url, compute_url=f"{urls['compute']}/v2.1",
                       placement_url=urls["placement"], image_url=urls["image"],

@@ -1,0 +1,143 @@
+"""A compute agent as its own process (sovra-compute-agent, libvirt driver) in full
+mode: RabbitMQ for the bus, etcd for liveness, the controller's services in this
+process. Killed with SIGKILL while its server runs, the agent goes down and the
+guest runs on; restarted, it is up again, the server is still ACTIVE and in sync,
+and the new agent serves it (console, stop, delete)."""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+
+import libvirt
+import openstack
+import pytest
+from functional.compute.compute_cloud import start_cloud, wait_for
+
+from sovra_compute.virt.libvirt import config
+
+AGENT = os.path.join(os.path.dirname(sys.executable), "sovra-compute-agent")
+READY = "sovra-test-image: ready"
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
+]
+
+
+class AgentProcess:
+    def __init__(self, tmp, node, log):
+        self.argv = [AGENT, "--config-file", str(tmp / "sovra.conf"), "--config-file",
+                     str(tmp / "sovra-compute.conf"), "--config-file",
+                     str(tmp / f"sovra-compute-{node}.conf")]
+        self.log = log
+        self.proc = None
+
+    def start(self):
+        with open(self.log, "a") as out:
+            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        return self
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(30)
+
+
+@pytest.fixture(scope="module")
+def full_cloud(tmp_path_factory, rabbitmq_url, etcd_endpoint, libvirt_uri,
+               instances_path):
+    tmp = tmp_path_factory.mktemp("cloud")
+    host, port = etcd_endpoint
+    cloud = start_cloud(tmp, hosts=(), bus=rabbitmq_url,
+                        coordination_url=f"etcd3+http://{host}:{port}"
+                                         f"?prefix=/sovra-it-{uuid.uuid4().hex[:8]}")
+    node = f"proc-{uuid.uuid4().hex[:6]}"
+    (tmp / f"sovra-compute-{node}.conf").write_text(
+        f"[compute]\nhost = {node}\nvirt_driver = libvirt\n"
+        "sync_power_state_interval = 5\n"
+        f"[libvirt]\nconnection_uri = {libvirt_uri}\n"
+        f"instances_path = {os.path.join(instances_path, node)}\n"
+        "clean_shutdown_timeout = 20\n")
+    agent = AgentProcess(tmp, node, tmp / f"agent-{node}.log")
+    try:
+        yield cloud, node, agent
+    finally:
+        agent.kill()
+        cloud.stop()
+        connection = libvirt.open(libvirt_uri)  # whatever a failed test left behind
+        for domain in connection.listAllDomains(0):
+            if config.owner_host(domain.XMLDesc(0)) == node:
+                if domain.isActive():
+                    domain.destroy()
+                domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
+        connection.close()
+
+
+def _service_state(conn, node):
+    for service in conn.compute.get("/os-services").json()["services"]:
+        if service["host"] == node and service["binary"] == "nova-compute":
+            return service["state"]
+    return None
+
+
+def _server(conn, server_id):
+    return conn.compute.get(f"/servers/{server_id}", microversion="2.37").json()[
+        "server"]
+
+
+def test_agent_killed_and_restarted_keeps_its_guest_in_sync(full_cloud, guest_image,
+                                                           libvirt_uri):
+    cloud, node, agent = full_cloud
+    env = cloud.client_env()
+    conn = openstack.connect(
+        auth_url=env["OS_AUTH_URL"], username="admin", password=env["OS_PASSWORD"],
+        project_name="admin", user_domain_name="Default",
+        project_domain_name="Default", region_name="RegionOne", interface="public")
+    virsh = libvirt.open(libvirt_uri)
+    try:
+        agent.start()
+        wait_for(lambda: _service_state(conn, node) == "up", timeout=90, interval=0.5)
+        with open(guest_image, "rb") as data:
+            image = conn.image.create_image(
+                name="test-image", data=data, disk_format="qcow2",
+                container_format="bare", visibility="public", allow_duplicates=True)
+        flavor = conn.compute.create_flavor(name="proc.tiny", ram=256, vcpus=1, disk=1)
+        server = conn.compute.create_server(name="vm-proc", image_id=image.id,
+                                            flavor_id=flavor.id, networks="none")
+        conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
+                                     interval=0.2, wait=120)
+        wait_for(lambda: READY in conn.compute.get_server_console_output(server)[
+            "output"], timeout=90, interval=1)
+
+        agent.kill(signal.SIGKILL)
+        # its etcd lease runs out: the node is down; the guest does not notice
+        wait_for(lambda: _service_state(conn, node) == "down", timeout=30,
+                 interval=0.5)
+        domain = virsh.lookupByName(config.domain_name(server.id))
+        assert domain.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        assert _server(conn, server.id)["status"] == "ACTIVE"
+
+        agent.start()
+        wait_for(lambda: _service_state(conn, node) == "up", timeout=90, interval=0.5)
+        shown = _server(conn, server.id)
+        assert shown["status"] == "ACTIVE" and shown["OS-EXT-STS:power_state"] == 1
+        # the new agent serves the server: console, a clean stop, a delete
+        assert READY in conn.compute.get_server_console_output(server)["output"]
+        conn.compute.stop_server(server)
+        conn.compute.wait_for_server(server, status="SHUTOFF", interval=0.2, wait=60)
+        assert domain.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, interval=0.2, wait=60)
+        with pytest.raises(libvirt.libvirtError):
+            virsh.lookupByName(config.domain_name(server.id))
+        assert conn.placement.get(f"/allocations/{server.id}").json()[
+            "allocations"] == {}
+    except BaseException:
+        sys.stderr.write(agent.log.read_text()[-4000:] if agent.log.exists() else "")
+        raise
+    finally:
+        virsh.close()
+        conn.close()
+    agent.kill(signal.SIGTERM)
