@@ -1,4 +1,5 @@
-"""Compute's tables: flavors, key pairs, instances (with faults and actions), services.
+"""Compute's tables: flavors, key pairs, instances (with tags, faults and actions),
+services.
 
 An instance keeps a snapshot of its flavor (JSON): a flavor deleted or changed later
 does not change what a server was built with.
@@ -96,18 +97,35 @@ class Instance(Base):
     user_data: Mapped[str | None] = mapped_column(Text)
     availability_zone: Mapped[str | None] = mapped_column(String(255))
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_reason: Mapped[str | None] = mapped_column(String(255))
+    #: the host / node an admin asked the server to be built on (2.74), if any
+    requested_host: Mapped[str | None] = mapped_column(String(255))
+    requested_node: Mapped[str | None] = mapped_column(String(255))
     #: hosts the build was tried on, in order (the conductor's reschedule memory)
     build_hosts: Mapped[list] = mapped_column(JSON, default=list)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
                                                           default=schema.utcnow)
-    updated_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime,
+                                                                 index=True)
     launched_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
     terminated_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
     faults: Mapped[list["InstanceFault"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin",
         order_by="InstanceFault.id")
+    tags: Mapped[list["InstanceTag"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin",
+        order_by="InstanceTag.tag")
+
+
+class InstanceTag(Base):
+    __tablename__ = "instance_tags"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    instance_uuid: Mapped[str] = mapped_column(
+        ForeignKey("instances.uuid", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
 
 
 class InstanceFault(Base):
@@ -140,6 +158,7 @@ class InstanceAction(Base):
     start_time: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
                                                           default=schema.utcnow)
     finish_time: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
     events: Mapped[list["InstanceActionEvent"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin",
         order_by="InstanceActionEvent.id")
