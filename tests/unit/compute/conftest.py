@@ -1,7 +1,8 @@
 """Compute unit fixtures: a migrated in-memory database, an in-process coordinator,
-and recording stand-ins for placement and the RPC clients."""
+recording stand-ins for placement and the RPC clients, and the API over them."""
 
 import pytest
+from compute_api import build_api, close_api
 
 from sovra_common.coordination import inprocess
 from sovra_common.db import Database, migration
@@ -45,3 +46,11 @@ def coordinator():
 @pytest.fixture
 def recorder():
     return Recorder
+
+
+@pytest.fixture
+def api(db, coordinator, recorder):
+    """The compute API's test client (see compute_api.build_api)."""
+    client = build_api(db, coordinator, recorder)
+    yield client
+    close_api(client)

@@ -5,95 +5,37 @@ policy."""
 import base64
 
 import pytest
+from compute_api import ADMIN, ALICE, BOB, boot, create_flavor
 
-from sovra_common import conf as sovra_conf
-from sovra_common import exception
-from sovra_common.wsgi import deploy
-from sovra_compute import conf as compute_conf
-from sovra_compute.api import app as compute_app
+from sovra_compute.api.microversion import VERSIONS
 from sovra_compute.service import compute_service
 from sovra_compute.service import instance as instance_service
 
 PUBLIC_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOlbC8ZzXkzAY3JzTtqpg3v7a3gkvYrV5"
               "5m4U1H2e1cz test@sovra")
-ADMIN = {"X-Auth-Token": "admin"}
-ALICE = {"X-Auth-Token": "alice:proj-a"}
-BOB = {"X-Auth-Token": "bob:proj-b"}
-
-
-class FakeImages:
-    def __init__(self):
-        self.images = {"img-1": {"id": "img-1", "status": "active"},
-                       "queued": {"id": "queued", "status": "queued"}}
-
-    def __call__(self, context):
-        return self
-
-    def get_image(self, image_id):
-        if image_id not in self.images:
-            raise exception.NotFound("no image")
-        return self.images[image_id]
-
-
-class FakePlacement:
-    def provider_usage(self, rp_uuid):
-        return {"inventories": {"VCPU": {"total": 8}, "MEMORY_MB": {"total": 4096},
-                                "DISK_GB": {"total": 100}},
-                "usages": {"VCPU": 2, "MEMORY_MB": 1024, "DISK_GB": 2}}
-
-
-@pytest.fixture
-def api(db, coordinator, recorder):
-    conf = sovra_conf.new_conf()
-    compute_conf.register_opts(conf)
-    conf([], project="sovra", default_config_files=[])
-    conf.set_override("strategy", "noauth", group="auth")
-    app = compute_app.create_app(conf, database=db, coordinator=coordinator,
-                                 images=FakeImages(), placement=lambda: FakePlacement())
-    extras = app.extensions["sovra"].extras
-    extras["conductor"], extras["agents"] = recorder(), recorder()
-    deploy.install_middleware(app, conf)
-    client = app.test_client()
-    client.extras = extras
-    client.coordinator = coordinator
-    yield client
-    compute_app.close(app)
-
-
-def _flavor(api, **extra):
-    body = {"name": "m1.tiny", "ram": 512, "vcpus": 1, "disk": 1, "id": "1", **extra}
-    resp = api.post("/v2.1/flavors", json={"flavor": body}, headers=ADMIN)
-    assert resp.status_code == 200, resp.json
-    return resp.json["flavor"]
-
-
-def _boot(api, headers=ALICE, version="2.37", **extra):
-    body = {"name": "vm", "imageRef": "img-1", "flavorRef": "1", "networks": "none",
-            **extra}
-    return api.post("/v2.1/servers", json={"server": body},
-                    headers={**headers, "OpenStack-API-Version": f"compute {version}"})
 
 
 def test_version_discovery(api):
     versions = api.get("/").json["versions"]
     assert [(v["id"], v["min_version"], v["version"]) for v in versions] == [
-        ("v2.1", "2.1", "2.37")]
+        ("v2.1", "2.1", VERSIONS[-1])]
     version = api.get("/v2.1").json["version"]
     assert version["status"] == "CURRENT" and version["links"][0]["href"].endswith(
         "/v2.1/")
+    assert version["version"] == VERSIONS[-1]
 
 
 def test_microversion_negotiation(api):
     resp = api.get("/v2.1/flavors", headers={**ALICE,
-                                             "X-OpenStack-Nova-API-Version": "2.99"})
+                                             "X-OpenStack-Nova-API-Version": "2.999"})
     assert resp.status_code == 406
     resp = api.get("/v2.1/flavors", headers={**ALICE,
                                              "OpenStack-API-Version": "compute latest"})
-    assert resp.headers["OpenStack-API-Version"] == "compute 2.37"
+    assert resp.headers["OpenStack-API-Version"] == f"compute {VERSIONS[-1]}"
 
 
 def test_flavor_lifecycle_and_extra_specs(api):
-    flavor = _flavor(api, swap=0)
+    flavor = create_flavor(api, swap=0)
     assert flavor["OS-FLV-EXT-DATA:ephemeral"] == 0 and flavor["swap"] == ""
     assert api.post("/v2.1/flavors", json={"flavor": {
         "name": "x", "ram": 1, "vcpus": 1, "disk": 0}}, headers=ALICE).status_code == 403
@@ -149,9 +91,9 @@ def test_keypairs_import_generate_and_versions(api):
 
 
 def test_server_create_records_build_and_casts(api):
-    _flavor(api)
+    create_flavor(api)
     user_data = base64.b64encode(b"#!/bin/sh\necho hi\n").decode()
-    resp = _boot(api, metadata={"a": "b"}, user_data=user_data, description="d")
+    resp = boot(api, metadata={"a": "b"}, user_data=user_data, description="d")
     assert resp.status_code == 202, resp.json
     server = resp.json["server"]
     assert server["adminPass"] and resp.headers["Location"].endswith(server["id"])
@@ -185,29 +127,29 @@ def test_server_create_records_build_and_casts(api):
      "volumes are not supported"),
 ])
 def test_server_create_validation(api, extra, version, message):
-    _flavor(api)
+    create_flavor(api)
     body_extra = {k: v for k, v in extra.items() if v is not None}
     if extra.get("networks", 1) is None:
         resp = api.post("/v2.1/servers", json={"server": {
             "name": "vm", "imageRef": "img-1", "flavorRef": "1"}},
             headers={**ALICE, "OpenStack-API-Version": "compute 2.37"})
     else:
-        resp = _boot(api, version=version, **body_extra)
+        resp = boot(api, version=version, **body_extra)
     assert resp.status_code == 400, resp.json
     assert message in resp.json["badRequest"]["message"]
     assert api.extras["conductor"].calls == []
 
 
 def test_networks_optional_before_2_37(api):
-    _flavor(api)
+    create_flavor(api)
     resp = api.post("/v2.1/servers", json={"server": {
         "name": "vm", "imageRef": "img-1", "flavorRef": "1"}}, headers=ALICE)
     assert resp.status_code == 202
 
 
 def test_servers_are_isolated_between_projects(api):
-    _flavor(api)
-    server_id = _boot(api).json["server"]["id"]
+    create_flavor(api)
+    server_id = boot(api).json["server"]["id"]
     assert api.get(f"/v2.1/servers/{server_id}", headers=BOB).status_code == 404
     assert api.get("/v2.1/servers", headers=BOB).json["servers"] == []
     assert api.delete(f"/v2.1/servers/{server_id}", headers=BOB).status_code == 404
@@ -220,8 +162,8 @@ def test_servers_are_isolated_between_projects(api):
 
 
 def test_list_filters_and_pagination(api):
-    _flavor(api)
-    ids = [_boot(api, name=f"vm-{i}").json["server"]["id"] for i in range(3)]
+    create_flavor(api)
+    ids = [boot(api, name=f"vm-{i}").json["server"]["id"] for i in range(3)]
     listed = api.get("/v2.1/servers/detail?limit=2", headers=ALICE).json
     assert [s["id"] for s in listed["servers"]] == ids[::-1][:2]
     assert "marker=" in listed["servers_links"][0]["href"]
@@ -233,8 +175,8 @@ def test_list_filters_and_pagination(api):
 
 
 def test_actions_need_the_right_state(api, db):
-    _flavor(api)
-    server_id = _boot(api).json["server"]["id"]
+    create_flavor(api)
+    server_id = boot(api).json["server"]["id"]
     resp = api.post(f"/v2.1/servers/{server_id}/action", json={"os-stop": None},
                     headers=ALICE)
     assert resp.status_code == 409
@@ -256,8 +198,8 @@ def test_actions_need_the_right_state(api, db):
 
 
 def test_error_server_shows_its_fault(api, db):
-    _flavor(api)
-    server_id = _boot(api).json["server"]["id"]
+    create_flavor(api)
+    server_id = boot(api).json["server"]["id"]
     instance_service.add_fault(db, server_id, code=500, message="No valid host",
                                details="trace")
     instance_service.update(db, server_id, vm_state="error", task_state=None)
@@ -270,8 +212,8 @@ def test_error_server_shows_its_fault(api, db):
 
 
 def test_delete_marks_and_casts(api):
-    _flavor(api)
-    server_id = _boot(api).json["server"]["id"]
+    create_flavor(api)
+    server_id = boot(api).json["server"]["id"]
     assert api.delete(f"/v2.1/servers/{server_id}", headers=ALICE).status_code == 204
     (args, _), = api.extras["conductor"].named("delete_instance")
     assert args[1] == server_id
@@ -302,15 +244,15 @@ def test_os_services_state_and_updates(api):
 
 
 def test_quota_exceeded_is_403_with_upstream_message(api):
-    _flavor(api)
+    create_flavor(api)
     resp = api.put("/v2.1/os-quota-sets/proj-a", json={"quota_set": {
         "instances": 2, "cores": 10}}, headers=ADMIN)
     assert resp.status_code == 200 and resp.json["quota_set"]["instances"] == 2
     assert api.put("/v2.1/os-quota-sets/proj-a", json={"quota_set": {
         "instances": 5}}, headers=ALICE).status_code == 403
     for _ in range(2):
-        assert _boot(api).status_code == 202
-    resp = _boot(api)
+        assert boot(api).status_code == 202
+    resp = boot(api)
     assert resp.status_code == 403
     assert resp.json == {"forbidden": {"code": 403, "message": (
         "Quota exceeded for instances: Requested 1, but already used 2 of 2 "
@@ -318,7 +260,7 @@ def test_quota_exceeded_is_403_with_upstream_message(api):
     absolute = api.get("/v2.1/limits", headers=ALICE).json["limits"]["absolute"]
     assert (absolute["maxTotalInstances"], absolute["totalInstancesUsed"],
             absolute["totalCoresUsed"], absolute["totalRAMUsed"]) == (2, 2, 2, 1024)
-    assert _boot(api, headers=BOB).status_code == 202  # other projects unaffected
+    assert boot(api, headers=BOB).status_code == 202  # other projects unaffected
     shown = api.get("/v2.1/os-quota-sets/proj-a", headers=ALICE).json["quota_set"]
     assert (shown["id"], shown["instances"], shown["cores"], shown["ram"]) == (
         "proj-a", 2, 10, 51200)
@@ -328,10 +270,10 @@ def test_quota_exceeded_is_403_with_upstream_message(api):
 
 
 def test_cores_and_ram_quota_together(api):
-    _flavor(api)
+    create_flavor(api)
     api.put("/v2.1/os-quota-sets/proj-a", json={"quota_set": {"cores": 0, "ram": 100}},
             headers=ADMIN)
-    resp = _boot(api)
+    resp = boot(api)
     assert resp.json["forbidden"]["message"] == (
         "Quota exceeded for cores, ram: Requested 1, 512, but already used 0, 0 of "
         "0, 100 cores, ram")
@@ -365,8 +307,8 @@ def test_hypervisors_from_agents_and_placement(api):
 
 
 def test_update_renames_and_describes(api):
-    _flavor(api)
-    server_id = _boot(api).json["server"]["id"]
+    create_flavor(api)
+    server_id = boot(api).json["server"]["id"]
     v219 = {**ALICE, "OpenStack-API-Version": "compute 2.19"}
     resp = api.put(f"/v2.1/servers/{server_id}", json={"server": {
         "name": "renamed", "description": "web"}}, headers=v219)
@@ -380,8 +322,8 @@ def test_update_renames_and_describes(api):
 
 
 def test_pause_suspend_and_lock(api, db):
-    _flavor(api)
-    server_id = _boot(api).json["server"]["id"]
+    create_flavor(api)
+    server_id = boot(api).json["server"]["id"]
     instance_service.update(db, server_id, host="node1", vm_state="active",
                             task_state=None)
 

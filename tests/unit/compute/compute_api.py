@@ -1,0 +1,87 @@
+"""What the compute API's unit tests share: an app over the Flask test client
+(noauth, in-memory database, recording RPC clients), fake image and placement
+clients, callers, and helpers that make a flavor or boot a server."""
+
+from sovra_common import conf as sovra_conf
+from sovra_common import exception
+from sovra_common.wsgi import deploy
+from sovra_compute import conf as compute_conf
+from sovra_compute.api import app as compute_app
+from sovra_compute.service import instance as instance_service
+
+ADMIN = {"X-Auth-Token": "admin"}
+ALICE = {"X-Auth-Token": "alice:proj-a"}
+BOB = {"X-Auth-Token": "bob:proj-b"}
+
+
+class FakeImages:
+    def __init__(self):
+        self.images = {"img-1": {"id": "img-1", "status": "active"},
+                       "queued": {"id": "queued", "status": "queued"}}
+
+    def __call__(self, context):
+        return self
+
+    def get_image(self, image_id):
+        if image_id not in self.images:
+            raise exception.NotFound("no image")
+        return self.images[image_id]
+
+
+class FakePlacement:
+    def provider_usage(self, rp_uuid):
+        return {"inventories": {"VCPU": {"total": 8}, "MEMORY_MB": {"total": 4096},
+                                "DISK_GB": {"total": 100}},
+                "usages": {"VCPU": 2, "MEMORY_MB": 1024, "DISK_GB": 2}}
+
+
+def build_api(db, coordinator, recorder):
+    """A test client of the compute app; ``.extras`` and ``.coordinator`` too.
+    Close it with ``close_api``."""
+    conf = sovra_conf.new_conf()
+    compute_conf.register_opts(conf)
+    conf([], project="sovra", default_config_files=[])
+    conf.set_override("strategy", "noauth", group="auth")
+    app = compute_app.create_app(conf, database=db, coordinator=coordinator,
+                                 images=FakeImages(), placement=lambda: FakePlacement())
+    extras = app.extensions["sovra"].extras
+    extras["conductor"], extras["agents"] = recorder(), recorder()
+    deploy.install_middleware(app, conf)
+    client = app.test_client()
+    client.app_under_test = app
+    client.extras = extras
+    client.coordinator = coordinator
+    return client
+
+
+def close_api(client):
+    compute_app.close(client.app_under_test)
+
+
+def at(headers, version):
+    """``headers`` asking for compute microversion ``version``."""
+    return {**headers, "OpenStack-API-Version": f"compute {version}"}
+
+
+def create_flavor(api, **extra):
+    body = {"name": "m1.tiny", "ram": 512, "vcpus": 1, "disk": 1, "id": "1", **extra}
+    resp = api.post("/v2.1/flavors", json={"flavor": body}, headers=ADMIN)
+    assert resp.status_code == 200, resp.json
+    return resp.json["flavor"]
+
+
+def boot(api, headers=ALICE, version="2.37", **extra):
+    body = {"name": "vm", "imageRef": "img-1", "flavorRef": "1", "networks": "none",
+            **extra}
+    return api.post("/v2.1/servers", json={"server": body},
+                    headers=at(headers, version))
+
+
+def boot_active(api, db, headers=ALICE, version="2.37", host="node1", **extra):
+    """A server booted and made ACTIVE on ``host`` (as the conductor would)."""
+    resp = boot(api, headers, version, **extra)
+    assert resp.status_code == 202, resp.json
+    server_id = resp.json["server"]["id"]
+    instance_service.update(db, server_id, host=host, node=host, vm_state="active",
+                            task_state=None, power_state=1)
+    return server_id
