@@ -6,6 +6,7 @@ yet (volumes, consoles, migrations, server groups...) change nothing here: those
 resources answer 404 at every version.
 """
 
+from sovra_common import exception
 from sovra_common.wsgi.microversion import Microversions
 
 VERSIONS = [
@@ -29,24 +30,76 @@ VERSIONS = [
     "2.18",  # the project id in the URL is optional (Sovra never needs it)
     "2.19",  # servers: "description" on create and show
     "2.20",  # (volumes of shelved servers: not served)
-    "2.21",  # (actions of deleted servers: not served)
+    "2.21",  # instance actions: those of a deleted server can still be read
     "2.22",  # (live migration: not served)
     "2.23",  # (migrations: not served)
     "2.24",  # (abort live migration: not served)
     "2.25",  # (live migration: not served)
-    "2.26",  # servers: "tags" (always empty: the tags API is not served yet)
+    "2.26",  # servers: "tags", the /servers/{id}/tags API, tags list filters
     "2.27",  # the standard OpenStack-API-Version header
-    "2.28",  # (hypervisor cpu_info: not served)
+    "2.28",  # hypervisors: cpu_info is an object, not a JSON string
     "2.29",  # (evacuate force: not served)
     "2.30",  # (live migration force: not served)
     "2.31",  # (consoles: not served)
-    "2.32",  # servers: device "tag" accepted in networks entries (not used)
-    "2.33",  # (hypervisor pagination: not served)
+    "2.32",  # servers: device "tag" accepted in networks and block devices
+    "2.33",  # hypervisors: limit and marker; servers: no block device "tag"
     "2.34",  # (live migration checks: not served)
     "2.35",  # key pairs: list takes limit and marker
     "2.36",  # proxy APIs (images, networks...) removed: never served here
-    "2.37",  # servers: create requires "networks", which may be "auto" or "none"
+    "2.37",  # servers: create requires "networks" ("auto", "none"), no network tag
+    "2.38",  # servers: an unknown status filter is a 400 (was an empty list)
+    "2.39",  # limits: no maxImageMeta (the image-metadata proxy: never served here)
+    "2.40",  # os-simple-tenant-usage: limit and marker, tenant_usages_links
+    "2.41",  # (aggregate uuid: aggregates not served)
+    "2.42",  # servers: device "tag" accepted again in networks and block devices
+    "2.43",  # (os-hosts removed: never served here)
+    "2.44",  # (fixed/floating IP actions and virtual interfaces removed: not served)
+    "2.45",  # servers: createImage answers {"image_id"} instead of a Location
+    "2.46",  # X-OpenStack-Request-ID next to X-Compute-Request-Id (at every version)
+    "2.47",  # servers: the flavor embedded (sizes, original_name, extra_specs)
+    "2.48",  # (standard server diagnostics: diagnostics not served)
+    "2.49",  # (tagged volume and interface attach: not served)
+    "2.50",  # (os-quota-class-sets: not served)
+    "2.51",  # instance actions: events shown to the owner (tracebacks to admins)
+    "2.52",  # servers: "tags" on create
+    "2.53",  # os-services, os-hypervisors: UUID ids, PUT/DELETE /os-services/{id},
+             # hostname pattern and with_servers queries (search/servers removed)
+    "2.54",  # (key_name on rebuild: rebuild not served)
+    "2.55",  # flavors: "description" (create, PUT /flavors/{id}, every body)
+    "2.56",  # (migrate to a host: not served)
+    "2.57",  # servers: no personality; limits and quota sets: no injected files
+    "2.58",  # instance actions: limit, marker, changes-since; "updated_at"
+    "2.59",  # (migrations pagination: not served)
+    "2.60",  # (multiattach volumes: not served)
+    "2.61",  # flavors: "extra_specs" in flavor bodies
+    "2.62",  # instance action events: "hostId", and "host" for admins
+    "2.63",  # servers: "trusted_image_certificates" (null: refused on create)
+    "2.64",  # (server group policy and rules: server groups not served)
+    "2.65",  # (abort queued live migrations: not served)
+    "2.66",  # servers, instance actions: changes-before filter
+    "2.67",  # (volume_type in block devices: volumes not served)
+    "2.68",  # (forced evacuate and live migration removed: not served)
+    "2.69",  # (minimal bodies from down cells: Sovra has one cell, always up)
+    "2.70",  # (device tags of volume attachments and interfaces: not served)
+    "2.71",  # servers: "server_groups" in show and update (always empty)
+    "2.72",  # (ports with resource requests: ports not served)
+    "2.73",  # servers: lock takes locked_reason, "locked_reason", locked filter
+    "2.74",  # servers: admins may ask for a host / hypervisor_hostname on create
+    "2.75",  # servers: unknown list query parameters are a 400, update answers the
+             # full body; flavors: swap 0 instead of ""; hypervisors: "servers"
+             # always there when asked for
+    "2.76",  # (power-update external event: not served)
+    "2.77",  # (availability zone on unshelve: not served)
+    "2.78",  # servers: GET /servers/{id}/topology (no NUMA topology: no nodes)
+    "2.79",  # (delete_on_termination of volume attachments: volumes not served)
 ]
+
+
+def require(req, version: str) -> None:
+    """NotFound (404, as upstream) when ``req`` asks for a version below
+    ``version``: the resource or method it calls did not exist then."""
+    if not req.microversion.matches(version):
+        raise exception.NotFound("The resource could not be found.")
 
 MICROVERSIONS = Microversions("compute", VERSIONS,
                               legacy_headers=("X-OpenStack-Nova-API-Version",))

@@ -1,12 +1,18 @@
 from sovra_compute.api.handlers import (
+    availability_zone,
     compute_service,
     flavor,
     hypervisor,
+    instance_action,
     keypair,
     quota,
     root,
     server,
     server_action,
+    server_metadata,
+    server_tag,
+    server_topology,
+    simple_tenant_usage,
 )
 
 ROUTES = {
@@ -19,11 +25,28 @@ ROUTES = {
                                   "PUT": server.update_server,
                                   "DELETE": server.delete_server},
     "/v2.1/servers/<server_id>/action": {"POST": server_action.server_action},
+    "/v2.1/servers/<server_id>/tags": {"GET": server_tag.list_tags,
+                                       "PUT": server_tag.update_all_tags,
+                                       "DELETE": server_tag.delete_all_tags},
+    "/v2.1/servers/<server_id>/tags/<tag>": {"GET": server_tag.show_tag,
+                                             "PUT": server_tag.update_tag,
+                                             "DELETE": server_tag.delete_tag},
+    "/v2.1/servers/<server_id>/metadata": {
+        "GET": server_metadata.list_metadata, "POST": server_metadata.create_metadata,
+        "PUT": server_metadata.update_all_metadata},
+    "/v2.1/servers/<server_id>/metadata/<key>": {
+        "GET": server_metadata.show_metadata_item,
+        "PUT": server_metadata.update_metadata_item,
+        "DELETE": server_metadata.delete_metadata_item},
+    "/v2.1/servers/<server_id>/topology": {"GET": server_topology.show_topology},
     "/v2.1/servers/<server_id>/os-instance-actions": {
-        "GET": server_action.list_instance_actions},
+        "GET": instance_action.list_instance_actions},
+    "/v2.1/servers/<server_id>/os-instance-actions/<request_id>": {
+        "GET": instance_action.show_instance_action},
     "/v2.1/flavors": {"GET": flavor.list_flavors, "POST": flavor.create_flavor},
     "/v2.1/flavors/detail": {"GET": flavor.list_flavors_detail},
     "/v2.1/flavors/<flavor_id>": {"GET": flavor.show_flavor,
+                                  "PUT": flavor.update_flavor,
                                   "DELETE": flavor.delete_flavor},
     "/v2.1/flavors/<flavor_id>/os-extra_specs": {"GET": flavor.list_extra_specs,
                                                  "POST": flavor.create_extra_specs},
@@ -37,10 +60,20 @@ ROUTES = {
     "/v2.1/os-hypervisors/detail": {"GET": hypervisor.list_hypervisors_detail},
     "/v2.1/os-hypervisors/statistics": {"GET": hypervisor.show_statistics},
     "/v2.1/os-hypervisors/<hypervisor_id>": {"GET": hypervisor.show_hypervisor},
+    "/v2.1/os-hypervisors/<pattern>/search": {"GET": hypervisor.search_hypervisors},
+    "/v2.1/os-hypervisors/<pattern>/servers": {
+        "GET": hypervisor.list_hypervisor_servers},
     "/v2.1/limits": {"GET": quota.show_limits},
     "/v2.1/os-quota-sets/<project_id>": {"GET": quota.show_quota_set,
                                          "PUT": quota.update_quota_set},
     "/v2.1/os-quota-sets/<project_id>/defaults": {"GET": quota.show_quota_defaults},
     "/v2.1/os-services": {"GET": compute_service.list_services},
-    "/v2.1/os-services/<action>": {"PUT": compute_service.update_service},
+    "/v2.1/os-availability-zone": {"GET": availability_zone.list_availability_zones},
+    "/v2.1/os-availability-zone/detail": {
+        "GET": availability_zone.list_availability_zones_detail},
+    "/v2.1/os-simple-tenant-usage": {"GET": simple_tenant_usage.list_usages},
+    "/v2.1/os-simple-tenant-usage/<tenant_id>": {"GET": simple_tenant_usage.show_usage},
+    # PUT: before 2.53 the last segment is an action (enable, disable...)
+    "/v2.1/os-services/<service_id>": {"PUT": compute_service.update_service,
+                                       "DELETE": compute_service.delete_service},
 }

@@ -22,6 +22,11 @@ class ServiceNotFound(exception.NotFound):
     message = "Service %(service_id)s could not be found."
 
 
+class ServiceHostsInstances(exception.Conflict):
+    message = ("Unable to delete compute service that is hosting instances. Migrate "
+               "or delete the instances first.")
+
+
 def _as_dict(row: models.Service) -> dict:
     return {"id": row.uuid, "number": row.id, "binary": row.binary, "host": row.host,
             "disabled": row.disabled, "disabled_reason": row.disabled_reason,
@@ -60,14 +65,40 @@ def list_(db: Database, *, host=None, binary=None) -> list[dict]:
 @retry_on_deadlock
 def update(db: Database, service_id: str, **changes) -> dict:
     with db.writer() as session:
-        row = session.scalars(select(models.Service).where(
-            models.Service.uuid == service_id)).first()
-        if row is None:
-            raise ServiceNotFound(service_id=service_id)
+        row = _row(session, service_id)
         for key, value in changes.items():
             setattr(row, key, value)
         row.updated_at = schema.utcnow()
         return _as_dict(row)
+
+
+def get(db: Database, service_id) -> dict:
+    """A service by its UUID (str) or its integer id (int)."""
+    with db.reader() as session:
+        return _as_dict(_row(session, service_id))
+
+
+def _row(session, service_id) -> models.Service:
+    column = models.Service.id if isinstance(service_id, int) else models.Service.uuid
+    row = session.scalars(select(models.Service).where(column == service_id)).first()
+    if row is None:
+        raise ServiceNotFound(service_id=service_id)
+    return row
+
+
+@retry_on_deadlock
+def delete(db: Database, service_id) -> None:
+    """Forget a service (by UUID or integer id); a compute agent's only while no
+    instance is on its host. An agent that still heartbeats is listed again (a new
+    row: a new id) the next time agents are synced."""
+    with db.writer() as session:
+        row = _row(session, service_id)
+        if row.binary == AGENT_BINARY and session.scalar(
+                select(models.Instance.uuid).where(models.Instance.host == row.host,
+                                                   models.Instance.deleted.is_(False))
+                .limit(1)):
+            raise ServiceHostsInstances()
+        session.delete(row)
 
 
 def sync_agents(db: Database, live_hosts) -> list[dict]:

@@ -79,6 +79,17 @@ def list_(db: Database, *, is_public=True, min_ram=None, min_disk=None) -> list[
 
 
 @retry_on_deadlock
+def update(db: Database, flavor_id: str, *, description) -> dict:
+    """Set the flavor's description (the one thing of a flavor that changes: what
+    servers were built with stays in their own snapshot of it)."""
+    with db.writer() as session:
+        row = _get_row(session, flavor_id)
+        row.description = description
+        session.flush()
+        return _as_dict(row)
+
+
+@retry_on_deadlock
 def delete(db: Database, flavor_id: str) -> None:
     with db.writer() as session:
         session.delete(_get_row(session, flavor_id))

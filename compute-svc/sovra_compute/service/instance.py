@@ -68,11 +68,19 @@ def _as_dict(row: models.Instance) -> dict:
             "host": row.host, "node": row.node, "key_name": row.key_name,
             "key_data": row.key_data, "metadata": dict(row.metadata_ or {}),
             "user_data": row.user_data, "availability_zone": row.availability_zone,
-            "locked": row.locked, "build_hosts": list(row.build_hosts or []),
+            "locked": row.locked, "locked_reason": row.locked_reason,
+            "tags": [t.tag for t in row.tags],
+            "requested_host": row.requested_host, "requested_node": row.requested_node,
+            "build_hosts": list(row.build_hosts or []),
             "deleted": row.deleted, "created_at": row.created_at,
             "updated_at": row.updated_at, "launched_at": row.launched_at,
             "terminated_at": row.terminated_at,
             "fault": _fault(row.faults[-1]) if row.faults else None}
+
+
+def as_dict(row: models.Instance) -> dict:
+    """An instance row as the dict every caller gets (other queries use it)."""
+    return _as_dict(row)
 
 
 def for_agent(instance: dict) -> dict:
@@ -93,7 +101,8 @@ def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:
 @retry_on_deadlock
 def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
            key_data=None, metadata=None, user_data=None, description=None,
-           availability_zone=None) -> dict:
+           availability_zone=None, tags=(), requested_host=None,
+           requested_node=None) -> dict:
     with db.writer() as session:
         row = models.Instance(
             uuid=str(uuidlib.uuid4()), name=name, description=description,
@@ -101,7 +110,9 @@ def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
             image_ref=image_ref, vm_state=BUILDING, task_state=SCHEDULING,
             power_state=0, key_name=key_name, key_data=key_data,
             metadata_=metadata or {}, user_data=user_data,
-            availability_zone=availability_zone, build_hosts=[])
+            availability_zone=availability_zone, build_hosts=[],
+            requested_host=requested_host, requested_node=requested_node,
+            tags=[models.InstanceTag(tag=tag) for tag in dict.fromkeys(tags)])
         session.add(row)
         session.flush()
         _start_action(session, row.uuid, "create", ctxt)
@@ -213,19 +224,9 @@ def mark_deleted(db: Database, instance_uuid: str) -> None:
 
 
 def _start_action(session, instance_uuid, action, ctxt) -> None:
+    now = schema.utcnow()
     session.add(models.InstanceAction(
         instance_uuid=instance_uuid, action=action,
         request_id=getattr(ctxt, "request_id", None), user_id=ctxt.user_id,
-        project_id=ctxt.project_id))
+        project_id=ctxt.project_id, start_time=now, updated_at=now))
 
-
-def list_actions(db: Database, instance_uuid: str) -> list[dict]:
-    with db.reader() as session:
-        _get_row(session, instance_uuid)
-        rows = session.scalars(select(models.InstanceAction).where(
-            models.InstanceAction.instance_uuid == instance_uuid)
-            .order_by(models.InstanceAction.id.desc()))
-        return [{"action": r.action, "instance_uuid": r.instance_uuid,
-                 "request_id": r.request_id, "user_id": r.user_id,
-                 "project_id": r.project_id, "message": r.message,
-                 "start_time": r.start_time} for r in rows]

@@ -1,10 +1,14 @@
 """os-services: the compute agents, up or down by their heartbeat.
 
-Before 2.53, enable/disable/force-down are PUT /os-services/<action> with host and
-binary in the body (Sovra's max version is below 2.53).
+Before 2.53 services are known by their integer id, and enable / disable /
+force-down are ``PUT /os-services/<action>`` with host and binary in the body. From
+2.53 they are known by UUID and changed with ``PUT /os-services/{uuid}`` (status,
+disabled_reason, forced_down), which answers the whole service.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
@@ -19,7 +23,9 @@ def _db(req):
 
 
 def _view(req, service, live) -> dict:
-    shown = {"id": service["number"], "binary": service["binary"],
+    shown = {"id": service["id"] if req.microversion.matches("2.53")
+             else service["number"],
+             "binary": service["binary"],
              "host": service["host"], "zone": "nova",
              "status": "disabled" if service["disabled"] else "enabled",
              "state": "up" if service["host"] in live and not service["forced_down"]
@@ -46,12 +52,29 @@ def list_services(req):
     return json_response({"services": [_view(req, s, live) for s in services]})
 
 
+def _service_id(req, raw: str):
+    """The path's service id: a UUID from 2.53 (400 otherwise), an integer before
+    (404 otherwise, as no such service exists)."""
+    if req.microversion.matches("2.53"):
+        try:
+            return str(uuid.UUID(raw))
+        except ValueError:
+            raise exception.Invalid(f"Invalid uuid {raw}") from None
+    if not raw.isdigit():
+        raise compute_service.ServiceNotFound(service_id=raw)
+    return int(raw)
+
+
 _ACTIONS = {"enable": {"disabled": False, "disabled_reason": None},
             "disable": {"disabled": True},
             "disable-log-reason": {"disabled": True}}
 
 
-def update_service(req, action):
+def update_service(req, service_id):
+    """``service_id`` is the action (enable, disable...) before 2.53."""
+    if req.microversion.matches("2.53"):
+        return _update_by_id(req, service_id)
+    action = service_id
     body = req.json_body(schemas.UPDATE)
     req.authorize(policies.UPDATE)
     if action == "force-down" and req.microversion.matches("2.11"):
@@ -79,3 +102,33 @@ def update_service(req, action):
         if action == "disable-log-reason":
             shown["disabled_reason"] = service["disabled_reason"]
     return json_response({"service": shown})
+
+
+def _update_by_id(req, raw_id):
+    body = req.json_body(schemas.UPDATE_V2_53)
+    req.authorize(policies.UPDATE)
+    service = compute_service.get(_db(req), _service_id(req, raw_id))
+    if service["binary"] != compute_service.AGENT_BINARY:
+        raise exception.Invalid(f"Updating a {service['binary']} service is not "
+                                "supported. Only nova-compute services can be updated.")
+    if "status" not in body and "forced_down" not in body:
+        raise exception.Invalid("At least one of 'status' or 'forced_down' must be "
+                                "specified.")
+    if "disabled_reason" in body and body.get("status") != "disabled":
+        raise exception.Invalid("Specifying a disabled reason is only supported when "
+                                "the status is disabled.")
+    changes = {}
+    if "status" in body:
+        changes["disabled"] = body["status"] == "disabled"
+        changes["disabled_reason"] = body.get("disabled_reason")
+    if "forced_down" in body:
+        changes["forced_down"] = body["forced_down"]
+    service = compute_service.update(_db(req), service["id"], **changes)
+    return json_response({"service": _view(req, service, _live(req))})
+
+
+def delete_service(req, service_id):
+    req.authorize(policies.DELETE)
+    service = compute_service.get(_db(req), _service_id(req, service_id))
+    compute_service.delete(_db(req), service["id"])
+    return json_response(None, status=204)

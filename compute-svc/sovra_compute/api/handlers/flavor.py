@@ -1,10 +1,12 @@
-"""Flavors and their extra specs."""
+"""Flavors (description from 2.55, extra specs in their bodies from 2.61) and their
+extra specs."""
 
 from __future__ import annotations
 
 from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import views
+from sovra_compute.api.microversion import require
 from sovra_compute.api.policies import flavor as policies
 from sovra_compute.api.schemas import flavor as schemas
 from sovra_compute.service import flavor as flavor_service
@@ -17,17 +19,25 @@ def _db(req):
     return req.state.extras["db"]
 
 
-def _view(flavor, detail=True) -> dict:
+def _view(req, flavor, detail=True) -> dict:
+    """The flavor body: description from 2.55, extra_specs (detail bodies, if the
+    caller may read them) from 2.61, swap 0 rather than "" from 2.75."""
+    mv = req.microversion
     shown = {"id": flavor["flavorid"], "name": flavor["name"],
              "links": views.links("flavors", flavor["flavorid"])}
     if detail:
+        swap = flavor["swap"] if flavor["swap"] or mv.matches("2.75") else ""
         shown.update({"ram": flavor["memory_mb"], "disk": flavor["root_gb"],
                       "vcpus": flavor["vcpus"],
                       "OS-FLV-EXT-DATA:ephemeral": flavor["ephemeral_gb"],
                       "OS-FLV-DISABLED:disabled": flavor["disabled"],
-                      "swap": flavor["swap"] or "",
+                      "swap": swap,
                       "rxtx_factor": flavor["rxtx_factor"],
                       "os-flavor-access:is_public": flavor["is_public"]})
+    if mv.matches("2.55"):
+        shown["description"] = flavor["description"]
+    if detail and mv.matches("2.61") and views.may(req, policies.EXTRA_SPECS_SHOW):
+        shown["extra_specs"] = dict(flavor["extra_specs"])
     return shown
 
 
@@ -59,7 +69,7 @@ def _list(req, detail):
         flavors = flavors[ids.index(query["marker"]) + 1:]
     limit = int(query["limit"]) if "limit" in query else None
     flavors = flavors[:limit] if limit is not None else flavors
-    body = {"flavors": [_view(f, detail) for f in flavors]}
+    body = {"flavors": [_view(req, f, detail) for f in flavors]}
     next_links = views.pagination_links("flavors/detail" if detail else "flavors",
                                         body["flavors"], limit)
     if next_links:
@@ -77,11 +87,12 @@ def list_flavors_detail(req):
 
 def show_flavor(req, flavor_id):
     req.authorize(policies.SHOW)
-    return json_response({"flavor": _view(flavor_service.get(_db(req), flavor_id))})
+    return json_response({"flavor": _view(req, flavor_service.get(_db(req), flavor_id))})
 
 
 def create_flavor(req):
-    body = req.json_body(schemas.CREATE)["flavor"]
+    body = req.json_body(schemas.CREATE_V2_55 if req.microversion.matches("2.55")
+                         else schemas.CREATE)["flavor"]
     req.authorize(policies.CREATE)
     flavor = flavor_service.create(
         _db(req), name=body["name"].strip(), flavorid=body.get("id"),
@@ -89,8 +100,17 @@ def create_flavor(req):
         ephemeral=int(body.get("OS-FLV-EXT-DATA:ephemeral", 0)),
         swap=int(body.get("swap", 0) or 0),
         rxtx_factor=float(body.get("rxtx_factor", 1.0)),
-        is_public=_bool(body.get("os-flavor-access:is_public", True), "is_public"))
-    return json_response({"flavor": _view(flavor)})
+        is_public=_bool(body.get("os-flavor-access:is_public", True), "is_public"),
+        description=body.get("description"))
+    return json_response({"flavor": _view(req, flavor)})
+
+
+def update_flavor(req, flavor_id):
+    require(req, "2.55")
+    body = req.json_body(schemas.UPDATE)["flavor"]
+    req.authorize(policies.UPDATE)
+    flavor = flavor_service.update(_db(req), flavor_id, description=body["description"])
+    return json_response({"flavor": _view(req, flavor)})
 
 
 def delete_flavor(req, flavor_id):

@@ -11,6 +11,8 @@ from sovra_compute.service import quota
 _FIXED = {"injected_files": 5, "injected_file_content_bytes": 10240,
           "injected_file_path_bytes": 255, "server_groups": 10,
           "server_group_members": 10}
+_INJECTED_FILES = ("injected_files", "injected_file_content_bytes",
+                   "injected_file_path_bytes")
 
 
 def _db(req):
@@ -33,6 +35,10 @@ def show_limits(req):
         "maxServerGroupMembers": _FIXED["server_group_members"],
         "totalInstancesUsed": used["instances"], "totalCoresUsed": used["cores"],
         "totalRAMUsed": used["ram"], "totalServerGroupsUsed": 0}
+    if req.microversion.matches("2.39"):  # the image-metadata proxy is gone
+        del absolute["maxImageMeta"]
+    if req.microversion.matches("2.57"):  # so are personality files
+        del absolute["maxPersonality"], absolute["maxPersonalitySize"]
     if not req.microversion.matches("2.36"):
         absolute.update({"maxSecurityGroups": -1, "maxSecurityGroupRules": -1,
                          "maxTotalFloatingIps": -1, "totalSecurityGroupsUsed": 0,
@@ -42,6 +48,9 @@ def show_limits(req):
 
 def _quota_set(req, project_id, values) -> dict:
     shown = {"id": project_id, **{k: values[k] for k in quota.RESOURCES}, **_FIXED}
+    if req.microversion.matches("2.57"):
+        for name in _INJECTED_FILES:
+            del shown[name]
     if not req.microversion.matches("2.36"):
         shown.update({"fixed_ips": -1, "floating_ips": -1, "security_groups": -1,
                       "security_group_rules": -1})

@@ -1,23 +1,39 @@
-"""Servers: create, list, show, delete (actions are in server_action.py)."""
+"""Servers: create, list, show, update, delete (actions are in server_action.py,
+the body in ../server_view.py)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import secrets
 
 from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
-from sovra_compute.api import views
+from sovra_compute.api import server_view, views
 from sovra_compute.api.policies import server as policies
 from sovra_compute.api.schemas import server as schemas
-from sovra_compute.service import compute_service, quota
+from sovra_compute.service import availability_zone, compute_service, instance_list, quota
 from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as instance_service
 from sovra_compute.service import keypair as keypair_service
 
 _TRUE = ("1", "true", "t", "yes", "y", "on")
+_MAX_LIMIT = 1000  # upstream's [api] max_limit default: no page is longer
+
+#: filters any caller may use, by the version that brought them (2.83 brings more);
+#: without the all-filters policy the others are dropped, as upstream does
+_USER_FILTERS = (
+    ("2.1", ("name", "status", "image", "flavor", "ip", "reservation_id",
+             "changes-since", "all_tenants")),
+    ("2.5", ("ip6",)),
+    ("2.26", ("tags", "tags-any", "not-tags", "not-tags-any")),
+    ("2.66", ("changes-before",)),
+    ("2.73", ("locked",)),
+)
+_NOT_FILTERS = ("limit", "marker", "sort_key", "sort_dir", "all_tenants", "project_id",
+                "tenant_id", "status", "deleted", "changes-since", "changes-before",
+                "tags", "tags-any", "not-tags", "not-tags-any", "locked",
+                "soft_deleted")
 
 
 def _extras(req):
@@ -28,13 +44,7 @@ def _db(req):
     return req.state.extras["db"]
 
 
-def may(req, rule, target) -> bool:
-    """Whether the caller passes ``rule`` (a second check after the handler's own)."""
-    try:
-        req.authorize(rule, target)
-    except exception.Forbidden:
-        return False
-    return True
+view = server_view.view
 
 
 def load(req, server_id, rule):
@@ -50,115 +60,95 @@ def load(req, server_id, rule):
     return instance
 
 
-def _host_status(req, instance) -> str:
-    host = instance["host"]
-    if not host:
-        return ""
-    services = [s for s in compute_service.list_(_db(req), host=host,
-                                                 binary=compute_service.AGENT_BINARY)]
-    if services and services[0]["forced_down"]:
-        return "DOWN"
-    if not _extras(req)["coordinator"].is_alive(compute_service.AGENTS_GROUP, host):
-        return "UNKNOWN" if not services else "DOWN"
-    if services and services[0]["disabled"]:
-        return "MAINTENANCE"
-    return "UP"
+def _tag_list(value: str) -> list[str]:
+    return [t for t in (v.strip() for v in value.split(",")) if t]
 
 
-def view(req, instance, *, detail=True) -> dict:
-    """The upstream server body at the request's microversion."""
-    shown = {"id": instance["uuid"], "name": instance["name"],
-             "links": views.links("servers", instance["uuid"])}
-    if not detail:
-        return shown
-    mv = req.microversion
-    target = {"project_id": instance["project_id"]}
-    host = instance["host"]
-    flavor = instance["flavor"]
-    image = ({"id": instance["image_ref"], "links": [{
-        "rel": "bookmark", "href": f"{views.base_url()}/images/{instance['image_ref']}"}]}
-        if instance["image_ref"] else "")
-    status = instance_service.status(instance)
-    shown.update({
-        "status": status,
-        "tenant_id": instance["project_id"], "user_id": instance["user_id"],
-        "metadata": instance["metadata"],
-        "hostId": (hashlib.sha224((instance["project_id"] + host).encode()).hexdigest()
-                   if host else ""),
-        "image": image,
-        "flavor": {"id": flavor["flavorid"], "links": [{
-            "rel": "bookmark",
-            "href": f"{views.base_url()}/flavors/{flavor['flavorid']}"}]},
-        "created": views.isotime(instance["created_at"]),
-        "updated": views.isotime(instance["updated_at"] or instance["created_at"]),
-        "addresses": {}, "accessIPv4": "", "accessIPv6": "",
-        "OS-DCF:diskConfig": "MANUAL",
-        "progress": 100 if status == "ACTIVE" else 0,
-        "OS-EXT-AZ:availability_zone": instance["availability_zone"] or "nova",
-        "config_drive": "", "key_name": instance["key_name"],
-        "OS-SRV-USG:launched_at": views.isotime(instance["launched_at"]),
-        "OS-SRV-USG:terminated_at": views.isotime(instance["terminated_at"]),
-        "OS-EXT-STS:task_state": instance["task_state"],
-        "OS-EXT-STS:vm_state": instance["vm_state"],
-        "OS-EXT-STS:power_state": instance["power_state"],
-        "os-extended-volumes:volumes_attached": [],
-    })
-    admin = may(req, policies.SHOW_HOST_ATTRS, target)
+def _allowed_filters(req, query, admin) -> dict:
     if admin:
-        shown.update({"OS-EXT-SRV-ATTR:host": host,
-                      "OS-EXT-SRV-ATTR:hypervisor_hostname": instance["node"],
-                      "OS-EXT-SRV-ATTR:instance_name": _instance_name(instance)})
-        if mv.matches("2.3"):
-            shown.update({"OS-EXT-SRV-ATTR:reservation_id": "r-" + instance["uuid"][:8],
-                          "OS-EXT-SRV-ATTR:launch_index": 0,
-                          "OS-EXT-SRV-ATTR:hostname": _hostname(instance["name"]),
-                          "OS-EXT-SRV-ATTR:kernel_id": "",
-                          "OS-EXT-SRV-ATTR:ramdisk_id": "",
-                          "OS-EXT-SRV-ATTR:root_device_name": None,
-                          "OS-EXT-SRV-ATTR:user_data": instance["user_data"]})
-    if instance["fault"] and status in ("ERROR", "DELETED"):
-        fault = dict(instance["fault"])
-        fault.pop("host", None)
-        if fault["code"] == 500 and not admin:
-            fault.pop("details", None)
-        shown["fault"] = fault
-    if mv.matches("2.9"):
-        shown["locked"] = instance["locked"]
-    if mv.matches("2.16") and may(req, policies.SHOW_HOST_STATUS, target):
-        shown["host_status"] = _host_status(req, instance)
-    if mv.matches("2.19"):
-        shown["description"] = instance["description"]
+        return dict(query)
+    allowed = {name for first, names in _USER_FILTERS
+               if req.microversion.matches(first) for name in names}
+    return {k: v for k, v in query.items()
+            if k in allowed or k in ("limit", "marker", "sort_key", "sort_dir")}
+
+
+def _filters(req, query, admin) -> instance_list.Filters:
+    mv = req.microversion
+    bad = [k for k in schemas.JOINED_TABLE_FILTERS if k in query]
+    if bad:
+        raise exception.Invalid(f"Invalid filter field: {bad[0]}.")
+    query = _allowed_filters(req, query, admin)
+    filters = instance_list.Filters()
+    status = query.get("status")
+    if status is not None:
+        if mv.matches("2.38") and status.upper() not in instance_list.STATUSES:
+            raise exception.Invalid(f"Invalid status value: {status}")
+        if status.upper() == "DELETED":
+            if not admin:
+                raise exception.Forbidden("Only administrators may list deleted "
+                                          "instances")
+            filters.deleted = True
+        filters.status = status
+    if admin and "deleted" in query:
+        filters.deleted = query["deleted"].lower() in _TRUE
+    since = query.get("changes-since")
+    if since:
+        filters.changes_since = instance_list.parse_time(since[-1], "changes-since")
+    before = query.get("changes-before") if mv.matches("2.66") else None
+    if before:
+        filters.changes_before = instance_list.parse_time(before[-1], "changes-before")
+        if filters.changes_since and filters.changes_before < filters.changes_since:
+            raise exception.Invalid("The value of changes-since must be less than or "
+                                    "equal to changes-before.")
     if mv.matches("2.26"):
-        shown["tags"] = []
-    return shown
+        filters.tags = _tag_list(query.get("tags", ""))
+        filters.tags_any = _tag_list(query.get("tags-any", ""))
+        filters.not_tags = _tag_list(query.get("not-tags", ""))
+        filters.not_tags_any = _tag_list(query.get("not-tags-any", ""))
+    if mv.matches("2.73") and "locked" in query:
+        filters.locked = views.bool_param(query["locked"], "locked")
+    for key, value in query.items():
+        if key in _NOT_FILTERS:
+            continue
+        if key in instance_list.EXACT:
+            filters.exact[key] = value
+        elif key in instance_list.REGEX:
+            filters.regex[key] = value
+    return filters
 
 
-def _instance_name(instance) -> str:
-    return f"instance-{instance['uuid'][:8]}"
-
-
-def _hostname(name: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "-" else "-" for c in name.lower())
-    return cleaned.strip("-")[:63] or "server"
+def _sort(req, query) -> list[tuple[str, str]]:
+    keys = list(query.get("sort_key") or [])
+    dirs = list(query.get("sort_dir") or [])
+    for direction in dirs:
+        if direction not in ("asc", "desc"):
+            raise exception.Invalid("Unknown sort direction, must be 'desc' or 'asc'")
+    dirs += [dirs[0] if dirs else "desc"] * (len(keys) - len(dirs))
+    mv = req.microversion
+    ignored = [k for k in schemas.IGNORED_SORT_KEYS
+               if not (k == "locked" and mv.matches("2.73"))]
+    return [(k, d) for k, d in zip(keys, dirs, strict=False) if k not in ignored]
 
 
 def _list(req, detail):
-    query = req.query(schemas.LIST_QUERY)
+    query = req.query(schemas.list_query(req.microversion))
     req.authorize(policies.LIST, {"project_id": req.context.project_id})
     project_id = req.context.project_id
-    if query.get("all_tenants", "").lower() in (*_TRUE, "") and "all_tenants" in query:
+    if "all_tenants" in query and (query["all_tenants"] == ""
+                                   or views.bool_param(query["all_tenants"], "all_tenants")):
         req.authorize(policies.LIST_ALL, {"project_id": req.context.project_id})
         project_id = query.get("project_id") or query.get("tenant_id")
-    filters = {k: query[k] for k in ("name", "status", "image", "flavor") if k in query}
-    if "host" in query and may(req, policies.SHOW_HOST_ATTRS,
-                               {"project_id": req.context.project_id}):
-        filters["host"] = query["host"]
-    limit = int(query["limit"]) if "limit" in query else None
-    instances = instance_service.list_(_db(req), project_id=project_id, filters=filters,
-                                       limit=limit, marker=query.get("marker"))
-    body = {"servers": [view(req, i, detail=detail) for i in instances]}
+    admin = views.may(req, policies.ALL_FILTERS, {"project_id": req.context.project_id})
+    filters = _filters(req, query, admin)
+    limit = min(int(query["limit"]), _MAX_LIMIT) if "limit" in query else None
+    instances = instance_list.list_(_db(req), project_id=project_id, filters=filters,
+                                    sort=_sort(req, query),
+                                    limit=limit if limit is not None else _MAX_LIMIT,
+                                    marker=query.get("marker"))
+    body = {"servers": [view(req, i, detail=detail, kind="list") for i in instances]}
     next_links = views.pagination_links("servers/detail" if detail else "servers",
-                                        body["servers"], limit)
+                                        body["servers"], limit or _MAX_LIMIT)
     if next_links:
         body["servers_links"] = next_links
     return json_response(body)
@@ -206,11 +196,67 @@ def _image_from_bdms(bdms: list, image_ref: str | None) -> str | None:
     return image_id
 
 
+def _check_device_tags(req, body) -> None:
+    """A block device "tag" is valid at 2.32 only and from 2.42 (network tags are
+    in the schema): upstream lost it between, and kept the loss at those versions."""
+    mv = req.microversion
+    if mv.matches("2.42") or mv.matches("2.32", "2.32"):
+        return
+    if any("tag" in bdm for bdm in body.get("block_device_mapping_v2") or []):
+        raise exception.ValidationError("Invalid input for field/attribute "
+                                        "block_device_mapping_v2: Additional "
+                                        "properties are not allowed ('tag' was "
+                                        "unexpected)")
+
+
+def _unsupported(req, body) -> None:
+    if body.get("personality"):
+        raise exception.Invalid("Personality files are not supported: Sovra injects "
+                                "no files into guests (pass user_data instead).")
+    if body.get("trusted_image_certificates"):
+        raise exception.Invalid("Image signature certificate validation is not "
+                                "supported: trusted_image_certificates cannot be "
+                                "honoured.")
+
+
+def _destination(req, body) -> tuple[str | None, str | None, str | None]:
+    """(zone, host, node) the server asks for: from the ``zone:host:node`` form of
+    availability_zone (forced-host policy) or, from 2.74, host and
+    hypervisor_hostname (requested-destination policy). Hosts and nodes must be
+    compute agents' (a node is its agent's host in Sovra)."""
+    target = {"project_id": req.context.project_id}
+    zone, host, node = body.get("availability_zone"), None, None
+    if zone and ":" in zone:
+        zone, _, rest = zone.partition(":")
+        host, _, node = rest.partition(":")
+        zone, host, node = zone or None, host or None, node or None
+        if body.get("host") or body.get("hypervisor_hostname"):
+            raise exception.Invalid("The availability_zone 'zone:host:node' form and "
+                                    "host / hypervisor_hostname are mutually "
+                                    "exclusive.")
+        if host or node:
+            req.authorize(policies.CREATE_FORCED_HOST, target)
+    elif body.get("host") or body.get("hypervisor_hostname"):
+        req.authorize(policies.CREATE_REQUESTED_DESTINATION, target)
+        host, node = body.get("host"), body.get("hypervisor_hostname")
+    availability_zone.check(zone)
+    live = _extras(req)["coordinator"].members(compute_service.AGENTS_GROUP)
+    agents = {s["host"] for s in compute_service.sync_agents(_db(req), live)}
+    if host and host not in agents:
+        raise exception.Invalid(f"Compute host {host} could not be found.")
+    if node and (node not in agents or (host and node != host)):
+        raise exception.Invalid(f"Compute host node {node} could not be found"
+                                + (f" on host {host}." if host else "."))
+    return zone, host, node
+
+
 def create_server(req):
-    schema = schemas.CREATE_V2_37 if req.microversion.matches("2.37") else schemas.CREATE
-    body = req.json_body(schema)["server"]
+    body = req.json_body(schemas.create(req.microversion))["server"]
     req.authorize(policies.CREATE, {"project_id": req.context.project_id})
     db = _db(req)
+    _check_device_tags(req, body)
+    _unsupported(req, body)
+    zone, host, node = _destination(req, body)
     networks = body.get("networks", "auto")
     if not isinstance(networks, str) and networks:
         raise exception.Invalid("Only networks 'auto' and 'none' are supported: "
@@ -258,7 +304,8 @@ def create_server(req):
             user_data=user_data,
             description=(body.get("description")
                          if req.microversion.matches("2.19") else None),
-            availability_zone=body.get("availability_zone"))
+            availability_zone=zone, tags=body.get("tags") or (),
+            requested_host=host, requested_node=node)
     req.state.extras["conductor"].build_instance(req.context, instance["uuid"])
     shown = {"id": instance["uuid"], "links": views.links("servers", instance["uuid"]),
              "OS-DCF:diskConfig": body.get("OS-DCF:diskConfig", "MANUAL"),
@@ -280,7 +327,7 @@ def update_server(req, server_id):
         changes["description"] = body["description"]
     if changes:
         instance = instance_service.update(_db(req), instance["uuid"], **changes)
-    return json_response({"server": view(req, instance)})
+    return json_response({"server": view(req, instance, kind="update")})
 
 
 def delete_server(req, server_id):

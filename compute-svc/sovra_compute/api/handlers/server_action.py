@@ -1,5 +1,5 @@
-"""POST /servers/{id}/action (start, stop, reboot, pause, suspend, lock, console
-output, createImage) and the server's instance actions."""
+"""POST /servers/{id}/action: start, stop, reboot, pause, suspend, lock, console
+output, createImage (instance actions are in instance_action.py)."""
 
 from __future__ import annotations
 
@@ -132,15 +132,19 @@ def _power_action(action, rule, task_state, allowed, cast):
     return handle
 
 
-def _lock(req, server_id, _arg):
+def _lock(req, server_id, arg):
+    reason = None
+    if req.microversion.matches("2.73"):  # before, the argument is not looked at
+        validation.validate(schemas.LOCK_V2_73, arg)
+        reason = (arg or {}).get("locked_reason")
     instance = load(req, server_id, policies.LOCK)
-    states.update(_db(req), instance["uuid"], locked=True)
+    states.update(_db(req), instance["uuid"], locked=True, locked_reason=reason)
     return json_response(None, status=202)
 
 
 def _unlock(req, server_id, _arg):
     instance = load(req, server_id, policies.UNLOCK)
-    states.update(_db(req), instance["uuid"], locked=False)
+    states.update(_db(req), instance["uuid"], locked=False, locked_reason=None)
     return json_response(None, status=202)
 
 
@@ -168,10 +172,3 @@ def server_action(req, server_id):
         raise exception.Invalid(f"There is no such action: {name}")
     return handler(req, server_id, arg)
 
-
-def list_instance_actions(req, server_id):
-    load(req, server_id, policies.LIST_ACTIONS)
-    actions = states.list_actions(_db(req), server_id)
-    for action in actions:
-        action["start_time"] = views.isotime(action["start_time"])
-    return json_response({"instanceActions": actions})

@@ -1,13 +1,21 @@
 from sovra_compute.api.policies import (
+    availability_zone,
     compute_service,
     flavor,
     hypervisor,
+    instance_action,
     keypair,
     quota,
     server,
+    server_metadata,
+    server_tag,
+    server_topology,
+    simple_tenant_usage,
 )
 
 
 def list_rules():
     return [*server.RULES, *flavor.RULES, *keypair.RULES, *compute_service.RULES,
-            *quota.RULES, *hypervisor.RULES]
+            *quota.RULES, *hypervisor.RULES, *instance_action.RULES,
+            *server_tag.RULES, *server_metadata.RULES, *server_topology.RULES,
+            *availability_zone.RULES, *simple_tenant_usage.RULES]

@@ -6,6 +6,7 @@ from sovra_common import policy
 
 LIST = "compute:os-services:list"
 UPDATE = "compute:os-services:update"
+DELETE = "compute:os-services:delete"
 
 RULES = [
     oslo_policy.DocumentedRuleDefault(
@@ -15,5 +16,10 @@ RULES = [
     oslo_policy.DocumentedRuleDefault(
         UPDATE, policy.ADMIN,
         "Enable, disable or force down a compute service.",
-        [{"method": "PUT", "path": "/os-services/{action}"}]),
+        [{"method": "PUT", "path": "/os-services/{action}"},
+         {"method": "PUT", "path": "/os-services/{service_id}"}]),
+    oslo_policy.DocumentedRuleDefault(
+        DELETE, policy.ADMIN,
+        "Delete a compute service (one that hosts no server).",
+        [{"method": "DELETE", "path": "/os-services/{service_id}"}]),
 ]

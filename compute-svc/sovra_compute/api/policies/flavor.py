@@ -7,6 +7,7 @@ from sovra_common import policy
 LIST = "compute:flavors:index"
 SHOW = "compute:flavors:show"
 CREATE = "compute:flavors:create"
+UPDATE = "compute:flavors:update"
 DELETE = "compute:flavors:delete"
 EXTRA_SPECS_SHOW = "compute:flavors:extra_specs:show"
 EXTRA_SPECS_SET = "compute:flavors:extra_specs:set"
@@ -25,6 +26,10 @@ RULES = [
         CREATE, policy.ADMIN,
         "Create a flavor.",
         [{"method": "POST", "path": "/flavors"}]),
+    oslo_policy.DocumentedRuleDefault(
+        UPDATE, policy.ADMIN,
+        "Change a flavor's description (2.55).",
+        [{"method": "PUT", "path": "/flavors/{flavor_id}"}]),
     oslo_policy.DocumentedRuleDefault(
         DELETE, policy.ADMIN,
         "Delete a flavor.",

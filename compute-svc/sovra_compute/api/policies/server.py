@@ -1,4 +1,4 @@
-"""Policies of servers, their actions and instance actions."""
+"""Policies of servers and their actions (instance actions: instance_action.py)."""
 
 from oslo_policy import policy as oslo_policy
 
@@ -6,10 +6,13 @@ from sovra_common import policy
 
 LIST = "compute:servers:index"
 LIST_ALL = "compute:servers:index:get_all_tenants"
+ALL_FILTERS = "compute:servers:allow_all_filters"
 SHOW = "compute:servers:show"
 SHOW_HOST_ATTRS = "compute:servers:show:extended_attributes"
 SHOW_HOST_STATUS = "compute:servers:show:host_status"
 CREATE = "compute:servers:create"
+CREATE_FORCED_HOST = "compute:servers:create:forced_host"
+CREATE_REQUESTED_DESTINATION = "compute:servers:create:requested_destination"
 DELETE = "compute:servers:delete"
 UPDATE = "compute:servers:update"
 START = "compute:servers:start"
@@ -24,7 +27,6 @@ CREATE_IMAGE = "compute:servers:create_image"
 LOCK = "compute:servers:lock"
 UNLOCK = "compute:servers:unlock"
 LOCKED_OVERRIDE = "compute:servers:locked:override"
-LIST_ACTIONS = "compute:servers:instance_actions:list"
 
 RULES = [
     oslo_policy.DocumentedRuleDefault(
@@ -40,6 +42,11 @@ RULES = [
         "List the servers of every project.",
         [{"method": "GET", "path": "/servers?all_tenants=1"}]),
     oslo_policy.DocumentedRuleDefault(
+        ALL_FILTERS, policy.ADMIN,
+        "Filter the server list by any field (others filter by name, status, image, "
+        "flavor, addresses, change times, tags and lock state only).",
+        [{"method": "GET", "path": "/servers"}]),
+    oslo_policy.DocumentedRuleDefault(
         SHOW, policy.PROJECT_READER_OR_ADMIN,
         "Show a server.",
         [{"method": "GET", "path": "/servers/{server_id}"}]),
@@ -54,6 +61,14 @@ RULES = [
     oslo_policy.DocumentedRuleDefault(
         CREATE, policy.PROJECT_MEMBER_OR_ADMIN,
         "Create a server.",
+        [{"method": "POST", "path": "/servers"}]),
+    oslo_policy.DocumentedRuleDefault(
+        CREATE_FORCED_HOST, policy.ADMIN,
+        "Create a server on a given host with availability_zone 'zone:host[:node]'.",
+        [{"method": "POST", "path": "/servers"}]),
+    oslo_policy.DocumentedRuleDefault(
+        CREATE_REQUESTED_DESTINATION, policy.ADMIN,
+        "Create a server asking for a host or hypervisor_hostname (2.74).",
         [{"method": "POST", "path": "/servers"}]),
     oslo_policy.DocumentedRuleDefault(
         DELETE, policy.PROJECT_MEMBER_OR_ADMIN,
@@ -75,10 +90,6 @@ RULES = [
         CONSOLE_OUTPUT, policy.PROJECT_MEMBER_OR_ADMIN,
         "Read a server's console output.",
         [{"method": "POST", "path": "/servers/{server_id}/action (os-getConsoleOutput)"}]),
-    oslo_policy.DocumentedRuleDefault(
-        LIST_ACTIONS, policy.PROJECT_READER_OR_ADMIN,
-        "List a server's actions.",
-        [{"method": "GET", "path": "/servers/{server_id}/os-instance-actions"}]),
     oslo_policy.DocumentedRuleDefault(
         PAUSE, policy.PROJECT_MEMBER_OR_ADMIN,
         "Pause a server.",

@@ -12,6 +12,16 @@ UPDATE = {
     "additionalProperties": False,
 }
 
+UPDATE_V2_53 = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["enabled", "disabled"]},
+        "disabled_reason": {"type": "string", "minLength": 1, "maxLength": 255},
+        "forced_down": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+}
+
 LIST_QUERY = {
     "type": "object",
     "properties": {"host": {"type": "string"}, "binary": {"type": "string"}},

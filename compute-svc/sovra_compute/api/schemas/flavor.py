@@ -25,6 +25,21 @@ CREATE = {
     "additionalProperties": False,
 }
 
+_DESCRIPTION = {"type": ["string", "null"], "maxLength": 65535}
+CREATE_V2_55 = {**CREATE, "properties": {"flavor": {
+    **CREATE["properties"]["flavor"], "properties": {
+        **CREATE["properties"]["flavor"]["properties"], "description": _DESCRIPTION}}}}
+
+UPDATE = {
+    "type": "object",
+    "properties": {"flavor": {"type": "object",
+                              "properties": {"description": _DESCRIPTION},
+                              "required": ["description"],
+                              "additionalProperties": False}},
+    "required": ["flavor"],
+    "additionalProperties": False,
+}
+
 LIST_QUERY = {
     "type": "object",
     "properties": {

@@ -3,14 +3,30 @@
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255,
          "pattern": r"^(?!\s)[\S ]*(?<!\s)$"}
 _REF = {"type": "string", "minLength": 1, "maxLength": 255}
-_METADATA = {"type": "object", "maxProperties": 128,
+METADATA = {"type": "object", "maxProperties": 128,
              "patternProperties": {"^[a-zA-Z0-9-_:. ]{1,255}$": {
                  "type": "string", "maxLength": 255}},
              "additionalProperties": False}
+#: a server tag (upstream's rules: 1 to 60 characters, no "/" nor ",")
+TAG = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/]*$"}
+MAX_TAGS = 50
 _NETWORK = {"type": "object", "properties": {
     "uuid": {"type": "string"}, "port": {"type": ["string", "null"]},
-    "fixed_ip": {"type": "string"}, "tag": {"type": "string", "maxLength": 60}},
+    "fixed_ip": {"type": "string"}},
     "additionalProperties": False}
+_NETWORK_TAGGED = {**_NETWORK, "properties": {**_NETWORK["properties"], "tag": TAG}}
+_PERSONALITY = {"type": "array", "items": {
+    "type": "object", "properties": {"path": {"type": "string"},
+                                     "contents": {"type": "string"}},
+    "additionalProperties": False}}
+_FQDN = {"type": "string", "minLength": 1, "maxLength": 255,
+         "pattern": r"^[a-zA-Z0-9-._]*$"}
+
+
+def _networks(item):
+    return {"oneOf": [{"type": "array", "items": item},
+                      {"type": "string", "enum": ["auto", "none"]}]}
+
 
 _SERVER = {
     "type": "object",
@@ -20,10 +36,9 @@ _SERVER = {
         "flavorRef": _REF,
         "key_name": _NAME,
         "user_data": {"type": "string", "maxLength": 65535},
-        "metadata": _METADATA,
+        "metadata": METADATA,
         "availability_zone": {"type": "string", "maxLength": 255},
-        "networks": {"oneOf": [{"type": "array", "items": _NETWORK},
-                               {"type": "string", "enum": ["auto", "none"]}]},
+        "networks": _networks(_NETWORK),
         "security_groups": {"type": "array", "items": {"type": "object"}},
         "min_count": {"type": ["integer", "string"], "pattern": "^[0-9]+$"},
         "max_count": {"type": ["integer", "string"], "pattern": "^[0-9]+$"},
@@ -34,43 +49,116 @@ _SERVER = {
         "config_drive": {"type": ["boolean", "string"]},
         "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
         "description": {"type": ["string", "null"], "maxLength": 255},
-        "block_device_mapping_v2": {"type": "array"},
+        "personality": _PERSONALITY,
+        # each mapping's keys (and its device "tag") are checked by the handler
+        "block_device_mapping_v2": {"type": "array", "items": {"type": "object"}},
     },
     "required": ["name", "flavorRef"],
     "additionalProperties": False,
 }
 
-CREATE = {
-    "type": "object",
-    "properties": {"server": _SERVER, "os:scheduler_hints": {"type": "object"},
-                   "OS-SCH-HNT:scheduler_hints": {"type": "object"}},
-    "required": ["server"],
-    "additionalProperties": False,
-}
 
-CREATE_V2_37 = {**CREATE, "properties": {**CREATE["properties"], "server": {
-    **_SERVER, "required": ["name", "flavorRef", "networks"]}}}
+def _create(server: dict) -> dict:
+    return {"type": "object",
+            "properties": {"server": server, "os:scheduler_hints": {"type": "object"},
+                           "OS-SCH-HNT:scheduler_hints": {"type": "object"}},
+            "required": ["server"], "additionalProperties": False}
 
-LIST_QUERY = {
-    "type": "object",
-    "properties": {
-        "limit": {"type": "string", "pattern": "^[0-9]+$"},
-        "marker": {"type": "string"},
-        "name": {"type": "string"},
-        "status": {"type": "string"},
-        "host": {"type": "string"},
-        "image": {"type": "string"},
-        "flavor": {"type": "string"},
-        "all_tenants": {"type": "string"},
-        "project_id": {"type": "string"},
-        "tenant_id": {"type": "string"},
-        "deleted": {"type": "string"},
-        "changes-since": {"type": "string"},
-        "sort_key": {"type": "string"},
-        "sort_dir": {"type": "string"},
-    },
-    "additionalProperties": True,  # upstream ignores filters it does not know
-}
+
+def _server(base: dict, *, drop=(), required=None, **properties) -> dict:
+    props = {k: v for k, v in {**base["properties"], **properties}.items()
+             if k not in drop}
+    return {**base, "properties": props, "required": required or base["required"]}
+
+
+_SERVER_2_32 = _server(_SERVER, networks=_networks(_NETWORK_TAGGED))
+_SERVER_2_37 = _server(_SERVER, required=["name", "flavorRef", "networks"])
+_SERVER_2_42 = _server(_SERVER_2_37, networks=_networks(_NETWORK_TAGGED))
+_SERVER_2_52 = _server(_SERVER_2_42, tags={"type": "array", "items": TAG,
+                                           "maxItems": MAX_TAGS})
+_SERVER_2_57 = _server(_SERVER_2_52, drop=("personality",))
+_SERVER_2_63 = _server(_SERVER_2_57, trusted_image_certificates={
+    "type": ["array", "null"], "minItems": 1, "maxItems": 50, "uniqueItems": True,
+    "items": {"type": "string", "minLength": 1}})
+_SERVER_2_74 = _server(_SERVER_2_63, host=_FQDN, hypervisor_hostname=_FQDN)
+
+# (first version, schema): each applies until the next one's version
+_CREATE_BY_VERSION = [
+    ("2.74", _create(_SERVER_2_74)), ("2.63", _create(_SERVER_2_63)),
+    ("2.57", _create(_SERVER_2_57)), ("2.52", _create(_SERVER_2_52)),
+    ("2.42", _create(_SERVER_2_42)), ("2.37", _create(_SERVER_2_37)),
+    ("2.33", _create(_SERVER)), ("2.32", _create(_SERVER_2_32)),
+    ("2.1", _create(_SERVER)),
+]
+
+
+def create(version) -> dict:
+    """The server create body's schema at microversion ``version``."""
+    return next(schema for first, schema in _CREATE_BY_VERSION
+                if version.matches(first))
+
+
+_QUERY = {"type": "string"}
+_MULTI = {"type": "array", "items": {"type": "string"}}
+#: the list filters and sort keys upstream's schema knows (2.1)
+_LIST_PARAMS = {name: _QUERY for name in (
+    "user_id", "project_id", "tenant_id", "launch_index", "image_ref", "image",
+    "kernel_id", "ramdisk_id", "hostname", "key_name", "power_state", "vm_state",
+    "task_state", "host", "node", "flavor", "reservation_id", "launched_at",
+    "terminated_at", "availability_zone", "name", "display_name", "description",
+    "display_description", "locked_by", "uuid", "root_device_name", "config_drive",
+    "access_ip_v4", "access_ip_v6", "auto_disk_config", "progress", "all_tenants",
+    "soft_deleted", "deleted", "status", "ip", "ip6", "created_at", "marker",
+    # joined tables upstream refuses as filters (a 400 at every version)
+    "block_device_mapping", "services", "metadata", "system_metadata", "info_cache",
+    "security_groups", "pci_devices")}
+_LIST_PARAMS.update({"limit": {"type": "string", "pattern": "^[0-9]+$"},
+                     "changes-since": _MULTI, "sort_key": _MULTI, "sort_dir": _MULTI})
+#: sort keys that are valid but dropped before 2.75 (a 400 from 2.75)
+IGNORED_SORT_KEYS = (
+    "architecture", "cell_name", "cleaned", "default_ephemeral_device",
+    "default_swap_device", "deleted", "deleted_at", "disable_terminate",
+    "ephemeral_gb", "ephemeral_key_uuid", "id", "key_data", "launched_on", "locked",
+    "memory_mb", "os_type", "reservation_id", "root_gb", "shutdown_terminate",
+    "user_data", "vcpus", "vm_mode")
+SORT_KEYS = (
+    "access_ip_v4", "access_ip_v6", "auto_disk_config", "availability_zone",
+    "config_drive", "created_at", "display_description", "display_name", "host",
+    "hostname", "image_ref", "instance_type_id", "kernel_id", "key_name",
+    "launch_index", "launched_at", "locked_by", "node", "power_state", "progress",
+    "project_id", "ramdisk_id", "root_device_name", "task_state", "terminated_at",
+    "updated_at", "user_id", "uuid", "vm_state")
+JOINED_TABLE_FILTERS = ("block_device_mapping", "services", "metadata",
+                        "system_metadata", "info_cache", "security_groups",
+                        "pci_devices")
+
+
+def _list_query(strict: bool, **params) -> dict:
+    return {"type": "object", "properties": {**_LIST_PARAMS, **params},
+            "additionalProperties": not strict}
+
+
+_TAG_FILTERS = {name: _QUERY for name in ("tags", "tags-any", "not-tags",
+                                          "not-tags-any")}
+LIST_QUERY = _list_query(False)
+LIST_QUERY_V2_26 = _list_query(False, **_TAG_FILTERS)
+LIST_QUERY_V2_66 = _list_query(False, **_TAG_FILTERS, **{"changes-before": _MULTI})
+LIST_QUERY_V2_73 = _list_query(False, **_TAG_FILTERS, **{"changes-before": _MULTI},
+                               locked=_QUERY)
+LIST_QUERY_V2_75 = _list_query(True, **_TAG_FILTERS, **{"changes-before": _MULTI},
+                               locked=_QUERY, sort_key={"type": "array", "items": {
+                                   "type": "string",
+                                   "enum": [*SORT_KEYS, "locked"]}})
+
+
+def list_query(version) -> dict:
+    """The server list query string's schema at microversion ``version``."""
+    for first, schema in (("2.75", LIST_QUERY_V2_75), ("2.73", LIST_QUERY_V2_73),
+                          ("2.66", LIST_QUERY_V2_66), ("2.26", LIST_QUERY_V2_26)):
+        if version.matches(first):
+            return schema
+    return LIST_QUERY
+
 
 ACTION = {"type": "object", "minProperties": 1, "maxProperties": 1}
 REBOOT = {"type": "object", "properties": {"type": {
@@ -82,6 +170,9 @@ CREATE_IMAGE = {"type": "object", "properties": {
                  "propertyNames": {"minLength": 1, "maxLength": 255},
                  "additionalProperties": {"type": "string", "maxLength": 255}}},
     "required": ["name"], "additionalProperties": False}
+LOCK_V2_73 = {"type": ["object", "null"], "properties": {"locked_reason": {
+    "type": "string", "minLength": 1, "maxLength": 255}},
+    "additionalProperties": False}
 CONSOLE_OUTPUT = {"type": "object", "properties": {"length": {
     "type": ["integer", "string", "null"], "pattern": "^-?[0-9]+$"}},
     "additionalProperties": False}

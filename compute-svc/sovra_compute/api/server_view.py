@@ -1,0 +1,148 @@
+"""The server body, as upstream shapes it at each microversion.
+
+Three shapes: ``list`` (GET /servers/detail), ``show`` (GET /servers/{id}) and
+``update`` (the PUT answer: before 2.75 it leaves out the extended attributes,
+status and usage fields; from 2.75 it is the show body).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sovra_compute.api import views
+from sovra_compute.api.policies import flavor as flavor_policies
+from sovra_compute.api.policies import server as policies
+from sovra_compute.service import compute_service
+from sovra_compute.service import instance as instance_service
+from sovra_compute.service.availability_zone import DEFAULT_ZONE
+
+
+def host_id(project_id: str, host: str | None) -> str:
+    """Upstream's obfuscated host id: the same host looks different per project."""
+    if not host:
+        return ""
+    return hashlib.sha224((project_id + host).encode()).hexdigest()
+
+
+def instance_name(instance) -> str:
+    return f"instance-{instance['uuid'][:8]}"
+
+
+def hostname(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "-" else "-" for c in name.lower())
+    return cleaned.strip("-")[:63] or "server"
+
+
+def _host_status(req, instance) -> str:
+    host = instance["host"]
+    if not host:
+        return ""
+    services = compute_service.list_(req.state.extras["db"], host=host,
+                                     binary=compute_service.AGENT_BINARY)
+    if services and services[0]["forced_down"]:
+        return "DOWN"
+    if not req.state.extras["coordinator"].is_alive(compute_service.AGENTS_GROUP, host):
+        return "UNKNOWN" if not services else "DOWN"
+    if services and services[0]["disabled"]:
+        return "MAINTENANCE"
+    return "UP"
+
+
+def _flavor(req, instance) -> dict:
+    flavor = instance["flavor"]
+    if not req.microversion.matches("2.47"):
+        return {"id": flavor["flavorid"], "links": [{
+            "rel": "bookmark",
+            "href": f"{views.base_url()}/flavors/{flavor['flavorid']}"}]}
+    shown = {"vcpus": flavor["vcpus"], "ram": flavor["memory_mb"],
+             "disk": flavor["root_gb"], "ephemeral": flavor["ephemeral_gb"],
+             "swap": flavor["swap"], "original_name": flavor["name"]}
+    if views.may(req, flavor_policies.EXTRA_SPECS_SHOW, {"project_id": instance["project_id"]}):
+        shown["extra_specs"] = dict(flavor.get("extra_specs") or {})
+    return shown
+
+
+def _image(instance):
+    if not instance["image_ref"]:
+        return ""
+    return {"id": instance["image_ref"], "links": [{
+        "rel": "bookmark",
+        "href": f"{views.base_url()}/images/{instance['image_ref']}"}]}
+
+
+def view(req, instance, *, detail=True, kind="show") -> dict:
+    """The server body at the request's microversion; ``kind``: list, show, update."""
+    shown = {"id": instance["uuid"], "name": instance["name"],
+             "links": views.links("servers", instance["uuid"])}
+    if not detail:
+        return shown
+    mv = req.microversion
+    target = {"project_id": instance["project_id"]}
+    full = kind != "update" or mv.matches("2.75")
+    status = instance_service.status(instance)
+    shown.update({
+        "status": status,
+        "tenant_id": instance["project_id"], "user_id": instance["user_id"],
+        "metadata": instance["metadata"],
+        "hostId": host_id(instance["project_id"], instance["host"]),
+        "image": _image(instance),
+        "flavor": _flavor(req, instance),
+        "created": views.isotime(instance["created_at"]),
+        "updated": views.isotime(instance["updated_at"] or instance["created_at"]),
+        "addresses": {}, "accessIPv4": "", "accessIPv6": "",
+        "OS-DCF:diskConfig": "MANUAL",
+        "progress": 100 if status == "ACTIVE" else 0,
+    })
+    admin = views.may(req, policies.SHOW_HOST_ATTRS, target)
+    if full:
+        shown.update(_full_fields(req, instance, admin))
+    if instance["fault"] and status in ("ERROR", "DELETED"):
+        fault = dict(instance["fault"])
+        fault.pop("host", None)
+        if fault["code"] == 500 and not admin:
+            fault.pop("details", None)
+        shown["fault"] = fault
+    if mv.matches("2.9"):
+        shown["locked"] = instance["locked"]
+    if full and mv.matches("2.16") and views.may(req, policies.SHOW_HOST_STATUS, target):
+        shown["host_status"] = _host_status(req, instance)
+    if mv.matches("2.19"):
+        shown["description"] = instance["description"]
+    if mv.matches("2.26"):
+        shown["tags"] = list(instance["tags"])
+    if mv.matches("2.63"):
+        shown["trusted_image_certificates"] = None
+    if mv.matches("2.71") and kind != "list":
+        shown["server_groups"] = list(instance.get("server_groups") or [])
+    if mv.matches("2.73"):
+        shown["locked_reason"] = instance["locked_reason"]
+    return shown
+
+
+def _full_fields(req, instance, admin) -> dict:
+    """What the update answer lacks before 2.75: zone, config drive, key, usage,
+    task / vm / power state, volumes, and the admins' OS-EXT-SRV-ATTR fields."""
+    fields = {
+        "OS-EXT-AZ:availability_zone": instance["availability_zone"] or DEFAULT_ZONE,
+        "config_drive": "", "key_name": instance["key_name"],
+        "OS-SRV-USG:launched_at": views.isotime(instance["launched_at"]),
+        "OS-SRV-USG:terminated_at": views.isotime(instance["terminated_at"]),
+        "OS-EXT-STS:task_state": instance["task_state"],
+        "OS-EXT-STS:vm_state": instance["vm_state"],
+        "OS-EXT-STS:power_state": instance["power_state"],
+        "os-extended-volumes:volumes_attached": [],
+    }
+    if admin:
+        fields.update({"OS-EXT-SRV-ATTR:host": instance["host"],
+                       "OS-EXT-SRV-ATTR:hypervisor_hostname": instance["node"],
+                       "OS-EXT-SRV-ATTR:instance_name": instance_name(instance)})
+        if req.microversion.matches("2.3"):
+            fields.update({
+                "OS-EXT-SRV-ATTR:reservation_id": "r-" + instance["uuid"][:8],
+                "OS-EXT-SRV-ATTR:launch_index": 0,
+                "OS-EXT-SRV-ATTR:hostname": hostname(instance["name"]),
+                "OS-EXT-SRV-ATTR:kernel_id": "",
+                "OS-EXT-SRV-ATTR:ramdisk_id": "",
+                "OS-EXT-SRV-ATTR:root_device_name": None,
+                "OS-EXT-SRV-ATTR:user_data": instance["user_data"]})
+    return fields

@@ -1,0 +1,86 @@
+"""Instance actions (what was asked of a server, by whom) and their events.
+Knows no HTTP.
+
+Actions are recorded by the instance service as requests start them; a deleted
+server keeps its actions (the API shows them from 2.21).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import func, select
+
+from sovra_common import exception
+from sovra_common.db import Database
+from sovra_compute.db import models
+from sovra_compute.service import instance as instance_service
+
+
+class InstanceActionNotFound(exception.NotFound):
+    message = "Action %(request_id)s not found"
+
+
+class MarkerNotFound(exception.Invalid):
+    message = "Marker %(marker)s could not be found."
+
+
+def owner(db: Database, instance_uuid: str, *, deleted=False) -> str:
+    """The project of the instance (InstanceNotFound if it does not exist, or is
+    deleted and ``deleted`` is false)."""
+    with db.reader() as session:
+        row = session.get(models.Instance, instance_uuid)
+        if row is None or (row.deleted and not deleted):
+            raise instance_service.InstanceNotFound(uuid=instance_uuid)
+        return row.project_id
+
+
+def _as_dict(row: models.InstanceAction) -> dict:
+    return {"action": row.action, "instance_uuid": row.instance_uuid,
+            "request_id": row.request_id, "user_id": row.user_id,
+            "project_id": row.project_id, "message": row.message,
+            "start_time": row.start_time,
+            "updated_at": row.updated_at or row.start_time}
+
+
+def _event(row: models.InstanceActionEvent) -> dict:
+    return {"event": row.event, "start_time": row.start_time,
+            "finish_time": row.finish_time, "result": row.result,
+            "traceback": row.traceback, "host": row.host}
+
+
+def list_(db: Database, instance_uuid: str, *, limit: int | None = None,
+          marker: str | None = None, changes_since: datetime.datetime | None = None,
+          changes_before: datetime.datetime | None = None) -> list[dict]:
+    """The instance's actions, newest first, updated within the window if given;
+    the page after the action whose request id is ``marker``."""
+    updated = func.coalesce(models.InstanceAction.updated_at,
+                            models.InstanceAction.start_time)
+    with db.reader() as session:
+        query = select(models.InstanceAction).where(
+            models.InstanceAction.instance_uuid == instance_uuid).order_by(
+            models.InstanceAction.start_time.desc(), models.InstanceAction.id.desc())
+        if changes_since is not None:
+            query = query.where(updated >= changes_since)
+        if changes_before is not None:
+            query = query.where(updated <= changes_before)
+        actions = [_as_dict(r) for r in session.scalars(query)]
+    if marker is not None:
+        index = next((i for i, a in enumerate(actions) if a["request_id"] == marker),
+                     None)
+        if index is None:
+            raise MarkerNotFound(marker=marker)
+        actions = actions[index + 1:]
+    return actions[:limit] if limit is not None else actions
+
+
+def get(db: Database, instance_uuid: str, request_id: str) -> dict:
+    """The instance's action of ``request_id``, with its ``events`` (oldest first)."""
+    with db.reader() as session:
+        row = session.scalars(select(models.InstanceAction).where(
+            models.InstanceAction.instance_uuid == instance_uuid,
+            models.InstanceAction.request_id == request_id).order_by(
+            models.InstanceAction.id.desc())).first()
+        if row is None:
+            raise InstanceActionNotFound(request_id=request_id)
+        return {**_as_dict(row), "events": [_event(e) for e in row.events]}
