@@ -64,10 +64,11 @@ class ComputeAgentAPI(RPCAPI):
               stop_instance, reboot_instance, get_console_output.
         1.1 - pause_instance, unpause_instance, suspend_instance, resume_instance.
         1.2 - snapshot_instance.
+        1.3 - rebuild_instance.
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.2"
+    VERSION = "1.3"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
         self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
@@ -109,6 +110,15 @@ class ComputeAgentAPI(RPCAPI):
         version = self.choose_version("1.2")
         self.prepare(version, server=host).cast(ctxt, "snapshot_instance",
                                                 instance=instance, image_id=image_id)
+
+    def rebuild_instance(self, ctxt, host, instance, image_ref, key_data=None,
+                         user_data=None, stopped=False):
+        """Rebuild the server from ``image_ref``; ``stopped``: leave it stopped
+        (it was stopped before)."""
+        version = self.choose_version("1.3")
+        self.prepare(version, server=host).cast(
+            ctxt, "rebuild_instance", instance=instance, image_ref=image_ref,
+            key_data=key_data, user_data=user_data, stopped=stopped)
 
     def get_console_output(self, ctxt, host, instance):
         return self.prepare("1.0", server=host).call(ctxt, "get_console_output",

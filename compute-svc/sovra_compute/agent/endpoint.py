@@ -23,7 +23,7 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
     """``images(context)``: an image client acting for the context's user (images
     are read, and snapshots written, with the requesting user's rights)."""
 
-    target = oslo_messaging.Target(version="1.2")
+    target = oslo_messaging.Target(version="1.3")
 
     def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None):
         self._host = host
@@ -105,6 +105,27 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
     def resume_instance(self, ctxt, instance):  # since 1.1
         self._power_op(ctxt, instance, lambda: self._driver.resume(instance),
                        states.ACTIVE)
+
+    def rebuild_instance(self, ctxt, instance, image_ref, key_data=None,
+                         user_data=None, stopped=False):  # since 1.3
+        uuid = instance["uuid"]
+        try:
+            image = self._image_source(ctxt, image_ref)
+            self._driver.rebuild(instance, image, key_data=key_data,
+                                 user_data=user_data)
+            if stopped:
+                self._driver.power_off(instance)
+            power_state = self._driver.get_info(instance).power_state
+        except Exception as exc:  # the old guest is gone: the server is in ERROR
+            LOG.warning("rebuild of %s failed on %s: %s", uuid, self._host, exc)
+            self._conductor.instance_update(
+                ctxt, uuid, self._host, {"vm_state": states.ERROR, "task_state": None},
+                fault=_fault(exc))
+            return
+        self._conductor.instance_update(
+            ctxt, uuid, self._host,
+            {"vm_state": states.STOPPED if stopped else states.ACTIVE,
+             "task_state": None, "power_state": power_state})
 
     def snapshot_instance(self, ctxt, instance, image_id):  # since 1.2
         uuid = instance["uuid"]

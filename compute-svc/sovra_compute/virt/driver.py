@@ -96,6 +96,15 @@ class VirtDriver(abc.ABC):
         be retried elsewhere.
         """
 
+    def rebuild(self, instance: dict, image: ImageSource | None, *,
+                key_data: str | None = None, user_data: str | None = None) -> None:
+        """Replace the guest with a fresh one from ``image`` (same instance: uuid,
+        flavor, name), its old disk gone; on return it is RUNNING. If it fails, the
+        guest is gone or stopped, never running on its old disk as if rebuilt.
+        Drivers may do better than this default (destroy, then spawn)."""
+        self.destroy(instance)
+        self.spawn(instance, image, key_data=key_data, user_data=user_data)
+
     @abc.abstractmethod
     def destroy(self, instance: dict) -> None:
         """Stop the guest at once and remove it with its local disks. Destroying a

@@ -72,6 +72,59 @@ def test_failed_power_operation_reports_a_fault(recorder):
     assert kwargs["fault"]["code"] == 500
 
 
+class _Images:
+    """An image client for the agent: one active image, recorded downloads."""
+
+    def __init__(self, status="active"):
+        self.status = status
+
+    def __call__(self, ctxt):
+        return self
+
+    def get_image(self, image_id):
+        return {"id": image_id, "status": self.status, "disk_format": "raw"}
+
+    def download(self, image_id, out):
+        out.write(b"disk")
+        return 4
+
+
+def test_build_hands_the_image_to_the_driver(recorder):
+    driver = fake.FakeDriver()
+    conductor = recorder()
+    agent = ComputeAgentEndpoint("node1", driver, conductor, images=_Images())
+    guest = dict(instance(), image_ref="img-1")
+    agent.build_instance(None, guest)
+    assert conductor.named("build_done")
+    assert driver._guests[guest["uuid"]]["image_id"] == "img-1"
+    # an image that is no longer active fails the build (it is rescheduled)
+    agent = ComputeAgentEndpoint("node1", driver, conductor,
+                                 images=_Images(status="deactivated"))
+    agent.build_instance(None, dict(instance(), image_ref="img-1"))
+    (args, _), = conductor.named("build_failed")
+    assert "deactivated" in args[3]
+
+
+def test_rebuild_reports_the_kept_state_or_error(recorder):
+    driver = fake.FakeDriver()
+    conductor = recorder()
+    agent = ComputeAgentEndpoint("node1", driver, conductor, images=_Images())
+    guest = dict(instance(), image_ref="img-1")
+    agent.build_instance(None, guest)
+    agent.rebuild_instance(None, guest, "img-2")
+    agent.rebuild_instance(None, guest, "img-2", stopped=True)
+    assert driver._guests[guest["uuid"]]["image_id"] == "img-2"
+    driver.fail_operations.add("spawn")
+    agent.rebuild_instance(None, guest, "img-3")
+    reports = conductor.named("instance_update")
+    assert [args[3] for args, _ in reports] == [
+        {"vm_state": "active", "task_state": None, "power_state": 1},
+        {"vm_state": "stopped", "task_state": None, "power_state": 4},
+        {"vm_state": "error", "task_state": None}]
+    assert "injected" in reports[-1][1]["fault"]["message"]
+    assert driver.list_instances() == []  # the failed rebuild left no old guest
+
+
 def test_terminate_reports_destroyed(recorder):
     agent, driver, conductor = _agent(recorder)
     guest = instance()

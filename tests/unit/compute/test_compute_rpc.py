@@ -26,11 +26,12 @@ def test_conductor_rpc_contract():
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.2", {
+    check_fingerprint(ComputeAgentEndpoint, "1.3", {
         "build_instance": "a25a8cdfe8e0ccee",
         "get_console_output": "56ed5d0242f9fab1",
         "pause_instance": "56ed5d0242f9fab1",
         "reboot_instance": "ebffa047fc1243c2",
+        "rebuild_instance": "c246e4977b19fc4c",
         "resume_instance": "56ed5d0242f9fab1",
         "snapshot_instance": "94a86c6493f2d350",
         "start_instance": "56ed5d0242f9fab1",

@@ -115,3 +115,11 @@ class DriverConformance:
 
     def test_traits_are_names(self, driver):
         assert all(isinstance(t, str) and t.isupper() for t in driver.get_traits())
+
+    def test_rebuild_gives_a_fresh_running_guest(self, driver, image):
+        guest = instance()
+        driver.spawn(guest, image)
+        driver.power_off(guest)
+        driver.rebuild(guest, image)
+        assert guest["uuid"] in driver.list_instances()
+        assert driver.get_info(guest).power_state == virt.RUNNING
