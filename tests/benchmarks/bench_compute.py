@@ -25,17 +25,7 @@ import requests
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "functional" / "compute"))
 
-from compute_cloud import ADMIN_PASSWORD, start_cloud  # noqa: E402
-
-
-def _token(auth_url):
-    resp = requests.post(f"{auth_url}/auth/tokens", timeout=30, json={"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"name": "Default"},
-            "password": ADMIN_PASSWORD}}},
-        "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}})
-    resp.raise_for_status()
-    return resp.headers["X-Subject-Token"]
+from compute_cloud import start_cloud  # noqa: E402
 
 
 def _cycle(session, url, image_id, index, poll):
@@ -76,7 +66,7 @@ def main(argv=None):
         print(f"cloud with {args.agents} agents up in "
               f"{time.perf_counter() - started:.1f} s")
         try:
-            token = _token(cloud.auth_url)
+            token = cloud.admin_token()
             headers = {"X-Auth-Token": token,
                        "OpenStack-API-Version": "compute 2.37"}
             url = cloud.compute_url

@@ -29,21 +29,11 @@ import requests
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "functional" / "compute"))
 
-from compute_cloud import ADMIN_PASSWORD, start_cloud  # noqa: E402
+from compute_cloud import start_cloud  # noqa: E402
 
 from sovra_compute.virt.libvirt.driver import LibvirtDriver  # noqa: E402
 
 BUILD_IMAGE = HERE.parents[1] / "devstack" / "tools" / "build-test-image.sh"
-
-
-def _token(auth_url):
-    resp = requests.post(f"{auth_url}/auth/tokens", timeout=30, json={"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"name": "Default"},
-            "password": ADMIN_PASSWORD}}},
-        "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}})
-    resp.raise_for_status()
-    return resp.headers["X-Subject-Token"]
 
 
 def _qemu_rss_mib(server_id):
@@ -140,7 +130,7 @@ def main():
     cloud = start_cloud(cloud_dir, hosts=("bench-node",), make_driver=make_driver)
     try:
         session = requests.Session()
-        session.headers["X-Auth-Token"] = _token(cloud.auth_url)
+        session.headers["X-Auth-Token"] = cloud.admin_token()
         url = cloud.compute_url
         resp = session.post(f"{url}/flavors", timeout=30, json={"flavor": {
             "name": "bench.tiny", "ram": 256, "vcpus": 1, "disk": 1}})

@@ -50,6 +50,27 @@ class Cloud:
     running: list
     resources: object
 
+    def connect(self):
+        """An openstacksdk connection as the admin (close it when done)."""
+        import openstack
+
+        return openstack.connect(
+            auth_url=self.auth_url, username="admin", password=ADMIN_PASSWORD,
+            project_name="admin", user_domain_name="Default",
+            project_domain_name="Default", region_name="RegionOne", interface="public")
+
+    def admin_token(self) -> str:
+        """A project-scoped admin token, for plain HTTP clients."""
+        import requests
+
+        resp = requests.post(f"{self.auth_url}/auth/tokens", timeout=30, json={"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "admin", "domain": {"name": "Default"},
+                "password": ADMIN_PASSWORD}}},
+            "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}})
+        resp.raise_for_status()
+        return resp.headers["X-Subject-Token"]
+
     def client_env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         env.update(OS_AUTH_URL=self.auth_url, OS_USERNAME="admin",

@@ -1,6 +1,5 @@
 """One lite-mode cloud (identity, placement, image, compute) per test module."""
 
-import openstack
 import pytest
 from compute_cloud import start_cloud
 
@@ -16,11 +15,7 @@ def cloud(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def conn(cloud):
-    env = cloud.client_env()
-    connection = openstack.connect(
-        auth_url=env["OS_AUTH_URL"], username="admin", password=env["OS_PASSWORD"],
-        project_name="admin", user_domain_name="Default",
-        project_domain_name="Default", region_name="RegionOne", interface="public")
+    connection = cloud.connect()
     yield connection
     connection.close()
 

@@ -11,7 +11,6 @@ import sys
 import uuid
 
 import libvirt
-import openstack
 import pytest
 from functional.compute.compute_cloud import start_cloud, wait_for
 
@@ -90,11 +89,7 @@ def _server(conn, server_id):
 def test_agent_killed_and_restarted_keeps_its_guest_in_sync(full_cloud, guest_image,
                                                            libvirt_uri):
     cloud, node, agent = full_cloud
-    env = cloud.client_env()
-    conn = openstack.connect(
-        auth_url=env["OS_AUTH_URL"], username="admin", password=env["OS_PASSWORD"],
-        project_name="admin", user_domain_name="Default",
-        project_domain_name="Default", region_name="RegionOne", interface="public")
+    conn = cloud.connect()
     virsh = libvirt.open(libvirt_uri)
     try:
         agent.start()

@@ -10,7 +10,6 @@ import time
 import uuid
 
 import libvirt
-import openstack
 import pytest
 from functional.compute.compute_cloud import _load, start_cloud, wait_for
 
@@ -54,11 +53,7 @@ def cloud(tmp_path_factory, libvirt_uri, instances_path, node):
 
 @pytest.fixture(scope="module")
 def conn(cloud):
-    env = cloud.client_env()
-    connection = openstack.connect(
-        auth_url=env["OS_AUTH_URL"], username="admin", password=env["OS_PASSWORD"],
-        project_name="admin", user_domain_name="Default",
-        project_domain_name="Default", region_name="RegionOne", interface="public")
+    connection = cloud.connect()
     yield connection
     connection.close()
 
