@@ -26,7 +26,11 @@ def _time(value: str | None, name: str) -> datetime.datetime:
             return datetime.datetime.strptime(value, fmt).replace(tzinfo=datetime.UTC)
         except ValueError:
             continue
-    raise exception.Invalid(f"Invalid {name} time.")
+    try:  # any other ISO 8601 time (openstacksdk sends an offset)
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise exception.Invalid(f"Invalid {name} time.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
 
 
 def _query(req):
