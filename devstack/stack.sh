@@ -5,11 +5,15 @@
 #
 # devstack/local.conf (see local.conf.sample; or $SOVRA_LOCAL_CONF) chooses another:
 # MODE=full is MariaDB, RabbitMQ and etcd (installed and started by this script, no
-# systemd) and one supervised process per API.
+# systemd) and one supervised process per API. In either mode servers are real VMs
+# (the libvirt driver: QEMU and libvirtd installed and started by this script) when
+# this machine allows it, else the fake driver runs them nowhere; VIRT_DRIVER chooses.
 #
 # Everything it makes lives in the data dir, $SOVRA_DATA_DIR (default .stack/ in the
-# clone): virtualenv, config, databases, keys, logs, clouds.yaml. Running it again is
-# safe: it restarts the cloud with the same data and passwords.
+# clone): virtualenv, config, databases, keys, logs, clouds.yaml, guests' disks (or
+# those in /var/lib/sovra/devstack-<hash>/ when QEMU cannot reach the data dir: see
+# choose_instances_path). Running it again is safe: it restarts the cloud with the
+# same data and passwords; running guests keep running.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,10 +33,14 @@ source "$TOP/devstack/lib/mariadb.sh"
 source "$TOP/devstack/lib/rabbitmq.sh"
 # shellcheck source=lib/etcd.sh
 source "$TOP/devstack/lib/etcd.sh"
+# shellcheck source=lib/libvirt.sh
+source "$TOP/devstack/lib/libvirt.sh"
 
+# shellcheck disable=SC2178  # (lib/libvirt.sh has a local array of that name)
 started=$SECONDS
 say() { printf '[stack %3ds] %s\n' $((SECONDS - started)) "$*"; }
 die() { printf 'stack.sh: %s\n' "$*" >&2; exit 1; }
+indent() { sed 's/^/    /'; }
 
 sovra_check_settings || exit 1
 MODE_LABEL=$(sovra_mode_label)
@@ -48,6 +56,153 @@ ensure_python_venv() {
     fi
 }
 
+# The compute agents' virt driver, chosen by choose_virt_driver from VIRT_DRIVER.
+VIRT=fake
+VIRT_WARNING=       # why auto fell back to fake, and how to get real VMs
+INSTANCES_PATH=     # libvirt: where guests' disks, config drives and console logs go
+TEST_IMAGE_FILE=    # libvirt: the bootable test guest seed.py uploads as test-image
+
+# without_libvirt REASON...: VIRT_DRIVER=libvirt was asked for: die saying why not;
+# auto: fall back to the fake driver with a WARNING saying why and what to do.
+without_libvirt() {
+    if [[ $VIRT_DRIVER == libvirt ]]; then
+        die "VIRT_DRIVER=libvirt, but $*"
+    fi
+    VIRT=fake INSTANCES_PATH='' TEST_IMAGE_FILE=''
+    VIRT_WARNING="compute runs the fake virt driver (servers go ACTIVE, no VM runs):"
+    VIRT_WARNING+=" $*. VIRT_DRIVER=libvirt (devstack/local.conf) makes this an error,"
+    VIRT_WARNING+=" VIRT_DRIVER=fake silences it."
+    printf 'WARNING: %s\n' "$VIRT_WARNING" >&2
+}
+
+# libvirt_blocker: print why this machine cannot have the libvirt driver (what
+# stack.sh can install and start itself), or nothing when it may.
+libvirt_blocker() {
+    local arch
+    arch=$(uname -m)
+    if [[ $arch != x86_64 ]]; then
+        echo "this machine is $arch: the libvirt driver and its test image are x86_64 only"
+    elif ! grep -qsE '^ID(_LIKE)?=.*\b(debian|ubuntu)\b' /etc/os-release ||
+        ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+        echo "this is not Debian or Ubuntu (stack.sh installs QEMU and libvirt with" \
+             "apt-get): bring the cloud up on Debian 12 or Ubuntu for real VMs"
+    elif [[ $EUID -ne 0 ]] && ! command -v sudo >/dev/null; then
+        echo "QEMU and libvirtd need root to install and start, and $(id -un) is not" \
+             "root and has no sudo: run stack.sh as root or as a user with sudo"
+    elif [[ $EUID -ne 0 && ! -t 0 ]] && ! sudo -n true 2>/dev/null; then
+        echo "sudo asks $(id -un) for a password and there is no terminal to type it:" \
+             "run stack.sh from a terminal, or as root"
+    fi
+}
+
+# qemu_traverses DIR: true when QEMU's user (libvirt-qemu, Debian's and Ubuntu's
+# qemu.conf default) may traverse every directory from / down to DIR, by the mode
+# bits (ACLs are not read: a directory only an ACL opens counts as closed).
+qemu_traverses() {
+    local dir=$1 user=libvirt-qemu mode owner group groups bits
+    groups=" $(id -Gn "$user" 2>/dev/null) "
+    while :; do
+        read -r mode owner group < <(stat -L -c '%a %U %G' "$dir") || return 1
+        mode=000$mode mode=${mode: -3}
+        if [[ $owner == "$user" ]]; then bits=${mode:0:1}     # owner's bits apply
+        elif [[ $groups == *" $group "* ]]; then bits=${mode:1:1}   # else the group's
+        else bits=${mode:2:1}; fi                             # else the others'
+        (( bits & 1 )) || return 1
+        [[ $dir == / ]] && return 0
+        dir=$(dirname "$dir")
+    done
+}
+
+# choose_instances_path: set INSTANCES_PATH, a directory QEMU can reach.
+# QEMU runs as its own user (libvirt-qemu) and opens each disk by its path, so every
+# directory above the disks must be traversable (x) by that user. The data dir's
+# own directories are ours: they get o+x (traverse, not list; what is in them keeps
+# its modes), and the instances go to $STATE_DIR/instances. The directories above
+# the data dir are not ours: a clone under /root, in a 0700 home (Debian 12's
+# default) or in pytest's 0700 tmp dirs cannot be reached, and stack.sh does not
+# open someone's home to every user of the machine. Then the instances go to
+# /var/lib/sovra/devstack-<hash of the data dir's path>/instances instead (beside
+# the driver's own default, /var/lib/sovra/instances; one per data dir, so two clouds
+# never share one), $STATE_DIR/instances is a symlink to it, and clean.sh removes it
+# with the data dir.
+choose_instances_path() {
+    local data state link=$STATE_DIR/instances
+    data=$(realpath "$DATA_DIR") state=$(realpath "$STATE_DIR")
+    if [[ -L $link ]]; then
+        if [[ -d $link ]]; then   # an earlier run's choice: the guests stay there
+            INSTANCES_PATH=$(realpath "$link")
+            return 0
+        fi
+        rm -f "$link"   # its directory is gone
+    fi
+    if qemu_traverses "$(dirname "$data")"; then
+        INSTANCES_PATH=$state/instances
+        mkdir -p "$INSTANCES_PATH"
+        local dir=$INSTANCES_PATH
+        while :; do   # the data dir's own directories, from the instances up
+            chmod o+x "$dir"
+            [[ $dir == "$data" || $dir == / ]] && break
+            dir=$(dirname "$dir")
+        done
+        return 0
+    fi
+    local hash base
+    hash=$(printf '%s' "$data" | sha256sum | cut -c1-12)
+    base=/var/lib/sovra/devstack-$hash
+    say "QEMU (user libvirt-qemu) cannot traverse $(dirname "$data"): guests go to" \
+        "$base/instances"
+    if ! sovra_as_root install -d -m 0755 /var/lib/sovra "$base" ||
+        ! sovra_as_root chown "$(id -u):$(id -g)" "$base"; then
+        without_libvirt "$base, for the guests' disks, could not be created"
+        return 1
+    fi
+    INSTANCES_PATH=$base/instances
+    install -d -m 0755 "$INSTANCES_PATH"
+    if [[ ! -e $link ]]; then ln -s "$INSTANCES_PATH" "$link"; fi
+    # stack.sh owns everything under $base: record whose data dir it serves
+    printf '%s\n' "$data" > "$base/data-dir"
+}
+
+# choose_virt_driver: set VIRT from VIRT_DRIVER. For libvirt: install package group
+# virt (QEMU, libvirtd, what builds libvirt-python), start libvirtd unless it answers
+# (recorded in run/libvirt.started: unstack.sh stops only what this started), check
+# that this user can drive it, choose INSTANCES_PATH and build the test guest image.
+choose_virt_driver() {
+    VIRT=fake
+    [[ $VIRT_DRIVER == fake ]] && return 0
+    [[ -f $TOP/compute-svc/sovra_compute/virt/libvirt/driver.py ]] || return 0   # no compute
+    local why
+    why=$(libvirt_blocker)
+    if [[ -n $why ]]; then
+        without_libvirt "$why"
+        return 0
+    fi
+    say "libvirt driver: Debian packages (group virt: QEMU, libvirtd)"
+    if ! sovra_install_package_groups virt 2>&1 | indent; then
+        without_libvirt "installing the Debian packages of group virt failed (see above)"
+        return 0
+    fi
+    if ! sovra_libvirt_start "$RUN_DIR/libvirt.started" 2>&1 | indent; then
+        without_libvirt "libvirtd could not be started (see above and" \
+            "$SOVRA_LIBVIRT_LOG_DIR/libvirtd.log)"
+        return 0
+    fi
+    if ! sovra_libvirt_answers; then
+        without_libvirt "$(id -un) cannot connect to $SOVRA_LIBVIRT_URI: add the user to" \
+            "group libvirt (sudo adduser $(id -un) libvirt) and log in again"
+        return 0
+    fi
+    choose_instances_path || return 0
+    say "the test guest image (devstack/tools/build-test-image.sh; cached in" \
+        "${SOVRA_CACHE_DIR:-$HOME/.cache/sovra}/test-image)"
+    if ! "$TOP/devstack/tools/build-test-image.sh" "$STATE_DIR/test-image.qcow2" 2>&1 |
+        indent; then
+        without_libvirt "the test guest image could not be built (see above)"
+        return 0
+    fi
+    VIRT=libvirt TEST_IMAGE_FILE=$STATE_DIR/test-image.qcow2
+}
+
 install_sovra() {
     if [[ ! -x $VENV/bin/python ]]; then
         # never turn an existing directory (SOVRA_VENV=/usr...) into a virtualenv
@@ -57,17 +212,28 @@ install_sovra() {
         say "creating virtualenv $VENV"
         python3 -m venv "$VENV"
     fi
-    # Reinstall only when the packaging metadata changed (editable: code is live).
-    local stamp=$DATA_DIR/.installed want
-    want=$(cat "$TOP/pyproject.toml" "$TOP/setup.cfg" | sha256sum | cut -d' ' -f1)
-    if [[ $(cat "$stamp" 2>/dev/null) != "$want" ]]; then
-        say "installing Sovra and the openstack CLI into the virtualenv"
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-            -e "$TOP" python-openstackclient osc-placement
-        echo "$want" > "$stamp"
-    else
+    # Reinstall only when the packaging metadata or the extras changed (editable:
+    # code is live). The libvirt driver needs the libvirt extra (libvirt-python).
+    local stamp=$DATA_DIR/.installed want extras=
+    [[ $VIRT == libvirt ]] && extras="[libvirt]"
+    want=$( (cat "$TOP/pyproject.toml" "$TOP/setup.cfg"; echo "extras: $extras") |
+        sha256sum | cut -d' ' -f1)
+    if [[ $(cat "$stamp" 2>/dev/null) == "$want" ]]; then
         say "Sovra already installed in $VENV"
+        return 0
     fi
+    local -a pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
+    say "installing Sovra${extras:+ (with libvirt-python)} and the openstack CLI into" \
+        "the virtualenv"
+    if ! "${pip[@]}" -e "$TOP$extras" python-openstackclient osc-placement; then
+        [[ -n $extras ]] || die "pip install failed (see above)"
+        without_libvirt "pip could not install libvirt-python (the libvirt extra; see above)"
+        "${pip[@]}" -e "$TOP" python-openstackclient osc-placement ||
+            die "pip install failed (see above)"
+        want=$( (cat "$TOP/pyproject.toml" "$TOP/setup.cfg"; echo "extras: ") |
+            sha256sum | cut -d' ' -f1)
+    fi
+    echo "$want" > "$stamp"
 }
 
 # The components this checkout provides (sovra.components entry points).
@@ -299,6 +465,13 @@ describe_mode() {
     [[ $DATABASE == mysql ]] && parts+=("MariaDB on $SERVICE_HOST:$MYSQL_PORT")
     [[ $MESSAGING == rabbit ]] && parts+=("RabbitMQ on $SERVICE_HOST:$RABBIT_PORT")
     [[ $COORDINATION == etcd ]] && parts+=("etcd on $SERVICE_HOST:$ETCD_PORT")
+    if [[ " ${services[*]} " =~ " compute " ]]; then
+        if [[ $VIRT == libvirt ]]; then
+            parts+=("servers are libvirt/QEMU guests ($SOVRA_LIBVIRT_URI)")
+        else
+            parts+=("servers on the fake virt driver")
+        fi
+    fi
     local text
     text=$(IFS=,; echo "${parts[*]}")
     echo "${text//,/, }"
@@ -307,6 +480,7 @@ describe_mode() {
 main() {
     mkdir -p "$ETC_DIR" "$LOG_DIR" "$RUN_DIR" "$STATE_DIR"
     ensure_python_venv
+    choose_virt_driver
     install_sovra
     local -a components
     mapfile -t components < <(available_components)
@@ -340,9 +514,16 @@ main() {
                     "filesystem_store_datadir = $STATE_DIR/images" \
                     "staging_dir = $STATE_DIR/image-staging" ;;
             compute)
-                say "configuring compute (fake virt driver: servers run nowhere yet)"
+                local -a virt_conf=("virt_driver = $VIRT")
+                if [[ $VIRT == libvirt ]]; then
+                    say "configuring compute (libvirt driver: guests in $INSTANCES_PATH)"
+                    virt_conf+=("" "[libvirt]" "connection_uri = $SOVRA_LIBVIRT_URI"
+                                "instances_path = $INSTANCES_PATH")
+                else
+                    say "configuring compute (fake virt driver: servers run nowhere)"
+                fi
                 URL_PATH=/v2.1 configure_service compute compute "" "[compute]" \
-                    "host = $(hostname -s)" "virt_driver = fake" ;;
+                    "host = $(hostname -s)" "${virt_conf[@]}" ;;
         esac
     done
 
@@ -361,7 +542,8 @@ main() {
         say "$service is up: http://$SERVICE_HOST:${SOVRA_PORTS[$service]}"
     done
     SOVRA_AUTH_URL=$AUTH_URL SOVRA_ADMIN_PASSWORD=$ADMIN_PASSWORD \
-        SOVRA_DEMO_PASSWORD=$DEMO_PASSWORD "$VENV/bin/python" "$TOP/devstack/tools/seed.py"
+        SOVRA_DEMO_PASSWORD=$DEMO_PASSWORD SOVRA_TEST_IMAGE=$TEST_IMAGE_FILE \
+        "$VENV/bin/python" "$TOP/devstack/tools/seed.py"
     write_client_config
 
     cat <<MSG
@@ -378,11 +560,25 @@ Try it:
   openstack --os-cloud sovra-admin catalog list
   openstack --os-cloud sovra-demo token issue
 $(if [[ " ${services[*]} " =~ " image " ]]; then echo "  openstack --os-cloud sovra-demo image create --file <disk.qcow2> --disk-format qcow2 my-image"; fi)
-$(if [[ " ${services[*]} " =~ " compute " ]]; then echo "  openstack --os-cloud sovra-demo server create --flavor m1.tiny --image test-image --no-network --wait vm1
-  (compute runs the fake virt driver for now: servers go ACTIVE, no VM runs)"; fi)
+$(next_steps)
 
 Stop it with devstack/unstack.sh; remove everything with devstack/clean.sh.
 MSG
+    if [[ -n $VIRT_WARNING ]]; then printf '\nWARNING: %s\n' "$VIRT_WARNING"; fi
+}
+
+# next_steps: the final message's lines about servers.
+next_steps() {
+    [[ " ${services[*]} " =~ " compute " ]] || return 0
+    echo "  openstack --os-cloud sovra-demo server create --flavor m1.tiny --image" \
+         "test-image --no-network --wait vm1"
+    if [[ $VIRT == libvirt ]]; then
+        echo "  openstack --os-cloud sovra-demo console log show vm1"
+        echo "  (vm1 is a QEMU guest: its console says 'sovra-test-image: ready' once" \
+             "booted, within seconds; guests' files: $INSTANCES_PATH)"
+    else
+        echo "  (the fake virt driver: servers go ACTIVE, no VM runs)"
+    fi
 }
 
 main "$@"

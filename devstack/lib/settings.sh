@@ -8,7 +8,7 @@ TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # read by every devstack script, so that stack.sh, unstack.sh and clean.sh agree.
 # The unprefixed names it sets are never taken from the environment; the SOVRA_*
 # ones (ports, SOVRA_DATA_DIR...) are, unless local.conf sets them itself.
-unset MODE DATABASE MESSAGING COORDINATION PROCESSES SERVICE_HOST
+unset MODE DATABASE MESSAGING COORDINATION PROCESSES SERVICE_HOST VIRT_DRIVER
 LOCAL_CONF=${SOVRA_LOCAL_CONF:-$TOP/devstack/local.conf}
 if [[ -f $LOCAL_CONF ]]; then
     # shellcheck source=/dev/null
@@ -32,6 +32,12 @@ MESSAGING=${MESSAGING:-${SOVRA_MESSAGING:-${_defaults[1]}}}
 COORDINATION=${COORDINATION:-${SOVRA_COORDINATION:-${_defaults[2]}}}
 PROCESSES=${PROCESSES:-${SOVRA_PROCESSES:-${_defaults[3]}}}
 unset _defaults
+
+# The compute agents' hypervisor driver: libvirt (real VMs under QEMU: KVM where it
+# works, else TCG emulation), fake (servers go ACTIVE, nothing runs), or auto (the
+# default): libvirt when stack.sh can have it (root or sudo on Debian/Ubuntu, x86_64),
+# else fake, with a warning saying why.
+VIRT_DRIVER=${VIRT_DRIVER:-${SOVRA_VIRT_DRIVER:-auto}}
 
 DATA_DIR=${SOVRA_DATA_DIR:-$TOP/.stack}
 # An existing virtualenv to install into instead of $DATA_DIR/venv (e.g. tox's).
@@ -74,6 +80,8 @@ sovra_check_settings() {
     [[ $COORDINATION =~ ^(inprocess|etcd)$ ]] || \
         bad+=" COORDINATION=$COORDINATION (inprocess|etcd)"
     [[ $PROCESSES =~ ^(allinone|split)$ ]] || bad+=" PROCESSES=$PROCESSES (allinone|split)"
+    [[ $VIRT_DRIVER =~ ^(auto|libvirt|fake)$ ]] || \
+        bad+=" VIRT_DRIVER=$VIRT_DRIVER (libvirt|fake|auto)"
     if [[ -n $bad ]]; then
         echo "unknown setting(s):$bad" >&2
         return 1
@@ -111,4 +119,13 @@ sovra_secret() {
             python3 -c 'import secrets; print(secrets.token_urlsafe(18), end="")' > "$file")
     fi
     cat "$file"
+}
+
+# sovra_instances_path: where this cloud's guests live (disks, config drives,
+# console logs), as stack.sh wrote it in compute's config; empty when compute does
+# not run the libvirt driver (or was never configured).
+sovra_instances_path() {
+    local conf=$ETC_DIR/sovra-compute.conf
+    [[ -f $conf ]] && grep -qx 'virt_driver = libvirt' "$conf" || return 0
+    sed -n 's/^instances_path = //p' "$conf"
 }

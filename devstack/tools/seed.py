@@ -1,18 +1,28 @@
 """What a new cloud needs to be tried at once, through the APIs (idempotent):
 
 - the demo project and user (member role);
-- flavors m1.tiny, m1.small, m1.medium, when compute is in the catalog;
-- a public image ``test-image`` (a 1 MiB raw disk), when image is in the catalog.
-  It boots on the fake virt driver only; a bootable guest image comes with the
-  libvirt driver.
+- flavors m1.tiny, m1.small, m1.medium (upstream's sizes), when compute is in the
+  catalog;
+- a public image ``test-image``, when image is in the catalog: the bootable test
+  guest that devstack/tools/build-test-image.sh built (qcow2, 256 MiB RAM is enough)
+  when $SOVRA_TEST_IMAGE names it (the libvirt driver), replacing a test-image that
+  differs from it; else a 1 MiB raw disk (the fake driver boots anything, and that
+  needs neither root nor a download to make).
 
 Run by stack.sh with the virtualenv's python once the APIs answer. Reads
 SOVRA_AUTH_URL, SOVRA_ADMIN_PASSWORD and SOVRA_DEMO_PASSWORD from the environment,
 so no password is on a command line.
+
+``seed.py --delete-servers`` (unstack.sh, while the cloud is up) instead deletes
+every server of every project and waits until they are gone, so that their guests
+are destroyed and their allocations freed before the cloud stops.
 """
 
+import contextlib
+import hashlib
 import os
 import sys
+import time
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import session
@@ -64,31 +74,81 @@ def seed_flavors(sess):
                 "name": name, "vcpus": vcpus, "ram": ram, "disk": disk}})
 
 
-def seed_image(sess):
-    found = sess.get(f"/v2/images?name={TEST_IMAGE}", endpoint_filter=IMAGE).json()["images"]
-    if found and found[0]["status"] == "active":
-        return
-    image = found[0] if found else sess.post("/v2/images", endpoint_filter=IMAGE, json={
-        "name": TEST_IMAGE, "disk_format": "raw", "container_format": "bare",
-        "visibility": "public"}).json()
-    sess.put(f"/v2/images/{image['id']}/file", endpoint_filter=IMAGE,
-             data=b"\0" * (1024 * 1024),
-             headers={"Content-Type": "application/octet-stream"})
+def _sha512(path) -> str:
+    digest = hashlib.sha512()
+    with open(path, "rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
-def main() -> int:
+def seed_image(sess, guest_image=None):
+    """``guest_image``: the path of a bootable qcow2 to upload as test-image."""
+    found = sess.get(f"/v2/images?name={TEST_IMAGE}&visibility=public",
+                     endpoint_filter=IMAGE).json()["images"]
+    wanted = _sha512(guest_image) if guest_image else None
+    for image in found:
+        if image["status"] == "active" and (wanted is None or (
+                image.get("os_hash_algo"), image.get("os_hash_value")) == ("sha512", wanted)):
+            return  # the fake driver boots any image: an earlier libvirt run's too
+    for image in found:
+        # not the guest the driver needs (the 1 MiB disk of the fake driver, an older
+        # build, a failed upload): servers booted from it keep their own copy
+        sess.delete(f"/v2/images/{image['id']}", endpoint_filter=IMAGE)
+    if guest_image:
+        meta = {"disk_format": "qcow2", "min_ram": 256}
+    else:
+        meta = {"disk_format": "raw"}
+    image = sess.post("/v2/images", endpoint_filter=IMAGE, json={
+        "name": TEST_IMAGE, "container_format": "bare", "visibility": "public",
+        **meta}).json()
+    with open(guest_image, "rb") if guest_image else contextlib.nullcontext(
+            b"\0" * (1024 * 1024)) as data:
+        sess.put(f"/v2/images/{image['id']}/file", endpoint_filter=IMAGE, data=data,
+                 headers={"Content-Type": "application/octet-stream"})
+
+
+def delete_servers(sess, timeout=120.0) -> int:
+    """Delete every server of every project; wait until they are gone. Returns how
+    many there were; raises TimeoutError if some are still there after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    deleted = set()
+    while True:
+        servers = sess.get("/servers?all_tenants=1", endpoint_filter=COMPUTE).json()[
+            "servers"]
+        if not servers:
+            return len(deleted)
+        for server in servers:
+            if server["id"] not in deleted:
+                print(f"deleting server {server['name']} ({server['id']})", flush=True)
+                sess.delete(f"/servers/{server['id']}", endpoint_filter=COMPUTE,
+                            raise_exc=False)
+                deleted.add(server["id"])
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(servers)} server(s) still there after {timeout} s")
+        time.sleep(0.5)
+
+
+def main(argv) -> int:
     auth = v3.Password(auth_url=os.environ["SOVRA_AUTH_URL"], username="admin",
                        password=os.environ["SOVRA_ADMIN_PASSWORD"],
                        user_domain_id="default", project_name="admin",
                        project_domain_id="default")
     sess = session.Session(auth=auth)
+    if argv == ["--delete-servers"]:
+        if _has(sess, COMPUTE):
+            print(f"deleted {delete_servers(sess)} server(s)")
+        return 0
+    if argv:
+        print("usage: seed.py [--delete-servers]", file=sys.stderr)
+        return 2
     seed_demo(sess, os.environ["SOVRA_DEMO_PASSWORD"])
     if _has(sess, COMPUTE):
         seed_flavors(sess)
     if _has(sess, IMAGE):
-        seed_image(sess)
+        seed_image(sess, os.environ.get("SOVRA_TEST_IMAGE") or None)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
