@@ -118,6 +118,11 @@ class ComputeClient:
     def reboot_server(self, server_id: str, hard: bool = False) -> None:
         self.server_action(server_id, "reboot", {"type": "HARD" if hard else "SOFT"})
 
+    def console_output(self, server_id: str, length: int | None = None) -> str:
+        """What the guest wrote on its serial console (the last ``length`` lines)."""
+        arg = {} if length is None else {"length": length}
+        return self.server_action(server_id, "os-getConsoleOutput", arg)["output"]
+
     # -- flavors ------------------------------------------------------------------------
 
     def list_flavors(self, **filters) -> list[dict]:

@@ -46,7 +46,8 @@ def create_app(conf, *, database=None, coordinator=None, images=None, transport=
     extras["images"] = images or image_api.client_factory(conf)
     extras["placement"] = placement or _placement_factory(conf)
     if transport is None:
-        transport = extras["transport"] = rpc.build_rpc_transport(conf)
+        transport = extras["transport"] = rpc.build_rpc_transport(
+            conf, allowed_remote_exmods=("sovra_compute.virt.driver",))
     extras["conductor"] = compute_rpc.ConductorAPI(transport)
     extras["agents"] = compute_rpc.ComputeAgentAPI(transport)
     return app

@@ -52,6 +52,8 @@ COMMANDS = {
     "keypair create": "sovra_compute.cli.keypair:CreateKeypair",
     "keypair delete": "sovra_compute.cli.keypair:DeleteKeypair",
     "compute service list": "sovra_compute.cli.service:ListComputeService",
+    "console log": "sovra_compute.cli.console:ShowConsoleLog",
+    "console log show": "sovra_compute.cli.console:ShowConsoleLog",
 }
 
 

@@ -5,11 +5,13 @@ process: API, conductor and one agent (``node1``) with the fake driver, on their
 (``fail_operations``, the in-process twin of ``[fake_driver] fail_operations``)."""
 
 import socket
+import subprocess
+import sys
 import uuid
 
 import pytest
 import requests
-from conftest import ADMIN_PASSWORD
+from conftest import ADMIN_PASSWORD, LAUNCHER
 
 from sovra_common import conf as sovra_conf
 from sovra_common import process
@@ -158,6 +160,36 @@ def test_server_lifecycle_with_wait(cloud, compute):
     cloud.sovra("server", "delete", "--wait", "vm1")
     missing = cloud.sovra("server", "show", "vm1", expect=1)
     assert "vm1" in missing.stderr and missing.stderr.count("\n") == 1
+
+
+def test_console_log_shows_and_follows(cloud, compute):
+    created = cloud.json("server", "create", "--flavor", "cli.tiny", "--image",
+                         "cirros-cli", "--no-network", "--wait", "vm-console")
+    guest = compute._guests[created["id"]]
+    guest["console"] = "line one\nline two\nline three\n"
+    assert cloud.sovra("console", "log", "vm-console").stdout == guest["console"]
+    assert cloud.sovra("console", "log", "show", "--lines", "1",
+                       created["id"]).stdout == "line three\n"
+    follow = subprocess.Popen(
+        [sys.executable, str(LAUNCHER), "--os-cloud", "admin", "console", "log",
+         "--follow", "--interval", "0.2", "vm-console"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cloud.env())
+    try:
+        assert follow.stdout.readline() == "line one\n"
+        follow.stdout.readline(), follow.stdout.readline()
+        guest["console"] += "line four\n"  # the guest prints more
+        assert follow.stdout.readline() == "line four\n"
+        cloud.sovra("server", "delete", "--wait", "vm-console")
+        assert follow.wait(30) == 0
+        assert "vm-console was deleted" in follow.stderr.read()
+    finally:
+        if follow.poll() is None:
+            follow.kill()
+            follow.wait()
+        follow.stdout.close()
+        follow.stderr.close()
+    bad = cloud.sovra("console", "log", "--lines", "-1", "vm-x", expect=1)
+    assert bad.stderr.count("\n") == 1
 
 
 def test_failed_build_fails_the_wait_with_the_fault(cloud, compute):

@@ -11,6 +11,7 @@ from sovra_compute.api.handlers.server import load
 from sovra_compute.api.policies import server as policies
 from sovra_compute.api.schemas import server as schemas
 from sovra_compute.service import instance as states
+from sovra_compute.virt import driver as virt
 
 
 def _db(req):
@@ -76,8 +77,11 @@ def _console_output(req, server_id, arg):
         raise states.InstanceInvalidState(action="getConsoleOutput",
                                           uuid=instance["uuid"], attr="vm_state",
                                           state=instance["vm_state"])
-    output = _agents(req).get_console_output(req.context, instance["host"],
-                                             states.for_agent(instance))
+    try:
+        output = _agents(req).get_console_output(req.context, instance["host"],
+                                                 states.for_agent(instance))
+    except virt.InstanceNotFound:  # its guest is gone (being deleted, or lost)
+        raise exception.NotFound("Guest does not have a console available.") from None
     length = (arg or {}).get("length")
     if length is not None and int(length) >= 0:
         output = "\n".join(output.split("\n")[-int(length):]) if int(length) else ""
