@@ -106,6 +106,23 @@ class VirtDriver(abc.ABC):
         self.spawn(instance, image, key_data=key_data, user_data=user_data)
 
     @abc.abstractmethod
+    def resize(self, instance: dict, flavor: dict) -> None:
+        """Give the guest ``flavor``'s vCPUs, RAM and root disk (``instance``'s own
+        ``flavor`` is the one it has now), keeping what ``revert_resize`` needs. A
+        running guest is shut down for it and started again; a stopped one stays
+        stopped. A smaller root disk is refused (VirtDriverError), the guest left
+        as it was; so is any other failure."""
+
+    @abc.abstractmethod
+    def confirm_resize(self, instance: dict) -> None:
+        """Forget what the last resize kept for a revert (nothing kept: no error)."""
+
+    @abc.abstractmethod
+    def revert_resize(self, instance: dict, flavor: dict) -> None:
+        """Undo the last resize: the guest gets ``flavor`` (the one it had) and its
+        root disk as it was before the resize; it keeps its power state."""
+
+    @abc.abstractmethod
     def destroy(self, instance: dict) -> None:
         """Stop the guest at once and remove it with its local disks. Destroying a
         guest that is not there is not an error (delete must always be able to

@@ -7,7 +7,7 @@ import threading
 from sovra_compute.virt import driver
 
 OPERATIONS = ("spawn", "destroy", "reboot", "power_on", "power_off", "pause", "unpause",
-              "suspend", "resume", "snapshot")
+              "suspend", "resume", "snapshot", "resize")
 
 
 class FakeDriver(driver.VirtDriver):
@@ -62,6 +62,26 @@ class FakeDriver(driver.VirtDriver):
                 "memory_mb": flavor["memory_mb"],
                 "image_id": image.meta.get("id") if image else None,
                 "console": f"fake console of {instance['name']}\nlogin: \n"}
+
+    def resize(self, instance, flavor):
+        with self._lock:
+            guest = self._guest(instance)
+            self._maybe_fail("resize")
+            old = instance["flavor"]
+            if flavor.get("root_gb", 0) < old.get("root_gb", 0):
+                raise driver.VirtDriverError(reason="a root disk cannot shrink")
+            guest["resize_backup"] = (guest["vcpus"], guest["memory_mb"])
+            guest["vcpus"], guest["memory_mb"] = flavor["vcpus"], flavor["memory_mb"]
+
+    def confirm_resize(self, instance):
+        with self._lock:
+            self._guest(instance).pop("resize_backup", None)
+
+    def revert_resize(self, instance, flavor):
+        with self._lock:
+            guest = self._guest(instance)
+            guest.pop("resize_backup", None)
+            guest["vcpus"], guest["memory_mb"] = flavor["vcpus"], flavor["memory_mb"]
 
     def destroy(self, instance):
         self._maybe_fail("destroy")

@@ -123,3 +123,25 @@ class DriverConformance:
         driver.rebuild(guest, image)
         assert guest["uuid"] in driver.list_instances()
         assert driver.get_info(guest).power_state == virt.RUNNING
+
+    def test_resize_confirm_and_revert(self, driver, image):
+        guest = instance()
+        driver.spawn(guest, image)
+        old = dict(guest["flavor"])
+        bigger = dict(old, flavorid="2", vcpus=2, memory_mb=192, root_gb=2)
+        driver.resize(guest, bigger)
+        info = driver.get_info(guest)
+        assert (info.power_state, info.vcpus, info.memory_mb) == (virt.RUNNING, 2, 192)
+        driver.revert_resize(dict(guest, flavor=bigger), old)
+        info = driver.get_info(guest)
+        assert (info.power_state, info.vcpus, info.memory_mb) == (virt.RUNNING, 1, 128)
+        driver.power_off(guest)
+        driver.resize(guest, bigger)  # a stopped guest stays stopped
+        assert driver.get_info(guest).power_state == virt.SHUTDOWN
+        driver.confirm_resize(dict(guest, flavor=bigger))
+        driver.confirm_resize(dict(guest, flavor=bigger))  # nothing kept: fine
+        assert driver.get_info(guest).vcpus == 2
+        smaller = dict(bigger, root_gb=1)
+        with pytest.raises(virt.VirtDriverError):
+            driver.resize(dict(guest, flavor=bigger), smaller)
+        assert driver.get_info(guest).vcpus == 2

@@ -81,6 +81,7 @@ class LibvirtDriver(virt.VirtDriver):
     def _paths(self, uuid: str) -> dict:
         folder = self.instance_dir(uuid)
         return {"disk": os.path.join(folder, "disk"),
+                "resize_backup": os.path.join(folder, "disk.resize-backup"),
                 "config": os.path.join(folder, "disk.config"),
                 "console": os.path.join(folder, "console.log")}
 
@@ -197,6 +198,63 @@ class LibvirtDriver(virt.VirtDriver):
                 guest.destroy()
                 guest.undefine()
             shutil.rmtree(self.instance_dir(uuid), ignore_errors=True)
+
+    # --- resize ----------------------------------------------------------------------
+    def _define(self, instance: dict, flavor: dict) -> None:
+        conn = self._host.connection()
+        with translated(self.lv, instance["uuid"]):
+            conn.defineXML(self.guest_config(dict(instance, flavor=flavor)).to_xml())
+
+    def _stop_for_change(self, guest: Guest) -> bool:
+        """Stop the guest (cleanly if it answers); True if it was running."""
+        running = guest.is_active()
+        if running and (guest.power_state == virt.PAUSED or
+                        not guest.shutdown(self.clean_shutdown_timeout)):
+            guest.destroy()
+        return running
+
+    def resize(self, instance, flavor):
+        uuid = instance["uuid"]
+        old = instance["flavor"]
+        if flavor.get("root_gb", 0) < old.get("root_gb", 0):
+            raise virt.VirtDriverError(
+                reason=f"the root disk cannot shrink from {old.get('root_gb')} GB to "
+                       f"{flavor.get('root_gb')} GB")
+        with self._locked(uuid):
+            guest = self._lookup(uuid)
+            paths = self._paths(uuid)
+            running = self._stop_for_change(guest)
+            shutil.copyfile(paths["disk"], paths["resize_backup"])
+            try:
+                if flavor.get("root_gb", 0) > old.get("root_gb", 0):
+                    imagebackend.qemu_img("resize", "-q", "-f", "qcow2", paths["disk"],
+                                          str(flavor["root_gb"] * imagebackend.GiB))
+                self._define(instance, flavor)
+                if running:
+                    guest.start()
+            except BaseException:  # back as it was: old disk, old definition
+                os.replace(paths["resize_backup"], paths["disk"])
+                with contextlib.suppress(virt.VirtDriverError):
+                    self._define(instance, old)
+                    if running and not guest.is_active():
+                        guest.start()
+                raise
+
+    def confirm_resize(self, instance):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._paths(instance["uuid"])["resize_backup"])
+
+    def revert_resize(self, instance, flavor):
+        uuid = instance["uuid"]
+        with self._locked(uuid):
+            guest = self._lookup(uuid)
+            paths = self._paths(uuid)
+            running = self._stop_for_change(guest)
+            if os.path.exists(paths["resize_backup"]):
+                os.replace(paths["resize_backup"], paths["disk"])
+            self._define(instance, flavor)
+            if running:
+                guest.start()
 
     def _require(self, guest: Guest, operation: str, *states: int) -> None:
         state = guest.power_state
