@@ -22,9 +22,9 @@ VERSIONS = [
     "2.10",  # key pairs: admins may act for another user (?user_id= / body user_id)
     "2.11",  # os-services: force-down
     "2.12",  # (interface net_id: not served)
-    "2.13",  # (server groups: not served)
+    "2.13",  # server groups: project_id and user_id
     "2.14",  # (evacuate: not served)
-    "2.15",  # (soft affinity: not served)
+    "2.15",  # server groups: soft-affinity and soft-anti-affinity policies
     "2.16",  # servers: "host_status" for admins
     "2.17",  # (crash dump: not served)
     "2.18",  # the project id in the URL is optional (Sovra never needs it)
@@ -74,14 +74,14 @@ VERSIONS = [
     "2.61",  # flavors: "extra_specs" in flavor bodies
     "2.62",  # instance action events: "hostId", and "host" for admins
     "2.63",  # servers: "trusted_image_certificates" (null: refused on create)
-    "2.64",  # (server group policy and rules: server groups not served)
+    "2.64",  # server groups: one "policy" and its "rules" (no policies, metadata)
     "2.65",  # (abort queued live migrations: not served)
     "2.66",  # servers, instance actions: changes-before filter
     "2.67",  # (volume_type in block devices: volumes not served)
     "2.68",  # (forced evacuate and live migration removed: not served)
     "2.69",  # (minimal bodies from down cells: Sovra has one cell, always up)
     "2.70",  # (device tags of volume attachments and interfaces: not served)
-    "2.71",  # servers: "server_groups" in show and update (always empty)
+    "2.71",  # servers: "server_groups" in show and update
     "2.72",  # (ports with resource requests: ports not served)
     "2.73",  # servers: lock takes locked_reason, "locked_reason", locked filter
     "2.74",  # servers: admins may ask for a host / hypervisor_hostname on create

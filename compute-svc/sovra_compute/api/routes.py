@@ -9,6 +9,7 @@ from sovra_compute.api.handlers import (
     root,
     server,
     server_action,
+    server_group,
     server_metadata,
     server_tag,
     server_topology,
@@ -68,6 +69,10 @@ ROUTES = {
                                          "PUT": quota.update_quota_set},
     "/v2.1/os-quota-sets/<project_id>/defaults": {"GET": quota.show_quota_defaults},
     "/v2.1/os-services": {"GET": compute_service.list_services},
+    "/v2.1/os-server-groups": {"GET": server_group.list_server_groups,
+                               "POST": server_group.create_server_group},
+    "/v2.1/os-server-groups/<group_id>": {"GET": server_group.show_server_group,
+                                          "DELETE": server_group.delete_server_group},
     "/v2.1/os-availability-zone": {"GET": availability_zone.list_availability_zones},
     "/v2.1/os-availability-zone/detail": {
         "GET": availability_zone.list_availability_zones_detail},

@@ -12,7 +12,7 @@ import hashlib
 from sovra_compute.api import views
 from sovra_compute.api.policies import flavor as flavor_policies
 from sovra_compute.api.policies import server as policies
-from sovra_compute.service import compute_service
+from sovra_compute.service import compute_service, server_group
 from sovra_compute.service import instance as instance_service
 from sovra_compute.service.availability_zone import DEFAULT_ZONE
 
@@ -113,7 +113,8 @@ def view(req, instance, *, detail=True, kind="show") -> dict:
     if mv.matches("2.63"):
         shown["trusted_image_certificates"] = None
     if mv.matches("2.71") and kind != "list":
-        shown["server_groups"] = list(instance.get("server_groups") or [])
+        shown["server_groups"] = server_group.groups_of(req.state.extras["db"],
+                                                        instance["uuid"])
     if mv.matches("2.73"):
         shown["locked_reason"] = instance["locked_reason"]
     return shown

@@ -13,6 +13,9 @@ OPTS = [
     cfg.IntOpt("key_pairs", default=100, min=-1, help="Key pairs per user."),
     cfg.IntOpt("metadata_items", default=128, min=-1,
                help="Metadata items per server."),
+    cfg.IntOpt("server_groups", default=10, min=-1, help="Server groups per project."),
+    cfg.IntOpt("server_group_members", default=10, min=-1,
+               help="Servers per server group."),
 ]
 
 

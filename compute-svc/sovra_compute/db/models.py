@@ -1,5 +1,5 @@
 """Compute's tables: flavors, key pairs, instances (with tags, faults and actions),
-services.
+server groups, services.
 
 An instance keeps a snapshot of its flavor (JSON): a flavor deleted or changed later
 does not change what a server was built with.
@@ -178,6 +178,38 @@ class InstanceActionEvent(Base):
     start_time: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
                                                           default=schema.utcnow)
     finish_time: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+
+
+class ServerGroup(Base):
+    """A set of servers with a placement policy (affinity, anti-affinity and their
+    soft forms) and, for anti-affinity, rules (max_server_per_host)."""
+
+    __tablename__ = "server_groups"
+    __table_args__ = (UniqueConstraint("uuid"), schema.TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    policy: Mapped[str] = mapped_column(String(255))
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+    members: Mapped[list["ServerGroupMember"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin")
+
+
+class ServerGroupMember(Base):
+    """A server in a group; a server is in one group at most."""
+
+    __tablename__ = "server_group_members"
+    __table_args__ = (UniqueConstraint("instance_uuid"), schema.TABLE_OPTIONS)
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("server_groups.id", ondelete="CASCADE"), primary_key=True)
+    instance_uuid: Mapped[str] = mapped_column(
+        ForeignKey("instances.uuid", ondelete="CASCADE"), primary_key=True)
 
 
 class Service(Base):

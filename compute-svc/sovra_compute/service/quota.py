@@ -1,5 +1,6 @@
-"""Quotas: per-project limits of servers, cores and RAM (and key pairs per user),
-counted from real usage.
+"""Quotas: per-project limits of servers, cores, RAM and server groups (key pairs
+per user, metadata items per server, members per server group), counted from real
+usage.
 
 Checks and the creations they allow run under a per-project lock of the
 coordination service, so concurrent requests (in any API process) cannot both take
@@ -16,7 +17,8 @@ from sovra_common import exception
 from sovra_common.db import Database, retry_on_deadlock
 from sovra_compute.db import models
 
-RESOURCES = ("instances", "cores", "ram", "key_pairs", "metadata_items")
+RESOURCES = ("instances", "cores", "ram", "key_pairs", "metadata_items",
+             "server_groups", "server_group_members")
 
 
 class QuotaExceeded(exception.OverQuota):
@@ -55,14 +57,16 @@ def set_limits(db: Database, project_id: str, changes: dict) -> None:
 
 
 def usage(db: Database, project_id: str) -> dict:
-    """What the project's servers (not deleted) use now."""
+    """What the project uses now: its servers (not deleted) and server groups."""
     with db.reader() as session:
         rows = session.scalars(select(models.Instance).where(
             models.Instance.project_id == project_id,
             models.Instance.deleted.is_(False)))
         flavors = [row.flavor for row in rows]
+        groups = session.scalar(select(func.count()).select_from(
+            models.ServerGroup).where(models.ServerGroup.project_id == project_id))
     return {"instances": len(flavors), "cores": sum(f["vcpus"] for f in flavors),
-            "ram": sum(f["memory_mb"] for f in flavors)}
+            "ram": sum(f["memory_mb"] for f in flavors), "server_groups": groups}
 
 
 def keypair_count(db: Database, user_id: str) -> int:

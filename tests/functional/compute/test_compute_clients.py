@@ -1,6 +1,6 @@
 """What the newer microversions give real clients: openstacksdk's resources and the
 `openstack` CLI on tags, metadata, lock reasons, flavor descriptions, availability
-zones, usage, instance actions, services and hypervisors."""
+zones, usage, instance actions, services, hypervisors and server groups."""
 
 import datetime
 import json
@@ -106,6 +106,21 @@ def test_sdk_server_actions(conn, server):
     assert shown.action == "create" and shown.events == []
 
 
+def test_sdk_server_groups(conn, image, flavor):
+    group = conn.compute.create_server_group(name="sdk-group", policy="affinity")
+    created = conn.compute.create_server(name="in-group", image_id=image.id,
+                                         flavor_id=flavor.id, networks="none",
+                                         scheduler_hints={"group": group.id})
+    server = conn.compute.wait_for_server(created, status="ACTIVE", interval=0.05,
+                                          wait=20)
+    assert conn.compute.get_server_group(group.id).member_ids == [server.id]
+    assert conn.compute.get_server(server.id).server_groups == [group.id]
+    assert group.id in [g.id for g in conn.compute.server_groups()]
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    conn.compute.delete_server_group(group)
+
+
 @needs_cli
 def test_cli_tags_lock_reason_and_events(cloud, conn, image, flavor):
     created = _cli_json(cloud, "server", "create", "--image", image.id, "--flavor",
@@ -140,3 +155,9 @@ def test_cli_flavor_zone_usage_services_hypervisors(cloud):
     assert all(len(s["ID"]) == 36 for s in services)
     hypervisors = _cli_json(cloud, "hypervisor", "list", version="2.53")
     assert sorted(h["Hypervisor Hostname"] for h in hypervisors) == list(HOSTS)
+    group = _cli_json(cloud, "server", "group", "create", "--policy",
+                      "soft-anti-affinity", "cli-group", version="2.64")
+    assert group["policy"] == "soft-anti-affinity"
+    listed = _cli_json(cloud, "server", "group", "list", version="2.64")
+    assert [g["ID"] for g in listed] == [group["id"]]
+    _cli(cloud, "server", "group", "delete", group["id"])

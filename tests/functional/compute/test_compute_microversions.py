@@ -243,3 +243,28 @@ def test_2_78_topology(conn, server):
     _get(conn, f"/servers/{server}/topology", "2.77", ok=404)
     assert _get(conn, f"/servers/{server}/topology", "2.78") == {
         "nodes": [], "pagesize_kb": None}
+
+
+def test_2_64_server_group_bodies_and_2_71_membership(conn, image, flavor):
+    old = _call(conn, "POST", "/os-server-groups", "2.63", {
+        "server_group": {"name": "old-style", "policies": ["affinity"]}}).json()
+    assert old["server_group"]["policies"] == ["affinity"]
+    resp = _call(conn, "POST", "/os-server-groups", "2.64", {
+        "server_group": {"name": "new-style", "policy": "anti-affinity",
+                         "rules": {"max_server_per_host": 1}}})
+    group = resp.json()["server_group"]
+    assert (group["policy"], group["rules"]) == ("anti-affinity",
+                                                 {"max_server_per_host": 1})
+    body = {"server": {"name": "grouped", "imageRef": image.id, "flavorRef": flavor.id,
+                       "networks": "none"}, "os:scheduler_hints": {"group": group["id"]}}
+    resp = _call(conn, "POST", "/servers", "2.71", body)
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json()["server"]["id"]
+    assert _get(conn, f"/servers/{server_id}", "2.71")["server"]["server_groups"] == [
+        group["id"]]
+    assert _get(conn, f"/os-server-groups/{group['id']}", "2.64")["server_group"][
+        "members"] == [server_id]
+    _delete(conn, server_id)
+    for gid in (old["server_group"]["id"], group["id"]):
+        assert _call(conn, "DELETE", f"/os-server-groups/{gid}", "2.64").status_code \
+            == 204

@@ -9,8 +9,7 @@ from sovra_compute.service import quota
 
 # Resources upstream still lists but Sovra does not limit (yet): fixed values.
 _FIXED = {"injected_files": 5, "injected_file_content_bytes": 10240,
-          "injected_file_path_bytes": 255, "server_groups": 10,
-          "server_group_members": 10}
+          "injected_file_path_bytes": 255}
 _INJECTED_FILES = ("injected_files", "injected_file_content_bytes",
                    "injected_file_path_bytes")
 
@@ -31,10 +30,10 @@ def show_limits(req):
         "maxServerMeta": allowed["metadata_items"], "maxImageMeta": 128,
         "maxPersonality": _FIXED["injected_files"],
         "maxPersonalitySize": _FIXED["injected_file_content_bytes"],
-        "maxServerGroups": _FIXED["server_groups"],
-        "maxServerGroupMembers": _FIXED["server_group_members"],
+        "maxServerGroups": allowed["server_groups"],
+        "maxServerGroupMembers": allowed["server_group_members"],
         "totalInstancesUsed": used["instances"], "totalCoresUsed": used["cores"],
-        "totalRAMUsed": used["ram"], "totalServerGroupsUsed": 0}
+        "totalRAMUsed": used["ram"], "totalServerGroupsUsed": used["server_groups"]}
     if req.microversion.matches("2.39"):  # the image-metadata proxy is gone
         del absolute["maxImageMeta"]
     if req.microversion.matches("2.57"):  # so are personality files

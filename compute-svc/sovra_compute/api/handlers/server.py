@@ -12,7 +12,13 @@ from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import server_view, views
 from sovra_compute.api.policies import server as policies
 from sovra_compute.api.schemas import server as schemas
-from sovra_compute.service import availability_zone, compute_service, instance_list, quota
+from sovra_compute.service import (
+    availability_zone,
+    compute_service,
+    instance_list,
+    quota,
+    server_group,
+)
 from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as instance_service
 from sovra_compute.service import keypair as keypair_service
@@ -250,10 +256,28 @@ def _destination(req, body) -> tuple[str | None, str | None, str | None]:
     return zone, host, node
 
 
+def _group(req, request) -> dict | None:
+    """The server group the ``group`` scheduler hint names (the caller's project's),
+    if any; Invalid otherwise."""
+    hints = request.get("os:scheduler_hints") or request.get(
+        "OS-SCH-HNT:scheduler_hints") or {}
+    if "group" not in hints:
+        return None
+    try:
+        group = server_group.get(_db(req), str(hints["group"]))
+    except server_group.ServerGroupNotFound:
+        group = None
+    if group is None or group["project_id"] != req.context.project_id:
+        raise exception.Invalid(f"Invalid server group {hints['group']}.")
+    return group
+
+
 def create_server(req):
-    body = req.json_body(schemas.create(req.microversion))["server"]
+    request = req.json_body(schemas.create(req.microversion))
+    body = request["server"]
     req.authorize(policies.CREATE, {"project_id": req.context.project_id})
     db = _db(req)
+    group = _group(req, request)
     _check_device_tags(req, body)
     _unsupported(req, body)
     zone, host, node = _destination(req, body)
@@ -298,6 +322,9 @@ def create_server(req):
                                   used=0, allowed=max_items)
     with quota.locked(_extras(req)["coordinator"], req.context.project_id):
         quota.check_servers(db, conf, req.context.project_id, flavor)
+        if group is not None:
+            server_group.check_room(db, group["uuid"], quota.limits(
+                db, conf, req.context.project_id)["server_group_members"])
         instance = instance_service.create(
             db, req.context, name=body["name"], flavor=flavor, image_ref=image_ref,
             key_name=body.get("key_name"), key_data=key_data, metadata=metadata,
@@ -306,6 +333,8 @@ def create_server(req):
                          if req.microversion.matches("2.19") else None),
             availability_zone=zone, tags=body.get("tags") or (),
             requested_host=host, requested_node=node)
+        if group is not None:
+            server_group.add_member(db, group["uuid"], instance["uuid"])
     req.state.extras["conductor"].build_instance(req.context, instance["uuid"])
     shown = {"id": instance["uuid"], "links": views.links("servers", instance["uuid"]),
              "OS-DCF:diskConfig": body.get("OS-DCF:diskConfig", "MANUAL"),

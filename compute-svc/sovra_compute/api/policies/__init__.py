@@ -7,6 +7,7 @@ from sovra_compute.api.policies import (
     keypair,
     quota,
     server,
+    server_group,
     server_metadata,
     server_tag,
     server_topology,
@@ -18,4 +19,4 @@ def list_rules():
     return [*server.RULES, *flavor.RULES, *keypair.RULES, *compute_service.RULES,
             *quota.RULES, *hypervisor.RULES, *instance_action.RULES,
             *server_tag.RULES, *server_metadata.RULES, *server_topology.RULES,
-            *availability_zone.RULES, *simple_tenant_usage.RULES]
+            *availability_zone.RULES, *simple_tenant_usage.RULES, *server_group.RULES]

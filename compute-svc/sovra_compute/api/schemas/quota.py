@@ -8,6 +8,7 @@ UPDATE = {
         "type": "object",
         "properties": {"instances": _LIMIT, "cores": _LIMIT, "ram": _LIMIT,
                        "key_pairs": _LIMIT, "metadata_items": _LIMIT,
+                       "server_groups": _LIMIT, "server_group_members": _LIMIT,
                        "force": {"type": ["boolean", "string"]}},
         "additionalProperties": False,
     }},
