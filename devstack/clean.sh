@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# Stop everything and remove the data dir (databases, keys, logs, virtualenv).
+# Stop everything (unstack.sh: the cloud's guests too) and remove the data dir
+# (databases, keys, logs, virtualenv, guests' disks), and the guests' directory
+# stack.sh made outside it when QEMU could not reach the data dir
+# (/var/lib/sovra/devstack-<hash>, see choose_instances_path in stack.sh).
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/settings.sh
 source "$TOP/devstack/lib/settings.sh"
+# shellcheck source=lib/packages.sh
+source "$TOP/devstack/lib/packages.sh"
+instances=$(sovra_instances_path)
 "$TOP/devstack/unstack.sh"
+
+# remove DIR: as this user, else as root (files QEMU or virtlogd wrote as theirs).
+remove() {
+    echo "removing $1"
+    rm -rf "$1" 2>/dev/null || sovra_as_root rm -rf "$1"
+}
+# (only the one stack.sh made for this data dir: it wrote whose it is in data-dir)
+base=${instances%/instances}
+if [[ $instances == /var/lib/sovra/devstack-*/instances && -d $base && -d $DATA_DIR &&
+      $(cat "$base/data-dir" 2>/dev/null) == "$(realpath "$DATA_DIR")" ]]; then
+    remove "$base"
+fi
 if [[ -d $DATA_DIR ]]; then
-    echo "removing $DATA_DIR"
-    rm -rf "$DATA_DIR"
+    remove "$DATA_DIR"
 fi

@@ -158,7 +158,13 @@ choose_instances_path() {
     fi
     INSTANCES_PATH=$base/instances
     install -d -m 0755 "$INSTANCES_PATH"
-    if [[ ! -e $link ]]; then ln -s "$INSTANCES_PATH" "$link"; fi
+    # the link tells unstack.sh and clean.sh where the guests are (lib/settings.sh)
+    rmdir "$link" 2>/dev/null || true   # an earlier run's, empty
+    if ! ln -sfT "$INSTANCES_PATH" "$link" 2>/dev/null; then
+        without_libvirt "$link is an earlier run's guests' directory, which QEMU cannot" \
+            "reach any more: remove it (devstack/clean.sh) or open its parents"
+        return 1
+    fi
     # stack.sh owns everything under $base: record whose data dir it serves
     printf '%s\n' "$data" > "$base/data-dir"
 }

@@ -122,10 +122,10 @@ sovra_secret() {
 }
 
 # sovra_instances_path: where this cloud's guests live (disks, config drives,
-# console logs), as stack.sh wrote it in compute's config; empty when compute does
-# not run the libvirt driver (or was never configured).
+# console logs): $STATE_DIR/instances, or where that symlink points (see
+# choose_instances_path in stack.sh); empty when this cloud never ran the libvirt
+# driver. (Still there after a switch to VIRT_DRIVER=fake: guests started before.)
 sovra_instances_path() {
-    local conf=$ETC_DIR/sovra-compute.conf
-    [[ -f $conf ]] && grep -qx 'virt_driver = libvirt' "$conf" || return 0
-    sed -n 's/^instances_path = //p' "$conf"
+    [[ -d $STATE_DIR/instances ]] || return 0
+    realpath "$STATE_DIR/instances"
 }
