@@ -1,9 +1,10 @@
 """devstack/stack.sh as a new user runs it: from an empty data dir to a cloud the real
-openstack CLI can use, then unstack.sh, then clean.sh.
+openstack CLI can use, with a server that is a real QEMU guest (the libvirt driver,
+on the host's libvirtd), then unstack.sh, then clean.sh.
 
 Runs on free ports and a temporary data dir, so it never touches a developer's own
 .stack/ or a cloud on the default ports. Installs into this test run's virtualenv
-(SOVRA_VENV), which already holds Sovra and the openstack CLI.
+(SOVRA_VENV), which already holds Sovra, libvirt-python and the openstack CLI.
 """
 
 import json
@@ -11,9 +12,14 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import libvirt
+
 ROOT = Path(__file__).resolve().parents[2]
+READY = "sovra-test-image: ready"
+BOOT_TIMEOUT = 90
 
 
 def _free_port() -> int:
@@ -27,22 +33,66 @@ def _port_open(port) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_stack_use_unstack_clean(tmp_path):
+def guests_under(uri, instances_path):
+    """Names of the libvirt domains whose files are under ``instances_path``."""
+    conn = libvirt.open(uri)
+    try:
+        names = []
+        for domain in conn.listAllDomains(0):
+            try:
+                if f"'{instances_path}/" in domain.XMLDesc(0):
+                    names.append(domain.name())
+            except libvirt.libvirtError:
+                continue  # gone meanwhile (another test's guest)
+        return names
+    finally:
+        conn.close()
+
+
+def qemu_processes_under(instances_path):
+    """PIDs of QEMU processes whose command line names a file under it."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "qemu-system" in cmdline and f"{instances_path}/" in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+def test_stack_use_unstack_clean(tmp_path, libvirt_uri):
     data_dir = tmp_path / "stack"
     ports = {f"SOVRA_{name.upper()}_PORT": str(_free_port())
              for name in ("identity", "placement", "image", "compute", "network", "block")}
-    local_conf = tmp_path / "local.conf"  # empty: lite, whatever devstack/local.conf says
-    local_conf.write_text("")
+    # lite, whatever devstack/local.conf says; the libvirt driver or an error (auto
+    # would fall back to fake with a warning, and this test would boot nothing)
+    local_conf = tmp_path / "local.conf"
+    local_conf.write_text("VIRT_DRIVER=libvirt\n")
     env = {**os.environ, **ports, "SOVRA_DATA_DIR": str(data_dir),
            "SOVRA_VENV": sys.prefix, "SOVRA_LOCAL_CONF": str(local_conf)}
     for name in ("OS_CLOUD", "SOVRA_MODE", "SOVRA_DATABASE", "SOVRA_MESSAGING",
-                 "SOVRA_COORDINATION", "SOVRA_PROCESSES"):
+                 "SOVRA_COORDINATION", "SOVRA_PROCESSES", "SOVRA_VIRT_DRIVER"):
         env.pop(name, None)
+    started = time.monotonic()
     stack = subprocess.run([str(ROOT / "devstack/stack.sh")], env=env, capture_output=True,
                            text=True, timeout=600)
+    print(f"stack.sh (lite, empty data dir): {time.monotonic() - started:.1f} s")
     assert stack.returncode == 0, stack.stdout + stack.stderr
     assert "Sovra is up" in stack.stdout and "openstack --os-cloud" in stack.stdout
-    assert "lite mode:" in stack.stdout
+    assert "lite mode:" in stack.stdout and "libvirt/QEMU guests" in stack.stdout
+    assert "console log show vm1" in stack.stdout
+    assert "fake virt driver" not in stack.stdout + stack.stderr
+    compute_conf = (data_dir / "etc" / "sovra-compute.conf").read_text()
+    assert "virt_driver = libvirt" in compute_conf
+    instances_path = next(line.split(" = ", 1)[1] for line in compute_conf.splitlines()
+                          if line.startswith("instances_path = "))
+    # pytest's tmp dirs are 0700: QEMU cannot reach the data dir, so the guests live
+    # in a directory of their own (a symlink in the data dir points there)
+    assert instances_path.startswith("/var/lib/sovra/devstack-"), instances_path
+    assert (data_dir / "data" / "instances").resolve() == Path(instances_path)
     identity_port = int(ports["SOVRA_IDENTITY_PORT"])
     try:
         cli_env = {**env, "OS_CLIENT_CONFIG_FILE": str(data_dir / "clouds.yaml")}
@@ -71,14 +121,30 @@ def test_stack_use_unstack_clean(tmp_path):
                        "node1")
         assert provider["generation"] == 0
 
-        # a server boots to ACTIVE (fake virt driver) and leaves no allocation behind
+        # a server is a QEMU guest booted from test-image: ACTIVE, then its console
+        # shows the guest's boot marker; deleted, it leaves no guest nor allocation
+        started = time.monotonic()
         server = cli("--os-cloud", "sovra-demo", "server", "create", "--flavor",
                      "m1.tiny", "--image", "test-image", "--no-network", "--wait", "vm1")
         assert server["status"] == "ACTIVE"
+        active = time.monotonic() - started
+        console = ""
+        while READY not in console:
+            assert time.monotonic() < started + BOOT_TIMEOUT, \
+                f"{READY!r} not on vm1's console in {BOOT_TIMEOUT} s:\n{console}"
+            time.sleep(1)
+            console = subprocess.run(
+                [openstack, "--os-cloud", "sovra-demo", "console", "log", "show", "vm1"],
+                env=cli_env, capture_output=True, text=True, timeout=120).stdout
+        print(f"vm1 ACTIVE after {active:.1f} s, {READY!r} after "
+              f"{time.monotonic() - started:.1f} s")
+        assert f"instance-uuid={server['id']}" in console
+        assert guests_under(libvirt_uri, instances_path) == [f"sovra-{server['id']}"]
         subprocess.run([openstack, "--os-cloud", "sovra-demo", "server", "delete",
                         "--wait", "vm1"], env=cli_env, check=True, capture_output=True,
                        timeout=120)
         assert cli("--os-cloud", "sovra-demo", "server", "list") == []
+        assert guests_under(libvirt_uri, instances_path) == []
         allocations = subprocess.run(
             [openstack, "--os-cloud", "sovra-admin", "--os-placement-api-version", "1.12",
              "resource", "provider", "allocation", "show", server["id"], "-f", "json"],
@@ -86,18 +152,33 @@ def test_stack_use_unstack_clean(tmp_path):
         assert allocations.returncode == 0 and json.loads(allocations.stdout) == []
         assert (data_dir / "clouds.yaml").stat().st_mode & 0o077 == 0
 
-        # a second run restarts the same cloud with the same passwords
+        # a second run restarts the same cloud with the same passwords; a guest keeps
+        # running through it, and unstack.sh below has it to remove
+        vm2 = cli("--os-cloud", "sovra-demo", "server", "create", "--flavor", "m1.tiny",
+                  "--image", "test-image", "--no-network", "--wait", "vm2")
+        assert vm2["status"] == "ACTIVE"
+        started = time.monotonic()
         again = subprocess.run([str(ROOT / "devstack/stack.sh")], env=env,
                                capture_output=True, text=True, timeout=600)
+        print(f"stack.sh again (warm): {time.monotonic() - started:.1f} s")
         assert again.returncode == 0, again.stdout + again.stderr
         assert cli("--os-cloud", "sovra-demo", "token", "issue")["project_id"] == \
             token["project_id"]
+        images = cli("--os-cloud", "sovra-demo", "image", "list")
+        assert [i["Name"] for i in images].count("test-image") == 1  # not uploaded again
+        assert cli("--os-cloud", "sovra-demo", "server", "show", "vm2")["status"] == "ACTIVE"
+        assert guests_under(libvirt_uri, instances_path) == [f"sovra-{vm2['id']}"]
     finally:
         unstack = subprocess.run([str(ROOT / "devstack/unstack.sh")], env=env,
-                                 capture_output=True, text=True, timeout=60)
-    assert unstack.returncode == 0, unstack.stderr
+                                 capture_output=True, text=True, timeout=120)
+    assert unstack.returncode == 0, unstack.stdout + unstack.stderr
     assert "stopped 1 process" in unstack.stdout
     assert not _port_open(identity_port)
+    # the cloud's guests are gone (deleted through the API), and their QEMU processes
+    assert "deleted 1 server" in unstack.stdout, unstack.stdout
+    assert guests_under(libvirt_uri, instances_path) == []
+    assert qemu_processes_under(instances_path) == []
     clean = subprocess.run([str(ROOT / "devstack/clean.sh")], env=env, capture_output=True,
                            text=True, timeout=60)
-    assert clean.returncode == 0 and not data_dir.exists()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert not data_dir.exists() and not Path(instances_path).exists()

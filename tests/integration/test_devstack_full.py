@@ -1,6 +1,11 @@
 """devstack/stack.sh in full mode: MariaDB, RabbitMQ and etcd started by stack.sh itself,
-one supervised process per API; the real openstack CLI uses it; an API killed with
-SIGKILL comes back by itself; unstack.sh leaves nothing running; clean.sh removes it.
+one supervised process per API; the real openstack CLI uses it; a server is a QEMU
+guest of the compute agent's own process (the libvirt driver, on the host's
+libvirtd); an API killed with SIGKILL comes back by itself; unstack.sh leaves nothing
+running, no guest either; clean.sh removes it.
+
+The guest's boot (its console's marker) is test_devstack.py's to check: here ACTIVE
+is enough (the driver code is the same in both modes, and waiting costs time).
 
 Every port (the APIs' and the servers') is a free one and the data dir is a temporary
 one, so it never collides with the integration tier's own servers, another test run
@@ -17,6 +22,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from integration.test_devstack import guests_under, qemu_processes_under
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_SETTINGS = ("IDENTITY", "PLACEMENT", "IMAGE", "COMPUTE", "NETWORK", "BLOCK",
@@ -84,16 +91,16 @@ def _recorded_pids(run_dir):
     return pids
 
 
-def test_full_stack_supervise_unstack_clean(tmp_path):
+def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri):
     data_dir = tmp_path / "stack"
     local_conf = tmp_path / "local.conf"
-    local_conf.write_text("MODE=full\n")
+    local_conf.write_text("MODE=full\nVIRT_DRIVER=libvirt\n")
     ports = dict(zip(PORT_SETTINGS, _free_ports(len(PORT_SETTINGS)), strict=True))
     env = {**os.environ, "SOVRA_DATA_DIR": str(data_dir), "SOVRA_VENV": sys.prefix,
            "SOVRA_LOCAL_CONF": str(local_conf),
            **{f"SOVRA_{name}_PORT": str(port) for name, port in ports.items()}}
     for name in ("OS_CLOUD", "SOVRA_MODE", "SOVRA_DATABASE", "SOVRA_MESSAGING",
-                 "SOVRA_COORDINATION", "SOVRA_PROCESSES"):
+                 "SOVRA_COORDINATION", "SOVRA_PROCESSES", "SOVRA_VIRT_DRIVER"):
         env.pop(name, None)
 
     def script(name, timeout=120):
@@ -108,6 +115,11 @@ def test_full_stack_supervise_unstack_clean(tmp_path):
         assert stack.returncode == 0, stack.stdout + stack.stderr
         assert "Sovra is up" in stack.stdout and "full mode:" in stack.stdout
         print(f"stack.sh (full, empty data dir): {stack_seconds:.1f} s")
+        compute_conf = (data_dir / "etc" / "sovra-compute.conf").read_text()
+        assert "virt_driver = libvirt" in compute_conf
+        instances_path = next(line.split(" = ", 1)[1] for line in
+                              compute_conf.splitlines()
+                              if line.startswith("instances_path = "))
 
         common = (data_dir / "etc" / "sovra.conf").read_text()
         assert "rabbit://sovra:" in common and f"127.0.0.1:{ports['RABBIT']}/sovra" in common
@@ -145,10 +157,11 @@ def test_full_stack_supervise_unstack_clean(tmp_path):
         assert provider["generation"] == 0
 
         # compute's API, conductor and agent, separate processes over RabbitMQ with
-        # their liveness in etcd: a server boots to ACTIVE (fake virt driver)
+        # their liveness in etcd: a server boots to ACTIVE, a guest on libvirt
         server = cli("--os-cloud", "sovra-demo", "server", "create", "--flavor",
                      "m1.tiny", "--image", "test-image", "--no-network", "--wait", "vm1")
         assert server["status"] == "ACTIVE"
+        assert guests_under(libvirt_uri, instances_path) == [f"sovra-{server['id']}"]
 
         # kill -9 the image API: its supervisor starts it again
         child_file = run_dir / "sovra-image-api.child"
@@ -175,6 +188,9 @@ def test_full_stack_supervise_unstack_clean(tmp_path):
     assert not [name for name, pid in pids.items() if _alive(pid)], unstack.stdout
     assert not _processes_mentioning(str(data_dir)), unstack.stdout
     assert not [name for name, port in ports.items() if _port_open(port)], unstack.stdout
+    assert "deleted 1 server" in unstack.stdout, unstack.stdout
+    assert guests_under(libvirt_uri, instances_path) == []
+    assert qemu_processes_under(instances_path) == []
     clean = script("clean.sh")
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert not data_dir.exists()
+    assert not data_dir.exists() and not Path(instances_path).exists()
