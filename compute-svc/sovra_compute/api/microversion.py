@@ -92,6 +92,13 @@ VERSIONS = [
     "2.77",  # (availability zone on unshelve: not served)
     "2.78",  # servers: GET /servers/{id}/topology (no NUMA topology: no nodes)
     "2.79",  # (delete_on_termination of volume attachments: volumes not served)
+    "2.80",  # (user_id and project_id of migrations: migrations not served)
+    "2.81",  # (image caching by aggregate: aggregates not served)
+    "2.82",  # (accelerator-request-bound external event: not served)
+    "2.83",  # servers: more list filters for everyone (zone, key_name, states,
+             # launch and termination times, user_id...)
+    "2.84",  # instance action events: "details" (a failed event's fault message)
+    "2.85",  # (delete_on_termination update of volume attachments: not served)
 ]
 
 

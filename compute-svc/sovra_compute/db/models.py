@@ -175,6 +175,8 @@ class InstanceActionEvent(Base):
     host: Mapped[str | None] = mapped_column(String(255))
     result: Mapped[str | None] = mapped_column(String(255))
     traceback: Mapped[str | None] = mapped_column(Text)
+    #: a failed event's fault message, as users may see it (tracebacks are admins')
+    details: Mapped[str | None] = mapped_column(Text)
     start_time: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
                                                           default=schema.utcnow)
     finish_time: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)

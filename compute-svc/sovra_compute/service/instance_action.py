@@ -46,7 +46,7 @@ def _as_dict(row: models.InstanceAction) -> dict:
 def _event(row: models.InstanceActionEvent) -> dict:
     return {"event": row.event, "start_time": row.start_time,
             "finish_time": row.finish_time, "result": row.result,
-            "traceback": row.traceback, "host": row.host}
+            "traceback": row.traceback, "details": row.details, "host": row.host}
 
 
 def list_(db: Database, instance_uuid: str, *, limit: int | None = None,

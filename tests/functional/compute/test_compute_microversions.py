@@ -4,6 +4,7 @@ against a lite cloud whose servers really go ACTIVE on the fake agents."""
 
 import datetime
 
+import openstack
 import pytest
 from compute_cloud import HOSTS, wait_for
 
@@ -268,3 +269,26 @@ def test_2_64_server_group_bodies_and_2_71_membership(conn, image, flavor):
     for gid in (old["server_group"]["id"], group["id"]):
         assert _call(conn, "DELETE", f"/os-server-groups/{gid}", "2.64").status_code \
             == 204
+
+
+def test_2_83_filters_for_project_members(conn, cloud, image, flavor):
+    domain = conn.identity.find_domain("Default")
+    project = conn.identity.create_project(name="filters", domain_id=domain.id)
+    user = conn.identity.create_user(name="filterer", password="filters-pw",
+                                     domain_id=domain.id)
+    conn.identity.assign_project_role_to_user(project, user,
+                                              conn.identity.find_role("member"))
+    member = openstack.connect(auth_url=cloud.auth_url, username="filterer",
+                               password="filters-pw", project_name="filters",
+                               user_domain_name="Default",
+                               project_domain_name="Default", region_name="RegionOne",
+                               interface="public")
+    try:
+        server_id = _active(member, image, flavor, "members-own")
+        assert _get(member, "/servers?vm_state=stopped", "2.82")["servers"] != []
+        assert _get(member, "/servers?vm_state=stopped", "2.83")["servers"] == []
+        assert [s["id"] for s in _get(member, "/servers?vm_state=active", "2.83")[
+            "servers"]] == [server_id]
+        _delete(member, server_id)
+    finally:
+        member.close()

@@ -171,7 +171,7 @@ def _add_event(db, server_id, host="node1"):
             instance_uuid=server_id).first()
         session.add(models.InstanceActionEvent(
             action_id=action.id, event="compute_build", host=host, result="Error",
-            traceback="Traceback: boom"))
+            traceback="Traceback: boom", details="No valid host was found."))
         return action.request_id
 
 
@@ -194,6 +194,9 @@ def test_instance_action_show_and_events(api, db):
     admin = api.get(path, headers=at(ADMIN, "2.62")).json["instanceAction"]
     assert admin["events"][0]["host"] == "node1"
     assert admin["events"][0]["hostId"] == owner["events"][0]["hostId"]
+    assert "details" not in owner["events"][0]
+    owner = api.get(path, headers=at(ALICE, "2.84")).json["instanceAction"]
+    assert owner["events"][0]["details"] == "No valid host was found."
     assert api.get(f"/v2.1/servers/{server_id}/os-instance-actions/req-none",
                    headers=ALICE).status_code == 404
     assert api.get(path, headers=BOB).status_code == 404

@@ -286,3 +286,16 @@ def test_projects_still_isolated_with_filters(api):
     create_flavor(api)
     boot(api, version="2.52", tags=["x"])
     assert _ids(_list(api, "tags=x", "2.75", BOB)) == []
+
+
+def test_more_filters_for_everyone_from_2_83(api, db):
+    create_flavor(api)
+    api.post("/v2.1/os-keypairs", json={"keypair": {"name": "k1"}}, headers=ALICE)
+    keyed = boot(api, key_name="k1").json["server"]["id"]
+    active = boot_active(api, db)
+    assert len(_ids(_list(api, "key_name=k1", "2.82"))) == 2  # dropped: not admin
+    assert _ids(_list(api, "key_name=k1", "2.83")) == [keyed]
+    assert _ids(_list(api, "vm_state=active", "2.83")) == [active]
+    assert set(_ids(_list(api, "user_id=alice", "2.83"))) == {keyed, active}
+    assert _ids(_list(api, "availability_zone=nova&task_state=scheduling",
+                      "2.83")) == [keyed]

@@ -3,7 +3,8 @@
 From 2.21 the actions of a deleted server can still be read; from 2.58 the list
 pages (limit, marker: a request id) and filters on the last update; from 2.51 the
 owner sees an action's events (tracebacks stay for admins); from 2.62 events carry
-the obfuscated ``hostId``, and ``host`` for admins.
+the obfuscated ``hostId``, and ``host`` for admins; from 2.84 a failed event's
+``details`` (its fault message).
 """
 
 from __future__ import annotations
@@ -94,4 +95,6 @@ def _event(req, event, project_id, admin) -> dict:
         if admin:
             shown["host"] = event["host"]
         shown["hostId"] = server_view.host_id(project_id, event["host"])
+    if req.microversion.matches("2.84"):
+        shown["details"] = event["details"]
     return shown

@@ -26,7 +26,7 @@ from sovra_compute.service import keypair as keypair_service
 _TRUE = ("1", "true", "t", "yes", "y", "on")
 _MAX_LIMIT = 1000  # upstream's [api] max_limit default: no page is longer
 
-#: filters any caller may use, by the version that brought them (2.83 brings more);
+#: filters any caller may use, by the version that brought them;
 #: without the all-filters policy the others are dropped, as upstream does
 _USER_FILTERS = (
     ("2.1", ("name", "status", "image", "flavor", "ip", "reservation_id",
@@ -35,6 +35,9 @@ _USER_FILTERS = (
     ("2.26", ("tags", "tags-any", "not-tags", "not-tags-any")),
     ("2.66", ("changes-before",)),
     ("2.73", ("locked",)),
+    ("2.83", ("availability_zone", "config_drive", "key_name", "created_at",
+              "launched_at", "terminated_at", "power_state", "task_state", "vm_state",
+              "progress", "user_id")),
 )
 _NOT_FILTERS = ("limit", "marker", "sort_key", "sort_dir", "all_tenants", "project_id",
                 "tenant_id", "status", "deleted", "changes-since", "changes-before",
