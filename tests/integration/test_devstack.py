@@ -63,7 +63,17 @@ def qemu_processes_under(instances_path):
     return found
 
 
-def test_stack_use_unstack_clean(tmp_path, libvirt_uri):
+def clean_at_teardown(request, env, data_dir):
+    """Run clean.sh at teardown if the test did not get to: a failed test leaves no
+    cloud running, and no guests' directory outside its tmp dir."""
+    def clean():
+        if data_dir.exists():
+            subprocess.run([str(ROOT / "devstack/clean.sh")], env=env, capture_output=True,
+                           timeout=120)
+    request.addfinalizer(clean)
+
+
+def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
     data_dir = tmp_path / "stack"
     ports = {f"SOVRA_{name.upper()}_PORT": str(_free_port())
              for name in ("identity", "placement", "image", "compute", "network", "block")}
@@ -76,6 +86,7 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri):
     for name in ("OS_CLOUD", "SOVRA_MODE", "SOVRA_DATABASE", "SOVRA_MESSAGING",
                  "SOVRA_COORDINATION", "SOVRA_PROCESSES", "SOVRA_VIRT_DRIVER"):
         env.pop(name, None)
+    clean_at_teardown(request, env, data_dir)
     started = time.monotonic()
     stack = subprocess.run([str(ROOT / "devstack/stack.sh")], env=env, capture_output=True,
                            text=True, timeout=600)

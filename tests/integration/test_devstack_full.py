@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from integration.test_devstack import guests_under, qemu_processes_under
+from integration.test_devstack import clean_at_teardown, guests_under, qemu_processes_under
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_SETTINGS = ("IDENTITY", "PLACEMENT", "IMAGE", "COMPUTE", "NETWORK", "BLOCK",
@@ -91,7 +91,7 @@ def _recorded_pids(run_dir):
     return pids
 
 
-def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri):
+def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri, request):
     data_dir = tmp_path / "stack"
     local_conf = tmp_path / "local.conf"
     local_conf.write_text("MODE=full\nVIRT_DRIVER=libvirt\n")
@@ -102,6 +102,7 @@ def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri):
     for name in ("OS_CLOUD", "SOVRA_MODE", "SOVRA_DATABASE", "SOVRA_MESSAGING",
                  "SOVRA_COORDINATION", "SOVRA_PROCESSES", "SOVRA_VIRT_DRIVER"):
         env.pop(name, None)
+    clean_at_teardown(request, env, data_dir)
 
     def script(name, timeout=120):
         return subprocess.run([str(ROOT / "devstack" / name)], env=env, capture_output=True,
