@@ -99,6 +99,7 @@ VERSIONS = [
              # launch and termination times, user_id...)
     "2.84",  # instance action events: "details" (a failed event's fault message)
     "2.85",  # (delete_on_termination update of volume attachments: not served)
+    "2.86",  # flavor extra specs: keys of known namespaces checked (name and value)
 ]
 
 

@@ -292,3 +292,17 @@ def test_2_83_filters_for_project_members(conn, cloud, image, flavor):
         _delete(member, server_id)
     finally:
         member.close()
+
+
+def test_2_86_extra_spec_checks(conn):
+    bad = {"extra_specs": {"hw:cpu_policy": "greedy"}}
+    assert _call(conn, "POST", "/flavors/1/os-extra_specs", "2.85", bad).status_code \
+        == 200
+    resp = _call(conn, "POST", "/flavors/1/os-extra_specs", "2.86", bad)
+    assert resp.status_code == 400 and "greedy" in resp.text
+    good = {"extra_specs": {"hw:cpu_policy": "shared", "my:own": "kept"}}
+    assert _call(conn, "POST", "/flavors/1/os-extra_specs", "2.86", good).json() == \
+        good
+    for key in ("hw:cpu_policy", "my:own"):
+        assert _call(conn, "DELETE", f"/flavors/1/os-extra_specs/{key}",
+                     "2.86").status_code == 202

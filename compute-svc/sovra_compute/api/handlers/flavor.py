@@ -1,5 +1,5 @@
 """Flavors (description from 2.55, extra specs in their bodies from 2.61) and their
-extra specs."""
+extra specs (checked from 2.86)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sovra_compute.api.microversion import require
 from sovra_compute.api.policies import flavor as policies
 from sovra_compute.api.schemas import flavor as schemas
 from sovra_compute.service import flavor as flavor_service
+from sovra_compute.service import flavor_extra_spec
 
 _TRUE = ("1", "t", "true", "on", "y", "yes")
 _FALSE = ("0", "f", "false", "off", "n", "no")
@@ -119,6 +120,13 @@ def delete_flavor(req, flavor_id):
     return json_response(None, status=202)
 
 
+def _validate(req, specs: dict) -> None:
+    """From 2.86, keys of known namespaces must be known, their values valid."""
+    if req.microversion.matches("2.86"):
+        for key, value in specs.items():
+            flavor_extra_spec.validate(key, value)
+
+
 def list_extra_specs(req, flavor_id):
     req.authorize(policies.EXTRA_SPECS_SHOW)
     flavor = flavor_service.get(_db(req), flavor_id)
@@ -129,6 +137,7 @@ def create_extra_specs(req, flavor_id):
     body = req.json_body(schemas.EXTRA_SPECS)
     req.authorize(policies.EXTRA_SPECS_SET)
     specs = {k: str(v) for k, v in body["extra_specs"].items()}
+    _validate(req, specs)
     flavor_service.set_extra_specs(_db(req), flavor_id, specs)
     return json_response({"extra_specs": specs})
 
@@ -147,6 +156,7 @@ def update_extra_spec(req, flavor_id, key):
     if key not in body:
         raise exception.Invalid("The request body and URI do not match.")
     value = str(body[key])
+    _validate(req, {key: value})
     flavor_service.set_extra_specs(_db(req), flavor_id, {key: value})
     return json_response({key: value})
 
