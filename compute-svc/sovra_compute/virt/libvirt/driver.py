@@ -43,7 +43,9 @@ class LibvirtDriver(virt.VirtDriver):
                                        lifecycle_listener=self._on_lifecycle)
         self.lv = self._host.lv
         self._host.connection()  # refuse to start when libvirt is unreachable
-        os.makedirs(self.instances_path, mode=0o755, exist_ok=True)
+        if not os.path.isdir(self.instances_path):
+            os.makedirs(self.instances_path)
+            os.chmod(self.instances_path, 0o755)  # QEMU's user traverses it (any umask)
         self.virt_type = (self._host.detect_virt_type(self.instances_path)
                           if virt_type == "auto"
                           else virt_type)
@@ -162,7 +164,8 @@ class LibvirtDriver(virt.VirtDriver):
             domain = None
             try:
                 shutil.rmtree(self.instance_dir(uuid), ignore_errors=True)
-                os.makedirs(self.instance_dir(uuid), mode=0o755)
+                os.makedirs(self.instance_dir(uuid))
+                os.chmod(self.instance_dir(uuid), 0o755)  # whatever the umask
                 base = self._images.fetch(image)
                 imagebackend.create_overlay(base, paths["disk"],
                                             instance["flavor"].get("root_gb", 0))

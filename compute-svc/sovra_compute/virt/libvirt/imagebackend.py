@@ -88,7 +88,8 @@ class ImageCache:
         self.force_raw = force_raw
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        os.makedirs(base_dir, mode=0o755, exist_ok=True)
+        os.makedirs(base_dir, exist_ok=True)
+        os.chmod(base_dir, 0o755)  # QEMU's user reads the bases, whatever the umask
 
     @contextlib.contextmanager
     def _locked(self, image_id: str):
