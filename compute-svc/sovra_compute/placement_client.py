@@ -91,12 +91,16 @@ class PlacementClient:
         return {"inventories": inventories, "usages": usages}
 
     # --- conductor -----------------------------------------------------------------
-    def allocation_candidates(self, resources: dict, limit: int) -> list[dict]:
-        """Allocation requests (``{rp_uuid: {"resources": {...}}}``) that fit."""
+    def allocation_candidates(self, resources: dict, limit: int,
+                              in_tree: str | None = None) -> list[dict]:
+        """Allocation requests (``{rp_uuid: {"resources": {...}}}``) that fit;
+        ``in_tree``: only on that provider's tree (one node)."""
         query = ",".join(f"{rc}:{amount}" for rc, amount in sorted(resources.items())
                          if amount)
-        body = self._request("GET", "/allocation_candidates",
-                             params={"resources": query, "limit": limit}).json()
+        params = {"resources": query, "limit": limit}
+        if in_tree:
+            params["in_tree"] = in_tree
+        body = self._request("GET", "/allocation_candidates", params=params).json()
         return [req["allocations"] for req in body["allocation_requests"]]
 
     def claim(self, consumer: str, allocations: dict, project_id: str,
@@ -111,6 +115,25 @@ class PlacementClient:
     def release(self, consumer: str) -> None:
         """Remove every allocation of ``consumer`` (none is fine)."""
         self._request("DELETE", f"/allocations/{consumer}", ok=(204, 404))
+
+    def move_allocations(self, source: str, target: str, project_id: str,
+                         user_id: str) -> dict:
+        """Move every allocation of consumer ``source`` to ``target`` (which has
+        none) in one write; returns what was moved (``{rp: {"resources": ...}}``).
+        Consumer generations guard against a concurrent change (retried)."""
+        for _ in range(5):
+            held = self._request("GET", f"/allocations/{source}").json()
+            moved = {rp: {"resources": alloc["resources"]}
+                     for rp, alloc in held["allocations"].items()}
+            resp = self._request("POST", "/allocations", ok=(204, 409), json={
+                source: {"allocations": {}, "project_id": project_id,
+                         "user_id": user_id,
+                         "consumer_generation": held.get("consumer_generation")},
+                target: {"allocations": moved, "project_id": project_id,
+                         "user_id": user_id, "consumer_generation": None}})
+            if resp.status_code == 204:
+                return moved
+        raise PlacementError(status=409, body=f"allocations of {source} kept changing")
 
     def allocations(self, consumer: str) -> dict:
         return self._request("GET", f"/allocations/{consumer}").json()["allocations"]

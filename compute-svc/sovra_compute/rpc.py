@@ -18,10 +18,12 @@ class ConductorAPI(RPCAPI):
         1.0 - Initial version: build_instance, delete_instance, build_done,
               build_failed, instance_update, instance_destroyed,
               sync_power_states.
+        1.1 - resize_instance, confirm_resize, revert_resize (from the API);
+              resize_done, resize_failed, revert_done (from agents).
     """
 
     TOPIC = CONDUCTOR_TOPIC
-    VERSION = "1.0"
+    VERSION = "1.1"
 
     def build_instance(self, ctxt, instance_uuid):
         """Schedule and build a server that the API recorded in BUILD."""
@@ -48,6 +50,34 @@ class ConductorAPI(RPCAPI):
         self.prepare("1.0").cast(ctxt, "instance_destroyed", instance_uuid=instance_uuid,
                                  host=host)
 
+    def resize_instance(self, ctxt, instance_uuid, flavor):
+        """Resize a server (in task resize_prep) to ``flavor`` (a flavor dict)."""
+        self.prepare(self.choose_version("1.1")).cast(
+            ctxt, "resize_instance", instance_uuid=instance_uuid, flavor=flavor)
+
+    def confirm_resize(self, ctxt, instance_uuid):
+        self.prepare(self.choose_version("1.1")).cast(
+            ctxt, "confirm_resize", instance_uuid=instance_uuid)
+
+    def revert_resize(self, ctxt, instance_uuid):
+        self.prepare(self.choose_version("1.1")).cast(
+            ctxt, "revert_resize", instance_uuid=instance_uuid)
+
+    def resize_done(self, ctxt, instance_uuid, host, flavor, power_state):
+        self.prepare(self.choose_version("1.1")).cast(
+            ctxt, "resize_done", instance_uuid=instance_uuid, host=host, flavor=flavor,
+            power_state=power_state)
+
+    def resize_failed(self, ctxt, instance_uuid, host, reason):
+        self.prepare(self.choose_version("1.1")).cast(
+            ctxt, "resize_failed", instance_uuid=instance_uuid, host=host,
+            reason=reason)
+
+    def revert_done(self, ctxt, instance_uuid, host, power_state):
+        self.prepare(self.choose_version("1.1")).cast(
+            ctxt, "revert_done", instance_uuid=instance_uuid, host=host,
+            power_state=power_state)
+
     def sync_power_states(self, ctxt, host, power_states):
         """An agent's periodic report: ``{instance uuid: power state}`` of every
         guest on its node."""
@@ -65,10 +95,11 @@ class ComputeAgentAPI(RPCAPI):
         1.1 - pause_instance, unpause_instance, suspend_instance, resume_instance.
         1.2 - snapshot_instance.
         1.3 - rebuild_instance.
+        1.4 - resize_instance, confirm_resize, revert_resize.
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.3"
+    VERSION = "1.4"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
         self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
@@ -119,6 +150,20 @@ class ComputeAgentAPI(RPCAPI):
         self.prepare(version, server=host).cast(
             ctxt, "rebuild_instance", instance=instance, image_ref=image_ref,
             key_data=key_data, user_data=user_data, stopped=stopped)
+
+    def resize_instance(self, ctxt, host, instance, flavor):
+        """Give the server's guest ``flavor`` (``instance`` has its current one)."""
+        self.prepare(self.choose_version("1.4"), server=host).cast(
+            ctxt, "resize_instance", instance=instance, flavor=flavor)
+
+    def confirm_resize(self, ctxt, host, instance):
+        self.prepare(self.choose_version("1.4"), server=host).cast(
+            ctxt, "confirm_resize", instance=instance)
+
+    def revert_resize(self, ctxt, host, instance, flavor):
+        """Undo the resize: back to ``flavor`` (the one before)."""
+        self.prepare(self.choose_version("1.4"), server=host).cast(
+            ctxt, "revert_resize", instance=instance, flavor=flavor)
 
     def get_console_output(self, ctxt, host, instance):
         return self.prepare("1.0", server=host).call(ctxt, "get_console_output",

@@ -23,7 +23,7 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
     """``images(context)``: an image client acting for the context's user (images
     are read, and snapshots written, with the requesting user's rights)."""
 
-    target = oslo_messaging.Target(version="1.3")
+    target = oslo_messaging.Target(version="1.4")
 
     def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None):
         self._host = host
@@ -126,6 +126,36 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
             ctxt, uuid, self._host,
             {"vm_state": states.STOPPED if stopped else states.ACTIVE,
              "task_state": None, "power_state": power_state})
+
+    def resize_instance(self, ctxt, instance, flavor):  # since 1.4
+        uuid = instance["uuid"]
+        try:
+            self._driver.resize(instance, flavor)
+            power_state = self._driver.get_info(instance).power_state
+        except Exception as exc:  # the guest is as it was: the conductor undoes
+            LOG.warning("resize of %s failed on %s: %s", uuid, self._host, exc)
+            self._conductor.resize_failed(ctxt, uuid, self._host, str(exc))
+            return
+        self._conductor.resize_done(ctxt, uuid, self._host, flavor, power_state)
+
+    def confirm_resize(self, ctxt, instance):  # since 1.4
+        try:
+            self._driver.confirm_resize(instance)
+        except Exception:  # what was kept for a revert stays on disk: only space
+            LOG.exception("confirming the resize of %s failed", instance["uuid"])
+
+    def revert_resize(self, ctxt, instance, flavor):  # since 1.4
+        uuid = instance["uuid"]
+        try:
+            self._driver.revert_resize(instance, flavor)
+            power_state = self._driver.get_info(instance).power_state
+        except Exception as exc:
+            LOG.warning("revert of the resize of %s failed: %s", uuid, exc)
+            self._conductor.instance_update(
+                ctxt, uuid, self._host, {"vm_state": states.ERROR, "task_state": None},
+                fault=_fault(exc))
+            return
+        self._conductor.revert_done(ctxt, uuid, self._host, power_state)
 
     def snapshot_instance(self, ctxt, instance, image_id):  # since 1.2
         uuid = instance["uuid"]

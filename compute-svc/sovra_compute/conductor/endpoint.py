@@ -9,11 +9,13 @@ a reschedule, a delete, running out of hosts) releases them first.
 from __future__ import annotations
 
 import logging
+import uuid as uuidlib
 
 import oslo_messaging
 
 from sovra_common import rpc
 from sovra_common.db import schema
+from sovra_compute import placement_client
 from sovra_compute.conductor import scheduler
 from sovra_compute.service import compute_service
 from sovra_compute.service import instance as instance_service
@@ -23,7 +25,7 @@ LOG = logging.getLogger(__name__)
 
 
 class ConductorEndpoint(rpc.RPCEndpoint):
-    target = oslo_messaging.Target(version="1.0")
+    target = oslo_messaging.Target(version="1.1")
 
     def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None):
         self._conf = conf
@@ -161,6 +163,131 @@ class ConductorEndpoint(rpc.RPCEndpoint):
         self._release(instance["uuid"])
         instance_service.mark_deleted(self._db, instance["uuid"])
         self._notify(ctxt, "compute.instance.delete.end", instance)
+
+    # --- resizes (on the server's own host) -------------------------------------------
+    # While a resize is in flight or waits for its confirmation, the old flavor's
+    # allocations are held by a migration consumer (``migration_uuid``) and the new
+    # flavor's by the server; confirm releases the first, revert the second.
+    def resize_instance(self, ctxt, instance_uuid, flavor):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        host, migration = instance["host"], str(uuidlib.uuid4())
+        try:
+            self._placement.move_allocations(instance_uuid, migration,
+                                             instance["project_id"], instance["user_id"])
+        except Exception as exc:
+            LOG.exception("resize of %s: moving its allocations failed", instance_uuid)
+            self._resize_refused(ctxt, instance, f"Resize failed: {exc}"[:255])
+            return
+        try:
+            scheduler.select_and_claim(
+                self._placement, dict(instance, flavor=flavor), hosts={host},
+                limit=self._conf.compute.max_candidates,
+                in_tree=placement_client.node_uuid(host))
+        except Exception as exc:  # no room for the new flavor here
+            self._undo_migration(instance, migration)
+            message = exc.msg if isinstance(exc, scheduler.NoValidHost) else \
+                f"Resize failed: {exc}"[:255]
+            self._resize_refused(ctxt, instance, message)
+            return
+        try:
+            instance = instance_service.update(
+                self._db, instance_uuid, expected_task_state=(instance_service.RESIZE_PREP,),
+                task_state=instance_service.RESIZE_MIGRATING, migration_uuid=migration)
+        except (instance_service.InstanceNotFound, instance_service.InstanceInvalidState):
+            self._release(instance_uuid)
+            self._undo_migration(instance, migration)
+            return
+        self._agents.resize_instance(ctxt, host, instance_service.for_agent(instance),
+                                     flavor)
+
+    def _undo_migration(self, instance, migration):
+        """Give the server back what its migration consumer holds."""
+        try:
+            self._placement.move_allocations(migration, instance["uuid"],
+                                             instance["project_id"], instance["user_id"])
+        except Exception:
+            LOG.exception("allocations of migration %s of %s could not be moved back",
+                          migration, instance["uuid"])
+
+    def _resize_refused(self, ctxt, instance, message):
+        instance_service.add_fault(self._db, instance["uuid"], code=400, message=message)
+        try:
+            instance = instance_service.update(self._db, instance["uuid"], task_state=None,
+                                               migration_uuid=None)
+        except instance_service.InstanceNotFound:
+            return
+        self._notify(ctxt, "compute.instance.resize.error", instance)
+
+    def resize_done(self, ctxt, instance_uuid, host, flavor, power_state):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+            instance = instance_service.update(
+                self._db, instance_uuid,
+                expected_task_state=(instance_service.RESIZE_MIGRATING,),
+                vm_state=instance_service.RESIZED, task_state=None, flavor=flavor,
+                old_flavor=instance["flavor"], power_state=power_state)
+        except (instance_service.InstanceNotFound, instance_service.InstanceInvalidState):
+            return
+        self._notify(ctxt, "compute.instance.resize.end", instance)
+
+    def resize_failed(self, ctxt, instance_uuid, host, reason):
+        LOG.warning("resize of %s failed on %s: %s", instance_uuid, host, reason)
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        self._release(instance_uuid)
+        if instance["migration_uuid"]:
+            self._undo_migration(instance, instance["migration_uuid"])
+        instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
+                                   message=reason)
+        instance = instance_service.update(self._db, instance_uuid, task_state=None,
+                                           migration_uuid=None)
+        self._notify(ctxt, "compute.instance.resize.error", instance)
+
+    def confirm_resize(self, ctxt, instance_uuid):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        if instance["migration_uuid"]:
+            self._release(instance["migration_uuid"])
+        running = instance["power_state"] in (virt.RUNNING, virt.PAUSED)
+        instance = instance_service.update(
+            self._db, instance_uuid,
+            vm_state=instance_service.ACTIVE if running else instance_service.STOPPED,
+            task_state=None, old_flavor=None, migration_uuid=None)
+        if instance["host"]:
+            self._agents.confirm_resize(ctxt, instance["host"],
+                                        instance_service.for_agent(instance))
+        self._notify(ctxt, "compute.instance.resize.confirm.end", instance)
+
+    def revert_resize(self, ctxt, instance_uuid):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        self._agents.revert_resize(ctxt, instance["host"],
+                                   instance_service.for_agent(instance),
+                                   instance["old_flavor"])
+
+    def revert_done(self, ctxt, instance_uuid, host, power_state):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        self._release(instance_uuid)
+        if instance["migration_uuid"]:
+            self._undo_migration(instance, instance["migration_uuid"])
+        running = power_state in (virt.RUNNING, virt.PAUSED)
+        instance = instance_service.update(
+            self._db, instance_uuid, flavor=instance["old_flavor"], old_flavor=None,
+            migration_uuid=None, task_state=None, power_state=power_state,
+            vm_state=instance_service.ACTIVE if running else instance_service.STOPPED)
+        self._notify(ctxt, "compute.instance.resize.revert.end", instance)
 
     # --- other reports ---------------------------------------------------------------
     def instance_update(self, ctxt, instance_uuid, host, updates, fault=None):

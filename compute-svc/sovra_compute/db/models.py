@@ -103,6 +103,10 @@ class Instance(Base):
     requested_node: Mapped[str | None] = mapped_column(String(255))
     #: hosts the build was tried on, in order (the conductor's reschedule memory)
     build_hosts: Mapped[list] = mapped_column(JSON, default=list)
+    #: during a resize, until confirmed or reverted: the flavor before, and the
+    #: placement consumer holding that flavor's allocations
+    old_flavor: Mapped[dict | None] = mapped_column(JSON)
+    migration_uuid: Mapped[str | None] = mapped_column(String(36))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
                                                           default=schema.utcnow)

@@ -18,6 +18,7 @@ from sovra_compute.db import models
 BUILDING, ACTIVE, STOPPED, ERROR, DELETED = "building", "active", "stopped", "error", \
     "deleted"
 PAUSED, SUSPENDED = "paused", "suspended"
+RESIZED = "resized"  # resized, waiting for confirm or revert
 # task_state values
 SCHEDULING, SPAWNING, DELETING = "scheduling", "spawning", "deleting"
 POWERING_ON, POWERING_OFF = "powering-on", "powering-off"
@@ -25,9 +26,14 @@ REBOOTING, REBOOTING_HARD = "rebooting", "rebooting_hard"
 PAUSING, UNPAUSING, SUSPENDING, RESUMING = "pausing", "unpausing", "suspending", \
     "resuming"
 IMAGE_SNAPSHOT = "image_snapshot"
+REBUILDING = "rebuilding"
+RESIZE_PREP, RESIZE_MIGRATING, RESIZE_REVERTING = "resize_prep", "resize_migrating", \
+    "resize_reverting"
+_RESIZING = (RESIZE_PREP, RESIZE_MIGRATING)
 
 _STATUS = {BUILDING: "BUILD", ACTIVE: "ACTIVE", STOPPED: "SHUTOFF", ERROR: "ERROR",
-           DELETED: "DELETED", PAUSED: "PAUSED", SUSPENDED: "SUSPENDED"}
+           DELETED: "DELETED", PAUSED: "PAUSED", SUSPENDED: "SUSPENDED",
+           RESIZED: "VERIFY_RESIZE"}
 
 
 class InstanceNotFound(exception.NotFound):
@@ -52,6 +58,12 @@ def status(instance: dict) -> str:
         return "REBOOT"
     if instance["vm_state"] == ACTIVE and instance["task_state"] == REBOOTING_HARD:
         return "HARD_REBOOT"
+    if instance["task_state"] == REBUILDING:
+        return "REBUILD"
+    if instance["task_state"] in _RESIZING:
+        return "RESIZE"
+    if instance["task_state"] == RESIZE_REVERTING:
+        return "REVERT_RESIZE"
     return _STATUS.get(instance["vm_state"], "UNKNOWN")
 
 
@@ -72,6 +84,7 @@ def _as_dict(row: models.Instance) -> dict:
             "tags": [t.tag for t in row.tags],
             "requested_host": row.requested_host, "requested_node": row.requested_node,
             "build_hosts": list(row.build_hosts or []),
+            "old_flavor": row.old_flavor, "migration_uuid": row.migration_uuid,
             "deleted": row.deleted, "created_at": row.created_at,
             "updated_at": row.updated_at, "launched_at": row.launched_at,
             "terminated_at": row.terminated_at,

@@ -24,7 +24,7 @@ class FakePlacement:
         self.claims = {}
         self.released = []
 
-    def allocation_candidates(self, resources, limit):
+    def allocation_candidates(self, resources, limit, in_tree=None):
         return list(self.candidates[:limit])
 
     def claim(self, consumer, allocations, project_id, user_id):
@@ -37,6 +37,11 @@ class FakePlacement:
     def release(self, consumer):
         self.released.append(consumer)
         self.claims.pop(consumer, None)
+
+    def move_allocations(self, source, target, project_id, user_id):
+        assert target not in self.claims
+        if source in self.claims:
+            self.claims[target] = self.claims.pop(source)
 
 
 @pytest.fixture
@@ -238,3 +243,80 @@ def test_release_is_retried(cloud):
     instance_service.begin_delete(cloud.db, CTXT, cloud.instance["uuid"])
     cloud.endpoint.delete_instance(CTXT, cloud.instance["uuid"])
     assert len(calls) == 3 and cloud.placement.released == [cloud.instance["uuid"]]
+
+
+def _resizable(cloud):
+    """The cloud's server built and ACTIVE on its host, in task resize_prep."""
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    (args, _), = cloud.agents.named("build_instance")
+    cloud.endpoint.build_done(CTXT, cloud.instance["uuid"], args[1], 1)
+    instance_service.begin_task(cloud.db, CTXT, cloud.instance["uuid"], "resize",
+                                instance_service.RESIZE_PREP,
+                                allowed_vm_states=(instance_service.ACTIVE,))
+    bigger = flavor_service.create(cloud.db, name="m1.small", flavorid="2", vcpus=2,
+                                   ram=1024, disk=2)
+    return args[1], bigger
+
+
+def test_resize_holds_both_flavors_until_confirmed(cloud):
+    host, bigger = _resizable(cloud)
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.resize_instance(CTXT, uuid, bigger)
+    instance = _get(cloud)
+    migration = instance["migration_uuid"]
+    assert instance["task_state"] == instance_service.RESIZE_MIGRATING
+    node = placement_client.node_uuid(host)
+    assert cloud.placement.claims == {migration: node, uuid: node}  # old and new
+    (args, _), = cloud.agents.named("resize_instance")
+    assert args[1] == host and args[3]["flavorid"] == "2"
+    cloud.endpoint.resize_done(CTXT, uuid, host, bigger, 1)
+    instance = _get(cloud)
+    assert instance_service.status(instance) == "VERIFY_RESIZE"
+    assert instance["flavor"]["flavorid"] == "2"
+    assert instance["old_flavor"]["flavorid"] == "1"
+    cloud.endpoint.confirm_resize(CTXT, uuid)
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["old_flavor"], instance["migration_uuid"]) \
+        == ("active", None, None)
+    assert cloud.placement.claims == {uuid: node}  # the old flavor's are gone
+    assert cloud.agents.named("confirm_resize")
+
+
+def test_revert_gives_back_the_old_flavor_and_its_allocations(cloud):
+    host, bigger = _resizable(cloud)
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.resize_instance(CTXT, uuid, bigger)
+    cloud.endpoint.resize_done(CTXT, uuid, host, bigger, 1)
+    instance_service.update(cloud.db, uuid, task_state=instance_service.RESIZE_REVERTING)
+    cloud.endpoint.revert_resize(CTXT, uuid)
+    (args, _), = cloud.agents.named("revert_resize")
+    assert args[3]["flavorid"] == "1"  # back to the old one
+    cloud.endpoint.revert_done(CTXT, uuid, host, 1)
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"]) == ("active", None)
+    assert instance["flavor"]["flavorid"] == "1" and instance["old_flavor"] is None
+    assert cloud.placement.claims == {uuid: placement_client.node_uuid(host)}
+
+
+def test_resize_without_room_keeps_the_server_and_its_allocations(cloud):
+    host, bigger = _resizable(cloud)
+    uuid = cloud.instance["uuid"]
+    cloud.placement.refuse.add(placement_client.node_uuid(host))
+    cloud.endpoint.resize_instance(CTXT, uuid, bigger)
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"]) == ("active", None)
+    assert instance["flavor"]["flavorid"] == "1" and instance["migration_uuid"] is None
+    assert "No valid host" in instance["fault"]["message"]
+    assert cloud.placement.claims == {uuid: placement_client.node_uuid(host)}
+    assert not cloud.agents.named("resize_instance")
+
+
+def test_resize_failed_on_the_host_undoes_the_claims(cloud):
+    host, bigger = _resizable(cloud)
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.resize_instance(CTXT, uuid, bigger)
+    cloud.endpoint.resize_failed(CTXT, uuid, host, "the disk cannot shrink")
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"]) == ("active", None)
+    assert instance["fault"]["message"] == "the disk cannot shrink"
+    assert cloud.placement.claims == {uuid: placement_client.node_uuid(host)}

@@ -14,25 +14,34 @@ from sovra_compute.conductor.endpoint import ConductorEndpoint
 
 
 def test_conductor_rpc_contract():
-    check_fingerprint(ConductorEndpoint, "1.0", {
+    check_fingerprint(ConductorEndpoint, "1.1", {
         "build_done": "d674ac8d5b00021d",
         "build_failed": "5bc4675571de0434",
         "build_instance": "1a534384be524703",
+        "confirm_resize": "1a534384be524703",
         "delete_instance": "1a534384be524703",
         "instance_destroyed": "3061f4d525cad2cf",
         "instance_update": "a184e747070bd944",
+        "resize_done": "830cf67e2a0619bd",
+        "resize_failed": "5bc4675571de0434",
+        "resize_instance": "742604025c7860e8",
+        "revert_done": "d674ac8d5b00021d",
+        "revert_resize": "1a534384be524703",
         "sync_power_states": "e06c33b55c9af6ba",
     })
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.3", {
+    check_fingerprint(ComputeAgentEndpoint, "1.4", {
         "build_instance": "a25a8cdfe8e0ccee",
+        "confirm_resize": "56ed5d0242f9fab1",
         "get_console_output": "56ed5d0242f9fab1",
         "pause_instance": "56ed5d0242f9fab1",
         "reboot_instance": "ebffa047fc1243c2",
         "rebuild_instance": "c246e4977b19fc4c",
+        "resize_instance": "868b5bbefa2d6608",
         "resume_instance": "56ed5d0242f9fab1",
+        "revert_resize": "868b5bbefa2d6608",
         "snapshot_instance": "94a86c6493f2d350",
         "start_instance": "56ed5d0242f9fab1",
         "stop_instance": "56ed5d0242f9fab1",
