@@ -100,6 +100,10 @@ VERSIONS = [
     "2.84",  # instance action events: "details" (a failed event's fault message)
     "2.85",  # (delete_on_termination update of volume attachments: not served)
     "2.86",  # flavor extra specs: keys of known namespaces checked (name and value)
+    "2.87",  # (rescue of volume-backed servers: rescue not served)
+    "2.88",  # hypervisors: no capacity / usage fields, "uptime" (null: not known
+             # yet), no /os-hypervisors/statistics
+    "2.89",  # (attachment_id and bdm_uuid of volume attachments: not served)
 ]
 
 

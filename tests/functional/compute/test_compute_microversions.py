@@ -306,3 +306,12 @@ def test_2_86_extra_spec_checks(conn):
     for key in ("hw:cpu_policy", "my:own"):
         assert _call(conn, "DELETE", f"/flavors/1/os-extra_specs/{key}",
                      "2.86").status_code == 202
+
+
+def test_2_88_hypervisor_bodies(conn):
+    old = _get(conn, "/os-hypervisors/detail", "2.87")["hypervisors"]
+    new = _get(conn, "/os-hypervisors/detail", "2.88")["hypervisors"]
+    assert all("vcpus" in h for h in old) and all("vcpus" not in h for h in new)
+    assert all(h["uptime"] is None for h in new)
+    _get(conn, "/os-hypervisors/statistics", "2.87")
+    _get(conn, "/os-hypervisors/statistics", "2.88", ok=404)

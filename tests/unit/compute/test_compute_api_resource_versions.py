@@ -293,3 +293,20 @@ def test_simple_tenant_usage_pages_from_2_40(api, db):
     assert [s["instance_id"] for s in rest["tenant_usages"][0]["server_usages"]] == [
         ids[2]]
     assert instance_service.get(db, ids[0])["launched_at"] == base
+
+
+def test_hypervisor_usage_fields_go_at_2_88(api):
+    _agent(api)
+    old, = api.get("/v2.1/os-hypervisors/detail", headers=at(ADMIN, "2.87")).json[
+        "hypervisors"]
+    new, = api.get("/v2.1/os-hypervisors/detail", headers=at(ADMIN, "2.88")).json[
+        "hypervisors"]
+    for key in ("vcpus", "memory_mb_used", "running_vms", "cpu_info",
+                "disk_available_least", "current_workload"):
+        assert key in old and key not in new
+    assert "uptime" not in old and new["uptime"] is None
+    assert new["hypervisor_type"] and new["service"]["host"] == "node1"
+    assert api.get("/v2.1/os-hypervisors/statistics",
+                   headers=at(ADMIN, "2.87")).status_code == 200
+    assert api.get("/v2.1/os-hypervisors/statistics",
+                   headers=at(ADMIN, "2.88")).status_code == 404

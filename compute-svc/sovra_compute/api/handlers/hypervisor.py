@@ -3,7 +3,8 @@
 Before 2.53 a hypervisor is known by its service's integer id; from 2.53 by the
 node's UUID (its resource provider's in placement), and the list takes
 hypervisor_hostname_pattern and with_servers instead of the /search and /servers
-sub-paths. cpu_info is an object from 2.28; lists page from 2.33.
+sub-paths. cpu_info is an object from 2.28; lists page from 2.33. From 2.88 the
+capacity and usage fields and /statistics are gone, and ``uptime`` is in the body.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from sovra_compute.api.policies import hypervisor as policies
 from sovra_compute.api.schemas import hypervisor as schemas
 from sovra_compute.service import compute_service
 from sovra_compute.service import instance as instance_service
+
+#: capacity and usage fields, gone from 2.88 (placement has the real numbers)
+_USAGE_FIELDS = ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used",
+                 "local_gb_used", "free_ram_mb", "free_disk_gb", "disk_available_least",
+                 "current_workload", "running_vms", "cpu_info")
 
 
 class HypervisorNotFound(exception.NotFound):
@@ -89,6 +95,11 @@ def _detail(req, service, live) -> dict:
                     "id": service["id"] if req.microversion.matches("2.53")
                     else service["number"],
                     "disabled_reason": service["disabled_reason"]}})
+    if req.microversion.matches("2.88"):
+        for key in _USAGE_FIELDS:
+            del shown[key]
+        # the node's uptime needs an agent call that does not exist yet: unknown
+        shown["uptime"] = None
     return shown
 
 
@@ -193,6 +204,8 @@ def list_hypervisor_servers(req, pattern):
 
 
 def show_statistics(req):
+    if req.microversion.matches("2.88"):
+        raise exception.NotFound("The resource could not be found.")
     req.authorize(policies.LIST)
     nodes, live = _nodes(req)
     details = [_detail(req, s, live) for s in nodes]
