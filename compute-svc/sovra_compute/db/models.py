@@ -101,6 +101,12 @@ class Instance(Base):
     #: the host / node an admin asked the server to be built on (2.74), if any
     requested_host: Mapped[str | None] = mapped_column(String(255))
     requested_node: Mapped[str | None] = mapped_column(String(255))
+    #: the guest's hostname when the user chose it (2.90); else one from the name
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    #: the image's hw_/img_/os_ properties when the server was built (2.98)
+    image_properties: Mapped[dict | None] = mapped_column(JSON)
+    #: the scheduler hints of the create request (2.100)
+    scheduler_hints: Mapped[dict | None] = mapped_column(JSON)
     #: hosts the build was tried on, in order (the conductor's reschedule memory)
     build_hosts: Mapped[list] = mapped_column(JSON, default=list)
     #: during a resize, until confirmed or reverted: the flavor before, and the
