@@ -29,6 +29,7 @@ IMAGE_SNAPSHOT = "image_snapshot"
 REBUILDING = "rebuilding"
 RESIZE_PREP, RESIZE_MIGRATING, RESIZE_REVERTING = "resize_prep", "resize_migrating", \
     "resize_reverting"
+RESIZE_CONFIRMING = "resize_confirming"
 _RESIZING = (RESIZE_PREP, RESIZE_MIGRATING)
 
 _STATUS = {BUILDING: "BUILD", ACTIVE: "ACTIVE", STOPPED: "SHUTOFF", ERROR: "ERROR",

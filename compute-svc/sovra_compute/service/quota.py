@@ -92,6 +92,22 @@ def check_servers(db: Database, conf, project_id: str, flavor: dict,
                             allowed=", ".join(str(allowed[n]) for n in over))
 
 
+def check_resize(db: Database, conf, project_id: str, old: dict, new: dict) -> None:
+    """QuotaExceeded if growing one server from flavor ``old`` to ``new`` does not
+    fit the project's cores and ram quota (shrinking always fits)."""
+    allowed = limits(db, conf, project_id)
+    used = usage(db, project_id)
+    requested = {"cores": new["vcpus"] - old["vcpus"],
+                 "ram": new["memory_mb"] - old["memory_mb"]}
+    over = [name for name in ("cores", "ram") if requested[name] > 0 and
+            allowed[name] >= 0 and used[name] + requested[name] > allowed[name]]
+    if over:
+        raise QuotaExceeded(names=", ".join(over),
+                            requested=", ".join(str(requested[n]) for n in over),
+                            used=", ".join(str(used[n]) for n in over),
+                            allowed=", ".join(str(allowed[n]) for n in over))
+
+
 @contextlib.contextmanager
 def locked(coordinator, project_id: str):
     """Hold the project's quota lock: check and create inside it."""

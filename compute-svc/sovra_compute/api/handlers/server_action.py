@@ -3,14 +3,20 @@ output, createImage (instance actions are in instance_action.py)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from sovra_common import exception
 from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
-from sovra_compute.api import views
+from sovra_compute.api import server_view, views
 from sovra_compute.api.handlers.server import load
 from sovra_compute.api.policies import server as policies
 from sovra_compute.api.schemas import server as schemas
+from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as states
+from sovra_compute.service import keypair as keypair_service
+from sovra_compute.service import quota
 from sovra_compute.virt import driver as virt
 
 
@@ -126,6 +132,109 @@ def _create_image(req, server_id, arg):
         "Location": f"{views.base_url()}/images/{image['id']}"})
 
 
+def _rebuild(req, server_id, arg):
+    """A fresh root disk from ``imageRef``; name, metadata, description, key pair
+    and user data replaced where given. A stopped server stays stopped."""
+    mv = req.microversion
+    validation.validate(schemas.rebuild(mv), arg)
+    instance = load(req, server_id, policies.REBUILD)
+    check_unlocked(req, instance)
+    if arg.get("personality"):
+        raise exception.Invalid("Personality files are not supported: Sovra injects "
+                                "no files into guests (pass user_data instead).")
+    if arg.get("trusted_image_certificates"):
+        raise exception.Invalid("trusted_image_certificates cannot be honoured: image "
+                                "signature validation is not supported.")
+    image_id = arg["imageRef"].rstrip("/").rsplit("/", 1)[-1]
+    try:
+        image = req.state.extras["images"](req.context).get_image(image_id)
+    except exception.NotFound:
+        raise exception.Invalid(f"Image {image_id} could not be found.") from None
+    if image.get("status") != "active":
+        raise exception.Invalid(f"Image {image_id} is not active.")
+    changes = {"image_ref": image_id}
+    for field in ("name", "metadata", "description"):
+        if field in arg:
+            changes[field] = arg[field]
+    if "key_name" in arg:  # 2.54: a new key pair, or none
+        changes["key_name"], changes["key_data"] = arg["key_name"], None
+        if arg["key_name"]:
+            try:
+                changes["key_data"] = keypair_service.get(
+                    _db(req), req.context.user_id, arg["key_name"])["public_key"]
+            except keypair_service.KeypairNotFound:
+                raise exception.Invalid(
+                    f"Invalid key_name provided: {arg['key_name']}.") from None
+    if "user_data" in arg:  # 2.57
+        if arg["user_data"] is not None:
+            try:
+                base64.b64decode(arg["user_data"], validate=True)
+            except (binascii.Error, ValueError):
+                raise exception.Invalid("User data needs to be valid base 64.") \
+                    from None
+        changes["user_data"] = arg["user_data"]
+    stopped = instance["vm_state"] == states.STOPPED
+    instance = _begin(req, instance, "rebuild", states.REBUILDING,
+                      (states.ACTIVE, states.STOPPED, states.ERROR))
+    instance = states.update(_db(req), instance["uuid"], **changes)
+    _agents(req).rebuild_instance(req.context, instance["host"],
+                                  states.for_agent(instance), image_id,
+                                  key_data=instance["key_data"],
+                                  user_data=instance["user_data"], stopped=stopped)
+    return json_response({"server": server_view.view(req, instance, kind="update")},
+                         status=202)
+
+
+def _resize(req, server_id, arg):
+    validation.validate(schemas.RESIZE, arg)
+    instance = load(req, server_id, policies.RESIZE)
+    check_unlocked(req, instance)
+    flavor_id = arg["flavorRef"].rstrip("/").rsplit("/", 1)[-1]
+    try:
+        flavor = flavor_service.get(_db(req), flavor_id)
+    except flavor_service.FlavorNotFound:
+        raise exception.Invalid(f"Unable to find flavor {flavor_id}.") from None
+    old = instance["flavor"]
+    if flavor["flavorid"] == old["flavorid"]:
+        raise exception.Invalid("When resizing, instances must change flavor!")
+    if flavor["disabled"]:
+        raise exception.Invalid(f"Flavor {flavor_id} is disabled.")
+    if flavor["root_gb"] < old["root_gb"]:
+        raise exception.Invalid("Resize to a smaller root disk is not possible: "
+                                f"{old['root_gb']} GB to {flavor['root_gb']} GB.")
+    db, conf = _db(req), req.state.conf
+    with quota.locked(req.state.extras["coordinator"], instance["project_id"]):
+        quota.check_resize(db, conf, instance["project_id"], old, flavor)
+        instance = _begin(req, instance, "resize", states.RESIZE_PREP,
+                          (states.ACTIVE, states.STOPPED))
+    req.state.extras["conductor"].resize_instance(req.context, instance["uuid"], flavor)
+    return json_response(None, status=202)
+
+
+def _resized(req, server_id, rule):
+    instance = load(req, server_id, rule)
+    check_unlocked(req, instance)
+    if instance["vm_state"] != states.RESIZED:
+        raise exception.Invalid("Instance has not been resized.")
+    return instance
+
+
+def _confirm_resize(req, server_id, _arg):
+    instance = _resized(req, server_id, policies.CONFIRM_RESIZE)
+    states.begin_task(_db(req), req.context, instance["uuid"], "confirmResize",
+                      states.RESIZE_CONFIRMING, allowed_vm_states=(states.RESIZED,))
+    req.state.extras["conductor"].confirm_resize(req.context, instance["uuid"])
+    return json_response(None, status=204)
+
+
+def _revert_resize(req, server_id, _arg):
+    instance = _resized(req, server_id, policies.REVERT_RESIZE)
+    states.begin_task(_db(req), req.context, instance["uuid"], "revertResize",
+                      states.RESIZE_REVERTING, allowed_vm_states=(states.RESIZED,))
+    req.state.extras["conductor"].revert_resize(req.context, instance["uuid"])
+    return json_response(None, status=202)
+
+
 def _power_action(action, rule, task_state, allowed, cast):
     def handle(req, server_id, _arg):
         instance = load(req, server_id, rule)
@@ -155,7 +264,8 @@ def _unlock(req, server_id, _arg):
 _ACTIONS = {
     "os-start": _start, "os-stop": _stop, "reboot": _reboot,
     "os-getConsoleOutput": _console_output, "lock": _lock, "unlock": _unlock,
-    "createImage": _create_image,
+    "createImage": _create_image, "rebuild": _rebuild, "resize": _resize,
+    "confirmResize": _confirm_resize, "revertResize": _revert_resize,
     "pause": _power_action("pause", policies.PAUSE, states.PAUSING, (states.ACTIVE,),
                            "pause_instance"),
     "unpause": _power_action("unpause", policies.UNPAUSE, states.UNPAUSING,

@@ -24,6 +24,10 @@ UNPAUSE = "compute:servers:unpause"
 SUSPEND = "compute:servers:suspend"
 RESUME = "compute:servers:resume"
 CREATE_IMAGE = "compute:servers:create_image"
+REBUILD = "compute:servers:rebuild"
+RESIZE = "compute:servers:resize"
+CONFIRM_RESIZE = "compute:servers:confirm_resize"
+REVERT_RESIZE = "compute:servers:revert_resize"
 LOCK = "compute:servers:lock"
 UNLOCK = "compute:servers:unlock"
 LOCKED_OVERRIDE = "compute:servers:locked:override"
@@ -106,6 +110,22 @@ RULES = [
         RESUME, policy.PROJECT_MEMBER_OR_ADMIN,
         "Resume a suspended server.",
         [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+    oslo_policy.DocumentedRuleDefault(
+        REBUILD, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Rebuild a server from an image (a fresh root disk).",
+        [{"method": "POST", "path": "/servers/{server_id}/action (rebuild)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        RESIZE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Resize a server to another flavor.",
+        [{"method": "POST", "path": "/servers/{server_id}/action (resize)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        CONFIRM_RESIZE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Confirm a server's resize.",
+        [{"method": "POST", "path": "/servers/{server_id}/action (confirmResize)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        REVERT_RESIZE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Revert a server's resize.",
+        [{"method": "POST", "path": "/servers/{server_id}/action (revertResize)"}]),
     oslo_policy.DocumentedRuleDefault(
         CREATE_IMAGE, policy.PROJECT_MEMBER_OR_ADMIN,
         "Snapshot a server's root disk into a new image.",

@@ -191,3 +191,41 @@ UPDATE = {
     "required": ["server"],
     "additionalProperties": False,
 }
+
+
+_REBUILD_BASE = {
+    "imageRef": _REF, "name": _NAME, "metadata": METADATA,
+    "adminPass": {"type": "string"}, "preserve_ephemeral": {"type": "boolean"},
+    "accessIPv4": {"type": "string"}, "accessIPv6": {"type": "string"},
+    "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+}
+#: (first version, what it adds to the rebuild body or removes from it)
+_REBUILD_CHANGES = [
+    ("2.1", {"personality": _PERSONALITY}),
+    ("2.19", {"description": {"type": ["string", "null"], "maxLength": 255}}),
+    ("2.54", {"key_name": {"type": ["string", "null"], "minLength": 1,
+                           "maxLength": 255}}),
+    ("2.57", {"user_data": {"type": ["string", "null"], "maxLength": 65535},
+              "personality": None}),
+    ("2.63", {"trusted_image_certificates": {"type": ["array", "null"]}}),
+]
+
+
+def rebuild(version) -> dict:
+    """The rebuild action's argument schema at microversion ``version``."""
+    props = dict(_REBUILD_BASE)
+    for first, change in _REBUILD_CHANGES:
+        if version.matches(first):
+            for name, prop in change.items():
+                if prop is None:
+                    props.pop(name, None)
+                else:
+                    props[name] = prop
+    return {"type": "object", "properties": props, "required": ["imageRef"],
+            "additionalProperties": False}
+
+
+RESIZE = {"type": "object", "properties": {
+    "flavorRef": _REF,
+    "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},
+    "required": ["flavorRef"], "additionalProperties": False}
