@@ -216,3 +216,36 @@ def test_agent_restart_keeps_the_guest_and_events_reach_the_api(cloud, conn, vir
     virsh.lookupByName(config.domain_name(server["id"])).shutdown()
     wait_status(cloud, "vm3", "SHUTOFF", timeout=30)
     cli(cloud, "server", "delete", "--wait", "vm3")
+
+
+def test_resize_and_rebuild_change_the_real_guest(cloud, conn, virsh, test_image, flavor):
+    cli_json(cloud, "flavor", "create", "--ram", "384", "--disk", "2", "--vcpus", "2",
+             "lv.small")
+    server = cli_json(cloud, "server", "create", "--image", "test-image", "--flavor",
+                      "lv.tiny", "--no-network", "--wait", "vm4")
+    console(cloud, "vm4", READY)
+    cli(cloud, "server", "resize", "--flavor", "lv.small", "--wait", "vm4")
+    assert server_field(cloud, "vm4", "status") == "VERIFY_RESIZE"
+    domain = virsh.lookupByName(config.domain_name(server["id"]))
+    _state, max_kib, _mem, vcpus, _cpu = domain.info()
+    assert (vcpus, max_kib // 1024) == (2, 384)
+    # the guest booted again on its grown disk (the console log keeps history)
+    console(cloud, "vm4", f"sovra-test-image: disk vda size={2 * 1024 ** 3}")
+    cli(cloud, "server", "resize", "revert", "vm4")
+    wait_status(cloud, "vm4", "ACTIVE")
+    domain = virsh.lookupByName(config.domain_name(server["id"]))
+    assert domain.info()[3] == 1
+    cli(cloud, "server", "resize", "--flavor", "lv.small", "--wait", "vm4")
+    cli(cloud, "server", "resize", "confirm", "vm4")
+    wait_status(cloud, "vm4", "ACTIVE")
+    assert not os.path.exists(os.path.join(cloud.drivers[next(iter(cloud.drivers))]
+                                           .instance_dir(server["id"]),
+                                           "disk.resize-backup"))
+
+    # rebuild: a fresh disk from the image, a fresh boot, the same server
+    cli(cloud, "server", "rebuild", "--image", "test-image", "--wait", "vm4")
+    wait_status(cloud, "vm4", "ACTIVE")
+    out = console(cloud, "vm4", READY)
+    assert out.count("sovra-test-image: booted") == 1  # a new guest, a new log
+    assert f"instance-uuid={server['id']}" in out
+    cli(cloud, "server", "delete", "--wait", "vm4")

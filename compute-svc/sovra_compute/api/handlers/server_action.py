@@ -76,10 +76,15 @@ def _reboot(req, server_id, arg):
     return json_response(None, status=202)
 
 
+#: the vm_states in which a server has a guest (and so a console log)
+_HAS_GUEST = (states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED,
+              states.RESIZED)
+
+
 def _console_output(req, server_id, arg):
     validation.validate(schemas.CONSOLE_OUTPUT, arg or {})
     instance = load(req, server_id, policies.CONSOLE_OUTPUT)
-    if instance["vm_state"] not in (states.ACTIVE, states.STOPPED) or not instance["host"]:
+    if instance["vm_state"] not in _HAS_GUEST or not instance["host"]:
         raise states.InstanceInvalidState(action="getConsoleOutput",
                                           uuid=instance["uuid"], attr="vm_state",
                                           state=instance["vm_state"])
