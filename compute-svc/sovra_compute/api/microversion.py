@@ -64,16 +64,18 @@ VERSIONS = [
     "2.52",  # servers: "tags" on create
     "2.53",  # os-services, os-hypervisors: UUID ids, PUT/DELETE /os-services/{id},
              # hostname pattern and with_servers queries (search/servers removed)
-    "2.54",  # (key_name on rebuild: rebuild not served)
+    "2.54",  # servers: rebuild takes key_name
     "2.55",  # flavors: "description" (create, PUT /flavors/{id}, every body)
     "2.56",  # (migrate to a host: not served)
-    "2.57",  # servers: no personality; limits and quota sets: no injected files
+    "2.57",  # servers: no personality, rebuild takes user_data; limits and quota
+             # sets: no injected files
     "2.58",  # instance actions: limit, marker, changes-since; "updated_at"
     "2.59",  # (migrations pagination: not served)
     "2.60",  # (multiattach volumes: not served)
     "2.61",  # flavors: "extra_specs" in flavor bodies
     "2.62",  # instance action events: "hostId", and "host" for admins
-    "2.63",  # servers: "trusted_image_certificates" (null: refused on create)
+    "2.63",  # servers: "trusted_image_certificates" (null: refused on create and
+             # rebuild)
     "2.64",  # server groups: one "policy" and its "rules" (no policies, metadata)
     "2.65",  # (abort queued live migrations: not served)
     "2.66",  # servers, instance actions: changes-before filter
@@ -81,13 +83,13 @@ VERSIONS = [
     "2.68",  # (forced evacuate and live migration removed: not served)
     "2.69",  # (minimal bodies from down cells: Sovra has one cell, always up)
     "2.70",  # (device tags of volume attachments and interfaces: not served)
-    "2.71",  # servers: "server_groups" in show and update
+    "2.71",  # servers: "server_groups" in show, update and rebuild
     "2.72",  # (ports with resource requests: ports not served)
     "2.73",  # servers: lock takes locked_reason, "locked_reason", locked filter
     "2.74",  # servers: admins may ask for a host / hypervisor_hostname on create
-    "2.75",  # servers: unknown list query parameters are a 400, update answers the
-             # full body; flavors: swap 0 instead of ""; hypervisors: "servers"
-             # always there when asked for
+    "2.75",  # servers: unknown list query parameters are a 400, update and rebuild
+             # answer the full body; flavors: swap 0 instead of ""; hypervisors:
+             # "servers" always there when asked for
     "2.76",  # (power-update external event: not served)
     "2.77",  # (availability zone on unshelve: not served)
     "2.78",  # servers: GET /servers/{id}/topology (no NUMA topology: no nodes)
@@ -104,6 +106,18 @@ VERSIONS = [
     "2.88",  # hypervisors: no capacity / usage fields, "uptime" (null: not known
              # yet), no /os-hypervisors/statistics
     "2.89",  # (attachment_id and bdm_uuid of volume attachments: not served)
+    "2.90",  # servers: "hostname" on create, update and rebuild;
+             # OS-EXT-SRV-ATTR:hostname shown to everyone
+    "2.91",  # (unshelve to a host: shelve not served)
+    "2.92",  # key pairs: import only (no generated keys), "@" and "." in names
+    "2.93",  # (rebuild of volume-backed servers: volume-backed servers not served)
+    "2.94",  # servers: the hostname may be a fully qualified domain name
+    "2.95",  # (evacuate to a stopped server: evacuate not served)
+    "2.96",  # servers: "pinned_availability_zone" (the zone asked for, or null)
+    "2.97",  # (server shares: not served)
+    "2.98",  # servers: the image's properties (hw_, img_, os_) under "image"
+    "2.99",  # (spice-direct consoles: consoles not served)
+    "2.100",  # servers: "OS-SCH-HNT:scheduler_hints" (those of the create request)
 ]
 
 

@@ -12,7 +12,7 @@ import hashlib
 from sovra_compute.api import views
 from sovra_compute.api.policies import flavor as flavor_policies
 from sovra_compute.api.policies import server as policies
-from sovra_compute.service import compute_service, server_group
+from sovra_compute.service import compute_service, instance_list, server_group
 from sovra_compute.service import instance as instance_service
 from sovra_compute.service.availability_zone import DEFAULT_ZONE
 
@@ -26,11 +26,6 @@ def host_id(project_id: str, host: str | None) -> str:
 
 def instance_name(instance) -> str:
     return f"instance-{instance['uuid'][:8]}"
-
-
-def hostname(name: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "-" else "-" for c in name.lower())
-    return cleaned.strip("-")[:63] or "server"
 
 
 def _host_status(req, instance) -> str:
@@ -62,12 +57,15 @@ def _flavor(req, instance) -> dict:
     return shown
 
 
-def _image(instance):
+def _image(req, instance):
     if not instance["image_ref"]:
         return ""
-    return {"id": instance["image_ref"], "links": [{
+    shown = {"id": instance["image_ref"], "links": [{
         "rel": "bookmark",
         "href": f"{views.base_url()}/images/{instance['image_ref']}"}]}
+    if req.microversion.matches("2.98"):
+        shown["properties"] = dict(instance["image_properties"])
+    return shown
 
 
 def view(req, instance, *, detail=True, kind="show") -> dict:
@@ -85,7 +83,7 @@ def view(req, instance, *, detail=True, kind="show") -> dict:
         "tenant_id": instance["project_id"], "user_id": instance["user_id"],
         "metadata": instance["metadata"],
         "hostId": host_id(instance["project_id"], instance["host"]),
-        "image": _image(instance),
+        "image": _image(req, instance),
         "flavor": _flavor(req, instance),
         "created": views.isotime(instance["created_at"]),
         "updated": views.isotime(instance["updated_at"] or instance["created_at"]),
@@ -117,6 +115,12 @@ def view(req, instance, *, detail=True, kind="show") -> dict:
                                                         instance["uuid"])
     if mv.matches("2.73"):
         shown["locked_reason"] = instance["locked_reason"]
+    if full and mv.matches("2.90") and not admin:  # the hostname is no secret now
+        shown["OS-EXT-SRV-ATTR:hostname"] = instance_list.hostname(instance)
+    if mv.matches("2.96"):
+        shown["pinned_availability_zone"] = instance["availability_zone"]
+    if mv.matches("2.100"):
+        shown["OS-SCH-HNT:scheduler_hints"] = dict(instance["scheduler_hints"])
     return shown
 
 
@@ -141,7 +145,7 @@ def _full_fields(req, instance, admin) -> dict:
             fields.update({
                 "OS-EXT-SRV-ATTR:reservation_id": "r-" + instance["uuid"][:8],
                 "OS-EXT-SRV-ATTR:launch_index": 0,
-                "OS-EXT-SRV-ATTR:hostname": hostname(instance["name"]),
+                "OS-EXT-SRV-ATTR:hostname": instance_list.hostname(instance),
                 "OS-EXT-SRV-ATTR:kernel_id": "",
                 "OS-EXT-SRV-ATTR:ramdisk_id": "",
                 "OS-EXT-SRV-ATTR:root_device_name": None,

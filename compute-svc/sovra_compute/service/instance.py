@@ -84,6 +84,8 @@ def _as_dict(row: models.Instance) -> dict:
             "locked": row.locked, "locked_reason": row.locked_reason,
             "tags": [t.tag for t in row.tags],
             "requested_host": row.requested_host, "requested_node": row.requested_node,
+            "hostname": row.hostname, "image_properties": dict(row.image_properties or {}),
+            "scheduler_hints": dict(row.scheduler_hints or {}),
             "build_hosts": list(row.build_hosts or []),
             "old_flavor": row.old_flavor, "migration_uuid": row.migration_uuid,
             "deleted": row.deleted, "created_at": row.created_at,
@@ -116,7 +118,8 @@ def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:
 def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
            key_data=None, metadata=None, user_data=None, description=None,
            availability_zone=None, tags=(), requested_host=None,
-           requested_node=None) -> dict:
+           requested_node=None, hostname=None, image_properties=None,
+           scheduler_hints=None) -> dict:
     with db.writer() as session:
         row = models.Instance(
             uuid=str(uuidlib.uuid4()), name=name, description=description,
@@ -126,6 +129,8 @@ def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
             metadata_=metadata or {}, user_data=user_data,
             availability_zone=availability_zone, build_hosts=[],
             requested_host=requested_host, requested_node=requested_node,
+            hostname=hostname, image_properties=image_properties or {},
+            scheduler_hints=scheduler_hints or {},
             tags=[models.InstanceTag(tag=tag) for tag in dict.fromkeys(tags)])
         session.add(row)
         session.flush()

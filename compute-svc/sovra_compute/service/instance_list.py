@@ -31,8 +31,12 @@ def _reservation_id(i):
     return "r-" + i["uuid"][:8]
 
 
-def _hostname(i):
-    cleaned = "".join(c if c.isalnum() or c == "-" else "-" for c in i["name"].lower())
+def hostname(instance) -> str:
+    """The guest's hostname: the one chosen (2.90), else one made from the name."""
+    if instance.get("hostname"):
+        return instance["hostname"]
+    cleaned = "".join(c if c.isalnum() or c == "-" else "-"
+                      for c in instance["name"].lower())
     return cleaned.strip("-")[:63] or "server"
 
 
@@ -54,7 +58,7 @@ REGEX = {
     "description": lambda i: i["description"],
     "display_description": lambda i: i["description"],
     "key_name": lambda i: i["key_name"], "node": lambda i: i["node"],
-    "hostname": _hostname, "reservation_id": _reservation_id,
+    "hostname": hostname, "reservation_id": _reservation_id,
     "availability_zone": lambda i: i["availability_zone"] or "nova",
     "power_state": lambda i: i["power_state"],
     "launch_index": lambda i: 0,
@@ -79,7 +83,7 @@ SORT_KEYS = {
     "terminated_at": lambda i: i["terminated_at"], "uuid": lambda i: i["uuid"],
     "display_name": lambda i: i["name"], "display_description": lambda i: i["description"],
     "host": lambda i: i["host"], "node": lambda i: i["node"],
-    "hostname": _hostname, "image_ref": lambda i: i["image_ref"],
+    "hostname": hostname, "image_ref": lambda i: i["image_ref"],
     "key_name": lambda i: i["key_name"], "project_id": lambda i: i["project_id"],
     "user_id": lambda i: i["user_id"], "vm_state": lambda i: i["vm_state"],
     "task_state": lambda i: i["task_state"], "power_state": lambda i: i["power_state"],

@@ -121,6 +121,42 @@ def test_sdk_server_groups(conn, image, flavor):
     conn.compute.delete_server_group(group)
 
 
+def test_sdk_hostname_and_newer_fields(conn, image, flavor):
+    created = conn.compute.create_server(name="sdk-fields", image_id=image.id,
+                                         flavor_id=flavor.id, networks="none",
+                                         hostname="sdk-host",
+                                         scheduler_hints={"same_host": []})
+    server = conn.compute.wait_for_server(created, status="ACTIVE", interval=0.05,
+                                          wait=20)
+    shown = conn.compute.get_server(server.id)
+    assert shown.hostname == "sdk-host"
+    assert shown.pinned_availability_zone is None
+    assert shown.scheduler_hints == {"same_host": []}
+    conn.compute.update_server(server, hostname="sdk-host2")
+    assert conn.compute.get_server(server.id).hostname == "sdk-host2"
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+
+
+@needs_cli
+def test_cli_keypair_and_hostname(cloud, conn, image, flavor):
+    private = cloud.tmp / "cli-key.pem"  # at 2.92 the CLI makes the key itself
+    key = _cli_json(cloud, "keypair", "create", "--private-key", str(private),
+                    "cli-key", version="2.92")
+    assert key["name"] == "cli-key" and "PRIVATE KEY" in private.read_text()
+    assert _cli_json(cloud, "keypair", "show", "cli-key", version="2.92")["type"] == \
+        "ssh"
+    _cli(cloud, "keypair", "delete", "cli-key")
+    created = _cli_json(cloud, "server", "create", "--image", image.id, "--flavor",
+                        "m1.tiny", "--no-network", "--hostname", "cli-host",
+                        "--availability-zone", "nova", "--wait", "cli-host",
+                        version="2.100")
+    shown = _cli_json(cloud, "server", "show", created["id"], version="2.100")
+    assert shown["OS-EXT-SRV-ATTR:hostname"] == "cli-host"
+    assert shown["pinned_availability_zone"] == "nova"
+    _cli(cloud, "server", "delete", "--wait", created["id"])
+
+
 @needs_cli
 def test_cli_tags_lock_reason_and_events(cloud, conn, image, flavor):
     created = _cli_json(cloud, "server", "create", "--image", image.id, "--flavor",

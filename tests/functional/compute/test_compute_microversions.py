@@ -315,3 +315,30 @@ def test_2_88_hypervisor_bodies(conn):
     assert all(h["uptime"] is None for h in new)
     _get(conn, "/os-hypervisors/statistics", "2.87")
     _get(conn, "/os-hypervisors/statistics", "2.88", ok=404)
+
+
+def test_2_90_to_2_100_server_fields(conn, image, flavor):
+    body = {"server": {"name": "Fields Test", "imageRef": image.id,
+                       "flavorRef": flavor.id, "networks": "none",
+                       "hostname": "fields.example.org", "availability_zone": "nova"},
+            "os:scheduler_hints": {"different_host": []}}
+    assert _call(conn, "POST", "/servers", "2.93", body).status_code == 400
+    resp = _call(conn, "POST", "/servers", "2.94", body)
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json()["server"]["id"]
+    shown = _get(conn, f"/servers/{server_id}", "2.100")["server"]
+    assert shown["OS-EXT-SRV-ATTR:hostname"] == "fields.example.org"
+    assert shown["pinned_availability_zone"] == "nova"
+    assert shown["OS-SCH-HNT:scheduler_hints"] == {"different_host": []}
+    assert shown["image"]["properties"] == {}  # the test image has none of its own
+    old = _get(conn, f"/servers/{server_id}", "2.95")["server"]
+    assert "pinned_availability_zone" not in old and "properties" not in old["image"]
+    _delete(conn, server_id)
+
+
+def test_2_92_keypairs_are_imported(conn):
+    resp = _call(conn, "POST", "/os-keypairs", "2.92", {"keypair": {"name": "gen"}})
+    assert resp.status_code == 400
+    resp = _call(conn, "POST", "/os-keypairs", "2.91", {"keypair": {"name": "gen"}})
+    assert resp.status_code == 201 and "private_key" in resp.json()["keypair"]
+    assert _call(conn, "DELETE", "/os-keypairs/gen", "2.91").status_code == 204

@@ -12,12 +12,17 @@ from sovra_compute.service import instance as instance_service
 ADMIN = {"X-Auth-Token": "admin"}
 ALICE = {"X-Auth-Token": "alice:proj-a"}
 BOB = {"X-Auth-Token": "bob:proj-b"}
+PUBLIC_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOlbC8ZzXkzAY3JzTtqpg3v7a3gkvYrV5"
+              "5m4U1H2e1cz test@sovra")
 
 
 class FakeImages:
     def __init__(self):
         self.images = {"img-1": {"id": "img-1", "status": "active"},
-                       "queued": {"id": "queued", "status": "queued"}}
+                       "queued": {"id": "queued", "status": "queued"},
+                       "img-props": {"id": "img-props", "status": "active",
+                                     "hw_disk_bus": "virtio", "os_distro": "debian",
+                                     "os_hash_value": "ab12", "purpose": "tests"}}
 
     def __call__(self, context):
         return self

@@ -5,14 +5,11 @@ policy."""
 import base64
 
 import pytest
-from compute_api import ADMIN, ALICE, BOB, boot, create_flavor
+from compute_api import ADMIN, ALICE, BOB, PUBLIC_KEY, boot, create_flavor
 
 from sovra_compute.api.microversion import VERSIONS
 from sovra_compute.service import compute_service
 from sovra_compute.service import instance as instance_service
-
-PUBLIC_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOlbC8ZzXkzAY3JzTtqpg3v7a3gkvYrV5"
-              "5m4U1H2e1cz test@sovra")
 
 
 def test_version_discovery(api):

@@ -4,7 +4,16 @@ usage reports across microversions: each change at the version before and its ow
 import datetime
 
 import pytest
-from compute_api import ADMIN, ALICE, BOB, at, boot, boot_active, create_flavor
+from compute_api import (
+    ADMIN,
+    ALICE,
+    BOB,
+    PUBLIC_KEY,
+    at,
+    boot,
+    boot_active,
+    create_flavor,
+)
 
 from sovra_compute import placement_client
 from sovra_compute.db import models
@@ -310,3 +319,17 @@ def test_hypervisor_usage_fields_go_at_2_88(api):
                    headers=at(ADMIN, "2.87")).status_code == 200
     assert api.get("/v2.1/os-hypervisors/statistics",
                    headers=at(ADMIN, "2.88")).status_code == 404
+
+
+def test_keypairs_are_imported_only_from_2_92(api):
+    generated = api.post("/v2.1/os-keypairs", json={"keypair": {"name": "gen"}},
+                         headers=at(ALICE, "2.91"))
+    assert generated.status_code == 201 and "private_key" in generated.json["keypair"]
+    resp = api.post("/v2.1/os-keypairs", json={"keypair": {"name": "gen2"}},
+                    headers=at(ALICE, "2.92"))
+    assert resp.status_code == 400 and "public_key" in resp.json["badRequest"]["message"]
+    dotted = {"keypair": {"name": "me@host.example", "public_key": PUBLIC_KEY}}
+    assert api.post("/v2.1/os-keypairs", json=dotted,
+                    headers=at(ALICE, "2.91")).status_code == 400
+    assert api.post("/v2.1/os-keypairs", json=dotted,
+                    headers=at(ALICE, "2.92")).status_code == 201

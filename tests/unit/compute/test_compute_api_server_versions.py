@@ -299,3 +299,60 @@ def test_more_filters_for_everyone_from_2_83(api, db):
     assert set(_ids(_list(api, "user_id=alice", "2.83"))) == {keyed, active}
     assert _ids(_list(api, "availability_zone=nova&task_state=scheduling",
                       "2.83")) == [keyed]
+
+
+def test_hostname_from_2_90_and_fqdn_from_2_94(api, db):
+    create_flavor(api)
+    assert boot(api, version="2.89", hostname="web1").status_code == 400
+    server_id = boot(api, version="2.90", name="Web Server", hostname="web1").json[
+        "server"]["id"]
+    assert "OS-EXT-SRV-ATTR:hostname" not in _show(api, server_id, "2.89")
+    assert _show(api, server_id, "2.90")["OS-EXT-SRV-ATTR:hostname"] == "web1"
+    plain = boot(api, name="Web Server").json["server"]["id"]
+    assert _show(api, plain, "2.90")["OS-EXT-SRV-ATTR:hostname"] == "web-server"
+    assert boot(api, version="2.93", hostname="web1.example.org").status_code == 400
+    fqdn = boot(api, version="2.94", hostname="web1.example.org")
+    assert fqdn.status_code == 202, fqdn.json
+    resp = api.put(f"/v2.1/servers/{server_id}", json={"server": {"hostname": "web2"}},
+                   headers=at(ALICE, "2.90"))
+    assert resp.json["server"]["OS-EXT-SRV-ATTR:hostname"] == "web2"
+    assert api.put(f"/v2.1/servers/{server_id}", json={"server": {"hostname": "x"}},
+                   headers=at(ALICE, "2.89")).status_code == 400
+    assert _ids(_list(api, "hostname=web2&all_tenants=1", "2.90", ADMIN)) == [server_id]
+
+
+def test_pinned_zone_image_properties_and_hints_from_2_96(api):
+    create_flavor(api)
+    pinned = boot(api, availability_zone="nova").json["server"]["id"]
+    free = boot(api, imageRef="img-props").json["server"]["id"]
+    assert "pinned_availability_zone" not in _show(api, pinned, "2.95")
+    assert _show(api, pinned, "2.96")["pinned_availability_zone"] == "nova"
+    assert _show(api, free, "2.96")["pinned_availability_zone"] is None
+    assert "properties" not in _show(api, free, "2.97")["image"]
+    assert _show(api, free, "2.98")["image"]["properties"] == {
+        "hw_disk_bus": "virtio", "os_distro": "debian"}
+    resp = api.post("/v2.1/servers", json={
+        "server": {"name": "hinted", "imageRef": "img-1", "flavorRef": "1",
+                   "networks": "none"},
+        "os:scheduler_hints": {"same_host": [pinned]}}, headers=at(ALICE, "2.99"))
+    hinted = resp.json["server"]["id"]
+    assert "OS-SCH-HNT:scheduler_hints" not in _show(api, hinted, "2.99")
+    assert _show(api, hinted, "2.100")["OS-SCH-HNT:scheduler_hints"] == {
+        "same_host": [pinned]}
+    assert _show(api, free, "2.100")["OS-SCH-HNT:scheduler_hints"] == {}
+    detail = _list(api, "", "2.100", detail=True).json["servers"]
+    assert all("OS-SCH-HNT:scheduler_hints" in s for s in detail)
+
+
+def test_rebuild_takes_hostname_from_2_90_and_keeps_the_new_image_properties(api, db):
+    create_flavor(api)
+    server_id = boot_active(api, db)
+    path = f"/v2.1/servers/{server_id}/action"
+    rebuild = {"rebuild": {"imageRef": "img-props", "hostname": "rebuilt"}}
+    assert api.post(path, json=rebuild, headers=at(ALICE, "2.89")).status_code == 400
+    resp = api.post(path, json=rebuild, headers=at(ALICE, "2.98"))
+    assert resp.status_code == 202, resp.json
+    server = resp.json["server"]
+    assert server["OS-EXT-SRV-ATTR:hostname"] == "rebuilt"
+    assert server["image"]["properties"] == {"hw_disk_bus": "virtio",
+                                             "os_distro": "debian"}

@@ -1,4 +1,4 @@
-"""Key pairs: import, generate, list, show, delete."""
+"""Key pairs: import, generate (before 2.92), list, show, delete."""
 
 from __future__ import annotations
 
@@ -66,7 +66,8 @@ def show_keypair(req, name):
 
 
 def create_keypair(req):
-    body = req.json_body(schemas.CREATE)["keypair"]
+    body = req.json_body(schemas.CREATE_V2_92 if req.microversion.matches("2.92")
+                         else schemas.CREATE)["keypair"]
     user_id = _user(req, policies.CREATE, body.get("user_id"))
     key_type = body.get("type", "ssh") if req.microversion.matches("2.2") else "ssh"
     private_key = None

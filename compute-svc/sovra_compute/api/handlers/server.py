@@ -180,7 +180,21 @@ def _flavor_id(ref: str) -> str:
     return ref.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _check_image(req, image_ref: str) -> None:
+#: image properties a server keeps from its image (2.98 shows them): the guest's
+#: hardware, image handling and OS ones, not the Image service's own bookkeeping
+_IMAGE_PROPERTY_PREFIXES = ("hw_", "img_", "os_")
+_IMAGE_SERVICE_PROPERTIES = ("os_hash_algo", "os_hash_value", "os_hidden")
+
+
+def kept_image_properties(image: dict) -> dict:
+    """What a server built (or rebuilt) from ``image`` keeps of its properties."""
+    return {k: v for k, v in image.items()
+            if k.startswith(_IMAGE_PROPERTY_PREFIXES)
+            and k not in _IMAGE_SERVICE_PROPERTIES and not k.startswith("os_glance")}
+
+
+def _check_image(req, image_ref: str) -> dict:
+    """The image's properties the server keeps; Invalid unless it is active."""
     image_id = image_ref.rstrip("/").rsplit("/", 1)[-1]
     try:
         image = req.state.extras["images"](req.context).get_image(image_id)
@@ -188,6 +202,7 @@ def _check_image(req, image_ref: str) -> None:
         raise exception.Invalid(f"Image {image_id} could not be found.") from None
     if image.get("status") != "active":
         raise exception.Invalid(f"Image {image_id} is not active.")
+    return kept_image_properties(image)
 
 
 def _image_from_bdms(bdms: list, image_ref: str | None) -> str | None:
@@ -259,11 +274,15 @@ def _destination(req, body) -> tuple[str | None, str | None, str | None]:
     return zone, host, node
 
 
+def _hints(request) -> dict:
+    return request.get("os:scheduler_hints") or request.get(
+        "OS-SCH-HNT:scheduler_hints") or {}
+
+
 def _group(req, request) -> dict | None:
     """The server group the ``group`` scheduler hint names (the caller's project's),
     if any; Invalid otherwise."""
-    hints = request.get("os:scheduler_hints") or request.get(
-        "OS-SCH-HNT:scheduler_hints") or {}
+    hints = _hints(request)
     if "group" not in hints:
         return None
     try:
@@ -316,7 +335,7 @@ def create_server(req):
         except keypair_service.KeypairNotFound:
             raise exception.Invalid(
                 f"Invalid key_name provided: {body['key_name']}.") from None
-    _check_image(req, image_ref)
+    image_properties = _check_image(req, image_ref)
     conf = req.state.conf
     metadata = body.get("metadata") or {}
     max_items = quota.limits(db, conf, req.context.project_id)["metadata_items"]
@@ -335,7 +354,8 @@ def create_server(req):
             description=(body.get("description")
                          if req.microversion.matches("2.19") else None),
             availability_zone=zone, tags=body.get("tags") or (),
-            requested_host=host, requested_node=node)
+            requested_host=host, requested_node=node, hostname=body.get("hostname"),
+            image_properties=image_properties, scheduler_hints=_hints(request))
         if group is not None:
             server_group.add_member(db, group["uuid"], instance["uuid"])
     req.state.extras["conductor"].build_instance(req.context, instance["uuid"])
@@ -348,11 +368,13 @@ def create_server(req):
 
 
 def update_server(req, server_id):
-    body = req.json_body(schemas.UPDATE)["server"]
+    body = req.json_body(schemas.update(req.microversion))["server"]
     instance = load(req, server_id, policies.UPDATE)
     changes = {}
     if "name" in body:
         changes["name"] = body["name"]
+    if "hostname" in body:  # 2.90
+        changes["hostname"] = body["hostname"]
     if "description" in body:
         if not req.microversion.matches("2.19"):
             raise exception.Invalid("description needs microversion 2.19 or later.")

@@ -10,6 +10,7 @@ from sovra_common import exception
 from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import server_view, views
+from sovra_compute.api.handlers import server as server_handlers
 from sovra_compute.api.handlers.server import load
 from sovra_compute.api.policies import server as policies
 from sovra_compute.api.schemas import server as schemas
@@ -157,8 +158,9 @@ def _rebuild(req, server_id, arg):
         raise exception.Invalid(f"Image {image_id} could not be found.") from None
     if image.get("status") != "active":
         raise exception.Invalid(f"Image {image_id} is not active.")
-    changes = {"image_ref": image_id}
-    for field in ("name", "metadata", "description"):
+    changes = {"image_ref": image_id,
+               "image_properties": server_handlers.kept_image_properties(image)}
+    for field in ("name", "metadata", "description", "hostname"):  # hostname: 2.90
         if field in arg:
             changes[field] = arg[field]
     if "key_name" in arg:  # 2.54: a new key pair, or none

@@ -3,8 +3,9 @@
 _KEYPAIR = {
     "type": "object",
     "properties": {
+        # "@" and "." are safe in names from 2.92 only (CREATE_V2_92)
         "name": {"type": "string", "minLength": 1, "maxLength": 255,
-                 "pattern": r"^[a-zA-Z0-9 _.@-]+$"},
+                 "pattern": r"^[a-zA-Z0-9 _-]+$"},
         "public_key": {"type": "string"},
         "type": {"type": "string", "enum": ["ssh", "x509"]},
         "user_id": {"type": "string"},
@@ -15,6 +16,12 @@ _KEYPAIR = {
 
 CREATE = {"type": "object", "properties": {"keypair": _KEYPAIR},
           "required": ["keypair"], "additionalProperties": False}
+#: 2.92: a public key must be imported (no more generated ones); "@" and "." in names
+CREATE_V2_92 = {**CREATE, "properties": {"keypair": {
+    **_KEYPAIR, "properties": {**_KEYPAIR["properties"], "name": {
+        "type": "string", "minLength": 1, "maxLength": 255,
+        "pattern": r"^[a-zA-Z0-9 _.@-]+$"}},
+    "required": ["name", "public_key"]}}}
 
 QUERY = {
     "type": "object",

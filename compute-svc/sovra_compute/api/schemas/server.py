@@ -81,9 +81,17 @@ _SERVER_2_63 = _server(_SERVER_2_57, trusted_image_certificates={
     "type": ["array", "null"], "minItems": 1, "maxItems": 50, "uniqueItems": True,
     "items": {"type": "string", "minLength": 1}})
 _SERVER_2_74 = _server(_SERVER_2_63, host=_FQDN, hypervisor_hostname=_FQDN)
+#: a hostname the user chooses: one DNS label (2.90), or a whole FQDN (2.94)
+HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 63,
+            "pattern": r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$"}
+HOSTNAME_FQDN = {"type": "string", "minLength": 1, "maxLength": 255,
+                 "pattern": r"^[a-zA-Z0-9]([a-zA-Z0-9-._]*[a-zA-Z0-9])?$"}
+_SERVER_2_90 = _server(_SERVER_2_74, hostname=HOSTNAME)
+_SERVER_2_94 = _server(_SERVER_2_74, hostname=HOSTNAME_FQDN)
 
 # (first version, schema): each applies until the next one's version
 _CREATE_BY_VERSION = [
+    ("2.94", _create(_SERVER_2_94)), ("2.90", _create(_SERVER_2_90)),
     ("2.74", _create(_SERVER_2_74)), ("2.63", _create(_SERVER_2_63)),
     ("2.57", _create(_SERVER_2_57)), ("2.52", _create(_SERVER_2_52)),
     ("2.42", _create(_SERVER_2_42)), ("2.37", _create(_SERVER_2_37)),
@@ -193,6 +201,23 @@ UPDATE = {
 }
 
 
+def _update_with(hostname: dict) -> dict:
+    server = UPDATE["properties"]["server"]
+    return {**UPDATE, "properties": {"server": {
+        **server, "properties": {**server["properties"], "hostname": hostname}}}}
+
+
+UPDATE_V2_90 = _update_with(HOSTNAME)
+UPDATE_V2_94 = _update_with(HOSTNAME_FQDN)
+
+
+def update(version) -> dict:
+    """The server update body's schema at microversion ``version``."""
+    if version.matches("2.94"):
+        return UPDATE_V2_94
+    return UPDATE_V2_90 if version.matches("2.90") else UPDATE
+
+
 _REBUILD_BASE = {
     "imageRef": _REF, "name": _NAME, "metadata": METADATA,
     "adminPass": {"type": "string"}, "preserve_ephemeral": {"type": "boolean"},
@@ -208,6 +233,8 @@ _REBUILD_CHANGES = [
     ("2.57", {"user_data": {"type": ["string", "null"], "maxLength": 65535},
               "personality": None}),
     ("2.63", {"trusted_image_certificates": {"type": ["array", "null"]}}),
+    ("2.90", {"hostname": HOSTNAME}),
+    ("2.94", {"hostname": HOSTNAME_FQDN}),
 ]
 
 
@@ -229,3 +256,4 @@ RESIZE = {"type": "object", "properties": {
     "flavorRef": _REF,
     "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},
     "required": ["flavorRef"], "additionalProperties": False}
+
