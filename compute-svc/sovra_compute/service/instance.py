@@ -101,10 +101,12 @@ def as_dict(row: models.Instance) -> dict:
 
 def for_agent(instance: dict) -> dict:
     """What an agent needs of an instance (JSON-serialisable): what it runs, and
-    what the guest's metadata tells it (name, key pair name, metadata, zone)."""
-    return {key: instance[key] for key in ("uuid", "name", "flavor", "image_ref",
-                                           "project_id", "user_id", "key_name",
-                                           "metadata", "availability_zone")}
+    what the guest's metadata tells it (name, hostname, key pair name, metadata,
+    zone)."""
+    return {key: instance[key] for key in ("uuid", "name", "hostname", "flavor",
+                                           "image_ref", "project_id", "user_id",
+                                           "key_name", "metadata",
+                                           "availability_zone")}
 
 
 def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:

@@ -74,7 +74,12 @@ def test_config_drive_holds_the_openstack_layout(tmp_path):
     assert "Volume id: config-2" in label
     meta = json.loads(_iso_file(iso, "/openstack/latest/meta_data.json"))
     assert meta["uuid"] == UUID and meta["name"] == "My Web_Server"
-    assert meta["hostname"] == "my-web-server"
+    assert meta["hostname"] == "my-web-server"  # derived from the name
+    configdrive.build(str(iso), dict(instance, hostname="web1.example.org"))
+    assert json.loads(_iso_file(iso, "/openstack/latest/meta_data.json"))[
+        "hostname"] == "web1.example.org"  # chosen (2.90)
+    configdrive.build(str(iso), instance, key_data="ssh-ed25519 AAAA k1",
+                      user_data=base64.b64encode(b"#!/bin/sh\necho hi\n").decode())
     assert meta["public_keys"] == {"k1": "ssh-ed25519 AAAA k1"}
     assert meta["meta"] == {"role": "web"} and meta["availability_zone"] == "nova"
     assert _iso_file(iso, "/openstack/latest/user_data") == b"#!/bin/sh\necho hi\n"

@@ -238,18 +238,30 @@ _REBUILD_CHANGES = [
 ]
 
 
-def rebuild(version) -> dict:
-    """The rebuild action's argument schema at microversion ``version``."""
-    props = dict(_REBUILD_BASE)
+def _rebuild_schemas() -> list[tuple[str, dict]]:
+    """One schema per version that changed the rebuild body, newest first."""
+    schemas, props = [], dict(_REBUILD_BASE)
     for first, change in _REBUILD_CHANGES:
-        if version.matches(first):
-            for name, prop in change.items():
-                if prop is None:
-                    props.pop(name, None)
-                else:
-                    props[name] = prop
-    return {"type": "object", "properties": props, "required": ["imageRef"],
-            "additionalProperties": False}
+        props = dict(props)
+        for name, prop in change.items():  # None: removed at that version
+            if prop is None:
+                props.pop(name, None)
+            else:
+                props[name] = prop
+        schemas.append((first, {"type": "object", "properties": props,
+                                "required": ["imageRef"],
+                                "additionalProperties": False}))
+    return schemas[::-1]
+
+
+_REBUILD_BY_VERSION = _rebuild_schemas()
+
+
+def rebuild(version) -> dict:
+    """The rebuild action's argument schema at microversion ``version`` (built once
+    per version that changed it: the validator caches schemas by identity)."""
+    return next(schema for first, schema in _REBUILD_BY_VERSION
+                if version.matches(first))
 
 
 RESIZE = {"type": "object", "properties": {

@@ -37,7 +37,7 @@ def meta_data(instance: dict, key_data: str | None) -> dict:
     return {
         "uuid": instance["uuid"],
         "name": instance["name"],
-        "hostname": hostname(instance["name"]),
+        "hostname": instance.get("hostname") or hostname(instance["name"]),
         "launch_index": 0,
         "availability_zone": instance.get("availability_zone") or "nova",
         "project_id": instance.get("project_id"),
