@@ -8,6 +8,7 @@ a reschedule, a delete, running out of hosts) releases them first.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid as uuidlib
 
@@ -16,7 +17,7 @@ import oslo_messaging
 from sovra_common import rpc
 from sovra_common.db import schema
 from sovra_compute import placement_client
-from sovra_compute.conductor import scheduler
+from sovra_compute.conductor import filters, scheduler
 from sovra_compute.service import compute_service
 from sovra_compute.service import instance as instance_service
 from sovra_compute.virt import driver as virt
@@ -86,31 +87,38 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             return
         live = set(self._coordinator.members(compute_service.AGENTS_GROUP))
         hosts = compute_service.schedulable_hosts(self._db, live) - set(tried)
-        try:
-            chosen = scheduler.select_and_claim(
-                self._placement, instance, hosts=hosts,
-                limit=self._conf.compute.max_candidates)
-        except scheduler.NoValidHost as exc:
-            self._fail_build(ctxt, instance, exc.msg, details=last_error)
-            return
-        except Exception as exc:  # placement unreachable, timed out...
-            LOG.exception("scheduling %s failed", instance["uuid"])
-            self._fail_build(ctxt, instance, f"Scheduling failed: {exc}"[:255],
-                             details=last_error)
-            return
-        try:
-            instance = instance_service.update(
-                self._db, instance["uuid"],
-                expected_task_state=(instance_service.SCHEDULING,
-                                     instance_service.SPAWNING),
-                host=chosen.host, node=chosen.node,
-                task_state=instance_service.SPAWNING, build_hosts=[*tried, chosen.host])
-        except instance_service.InstanceNotFound:  # deleted meanwhile
-            self._release(instance["uuid"])
-            return
-        except instance_service.InstanceInvalidState:  # being deleted
-            self._finish_delete(ctxt, instance)
-            return
+        lock = filters.group_lock_name(self._db, instance["uuid"])
+        # a group's members are placed one at a time: each sees where the others went
+        with self._coordinator.lock(lock) if lock else contextlib.nullcontext():
+            choice = filters.choose(self._db, instance, hosts)
+            try:
+                if not choice.hosts and choice.reason:
+                    raise scheduler.NoValidHost(reason=choice.reason)
+                chosen = scheduler.select_and_claim(
+                    self._placement, instance, hosts=choice.hosts,
+                    limit=self._conf.compute.max_candidates, order=choice.order)
+            except scheduler.NoValidHost as exc:
+                self._fail_build(ctxt, instance, exc.msg, details=last_error)
+                return
+            except Exception as exc:  # placement unreachable, timed out...
+                LOG.exception("scheduling %s failed", instance["uuid"])
+                self._fail_build(ctxt, instance, f"Scheduling failed: {exc}"[:255],
+                                 details=last_error)
+                return
+            try:
+                instance = instance_service.update(
+                    self._db, instance["uuid"],
+                    expected_task_state=(instance_service.SCHEDULING,
+                                         instance_service.SPAWNING),
+                    host=chosen.host, node=chosen.node,
+                    task_state=instance_service.SPAWNING,
+                    build_hosts=[*tried, chosen.host])
+            except instance_service.InstanceNotFound:  # deleted meanwhile
+                self._release(instance["uuid"])
+                return
+            except instance_service.InstanceInvalidState:  # being deleted
+                self._finish_delete(ctxt, instance)
+                return
         self._agents.build_instance(ctxt, chosen.host,
                                     instance_service.for_agent(instance),
                                     key_data=instance["key_data"],

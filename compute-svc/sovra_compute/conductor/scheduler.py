@@ -29,15 +29,20 @@ class Selection:
 
 
 def select_and_claim(placement: placement_client.PlacementClient, instance: dict, *,
-                     hosts: set[str], limit: int, in_tree: str | None = None) -> Selection:
+                     hosts: set[str], limit: int, in_tree: str | None = None,
+                     order=None) -> Selection:
     """Claim resources for ``instance`` (its ``flavor``) on one of ``hosts``;
     NoValidHost if none of placement's candidates on those hosts could be claimed.
-    ``in_tree``: ask placement for candidates of that provider only."""
+    ``in_tree``: ask placement for candidates of that provider only; ``order(host)``:
+    a sort key, lower tried first (else placement's order)."""
     if not hosts:
         raise NoValidHost(reason="There are not enough hosts available.")
     by_provider = {placement_client.node_uuid(host): host for host in hosts}
     candidates = placement.allocation_candidates(
         flavor_service.resources(instance["flavor"]), limit=limit, in_tree=in_tree)
+    if order is not None:
+        candidates.sort(key=lambda allocations: order(
+            by_provider.get(next(iter(allocations)), "")))
     for allocations in candidates:
         providers = set(allocations)
         if len(providers) != 1 or not providers <= set(by_provider):

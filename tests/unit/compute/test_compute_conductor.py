@@ -320,3 +320,56 @@ def test_resize_failed_on_the_host_undoes_the_claims(cloud):
     assert (instance["vm_state"], instance["task_state"]) == ("active", None)
     assert instance["fault"]["message"] == "the disk cannot shrink"
     assert cloud.placement.claims == {uuid: placement_client.node_uuid(host)}
+
+
+def _grouped(cloud, policy, count, rules=None):
+    """``count`` servers in a new group of ``policy``, scheduled one after another;
+    their hosts (None: the build failed)."""
+    from sovra_compute.service import server_group
+
+    group = server_group.create(cloud.db, CTXT, name=f"g-{policy}", policy=policy,
+                                rules=rules, max_groups=-1)
+    hosts = []
+    for index in range(count):
+        instance = instance_service.create(cloud.db, CTXT, name=f"m{index}",
+                                           flavor=cloud.instance["flavor"],
+                                           image_ref="img")
+        server_group.add_member(cloud.db, group["uuid"], instance["uuid"])
+        cloud.endpoint.build_instance(CTXT, instance["uuid"])
+        hosts.append(instance_service.get(cloud.db, instance["uuid"])["host"])
+    return hosts
+
+
+def test_anti_affinity_spreads_members_and_refuses_a_third(cloud):
+    first, second, third = _grouped(cloud, "anti-affinity", 3)
+    assert {first, second} == {"node1", "node2"} and third is None
+    failed = [i for i in instance_service.list_(cloud.db) if i["name"] == "m2"][0]
+    assert failed["vm_state"] == "error" and "anti-affinity" in failed["fault"]["message"]
+
+
+def test_anti_affinity_rule_allows_that_many_per_host(cloud):
+    hosts = _grouped(cloud, "anti-affinity", 4, rules={"max_server_per_host": 2})
+    assert sorted(hosts) == ["node1", "node1", "node2", "node2"]
+
+
+def test_affinity_keeps_members_together(cloud):
+    cloud.placement.candidates.reverse()  # placement would offer node2 first
+    hosts = _grouped(cloud, "affinity", 3)
+    assert len(set(hosts)) == 1 and None not in hosts
+
+
+def test_soft_anti_affinity_prefers_free_hosts_but_does_not_refuse(cloud):
+    hosts = _grouped(cloud, "soft-anti-affinity", 3)
+    assert set(hosts[:2]) == {"node1", "node2"} and hosts[2] in ("node1", "node2")
+
+
+def test_a_requested_host_is_where_the_server_goes(cloud):
+    instance_service.update(cloud.db, cloud.instance["uuid"], requested_host="node2")
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    assert _get(cloud)["host"] == "node2"
+    other = instance_service.create(cloud.db, CTXT, name="pinned",
+                                    flavor=cloud.instance["flavor"], image_ref="img",
+                                    requested_host="node9")
+    cloud.endpoint.build_instance(CTXT, other["uuid"])
+    failed = instance_service.get(cloud.db, other["uuid"])
+    assert failed["vm_state"] == "error" and "node9" in failed["fault"]["message"]
