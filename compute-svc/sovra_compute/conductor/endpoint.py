@@ -211,6 +211,12 @@ class ConductorEndpoint(rpc.RPCEndpoint):
         self._agents.resize_instance(ctxt, host, instance_service.for_agent(instance),
                                      flavor)
 
+    def _back_to_old_allocations(self, instance):
+        """Drop the new flavor's allocations; the old one's go back to the server."""
+        self._release(instance["uuid"])
+        if instance["migration_uuid"]:
+            self._undo_migration(instance, instance["migration_uuid"])
+
     def _undo_migration(self, instance, migration):
         """Give the server back what its migration consumer holds."""
         try:
@@ -247,9 +253,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             instance = instance_service.get(self._db, instance_uuid)
         except instance_service.InstanceNotFound:
             return
-        self._release(instance_uuid)
-        if instance["migration_uuid"]:
-            self._undo_migration(instance, instance["migration_uuid"])
+        self._back_to_old_allocations(instance)
         instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
                                    message=reason)
         instance = instance_service.update(self._db, instance_uuid, task_state=None,
@@ -287,9 +291,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             instance = instance_service.get(self._db, instance_uuid)
         except instance_service.InstanceNotFound:
             return
-        self._release(instance_uuid)
-        if instance["migration_uuid"]:
-            self._undo_migration(instance, instance["migration_uuid"])
+        self._back_to_old_allocations(instance)
         running = power_state in (virt.RUNNING, virt.PAUSED)
         instance = instance_service.update(
             self._db, instance_uuid, flavor=instance["old_flavor"], old_flavor=None,

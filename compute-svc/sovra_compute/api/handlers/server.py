@@ -193,8 +193,9 @@ def kept_image_properties(image: dict) -> dict:
             and k not in _IMAGE_SERVICE_PROPERTIES and not k.startswith("os_glance")}
 
 
-def _check_image(req, image_ref: str) -> dict:
-    """The image's properties the server keeps; Invalid unless it is active."""
+def active_image(req, image_ref: str) -> dict:
+    """The image ``image_ref`` (an id or a link) names, as the caller sees it;
+    Invalid (400) if there is none or it is not active."""
     image_id = image_ref.rstrip("/").rsplit("/", 1)[-1]
     try:
         image = req.state.extras["images"](req.context).get_image(image_id)
@@ -202,7 +203,7 @@ def _check_image(req, image_ref: str) -> dict:
         raise exception.Invalid(f"Image {image_id} could not be found.") from None
     if image.get("status") != "active":
         raise exception.Invalid(f"Image {image_id} is not active.")
-    return kept_image_properties(image)
+    return image
 
 
 def _image_from_bdms(bdms: list, image_ref: str | None) -> str | None:
@@ -335,7 +336,7 @@ def create_server(req):
         except keypair_service.KeypairNotFound:
             raise exception.Invalid(
                 f"Invalid key_name provided: {body['key_name']}.") from None
-    image_properties = _check_image(req, image_ref)
+    image_properties = kept_image_properties(active_image(req, image_ref))
     conf = req.state.conf
     metadata = body.get("metadata") or {}
     max_items = quota.limits(db, conf, req.context.project_id)["metadata_items"]

@@ -113,8 +113,7 @@ def _create_image(req, server_id, arg):
             base = images.get_image(instance["image_ref"])
         except exception.NotFound:  # the base was deleted since: nothing to inherit
             base = {}
-    properties = {k: v for k, v in base.items() if k.startswith(("os_", "hw_"))
-                  and k not in ("os_hash_algo", "os_hash_value", "os_hidden")}
+    properties = server_handlers.kept_image_properties(base)
     properties.update(arg.get("metadata") or {})
     properties.update(image_type="snapshot", instance_uuid=instance["uuid"],
                       user_id=req.context.user_id,
@@ -151,13 +150,8 @@ def _rebuild(req, server_id, arg):
     if arg.get("trusted_image_certificates"):
         raise exception.Invalid("trusted_image_certificates cannot be honoured: image "
                                 "signature validation is not supported.")
-    image_id = arg["imageRef"].rstrip("/").rsplit("/", 1)[-1]
-    try:
-        image = req.state.extras["images"](req.context).get_image(image_id)
-    except exception.NotFound:
-        raise exception.Invalid(f"Image {image_id} could not be found.") from None
-    if image.get("status") != "active":
-        raise exception.Invalid(f"Image {image_id} is not active.")
+    image = server_handlers.active_image(req, arg["imageRef"])
+    image_id = image["id"]
     changes = {"image_ref": image_id,
                "image_properties": server_handlers.kept_image_properties(image)}
     for field in ("name", "metadata", "description", "hostname"):  # hostname: 2.90
