@@ -96,10 +96,11 @@ class ComputeAgentAPI(RPCAPI):
         1.2 - snapshot_instance.
         1.3 - rebuild_instance.
         1.4 - resize_instance, confirm_resize, revert_resize.
+        1.5 - get_power_state.
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.4"
+    VERSION = "1.5"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
         self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
@@ -164,6 +165,12 @@ class ComputeAgentAPI(RPCAPI):
         """Undo the resize: back to ``flavor`` (the one before)."""
         self.prepare(self.choose_version("1.4"), server=host).cast(
             ctxt, "revert_resize", instance=instance, flavor=flavor)
+
+    def get_power_state(self, ctxt, host, instance, timeout=30):
+        """The guest's power state on ``host`` (InstanceNotFound: it has none)."""
+        return self.prepare(self.choose_version("1.5"), server=host,
+                            timeout=timeout).call(ctxt, "get_power_state",
+                                                  instance=instance)
 
     def get_console_output(self, ctxt, host, instance):
         return self.prepare("1.0", server=host).call(ctxt, "get_console_output",

@@ -279,7 +279,18 @@ class RabbitMQServer(Server):
         # Our own epmd first, as our child; else the broker would daemonize one.
         epmd_proc = self._spawn("epmd", [epmd, "-port", str(epmd_port), "-address", HOST], env)
         self._wait_port(epmd_port, epmd_proc, timeout=10)
+        self._broker = (server, env)
         self._spawn(self.name, [server], env)
+
+    def restart(self, down_for=0.0):
+        """Stop the broker (its queues and what is in them go: they are not
+        durable), wait ``down_for`` seconds, start it again on the same port."""
+        broker = self._procs.pop()
+        self._terminate(broker)
+        time.sleep(down_for)
+        server, env = self._broker
+        self._spawn(self.name, [server], env)
+        self._wait_ready()
 
     def _ready(self):
         with kombu.Connection(self.url.replace("rabbit://", "amqp://", 1),

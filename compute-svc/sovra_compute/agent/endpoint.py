@@ -23,7 +23,7 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
     """``images(context)``: an image client acting for the context's user (images
     are read, and snapshots written, with the requesting user's rights)."""
 
-    target = oslo_messaging.Target(version="1.4")
+    target = oslo_messaging.Target(version="1.5")
 
     def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None):
         self._host = host
@@ -181,6 +181,10 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
         if client.get_image(image_id).get("disk_format") != disk_format:
             client.update_image(image_id, disk_format=disk_format)
         client.upload(image_id, data)
+
+    @rpc.expected_errors(virt.InstanceNotFound)
+    def get_power_state(self, ctxt, instance):  # since 1.5
+        return self._driver.get_info(instance).power_state
 
     @rpc.expected_errors(virt.InstanceNotFound)
     def get_console_output(self, ctxt, instance):

@@ -3,9 +3,11 @@ Sovra process (alone, or in sovra-allinone)."""
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 
-from sovra_common import component, process, rpc
+from sovra_common import component, context, coordination, process, rpc
 from sovra_common.auth import sessions
 from sovra_common.db import Database
 from sovra_compute import conf as compute_conf
@@ -14,11 +16,42 @@ from sovra_compute import rpc as compute_rpc
 from sovra_compute.conductor.endpoint import ConductorEndpoint
 
 
+LOG = logging.getLogger(__name__)
+SWEEP_LOCK = "compute-build-sweep"
+
+
 class _Running:
-    def __init__(self, server, transports, db):
+    """A started conductor: its RPC server, and a thread that settles builds
+    nobody finishes (one conductor at a time, under a coordination lock)."""
+
+    def __init__(self, server, transports, db, endpoint=None, coordinator=None,
+                 interval=None):
         self._server, self._transports, self._db = server, transports, db
+        self._endpoint, self._coordinator = endpoint, coordinator
+        self._stopping = threading.Event()
+        self._thread = None
+        if interval:
+            self._thread = threading.Thread(target=self._sweep, args=(interval,),
+                                            name="build-sweep", daemon=True)
+            self._thread.start()
+
+    def _sweep(self, interval):
+        while not self._stopping.wait(interval):
+            try:
+                with self._coordinator.lock(SWEEP_LOCK, timeout=0):
+                    settled = self._endpoint._sweep_stuck_builds(
+                        context.get_internal_context())
+                if settled:
+                    LOG.info("settled %d build(s) nobody finished", settled)
+            except coordination.LockTimeout:
+                continue  # another conductor sweeps now
+            except Exception:  # the next round tries again
+                LOG.exception("sweeping stuck builds failed")
 
     def stop(self):
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
         self._server.stop()
         for transport in self._transports:
             transport.cleanup()
@@ -34,7 +67,8 @@ class ConductorComponent(component.Component):
 
     def start(self, conf, resources):
         db = Database.from_conf(conf, name="compute")
-        transport = rpc.build_rpc_transport(conf)
+        transport = rpc.build_rpc_transport(
+            conf, allowed_remote_exmods=("sovra_compute.virt.driver",))
         notifications = rpc.build_notification_transport(conf)
         try:
             placement = placement_client.PlacementClient(
@@ -52,7 +86,10 @@ class ConductorComponent(component.Component):
             notifications.cleanup()
             db.dispose()
             raise
-        return _Running(server, (transport, notifications), db)
+        timeout = conf.compute.build_timeout
+        return _Running(server, (transport, notifications), db, endpoint,
+                        resources.coordinator,
+                        interval=max(1.0, min(60.0, timeout / 4)) if timeout else None)
 
 
 COMPONENT = ConductorComponent()

@@ -9,6 +9,7 @@ a reschedule, a delete, running out of hosts) releases them first.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import uuid as uuidlib
 
@@ -145,6 +146,53 @@ class ConductorEndpoint(rpc.RPCEndpoint):
         instance = instance_service.update(self._db, instance["uuid"],
                                            vm_state=instance_service.ERROR,
                                            task_state=None, host=None, node=None)
+        self._notify(ctxt, "compute.instance.create.error", instance)
+
+    # --- builds nobody finishes --------------------------------------------------------
+    def _sweep_stuck_builds(self, ctxt) -> int:
+        """Settle servers in BUILD with no news for [compute] build_timeout seconds
+        (a build whose messages were lost: the bus restarted, a host died); returns
+        how many. Not an RPC method: the conductor process runs it periodically.
+        Safe in several conductors at once (each change is a compare-and-swap on
+        the task state)."""
+        timeout = self._conf.compute.build_timeout
+        if not timeout:
+            return 0
+        cutoff = schema.utcnow() - datetime.timedelta(seconds=timeout)
+        stuck = instance_service.stuck_builds(self._db, cutoff)
+        for instance in stuck:
+            self._settle_stuck_build(ctxt, instance, timeout)
+        return len(stuck)
+
+    def _settle_stuck_build(self, ctxt, instance, timeout):
+        uuid, host = instance["uuid"], instance["host"]
+        if instance["task_state"] == instance_service.SPAWNING and host and \
+                self._coordinator.is_alive(compute_service.AGENTS_GROUP, host):
+            try:  # the agent may have built it, its report lost
+                power_state = self._agents.get_power_state(
+                    ctxt, host, instance_service.for_agent(instance))
+            except Exception:  # not there (InstanceNotFound), or no answer
+                power_state = None
+            if power_state == virt.RUNNING:
+                LOG.warning("build of %s on %s was never reported: it runs",
+                            uuid, host)
+                self.build_done(ctxt, uuid, host, power_state)
+                return
+        LOG.warning("build of %s timed out (%s, host %s)", uuid,
+                    instance["task_state"], host)
+        try:
+            instance = instance_service.update(
+                self._db, uuid, expected_task_state=(instance["task_state"],),
+                vm_state=instance_service.ERROR, task_state=None, host=None,
+                node=None)
+        except (instance_service.InstanceNotFound,
+                instance_service.InstanceInvalidState):
+            return  # it moved on meanwhile
+        self._release(uuid)
+        instance_service.add_fault(
+            self._db, uuid, code=500, host=host,
+            message=f"Build of instance {uuid} timed out: no news of it for "
+                    f"{timeout} s (its messages were lost, or its host died).")
         self._notify(ctxt, "compute.instance.create.error", instance)
 
     # --- deletes -------------------------------------------------------------------

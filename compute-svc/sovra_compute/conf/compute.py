@@ -17,6 +17,12 @@ OPTS = [
                     "[libvirt] options) or fake (in memory: tests and simulations)."),
     cfg.IntOpt("max_build_attempts", default=3, min=1,
                help="Hosts a build is tried on before the server goes to ERROR."),
+    cfg.IntOpt("build_timeout", default=1200, min=0,
+               help="Seconds a server may stay in BUILD without news before the "
+                    "conductor settles it: if its host's agent has the guest, it is "
+                    "ACTIVE; otherwise it goes to ERROR with a fault and its "
+                    "allocations are released (work lost to a bus restart or a dead "
+                    "host must not leave servers building forever). 0 disables."),
     cfg.IntOpt("max_candidates", default=50, min=1,
                help="Allocation candidates asked of placement per scheduling."),
     cfg.FloatOpt("cpu_allocation_ratio", default=16.0, min=0.0),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sovra_common import exception
 from sovra_common.db import Database, retry_on_deadlock, schema
@@ -172,6 +172,18 @@ def list_(db: Database, *, project_id=None, filters=None, limit=None,
             raise exception.Invalid(f"marker [{marker}] not found")
         rows = rows[index + 1:]
     return rows[:limit] if limit is not None else rows
+
+
+def stuck_builds(db: Database, older_than) -> list[dict]:
+    """Servers still building (scheduling or spawning) whose last change is older
+    than the datetime ``older_than``."""
+    with db.reader() as session:
+        rows = session.scalars(select(models.Instance).where(
+            models.Instance.deleted.is_(False), models.Instance.vm_state == BUILDING,
+            models.Instance.task_state.in_((SCHEDULING, SPAWNING)),
+            func.coalesce(models.Instance.updated_at, models.Instance.created_at)
+            < older_than))
+        return [_as_dict(r) for r in rows]
 
 
 @retry_on_deadlock

@@ -6,42 +6,21 @@ and the new agent serves it (console, stop, delete)."""
 
 import os
 import signal
-import subprocess
 import sys
 import uuid
 
 import libvirt
 import pytest
 from functional.compute.compute_cloud import start_cloud, wait_for
+from integration.compute.agent_process import AgentProcess
 
 from sovra_compute.virt.libvirt import config
 
-AGENT = os.path.join(os.path.dirname(sys.executable), "sovra-compute-agent")
 READY = "sovra-test-image: ready"
 pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
 ]
-
-
-class AgentProcess:
-    def __init__(self, tmp, node, log):
-        self.argv = [AGENT, "--config-file", str(tmp / "sovra.conf"), "--config-file",
-                     str(tmp / "sovra-compute.conf"), "--config-file",
-                     str(tmp / f"sovra-compute-{node}.conf")]
-        self.log = log
-        self.proc = None
-
-    def start(self):
-        with open(self.log, "a") as out:
-            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        return self
-
-    def kill(self, sig=signal.SIGKILL):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(30)
 
 
 @pytest.fixture(scope="module")

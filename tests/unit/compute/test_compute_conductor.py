@@ -46,8 +46,8 @@ class FakePlacement:
 
 @pytest.fixture
 def cloud(db, coordinator, recorder):
-    conf = types.SimpleNamespace(compute=types.SimpleNamespace(max_build_attempts=3,
-                                                               max_candidates=10))
+    conf = types.SimpleNamespace(compute=types.SimpleNamespace(
+        max_build_attempts=3, max_candidates=10, build_timeout=60))
     for host in ("node1", "node2"):
         coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
     placement = FakePlacement(["node1", "node2"])
@@ -373,3 +373,45 @@ def test_a_requested_host_is_where_the_server_goes(cloud):
     cloud.endpoint.build_instance(CTXT, other["uuid"])
     failed = instance_service.get(cloud.db, other["uuid"])
     assert failed["vm_state"] == "error" and "node9" in failed["fault"]["message"]
+
+
+def _age(cloud, uuid, seconds):
+    """Make the server's last change ``seconds`` old."""
+    import datetime
+
+    from sovra_common.db import schema
+    from sovra_compute.db import models
+
+    with cloud.db.writer() as session:
+        session.get(models.Instance, uuid).updated_at = \
+            schema.utcnow() - datetime.timedelta(seconds=seconds)
+
+
+def test_a_lost_build_times_out_to_error_without_allocations(cloud):
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)  # the cast to the agent is then lost
+    (args, _), = cloud.agents.named("build_instance")
+    cloud.agents.get_power_state = lambda *a, **kw: (_ for _ in ()).throw(
+        RuntimeError("no such guest"))
+    assert cloud.endpoint._sweep_stuck_builds(CTXT) == 0  # not old enough yet
+    _age(cloud, uuid, 61)
+    assert cloud.endpoint._sweep_stuck_builds(CTXT) == 1
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"], instance["host"]) == (
+        "error", None, None)
+    assert "timed out" in instance["fault"]["message"]
+    assert uuid not in cloud.placement.claims
+    cloud.endpoint.build_done(CTXT, uuid, args[1], 1)  # a late report changes nothing
+    assert _get(cloud)["vm_state"] == "error"
+    assert cloud.agents.named("terminate_instance")  # ... but its guest is removed
+
+
+def test_a_lost_report_of_a_running_guest_makes_it_active(cloud):
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    cloud.agents.get_power_state = lambda *a, **kw: 1  # the agent has it running
+    _age(cloud, uuid, 61)
+    assert cloud.endpoint._sweep_stuck_builds(CTXT) == 1
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"]) == ("active", None)
+    assert cloud.placement.claims[uuid] == placement_client.node_uuid(instance["host"])

@@ -32,10 +32,11 @@ def test_conductor_rpc_contract():
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.4", {
+    check_fingerprint(ComputeAgentEndpoint, "1.5", {
         "build_instance": "a25a8cdfe8e0ccee",
         "confirm_resize": "56ed5d0242f9fab1",
         "get_console_output": "56ed5d0242f9fab1",
+        "get_power_state": "56ed5d0242f9fab1",
         "pause_instance": "56ed5d0242f9fab1",
         "reboot_instance": "ebffa047fc1243c2",
         "rebuild_instance": "c246e4977b19fc4c",

@@ -1,0 +1,155 @@
+"""Full mode under failure: two compute agent processes (fake driver) on a real
+RabbitMQ with etcd liveness, the controller in this process. A SIGKILLed agent
+goes down and new servers go to the other; a RabbitMQ restart in the middle of a
+batch of boots leaves every server ACTIVE or in ERROR with a fault (none stuck in
+BUILD: the conductor settles builds whose messages the restart lost) and no
+allocation for a server that does not run."""
+
+import concurrent.futures
+import signal
+import time
+import uuid
+
+import pytest
+import requests
+from functional.compute.compute_cloud import start_cloud, wait_for
+from integration import servers
+from integration.compute.agent_process import AgentProcess
+
+from sovra_compute import placement_client
+
+BUILD_TIMEOUT = 20
+
+
+@pytest.fixture(scope="module")
+def rabbit():
+    server = servers.RabbitMQServer().start()  # its own: this module restarts it
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def full_cloud(tmp_path_factory, rabbit, etcd_endpoint):
+    tmp = tmp_path_factory.mktemp("cloud")
+    host, port = etcd_endpoint
+    cloud = start_cloud(tmp, hosts=(), bus=rabbit.url,
+                        coordination_url=f"etcd3+http://{host}:{port}"
+                                         f"?prefix=/sovra-it-{uuid.uuid4().hex[:8]}",
+                        compute_extra=f"build_timeout = {BUILD_TIMEOUT}\n")
+    nodes = [f"fa{i}-{uuid.uuid4().hex[:4]}" for i in (1, 2)]
+    agents = {}
+    for node in nodes:
+        (tmp / f"sovra-compute-{node}.conf").write_text(
+            f"[compute]\nhost = {node}\nvirt_driver = fake\n"
+            "[fake_driver]\nspawn_delay = 2.0\n")
+        agents[node] = AgentProcess(tmp, node, tmp / f"agent-{node}.log").start()
+    try:
+        session = requests.Session()
+        session.headers["X-Auth-Token"] = cloud.admin_token()
+        cloud.http = session
+        for node in nodes:
+            wait_for(lambda n=node: _service_state(cloud, n) == "up", timeout=90,
+                     interval=0.5)
+        yield cloud, agents
+    finally:
+        for agent in agents.values():
+            agent.kill()
+        cloud.stop()
+
+
+def _service_state(cloud, node):
+    for service in cloud.http.get(f"{cloud.compute_url}/os-services",
+                                  timeout=30).json()["services"]:
+        if service["host"] == node:
+            return service["state"]
+    return None
+
+
+@pytest.fixture(scope="module")
+def boot(full_cloud):
+    cloud, _ = full_cloud
+    resp = cloud.http.post(f"{cloud.image_url}/v2/images", timeout=30, json={
+        "name": "img", "disk_format": "raw", "container_format": "bare",
+        "visibility": "public"})
+    image_id = resp.json()["id"]
+    cloud.http.put(f"{cloud.image_url}/v2/images/{image_id}/file", data=b"\0" * 1024,
+                   headers={"Content-Type": "application/octet-stream"}, timeout=30)
+    flavor = cloud.http.post(f"{cloud.compute_url}/flavors", timeout=30, json={
+        "flavor": {"name": "fa.tiny", "ram": 64, "vcpus": 1, "disk": 1}}).json()
+
+    def create(name):
+        resp = cloud.http.post(f"{cloud.compute_url}/servers", timeout=120, json={
+            "server": {"name": name, "imageRef": image_id,
+                       "flavorRef": flavor["flavor"]["id"], "networks": "none"}})
+        assert resp.status_code == 202, resp.text
+        return resp.json()["server"]["id"]
+    return create
+
+
+def _server(cloud, server_id):
+    return cloud.http.get(f"{cloud.compute_url}/servers/{server_id}", timeout=30,
+                          headers={"OpenStack-API-Version": "compute 2.37"}).json()[
+        "server"]
+
+
+def _settled(cloud, server_ids, timeout):
+    def done():
+        shown = [_server(cloud, s) for s in server_ids]
+        return shown if all(s["status"] in ("ACTIVE", "ERROR") for s in shown) else None
+    return wait_for(done, timeout=timeout, interval=0.5)
+
+
+def _allocations(cloud, consumer):
+    return cloud.http.get(f"{cloud.placement_url}/allocations/{consumer}", timeout=30,
+                          headers={"OpenStack-API-Version": "placement 1.28"}).json()[
+        "allocations"]
+
+
+def _delete_all(cloud, server_ids):
+    for server_id in server_ids:
+        cloud.http.delete(f"{cloud.compute_url}/servers/{server_id}", timeout=60)
+    wait_for(lambda: all(cloud.http.get(f"{cloud.compute_url}/servers/{s}",
+                                        timeout=30).status_code == 404
+                         for s in server_ids), timeout=60, interval=0.5)
+    assert all(_allocations(cloud, s) == {} for s in server_ids)
+
+
+def test_a_killed_agent_goes_down_and_servers_go_to_the_other(full_cloud, boot):
+    cloud, agents = full_cloud
+    victim, survivor = list(agents)
+    agents[victim].kill(signal.SIGKILL)
+    wait_for(lambda: _service_state(cloud, victim) == "down", timeout=30, interval=0.5)
+    ids = [boot(f"after-kill-{i}") for i in range(3)]
+    shown = _settled(cloud, ids, timeout=60)
+    assert {(s["status"], s["OS-EXT-SRV-ATTR:host"]) for s in shown} == {
+        ("ACTIVE", survivor)}
+    _delete_all(cloud, ids)
+    agents[victim].start()
+    wait_for(lambda: _service_state(cloud, victim) == "up", timeout=90, interval=0.5)
+
+
+def test_a_bus_restart_during_boots_leaves_nothing_building(full_cloud, boot, rabbit):
+    cloud, agents = full_cloud
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(boot, f"storm-{i}") for i in range(8)]
+        time.sleep(1.0)  # builds are in flight: agents spawn for 2 s each
+        rabbit.restart(down_for=3)
+        ids = [f.result() for f in futures]
+    # everything the restart lost is settled within the build timeout and a sweep
+    shown = _settled(cloud, ids, timeout=BUILD_TIMEOUT * 4)
+    statuses = [s["status"] for s in shown]
+    print(f"\nafter the bus restart: {statuses.count('ACTIVE')} ACTIVE, "
+          f"{statuses.count('ERROR')} ERROR")
+    for server in shown:
+        allocations = _allocations(cloud, server["id"])
+        if server["status"] == "ACTIVE":
+            node = placement_client.node_uuid(server["OS-EXT-SRV-ATTR:host"])
+            assert list(allocations) == [node]
+        else:
+            assert server["fault"]["message"]
+            assert allocations == {}
+    _delete_all(cloud, ids)
+    # the cloud works again: a new server boots
+    (again,) = _settled(cloud, [boot("after-storm")], timeout=60)
+    assert again["status"] == "ACTIVE"
+    _delete_all(cloud, [again["id"]])
