@@ -15,7 +15,6 @@ from sovra_compute import placement_client
 from sovra_compute import rpc as compute_rpc
 from sovra_compute.conductor.endpoint import ConductorEndpoint
 
-
 LOG = logging.getLogger(__name__)
 SWEEP_LOCK = "compute-build-sweep"
 
