@@ -405,6 +405,12 @@ else
 fi
 
 acpid -c /etc/acpi -l /run/acpid.log
+# "ready" promises that the power button works: wait until acpid holds the input
+# device (a press before that would be lost)
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    pid=$(pidof acpid) && ls -l "/proc/$pid/fd" 2>/dev/null | grep -q /dev/input/ && break
+    sleep 0.1
+done
 say "ready"
 EOF
 chmod 0755 "$ROOT/init" "$ROOT/etc/rcS" "$ROOT/etc/udhcpc.script" \
