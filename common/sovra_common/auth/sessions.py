@@ -74,6 +74,10 @@ def user_session(service_sess: ks_session.Session, context) -> ks_session.Sessio
     """A session that calls other services on behalf of ``context``'s user."""
     auth = service_token.ServiceTokenAuthWrapper(
         user_auth=ContextAuth(context, service_sess.auth), service_auth=service_sess.auth)
-    return ks_session.Session(auth=auth, verify=service_sess.verify, cert=service_sess.cert,
+    # the service session's HTTP connection pool, not a new one per request: a
+    # pool per call was never closed (sockets left to the garbage collector) and
+    # gave no connection reuse
+    return ks_session.Session(auth=auth, session=service_sess.session,
+                              verify=service_sess.verify, cert=service_sess.cert,
                               timeout=service_sess.timeout,
                               app_name=service_sess.app_name)
