@@ -81,10 +81,12 @@ class ImageClient:
             self._api.put(f"/v2/images/{image_id}/file", data=data,
                           headers={"Content-Type": "application/octet-stream"})
 
-    def download(self, image_id: str, out, chunk_size: int = 1024 * 1024) -> int:
+    def download(self, image_id: str, out, chunk_size: int = 1024 * 1024, *,
+                 image: dict | None = None) -> int:
         """Write the image's data to ``out``; returns its size. Raises ImageDataCorrupt
-        if it does not hash to the image's ``os_hash_value`` (or ``checksum``)."""
-        image = self.get_image(image_id)
+        if it does not hash to the image's ``os_hash_value`` (or ``checksum``).
+        ``image``: its metadata, if the caller read it already (one request less)."""
+        image = image or self.get_image(image_id)
         algo = image.get("os_hash_algo") or "md5"
         expected = image.get("os_hash_value") or image.get("checksum")
         digest = hashlib.new(algo, usedforsecurity=algo != "md5")

@@ -40,7 +40,8 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
             raise virt.VirtDriverError(
                 reason=f"image {image_ref} is {meta.get('status')}, not active")
         return virt.ImageSource(meta=meta,
-                                fetch=lambda out: client.download(image_ref, out))
+                                fetch=lambda out: client.download(image_ref, out,
+                                                                  image=meta))
 
     def build_instance(self, ctxt, instance, key_data=None, user_data=None):
         uuid = instance["uuid"]

@@ -1,5 +1,6 @@
 """``sovra server list|show|create|delete|start|stop|reboot``."""
 
+import abc
 import base64
 import os
 
@@ -227,8 +228,9 @@ class _PowerAction(command.Command):
         _add_wait(parser, "each server is " + "/".join(sorted(self.ready)))
         return parser
 
+    @abc.abstractmethod
     def act(self, compute, server, parsed_args):
-        raise NotImplementedError
+        """Ask for the action on ``server`` (each subclass its own)."""
 
     def take_action(self, parsed_args):
         compute = cli.client(self.cloud)
