@@ -44,8 +44,10 @@ indent() { sed 's/^/    /'; }
 
 sovra_check_settings || exit 1
 MODE_LABEL=$(sovra_mode_label)
-ADMIN_PASSWORD=$(sovra_secret admin "${SOVRA_ADMIN_PASSWORD:-}")
-DEMO_PASSWORD=$(sovra_secret demo "${SOVRA_DEMO_PASSWORD:-}")
+if [[ $NODE_ROLE == controller ]]; then   # a compute node holds no user's password
+    ADMIN_PASSWORD=$(sovra_secret admin "${SOVRA_ADMIN_PASSWORD:-}")
+    DEMO_PASSWORD=$(sovra_secret demo "${SOVRA_DEMO_PASSWORD:-}")
+fi
 AUTH_URL=http://$SERVICE_HOST:${SOVRA_PORTS[identity]}/v3
 
 ensure_python_venv() {
@@ -199,6 +201,10 @@ choose_virt_driver() {
         return 0
     fi
     choose_instances_path || return 0
+    if [[ $NODE_ROLE == compute ]]; then   # the controller uploads the test image
+        VIRT=libvirt
+        return 0
+    fi
     say "the test guest image (devstack/tools/build-test-image.sh; cached in" \
         "${SOVRA_CACHE_DIR:-$HOME/.cache/sovra}/test-image)"
     if ! "$TOP/devstack/tools/build-test-image.sh" "$STATE_DIR/test-image.qcow2" 2>&1 |
@@ -520,16 +526,14 @@ main() {
                     "filesystem_store_datadir = $STATE_DIR/images" \
                     "staging_dir = $STATE_DIR/image-staging" ;;
             compute)
-                local -a virt_conf=("virt_driver = $VIRT")
                 if [[ $VIRT == libvirt ]]; then
                     say "configuring compute (libvirt driver: guests in $INSTANCES_PATH)"
-                    virt_conf+=("" "[libvirt]" "connection_uri = $SOVRA_LIBVIRT_URI"
-                                "instances_path = $INSTANCES_PATH")
                 else
                     say "configuring compute (fake virt driver: servers run nowhere)"
                 fi
-                URL_PATH=/v2.1 configure_service compute compute "" "[compute]" \
-                    "host = $(hostname -s)" "${virt_conf[@]}" ;;
+                local -a virt_conf
+                mapfile -t virt_conf < <(virt_conf_lines)
+                URL_PATH=/v2.1 configure_service compute compute "" "${virt_conf[@]}" ;;
         esac
     done
 
@@ -573,6 +577,89 @@ MSG
     if [[ -n $VIRT_WARNING ]]; then printf '\nWARNING: %s\n' "$VIRT_WARNING"; fi
 }
 
+# virt_conf_lines: the [compute] and [libvirt] lines of this node's agent.
+virt_conf_lines() {
+    echo "[compute]"
+    echo "host = $NODE_NAME"
+    echo "virt_driver = $VIRT"
+    if [[ $VIRT == libvirt ]]; then
+        echo
+        echo "[libvirt]"
+        echo "connection_uri = $SOVRA_LIBVIRT_URI"
+        echo "instances_path = $INSTANCES_PATH"
+    fi
+}
+
+# write_agent_conf SERVICE: a compute node's config of SERVICE's agent: the service's
+# own credentials (to reach the other APIs through the catalog) and no database.
+write_agent_conf() {
+    local service=$1 file=$ETC_DIR/sovra-$1.conf
+    (umask 077 && {
+        echo "# Written by devstack/stack.sh (NODE_ROLE=compute: agents only, no database)."
+        echo "[service_auth]"
+        echo "auth_type = password"
+        echo "auth_url = $AUTH_URL"
+        echo "username = $service"
+        echo "password = $(sovra_secret "service-$service")"
+        echo "user_domain_id = default"
+        echo "project_name = service"
+        echo "project_domain_id = default"
+        echo
+        virt_conf_lines
+    } > "$file")
+    chmod 600 "$file"
+}
+
+# wait_for_controller: until the controller's identity API, RabbitMQ and etcd answer.
+wait_for_controller() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        if http_answers "http://$SERVICE_HOST:${SOVRA_PORTS[identity]}/" &&
+            sovra_port_open "$SERVICE_HOST" "$RABBIT_PORT" &&
+            sovra_port_open "$SERVICE_HOST" "$ETCD_PORT"; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    die "the controller at $SERVICE_HOST does not answer (identity :${SOVRA_PORTS[identity]}," \
+        "RabbitMQ :$RABBIT_PORT, etcd :$ETCD_PORT) within 60 s: run stack.sh there first"
+}
+
+# main_compute_node: NODE_ROLE=compute: this node's agents, joined to the controller.
+main_compute_node() {
+    mkdir -p "$ETC_DIR" "$LOG_DIR" "$RUN_DIR" "$STATE_DIR"
+    ensure_python_venv
+    choose_virt_driver
+    install_sovra
+    local -a components
+    mapfile -t components < <(available_components)
+    [[ " ${components[*]} " =~ " compute-agent " ]] ||
+        die "this checkout has no compute agent: nothing to run on a compute node"
+    stop_running_cloud
+    say "joining the controller at $SERVICE_HOST as compute node $NODE_NAME"
+    wait_for_controller
+    write_common_conf
+    write_agent_conf compute
+    start_split compute-agent
+    SOVRA_AUTH_URL=$AUTH_URL SOVRA_SERVICE_PASSWORD=$(sovra_secret service-compute) \
+        "$VENV/bin/python" "$TOP/devstack/tools/wait-node.py" --host "$NODE_NAME" \
+        --timeout 60 || die "compute node $NODE_NAME did not come up; see" \
+        "$LOG_DIR/sovra-compute-agent.log"
+    cat <<MSG
+
+Compute node $NODE_NAME is up in $((SECONDS - started)) s, joined to the controller at
+$SERVICE_HOST: $(if [[ $VIRT == libvirt ]]; then
+        echo "servers are libvirt/QEMU guests ($SOVRA_LIBVIRT_URI, $INSTANCES_PATH)"
+    else echo "servers on the fake virt driver"; fi).
+  agents:     compute ($LOG_DIR/sovra-compute-agent.log)
+  check:      openstack --os-cloud sovra-admin compute service list --host $NODE_NAME
+              (on the controller; servers are scheduled here like on any other node)
+
+Stop it with devstack/unstack.sh; remove everything with devstack/clean.sh.
+MSG
+    if [[ -n $VIRT_WARNING ]]; then printf '\nWARNING: %s\n' "$VIRT_WARNING"; fi
+}
+
 # next_steps: the final message's lines about servers.
 next_steps() {
     [[ " ${services[*]} " =~ " compute " ]] || return 0
@@ -587,4 +674,8 @@ next_steps() {
     fi
 }
 
-main "$@"
+if [[ $NODE_ROLE == compute ]]; then
+    main_compute_node "$@"
+else
+    main "$@"
+fi

@@ -28,6 +28,7 @@ virsh() { command virsh -q -c "$SOVRA_LIBVIRT_URI" "$@"; }
 # delete_servers: through the API, while this data dir's cloud runs the libvirt
 # driver (its own PID files say it runs: a port that answers may be another cloud's).
 delete_servers() {
+    [[ $NODE_ROLE == controller ]] || return 0   # the cloud's servers are not a node's
     grep -qsx 'virt_driver = libvirt' "$ETC_DIR/sovra-compute.conf" || return 0
     sovra_pid_alive "$RUN_DIR/allinone.pid" ||
         sovra_pid_alive "$RUN_DIR/sovra-compute-agent.child" || return 0

@@ -8,7 +8,8 @@ TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # read by every devstack script, so that stack.sh, unstack.sh and clean.sh agree.
 # The unprefixed names it sets are never taken from the environment; the SOVRA_*
 # ones (ports, SOVRA_DATA_DIR...) are, unless local.conf sets them itself.
-unset MODE DATABASE MESSAGING COORDINATION PROCESSES SERVICE_HOST VIRT_DRIVER
+unset MODE DATABASE MESSAGING COORDINATION PROCESSES SERVICE_HOST VIRT_DRIVER NODE_ROLE \
+    NODE_NAME CONTROLLER_SECRETS
 LOCAL_CONF=${SOVRA_LOCAL_CONF:-$TOP/devstack/local.conf}
 if [[ -f $LOCAL_CONF ]]; then
     # shellcheck source=/dev/null
@@ -38,6 +39,17 @@ unset _defaults
 # default): libvirt when stack.sh can have it (root or sudo on Debian/Ubuntu, x86_64),
 # else fake, with a warning saying why.
 VIRT_DRIVER=${VIRT_DRIVER:-${SOVRA_VIRT_DRIVER:-auto}}
+
+# What this node is (multi-node): controller (the default: every API, the servers
+# full mode needs and this node's agents) or compute (a subnode: only this node's
+# agents, joining the controller at SERVICE_HOST: its bus, its etcd, its catalog).
+# A compute node needs MESSAGING=rabbit, COORDINATION=etcd, PROCESSES=split (MODE=full),
+# and the controller's secrets: CONTROLLER_SECRETS names a copy of the controller's
+# data dir's secrets/ (e.g. scp -rp controller:<clone>/.stack/secrets ...).
+NODE_ROLE=${NODE_ROLE:-${SOVRA_NODE_ROLE:-controller}}
+# The name this node's agents go by ([compute] host): the host name unless told.
+NODE_NAME=${NODE_NAME:-${SOVRA_NODE_NAME:-$(hostname -s)}}
+CONTROLLER_SECRETS=${CONTROLLER_SECRETS:-${SOVRA_CONTROLLER_SECRETS:-}}
 
 DATA_DIR=${SOVRA_DATA_DIR:-$TOP/.stack}
 # An existing virtualenv to install into instead of $DATA_DIR/venv (e.g. tox's).
@@ -82,6 +94,8 @@ sovra_check_settings() {
     [[ $PROCESSES =~ ^(allinone|split)$ ]] || bad+=" PROCESSES=$PROCESSES (allinone|split)"
     [[ $VIRT_DRIVER =~ ^(auto|libvirt|fake)$ ]] || \
         bad+=" VIRT_DRIVER=$VIRT_DRIVER (libvirt|fake|auto)"
+    [[ $NODE_ROLE =~ ^(controller|compute)$ ]] || \
+        bad+=" NODE_ROLE=$NODE_ROLE (controller|compute)"
     if [[ -n $bad ]]; then
         echo "unknown setting(s):$bad" >&2
         return 1
@@ -91,6 +105,23 @@ sovra_check_settings() {
         echo "PROCESSES=split needs MESSAGING=rabbit and COORDINATION=etcd: the" \
              "in-process bus and coordination live inside one process" >&2
         return 1
+    fi
+    if [[ $NODE_ROLE == compute ]]; then
+        if [[ $MESSAGING != rabbit || $COORDINATION != etcd || $PROCESSES != split ]]; then
+            echo "NODE_ROLE=compute joins the controller's RabbitMQ and etcd: it needs" \
+                 "MODE=full (MESSAGING=rabbit COORDINATION=etcd PROCESSES=split)" >&2
+            return 1
+        fi
+        if [[ -z $CONTROLLER_SECRETS || ! -d $CONTROLLER_SECRETS ]]; then
+            echo "NODE_ROLE=compute needs CONTROLLER_SECRETS: a copy of the controller's" \
+                 "<data dir>/secrets directory (${CONTROLLER_SECRETS:-not set})" >&2
+            return 1
+        fi
+        if [[ $SERVICE_HOST == 127.* || $SERVICE_HOST == localhost ]]; then
+            echo "NODE_ROLE=compute: SERVICE_HOST must be the controller's address, not" \
+                 "$SERVICE_HOST" >&2
+            return 1
+        fi
     fi
 }
 
@@ -106,12 +137,22 @@ sovra_mode_label() {
 }
 
 # A secret: from the environment if given, else generated once and kept (0600) in
-# the data dir, so a second stack.sh run reuses it.
+# the data dir, so a second stack.sh run reuses it. A compute node never makes one:
+# its secrets are the controller's (CONTROLLER_SECRETS), and a missing one fails.
 sovra_secret() {
     local name=$1 env_value=${2:-}
     local file=$SECRETS_DIR/$name
     if [[ -n $env_value ]]; then
         printf '%s' "$env_value"
+        return
+    fi
+    if [[ $NODE_ROLE == compute ]]; then
+        if [[ ! -s $CONTROLLER_SECRETS/$name ]]; then
+            echo "the controller's secret '$name' is not in CONTROLLER_SECRETS" \
+                 "($CONTROLLER_SECRETS)" >&2
+            return 1
+        fi
+        cat "$CONTROLLER_SECRETS/$name"
         return
     fi
     if [[ ! -s $file ]]; then

@@ -1,9 +1,20 @@
 """``sovra status``: every service in the catalog, whether it answers, and its version
-(from its version discovery document). Exits 1 if any is down."""
+(from its version discovery document), then every agent of the services that have
+them (compute agents...), up or down. Exits 1 if any is down.
+
+A service with agents says how to list them under the ``sovra.status.agents`` entry
+point group: ``<service type> = module:function``, ``function(cloud) -> rows`` with
+``type`` (e.g. "compute agent"), ``name`` (its host), ``status`` ("up", "down ...")
+and optionally ``url`` and ``version``. Listing agents is an admin's right: for
+other users those rows say "unknown" and do not count as down.
+"""
 
 from __future__ import annotations
 
 import concurrent.futures
+from importlib import metadata
+
+from keystoneauth1 import exceptions as ks_exc
 
 from sovra_common.cli import command, output
 
@@ -58,6 +69,27 @@ def probe(session, url: str) -> tuple[bool, str, str]:
         return True, "", "no version document"
 
 
+AGENT_ENTRY_POINTS = "sovra.status.agents"
+
+
+def agent_rows(cloud, service_types) -> list[dict]:
+    """The rows of the agents of every service in ``service_types`` that lists them."""
+    rows = []
+    for entry in metadata.entry_points(group=AGENT_ENTRY_POINTS):
+        if entry.name not in service_types:
+            continue
+        try:
+            found = entry.load()(cloud)
+        except ks_exc.Forbidden:
+            found = [{"type": f"{entry.name} agents", "name": "",
+                      "status": "unknown (listing agents needs the admin role)"}]
+        except Exception as exc:  # the API answered discovery but not this: say so
+            found = [{"type": f"{entry.name} agents", "name": "",
+                      "status": f"down ({type(exc).__name__}: {exc})"}]
+        rows.extend({"url": "", "version": "", **row} for row in found)
+    return sorted(rows, key=lambda r: (r["type"], r["name"]))
+
+
 class Status(command.Lister):
     """Show each service in the catalog: reachable or not, and its API version
     (exit status 1 if any is down)."""
@@ -78,7 +110,8 @@ class Status(command.Lister):
                          "status": "up" if up else f"down ({detail})" if detail else "down",
                          "version": version})
         rows.sort(key=lambda r: r["type"] or "")
-        self.down = [r["type"] for r in rows if not r["status"].startswith("up")]
+        rows += agent_rows(cloud, {r["type"] for r in rows if r["status"] == "up"})
+        self.down = [r["type"] for r in rows if r["status"].startswith("down")]
         return output.listing(rows, [("Service", "type"), ("Name", "name"),
                                      ("Endpoint", "url"), ("Status", "status"),
                                      ("Version", "version")])

@@ -216,3 +216,10 @@ def test_usage_and_lookup_errors(cloud, compute):
     bad = cloud.sovra("server", "create", "--flavor", "cli.tiny", "--image",
                       "no-such-image", "--no-network", "vm2", expect=1)
     assert "no-such-image" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_status_lists_the_compute_agents(cloud, compute):
+    rows = cloud.json("status")
+    agents = [r for r in rows if r["Service"] == "compute agent"]
+    assert [(r["Name"], r["Status"]) for r in agents] == [("node1", "up")]
+    assert next(r for r in rows if r["Service"] == "compute")["Status"] == "up"

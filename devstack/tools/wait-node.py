@@ -1,0 +1,58 @@
+"""Wait until a compute node's agent is up in the compute API's os-services.
+
+    wait-node.py --host NODE [--timeout SECONDS]
+
+stack.sh on a compute node (NODE_ROLE=compute) runs it once the agent is started: the
+agent is up when the controller's compute API lists a nova-compute service for NODE
+in state "up" (its heartbeat reached the coordination service, its resource provider
+is in placement). Authenticates as the compute service user (the only credentials a
+compute node holds): SOVRA_AUTH_URL and SOVRA_SERVICE_PASSWORD from the environment,
+so no password is on a command line. Exit status 0 when up, 1 on timeout.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+
+COMPUTE = {"service_type": "compute", "interface": "public"}
+
+
+def node_state(sess, host) -> str:
+    """The state of HOST's nova-compute service ('up', 'down'), or 'missing'."""
+    services = sess.get(f"/os-services?host={host}&binary=nova-compute",
+                        endpoint_filter=COMPUTE).json()["services"]
+    return services[0]["state"] if services else "missing"
+
+
+def main(argv) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", required=True, help="the node's [compute] host")
+    parser.add_argument("--timeout", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    auth = v3.Password(auth_url=os.environ["SOVRA_AUTH_URL"], username="compute",
+                       password=os.environ["SOVRA_SERVICE_PASSWORD"],
+                       user_domain_id="default", project_name="service",
+                       project_domain_id="default")
+    sess = session.Session(auth=auth)
+    deadline = time.monotonic() + args.timeout
+    state = "missing"
+    while time.monotonic() < deadline:
+        try:
+            state = node_state(sess, args.host)
+        except (ks_exc.ConnectFailure, ks_exc.HttpError) as exc:
+            state = f"unknown ({exc})"
+        if state == "up":
+            return 0
+        time.sleep(0.5)
+    print(f"wait-node.py: compute node {args.host} is {state} after {args.timeout:.0f} s",
+          file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,204 @@
+"""Multi-node devstack on one machine: network namespaces as hosts.
+
+A controller and two compute nodes, each a network namespace of its own with one
+address on a bridge (itself in a fourth, "switch" namespace), each running its own
+devstack/stack.sh from this clone with its own data dir: the controller in full mode
+(MariaDB, RabbitMQ, etcd and every API bound to its address, plus its own compute
+agent), the compute nodes with NODE_ROLE=compute (only the compute agent, joined to
+the controller's bus, etcd and catalog, with a copy of the controller's secrets and
+no database credentials). Servers in an anti-affinity group land on all three nodes;
+`sovra status` sees every agent; a compute node whose agent stops is reported down;
+unstack.sh on every node leaves nothing running.
+
+The virt driver is the fake one: a guest's boot is test_devstack*.py's and the
+libvirt driver's tests' to check; here the subject is the nodes joining one cloud.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBNET = "10.77.{}.{}"
+
+
+def _ip(*args, check=True):
+    return subprocess.run(["ip", *args], check=check, capture_output=True, text=True)
+
+
+@pytest.fixture
+def hosts():
+    """{name: (namespace, address)}: ctl, cn1, cn2 on one bridge (namespace sw)."""
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        pytest.skip("network namespaces need root and iproute2")
+    tag = uuid.uuid4().hex[:6]
+    switch = f"smn{tag}-sw"
+    made = []
+    nodes = {}
+    try:
+        _ip("netns", "add", switch)
+        made.append(switch)
+        _ip("-n", switch, "link", "add", "br0", "type", "bridge")
+        _ip("-n", switch, "link", "set", "br0", "up")
+        net = int(tag[:2], 16) % 200 + 20   # a /24 of 10.77.x.0: namespaces' own
+        for index, name in enumerate(("ctl", "cn1", "cn2"), start=1):
+            namespace = f"smn{tag}-{name}"
+            _ip("netns", "add", namespace)
+            made.append(namespace)
+            address = SUBNET.format(net, index)
+            _ip("-n", switch, "link", "add", f"v{name}", "type", "veth", "peer", "name",
+                "eth0", "netns", namespace)
+            _ip("-n", switch, "link", "set", f"v{name}", "master", "br0", "up")
+            _ip("-n", namespace, "addr", "add", f"{address}/24", "dev", "eth0")
+            _ip("-n", namespace, "link", "set", "eth0", "up")
+            _ip("-n", namespace, "link", "set", "lo", "up")
+            nodes[name] = (namespace, address)
+        yield nodes
+    finally:
+        for namespace in reversed(made):
+            _ip("netns", "delete", namespace, check=False)
+
+
+class Node:
+    """A host: its namespace, its data dir and local.conf (SERVICE_HOST: the
+    controller's address)."""
+
+    def __init__(self, name, namespace, tmp_path, local_conf, service_host):
+        self.name, self.namespace = name, namespace
+        self.data_dir = tmp_path / name / "stack"
+        self.data_dir.parent.mkdir(parents=True)
+        conf = tmp_path / name / "local.conf"
+        conf.write_text(local_conf + f"SERVICE_HOST={service_host}\nNODE_NAME={name}\n")
+        self.env = {**os.environ, "SOVRA_DATA_DIR": str(self.data_dir),
+                    "SOVRA_VENV": sys.prefix, "SOVRA_LOCAL_CONF": str(conf)}
+        for key in list(self.env):
+            if key.startswith(("OS_", "SOVRA_")) and key not in (
+                    "SOVRA_DATA_DIR", "SOVRA_VENV", "SOVRA_LOCAL_CONF", "SOVRA_CACHE_DIR"):
+                self.env.pop(key)
+
+    def run(self, *argv, env=None, timeout=120):
+        return subprocess.run(["ip", "netns", "exec", self.namespace, *argv],
+                              env=env or self.env, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def script(self, name, timeout=120):
+        return self.run(str(ROOT / "devstack" / name), timeout=timeout)
+
+    def pids(self):
+        found = {}
+        for path in [*(self.data_dir / "run").glob("*.pid"),
+                     *(self.data_dir / "run").glob("*.child")]:
+            try:
+                found[path.name] = int(path.read_text().strip())
+            except (OSError, ValueError):
+                pass
+        return found
+
+
+def _alive(pid) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_controller_and_two_compute_nodes(hosts, tmp_path):
+    _, ctl_address = hosts["ctl"]
+    ctl = Node("ctl", hosts["ctl"][0], tmp_path, "MODE=full\nVIRT_DRIVER=fake\n",
+               ctl_address)
+    nodes = [ctl]
+    try:
+        started = time.monotonic()
+        stack = ctl.script("stack.sh", timeout=600)
+        assert stack.returncode == 0, stack.stdout + stack.stderr
+        print(f"controller stack.sh: {time.monotonic() - started:.1f} s")
+        common = (ctl.data_dir / "etc" / "sovra.conf").read_text()
+        assert f"@{ctl_address}:5672/" in common and f"http://{ctl_address}:2379" in common
+
+        secrets = tmp_path / "controller-secrets"   # what an operator would scp
+        shutil.copytree(ctl.data_dir / "secrets", secrets)
+        for name in ("cn1", "cn2"):
+            node = Node(name, hosts[name][0], tmp_path,
+                        f"MODE=full\nNODE_ROLE=compute\nVIRT_DRIVER=fake\n"
+                        f"CONTROLLER_SECRETS={secrets}\n", ctl_address)
+            nodes.append(node)
+            started = time.monotonic()
+            joined = node.script("stack.sh", timeout=300)
+            assert joined.returncode == 0, joined.stdout + joined.stderr
+            print(f"{name} stack.sh: {time.monotonic() - started:.1f} s")
+            assert f"Compute node {name} is up" in joined.stdout
+            agent_conf = (node.data_dir / "etc" / "sovra-compute.conf").read_text()
+            assert "[database]" not in agent_conf and f"host = {name}" in agent_conf
+            assert not (node.data_dir / "secrets").exists()   # made nothing of its own
+            # only the agent runs there (and its supervisor)
+            assert set(node.pids()) == {"sovra-compute-agent.pid",
+                                        "sovra-compute-agent.child"}
+
+        cli_env = {**ctl.env, "OS_CLIENT_CONFIG_FILE": str(ctl.data_dir / "clouds.yaml")}
+        openstack = str(Path(sys.prefix) / "bin" / "openstack")
+
+        def cli(*args):
+            out = ctl.run(openstack, "--os-cloud", "sovra-admin", *args, "-f", "json",
+                          env=cli_env)
+            assert out.returncode == 0, out.stderr
+            return json.loads(out.stdout)
+
+        def sovra_status():
+            """(exit status, {agent host: status}) of `sovra status`."""
+            out = ctl.run(str(Path(sys.prefix) / "bin" / "sovra"), "--os-cloud",
+                          "sovra-admin", "status", "-f", "json", env=cli_env, timeout=60)
+            rows = json.loads(out.stdout)
+            return out.returncode, {r["Name"]: r["Status"] for r in rows
+                                    if r["Service"] == "compute agent"}
+
+        services = cli("compute", "service", "list")
+        assert {(s["Host"], s["State"]) for s in services} == {
+            ("ctl", "up"), ("cn1", "up"), ("cn2", "up")}
+        hypervisors = cli("hypervisor", "list")
+        assert {h["Hypervisor Hostname"] for h in hypervisors} == {"ctl", "cn1", "cn2"}
+
+        group = cli("server", "group", "create", "--policy",
+                    "anti-affinity", "spread")
+        hosts_used = set()
+        for index in range(3):
+            server = cli("server", "create", "--flavor", "m1.tiny",
+                         "--image", "test-image", "--no-network", "--hint",
+                         f"group={group['id']}", "--wait", f"vm{index}")
+            assert server["status"] == "ACTIVE"
+            hosts_used.add(server["OS-EXT-SRV-ATTR:host"])
+        assert hosts_used == {"ctl", "cn1", "cn2"}
+
+        assert sovra_status() == (0, {"ctl": "up", "cn1": "up", "cn2": "up"})
+
+        # a compute node stops: the cloud sees its agent down, the health check fails
+        down = nodes[2].script("unstack.sh")
+        assert down.returncode == 0, down.stdout + down.stderr
+        deadline = time.monotonic() + 60
+        while True:
+            services = cli("compute", "service", "list", "--host", "cn2")
+            if services and services[0]["State"] == "down":
+                break
+            assert time.monotonic() < deadline, services
+            time.sleep(1)
+        code, agents = sovra_status()
+        assert code == 1 and agents["cn2"].startswith("down"), agents
+        assert agents["ctl"] == agents["cn1"] == "up"
+    finally:
+        leftovers = {}
+        for node in reversed(nodes):
+            pids = node.pids()
+            result = node.script("unstack.sh")
+            leftovers[node.name] = (result, [n for n, pid in pids.items() if _alive(pid)])
+        for node in nodes:
+            node.script("clean.sh")
+    for name, (result, alive) in leftovers.items():
+        assert result.returncode == 0, (name, result.stdout + result.stderr)
+        assert not alive, (name, alive, result.stdout)
