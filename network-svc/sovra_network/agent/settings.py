@@ -1,0 +1,44 @@
+"""What an agent needs to know about its node (built from ``[network_agent]``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentSettings:
+    #: this node's name (ports bound here have ``binding:host_id == host``)
+    host: str
+    #: where the node's bridges, VXLAN devices and taps live; None: the agent's own
+    #: namespace (production); a namespace name in tests, where a node is one
+    node_namespace: str | None = None
+    #: put in front of the namespaces the agent creates ("" in production); the
+    #: agent deletes only namespaces with its own prefix
+    namespace_prefix: str = ""
+    #: the local VXLAN endpoint (required for vxlan networks)
+    tunneling_ip: str | None = None
+    vxlan_port: int = 4789
+    #: {physical network: interface} for flat networks ("physnet1": "eth1")
+    physical_interface_mappings: Mapping[str, str] = dataclasses.field(
+        default_factory=dict)
+    #: dnsmasq's files (hosts, options, leases, pid), one directory per network
+    state_dir: str = "/var/lib/sovra/network-agent"
+    dnsmasq_path: str = "dnsmasq"
+    dhcp_lease_time: int = 86400
+    #: nftables table (bridge family) holding the security-group chains
+    firewall_table: str = "sovra_fw"
+
+    def namespace(self, base: str) -> str:
+        return self.namespace_prefix + base
+
+
+def parse_mappings(items) -> dict[str, str]:
+    """``["physnet1:eth1", ...]`` -> ``{"physnet1": "eth1"}``."""
+    out = {}
+    for item in items or ():
+        physnet, sep, iface = item.partition(":")
+        if not sep or not physnet.strip() or not iface.strip():
+            raise ValueError(f"bad mapping {item!r}: expected <physnet>:<interface>")
+        out[physnet.strip()] = iface.strip()
+    return out

@@ -1,0 +1,1 @@
+"""Handlers, one module per resource: verb_noun(req, **path_params)."""

@@ -1,0 +1,1 @@
+"""jsonschema of request bodies, one module per resource."""

@@ -1,0 +1,14 @@
+"""Which collections carry tags, and how to reach one of their resources.
+
+``TAGGABLE`` maps a collection (the URL segment) to the service module of its
+resource, which provides ``RESOURCE`` (singular name, the policy rules'
+``get_<x>``/``update_<x>`` and the tags table's resource_type), ``load(session,
+ctxt, id, lock=False)`` (NotFound if the caller cannot see it) and
+``target(row)`` (its policy target). Routers and floating IPs add a line each.
+"""
+
+from sovra_network.service import network
+
+TAGGABLE = {
+    "networks": network,
+}

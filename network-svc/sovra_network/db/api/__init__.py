@@ -1,0 +1,1 @@
+"""Queries, one module per resource; ``query`` holds the list machinery they share."""

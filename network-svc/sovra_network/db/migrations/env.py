@@ -1,0 +1,6 @@
+from alembic import context
+
+from sovra_common.db import migration
+from sovra_network.db import models
+
+migration.run_env(context, models.Base.metadata)
