@@ -7,8 +7,12 @@ ctxt, id, lock=False)`` (NotFound if the caller cannot see it) and
 ``target(row)`` (its policy target). Routers and floating IPs add a line each.
 """
 
-from sovra_network.service import network
+from sovra_network.service import network, port, security_group, subnet, subnetpool
 
 TAGGABLE = {
     "networks": network,
+    "subnets": subnet,
+    "subnetpools": subnetpool,
+    "ports": port,
+    "security-groups": security_group,
 }
