@@ -171,7 +171,7 @@ def delete(db, ctxt, group_id: str, *, revision=None, authorize=None):
         if authorize is not None:
             authorize(row)
         standard_attrs.check_revision(row, revision)
-        if is_default(session, row.id) and not ctxt.is_admin:
+        if is_default(session, row.id):
             raise net_exc.SecurityGroupCannotRemoveDefault()
         if session.scalar(select(PortSecurityGroup.port_id).where(
                 PortSecurityGroup.security_group_id == row.id).limit(1)):
