@@ -15,7 +15,7 @@ declare -gA SOVRA_PACKAGE_GROUPS=(
     # (tests/integration/servers.py), qemu-img, which builds real disk images
     # for the image service's tests, and @virt: the libvirt daemon and QEMU the
     # compute tests run guests on, and what builds libvirt-python (the test extra)
-    [test]="rabbitmq-server mariadb-server etcd-server etcd-client qemu-utils @virt"
+    [test]="rabbitmq-server mariadb-server etcd-server etcd-client qemu-utils @virt @network"
     # devstack full mode (local.conf): the servers stack.sh starts itself, one
     # group per setting (DATABASE=mysql, MESSAGING=rabbit, COORDINATION=etcd)
     [mysql]="mariadb-server mariadb-client"
@@ -25,6 +25,9 @@ declare -gA SOVRA_PACKAGE_GROUPS=(
     # the compute node's hypervisor (devstack/lib/libvirt.sh starts libvirtd);
     # libvirt-dev and pkg-config build libvirt-python
     [virt]="qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev pkg-config genisoimage"
+    # the network agent's data plane (ip, bridge, nft, dnsmasq, conntrack) and what
+    # its tests use inside guest namespaces (ping; busybox's udhcpc as DHCP client)
+    [network]="iproute2 nftables dnsmasq-base conntrack iputils-ping busybox"
     [guest-image]="syslinux syslinux-common mtools dosfstools fdisk qemu-utils genisoimage qemu-system-x86"  # devstack/tools/build-test-image.sh
 )
 
