@@ -20,10 +20,11 @@ class ConductorAPI(RPCAPI):
               sync_power_states.
         1.1 - resize_instance, confirm_resize, revert_resize (from the API);
               resize_done, resize_failed, revert_done (from agents).
+        1.2 - action_event (from agents: the steps of an instance action).
     """
 
     TOPIC = CONDUCTOR_TOPIC
-    VERSION = "1.1"
+    VERSION = "1.2"
 
     def build_instance(self, ctxt, instance_uuid):
         """Schedule and build a server that the API recorded in BUILD."""
@@ -77,6 +78,19 @@ class ConductorAPI(RPCAPI):
         self.prepare(self.choose_version("1.1")).cast(
             ctxt, "revert_done", instance_uuid=instance_uuid, host=host,
             power_state=power_state)
+
+    def action_event(self, ctxt, instance_uuid, host, event, start_time,
+                     finish_time=None, result=None, traceback=None, details=None):
+        """Record a step ``event`` (e.g. ``compute_stop_instance``) of the instance
+        action of ``ctxt.request_id``: started, or finished with ``result``
+        (Success, Error). Times are ISO 8601 strings. Not sent to a 1.1 conductor
+        (the step goes unrecorded: the operation itself is not affected)."""
+        if not self.can_send_version("1.2"):
+            return
+        self.prepare("1.2").cast(
+            ctxt, "action_event", instance_uuid=instance_uuid, host=host, event=event,
+            start_time=start_time, finish_time=finish_time, result=result,
+            traceback=traceback, details=details)
 
     def sync_power_states(self, ctxt, host, power_states):
         """An agent's periodic report: ``{instance uuid: power state}`` of every

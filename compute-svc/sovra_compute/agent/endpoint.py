@@ -1,14 +1,23 @@
 """The agent's RPC endpoint: runs the virt driver and reports outcomes to the
-conductor (the agent has no database)."""
+conductor (the agent has no database).
+
+Each operation is an instance action's step: the agent reports its event
+(``compute_<operation>``, upstream's names) to the conductor as it starts and as it
+ends, with the result and, on failure, the traceback and the error message.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import logging
+import traceback
 
 import oslo_messaging
 
 from sovra_common import rpc
 from sovra_compute.service import instance as states
+from sovra_compute.service import instance_action
 from sovra_compute.virt import driver as virt
 
 LOG = logging.getLogger(__name__)
@@ -17,6 +26,10 @@ LOG = logging.getLogger(__name__)
 def _fault(exc: BaseException) -> dict:
     return {"code": 500, "message": str(exc)[:255] or type(exc).__name__,
             "details": type(exc).__name__}
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat()
 
 
 class ComputeAgentEndpoint(rpc.RPCEndpoint):
@@ -30,6 +43,23 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
         self._driver = driver
         self._conductor = conductor_api
         self._images = images
+
+    @contextlib.contextmanager
+    def _event(self, ctxt, instance, event):
+        """Report ``event`` started, then finished: Success, or Error with the
+        traceback (the exception propagates)."""
+        uuid, start = instance["uuid"], _now()
+        self._conductor.action_event(ctxt, uuid, self._host, event, start)
+        try:
+            yield
+        except Exception as exc:
+            self._conductor.action_event(
+                ctxt, uuid, self._host, event, start, finish_time=_now(),
+                result=instance_action.ERROR, traceback=traceback.format_exc(),
+                details=str(exc)[:255] or type(exc).__name__)
+            raise
+        self._conductor.action_event(ctxt, uuid, self._host, event, start,
+                                     finish_time=_now(), result=instance_action.SUCCESS)
 
     def _image_source(self, ctxt, image_ref) -> virt.ImageSource | None:
         if not image_ref or self._images is None:
@@ -46,9 +76,11 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
     def build_instance(self, ctxt, instance, key_data=None, user_data=None):
         uuid = instance["uuid"]
         try:
-            image = self._image_source(ctxt, instance.get("image_ref"))
-            self._driver.spawn(instance, image, key_data=key_data, user_data=user_data)
-            power_state = self._driver.get_info(instance).power_state
+            with self._event(ctxt, instance, "compute__do_build_and_run_instance"):
+                image = self._image_source(ctxt, instance.get("image_ref"))
+                self._driver.spawn(instance, image, key_data=key_data,
+                                   user_data=user_data)
+                power_state = self._driver.get_info(instance).power_state
         except Exception as exc:  # any failure: the conductor reschedules
             LOG.warning("spawn of %s failed on %s: %s", uuid, self._host, exc)
             self._conductor.build_failed(ctxt, uuid, self._host, str(exc))
@@ -57,7 +89,8 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
 
     def terminate_instance(self, ctxt, instance):
         try:
-            self._driver.destroy(instance)
+            with self._event(ctxt, instance, "compute_terminate_instance"):
+                self._driver.destroy(instance)
         except Exception as exc:
             LOG.exception("destroy of %s failed", instance["uuid"])
             self._conductor.instance_update(
@@ -66,10 +99,11 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
             return
         self._conductor.instance_destroyed(ctxt, instance["uuid"], self._host)
 
-    def _power_op(self, ctxt, instance, operation, vm_state):
+    def _power_op(self, ctxt, instance, operation, vm_state, event):
         try:
-            operation()
-            power_state = self._driver.get_info(instance).power_state
+            with self._event(ctxt, instance, event):
+                operation()
+                power_state = self._driver.get_info(instance).power_state
         except Exception as exc:
             LOG.warning("%s of %s failed: %s", operation.__name__, instance["uuid"], exc)
             self._conductor.instance_update(ctxt, instance["uuid"], self._host,
@@ -81,42 +115,44 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
 
     def start_instance(self, ctxt, instance):
         self._power_op(ctxt, instance, lambda: self._driver.power_on(instance),
-                       states.ACTIVE)
+                       states.ACTIVE, "compute_start_instance")
 
     def stop_instance(self, ctxt, instance):
         self._power_op(ctxt, instance, lambda: self._driver.power_off(instance),
-                       states.STOPPED)
+                       states.STOPPED, "compute_stop_instance")
 
     def reboot_instance(self, ctxt, instance, reboot_type="SOFT"):
         self._power_op(ctxt, instance,
-                       lambda: self._driver.reboot(instance, reboot_type), states.ACTIVE)
+                       lambda: self._driver.reboot(instance, reboot_type), states.ACTIVE,
+                       "compute_reboot_instance")
 
     def pause_instance(self, ctxt, instance):  # since 1.1
         self._power_op(ctxt, instance, lambda: self._driver.pause(instance),
-                       states.PAUSED)
+                       states.PAUSED, "compute_pause_instance")
 
     def unpause_instance(self, ctxt, instance):  # since 1.1
         self._power_op(ctxt, instance, lambda: self._driver.unpause(instance),
-                       states.ACTIVE)
+                       states.ACTIVE, "compute_unpause_instance")
 
     def suspend_instance(self, ctxt, instance):  # since 1.1
         self._power_op(ctxt, instance, lambda: self._driver.suspend(instance),
-                       states.SUSPENDED)
+                       states.SUSPENDED, "compute_suspend_instance")
 
     def resume_instance(self, ctxt, instance):  # since 1.1
         self._power_op(ctxt, instance, lambda: self._driver.resume(instance),
-                       states.ACTIVE)
+                       states.ACTIVE, "compute_resume_instance")
 
     def rebuild_instance(self, ctxt, instance, image_ref, key_data=None,
                          user_data=None, stopped=False):  # since 1.3
         uuid = instance["uuid"]
         try:
-            image = self._image_source(ctxt, image_ref)
-            self._driver.rebuild(instance, image, key_data=key_data,
-                                 user_data=user_data)
-            if stopped:
-                self._driver.power_off(instance)
-            power_state = self._driver.get_info(instance).power_state
+            with self._event(ctxt, instance, "compute_rebuild_instance"):
+                image = self._image_source(ctxt, image_ref)
+                self._driver.rebuild(instance, image, key_data=key_data,
+                                     user_data=user_data)
+                if stopped:
+                    self._driver.power_off(instance)
+                power_state = self._driver.get_info(instance).power_state
         except Exception as exc:  # the old guest is gone: the server is in ERROR
             LOG.warning("rebuild of %s failed on %s: %s", uuid, self._host, exc)
             self._conductor.instance_update(
@@ -131,8 +167,9 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
     def resize_instance(self, ctxt, instance, flavor):  # since 1.4
         uuid = instance["uuid"]
         try:
-            self._driver.resize(instance, flavor)
-            power_state = self._driver.get_info(instance).power_state
+            with self._event(ctxt, instance, "compute_resize_instance"):
+                self._driver.resize(instance, flavor)
+                power_state = self._driver.get_info(instance).power_state
         except Exception as exc:  # the guest is as it was: the conductor undoes
             LOG.warning("resize of %s failed on %s: %s", uuid, self._host, exc)
             self._conductor.resize_failed(ctxt, uuid, self._host, str(exc))
@@ -141,15 +178,17 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
 
     def confirm_resize(self, ctxt, instance):  # since 1.4
         try:
-            self._driver.confirm_resize(instance)
+            with self._event(ctxt, instance, "compute_confirm_resize"):
+                self._driver.confirm_resize(instance)
         except Exception:  # what was kept for a revert stays on disk: only space
             LOG.exception("confirming the resize of %s failed", instance["uuid"])
 
     def revert_resize(self, ctxt, instance, flavor):  # since 1.4
         uuid = instance["uuid"]
         try:
-            self._driver.revert_resize(instance, flavor)
-            power_state = self._driver.get_info(instance).power_state
+            with self._event(ctxt, instance, "compute_revert_resize"):
+                self._driver.revert_resize(instance, flavor)
+                power_state = self._driver.get_info(instance).power_state
         except Exception as exc:
             LOG.warning("revert of the resize of %s failed: %s", uuid, exc)
             self._conductor.instance_update(
@@ -162,8 +201,10 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
         uuid = instance["uuid"]
         client = self._images(ctxt)
         try:
-            self._driver.snapshot(
-                instance, lambda data, fmt: self._upload(client, image_id, data, fmt))
+            with self._event(ctxt, instance, "compute_snapshot_instance"):
+                self._driver.snapshot(
+                    instance,
+                    lambda data, fmt: self._upload(client, image_id, data, fmt))
         except Exception as exc:
             LOG.warning("snapshot of %s failed: %s", uuid, exc)
             try:  # a queued image that will never get data is only clutter

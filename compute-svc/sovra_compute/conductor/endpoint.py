@@ -19,15 +19,19 @@ from sovra_common import rpc
 from sovra_common.db import schema
 from sovra_compute import placement_client
 from sovra_compute.conductor import filters, scheduler
-from sovra_compute.service import compute_service
+from sovra_compute.service import compute_service, instance_action
 from sovra_compute.service import instance as instance_service
 from sovra_compute.virt import driver as virt
 
 LOG = logging.getLogger(__name__)
 
+# the instance action events of the conductor's own steps (upstream's names)
+_SCHEDULE_EVENT = "conductor_schedule_and_build_instances"
+_MIGRATE_EVENT = "conductor_migrate_server"
+
 
 class ConductorEndpoint(rpc.RPCEndpoint):
-    target = oslo_messaging.Target(version="1.1")
+    target = oslo_messaging.Target(version="1.2")
 
     def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None):
         self._conf = conf
@@ -77,7 +81,19 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             return
         self._schedule(ctxt, instance, last_error=reason)
 
+    def _event(self, ctxt, instance_uuid, event, **finish):
+        """Record a step the conductor runs (finished if ``finish`` has a result)."""
+        if finish:
+            finish.setdefault("finish_time", schema.utcnow())
+        try:
+            instance_action.record_event(
+                self._db, instance_uuid, getattr(ctxt, "request_id", None), event,
+                host=self._conf.compute.host, **finish)
+        except Exception:  # the audit trail must not break the operation
+            LOG.exception("recording event %s of %s failed", event, instance_uuid)
+
     def _schedule(self, ctxt, instance, last_error=None):
+        self._event(ctxt, instance["uuid"], _SCHEDULE_EVENT)
         tried = instance["build_hosts"]
         attempts = self._conf.compute.max_build_attempts
         if len(tried) >= attempts:
@@ -120,6 +136,8 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             except instance_service.InstanceInvalidState:  # being deleted
                 self._finish_delete(ctxt, instance)
                 return
+        self._event(ctxt, instance["uuid"], _SCHEDULE_EVENT,
+                    result=instance_action.SUCCESS)
         self._agents.build_instance(ctxt, chosen.host,
                                     instance_service.for_agent(instance),
                                     key_data=instance["key_data"],
@@ -138,6 +156,9 @@ class ConductorEndpoint(rpc.RPCEndpoint):
 
     def _fail_build(self, ctxt, instance, message, details=None):
         self._release(instance["uuid"])
+        self._event(ctxt, instance["uuid"], _SCHEDULE_EVENT,
+                    result=instance_action.ERROR, details=message,
+                    traceback=details)
         instance_service.add_fault(self._db, instance["uuid"], code=500, message=message,
                                    details=details)
         if instance["task_state"] == instance_service.DELETING:
@@ -230,6 +251,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
         except instance_service.InstanceNotFound:
             return
         host, migration = instance["host"], str(uuidlib.uuid4())
+        self._event(ctxt, instance_uuid, _MIGRATE_EVENT)
         try:
             self._placement.move_allocations(instance_uuid, migration,
                                              instance["project_id"], instance["user_id"])
@@ -256,6 +278,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             self._release(instance_uuid)
             self._undo_migration(instance, migration)
             return
+        self._event(ctxt, instance_uuid, _MIGRATE_EVENT, result=instance_action.SUCCESS)
         self._agents.resize_instance(ctxt, host, instance_service.for_agent(instance),
                                      flavor)
 
@@ -275,6 +298,8 @@ class ConductorEndpoint(rpc.RPCEndpoint):
                           migration, instance["uuid"])
 
     def _resize_refused(self, ctxt, instance, message):
+        self._event(ctxt, instance["uuid"], _MIGRATE_EVENT,
+                    result=instance_action.ERROR, details=message)
         instance_service.add_fault(self._db, instance["uuid"], code=400, message=message)
         try:
             instance = instance_service.update(self._db, instance["uuid"], task_state=None,
@@ -348,6 +373,19 @@ class ConductorEndpoint(rpc.RPCEndpoint):
         self._notify(ctxt, "compute.instance.resize.revert.end", instance)
 
     # --- other reports ---------------------------------------------------------------
+    def action_event(self, ctxt, instance_uuid, host, event, start_time,
+                     finish_time=None, result=None, traceback=None,
+                     details=None):  # since 1.2
+        """An agent's step of the action of the context's request id: started (no
+        ``finish_time``) or finished with ``result``."""
+        try:
+            instance_action.record_event(
+                self._db, instance_uuid, getattr(ctxt, "request_id", None), event,
+                host=host, start_time=start_time, finish_time=finish_time,
+                result=result, traceback=traceback, details=details)
+        except Exception:
+            LOG.exception("recording event %s of %s failed", event, instance_uuid)
+
     def instance_update(self, ctxt, instance_uuid, host, updates, fault=None):
         allowed = {"vm_state", "task_state", "power_state"}
         try:

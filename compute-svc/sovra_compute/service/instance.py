@@ -237,6 +237,18 @@ def begin_delete(db: Database, ctxt, instance_uuid: str) -> dict:
 
 
 @retry_on_deadlock
+def set_locked(db: Database, ctxt, instance_uuid: str, locked: bool,
+               reason: str | None = None) -> dict:
+    """Lock (with an optional reason) or unlock; records the lock/unlock action."""
+    with db.writer() as session:
+        row = _get_row(session, instance_uuid)
+        row.locked, row.locked_reason = locked, reason if locked else None
+        row.updated_at = schema.utcnow()
+        _start_action(session, row.uuid, "lock" if locked else "unlock", ctxt)
+        return _as_dict(row)
+
+
+@retry_on_deadlock
 def add_fault(db: Database, instance_uuid: str, *, code: int, message: str,
               details: str | None = None, host: str | None = None) -> None:
     with db.writer() as session:

@@ -2,7 +2,9 @@
 Knows no HTTP.
 
 Actions are recorded by the instance service as requests start them; a deleted
-server keeps its actions (the API shows them from 2.21).
+server keeps its actions (the API shows them from 2.21). Events are the steps the
+conductor and the agents run for an action (``compute_stop_instance``...), written
+by the conductor (``record_event``), for the agents too (they report over RPC).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime
 from sqlalchemy import func, select
 
 from sovra_common import exception
-from sovra_common.db import Database
+from sovra_common.db import Database, retry_on_deadlock, schema
 from sovra_compute.db import models
 from sovra_compute.service import instance as instance_service
 
@@ -84,3 +86,54 @@ def get(db: Database, instance_uuid: str, request_id: str) -> dict:
         if row is None:
             raise InstanceActionNotFound(request_id=request_id)
         return {**_as_dict(row), "events": [_event(e) for e in row.events]}
+
+
+#: an event's ``result``
+SUCCESS, ERROR = "Success", "Error"
+
+
+def _time(value) -> datetime.datetime | None:
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.fromisoformat(value)
+
+
+@retry_on_deadlock
+def record_event(db: Database, instance_uuid: str, request_id: str | None, event: str,
+                 *, host: str | None = None, start_time=None, finish_time=None,
+                 result: str | None = None, traceback: str | None = None,
+                 details: str | None = None) -> bool:
+    """Record that ``event`` started (no ``finish_time``) or finished (with its
+    ``result``) for the instance's action of ``request_id`` (its newest action if
+    none has that id). Times: datetimes or ISO 8601 strings (default now).
+
+    Idempotent and order-free: a start after the finish of the same event (name
+    and host) changes nothing; a finish with no start recorded creates the event.
+    Returns False if the instance has no action to attach it to (nothing done).
+    """
+    start = _time(start_time) or schema.utcnow()
+    finish = _time(finish_time)
+    with db.writer() as session:
+        actions = select(models.InstanceAction).where(
+            models.InstanceAction.instance_uuid == instance_uuid).order_by(
+            models.InstanceAction.id.desc())
+        action = None
+        if request_id:
+            action = session.scalars(actions.where(
+                models.InstanceAction.request_id == request_id)).first()
+        if action is None:
+            action = session.scalars(actions).first()
+        if action is None:
+            return False
+        row = next((e for e in reversed(action.events)
+                    if e.event == event and e.host == host), None)
+        if row is None:
+            row = models.InstanceActionEvent(event=event, host=host, start_time=start)
+            action.events.append(row)
+        elif finish is None:
+            return True  # a repeated start, or one overtaken by its finish
+        if finish is not None:
+            row.finish_time, row.result = finish, result
+            row.traceback, row.details = traceback, details
+        action.updated_at = schema.utcnow()
+        return True

@@ -103,7 +103,10 @@ def test_sdk_server_actions(conn, server):
     actions = list(conn.compute.server_actions(server))
     assert actions[-1].action == "create"
     shown = conn.compute.get_server_action(actions[-1].request_id, server)
-    assert shown.action == "create" and shown.events == []
+    assert shown.action == "create"
+    assert [(e.event, e.result) for e in shown.events] == [
+        ("conductor_schedule_and_build_instances", "Success"),
+        ("compute__do_build_and_run_instance", "Success")]
 
 
 def test_sdk_server_groups(conn, image, flavor):

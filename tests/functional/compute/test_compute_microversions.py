@@ -185,7 +185,17 @@ def test_instance_actions_across_versions(conn, image, flavor):
                                 "2.58")["instanceActions"][0]
     shown = _get(conn, f"/servers/{server_id}/os-instance-actions/{request_id}",
                  "2.50")["instanceAction"]
-    assert shown["action"] == "create" and shown["events"] == []  # admins see them
+    assert shown["action"] == "create"  # admins see the events before 2.51
+    events = {e["event"]: e for e in shown["events"]}
+    assert set(events) == {"conductor_schedule_and_build_instances",
+                           "compute__do_build_and_run_instance"}
+    assert all(e["result"] == "Success" and e["finish_time"] for e in events.values())
+    assert "host" not in events["compute__do_build_and_run_instance"]
+    build = _get(conn, f"/servers/{server_id}/os-instance-actions/{request_id}",
+                 "2.62")["instanceAction"]["events"]
+    spawned = next(e for e in build if e["event"] == "compute__do_build_and_run_instance")
+    host = _get(conn, f"/servers/{server_id}", "2.37")["server"]["OS-EXT-SRV-ATTR:host"]
+    assert spawned["host"] == host and len(spawned["hostId"]) == 56
     _get(conn, f"/servers/{server_id}/os-instance-actions?changes-before=x", "2.65",
          ok=400)
     _delete(conn, server_id)

@@ -94,7 +94,16 @@ def test_power_actions_and_console(conn, cloud, image, flavor):
     conn.compute.unlock_server(server)
     actions = conn.compute.get(f"/servers/{server.id}/os-instance-actions").json()
     assert [a["action"] for a in actions["instanceActions"]] == [
-        "resume", "suspend", "unpause", "pause", "reboot", "start", "stop", "create"]
+        "unlock", "lock", "resume", "suspend", "unpause", "pause", "reboot", "start",
+        "stop", "create"]
+    by_action = {a["action"]: a["request_id"] for a in actions["instanceActions"]}
+    for action in ("stop", "start", "reboot", "pause", "unpause", "suspend", "resume"):
+        shown = conn.compute.get(
+            f"/servers/{server.id}/os-instance-actions/{by_action[action]}",
+            microversion="2.84").json()["instanceAction"]
+        assert [(e["event"], e["result"]) for e in shown["events"]] == [
+            (f"compute_{action}_instance", "Success")], action
+        assert shown["events"][0]["finish_time"] >= shown["events"][0]["start_time"]
     conn.compute.delete_server(server)
     conn.compute.wait_for_delete(server, interval=0.05, wait=20)
 
@@ -121,6 +130,18 @@ def test_failed_build_is_rescheduled_to_the_other_host(conn, cloud, image, flavo
     assert list(_allocations(conn, server.id)) == [placement_client.node_uuid(host)]
     assert server.id in cloud.drivers[host].list_instances()
     assert server.id not in cloud.drivers[tried[0]].list_instances()
+    create = conn.compute.get(f"/servers/{server.id}/os-instance-actions").json()[
+        "instanceActions"][-1]
+    events = conn.compute.get(
+        f"/servers/{server.id}/os-instance-actions/{create['request_id']}",
+        microversion="2.84").json()["instanceAction"]["events"]
+    spawns = {e["host"]: e for e in events
+              if e["event"] == "compute__do_build_and_run_instance"}
+    assert spawns[tried[0]]["result"] == "Error"
+    assert "injected: first spawn fails" in spawns[tried[0]]["traceback"]
+    assert spawns[tried[0]]["details"] == \
+        "The hypervisor failed: injected: first spawn fails"
+    assert spawns[host]["result"] == "Success" and spawns[host]["traceback"] is None
     conn.compute.delete_server(server)
     conn.compute.wait_for_delete(server, interval=0.05, wait=20)
     assert _allocations(conn, server.id) == {}

@@ -14,7 +14,8 @@ from sovra_compute.conductor.endpoint import ConductorEndpoint
 
 
 def test_conductor_rpc_contract():
-    check_fingerprint(ConductorEndpoint, "1.1", {
+    check_fingerprint(ConductorEndpoint, "1.2", {
+        "action_event": "017f43f67fde88f9",
         "build_done": "d674ac8d5b00021d",
         "build_failed": "5bc4675571de0434",
         "build_instance": "1a534384be524703",

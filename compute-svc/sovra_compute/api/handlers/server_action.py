@@ -252,13 +252,13 @@ def _lock(req, server_id, arg):
         validation.validate(schemas.LOCK_V2_73, arg)
         reason = (arg or {}).get("locked_reason")
     instance = load(req, server_id, policies.LOCK)
-    states.update(_db(req), instance["uuid"], locked=True, locked_reason=reason)
+    states.set_locked(_db(req), req.context, instance["uuid"], True, reason)
     return json_response(None, status=202)
 
 
 def _unlock(req, server_id, _arg):
     instance = load(req, server_id, policies.UNLOCK)
-    states.update(_db(req), instance["uuid"], locked=False, locked_reason=None)
+    states.set_locked(_db(req), req.context, instance["uuid"], False)
     return json_response(None, status=202)
 
 
