@@ -506,6 +506,7 @@ main() {
             placement-api) services+=(placement) ;;
             image-api) services+=(image) ;;
             compute-api) services+=(compute) ;;
+            network-api) services+=(network) ;;
         esac
     done
     stop_running_cloud
@@ -520,6 +521,9 @@ main() {
             placement)
                 say "configuring placement"
                 configure_service placement placement ;;
+            network)
+                say "configuring network"
+                configure_service network network ;;
             image)
                 say "configuring image"
                 configure_service image image "" "[image]" \

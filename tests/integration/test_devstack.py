@@ -120,7 +120,7 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
         assert [p["Name"] for p in demo_projects] == ["demo"]
         assert token["project_id"] == demo_projects[0]["ID"]
         services = {s["Type"] for s in cli("--os-cloud", "sovra-admin", "catalog", "list")}
-        assert {"identity", "image", "placement"} <= services
+        assert {"identity", "image", "placement", "network"} <= services
 
         # the other services authenticate users through identity, as deployed
         disk = tmp_path / "disk.raw"
@@ -131,6 +131,10 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
         provider = cli("--os-cloud", "sovra-admin", "resource", "provider", "create",
                        "node1")
         assert provider["generation"] == 0
+        net = cli("--os-cloud", "sovra-demo", "network", "create", "net1")
+        subnet = cli("--os-cloud", "sovra-demo", "subnet", "create", "--network", "net1",
+                     "--subnet-range", "10.20.0.0/24", "sub1")
+        assert subnet["network_id"] == net["id"] and subnet["gateway_ip"] == "10.20.0.1"
 
         # a server is a QEMU guest booted from test-image: ACTIVE, then its console
         # shows the guest's boot marker; deleted, it leaves no guest nor allocation
