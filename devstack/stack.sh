@@ -572,8 +572,10 @@ Sovra is up in $((SECONDS - started)) s, $MODE_LABEL: $(describe_mode).
 Try it:
   export OS_CLIENT_CONFIG_FILE=$DATA_DIR/clouds.yaml PATH=$VENV/bin:\$PATH
   openstack --os-cloud sovra-admin catalog list
+  sovra --os-cloud sovra-admin status      # every service and agent, up or down
   openstack --os-cloud sovra-demo token issue
 $(if [[ " ${services[*]} " =~ " image " ]]; then echo "  openstack --os-cloud sovra-demo image create --file <disk.qcow2> --disk-format qcow2 my-image"; fi)
+$(if [[ " ${services[*]} " =~ " network " ]]; then echo "  openstack --os-cloud sovra-demo network create net1   (the API only: no data plane yet)"; fi)
 $(next_steps)
 
 Stop it with devstack/unstack.sh; remove everything with devstack/clean.sh.
