@@ -114,6 +114,84 @@ class OverQuota(exception.OverQuota):
     message = "Quota exceeded for resources: ['%(resource)s']."
 
 
+class BadRequest(exception.Invalid):
+    """Neutron's generic 400 (routers and floating IPs use it for most refusals)."""
+
+    message = "Bad %(resource)s request: %(msg)s."
+
+
+class RouterNotFound(exception.NotFound):
+    message = "Router %(id)s could not be found"
+
+
+class FloatingIPNotFound(exception.NotFound):
+    message = "Floating IP %(id)s could not be found"
+
+
+class RouterInUse(exception.Conflict):
+    message = "Router %(id)s still has ports"
+
+
+class RouterInterfaceNotFound(exception.NotFound):
+    message = "Router %(router_id)s does not have an interface with id %(port_id)s"
+
+
+class RouterInterfaceNotFoundForSubnet(exception.NotFound):
+    message = "Router %(router_id)s has no interface on subnet %(subnet_id)s"
+
+
+class RouterInterfaceInUseByFloatingIP(exception.Conflict):
+    message = ("Router interface for subnet %(subnet_id)s on router %(router_id)s "
+               "cannot be deleted, as it is required by one or more floating IPs.")
+
+
+class RouterInterfaceInUseByRoute(exception.Conflict):
+    message = ("Router interface for subnet %(subnet_id)s on router %(router_id)s "
+               "cannot be deleted, as it is required by one or more routes.")
+
+
+class RouterExternalGatewayInUseByFloatingIp(exception.Conflict):
+    message = ("Gateway cannot be updated for router %(router_id)s, since a gateway "
+               "to external network %(net_id)s is required by one or more floating "
+               "IPs.")
+
+
+class ExternalGatewayForFloatingIPNotFound(exception.NotFound):
+    message = ("External network %(external_network_id)s is not reachable from "
+               "subnet %(subnet_id)s.  Therefore, cannot associate Port %(port_id)s "
+               "with a Floating IP.")
+
+
+class FloatingIPPortAlreadyAssociated(exception.Conflict):
+    message = ("Cannot associate floating IP %(floating_ip_address)s (%(fip_id)s) "
+               "with port %(port_id)s using fixed IP %(fixed_ip)s, as that fixed IP "
+               "already has a floating IP on external network %(net_id)s.")
+
+
+class L3PortInUse(exception.Conflict):
+    message = ("Port %(port_id)s has owner %(device_owner)s and therefore cannot be "
+               "deleted directly via the port API.")
+
+
+class PortInUse(exception.Conflict):
+    message = ("Unable to complete operation on port %(port_id)s for network "
+               "%(net_id)s. Port already has an attached device %(device_id)s.")
+
+
+class ExternalNetworkInUse(exception.Conflict):
+    message = ("External network %(net_id)s cannot be updated to be made "
+               "non-external, since it has existing gateway ports.")
+
+
+class InvalidRoutes(exception.Invalid):
+    message = "Invalid format for routes: %(routes)s, %(reason)s"
+
+
+class RoutesExhausted(exception.Invalid):
+    message = ("Unable to complete operation for %(router_id)s. The number of routes "
+               "exceeds the maximum %(quota)s.")
+
+
 class RevisionNumberConstraintFailed(wz_exceptions.PreconditionFailed):
     """If-Match: revision_number=N did not match the resource's revision (412)."""
 

@@ -5,8 +5,16 @@ Base.metadata with the migrated schema). Routers and floating IPs: router.py,
 floatingip.py.
 """
 
-from sovra_network.db.models import network, port, quota, security_group, subnet
+from sovra_network.db.models import (
+    floatingip,
+    network,
+    port,
+    quota,
+    router,
+    security_group,
+    subnet,
+)
 from sovra_network.db.models.base import Base, JSONText, StandardAttrMixin, Tag
 
-__all__ = ["Base", "JSONText", "StandardAttrMixin", "Tag", "network", "port", "quota",
-           "security_group", "subnet"]
+__all__ = ["Base", "JSONText", "StandardAttrMixin", "Tag", "floatingip", "network",
+           "port", "quota", "router", "security_group", "subnet"]
