@@ -1,22 +1,13 @@
 """The block storage service's own option groups (the common ones come from
 sovra_common). Per-backend groups ([<backend>]) are registered by the volume agent
-for each of [block] enabled_backends (sovra_block.conf.backend, when present)."""
+for each of [block] enabled_backends (``backend.register_opts(conf, name)``); the
+sample config shows them once, as [backend]."""
 
-import importlib
-
-from sovra_block.conf import block
+from sovra_block.conf import backend, backup, block
 
 DEFAULT_PORT = 8776
 
-
-def _optional(name):
-    try:
-        return importlib.import_module(f"sovra_block.conf.{name}")
-    except ImportError:  # the backend and backup option modules come with drivers
-        return None
-
-
-MODULES = tuple(m for m in (block, _optional("backup")) if m is not None)
+MODULES = (block, backup)
 
 
 def register_opts(conf):
@@ -25,4 +16,4 @@ def register_opts(conf):
 
 
 def list_opts():
-    return [item for module in MODULES for item in module.list_opts()]
+    return [item for module in (*MODULES, backend) for item in module.list_opts()]
