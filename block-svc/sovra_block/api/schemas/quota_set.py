@@ -1,0 +1,19 @@
+"""Quota set bodies and query strings."""
+
+from sovra_block.api.schemas import volume_type as type_schemas
+
+#: ``{"quota_set": {<resource>: <limit>...}}``: which resources exist is the quota
+#: service's to say (per-type ones follow the volume types).
+UPDATE = {
+    "type": "object", "required": ["quota_set"], "additionalProperties": False,
+    "properties": {"quota_set": {
+        "type": "object",
+        "properties": {"skip_validation": type_schemas.BOOLEAN},
+        "additionalProperties": {"type": ["integer", "string"],
+                                 "pattern": "^-?[0-9]+$", "minimum": -1}}},
+}
+
+SHOW_QUERY = {
+    "type": "object",
+    "properties": {"usage": type_schemas.BOOLEAN},
+}
