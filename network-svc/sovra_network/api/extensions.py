@@ -52,6 +52,17 @@ EXTENSIONS = (
      "attributes."),
     ("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a "
      "subnet pool"),
+    ("router", "Neutron L3 Router", "Routers between internal subnets and an "
+     "external network, and floating IPs on that network."),
+    ("ext-gw-mode", "Neutron L3 Configurable external gateway mode",
+     "Routers' external_gateway_info with enable_snat and external_fixed_ips."),
+    ("extraroute", "Neutron Extra Route", "Extra routes (routes) on routers."),
+    ("extraroute-atomic", "Atomically add/remove extra routes",
+     "add_extraroutes and remove_extraroutes on routers."),
+    ("router_availability_zone", "Router Availability Zone",
+     "availability_zone_hints and availability_zones on routers."),
+    ("fip-port-details", "Floating IP Port Details Extension",
+     "port_details on floating IPs: what their associated port is."),
 )
 
 

@@ -2,11 +2,13 @@
 
 from sovra_network.api.handlers import (
     extension,
+    floatingip,
     info,
     network,
     port,
     quota,
     root,
+    router,
     security_group,
     security_group_rule,
     subnet,
@@ -17,6 +19,7 @@ from sovra_network.api.handlers import (
 _V2 = "/v2.0"
 _TAGS = _V2 + "/<collection>/<resource_id>/tags"
 _QUOTA = _V2 + "/quotas/<project_id>"
+_ROUTER = _V2 + "/routers/<router_id>"
 
 ROUTES = {
     "/": {"GET": root.list_versions},
@@ -51,6 +54,18 @@ ROUTES = {
     _V2 + "/security-group-rules/<rule_id>": {
         "GET": security_group_rule.show_security_group_rule,
         "DELETE": security_group_rule.delete_security_group_rule},
+    _V2 + "/routers": {"GET": router.list_routers, "POST": router.create_router},
+    _ROUTER: {"GET": router.show_router, "PUT": router.update_router,
+              "DELETE": router.delete_router},
+    _ROUTER + "/add_router_interface": {"PUT": router.add_router_interface},
+    _ROUTER + "/remove_router_interface": {"PUT": router.remove_router_interface},
+    _ROUTER + "/add_extraroutes": {"PUT": router.add_extraroutes},
+    _ROUTER + "/remove_extraroutes": {"PUT": router.remove_extraroutes},
+    _V2 + "/floatingips": {"GET": floatingip.list_floatingips,
+                           "POST": floatingip.create_floatingip},
+    _V2 + "/floatingips/<floatingip_id>": {"GET": floatingip.show_floatingip,
+                                           "PUT": floatingip.update_floatingip,
+                                           "DELETE": floatingip.delete_floatingip},
     _V2 + "/quotas": {"GET": quota.list_quotas},
     _QUOTA: {"GET": quota.show_quota, "PUT": quota.update_quota,
              "DELETE": quota.delete_quota},

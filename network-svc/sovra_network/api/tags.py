@@ -4,10 +4,18 @@
 resource, which provides ``RESOURCE`` (singular name, the policy rules'
 ``get_<x>``/``update_<x>`` and the tags table's resource_type), ``load(session,
 ctxt, id, lock=False)`` (NotFound if the caller cannot see it) and
-``target(row)`` (its policy target). Routers and floating IPs add a line each.
+``target(row)`` (its policy target).
 """
 
-from sovra_network.service import network, port, security_group, subnet, subnetpool
+from sovra_network.service import (
+    floatingip,
+    network,
+    port,
+    router,
+    security_group,
+    subnet,
+    subnetpool,
+)
 
 TAGGABLE = {
     "networks": network,
@@ -15,4 +23,6 @@ TAGGABLE = {
     "subnetpools": subnetpool,
     "ports": port,
     "security-groups": security_group,
+    "routers": router,
+    "floatingips": floatingip,
 }

@@ -20,6 +20,8 @@ from sovra_network.service.races import retry_on_race
 
 RESOURCE = "network"
 DHCP_OWNER = "network:dhcp"
+# ports that need their network to stay external: routers' gateways, floating IPs
+_EXTERNAL_OWNERS = ("network:router_gateway", "network:floatingip")
 
 
 def visible(ctxt, row) -> bool:
@@ -86,6 +88,11 @@ def update(db, ctxt, network_id: str, changes: dict, *, revision: int | None = N
         if authorize is not None:
             authorize(row)
         standard_attrs.check_revision(row, revision)
+        if changes.get("router:external") is False and row.router_external and \
+                session.scalar(select(Port.id).where(
+                    Port.network_id == network_id,
+                    Port.device_owner.in_(_EXTERNAL_OWNERS)).limit(1)):
+            raise net_exc.ExternalNetworkInUse(net_id=network_id)
         changed = False
         for key, value in changes.items():
             column = _COLUMNS[key]

@@ -20,8 +20,10 @@ from sovra_common import exception
 from sovra_common.context import get_internal_context
 from sovra_network import exception as net_exc
 from sovra_network.db.api import port as port_db
+from sovra_network.db.models.floatingip import FloatingIP
 from sovra_network.db.models.network import Network
 from sovra_network.db.models.port import IpAllocation, Port, PortSecurityGroup
+from sovra_network.db.models.router import RouterPort
 from sovra_network.db.models.subnet import Subnet
 from sovra_network.service import ipam, quota, standard_attrs
 from sovra_network.service import network as network_service
@@ -325,12 +327,20 @@ def _replace_fixed_ips(session, conf, row, requested) -> None:
 
 
 def delete(db, ctxt, port_id: str, *, revision=None, authorize=None) -> Port:
-    """Delete a port; its addresses are free again when this returns."""
+    """Delete a port; its addresses are free again when this returns. A router's
+    port or a floating IP's cannot go this way (L3PortInUse); floating IPs
+    associated with the port are disassociated."""
+    from sovra_network.service import floatingip  # it imports this module
+
     with db.writer() as session:
         row = load(session, ctxt, port_id, lock=True)
         if authorize is not None:
             authorize(row)
         standard_attrs.check_revision(row, revision)
+        if session.get(RouterPort, row.id) is not None or session.scalar(
+                select(FloatingIP.id).where(FloatingIP.floating_port_id == row.id)):
+            raise net_exc.L3PortInUse(port_id=row.id, device_owner=row.device_owner)
+        floatingip.disassociate_port(session, row.id)
         standard_attrs.forget(session, RESOURCE, row.id)
         session.delete(row)
         return row

@@ -6,8 +6,6 @@ transaction, before the insert: it bumps the project's ``quota_locks`` row first
 (MariaDB: that row stays locked until the transaction ends; SQLite: the write
 lock is taken), then counts, so concurrent creates of one project queue and the
 last free unit goes to exactly one of them (OverQuota, a 409, for the others).
-
-Routers and floating IPs register their models in COUNTED too.
 """
 
 from __future__ import annotations
@@ -16,9 +14,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy import exc as sa_exc
 
 from sovra_network import exception as net_exc
+from sovra_network.db.models.floatingip import FloatingIP
 from sovra_network.db.models.network import Network
 from sovra_network.db.models.port import Port
 from sovra_network.db.models.quota import Quota, QuotaLock
+from sovra_network.db.models.router import Router
 from sovra_network.db.models.security_group import SecurityGroup, SecurityGroupRule
 from sovra_network.db.models.subnet import Subnet
 
@@ -29,6 +29,8 @@ COUNTED = {
     "port": Port,
     "security_group": SecurityGroup,
     "security_group_rule": SecurityGroupRule,
+    "router": Router,
+    "floatingip": FloatingIP,
 }
 
 

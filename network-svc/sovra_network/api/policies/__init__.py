@@ -3,15 +3,18 @@
 from sovra_network.api.policies import (
     base,
     extension,
+    floatingip,
     info,
     network,
     port,
     quota,
+    router,
     security_group,
     subnet,
 )
 
 
 def list_rules():
-    return [*base.RULES, *extension.RULES, *info.RULES, *network.RULES, *port.RULES,
-            *quota.RULES, *security_group.RULES, *subnet.RULES]
+    return [*base.RULES, *extension.RULES, *floatingip.RULES, *info.RULES,
+            *network.RULES, *port.RULES, *quota.RULES, *router.RULES,
+            *security_group.RULES, *subnet.RULES]
