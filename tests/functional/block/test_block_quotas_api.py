@@ -1,0 +1,133 @@
+"""Quota sets over HTTP: show (with usage), defaults, update, delete; who may do
+what; per-type quotas; and the limits view of the same numbers."""
+
+from conftest import PROJECT_A, PROJECT_B
+
+QUOTAS = f"/v3/os-quota-sets/{PROJECT_A}"
+PROJECT_WIDE = {"volumes": 10, "snapshots": 10, "gigabytes": 1000, "backups": 10,
+                "backup_gigabytes": 1000, "per_volume_gigabytes": -1, "groups": 10}
+
+
+def _set(api, project=PROJECT_A, **values):
+    return api.ok("PUT", f"/v3/os-quota-sets/{project}", project="admin",
+                  json={"quota_set": values})["quota_set"]
+
+
+def test_show_defaults_then_override_then_reset(block_api):
+    shown = block_api.ok("GET", QUOTAS)["quota_set"]
+    assert shown == {"id": PROJECT_A, **PROJECT_WIDE, "volumes___DEFAULT__": -1,
+                     "gigabytes___DEFAULT__": -1, "snapshots___DEFAULT__": -1}
+    assert block_api.ok("GET", QUOTAS + "/defaults")["quota_set"] == shown
+
+    updated = _set(block_api, volumes=3, gigabytes="50", volumes___DEFAULT__=2)
+    assert "id" not in updated
+    assert updated["volumes"] == 3 and updated["gigabytes"] == 50
+    assert updated["volumes___DEFAULT__"] == 2
+    assert block_api.ok("GET", QUOTAS)["quota_set"]["volumes"] == 3
+    # another project keeps the defaults
+    assert block_api.ok("GET", f"/v3/os-quota-sets/{PROJECT_B}",
+                        project=PROJECT_B)["quota_set"]["volumes"] == 10
+    # defaults stay defaults
+    assert block_api.ok("GET", QUOTAS + "/defaults")["quota_set"]["volumes"] == 10
+
+    resp = block_api.request("DELETE", QUOTAS, project="admin")
+    assert resp.status_code == 200
+    assert block_api.ok("GET", QUOTAS)["quota_set"]["volumes"] == 10
+
+
+def test_usage_counts_what_the_project_holds(block_api):
+    block_api.create_volume(size=2)
+    shown = block_api.ok("GET", QUOTAS + "?usage=true")["quota_set"]
+    assert shown["id"] == PROJECT_A
+    assert shown["volumes"] == {"limit": 10, "in_use": 1, "reserved": 0, "allocated": 0}
+    assert shown["gigabytes"]["in_use"] == 2
+    assert shown["volumes___DEFAULT__"] == {"limit": -1, "in_use": 1, "reserved": 0,
+                                            "allocated": 0}
+    assert shown["snapshots"]["in_use"] == 0
+    # usage=false is the plain view
+    assert block_api.ok("GET", QUOTAS + "?usage=false")["quota_set"]["volumes"] == 10
+    block_api.fault("GET", QUOTAS + "?usage=lots", 400)
+
+
+def test_limits_below_usage_and_bad_keys_are_refused(block_api):
+    block_api.create_volume(size=2)
+    message = block_api.fault("PUT", QUOTAS, 400, project="admin",
+                              json={"quota_set": {"volumes": 0}})
+    assert "Current usage is 1" in message
+    block_api.fault("PUT", QUOTAS, 400, project="admin",
+                    json={"quota_set": {"gigabytes": 1}})
+    _set(block_api, volumes=1, gigabytes=2)  # exactly the usage is fine
+    message = block_api.fault("PUT", QUOTAS, 400, project="admin",
+                              json={"quota_set": {"bogus": 1}})
+    assert "bogus" in message
+    block_api.fault("PUT", QUOTAS, 400, project="admin",
+                    json={"quota_set": {"volumes_no_such_type": 1}})
+    for body in ({}, {"quota_set": {"volumes": -2}}, {"quota_set": {"volumes": "-5"}},
+                 {"quota_set": {"volumes": "ten"}}, {"quota_set": {"volumes": 1.5}},
+                 {"quota_set": {"volumes": None}}, {"quota_set": []}):
+        block_api.fault("PUT", QUOTAS, 400, project="admin", json=body)
+    assert block_api.ok("GET", QUOTAS)["quota_set"]["volumes"] == 1
+
+
+def test_members_see_their_own_quotas_only(block_api):
+    block_api.ok("GET", QUOTAS, roles="reader")
+    block_api.fault("GET", f"/v3/os-quota-sets/{PROJECT_B}", 403)
+    block_api.fault("GET", f"/v3/os-quota-sets/{PROJECT_B}/defaults", 403)
+    block_api.fault("PUT", QUOTAS, 403, json={"quota_set": {"volumes": 100}})
+    block_api.fault("DELETE", QUOTAS, 403)
+    assert block_api.ok("GET", f"/v3/os-quota-sets/{PROJECT_B}",
+                        project="admin")["quota_set"]["id"] == PROJECT_B
+
+
+def test_quotas_are_enforced_on_create(block_api):
+    _set(block_api, volumes=1)
+    block_api.create_volume()
+    message = block_api.fault("POST", "/v3/volumes", 413,
+                              json={"volume": {"size": 1}})
+    assert "volumes" in message
+    # raising the limit lets the next one through
+    _set(block_api, volumes=2)
+    block_api.create_volume()
+
+
+def test_per_type_quotas_follow_the_types(block_api):
+    gold = block_api.ok("POST", "/v3/types", project="admin",
+                        json={"volume_type": {"name": "gold"}})["volume_type"]
+    assert block_api.ok("GET", QUOTAS)["quota_set"]["volumes_gold"] == -1
+    _set(block_api, volumes_gold=0)
+    message = block_api.fault("POST", "/v3/volumes", 413,
+                              json={"volume": {"size": 1, "volume_type": "gold"}})
+    assert "volumes_gold" in message
+    block_api.create_volume()  # the default type is not limited
+    block_api.ok("DELETE", f"/v3/types/{gold['id']}", 202, project="admin")
+    quotas = block_api.ok("GET", QUOTAS)["quota_set"]
+    assert not any(key.endswith("_gold") for key in quotas)
+
+
+def test_limits_show_the_absolute_limits_and_usage(block_api):
+    _set(block_api, volumes=7, gigabytes=70)
+    block_api.create_volume(size=3)
+    limits = block_api.ok("GET", "/v3/limits")["limits"]
+    assert limits["rate"] == []
+    assert limits["absolute"] == {
+        "maxTotalVolumes": 7, "totalVolumesUsed": 1,
+        "maxTotalVolumeGigabytes": 70, "totalGigabytesUsed": 3,
+        "maxTotalSnapshots": 10, "totalSnapshotsUsed": 0,
+        "maxTotalBackups": 10, "totalBackupsUsed": 0,
+        "maxTotalBackupGigabytes": 1000, "totalBackupGigabytesUsed": 0}
+    other = block_api.ok("GET", "/v3/limits", project=PROJECT_B)["limits"]["absolute"]
+    assert other["maxTotalVolumes"] == 10 and other["totalVolumesUsed"] == 0
+
+
+def test_admins_ask_for_another_projects_limits_from_3_39(block_api):
+    _set(block_api, volumes=4)
+    path = f"/v3/limits?project_id={PROJECT_A}"
+    assert block_api.ok("GET", path, project="admin", version="3.39")["limits"][
+        "absolute"]["maxTotalVolumes"] == 4
+    # before 3.39 the parameter is ignored: the caller's own project
+    assert block_api.ok("GET", path, project="admin", version="3.38")["limits"][
+        "absolute"]["maxTotalVolumes"] == 10
+    # members may not look at another project
+    block_api.fault("GET", path, 403, project=PROJECT_B, version="3.39")
+    assert block_api.ok("GET", path, version="3.39")["limits"]["absolute"][
+        "maxTotalVolumes"] == 4
