@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 from keystoneauth1 import adapter
 from keystoneauth1 import exceptions as ks_exc
 
 from sovra_common import exception
+from sovra_common.auth import sessions
 
 _ERRORS = {400: exception.Invalid, 401: exception.NotAuthenticated,
            403: exception.Forbidden, 404: exception.NotFound, 409: exception.Conflict,
@@ -105,3 +107,20 @@ class ImageClient:
     def delete_image(self, image_id: str) -> None:
         with _translated():
             self._api.delete(f"/v2/images/{image_id}")
+
+
+def context_factory(conf, *, interface: str = "internal") -> Callable[..., ImageClient]:
+    """``for_context(context) -> ImageClient`` acting for ``context``'s user (its
+    token relayed with the service's own, from [service_auth]); the service's
+    session is made on first use, then shared. What other services (compute,
+    block storage: API and agents) reach the image service with."""
+    state = {}
+    lock = threading.Lock()
+
+    def for_context(context) -> ImageClient:
+        with lock:
+            if "session" not in state:
+                state["session"] = sessions.service_session(conf)
+        return ImageClient(sessions.user_session(state["session"], context),
+                           interface=interface)
+    return for_context

@@ -38,6 +38,8 @@ class Volume(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     size: Mapped[int] = mapped_column(Integer)
+    # the size an extend in flight asked for (its quota is already reserved)
+    pending_size: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(32), index=True)
     attach_status: Mapped[str] = mapped_column(String(32), default="detached")
     error_reason: Mapped[str | None] = mapped_column(Text)

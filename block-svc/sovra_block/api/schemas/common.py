@@ -1,0 +1,35 @@
+"""Pieces the block resources' schemas share."""
+
+NAME = {"type": ["string", "null"], "maxLength": 255}
+DESCRIPTION = {"type": ["string", "null"], "maxLength": 255}
+UUID = {"type": "string", "pattern": "^[0-9a-fA-F-]{32,36}$"}
+# sizes come as integers, or as digit strings from older clients
+SIZE = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1,
+        "maximum": 2 ** 31 - 1}
+METADATA = {"type": "object", "maxProperties": 500,
+            "propertyNames": {"minLength": 1, "maxLength": 255},
+            "additionalProperties": {"type": "string", "maxLength": 255}}
+_WORDS = "true|false|t|f|1|0|yes|no|y|n|on|off"
+# a boolean, or one of _WORDS in any case (jsonschema patterns take no (?i) flag)
+BOOLISH = {"type": ["boolean", "string"], "pattern": "^(" + "|".join(
+    "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+    for word in _WORDS.split("|")) + ")$"}
+
+
+def envelope(key: str, properties: dict, *, required=(), additional=False,
+             min_properties=0) -> dict:
+    inner = {"type": "object", "properties": properties,
+             "additionalProperties": additional, "required": list(required)}
+    if min_properties:
+        inner["minProperties"] = min_properties
+    return {"type": "object", "properties": {key: inner}, "required": [key]}
+
+
+def to_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "t", "1", "yes", "y", "on")
+
+
+def to_int(value) -> int:
+    return int(value)

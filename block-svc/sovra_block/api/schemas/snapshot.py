@@ -1,0 +1,23 @@
+from sovra_block.api.schemas import common
+
+CREATE = common.envelope("snapshot", {
+    "volume_id": common.UUID, "name": common.NAME, "description": common.DESCRIPTION,
+    "display_name": common.NAME, "display_description": common.DESCRIPTION,
+    "force": common.BOOLISH, "metadata": {**common.METADATA, "type": ["object", "null"]},
+}, required=["volume_id"])
+
+UPDATE = common.envelope("snapshot", {
+    "name": common.NAME, "description": common.DESCRIPTION,
+    "display_name": common.NAME, "display_description": common.DESCRIPTION,
+})
+
+ACTIONS = {
+    "os-reset_status": {"type": "object", "required": ["os-reset_status"],
+                        "additionalProperties": False,
+                        "properties": {"os-reset_status": {
+                            "type": "object", "required": ["status"],
+                            "properties": {"status": {"type": "string"}}}}},
+    "os-force_delete": {"type": "object", "required": ["os-force_delete"],
+                        "additionalProperties": False,
+                        "properties": {"os-force_delete": {"type": ["object", "null"]}}},
+}
