@@ -4,10 +4,11 @@ and the ports' taps enslaved to their bridges.
 Contract (every method is idempotent and touches only Sovra-named objects):
 
 - ``sync_networks(state)``: each network of the state has its bridge ``brq<id[:11]>``
-  (up, MTU = the network's), plus for ``vxlan`` a ``vxlan-<vni>`` device (unicast:
-  ``nolearning``, no group, one all-zeros FDB entry per remote VTEP, exactly the
-  state's ``tunnel_endpoints``), for ``flat`` the mapped physical interface. A VXLAN
-  device whose VNI, local address or port drifted is recreated; nothing else is.
+  (up, MTU = the network's, ``nf_call_iptables``/``nf_call_ip6tables`` on), plus
+  for ``vxlan`` a ``vxlan-<vni>`` device (unicast: ``nolearning``, no group, one
+  all-zeros FDB entry per remote VTEP, exactly the state's ``tunnel_endpoints``),
+  for ``flat`` the mapped physical interface. A VXLAN device whose VNI, local
+  address or port drifted is recreated; nothing else is.
 - ``plug_ports(state)``: a port's tap that exists on the node is enslaved to its
   bridge, up, with the network's MTU; returns the ids of the ports plugged.
 - ``remove_stale(state)``: deletes ``brq*`` bridges and ``vxlan-*`` devices the state
@@ -26,6 +27,9 @@ from sovra_network.agent.settings import AgentSettings
 LOG = logging.getLogger(__name__)
 
 ZERO_MAC = "00:00:00:00:00:00"
+#: bridged IP traffic passes the inet family's hooks (conntrack, the security
+#: groups' stateful chains: see firewall.py), on Sovra's bridges only
+NF_CALL = ("nf_call_iptables", "1", "nf_call_ip6tables", "1")
 
 
 class L2:
@@ -44,9 +48,13 @@ class L2:
     def _sync_network(self, net: hs.Network, remotes, links) -> None:
         bridge = net.bridge
         if bridge not in links:
-            self.node.ip("link", "add", bridge, "type", "bridge")
+            self.node.ip("link", "add", bridge, "type", "bridge", *NF_CALL)
             LOG.info("created bridge %s for network %s", bridge, net.id)
             links[bridge] = {"mtu": None, "flags": []}
+        else:
+            data = links[bridge].get("linkinfo", {}).get("info_data", {})
+            if not (data.get("nf_call_iptables") and data.get("nf_call_ip6tables")):
+                self.node.ip("link", "set", "dev", bridge, "type", "bridge", *NF_CALL)
         self._set_up(bridge, net.mtu, links.get(bridge))
         if net.network_type == "vxlan":
             self._sync_vxlan(net, remotes, links)

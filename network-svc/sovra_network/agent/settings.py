@@ -26,11 +26,27 @@ class AgentSettings:
     state_dir: str = "/var/lib/sovra/network-agent"
     dnsmasq_path: str = "dnsmasq"
     dhcp_lease_time: int = 86400
-    #: nftables table (bridge family) holding the security-group chains
+    #: nftables tables (bridge and inet families, same name) holding the
+    #: anti-spoofing and security-group chains
     firewall_table: str = "sovra_fw"
+    #: serve DHCP for networks whose DHCP port is unbound (see state.HostState)
+    serve_unbound_dhcp: bool = True
 
     def namespace(self, base: str) -> str:
         return self.namespace_prefix + base
+
+
+def from_conf(conf) -> AgentSettings:
+    """The settings of ``conf``'s [network_agent]."""
+    opts = conf.network_agent
+    return AgentSettings(
+        host=opts.host, node_namespace=opts.node_namespace or None,
+        namespace_prefix=opts.namespace_prefix or "",
+        tunneling_ip=opts.tunneling_ip or None, vxlan_port=opts.vxlan_port,
+        physical_interface_mappings=parse_mappings(opts.physical_interface_mappings),
+        state_dir=opts.state_dir, dnsmasq_path=opts.dnsmasq_path,
+        dhcp_lease_time=opts.dhcp_lease_time, firewall_table=opts.firewall_table,
+        serve_unbound_dhcp=opts.serve_unbound_dhcp)
 
 
 def parse_mappings(items) -> dict[str, str]:

@@ -10,7 +10,9 @@ returns them and keeps what this node needs:
   caller decides which);
 - the networks those ports are on, their subnets, the security groups the ports
   use (and the member addresses of every group a rule names as remote group);
-- ``tunnel_endpoints``: ``{network_id: [remote VTEP IP, ...]}``.
+- ``tunnel_endpoints``: ``{network_id: [remote VTEP IP, ...]}``;
+- ``network_ports``: for each network whose DHCP port is kept, all its ports
+  (wherever bound): the DHCP server's host entries.
 
 A DHCP port counts only where this node serves DHCP: when it is bound here, or when
 it is unbound (``binding:host_id`` empty) and ``serve_unbound_dhcp`` is true (a
@@ -271,6 +273,10 @@ class HostState:
     group_members: Mapping[str, frozenset[str]]
     routers: Mapping[str, Router]
     tunnel_endpoints: Mapping[str, tuple[str, ...]]
+    #: {network id: every port of that network, cloud-wide}, for the networks whose
+    #: DHCP this node serves (dnsmasq's static host entries)
+    network_ports: Mapping[str, tuple[Port, ...]] = dataclasses.field(
+        default_factory=dict)
 
     def ports_on(self, network_id: str) -> list[Port]:
         return [p for p in self.ports.values() if p.network_id == network_id]
@@ -354,7 +360,14 @@ class HostState:
                                          key=lambda f: f.id)))
         tunnels = {nid: tuple(sorted(set(ips)))
                    for nid, ips in (tunnel_endpoints or {}).items() if nid in nets}
+        dhcp_nets = {p.network_id for p in kept.values() if p.is_dhcp}
+        network_ports: dict[str, list[Port]] = {nid: [] for nid in sorted(dhcp_nets)}
+        for port in all_ports:
+            if port.network_id in network_ports:
+                network_ports[port.network_id].append(port)
         return cls(host=host, networks=nets, subnets=subs, ports=kept,
                    security_groups=groups,
                    group_members={g: frozenset(m) for g, m in members.items()},
-                   routers=built_routers, tunnel_endpoints=tunnels)
+                   routers=built_routers, tunnel_endpoints=tunnels,
+                   network_ports={nid: tuple(sorted(ports, key=lambda p: p.id))
+                                  for nid, ports in network_ports.items()})

@@ -1,9 +1,9 @@
 """The network service's own option groups (the common ones come from sovra_common.conf)."""
 
 from sovra_common import conf as sovra_conf
-from sovra_network.conf import network
+from sovra_network.conf import agent, network
 
-MODULES = [network]
+MODULES = [network, agent]
 DEFAULT_PORT = 9696
 
 
