@@ -1,0 +1,121 @@
+"""The REST client for the Block Storage API, used by compute (attachments, boot
+from volume) and the CLI.
+
+    client = BlockClient(session)                      # a keystoneauth1 session
+    volume = client.create_volume(size=1, image_id=image_id, name="boot")
+    volume = client.wait_volume(volume["id"], "available")
+    att = client.create_attachment(volume["id"], server_id)   # reserve
+    att = client.update_attachment(att["id"], connector)      # connection_info
+    client.complete_attachment(att["id"])                     # in-use
+    client.delete_attachment(att["id"])                       # detach
+
+The endpoint comes from the catalog (service type ``block-storage``, whose
+aliases ``volumev3`` and ``volume`` keystoneauth also accepts) unless
+``endpoint_override`` is given. Every request asks for microversion 3.44
+(attachments with os-complete). Methods return the API's dicts; HTTP errors are
+raised as keystoneauth1 ``HttpError``s (status, the API's message and request id).
+"""
+
+from __future__ import annotations
+
+import time
+
+from keystoneauth1 import adapter
+
+MICROVERSION = "3.44"
+
+
+class VolumeWaitFailed(RuntimeError):
+    """A volume ended in another state than the one waited for, or never got
+    there."""
+
+
+class BlockClient:
+    def __init__(self, session, *, endpoint_override: str | None = None,
+                 interface: str = "public", region_name: str | None = None):
+        self._api = adapter.Adapter(
+            session, service_type="block-storage", interface=interface,
+            region_name=region_name, endpoint_override=endpoint_override,
+            additional_headers={"Accept": "application/json",
+                                "OpenStack-API-Version": f"volume {MICROVERSION}"})
+
+    # -- volumes ------------------------------------------------------------------------
+
+    def create_volume(self, *, size: int | None, **attrs) -> dict:
+        """``attrs``: name, description, volume_type, availability_zone, metadata,
+        snapshot_id, source_volid, or image_id (sent as imageRef)."""
+        if "image_id" in attrs:
+            attrs["imageRef"] = attrs.pop("image_id")
+        body = {"size": size, **{k: v for k, v in attrs.items() if v is not None}}
+        return self._api.post("/v3/volumes", json={"volume": body}).json()["volume"]
+
+    def get_volume(self, volume_id: str) -> dict:
+        return self._api.get(f"/v3/volumes/{volume_id}").json()["volume"]
+
+    def list_volumes(self, **filters) -> list[dict]:
+        items, url, params = [], "/v3/volumes/detail", filters or None
+        while url:
+            body = self._api.get(url, params=params).json()
+            items.extend(body["volumes"])
+            url = next((link["href"] for link in body.get("volumes_links", [])
+                        if link["rel"] == "next"), None)
+            params = None
+        return items
+
+    def delete_volume(self, volume_id: str, *, cascade: bool = False) -> None:
+        params = {"cascade": "true"} if cascade else None
+        self._api.delete(f"/v3/volumes/{volume_id}", params=params)
+
+    def extend_volume(self, volume_id: str, new_size: int) -> None:
+        self._action(volume_id, "os-extend", {"new_size": new_size})
+
+    def _action(self, volume_id: str, name: str, args) -> None:
+        self._api.post(f"/v3/volumes/{volume_id}/action", json={name: args})
+
+    def wait_volume(self, volume_id: str, status: str, *, timeout: float = 300,
+                    interval: float = 0.5) -> dict:
+        """Poll until the volume is ``status``; VolumeWaitFailed if it goes to an
+        error state (with its reason) or the time runs out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            volume = self.get_volume(volume_id)
+            if volume["status"] == status:
+                return volume
+            if volume["status"].startswith("error"):
+                raise VolumeWaitFailed(
+                    f"volume {volume_id} is {volume['status']}: "
+                    f"{volume.get('error_reason') or 'no reason given'}")
+            if time.monotonic() > deadline:
+                raise VolumeWaitFailed(f"volume {volume_id} is still "
+                                       f"{volume['status']} after {timeout:.0f} s")
+            time.sleep(interval)
+
+    # -- attachments (3.27+, os-complete 3.44) ------------------------------------------
+
+    def create_attachment(self, volume_id: str, instance_uuid: str, *,
+                          connector: dict | None = None, mode: str = "rw") -> dict:
+        body = {"volume_uuid": volume_id, "instance_uuid": instance_uuid}
+        if connector is not None:
+            body["connector"] = connector
+        return self._api.post("/v3/attachments",
+                              json={"attachment": body}).json()["attachment"]
+
+    def get_attachment(self, attachment_id: str) -> dict:
+        return self._api.get(f"/v3/attachments/{attachment_id}").json()["attachment"]
+
+    def list_attachments(self, **filters) -> list[dict]:
+        return self._api.get("/v3/attachments/detail",
+                             params=filters or None).json()["attachments"]
+
+    def update_attachment(self, attachment_id: str, connector: dict) -> dict:
+        """Connect: the backend exports the volume to ``connector``'s host; the
+        answer's ``connection_info`` says how to open it."""
+        return self._api.put(f"/v3/attachments/{attachment_id}", json={
+            "attachment": {"connector": connector}}).json()["attachment"]
+
+    def complete_attachment(self, attachment_id: str) -> None:
+        self._api.post(f"/v3/attachments/{attachment_id}/action",
+                       json={"os-complete": None})
+
+    def delete_attachment(self, attachment_id: str) -> None:
+        self._api.delete(f"/v3/attachments/{attachment_id}")
