@@ -200,3 +200,43 @@ def test_pool_filters_from_3_28(api):
 
 def test_pools_are_for_admins(api):
     api.fault("GET", "/v3/scheduler-stats/get_pools", 403)
+
+
+# --- openstacksdk -------------------------------------------------------------------
+
+@pytest.fixture
+def sdk(block_api):
+    """openstacksdk against the harness as an administrator (noauth)."""
+    import openstack
+
+    url = block_api.url + "/v3"
+    conn = openstack.connect(auth_type="admin_token",
+                             auth={"token": "admin", "endpoint": url},
+                             block_storage_endpoint_override=url,
+                             region_name="RegionOne")
+    yield conn.block_storage
+    conn.close()
+
+
+@pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning")
+@pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning")
+def test_sdk_services_zones_and_pools(api, sdk):
+    services = {s.host: s for s in sdk.services()}
+    assert sorted(services) == [BACKEND, STALE]
+    live = services[BACKEND]
+    assert (live.binary, live.status, live.state, live.availability_zone) == (
+        "cinder-volume", "enabled", "up", "nova")
+    assert sdk.find_service("cinder-volume", host=BACKEND).host == BACKEND
+
+    disabled = sdk.disable_service(live, reason="maintenance")
+    assert disabled.status == "disabled" and disabled.disabled_reason == "maintenance"
+    assert {s.host: s.status for s in sdk.services()}[BACKEND] == "disabled"
+    assert [p.name for p in sdk.backend_pools()] == []
+    sdk.enable_service(live)
+    assert {s.host: s.status for s in sdk.services()}[BACKEND] == "enabled"
+
+    assert sorted((z.name, z.state["available"]) for z in sdk.availability_zones()) == [
+        ("az2", False), ("nova", True)]
+    (pool,) = sdk.backend_pools()
+    assert pool.name == BACKEND + "#file1"
+    assert pool.capabilities["total_capacity_gb"] > 0

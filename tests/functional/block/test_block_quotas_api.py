@@ -1,6 +1,7 @@
 """Quota sets over HTTP: show (with usage), defaults, update, delete; who may do
 what; per-type quotas; and the limits view of the same numbers."""
 
+import pytest
 from conftest import PROJECT_A, PROJECT_B
 
 QUOTAS = f"/v3/os-quota-sets/{PROJECT_A}"
@@ -131,3 +132,50 @@ def test_admins_ask_for_another_projects_limits_from_3_39(block_api):
     block_api.fault("GET", path, 403, project=PROJECT_B, version="3.39")
     assert block_api.ok("GET", path, version="3.39")["limits"]["absolute"][
         "maxTotalVolumes"] == 4
+
+
+# --- openstacksdk -------------------------------------------------------------------
+
+@pytest.fixture
+def sdk(block_api):
+    """openstacksdk against the harness (noauth: the token names user and project)."""
+    import openstack
+
+    conns = []
+
+    def connect(token="admin"):
+        url = block_api.url + "/v3"
+        conn = openstack.connect(auth_type="admin_token",
+                                 auth={"token": token, "endpoint": url},
+                                 block_storage_endpoint_override=url,
+                                 region_name="RegionOne")
+        conns.append(conn)
+        return conn.block_storage
+
+    yield connect
+    for conn in conns:
+        conn.close()
+
+
+@pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning")
+@pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning")
+def test_sdk_quota_sets_and_limits(block_api, sdk):
+    admin = sdk()
+    block_api.create_volume(size=2)
+    quotas = admin.get_quota_set(PROJECT_A, usage=True)
+    assert quotas.volumes == 10
+    assert quotas.usage["volumes"] == 1 and quotas.usage["gigabytes"] == 2
+    assert admin.update_quota_set(PROJECT_A, volumes=4, gigabytes=40).volumes == 4
+    assert admin.get_quota_set(PROJECT_A).gigabytes == 40
+    assert admin.get_quota_set_defaults(PROJECT_A).volumes == 10
+
+    member = sdk(f"u-aaaa:{PROJECT_A}")
+    limits = member.get_limits()
+    assert limits.absolute.max_total_volumes == 4
+    assert limits.absolute.total_volumes_used == 1
+    assert limits.absolute.total_gigabytes_used == 2
+    assert limits.rate == []
+    assert admin.get_limits(PROJECT_A).absolute.max_total_volume_gigabytes == 40
+
+    admin.revert_quota_set(PROJECT_A)
+    assert admin.get_quota_set(PROJECT_A).volumes == 10

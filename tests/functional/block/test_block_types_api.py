@@ -1,6 +1,7 @@
 """Volume types and QoS specs over HTTP: administration, visibility of private types
 and of extra specs, the default type, access lists, associations, errors."""
 
+import pytest
 from conftest import PROJECT_A, PROJECT_B
 
 
@@ -333,3 +334,88 @@ def test_qos_associations(block_api):
     block_api.ok("DELETE", path + "?force=true", 202, project="admin")
     assert block_api.ok("GET", f"/v3/types/{gold['id']}", project="admin")[
         "volume_type"]["qos_specs_id"] is None
+
+
+# --- openstacksdk -------------------------------------------------------------------
+
+#: openstacksdk warns of its own future removals.
+SDK_WARNINGS = [pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+                pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning")]
+
+
+def sdk_test(func):
+    for mark in SDK_WARNINGS:
+        func = mark(func)
+    return func
+
+
+@pytest.fixture
+def sdk(block_api):
+    """openstacksdk against the harness (noauth: the token names user and project)."""
+    import openstack
+
+    conns = []
+
+    def connect(token="admin"):
+        url = block_api.url + "/v3"
+        conn = openstack.connect(auth_type="admin_token",
+                                 auth={"token": token, "endpoint": url},
+                                 block_storage_endpoint_override=url,
+                                 region_name="RegionOne")
+        conns.append(conn)
+        return conn.block_storage
+
+    yield connect
+    for conn in conns:
+        conn.close()
+
+
+@sdk_test
+def test_sdk_types(sdk):
+    admin = sdk()
+    gold = admin.create_type(name="gold", description="fast",
+                             extra_specs={"volume_backend_name": "file1"})
+    assert gold.is_public is True and gold.extra_specs == {"volume_backend_name": "file1"}
+    assert sorted(t.name for t in admin.types()) == ["__DEFAULT__", "gold"]
+    assert admin.find_type("gold").id == gold.id
+
+    admin.update_type_extra_specs(gold, multiattach="<is> True", k="v")
+    admin.delete_type_extra_specs(gold, ["k"])
+    assert admin.get_type(gold.id).extra_specs == {"volume_backend_name": "file1",
+                                                   "multiattach": "<is> True"}
+    assert admin.update_type(gold, name="platinum").name == "platinum"
+
+    private = admin.create_type(name="secret", is_public=False)
+    member = sdk(f"u-aaaa:{PROJECT_A}")
+    assert sorted(t.name for t in member.types()) == ["__DEFAULT__", "platinum"]
+    admin.add_type_access(private, PROJECT_A)
+    assert admin.get_type_access(private) == [
+        {"volume_type_id": private.id, "project_id": PROJECT_A}]
+    assert sorted(t.name for t in member.types()) == ["__DEFAULT__", "platinum",
+                                                      "secret"]
+    assert member.get_type(gold.id).extra_specs == {"multiattach": "<is> True"}
+    admin.remove_type_access(private, PROJECT_A)
+    assert "secret" not in [t.name for t in member.types()]
+
+    admin.delete_type(private)
+    admin.delete_type(gold)
+    assert admin.find_type("platinum") is None
+
+
+@sdk_test
+def test_sdk_qos_specs(sdk):
+    admin = sdk()
+    spec = admin.create_qos_spec(name="limited", consumer="front-end",
+                                 total_iops_sec="300")
+    assert spec.consumer == "front-end" and spec.specs == {"total_iops_sec": "300"}
+    assert [s.name for s in admin.qos_specs()] == ["limited"]
+    gold = admin.create_type(name="gold")
+    admin.associate_qos_spec(spec, gold.id)
+    assert [a.name for a in admin.qos_spec_associations(spec)] == ["gold"]
+    admin.disassociate_qos_spec(spec, gold.id)
+    assert list(admin.qos_spec_associations(spec)) == []
+    admin.update_qos_spec(spec, read_iops_sec="50")
+    admin.delete_qos_spec_metadata(spec, ["total_iops_sec"])
+    assert admin.get_qos_spec(spec.id).specs == {"read_iops_sec": "50"}
+    admin.delete_qos_spec(spec)
+    assert admin.find_qos_spec("limited") is None
