@@ -1,0 +1,218 @@
+"""Sync planning (tunnel endpoints, port statuses) and the agent's loop, with a fake
+API client and a recording data plane (no namespaces, no processes)."""
+
+import threading
+import time
+
+from oslo_config import cfg
+from unit.network import agent_states as api
+
+from sovra_common.coordination import inprocess
+from sovra_network import conf as network_conf
+from sovra_network.agent import settings as agent_settings
+from sovra_network.agent import state as hs
+from sovra_network.agent import sync
+from sovra_network.agent.endpoint import NetworkAgentEndpoint
+from sovra_network.agent.service import NetworkAgent
+
+AGENTS = {
+    "n1": {"host": "n1", "tunneling_ip": "192.0.2.1", "serve_unbound_dhcp": True},
+    "n2": {"host": "n2", "tunneling_ip": "192.0.2.2", "serve_unbound_dhcp": False},
+    "n3": {"host": "n3", "tunneling_ip": "192.0.2.3", "serve_unbound_dhcp": True},
+    "n4": {"host": "n4"},                          # no VXLAN endpoint
+}
+
+
+def test_tunnels_go_to_the_nodes_with_ports_on_the_network():
+    ports = [api.port("p-01", "10.0.0.5", host="n1"),
+             api.port("p-02", "10.0.0.6", host="n2"),
+             api.port("p-03", "10.0.0.7", host="n4"),
+             api.port("p-04", "10.9.0.5", host="n3", net_id=api.NET2),
+             api.port("p-05", "10.0.0.8", host="gone")]   # no live agent there
+    tunnels = sync.tunnel_endpoints("n1", AGENTS, ports)
+    assert tunnels == {api.NET: ["192.0.2.2"], api.NET2: ["192.0.2.3"]}
+    assert sync.tunnel_endpoints("n2", AGENTS, ports)[api.NET] == ["192.0.2.1"]
+
+
+def test_an_unbound_dhcp_port_brings_the_dhcp_nodes_in():
+    ports = [api.dhcp_port(), api.port("p-02", "10.0.0.6", host="n2")]
+    assert sync.tunnel_endpoints("n2", AGENTS, ports) == {
+        api.NET: ["192.0.2.1", "192.0.2.3"]}
+    assert sync.tunnel_endpoints("n1", AGENTS, ports) == {
+        api.NET: ["192.0.2.2", "192.0.2.3"]}
+
+
+def test_plan_keeps_this_nodes_ports_and_dhcp_only_where_served():
+    snapshot = sync.Snapshot(
+        networks=[api.network()], subnets=[api.subnet()], security_groups=[],
+        ports=[api.dhcp_port(), api.port("p-01", "10.0.0.5", host="n1"),
+               api.port("p-02", "10.0.0.6", host="n2")])
+    s1 = agent_settings.AgentSettings(host="n1", serve_unbound_dhcp=True)
+    s2 = agent_settings.AgentSettings(host="n2", serve_unbound_dhcp=False)
+    state1, state2 = sync.plan(s1, snapshot, AGENTS), sync.plan(s2, snapshot, AGENTS)
+    assert sorted(state1.ports) == sorted([api.dhcp_port()["id"], "p-01"])
+    assert list(state2.ports) == ["p-02"]
+    assert state2.tunnel_endpoints == {api.NET: ("192.0.2.1", "192.0.2.3")}
+    assert [p.id for p in state1.network_ports[api.NET]] == sorted(
+        [api.dhcp_port()["id"], "p-01", "p-02"])
+
+
+def test_status_changes_only_for_this_nodes_ports():
+    ports = [api.port("p-01", "10.0.0.5", host="n1"),                       # plugged
+             api.port("p-02", "10.0.0.6", host="n1", status="ACTIVE"),      # tap gone
+             api.port("p-03", "10.0.0.7", host="n1", status="ACTIVE"),      # still there
+             api.port("p-04", "10.0.0.8", host="n2", status="ACTIVE"),      # not ours
+             api.port("p-05", "10.0.0.9", host="n1")]                       # no tap yet
+    dhcp = api.dhcp_port()
+    state = hs.HostState.from_api("n1", [api.network()], [api.subnet()],
+                                  ports + [dhcp], [])
+    changes = sync.status_changes("n1", ports + [dhcp], state,
+                                  {"p-01", "p-03", dhcp["id"]})
+    assert changes == sorted([("p-01", "ACTIVE"), ("p-02", "DOWN"),
+                              (dhcp["id"], "ACTIVE")])
+
+
+def test_settings_from_config():
+    conf = cfg.ConfigOpts()
+    for module in network_conf.MODULES:
+        module.register_opts(conf)
+    conf([], default_config_files=[])
+    conf.set_override("host", "node7", group="network_agent")
+    conf.set_override("physical_interface_mappings", ["physnet1:eth1"],
+                      group="network_agent")
+    conf.set_override("tunneling_ip", "198.51.100.7", group="network_agent")
+    settings = agent_settings.from_conf(conf)
+    assert settings.host == "node7" and settings.node_namespace is None
+    assert settings.physical_interface_mappings == {"physnet1": "eth1"}
+    assert settings.tunneling_ip == "198.51.100.7" and settings.firewall_table == "sovra_fw"
+
+
+# --- the agent's loop ----------------------------------------------------------------
+
+class FakeClient:
+    def __init__(self):
+        self.fail = False
+        self.ports = [api.port("p-01", "10.0.0.5", host="n1")]
+        self.statuses = []
+        self.reads = 0
+
+    def _read(self, items):
+        if self.fail:
+            raise ConnectionError("network API down")
+        return items
+
+    def list_networks(self):
+        self.reads += 1
+        return self._read([api.network()])
+
+    def list_subnets(self):
+        return self._read([api.subnet()])
+
+    def list_ports(self):
+        return self._read(list(self.ports))
+
+    def list_security_groups(self):
+        return self._read([api.default_group()])
+
+    def set_port_status(self, port_id, status):
+        self.statuses.append((port_id, status))
+
+
+class RecordingDataPlane:
+    def __init__(self, delay=0.0):
+        self.applied = []
+        self.delay = delay
+        self.node = None
+
+    def apply(self, state):
+        time.sleep(self.delay)
+        self.applied.append(state)
+        return {p for p in state.ports if p == "p-01"}
+
+
+def _agent(client, delay=0.0, resync=0):
+    coordinator = inprocess.InProcessCoordinator()
+    coordinator.start()
+    settings = agent_settings.AgentSettings(host="n1", tunneling_ip="192.0.2.1")
+    agent = NetworkAgent(settings, client, coordinator, "network-agents",
+                         resync_interval=resync)
+    agent.data_plane = RecordingDataPlane(delay)
+    agent.DEBOUNCE = 0.01
+    return agent, coordinator
+
+
+def test_a_sync_reports_plugged_ports_and_heartbeats():
+    client = FakeClient()
+    agent, coordinator = _agent(client)
+    try:
+        assert agent.sync_once() is True
+        assert client.statuses == [("p-01", "ACTIVE")]
+        member = coordinator.members("network-agents")["n1"]
+        assert member["tunneling_ip"] == "192.0.2.1"
+        assert member["binary"] == "sovra-network-agent"
+    finally:
+        coordinator.stop()
+
+
+def test_nothing_is_applied_when_the_api_cannot_be_read():
+    client = FakeClient()
+    client.fail = True
+    agent, coordinator = _agent(client)
+    try:
+        assert agent.sync_once() is False
+        assert agent.data_plane.applied == []
+        assert "network API down" in agent.last_error
+    finally:
+        coordinator.stop()
+
+
+def test_casts_during_a_sync_are_coalesced_into_one_more():
+    client = FakeClient()
+    agent, coordinator = _agent(client, delay=0.5)
+    endpoint = NetworkAgentEndpoint(agent)
+    try:
+        agent.start()
+        assert agent.synced.wait(5)
+        time.sleep(0.05)
+        before = len(agent.data_plane.applied)
+        for _ in range(20):  # while the second sync sleeps in apply()
+            endpoint.state_changed({}, host="n2", network_id=api.NET)
+            time.sleep(0.02)
+        time.sleep(1.5)
+        # 20 casts, a sync at a time: without coalescing there would be 20 syncs
+        assert 1 <= len(agent.data_plane.applied) - before <= 3
+    finally:
+        agent.stop()
+        coordinator.stop()
+
+
+def test_a_failed_sync_is_retried_by_itself():
+    client = FakeClient()
+    client.fail = True
+    agent, coordinator = _agent(client)
+    agent.RETRY = 0.05
+    try:
+        agent.start()
+        time.sleep(0.2)
+        assert not agent.synced.is_set()
+        client.fail = False
+        assert agent.synced.wait(5)
+    finally:
+        agent.stop()
+        coordinator.stop()
+
+
+def test_stop_leaves_the_agents_group():
+    client = FakeClient()
+    agent, coordinator = _agent(client)
+    try:
+        agent.start()
+        assert agent.synced.wait(5)
+        assert "n1" in coordinator.members("network-agents")
+        stopper = threading.Thread(target=agent.stop)
+        stopper.start()
+        stopper.join(5)
+        assert not stopper.is_alive()
+        assert "n1" not in coordinator.members("network-agents")
+    finally:
+        coordinator.stop()
