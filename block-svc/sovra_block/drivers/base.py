@@ -47,8 +47,13 @@ class VolumeNotFound(BackendError, exception.NotFound):
     message = "Volume %(volume_id)s is not on this backend."
     error_code = "sovra.block.backend_volume_not_found"
 
-    def __init__(self, volume_id: str):
-        super().__init__(volume_id=volume_id, reason=f"volume {volume_id} not found")
+    def __init__(self, *args, volume_id: str | None = None, **kwargs):
+        # VolumeNotFound(volume_id); the RPC layer rebuilds a remote one as
+        # VolumeNotFound(message, volume_id=..., reason=...)
+        if volume_id is None:
+            (volume_id,), args = args, ()
+        kwargs.setdefault("reason", f"volume {volume_id} not found")
+        super().__init__(*args, volume_id=volume_id, **kwargs)
 
 
 class SnapshotNotFound(BackendError, exception.NotFound):
@@ -57,9 +62,11 @@ class SnapshotNotFound(BackendError, exception.NotFound):
     message = "Snapshot %(snapshot_id)s is not on this backend."
     error_code = "sovra.block.backend_snapshot_not_found"
 
-    def __init__(self, snapshot_id: str):
-        super().__init__(snapshot_id=snapshot_id,
-                         reason=f"snapshot {snapshot_id} not found")
+    def __init__(self, *args, snapshot_id: str | None = None, **kwargs):
+        if snapshot_id is None:  # as VolumeNotFound
+            (snapshot_id,), args = args, ()
+        kwargs.setdefault("reason", f"snapshot {snapshot_id} not found")
+        super().__init__(*args, snapshot_id=snapshot_id, **kwargs)
 
 
 @dataclasses.dataclass
