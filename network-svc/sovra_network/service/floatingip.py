@@ -93,7 +93,9 @@ def _allocate_address(session, network, port, values) -> str:
 
 def _router_for(session, subnet_id: str, network_id: str) -> str | None:
     """The router with an interface on ``subnet_id`` and its gateway on
-    ``network_id`` (the oldest, if several)."""
+    ``network_id`` (the oldest, if several). A locking read: it sees the latest
+    committed interfaces and gateways, and a concurrent remove_router_interface or
+    gateway change (which lock the router first) waits for this transaction."""
     gateway = aliased(Port)
     interface = aliased(Port)
     stmt = (select(Router.id)
@@ -104,12 +106,13 @@ def _router_for(session, subnet_id: str, network_id: str) -> str | None:
                    RouterPort.port_type == INTERFACE_OWNER,
                    interface.id.in_(select(IpAllocation.port_id).where(
                        IpAllocation.subnet_id == subnet_id)))
-            .order_by(Router.created_at, Router.id).limit(1))
+            .order_by(Router.created_at, Router.id).limit(1).with_for_update())
     return session.scalar(stmt)
 
 
 def _associate(session, ctxt, row, port_id: str, fixed_ip: str | None) -> None:
-    port = port_service.load(session, ctxt, port_id)
+    # locked: a concurrent delete of the port waits, then disassociates
+    port = port_service.load(session, ctxt, port_id, lock=True)
     if not ctxt.is_admin and port.project_id != row.project_id:
         raise _bad(f"Cannot process floating IP association with Port {port_id}, "
                    "since that port is owned by a different project")

@@ -322,3 +322,60 @@ def test_changes_are_notified_and_cast(network_api):
         server.stop()
         rpc_transport.cleanup()
         notification_transport.cleanup()
+
+
+def test_concurrent_creates_and_associations(network_api):
+    import collections
+    import concurrent.futures
+    import time
+
+    api = network_api
+    ext = api.create("networks", {"router:external": True}, project="admin")
+    api.create("subnets", {"network_id": ext["id"], "cidr": "198.51.100.0/24",
+                           "ip_version": 4, "enable_dhcp": False}, project="admin")
+    net = api.create("networks", {})
+    sub = api.create("subnets", {"network_id": net["id"], "cidr": "10.0.0.0/24",
+                                 "ip_version": 4})
+    routers = [api.create("routers", {"external_gateway_info": {
+        "network_id": ext["id"]}}) for _ in range(2)]
+    api.ok("PUT", f"/v2.0/quotas/{PROJECT_A}", project="admin",
+           json={"quota": {"floatingip": -1}})
+
+    def put(args):
+        path, body = args
+        resp = api.request("PUT", path, json=body)
+        return resp.status_code, resp.json()
+
+    # two routers race for the subnet's gateway address: one wins
+    results = list(concurrent.futures.ThreadPoolExecutor(2).map(put, [
+        (f"/v2.0/routers/{r['id']}/add_router_interface", {"subnet_id": sub["id"]})
+        for r in routers]))
+    assert sorted(status for status, _ in results) == [200, 409], results
+
+    count = 251  # the /24 pools hold 253 addresses; two router gateways hold 2
+    started = time.monotonic()
+
+    def create(_):
+        resp = api.request("POST", "/v2.0/floatingips", json={"floatingip": {
+            "floating_network_id": ext["id"]}})
+        return resp.status_code, resp.json()
+    with concurrent.futures.ThreadPoolExecutor(25) as pool:
+        results = list(pool.map(create, range(count)))
+    elapsed = time.monotonic() - started
+    statuses = collections.Counter(status for status, _ in results)
+    assert statuses == {201: count}, (statuses, [b for s, b in results if s != 201][:3])
+    fips = [body["floatingip"] for _, body in results]
+    assert len({f["floating_ip_address"] for f in fips}) == count
+    _error(api.request("POST", "/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": ext["id"]}}), 409, "IpAddressGenerationFailure")
+
+    # twenty floating IPs race for one fixed IP: one gets it
+    port = api.create("ports", {"network_id": net["id"]})
+    with concurrent.futures.ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(put, [(f"/v2.0/floatingips/{f['id']}", {
+            "floatingip": {"port_id": port["id"]}}) for f in fips[:20]]))
+    statuses = collections.Counter(status for status, _ in results)
+    assert statuses == {200: 1, 409: 19}, statuses
+    assert {b["NeutronError"]["type"] for s, b in results if s == 409} == {
+        "FloatingIPPortAlreadyAssociated"}
+    print(f"\n{count} concurrent floating IP creates (25 threads): {elapsed:.1f} s")
