@@ -10,7 +10,8 @@ Contract (every method is idempotent and touches only Sovra-named objects):
   for ``flat`` the mapped physical interface. A VXLAN device whose VNI, local
   address or port drifted is recreated; nothing else is.
 - ``plug_ports(state)``: a port's tap that exists on the node is enslaved to its
-  bridge, up, with the network's MTU; returns the ids of the ports plugged.
+  bridge, up, with the network's MTU (down if the port's admin_state_up is false);
+  returns the ids of the ports plugged and up.
 - ``remove_stale(state)``: deletes ``brq*`` bridges and ``vxlan-*`` devices the state
   no longer has, and releases ``tap*`` devices whose port is gone from Sovra bridges
   (a tap left in a bridge would bypass the removed port's firewall chain).
@@ -129,6 +130,12 @@ class L2:
                 if link.get("master") != port.bridge:
                     self.node.ip("link", "set", "dev", port.tap, "master", port.bridge)
                     LOG.info("plugged %s into %s", port.tap, port.bridge)
+                if not port.admin_state_up:  # in its bridge, but carrying nothing
+                    if "UP" in link.get("flags", ()):
+                        self.node.ip("link", "set", "dev", port.tap, "down")
+                        LOG.info("%s down: port %s is administratively down",
+                                 port.tap, port.id)
+                    continue
                 self._set_up(port.tap, net.mtu, link)
             except ip_lib.CommandFailed:
                 LOG.exception("port %s: plugging %s failed", port.id, port.tap)

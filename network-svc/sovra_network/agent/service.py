@@ -183,7 +183,7 @@ class NetworkAgent:
                 LOG.warning("port %s: status %s not reported (%s)", port_id, status, exc)
         self._watched_taps = (
             frozenset(p.tap for p in state.ports.values()
-                      if p.id not in plugged and not p.is_dhcp),
+                      if p.id not in plugged and not p.is_dhcp and p.admin_state_up),
             frozenset(p.tap for p in state.ports.values() if p.id in plugged))
         self.sync_count += 1
         self.last_error = None

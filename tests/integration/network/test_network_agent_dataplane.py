@@ -182,6 +182,17 @@ def test_a_guest_cannot_spoof_another_address_or_mac(lab, guests):
     assert a.ping_eventually(b.lease["ip"])
 
 
+def test_an_administratively_down_port_carries_nothing(lab, guests):
+    a, b = guests["a"], guests["b"]
+    lab.client.update_port(b.port["id"], admin_state_up=False)
+    lab.wait_synced("n2")
+    assert not a.ping(b.lease["ip"], count=2)
+    assert lab.client.get_port(b.port["id"])["status"] == "DOWN"
+    lab.client.update_port(b.port["id"], admin_state_up=True)
+    assert a.ping_eventually(b.lease["ip"])
+    assert lab.client.get_port(b.port["id"])["status"] == "ACTIVE"
+
+
 def test_a_restarted_agent_keeps_traffic_and_removes_what_went_away(lab, guests):
     a, b = guests["a"], guests["b"]
     net3 = lab.client.create_network(name="net3")
