@@ -320,6 +320,9 @@ def _interface_on_subnet(session, conf, ctxt, row, subnet_id: str) -> Port:
 
 def _interface_on_port(session, ctxt, row, port_id: str) -> Port:
     port = port_service.load(session, ctxt, port_id, lock=True)
+    if not ctxt.is_admin and port.project_id != ctxt.project_id:
+        raise _bad(f"Port {port_id} belongs to another project: a router interface "
+                   "takes the caller's own ports")
     if port.device_id or port.device_owner:
         raise net_exc.PortInUse(port_id=port.id, net_id=port.network_id,
                                 device_id=port.device_id or port.device_owner)

@@ -309,6 +309,16 @@ def test_isolation(network_api):
                 {"subnet_id": sub_a["id"]}, project=PROJECT_B), 404, "SubnetNotFound")
     _error(_put(network_api, router_b["id"], "add_router_interface",
                 {"port_id": port_a["id"]}, project=PROJECT_B), 404, "PortNotFound")
+    # A's port on B's network is visible to B, but not B's to plug into a router
+    net_b = network_api.create("networks", {}, project=PROJECT_B)
+    network_api.create("subnets", {"network_id": net_b["id"], "cidr": "10.60.0.0/24",
+                                   "ip_version": 4}, project=PROJECT_B)
+    a_on_b = network_api.create("ports", {"network_id": net_b["id"],
+                                          "project_id": PROJECT_A}, project="admin")
+    assert network_api.request("GET", f"/v2.0/ports/{a_on_b['id']}",
+                               project=PROJECT_B).status_code == 200
+    _error(_put(network_api, router_b["id"], "add_router_interface",
+                {"port_id": a_on_b["id"]}, project=PROJECT_B), 400, "BadRequest")
     # a shared network's subnet is fine; an external network's is not an interface
     shared = network_api.create("networks", {"shared": True}, project="admin")
     shared_sub = network_api.create("subnets", {"network_id": shared["id"],
