@@ -1,7 +1,12 @@
 """Volume types and QoS specs over HTTP: administration, visibility of private types
 and of extra specs, the default type, access lists, associations, errors."""
 
+import json
+import shutil
+import subprocess
+
 import pytest
+from block_cloud import start_cloud
 from conftest import PROJECT_A, PROJECT_B
 
 
@@ -419,3 +424,63 @@ def test_sdk_qos_specs(sdk):
     assert admin.get_qos_spec(spec.id).specs == {"read_iops_sec": "50"}
     admin.delete_qos_spec(spec)
     assert admin.find_qos_spec("limited") is None
+
+
+# --- the openstack CLI, against real identity ----------------------------------------
+
+OPENSTACK = shutil.which("openstack")
+
+
+@pytest.fixture(scope="module")
+def cli_cloud(tmp_path_factory):
+    cloud = start_cloud(tmp_path_factory.mktemp("block-types-cli"))
+    yield cloud
+    cloud.stop()
+
+
+def _cli(cloud, *args, ok=True):
+    done = subprocess.run([OPENSTACK, *args], capture_output=True, text=True,
+                          env=cloud.client_env(), timeout=120)
+    if ok:
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    return done
+
+
+def _cli_json(cloud, *args):
+    return json.loads(_cli(cloud, *args, "-f", "json"))
+
+
+@pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")
+def test_cli_volume_types_and_qos(cli_cloud):
+    """openstack volume type create/set/unset/show/list/delete and volume qos
+    create/associate/show/delete (each call costs ~2 s: kept few)."""
+    created = _cli_json(cli_cloud, "volume", "type", "create", "--description", "fast",
+                        "--property", "volume_backend_name=file1", "--private",
+                        "--project", "admin", "cli-gold")
+    assert created["name"] == "cli-gold" and created["is_public"] is False
+    assert created["properties"] == {"volume_backend_name": "file1"}
+    _cli(cli_cloud, "volume", "type", "set", "--name", "cli-platinum", "--property",
+         "multiattach=<is> True", "--property", "k=v", "cli-gold")
+    _cli(cli_cloud, "volume", "type", "unset", "--property", "k", "cli-platinum")
+    shown = _cli_json(cli_cloud, "volume", "type", "show", "cli-platinum")
+    assert shown["id"] == created["id"] and shown["description"] == "fast"
+    assert shown["properties"] == {"volume_backend_name": "file1",
+                                   "multiattach": "<is> True"}
+    assert len(shown["access_project_ids"]) == 1  # the admin project
+    listed = {t["Name"]: t for t in _cli_json(cli_cloud, "volume", "type", "list",
+                                              "--long")}
+    assert sorted(listed) == ["__DEFAULT__", "cli-platinum"]
+    assert listed["cli-platinum"]["Is Public"] is False
+
+    qos = _cli_json(cli_cloud, "volume", "qos", "create", "--consumer", "front-end",
+                    "--property", "total_iops_sec=200", "cli-qos")
+    assert qos["consumer"] == "front-end"
+    assert qos["properties"] == {"total_iops_sec": "200"}
+    _cli(cli_cloud, "volume", "qos", "associate", "cli-qos", "cli-platinum")
+    shown = _cli_json(cli_cloud, "volume", "qos", "show", "cli-qos")
+    assert shown["associations"] == ["cli-platinum"]
+    _cli(cli_cloud, "volume", "qos", "delete", "--force", "cli-qos")
+    _cli(cli_cloud, "volume", "type", "delete", "cli-platinum")
+    refused = _cli(cli_cloud, "volume", "type", "show", "cli-platinum", ok=False)
+    assert refused.returncode != 0
