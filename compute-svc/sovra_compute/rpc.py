@@ -21,10 +21,12 @@ class ConductorAPI(RPCAPI):
         1.1 - resize_instance, confirm_resize, revert_resize (from the API);
               resize_done, resize_failed, revert_done (from agents).
         1.2 - action_event (from agents: the steps of an instance action).
+        1.3 - block_device_update, block_device_removed (from agents: volumes
+              made, connected, attached, detached).
     """
 
     TOPIC = CONDUCTOR_TOPIC
-    VERSION = "1.2"
+    VERSION = "1.3"
 
     def build_instance(self, ctxt, instance_uuid):
         """Schedule and build a server that the API recorded in BUILD."""
@@ -92,6 +94,20 @@ class ConductorAPI(RPCAPI):
             start_time=start_time, finish_time=finish_time, result=result,
             traceback=traceback, details=details)
 
+    def block_device_update(self, ctxt, instance_uuid, host, bdm_uuid, changes):
+        """An agent's news of a server's volume mapping: ``changes`` of volume_id
+        (a volume made at boot), attachment_id, connection_info, attach_status."""
+        self.prepare(self.choose_version("1.3")).cast(
+            ctxt, "block_device_update", instance_uuid=instance_uuid, host=host,
+            bdm_uuid=bdm_uuid, changes=changes)
+
+    def block_device_removed(self, ctxt, instance_uuid, host, bdm_uuid):
+        """A volume mapping is gone from the server: detached, or its attach
+        failed and was undone (its block storage attachment deleted)."""
+        self.prepare(self.choose_version("1.3")).cast(
+            ctxt, "block_device_removed", instance_uuid=instance_uuid, host=host,
+            bdm_uuid=bdm_uuid)
+
     def sync_power_states(self, ctxt, host, power_states):
         """An agent's periodic report: ``{instance uuid: power state}`` of every
         guest on its node."""
@@ -111,10 +127,13 @@ class ComputeAgentAPI(RPCAPI):
         1.3 - rebuild_instance.
         1.4 - resize_instance, confirm_resize, revert_resize.
         1.5 - get_power_state.
+        1.6 - attach_volume, detach_volume; build_instance's ``instance`` may
+              carry ``block_devices`` (volume-backed servers, volumes at boot),
+              which a 1.5 agent ignores: volume builds need 1.6.
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.5"
+    VERSION = "1.6"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
         self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
@@ -185,6 +204,17 @@ class ComputeAgentAPI(RPCAPI):
         return self.prepare(self.choose_version("1.5"), server=host,
                             timeout=timeout).call(ctxt, "get_power_state",
                                                   instance=instance)
+
+    def attach_volume(self, ctxt, host, instance, bdm):
+        """Connect the volume of mapping ``bdm`` (reserved: it has an attachment
+        id) to the node and plug it into the guest."""
+        self.prepare(self.choose_version("1.6"), server=host).cast(
+            ctxt, "attach_volume", instance=instance, bdm=bdm)
+
+    def detach_volume(self, ctxt, host, instance, bdm):
+        """Unplug the volume of mapping ``bdm`` and delete its attachment."""
+        self.prepare(self.choose_version("1.6"), server=host).cast(
+            ctxt, "detach_volume", instance=instance, bdm=bdm)
 
     def get_console_output(self, ctxt, host, instance):
         return self.prepare("1.0", server=host).call(ctxt, "get_console_output",

@@ -14,6 +14,7 @@ from sovra_compute.api.handlers import (
     server_tag,
     server_topology,
     simple_tenant_usage,
+    volume_attachment,
 )
 
 ROUTES = {
@@ -40,6 +41,13 @@ ROUTES = {
         "PUT": server_metadata.update_metadata_item,
         "DELETE": server_metadata.delete_metadata_item},
     "/v2.1/servers/<server_id>/topology": {"GET": server_topology.show_topology},
+    "/v2.1/servers/<server_id>/os-volume_attachments": {
+        "GET": volume_attachment.list_volume_attachments,
+        "POST": volume_attachment.create_volume_attachment},
+    "/v2.1/servers/<server_id>/os-volume_attachments/<volume_id>": {
+        "GET": volume_attachment.show_volume_attachment,
+        "PUT": volume_attachment.update_volume_attachment,
+        "DELETE": volume_attachment.delete_volume_attachment},
     "/v2.1/servers/<server_id>/os-instance-actions": {
         "GET": instance_action.list_instance_actions},
     "/v2.1/servers/<server_id>/os-instance-actions/<request_id>": {

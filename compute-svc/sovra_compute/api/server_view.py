@@ -124,6 +124,19 @@ def view(req, instance, *, detail=True, kind="show") -> dict:
     return shown
 
 
+def _volumes(req, instance) -> list[dict]:
+    """The server's volumes (delete_on_termination from 2.3)."""
+    shown = []
+    for bdm in instance.get("block_devices") or ():
+        if not bdm["volume_id"]:
+            continue  # still being made at boot
+        volume = {"id": bdm["volume_id"]}
+        if req.microversion.matches("2.3"):
+            volume["delete_on_termination"] = bdm["delete_on_termination"]
+        shown.append(volume)
+    return shown
+
+
 def _full_fields(req, instance, admin) -> dict:
     """What the update answer lacks before 2.75: zone, config drive, key, usage,
     task / vm / power state, volumes, and the admins' OS-EXT-SRV-ATTR fields."""
@@ -135,7 +148,7 @@ def _full_fields(req, instance, admin) -> dict:
         "OS-EXT-STS:task_state": instance["task_state"],
         "OS-EXT-STS:vm_state": instance["vm_state"],
         "OS-EXT-STS:power_state": instance["power_state"],
-        "os-extended-volumes:volumes_attached": [],
+        "os-extended-volumes:volumes_attached": _volumes(req, instance),
     }
     if admin:
         fields.update({"OS-EXT-SRV-ATTR:host": instance["host"],
@@ -148,6 +161,6 @@ def _full_fields(req, instance, admin) -> dict:
                 "OS-EXT-SRV-ATTR:hostname": instance_list.hostname(instance),
                 "OS-EXT-SRV-ATTR:kernel_id": "",
                 "OS-EXT-SRV-ATTR:ramdisk_id": "",
-                "OS-EXT-SRV-ATTR:root_device_name": None,
+                "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
                 "OS-EXT-SRV-ATTR:user_data": instance["user_data"]})
     return fields

@@ -10,8 +10,8 @@ import threading
 
 from sovra_common import component, context, process, rpc
 from sovra_common.auth import sessions
+from sovra_compute import block_api, image_api, placement_client, virt
 from sovra_compute import conf as compute_conf
-from sovra_compute import image_api, placement_client, virt
 from sovra_compute import rpc as compute_rpc
 from sovra_compute.agent import node
 from sovra_compute.agent.endpoint import ComputeAgentEndpoint
@@ -114,8 +114,10 @@ class AgentComponent(component.Component):
         transport = rpc.build_rpc_transport(conf)
         try:
             conductor = compute_rpc.ConductorAPI(transport)
-            endpoint = ComputeAgentEndpoint(host, driver, conductor,
-                                            images=image_api.client_factory(conf))
+            endpoint = ComputeAgentEndpoint(
+                host, driver, conductor, images=image_api.client_factory(conf),
+                volumes=block_api.client_factory(conf),
+                volume_timeout=conf.compute.volume_create_timeout)
             server = rpc.RPCServer(transport, compute_rpc.AGENT_TOPIC, host,
                                    [endpoint]).start()
         except Exception:

@@ -10,8 +10,8 @@ import threading
 from sovra_common import component, context, coordination, process, rpc
 from sovra_common.auth import sessions
 from sovra_common.db import Database
+from sovra_compute import block_api, placement_client
 from sovra_compute import conf as compute_conf
-from sovra_compute import placement_client
 from sovra_compute import rpc as compute_rpc
 from sovra_compute.conductor.endpoint import ConductorEndpoint
 
@@ -77,7 +77,8 @@ class ConductorComponent(component.Component):
                 conf, db, placement, resources.coordinator,
                 compute_rpc.ComputeAgentAPI(transport),
                 notifier=rpc.Notifier(notifications,
-                                      f"compute.{conf.compute.host}"))
+                                      f"compute.{conf.compute.host}"),
+                volumes=block_api.client_factory(conf))
             server = rpc.RPCServer(transport, compute_rpc.CONDUCTOR_TOPIC,
                                    conf.compute.host, [endpoint]).start()
         except Exception:

@@ -4,6 +4,10 @@ and what agents report back. It alone writes the state agents report.
 Allocation rule: a server has allocations in placement only on the host it runs on
 (or is being built on). Every path that takes a server off a host (a failed build,
 a reschedule, a delete, running out of hosts) releases them first.
+
+Volume rule: when a server goes, so do its block storage attachments (its volumes
+are available again), and the volumes it was to delete on termination, whether
+it ever ran or not.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ import uuid as uuidlib
 
 import oslo_messaging
 
-from sovra_common import rpc
+from sovra_common import exception, rpc
 from sovra_common.db import schema
-from sovra_compute import placement_client
+from sovra_compute import block_api, placement_client
 from sovra_compute.conductor import filters, scheduler
-from sovra_compute.service import compute_service, instance_action
+from sovra_compute.service import block_device, compute_service, instance_action
 from sovra_compute.service import instance as instance_service
 from sovra_compute.virt import driver as virt
 
@@ -31,9 +35,14 @@ _MIGRATE_EVENT = "conductor_migrate_server"
 
 
 class ConductorEndpoint(rpc.RPCEndpoint):
-    target = oslo_messaging.Target(version="1.2")
+    """``volumes(context)``: a block storage client acting for the context's
+    user (attachments and volumes of deleted servers are removed with it)."""
 
-    def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None):
+    target = oslo_messaging.Target(version="1.3")
+
+    def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None,
+                 volumes=None):
+        self._volumes = volumes
         self._conf = conf
         self._db = db
         self._placement = placement
@@ -238,8 +247,44 @@ class ConductorEndpoint(rpc.RPCEndpoint):
 
     def _finish_delete(self, ctxt, instance):
         self._release(instance["uuid"])
+        self._release_volumes(ctxt, instance["uuid"])
         instance_service.mark_deleted(self._db, instance["uuid"])
         self._notify(ctxt, "compute.instance.delete.end", instance)
+
+    def _release_volumes(self, ctxt, instance_uuid):
+        """Delete the server's attachments, then its delete-on-termination
+        volumes, then its mappings. A failure is logged and the rest goes on (the
+        server is deleted whatever happens to its volumes)."""
+        bdms = block_device.list_for(self._db, instance_uuid)
+        if not bdms:
+            return
+        client = self._volumes(ctxt) if self._volumes is not None else None
+        for bdm in bdms:
+            try:
+                if client is None:
+                    raise block_api.BlockStorageError(reason="no block storage client")
+                with block_api.translated():
+                    if bdm["attachment_id"]:
+                        with contextlib.suppress(exception.NotFound):
+                            client.delete_attachment(bdm["attachment_id"])
+                    if bdm["delete_on_termination"] and bdm["volume_id"]:
+                        with contextlib.suppress(exception.NotFound):
+                            client.delete_volume(bdm["volume_id"])
+            except Exception:
+                LOG.exception("releasing volume %s of deleted server %s failed",
+                              bdm["volume_id"], instance_uuid)
+            block_device.delete(self._db, bdm["uuid"])
+
+    # --- volumes (what agents report) -----------------------------------------------
+    def block_device_update(self, ctxt, instance_uuid, host, bdm_uuid,
+                            changes):  # since 1.3
+        changes = {k: v for k, v in changes.items() if k in block_device.AGENT_FIELDS}
+        if block_device.update(self._db, bdm_uuid, **changes) is None:
+            LOG.info("mapping %s of %s is gone; news from %s ignored", bdm_uuid,
+                     instance_uuid, host)
+
+    def block_device_removed(self, ctxt, instance_uuid, host, bdm_uuid):  # since 1.3
+        block_device.delete(self._db, bdm_uuid)
 
     # --- resizes (on the server's own host) -------------------------------------------
     # While a resize is in flight or waits for its confirmation, the old flavor's

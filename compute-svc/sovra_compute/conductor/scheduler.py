@@ -12,6 +12,7 @@ import logging
 
 from sovra_common import exception
 from sovra_compute import placement_client
+from sovra_compute.service import block_device
 from sovra_compute.service import flavor as flavor_service
 
 LOG = logging.getLogger(__name__)
@@ -39,7 +40,10 @@ def select_and_claim(placement: placement_client.PlacementClient, instance: dict
         raise NoValidHost(reason="There are not enough hosts available.")
     by_provider = {placement_client.node_uuid(host): host for host in hosts}
     candidates = placement.allocation_candidates(
-        flavor_service.resources(instance["flavor"]), limit=limit, in_tree=in_tree)
+        flavor_service.resources(
+            instance["flavor"],
+            volume_backed=block_device.is_volume_backed(instance)),
+        limit=limit, in_tree=in_tree)
     if order is not None:
         candidates.sort(key=lambda allocations: order(
             by_provider.get(next(iter(allocations)), "")))

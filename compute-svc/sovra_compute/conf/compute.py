@@ -36,7 +36,12 @@ OPTS = [
                     "to the conductor (which records them and marks servers whose "
                     "guest stopped by itself as SHUTOFF). 0 disables."),
     cfg.StrOpt("placement_interface", default="internal",
-               help="Catalog interface of placement and image endpoints."),
+               help="Catalog interface of placement, image and block storage "
+                    "endpoints."),
+    cfg.FloatOpt("volume_create_timeout", default=600, min=1,
+                 help="Seconds a volume that a build makes (from an image, or "
+                      "blank) may take to become available before the build "
+                      "fails."),
 ]
 
 FAKE_GROUP = cfg.OptGroup("fake_driver", title="The fake virt driver (tests, scale)")

@@ -24,6 +24,9 @@ OPTS = [
     cfg.IntOpt("clean_shutdown_timeout", default=60, min=0,
                help="Seconds a guest gets to shut down on an ACPI power-button press "
                     "(stop, soft reboot) before it is switched off."),
+    cfg.FloatOpt("volume_detach_timeout", default=30, min=1,
+                 help="Seconds a running guest gets to release a volume being "
+                      "detached before the detach fails (the volume stays attached)."),
     cfg.StrOpt("machine_type", default="pc",
                help="QEMU machine type of x86_64 guests."),
     cfg.StrOpt("cpu_mode", default="auto",

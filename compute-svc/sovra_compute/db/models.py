@@ -1,5 +1,5 @@
-"""Compute's tables: flavors, key pairs, instances (with tags, faults and actions),
-server groups, services.
+"""Compute's tables: flavors, key pairs, instances (with tags, faults, actions and
+block device mappings), server groups, services.
 
 An instance keeps a snapshot of its flavor (JSON): a flavor deleted or changed later
 does not change what a server was built with.
@@ -127,6 +127,9 @@ class Instance(Base):
     tags: Mapped[list["InstanceTag"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin",
         order_by="InstanceTag.tag")
+    block_devices: Mapped[list["BlockDeviceMapping"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin",
+        order_by="BlockDeviceMapping.id")
 
 
 class InstanceTag(Base):
@@ -136,6 +139,42 @@ class InstanceTag(Base):
     instance_uuid: Mapped[str] = mapped_column(
         ForeignKey("instances.uuid", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class BlockDeviceMapping(Base):
+    """A volume of a server: attached (os-volume_attachments), or asked for at
+    create (block_device_mapping_v2: an existing volume, or one to be made from an
+    image or blank). The block storage attachment is the volume's side of it."""
+
+    __tablename__ = "block_device_mappings"
+    __table_args__ = (UniqueConstraint("uuid"),
+                      UniqueConstraint("instance_uuid", "device_name"),
+                      UniqueConstraint("instance_uuid", "volume_id"),
+                      schema.TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36))
+    instance_uuid: Mapped[str] = mapped_column(
+        ForeignKey("instances.uuid", ondelete="CASCADE"), index=True)
+    #: image, volume or blank: what the volume is (or is made) from
+    source_type: Mapped[str] = mapped_column(String(32))
+    destination_type: Mapped[str] = mapped_column(String(32), default="volume")
+    #: None until a volume made at boot exists
+    volume_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    image_id: Mapped[str | None] = mapped_column(String(36))
+    volume_size: Mapped[int | None] = mapped_column(Integer)
+    #: the block storage attachment (None: none yet, or withdrawn after a failure)
+    attachment_id: Mapped[str | None] = mapped_column(String(36))
+    device_name: Mapped[str] = mapped_column(String(255))
+    boot_index: Mapped[int | None] = mapped_column(Integer)
+    delete_on_termination: Mapped[bool] = mapped_column(Boolean, default=False)
+    tag: Mapped[str | None] = mapped_column(String(60))
+    #: how the node opens the volume (block storage's connection_info)
+    connection_info: Mapped[dict | None] = mapped_column(JSON)
+    #: attaching, attached, detaching
+    attach_status: Mapped[str] = mapped_column(String(32), default="attaching")
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
 
 
 class InstanceFault(Base):

@@ -36,11 +36,12 @@ def _get_row(session, flavor_id) -> models.Flavor:
     return row
 
 
-def resources(flavor: dict) -> dict:
-    """The placement resources one server of ``flavor`` consumes."""
+def resources(flavor: dict, *, volume_backed: bool = False) -> dict:
+    """The placement resources one server of ``flavor`` consumes (a volume-backed
+    one has no local root disk: its root_gb is not claimed)."""
+    root = 0 if volume_backed else flavor["root_gb"]
     return {"VCPU": flavor["vcpus"], "MEMORY_MB": flavor["memory_mb"],
-            "DISK_GB": flavor["root_gb"] + flavor["ephemeral_gb"]
-            + -(-flavor["swap"] // 1024)}
+            "DISK_GB": root + flavor["ephemeral_gb"] + -(-flavor["swap"] // 1024)}
 
 
 @retry_on_deadlock

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sovra_common import exception
 from sovra_common.db import Database, retry_on_deadlock, schema
 from sovra_compute.db import models
+from sovra_compute.service import block_device
 
 # vm_state values
 BUILDING, ACTIVE, STOPPED, ERROR, DELETED = "building", "active", "stopped", "error", \
@@ -91,6 +92,7 @@ def _as_dict(row: models.Instance) -> dict:
             "deleted": row.deleted, "created_at": row.created_at,
             "updated_at": row.updated_at, "launched_at": row.launched_at,
             "terminated_at": row.terminated_at,
+            "block_devices": [block_device.as_dict(b) for b in row.block_devices],
             "fault": _fault(row.faults[-1]) if row.faults else None}
 
 
@@ -102,11 +104,15 @@ def as_dict(row: models.Instance) -> dict:
 def for_agent(instance: dict) -> dict:
     """What an agent needs of an instance (JSON-serialisable): what it runs, and
     what the guest's metadata tells it (name, hostname, key pair name, metadata,
-    zone)."""
-    return {key: instance[key] for key in ("uuid", "name", "hostname", "flavor",
-                                           "image_ref", "project_id", "user_id",
-                                           "key_name", "metadata",
-                                           "availability_zone")}
+    zone), and its volumes (``block_devices``: the guest opens them with their
+    ``connection_info``; one without it is still to be made or connected)."""
+    shown = {key: instance[key] for key in ("uuid", "name", "hostname", "flavor",
+                                            "image_ref", "project_id", "user_id",
+                                            "key_name", "metadata",
+                                            "availability_zone")}
+    shown["block_devices"] = [block_device.for_agent(b)
+                              for b in instance.get("block_devices") or ()]
+    return shown
 
 
 def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:
@@ -266,6 +272,14 @@ def mark_deleted(db: Database, instance_uuid: str) -> None:
         row.deleted, row.deleted_at, row.terminated_at = True, now, now
         row.vm_state, row.task_state, row.power_state = DELETED, None, 0
         row.updated_at = now
+
+
+@retry_on_deadlock
+def record_action(db: Database, ctxt, instance_uuid: str, action: str) -> None:
+    """Record an instance action that starts no task (attach_volume...)."""
+    with db.writer() as session:
+        _get_row(session, instance_uuid)
+        _start_action(session, instance_uuid, action, ctxt)
 
 
 def _start_action(session, instance_uuid, action, ctxt) -> None:

@@ -8,6 +8,12 @@ suite (tests/unit/compute/virt_conformance.py). Rules common to every method:
 - A method that fails raises ``VirtDriverError`` (or a subclass) and leaves the
   guest as it was before the call, except where a method says otherwise.
 - Methods may be called from several threads at once, for different instances.
+- ``instance["block_devices"]`` (may be absent: none) lists the server's volumes,
+  each a dict with ``device_name`` (``/dev/vdb``...), ``boot_index`` (0: the root
+  disk) and ``connection_info`` (block storage's: ``driver_volume_type`` and its
+  ``data``, e.g. ``{"driver_volume_type": "file", "data": {"path", "format",
+  "volume_id"...}}``). Every definition of a guest (spawn, resize...) includes the
+  ones with connection info.
 """
 
 import abc
@@ -87,7 +93,8 @@ class VirtDriver(abc.ABC):
         """Create the guest and start it; on return it is RUNNING.
 
         ``image`` is what the root disk is made from (None: a server with no image,
-        which only the fake driver can run). ``key_data`` is the public key of the
+        which only the fake driver can run, or one that boots from its volume with
+        ``boot_index`` 0: then it has no local root disk). ``key_data`` is the public key of the
         server's key pair, ``user_data`` the API's (base64) user data; both reach the
         guest through its metadata (the config drive).
 
@@ -167,6 +174,26 @@ class VirtDriver(abc.ABC):
     @abc.abstractmethod
     def get_console_output(self, instance: dict) -> str:
         """What the guest wrote to its serial console so far."""
+
+    @abc.abstractmethod
+    def attach_volume(self, instance: dict, connection_info: dict,
+                      device_name: str) -> None:
+        """Plug the volume ``connection_info`` describes into the guest as
+        ``device_name`` (``/dev/vdb``...), a virtio disk whose serial is the
+        volume's id: into the running guest at once (hot-plug) and into its
+        definition, so that it stays across restarts (a stopped guest gets it when
+        it starts). InstanceNotFound if the guest is not here; VirtDriverError if
+        the connection type is not one the driver opens, or the plug failed: then
+        the guest is as it was."""
+
+    @abc.abstractmethod
+    def detach_volume(self, instance: dict, connection_info: dict,
+                      device_name: str) -> None:
+        """Unplug the volume at ``device_name`` from the guest and its definition.
+        A running guest must release the disk: the call waits for it, and raises
+        VirtDriverError (the disk still plugged) if it does not within the driver's
+        timeout. A volume that is not plugged, or a guest that is gone, is not an
+        error (a detach must be able to finish)."""
 
     @abc.abstractmethod
     def snapshot(self, instance: dict, upload: Callable[[BinaryIO, str], None]) -> None:

@@ -7,7 +7,8 @@ import threading
 from sovra_compute.virt import driver
 
 OPERATIONS = ("spawn", "destroy", "reboot", "power_on", "power_off", "pause", "unpause",
-              "suspend", "resume", "snapshot", "resize")
+              "suspend", "resume", "snapshot", "resize", "attach_volume",
+              "detach_volume")
 
 
 class FakeDriver(driver.VirtDriver):
@@ -56,10 +57,13 @@ class FakeDriver(driver.VirtDriver):
             self._stop.wait(self.spawn_delay)
         self._maybe_fail("spawn")  # nothing was created yet: nothing to clean up
         flavor = instance["flavor"]
+        volumes = {b["device_name"]: b["connection_info"]
+                   for b in instance.get("block_devices") or ()
+                   if b.get("connection_info")}
         with self._lock:
             self._guests[instance["uuid"]] = {
                 "power_state": driver.RUNNING, "vcpus": flavor["vcpus"],
-                "memory_mb": flavor["memory_mb"],
+                "memory_mb": flavor["memory_mb"], "volumes": volumes,
                 "image_id": image.meta.get("id") if image else None,
                 "console": f"fake console of {instance['name']}\nlogin: \n"}
 
@@ -137,6 +141,33 @@ class FakeDriver(driver.VirtDriver):
     def get_console_output(self, instance):
         with self._lock:
             return self._guest(instance)["console"]
+
+    def attach_volume(self, instance, connection_info, device_name):
+        with self._lock:
+            guest = self._guest(instance)
+            self._maybe_fail("attach_volume")
+            if connection_info.get("driver_volume_type") not in ("file", "fake"):
+                raise driver.VirtDriverError(
+                    reason="unsupported volume connection type "
+                           f"{connection_info.get('driver_volume_type')}")
+            if device_name in guest["volumes"]:
+                raise driver.VirtDriverError(reason=f"{device_name} is in use")
+            guest["volumes"][device_name] = connection_info
+
+    def detach_volume(self, instance, connection_info, device_name):
+        with self._lock:
+            guest = self._guests.get(instance["uuid"])
+            if guest is None:
+                return
+            self._maybe_fail("detach_volume")
+            guest["volumes"].pop(device_name, None)
+
+    def attached_volumes(self, instance_uuid: str) -> dict:
+        """``{device name: volume id}`` of the guest's plugged volumes (tests)."""
+        with self._lock:
+            guest = self._guests.get(instance_uuid) or {"volumes": {}}
+            return {device: info.get("data", {}).get("volume_id")
+                    for device, info in guest["volumes"].items()}
 
     def snapshot(self, instance, upload):
         with self._lock:

@@ -2,6 +2,8 @@
 (noauth, in-memory database, recording RPC clients), fake image and placement
 clients, callers, and helpers that make a flavor or boot a server."""
 
+from keystoneauth1 import exceptions as ks_exc
+
 from sovra_common import conf as sovra_conf
 from sovra_common import exception
 from sovra_common.wsgi import deploy
@@ -33,6 +35,43 @@ class FakeImages:
         return self.images[image_id]
 
 
+class FakeVolumes:
+    """Block storage as the API sees it: volumes by project, attachments made
+    (reserved) and deleted."""
+
+    def __init__(self):
+        self.volumes = {}
+        self.attachments = {}
+        self.fail_reserve = False
+
+    def __call__(self, context):
+        self.project = context.project_id
+        return self
+
+    def add(self, volume_id, project="proj-a", status="available", **extra):
+        self.volumes[volume_id] = {"id": volume_id, "status": status,
+                                   "project": project, **extra}
+        return volume_id
+
+    def get_volume(self, volume_id):
+        volume = self.volumes.get(volume_id)
+        if volume is None or volume["project"] != self.project:
+            raise ks_exc.NotFound(message=f"Volume {volume_id} could not be found.")
+        return volume
+
+    def create_attachment(self, volume_id, instance_uuid):
+        if self.fail_reserve:
+            raise ks_exc.BadRequest(message="Invalid volume: injected")
+        attachment_id = f"att-{len(self.attachments) + 1}"
+        self.attachments[attachment_id] = (volume_id, instance_uuid)
+        self.volumes[volume_id]["status"] = "reserved"
+        return {"id": attachment_id}
+
+    def delete_attachment(self, attachment_id):
+        volume_id, _ = self.attachments.pop(attachment_id)
+        self.volumes[volume_id]["status"] = "available"
+
+
 class FakePlacement:
     def provider_usage(self, rp_uuid):
         return {"inventories": {"VCPU": {"total": 8}, "MEMORY_MB": {"total": 4096},
@@ -48,7 +87,8 @@ def build_api(db, coordinator, recorder):
     conf([], project="sovra", default_config_files=[])
     conf.set_override("strategy", "noauth", group="auth")
     app = compute_app.create_app(conf, database=db, coordinator=coordinator,
-                                 images=FakeImages(), placement=lambda: FakePlacement())
+                                 images=FakeImages(), placement=lambda: FakePlacement(),
+                                 volumes=FakeVolumes())
     extras = app.extensions["sovra"].extras
     extras["conductor"], extras["agents"] = recorder(), recorder()
     deploy.install_middleware(app, conf)

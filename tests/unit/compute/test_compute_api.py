@@ -121,7 +121,10 @@ def test_server_create_records_build_and_casts(api):
     ({"user_data": "***"}, "2.37", "base 64"),
     ({"networks": [{"uuid": "n1"}]}, "2.37", "Only networks"),
     ({"block_device_mapping_v2": [{"source_type": "volume", "uuid": "v"}]}, "2.37",
-     "volumes are not supported"),
+     "failed to get volume v"),
+    ({"block_device_mapping_v2": [{"source_type": "snapshot", "uuid": "s",
+                                   "destination_type": "volume"}]}, "2.37",
+     "is not supported"),
 ])
 def test_server_create_validation(api, extra, version, message):
     create_flavor(api)

@@ -9,7 +9,7 @@ import secrets
 
 from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
-from sovra_compute.api import server_view, views
+from sovra_compute.api import server_view, server_volume, views
 from sovra_compute.api.policies import server as policies
 from sovra_compute.api.schemas import server as schemas
 from sovra_compute.service import (
@@ -206,19 +206,26 @@ def active_image(req, image_ref: str) -> dict:
     return image
 
 
-def _image_from_bdms(bdms: list, image_ref: str | None) -> str | None:
-    """The image to boot from. Block device mappings are accepted only as the
-    image-to-local-disk boot mapping clients send along with imageRef."""
-    image_id = image_ref.rstrip("/").rsplit("/", 1)[-1] if image_ref else None
-    for bdm in bdms:
-        local_image = (bdm.get("source_type") == "image"
-                       and bdm.get("destination_type", "local") == "local"
-                       and str(bdm.get("boot_index", "0")) == "0")
-        if not local_image or (image_id and bdm.get("uuid") != image_id):
-            raise exception.Invalid("Only the image-to-local-disk boot mapping is "
-                                    "supported: volumes are not supported yet.")
-        image_id = bdm.get("uuid")
-    return image_id
+def _image_id(image_ref: str | None) -> str | None:
+    return image_ref.rstrip("/").rsplit("/", 1)[-1] if image_ref else None
+
+
+def _server_volumes(req, body) -> tuple[str | None, list]:
+    """(the image of a local root disk or None, the volume mappings to make)."""
+    parsed = server_volume.parse(body.get("block_device_mapping_v2") or [])
+    image_id = _image_id(body.get("imageRef"))
+    if parsed.local_image:
+        if image_id and parsed.local_image != image_id:
+            raise exception.Invalid("Block Device Mapping is Invalid: the boot image "
+                                    "is not the server's imageRef.")
+        image_id = parsed.local_image
+    if parsed.volume_backed:
+        return None, parsed.volumes
+    if not image_id:
+        raise exception.Invalid("imageRef is required unless the server boots from a "
+                                "volume (a block_device_mapping_v2 entry with "
+                                "boot_index 0 and destination_type volume).")
+    return image_id, parsed.volumes
 
 
 def _check_device_tags(req, body) -> None:
@@ -310,11 +317,7 @@ def create_server(req):
                                 "Sovra's compute does not plug ports yet.")
     if int(body.get("min_count", 1)) != 1 or int(body.get("max_count", 1)) != 1:
         raise exception.Invalid("Only one server per request is supported.")
-    image_ref = _image_from_bdms(body.get("block_device_mapping_v2") or [],
-                                 body.get("imageRef"))
-    if not image_ref:
-        raise exception.Invalid("imageRef is required (volume-backed servers are not "
-                                "supported yet).")
+    image_ref, volumes = _server_volumes(req, body)
     user_data = body.get("user_data")
     if user_data is not None:
         try:
@@ -336,7 +339,13 @@ def create_server(req):
         except keypair_service.KeypairNotFound:
             raise exception.Invalid(
                 f"Invalid key_name provided: {body['key_name']}.") from None
-    image_properties = kept_image_properties(active_image(req, image_ref))
+    image_properties = {}
+    if image_ref:
+        image_properties = kept_image_properties(active_image(req, image_ref))
+    boot_image = server_volume.boot_image(volumes)
+    if boot_image:
+        image_properties = kept_image_properties(active_image(req, boot_image))
+    server_volume.check(req, volumes)
     conf = req.state.conf
     metadata = body.get("metadata") or {}
     max_items = quota.limits(db, conf, req.context.project_id)["metadata_items"]
@@ -359,6 +368,7 @@ def create_server(req):
             image_properties=image_properties, scheduler_hints=_hints(request))
         if group is not None:
             server_group.add_member(db, group["uuid"], instance["uuid"])
+    server_volume.record(req, instance, volumes)
     req.state.extras["conductor"].build_instance(req.context, instance["uuid"])
     shown = {"id": instance["uuid"], "links": views.links("servers", instance["uuid"]),
              "OS-DCF:diskConfig": body.get("OS-DCF:diskConfig", "MANUAL"),

@@ -12,6 +12,7 @@ from sovra_compute.api.policies import (
     server_tag,
     server_topology,
     simple_tenant_usage,
+    volume_attachment,
 )
 
 
@@ -19,4 +20,5 @@ def list_rules():
     return [*server.RULES, *flavor.RULES, *keypair.RULES, *compute_service.RULES,
             *quota.RULES, *hypervisor.RULES, *instance_action.RULES,
             *server_tag.RULES, *server_metadata.RULES, *server_topology.RULES,
-            *availability_zone.RULES, *simple_tenant_usage.RULES, *server_group.RULES]
+            *availability_zone.RULES, *simple_tenant_usage.RULES, *server_group.RULES,
+            *volume_attachment.RULES]

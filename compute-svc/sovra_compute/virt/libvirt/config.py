@@ -27,6 +27,7 @@ class Disk:
     device: str = "disk"           # disk, cdrom
     readonly: bool = False
     cache: str = "none"
+    serial: str | None = None      # a volume's id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +108,26 @@ class GuestConfig:
         ET.SubElement(element, "target", dev=disk.target, bus=disk.bus)
         if disk.readonly:
             ET.SubElement(element, "readonly")
+        if disk.serial:
+            ET.SubElement(element, "serial").text = disk.serial
+        return element
+
+
+def disk_xml(disk: Disk) -> str:
+    """One ``<disk>`` device, as attachDeviceFlags takes it."""
+    holder = ET.Element("devices")
+    return ET.tostring(GuestConfig._disk(holder, disk), encoding="unicode")
+
+
+def find_disk(domain_xml: str, target: str) -> str | None:
+    """The ``<disk>`` element of the domain whose target is ``target`` (vdb...),
+    as XML; None if it has none."""
+    root = ET.fromstring(domain_xml)
+    for element in root.findall("devices/disk"):
+        found = element.find("target")
+        if found is not None and found.get("dev") == target:
+            return ET.tostring(element, encoding="unicode")
+    return None
 
 
 def owner_host(domain_xml: str) -> str | None:

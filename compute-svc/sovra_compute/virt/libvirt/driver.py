@@ -4,7 +4,9 @@ Each server is a persistent domain ``sovra-<uuid>`` whose metadata names the nod
 that owns it (several agents may share one libvirt daemon: each sees only its own
 guests), and a directory ``<instances_path>/<uuid>/`` with its disk (a qcow2
 overlay on the cached image), its config drive and its console log. Deleting the
-server removes all of them.
+server removes all of them. Volumes are files outside it (storage shared with the
+block backend), plugged as virtio disks (volume.py); a volume-backed server boots
+from its volume at vda and has no local disk.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from sovra_compute.virt import driver as virt
-from sovra_compute.virt.libvirt import config, configdrive, imagebackend
+from sovra_compute.virt.libvirt import config, configdrive, imagebackend, volume
 from sovra_compute.virt.libvirt import host as libvirt_host
 from sovra_compute.virt.libvirt.guest import Guest, translated
 
@@ -33,8 +35,10 @@ class LibvirtDriver(virt.VirtDriver):
     def __init__(self, *, host: str, connection_uri: str, instances_path: str,
                  virt_type: str = "auto", force_raw_images: bool = False,
                  clean_shutdown_timeout: float = 60, machine_type: str = "pc",
-                 cpu_mode: str = "auto", disk_cachemode: str = "auto"):
+                 cpu_mode: str = "auto", disk_cachemode: str = "auto",
+                 volume_detach_timeout: float = 30):
         self.node = host
+        self.volume_detach_timeout = volume_detach_timeout
         self.instances_path = os.path.abspath(instances_path)
         self.clean_shutdown_timeout = clean_shutdown_timeout
         self.machine_type = machine_type
@@ -71,7 +75,8 @@ class LibvirtDriver(virt.VirtDriver):
                    force_raw_images=opts.force_raw_images,
                    clean_shutdown_timeout=opts.clean_shutdown_timeout,
                    machine_type=opts.machine_type, cpu_mode=opts.cpu_mode,
-                   disk_cachemode=opts.disk_cachemode)
+                   disk_cachemode=opts.disk_cachemode,
+                   volume_detach_timeout=opts.volume_detach_timeout)
 
     def close(self):
         self._host.close()
@@ -141,9 +146,18 @@ class LibvirtDriver(virt.VirtDriver):
     def guest_config(self, instance: dict) -> config.GuestConfig:
         paths = self._paths(instance["uuid"])
         flavor = instance["flavor"]
-        disks = (config.Disk(paths["disk"], "vda", cache=self.disk_cachemode),
-                 config.Disk(paths["config"], "hdd", format="raw", bus="ide",
-                             device="cdrom", readonly=True, cache=self.disk_cachemode))
+        volumes = [volume.disk(b["connection_info"], b["device_name"],
+                               self.disk_cachemode)
+                   for b in volume.plugged(instance)]  # the boot volume first
+        if volume.boot_volume(instance) is not None:
+            if not volumes or volumes[0].target != "vda":
+                raise virt.VirtDriverError(reason="the boot volume is not connected")
+            root, volumes = volumes[0], volumes[1:]
+        else:
+            root = config.Disk(paths["disk"], "vda", cache=self.disk_cachemode)
+        drive = config.Disk(paths["config"], "hdd", format="raw", bus="ide",
+                            device="cdrom", readonly=True, cache=self.disk_cachemode)
+        disks = (root, drive, *volumes)
         return config.GuestConfig(
             uuid=instance["uuid"], display_name=instance["name"], host=self.node,
             vcpus=flavor["vcpus"], memory_mb=flavor["memory_mb"],
@@ -154,8 +168,12 @@ class LibvirtDriver(virt.VirtDriver):
 
     def spawn(self, instance, image, *, key_data=None, user_data=None):
         uuid = instance["uuid"]
-        if image is None:
-            raise virt.VirtDriverError(reason="the libvirt driver boots from an image")
+        boot = volume.boot_volume(instance)
+        if boot is None and image is None:
+            raise virt.VirtDriverError(reason="the libvirt driver boots from an image "
+                                              "or a volume")
+        if boot is not None and not boot.get("connection_info"):
+            raise virt.VirtDriverError(reason="the boot volume is not connected")
         with self._locked(uuid):
             with contextlib.suppress(virt.InstanceNotFound):
                 self._lookup(uuid)
@@ -166,9 +184,10 @@ class LibvirtDriver(virt.VirtDriver):
                 shutil.rmtree(self.instance_dir(uuid), ignore_errors=True)
                 os.makedirs(self.instance_dir(uuid))
                 os.chmod(self.instance_dir(uuid), 0o755)  # whatever the umask
-                base = self._images.fetch(image)
-                imagebackend.create_overlay(base, paths["disk"],
-                                            instance["flavor"].get("root_gb", 0))
+                if boot is None:
+                    base = self._images.fetch(image)
+                    imagebackend.create_overlay(base, paths["disk"],
+                                                instance["flavor"].get("root_gb", 0))
                 configdrive.build(paths["config"], instance, key_data=key_data,
                                   user_data=user_data)
                 xml = self.guest_config(instance).to_xml()
@@ -223,20 +242,23 @@ class LibvirtDriver(virt.VirtDriver):
             raise virt.VirtDriverError(
                 reason=f"the root disk cannot shrink from {old.get('root_gb')} GB to "
                        f"{flavor.get('root_gb')} GB")
+        local = volume.boot_volume(instance) is None
         with self._locked(uuid):
             guest = self._lookup(uuid)
             paths = self._paths(uuid)
             running = self._stop_for_change(guest)
-            shutil.copyfile(paths["disk"], paths["resize_backup"])
+            if local:
+                shutil.copyfile(paths["disk"], paths["resize_backup"])
             try:
-                if flavor.get("root_gb", 0) > old.get("root_gb", 0):
+                if local and flavor.get("root_gb", 0) > old.get("root_gb", 0):
                     imagebackend.qemu_img("resize", "-q", "-f", "qcow2", paths["disk"],
                                           str(flavor["root_gb"] * imagebackend.GiB))
                 self._define(instance, flavor)
                 if running:
                     guest.start()
             except BaseException:  # back as it was: old disk, old definition
-                os.replace(paths["resize_backup"], paths["disk"])
+                if local:
+                    os.replace(paths["resize_backup"], paths["disk"])
                 with contextlib.suppress(virt.VirtDriverError):
                     self._define(instance, old)
                     if running and not guest.is_active():
@@ -332,9 +354,66 @@ class LibvirtDriver(virt.VirtDriver):
                 from None
         return data.replace(b"\0", b"").decode("utf-8", errors="replace")
 
+    # --- volumes ---------------------------------------------------------------------
+    def _affect(self, guest: Guest) -> int:
+        lv = self.lv
+        return lv.VIR_DOMAIN_AFFECT_CONFIG | (
+            lv.VIR_DOMAIN_AFFECT_LIVE if guest.is_active() else 0)
+
+    def attach_volume(self, instance, connection_info, device_name):
+        uuid = instance["uuid"]
+        disk = volume.disk(connection_info, device_name, self.disk_cachemode)
+        with self._locked(uuid):
+            guest = self._lookup(uuid)
+            if config.find_disk(guest.xml(), disk.target) is not None:
+                raise virt.VirtDriverError(reason=f"{device_name} is in use")
+            with translated(self.lv, uuid):
+                guest.domain.attachDeviceFlags(config.disk_xml(disk),
+                                               self._affect(guest))
+        LOG.info("volume %s plugged into %s as %s", disk.serial, uuid, disk.target)
+
+    def detach_volume(self, instance, connection_info, device_name):
+        uuid = instance["uuid"]
+        target = volume.target(device_name)
+        lv = self.lv
+        with self._locked(uuid):
+            try:
+                guest = self._lookup(uuid)
+            except virt.InstanceNotFound:
+                return
+            if guest.is_active():
+                live = config.find_disk(guest.xml(), target)
+                if live is not None:
+                    with translated(lv, uuid):
+                        guest.domain.detachDeviceFlags(live, lv.VIR_DOMAIN_AFFECT_LIVE)
+                    self._wait_released(guest, target)
+            with translated(lv, uuid):
+                persistent = config.find_disk(
+                    guest.domain.XMLDesc(lv.VIR_DOMAIN_XML_INACTIVE), target)
+                if persistent is not None:
+                    guest.domain.detachDeviceFlags(persistent,
+                                                   lv.VIR_DOMAIN_AFFECT_CONFIG)
+        LOG.info("volume at %s unplugged from %s", target, uuid)
+
+    def _wait_released(self, guest: Guest, target: str) -> None:
+        """Wait until the running guest let ``target`` go (QEMU removes the device
+        when the guest OS acknowledges the unplug)."""
+        deadline = time.monotonic() + self.volume_detach_timeout
+        while guest.is_active() and config.find_disk(guest.xml(), target) is not None:
+            if time.monotonic() > deadline:
+                raise virt.VirtDriverError(
+                    reason=f"the guest did not release {target} within "
+                           f"{self.volume_detach_timeout:g} s: the volume stays "
+                           "attached (is the guest OS up and does it handle PCI "
+                           "hot-unplug?)")
+            time.sleep(0.1)
+
     # --- snapshots -------------------------------------------------------------------
     def snapshot(self, instance, upload):
         uuid = instance["uuid"]
+        if volume.boot_volume(instance) is not None:
+            raise virt.VirtDriverError(reason="the root disk of a volume-backed server "
+                                              "is a volume: snapshot the volume")
         with self._locked(uuid):
             guest = self._lookup(uuid)
             disk = self._paths(uuid)["disk"]
