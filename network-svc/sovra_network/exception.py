@@ -192,6 +192,25 @@ class RoutesExhausted(exception.Invalid):
                "exceeds the maximum %(quota)s.")
 
 
+class PortForwardingNotFound(exception.NotFound):
+    message = "Port Forwarding %(id)s could not be found."
+
+
+class FipInUseByPortForwarding(exception.Conflict):
+    message = "Floating IP %(id)s in use by Port Forwarding resources."
+
+
+class PortHasBindingFloatingIP(exception.Conflict):
+    message = ("Cannot create port forwarding to floating IP %(floating_ip_address)s "
+               "(%(fip_id)s) with port %(port_id)s using fixed IP %(fixed_ip)s, as "
+               "that port already has a binding floating IP.")
+
+
+class PortHasPortForwarding(exception.Conflict):
+    message = ("Cannot associate floating IP to port %(port_id)s using fixed IP "
+               "%(fixed_ip)s, as it already has port forwardings.")
+
+
 class RevisionNumberConstraintFailed(wz_exceptions.PreconditionFailed):
     """If-Match: revision_number=N did not match the resource's revision (412)."""
 

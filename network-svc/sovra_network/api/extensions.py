@@ -63,6 +63,11 @@ EXTENSIONS = (
      "availability_zone_hints and availability_zones on routers."),
     ("fip-port-details", "Floating IP Port Details Extension",
      "port_details on floating IPs: what their associated port is."),
+    ("floating-ip-port-forwarding", "Floating IP Port Forwarding",
+     "Port forwardings (/floatingips/{id}/port_forwardings) from a floating IP's "
+     "ports to internal addresses and ports."),
+    ("floating-ip-port-forwarding-description", "Floating IP Port Forwarding "
+     "new attribute description", "description on port forwardings."),
 )
 
 

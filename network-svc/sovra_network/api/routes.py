@@ -6,6 +6,7 @@ from sovra_network.api.handlers import (
     info,
     network,
     port,
+    port_forwarding,
     quota,
     root,
     router,
@@ -20,6 +21,7 @@ _V2 = "/v2.0"
 _TAGS = _V2 + "/<collection>/<resource_id>/tags"
 _QUOTA = _V2 + "/quotas/<project_id>"
 _ROUTER = _V2 + "/routers/<router_id>"
+_PF = _V2 + "/floatingips/<floatingip_id>/port_forwardings"
 
 ROUTES = {
     "/": {"GET": root.list_versions},
@@ -66,6 +68,11 @@ ROUTES = {
     _V2 + "/floatingips/<floatingip_id>": {"GET": floatingip.show_floatingip,
                                            "PUT": floatingip.update_floatingip,
                                            "DELETE": floatingip.delete_floatingip},
+    _PF: {"GET": port_forwarding.list_port_forwardings,
+          "POST": port_forwarding.create_port_forwarding},
+    _PF + "/<port_forwarding_id>": {"GET": port_forwarding.show_port_forwarding,
+                                    "PUT": port_forwarding.update_port_forwarding,
+                                    "DELETE": port_forwarding.delete_port_forwarding},
     _V2 + "/quotas": {"GET": quota.list_quotas},
     _QUOTA: {"GET": quota.show_quota, "PUT": quota.update_quota,
              "DELETE": quota.delete_quota},

@@ -9,8 +9,11 @@ choose it (``floating_ip_address``); anyone may choose the subnet (``subnet_id``
 Associating with a port's IPv4 fixed IP needs a router that has an interface on
 that address's subnet and its gateway on the floating IP's network; that router
 becomes ``router_id``. One fixed IP has at most one floating IP per external
-network (a unique key). ``status`` is ACTIVE while associated and DOWN otherwise:
-the API's view, until a data plane reports what it really wired.
+network (a unique key). A floating IP with port forwardings (service
+port_forwarding) cannot be associated, and its ``router_id`` is the router that
+reaches their internal ports. ``status`` is ACTIVE while associated or
+forwarding and DOWN otherwise: the API's view, until a data plane reports what it
+really wired.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.orm import aliased
 
 from sovra_network import exception as net_exc
 from sovra_network.db.api import floatingip as floatingip_db
+from sovra_network.db.api import port_forwarding as port_forwarding_db
 from sovra_network.db.models.floatingip import FloatingIP
 from sovra_network.db.models.port import IpAllocation, Port
 from sovra_network.db.models.router import Router, RouterPort
@@ -91,7 +95,7 @@ def _allocate_address(session, network, port, values) -> str:
     raise net_exc.IpAddressGenerationFailure(net_id=network.id)
 
 
-def _router_for(session, subnet_id: str, network_id: str) -> str | None:
+def router_for(session, subnet_id: str, network_id: str) -> str | None:
     """The router with an interface on ``subnet_id`` and its gateway on
     ``network_id`` (the oldest, if several). A locking read: it sees the latest
     committed interfaces and gateways, and a concurrent remove_router_interface or
@@ -133,7 +137,12 @@ def _associate(session, ctxt, row, port_id: str, fixed_ip: str | None) -> None:
                    "a specific IPv4 address when assigning a floating IP")
     else:
         allocation = v4[0]
-    router_id = _router_for(session, allocation.subnet_id, row.floating_network_id)
+    if port_forwarding_db.count_of(session, row.id):
+        raise net_exc.FipInUseByPortForwarding(id=row.id)
+    if port_forwarding_db.of_port(session, port.id, allocation.ip_address):
+        raise net_exc.PortHasPortForwarding(port_id=port.id,
+                                            fixed_ip=allocation.ip_address)
+    router_id = router_for(session, allocation.subnet_id, row.floating_network_id)
     if router_id is None:
         raise net_exc.ExternalGatewayForFloatingIPNotFound(
             external_network_id=row.floating_network_id,

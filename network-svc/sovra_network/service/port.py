@@ -329,8 +329,8 @@ def _replace_fixed_ips(session, conf, row, requested) -> None:
 def delete(db, ctxt, port_id: str, *, revision=None, authorize=None) -> Port:
     """Delete a port; its addresses are free again when this returns. A router's
     port or a floating IP's cannot go this way (L3PortInUse); floating IPs
-    associated with the port are disassociated."""
-    from sovra_network.service import floatingip  # it imports this module
+    associated with the port are disassociated, port forwardings to it deleted."""
+    from sovra_network.service import floatingip, port_forwarding  # import this
 
     with db.writer() as session:
         row = load(session, ctxt, port_id, lock=True)
@@ -341,6 +341,7 @@ def delete(db, ctxt, port_id: str, *, revision=None, authorize=None) -> Port:
                 select(FloatingIP.id).where(FloatingIP.floating_port_id == row.id)):
             raise net_exc.L3PortInUse(port_id=row.id, device_owner=row.device_owner)
         floatingip.disassociate_port(session, row.id)
+        port_forwarding.release_port(session, row.id)
         standard_attrs.forget(session, RESOURCE, row.id)
         session.delete(row)
         return row

@@ -27,6 +27,7 @@ import uuid
 from sovra_common import exception
 from sovra_network import exception as net_exc
 from sovra_network.db.api import floatingip as floatingip_db
+from sovra_network.db.api import port_forwarding as port_forwarding_db
 from sovra_network.db.api import router as router_db
 from sovra_network.db.models.network import Network
 from sovra_network.db.models.port import IpAllocation, Port
@@ -373,16 +374,18 @@ def add_interface(db, conf, ctxt, router_id: str, body: dict, *, authorize=None)
 
 
 def _check_unused(session, row, port, subnets: list[Subnet]) -> None:
-    """409 if a floating IP or an extra route needs the interface ``port``."""
+    """409 if a floating IP (associated, or forwarding ports) or an extra route
+    needs the interface ``port``."""
     others = [ipam.network_of(s.cidr) for s in router_db.subnets_of_ports(
         session, [p.id for p in router_db.ports(session, row.id) if p.id != port.id])]
     for subnet in subnets:
         cidr = ipam.network_of(subnet.cidr)
-        for fip in floatingip_db.of_router(session, row.id):
-            if fip.fixed_ip_address and ipaddress.ip_address(fip.fixed_ip_address) \
-                    in cidr:
-                raise net_exc.RouterInterfaceInUseByFloatingIP(subnet_id=subnet.id,
-                                                               router_id=row.id)
+        inside = [f.fixed_ip_address for f in floatingip_db.of_router(session, row.id)
+                  if f.fixed_ip_address] + [
+            f.internal_ip_address for f in port_forwarding_db.of_router(session, row.id)]
+        if any(ipaddress.ip_address(address) in cidr for address in inside):
+            raise net_exc.RouterInterfaceInUseByFloatingIP(subnet_id=subnet.id,
+                                                           router_id=row.id)
         for route in row.routes or []:
             nexthop = ipaddress.ip_address(route["nexthop"])
             if nexthop in cidr and not any(nexthop in other for other in others):

@@ -7,6 +7,7 @@ from sovra_network.api.policies import (
     info,
     network,
     port,
+    port_forwarding,
     quota,
     router,
     security_group,
@@ -16,5 +17,6 @@ from sovra_network.api.policies import (
 
 def list_rules():
     return [*base.RULES, *extension.RULES, *floatingip.RULES, *info.RULES,
-            *network.RULES, *port.RULES, *quota.RULES, *router.RULES,
+            *network.RULES, *port.RULES, *port_forwarding.RULES, *quota.RULES,
+            *router.RULES,
             *security_group.RULES, *subnet.RULES]

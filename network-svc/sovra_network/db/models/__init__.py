@@ -9,6 +9,7 @@ from sovra_network.db.models import (
     floatingip,
     network,
     port,
+    port_forwarding,
     quota,
     router,
     security_group,
@@ -17,4 +18,4 @@ from sovra_network.db.models import (
 from sovra_network.db.models.base import Base, JSONText, StandardAttrMixin, Tag
 
 __all__ = ["Base", "JSONText", "StandardAttrMixin", "Tag", "floatingip", "network",
-           "port", "quota", "router", "security_group", "subnet"]
+           "port", "port_forwarding", "quota", "router", "security_group", "subnet"]
