@@ -132,6 +132,23 @@ def make_image(tmp_path, fmt, marker, size="64M", offset=MiB):
     return path
 
 
+def failing_qemu_img(directory):
+    """For drivers that copy with qemu-img: a qemu-img whose convert writes part of
+    its destination and dies, like a copy killed partway; everything else goes to
+    the real one. Returns its path."""
+    script = directory / "qemu-img-crashing"
+    script.write_text('#!/bin/sh\n'
+                      'if [ "$1" = convert ]; then\n'
+                      '    for last; do :; done\n'
+                      '    head -c 1048576 /dev/urandom > "$last"\n'
+                      '    echo "convert: simulated crash" >&2\n'
+                      '    exit 1\n'
+                      'fi\n'
+                      'exec qemu-img "$@"\n')
+    script.chmod(0o755)
+    return str(script)
+
+
 @pytest.fixture
 def marker():
     return os.urandom(256 * 1024)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from drivers_conformance import (
     DriverConformance,
+    failing_qemu_img,
     make_image,
     marker,  # noqa: F401 (fixture)
     volume_ref,
@@ -36,24 +37,6 @@ def make_driver(tmp_path, **overrides):
     driver = file.FileDriver(conf, BACKEND)
     driver.do_setup()
     return driver
-
-
-def failing_qemu_img(tmp_path):
-    """A qemu-img whose convert writes half a destination and dies, like a copy
-    killed partway; everything else goes to the real one."""
-    script = tmp_path / "qemu-img-crashing"
-    script.write_text(textwrap.dedent("""\
-        #!/bin/sh
-        if [ "$1" = convert ]; then
-            for last; do :; done
-            head -c 1048576 /dev/urandom > "$last"
-            echo "convert: simulated crash" >&2
-            exit 1
-        fi
-        exec qemu-img "$@"
-    """))
-    script.chmod(0o755)
-    return str(script)
 
 
 class TestFileDriver(DriverConformance):
