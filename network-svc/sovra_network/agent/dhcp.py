@@ -220,16 +220,19 @@ class Dhcp:
         alone."""
         served = set()
         os.makedirs(self.settings.state_dir, exist_ok=True)
-        for net_id, port in served_networks(state).items():
+        wanted = served_networks(state)
+        node_links = self.node.links() if wanted else {}
+        for net_id, port in wanted.items():
             try:
-                self._sync_network(state, net_id, port)
+                self._sync_network(state, net_id, port, node_links)
                 served.add(net_id)
             except (ip_lib.CommandFailed, OSError):
                 LOG.exception("network %s: DHCP sync failed", net_id)
-        self.remove_stale(set(served_networks(state)))
+        self.remove_stale(set(wanted))
         return served
 
-    def _sync_network(self, state: hs.HostState, net_id: str, port: hs.Port) -> None:
+    def _sync_network(self, state: hs.HostState, net_id: str, port: hs.Port,
+                      node_links: dict) -> None:
         net = state.networks[net_id]
         ns_name = self.namespace(net_id)
         ip_lib.add_namespace(ns_name)
@@ -241,14 +244,13 @@ class Dhcp:
         for name in ns_links:
             if name.startswith("ns-") and name != device:  # the DHCP port changed
                 ns.delete_link(name)
-        node_links = self.node.links()
         if device not in ns_links or port.tap not in node_links:
             self.node.delete_link(port.tap)
             ns.delete_link(device)
             self.node.ip("link", "add", port.tap, "type", "veth", "peer", "name", device,
                          "netns", ns_name)
             LOG.info("network %s: DHCP interface %s (%s)", net_id, device, ns_name)
-            node_links = self.node.links()
+            node_links.update(self.node.links())
             ns_links = ns.links()
         tap = node_links[port.tap]
         if tap.get("master") != port.bridge:

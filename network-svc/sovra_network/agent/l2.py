@@ -126,21 +126,25 @@ class L2:
             net = state.networks.get(port.network_id)
             if link is None or net is None:
                 continue
+            changes = []  # one ``ip link set`` for all of them
+            if link.get("master") != port.bridge:
+                changes += ["master", port.bridge]
+            if link.get("mtu") != net.mtu:
+                changes += ["mtu", str(net.mtu)]
+            is_up = "UP" in link.get("flags", ())
+            if port.admin_state_up and not is_up:
+                changes.append("up")
+            elif not port.admin_state_up and is_up:
+                changes.append("down")  # in its bridge, but carrying nothing
             try:
-                if link.get("master") != port.bridge:
-                    self.node.ip("link", "set", "dev", port.tap, "master", port.bridge)
-                    LOG.info("plugged %s into %s", port.tap, port.bridge)
-                if not port.admin_state_up:  # in its bridge, but carrying nothing
-                    if "UP" in link.get("flags", ()):
-                        self.node.ip("link", "set", "dev", port.tap, "down")
-                        LOG.info("%s down: port %s is administratively down",
-                                 port.tap, port.id)
-                    continue
-                self._set_up(port.tap, net.mtu, link)
+                if changes:
+                    self.node.ip("link", "set", "dev", port.tap, *changes)
+                    LOG.info("%s: %s (port %s)", port.tap, " ".join(changes), port.id)
             except ip_lib.CommandFailed:
                 LOG.exception("port %s: plugging %s failed", port.id, port.tap)
                 continue
-            plugged.add(port.id)
+            if port.admin_state_up:
+                plugged.add(port.id)
         return plugged
 
     # --- cleanup ----------------------------------------------------------------

@@ -160,3 +160,35 @@ def test_conntrack_zones_are_stable_and_in_range():
 
 def test_link_local_address_from_mac():
     assert firewall.link_local("fa:16:3e:00:00:01") == "fe80::f816:3eff:fe00:1"
+
+
+class FakeNode:
+    def __init__(self):
+        self.scripts = []
+        self.tables = []
+
+    def nft(self, script):
+        self.scripts.append(script)
+        self.tables = [{"table": {"family": f, "name": "sovra_fw"}}
+                       for f in ("bridge", "inet")]
+
+    def nft_json(self, *args):
+        assert args == ("list", "tables")
+        return {"nftables": [{"metainfo": {}}, *self.tables]}
+
+
+def test_an_unchanged_rule_set_is_not_applied_again_unless_its_tables_went():
+    from sovra_network.agent.settings import AgentSettings
+
+    node = FakeNode()
+    fw = firewall.Firewall(node, AgentSettings(host="n1"))
+    state = _state([api.port(P1, "10.0.0.5", host="n1")])
+    fw.sync(state)
+    fw.sync(_state([api.port(P1, "10.0.0.5", host="n1")]))
+    assert len(node.scripts) == 1
+    node.tables = node.tables[:1]          # someone deleted the inet table
+    fw.sync(state)
+    assert len(node.scripts) == 2
+    fw.sync(_state([api.port(P1, "10.0.0.5", host="n1"),
+                    api.port(P2, "10.0.0.6", host="n1")]))
+    assert len(node.scripts) == 3
