@@ -18,6 +18,7 @@ raised as keystoneauth1 ``HttpError``s (status, the API's message and request id
 
 from __future__ import annotations
 
+import re
 import time
 
 from keystoneauth1 import adapter
@@ -30,10 +31,28 @@ class VolumeWaitFailed(RuntimeError):
     there."""
 
 
+class _V3Adapter(adapter.Adapter):
+    """Paths are written from the API's root (``/v3/volumes``). A catalog endpoint
+    that names the version already (``.../v3``, or ``.../v3/<project id>``) gets
+    them without it, so the URL never reads ``/v3/v3/``; an unversioned endpoint
+    (``endpoint_override="http://host:8776"``) gets them whole."""
+
+    _versioned = None
+
+    def request(self, url, method, **kwargs):
+        if url.startswith("/v3"):
+            if self._versioned is None:
+                endpoint = (self.get_endpoint() or "").rstrip("/")
+                self._versioned = bool(re.search(r"/v3(/[^/]+)?$", endpoint))
+            if self._versioned:
+                url = url[len("/v3"):] or "/"
+        return super().request(url, method, **kwargs)
+
+
 class BlockClient:
     def __init__(self, session, *, endpoint_override: str | None = None,
                  interface: str = "public", region_name: str | None = None):
-        self._api = adapter.Adapter(
+        self._api = _V3Adapter(
             session, service_type="block-storage", interface=interface,
             region_name=region_name, endpoint_override=endpoint_override,
             additional_headers={"Accept": "application/json",
@@ -68,6 +87,25 @@ class BlockClient:
 
     def extend_volume(self, volume_id: str, new_size: int) -> None:
         self._action(volume_id, "os-extend", {"new_size": new_size})
+
+    def update_volume(self, volume_id: str, **attrs) -> dict:
+        """``attrs``: name, description (PUT: the others stay)."""
+        return self._api.put(f"/v3/volumes/{volume_id}",
+                             json={"volume": attrs}).json()["volume"]
+
+    def set_volume_metadata(self, volume_id: str, metadata: dict) -> dict:
+        """Add or replace these keys (the others stay); the whole metadata back."""
+        return self._api.post(f"/v3/volumes/{volume_id}/metadata",
+                              json={"metadata": metadata}).json()["metadata"]
+
+    def delete_volume_metadata_item(self, volume_id: str, key: str) -> None:
+        self._api.delete(f"/v3/volumes/{volume_id}/metadata/{key}")
+
+    def set_bootable(self, volume_id: str, bootable: bool) -> None:
+        self._action(volume_id, "os-set_bootable", {"bootable": bootable})
+
+    def set_readonly(self, volume_id: str, readonly: bool) -> None:
+        self._action(volume_id, "os-update_readonly_flag", {"readonly": readonly})
 
     def _action(self, volume_id: str, name: str, args) -> None:
         self._api.post(f"/v3/volumes/{volume_id}/action", json={name: args})
@@ -119,3 +157,65 @@ class BlockClient:
 
     def delete_attachment(self, attachment_id: str) -> None:
         self._api.delete(f"/v3/attachments/{attachment_id}")
+
+    # -- snapshots ----------------------------------------------------------------------
+
+    def create_snapshot(self, volume_id: str, *, force: bool = False, **attrs) -> dict:
+        """``attrs``: name, description, metadata. ``force``: of an in-use volume."""
+        body = {"volume_id": volume_id, "force": force,
+                **{k: v for k, v in attrs.items() if v is not None}}
+        return self._api.post("/v3/snapshots",
+                              json={"snapshot": body}).json()["snapshot"]
+
+    def get_snapshot(self, snapshot_id: str) -> dict:
+        return self._api.get(f"/v3/snapshots/{snapshot_id}").json()["snapshot"]
+
+    def list_snapshots(self, **filters) -> list[dict]:
+        return self._paged("/v3/snapshots/detail", "snapshots", filters)
+
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        self._api.delete(f"/v3/snapshots/{snapshot_id}")
+
+    # -- volume types -------------------------------------------------------------------
+
+    def create_volume_type(self, name: str, *, description: str | None = None,
+                           is_public: bool = True, extra_specs: dict | None = None
+                           ) -> dict:
+        body = {"name": name, "os-volume-type-access:is_public": is_public}
+        if description is not None:
+            body["description"] = description
+        if extra_specs:
+            body["extra_specs"] = extra_specs
+        return self._api.post("/v3/types",
+                              json={"volume_type": body}).json()["volume_type"]
+
+    def get_volume_type(self, type_id: str) -> dict:
+        return self._api.get(f"/v3/types/{type_id}").json()["volume_type"]
+
+    def get_default_volume_type(self) -> dict:
+        return self._api.get("/v3/types/default").json()["volume_type"]
+
+    def list_volume_types(self, **filters) -> list[dict]:
+        """``is_public``: "true" (default), "false" or "none" (admins: every type)."""
+        return self._api.get("/v3/types",
+                             params=filters or None).json()["volume_types"]
+
+    def delete_volume_type(self, type_id: str) -> None:
+        self._api.delete(f"/v3/types/{type_id}")
+
+    # -- services -----------------------------------------------------------------------
+
+    def list_services(self, **filters) -> list[dict]:
+        """os-services (admin): one ``cinder-volume`` per backend, ``<host>@<backend>``."""
+        return self._api.get("/v3/os-services", params={
+            k: v for k, v in filters.items() if v is not None} or None).json()["services"]
+
+    def _paged(self, url: str, key: str, params: dict) -> list[dict]:
+        items, params = [], params or None
+        while url:
+            body = self._api.get(url, params=params).json()
+            items.extend(body[key])
+            url = next((link["href"] for link in body.get(f"{key}_links", [])
+                        if link["rel"] == "next"), None)
+            params = None
+        return items

@@ -54,6 +54,22 @@ COMMANDS = {
     "compute service list": "sovra_compute.cli.service:ListComputeService",
     "console log": "sovra_compute.cli.console:ShowConsoleLog",
     "console log show": "sovra_compute.cli.console:ShowConsoleLog",
+    # block storage
+    "volume list": "sovra_block.cli.volume:ListVolume",
+    "volume show": "sovra_block.cli.volume:ShowVolume",
+    "volume create": "sovra_block.cli.volume:CreateVolume",
+    "volume delete": "sovra_block.cli.volume:DeleteVolume",
+    "volume set": "sovra_block.cli.volume:SetVolume",
+    "volume extend": "sovra_block.cli.volume:ExtendVolume",
+    "volume snapshot list": "sovra_block.cli.snapshot:ListSnapshot",
+    "volume snapshot show": "sovra_block.cli.snapshot:ShowSnapshot",
+    "volume snapshot create": "sovra_block.cli.snapshot:CreateSnapshot",
+    "volume snapshot delete": "sovra_block.cli.snapshot:DeleteSnapshot",
+    "volume type list": "sovra_block.cli.volume_type:ListVolumeType",
+    "volume type show": "sovra_block.cli.volume_type:ShowVolumeType",
+    "volume type create": "sovra_block.cli.volume_type:CreateVolumeType",
+    "volume type delete": "sovra_block.cli.volume_type:DeleteVolumeType",
+    "volume service list": "sovra_block.cli.service:ListVolumeService",
 }
 
 
