@@ -19,8 +19,10 @@ Sovra's bridges only). So:
     DHCP/DHCPv6 server replies, router advertisements or redirects from a guest,
     nothing but ARP, IPv4 and IPv6. It also stamps the packet mark's high 16 bits
     with the port's index on this node (``mark = index << 16``; 0 for frames from
-    other ports, since ``meta mark`` is set on every Sovra port).
-    A frame from any other ``tap*`` (no port of this node) is dropped.
+    the node's other Sovra ports: taps, VXLAN devices, flat uplinks). Nothing
+    matches a device of another bridge: the host's other bridges are left alone.
+    (A tap of no known port that someone put into a Sovra bridge is released from
+    it by l2.remove_stale at the next sync.)
     ``forward`` (priority -100): a frame leaving through a filtered port's tap gets
     that port's index in the mark's low 16 bits.
 ``table inet <name>`` (stateful, sees bridged IPv4/IPv6 through br_netfilter)
@@ -261,8 +263,10 @@ def filtered_ports(state: hs.HostState) -> list[hs.Port]:
     return ports
 
 
-def render(state: hs.HostState, table: str) -> str:
-    """The whole ``nft -f`` script for ``state``: both tables, replaced at once."""
+def render(state: hs.HostState, table: str, uplinks: Iterable[str] = ()) -> str:
+    """The whole ``nft -f`` script for ``state``: both tables, replaced at once.
+    ``uplinks``: the flat networks' physical interfaces (their frames' marks are
+    reset like the taps' and VXLAN devices')."""
     ports = filtered_ports(state)
     indexed = list(enumerate(ports, start=1))
     bridges = sorted({n.bridge for n in state.networks.values()})
@@ -271,16 +275,15 @@ def render(state: hs.HostState, table: str) -> str:
 
     # bridge family: anti-spoofing and marks
     out.append(f"table bridge {table} {{")
-    pre = ['iifname "tap*" meta mark set 0x0', 'iifname "vxlan-*" meta mark set 0x0']
+    # the mark is Sovra's on Sovra's bridge ports only (other bridges' frames and
+    # marks are not touched: nothing here may match a tap on another bridge)
+    known = {p.tap for p in state.ports.values()}
+    known.update(n.vxlan for n in state.networks.values() if n.vxlan)
+    known.update(uplinks)
+    pre = [f"iifname {{ {_quoted(known)} }} meta mark set 0x0"] if known else []
     if indexed:
         pre.append("iifname vmap { " + ", ".join(
             f'"{p.tap}" : jump from_{chain_suffix(p)}' for _, p in indexed) + " }")
-    unfiltered = [p.tap for p in state.ports.values() if not p.filtered]
-    if unfiltered:
-        pre.append(f"iifname {{ {_quoted(unfiltered)} }} accept")
-    # a tap this node knows no port of (plugged by someone else, or its port is
-    # gone) forwards nothing
-    pre.append('iifname "tap*" drop')
     out += _chain("prerouting", pre,
                   "type filter hook prerouting priority -300; policy accept;")
     fwd = []
@@ -339,7 +342,8 @@ class Firewall:
         on failure the previous rule set stays whole). Skipped when this agent
         applied the very same script last and both tables still exist (applying
         costs ~0.5 s at 200 ports); a new agent process always applies."""
-        script = render(state, self.settings.firewall_table)
+        script = render(state, self.settings.firewall_table,
+                        self.settings.physical_interface_mappings.values())
         if script == self._applied and self._tables_present():
             return
         self._applied = None

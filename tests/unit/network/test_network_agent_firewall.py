@@ -74,9 +74,10 @@ def test_only_filtered_ports_get_chains_and_marks():
     assert f"chain egress_{tap1.replace('-', '_')}" in script
     assert f"chain ingress_{tap1.replace('-', '_')}" in script
     assert f"egress_{tap2.replace('-', '_')}" not in script
-    # unfiltered taps pass; any other tap is dropped
-    assert f'iifname {{ "tap{api.dhcp_port()["id"][:11]}", "{tap2}" }} accept' in script
-    assert script.index("accept\n    iifname \"tap*\" drop") > 0
+    # every Sovra port's mark is reset; no wildcard touches other bridges' devices
+    assert (f'iifname {{ "tap{api.dhcp_port()["id"][:11]}", "{tap1}", "{tap2}", '
+            '"vxlan-7" } meta mark set 0x0') in script
+    assert "*" not in script
     assert "0x00010000 : jump egress_" in script
     assert "0x00000001 : jump ingress_" in script
     assert "tap" + P3[:11] not in script
@@ -144,8 +145,9 @@ def test_stateful_chains_and_rules_of_every_group_of_the_port():
 def test_an_empty_node_renders_empty_tables():
     state = hs.HostState.from_api("n1", [], [], [], [])
     script = firewall.render(state, "sovra_fw")
-    assert "jump" not in script and "vmap" not in script
-    assert 'iifname "tap*" drop' in script
+    assert "jump" not in script and "vmap" not in script and "iifname" not in script
+    uplinked = firewall.render(state, "sovra_fw", uplinks=["eth1"])
+    assert 'iifname { "eth1" } meta mark set 0x0' in uplinked
 
 
 def test_conntrack_zones_are_stable_and_in_range():
