@@ -11,6 +11,7 @@ from sovra_block.api.handlers import (
     quota_set,
     root,
     snapshot,
+    transfer,
     volume,
     volume_action,
     volume_type,
@@ -89,4 +90,11 @@ ROUTES = {
     _V3 + "/os-services/<action>": {"PUT": block_service.update_service},
     _V3 + "/os-availability-zone": {"GET": availability_zone.list_availability_zones},
     _V3 + "/scheduler-stats/get_pools": {"GET": pool.list_pools},
+    _V3 + "/os-volume-transfer": {"GET": transfer.list_transfers,
+                                  "POST": transfer.create_transfer},
+    _V3 + "/os-volume-transfer/detail": {"GET": transfer.list_transfers_detail},
+    _V3 + "/os-volume-transfer/<transfer_id>": {"GET": transfer.show_transfer,
+                                                "DELETE": transfer.delete_transfer},
+    _V3 + "/os-volume-transfer/<transfer_id>/accept": {
+        "POST": transfer.accept_transfer},
 }

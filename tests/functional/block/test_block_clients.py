@@ -231,10 +231,10 @@ def test_attachments_through_the_block_client(conn, cloud):
     client.delete_volume(volume["id"])
 
 
-def _openstack(cloud, *args) -> str:
+def _openstack(cloud, *args, env=None) -> str:
     cli = os.path.join(os.path.dirname(sys.executable), "openstack")
-    result = subprocess.run([cli, *args], env=cloud.client_env(), capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run([cli, *args], env=env or cloud.client_env(),
+                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, (args, result.stdout, result.stderr)
     return result.stdout
 
@@ -282,3 +282,22 @@ def _wait_gone(find, timeout=60):
     while find() is not None:
         assert time.monotonic() < deadline, "still there"
         time.sleep(0.2)
+
+
+def test_openstack_cli_volume_transfer(conn, cloud):
+    add_project_member(conn, "block-t", "block-t-user")
+    volume = conn.block_storage.wait_for_status(
+        conn.block_storage.create_volume(size=1, name="to-give"), "available", wait=60)
+    request = json.loads(_openstack(cloud, "volume", "transfer", "request", "create",
+                                    "-f", "json", "--name", "gift", volume.id))
+    assert request["volume_id"] == volume.id and request["auth_key"]
+    receiver = cloud.client_env(user="block-t-user", password=USER_PASSWORD,
+                                project="block-t")
+    _openstack(cloud, "volume", "transfer", "request", "accept", "--auth-key",
+               request["auth_key"], request["id"], env=receiver)
+    shown = json.loads(_openstack(cloud, "volume", "show", "-f", "json", volume.id,
+                                  env=receiver))
+    assert shown["status"] == "available"
+    assert conn.block_storage.get_volume(volume.id).project_id == \
+        conn.identity.find_project("block-t").id
+    _openstack(cloud, "volume", "delete", volume.id, env=receiver)

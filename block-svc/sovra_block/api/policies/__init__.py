@@ -10,6 +10,7 @@ from sovra_block.api.policies import (
     qos_spec,
     quota_set,
     snapshot,
+    transfer,
     volume,
     volume_action,
     volume_type,
@@ -19,4 +20,5 @@ from sovra_block.api.policies import (
 def list_rules():
     return [*volume.RULES, *volume_action.RULES, *snapshot.RULES, *attachment.RULES,
             *volume_type.RULES, *qos_spec.RULES, *quota_set.RULES, *limits.RULES,
-            *block_service.RULES, *availability_zone.RULES, *pool.RULES]
+            *block_service.RULES, *availability_zone.RULES, *pool.RULES,
+            *transfer.RULES]
