@@ -67,6 +67,14 @@ def test_cli_router_and_floating_ip(cloud):
     assert [f["Floating IP Address"] for f in listed] == [address]
     _cli(cloud, "floating", "ip", "unset", "--port", address)
     assert _json(cloud, "floating", "ip", "show", address)["port_id"] is None
+    forwarding = _json(cloud, "floating", "ip", "port", "forwarding", "create",
+                       "--internal-ip-address", port["fixed_ips"][0]["ip_address"],
+                       "--port", "vm-port", "--internal-protocol-port", "22",
+                       "--external-protocol-port", "2222", "--protocol", "tcp",
+                       address)
+    assert forwarding["external_port"] == 2222 and forwarding["internal_port"] == 22
+    listed = _json(cloud, "floating", "ip", "port", "forwarding", "list", address)
+    assert [f["ID"] for f in listed] == [forwarding["id"]]
     _cli(cloud, "floating", "ip", "delete", address)
     assert _json(cloud, "floating", "ip", "list") == []
 

@@ -97,6 +97,21 @@ def test_sdk_router_and_floating_ip_lifecycle(public, members):
 
     fip = alice.network.update_ip(fip, port_id=None)
     assert fip.port_id is None and fip.status == "DOWN"
+
+    # port forwardings of the now unassociated floating IP
+    vm_ip = server_port.fixed_ips[0]["ip_address"]
+    pf = alice.network.create_floating_ip_port_forwarding(
+        fip, internal_port_id=server_port.id, internal_ip_address=vm_ip,
+        internal_port=22, external_port=2222, protocol="tcp", description="ssh")
+    assert (pf.internal_port, pf.external_port, pf.protocol) == (22, 2222, "tcp")
+    assert alice.network.get_ip(fip.id).router_id == router.id
+    pf = alice.network.update_floating_ip_port_forwarding(fip, pf, external_port=2200)
+    assert alice.network.get_floating_ip_port_forwarding(fip, pf).external_port == 2200
+    assert [p.id for p in alice.network.floating_ip_port_forwardings(fip)] == [pf.id]
+    with pytest.raises(exceptions.ConflictException):
+        alice.network.update_ip(fip, port_id=server_port.id)
+    alice.network.delete_floating_ip_port_forwarding(fip, pf)
+    assert list(alice.network.floating_ip_port_forwardings(fip)) == []
     alice.network.delete_ip(fip)
     assert alice.network.find_ip(fip.id) is None
     alice.network.delete_port(server_port)
@@ -114,7 +129,8 @@ def test_sdk_isolation_quotas_and_extensions(admin, public, members):
     alice, bob = members
     aliases = {e.alias for e in alice.network.extensions()}
     assert {"router", "ext-gw-mode", "extraroute", "extraroute-atomic",
-            "fip-port-details", "router_availability_zone"} <= aliases
+            "fip-port-details", "router_availability_zone",
+            "floating-ip-port-forwarding"} <= aliases
     assert not {"dvr", "l3-ha", "l3-flavors", "dns-integration"} & aliases
 
     net = alice.network.create_network(name="alice-net")
