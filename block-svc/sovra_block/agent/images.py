@@ -35,6 +35,27 @@ def client_factory(conf) -> Callable:
     return context_factory(conf, interface=conf.block.image_interface)
 
 
+#: What the agent stages in [block] image_conversion_dir (downloads, uploads and
+#: the drivers' temporaries of uploads): removed at start, when nothing runs.
+STAGED_PREFIXES = ("image-", "upload-", ".tmp-upload-")
+
+
+def clean_conversion_dir(directory: str) -> list[str]:
+    """Remove what an earlier run of the agent left staged in ``directory`` (one
+    agent per host uses it); returns the names removed."""
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return []
+    removed = []
+    for name in names:
+        if name.startswith(STAGED_PREFIXES):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(os.path.join(directory, name))
+                removed.append(name)
+    return removed
+
+
 def image_metadata(image: dict) -> dict:
     """A bootable volume's ``volume_image_metadata``: the image's custom properties
     and IMAGE_FIELDS, plus image_id and image_name; values as strings, as the

@@ -62,6 +62,10 @@ class VolumeAgentComponent(component.Component):
                 agent_backend.register_backend(conf, name)
             else:
                 drivers[name] = agent_backend.load_driver(conf, name)
+        stale = agent_images.clean_conversion_dir(conf.block.image_conversion_dir)
+        if stale:
+            LOG.info("removed %d file(s) an earlier run left in %s", len(stale),
+                     conf.block.image_conversion_dir)
         transport = rpc.build_rpc_transport(conf)
         started = []
         try:

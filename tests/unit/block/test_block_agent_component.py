@@ -92,8 +92,14 @@ def test_backends_are_served_over_the_bus(tmp_path):
     for name in ("fast", "slow"):
         configure_file_backend(conf, name, tmp_path)
     conf.set_override("default_volume_format", "qcow2", group="slow")
+    conversion = tmp_path / "conversion"
+    conversion.mkdir()
+    for name in ("image-abc.part", "upload-abc.qcow2", ".tmp-upload-abc.raw-1234",
+                 "keep.txt"):  # an earlier run died while it staged images
+        (conversion / name).write_bytes(b"x")
     reports = Reports()
     running = agent.COMPONENT.start(conf, None, reports=reports)
+    assert sorted(p.name for p in conversion.iterdir()) == ["keep.txt"]
     transport = rpc.build_rpc_transport(
         conf, allowed_remote_exmods=("sovra_block.drivers.base",))
     try:
