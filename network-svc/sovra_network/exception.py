@@ -211,6 +211,11 @@ class PortHasPortForwarding(exception.Conflict):
                "%(fixed_ip)s, as it already has port forwardings.")
 
 
+class DeviceIDNotOwnedByTenant(exception.Conflict):
+    message = ("The following device_id %(device_id)s is not owned by your tenant or "
+               "matches another tenants router.")
+
+
 class RevisionNumberConstraintFailed(wz_exceptions.PreconditionFailed):
     """If-Match: revision_number=N did not match the resource's revision (412)."""
 

@@ -23,7 +23,7 @@ from sovra_network.db.api import port as port_db
 from sovra_network.db.models.floatingip import FloatingIP
 from sovra_network.db.models.network import Network
 from sovra_network.db.models.port import IpAllocation, Port, PortSecurityGroup
-from sovra_network.db.models.router import RouterPort
+from sovra_network.db.models.router import Router, RouterPort
 from sovra_network.db.models.subnet import Subnet
 from sovra_network.service import ipam, quota, standard_attrs
 from sovra_network.service import network as network_service
@@ -179,6 +179,17 @@ def _needs_groups(device_owner: str) -> bool:
     return not (device_owner or "").startswith("network:")
 
 
+def _check_router_device(session, ctxt, project_id, device_owner, device_id) -> None:
+    """A router port's device_id (what the data plane reads as "this router's")
+    may name another project's router only for admins (DeviceIDNotOwnedByTenant)."""
+    if ctxt.is_admin or not device_id or not (device_owner or "").startswith(
+            "network:router_"):
+        return
+    router = session.get(Router, device_id)
+    if router is not None and router.project_id != project_id:
+        raise net_exc.DeviceIDNotOwnedByTenant(device_id=device_id)
+
+
 def create(db, conf, ctxt, values: dict, *, authorize=None) -> Port:
     """``authorize(network)`` runs on the network before anything is written."""
     project_id = values.get("project_id") or values.get("tenant_id") or ctxt.project_id
@@ -194,6 +205,8 @@ def _create(db, conf, ctxt, values, project_id, default_group, authorize):
         network = network_service.load(session, ctxt, values["network_id"])
         if authorize is not None:
             authorize(network)
+        _check_router_device(session, ctxt, project_id, values.get("device_owner"),
+                             values.get("device_id"))
         quota.reserve(session, conf, project_id, RESOURCE)
         row = create_in_session(session, conf, ctxt, network, project_id, values,
                                 default_group)
@@ -262,6 +275,10 @@ def update(db, conf, ctxt, port_id: str, changes: dict, *, revision=None,
         if authorize is not None:
             authorize(row)
         standard_attrs.check_revision(row, revision)
+        if "device_owner" in changes or "device_id" in changes:
+            _check_router_device(session, ctxt, row.project_id,
+                                 changes.get("device_owner", row.device_owner),
+                                 changes.get("device_id", row.device_id))
         if changes.get("status") is not None and changes["status"] not in STATUSES:
             raise exception.Invalid(f"Invalid port status {changes['status']}.")
         if "mac_address" in changes:

@@ -319,6 +319,20 @@ def test_isolation(network_api):
                                project=PROJECT_B).status_code == 200
     _error(_put(network_api, router_b["id"], "add_router_interface",
                 {"port_id": a_on_b["id"]}, project=PROJECT_B), 400, "BadRequest")
+    # nor pass a port of its own off as an interface of A's router
+    for owner in ("network:router_interface", "network:router_gateway"):
+        resp = network_api.request("POST", "/v2.0/ports", project=PROJECT_B, json={
+            "port": {"network_id": net_b["id"], "device_owner": owner,
+                     "device_id": router["id"]}})
+        _error(resp, 409, "DeviceIDNotOwnedByTenant")
+    own = network_api.create("ports", {"network_id": net_b["id"]}, project=PROJECT_B)
+    resp = network_api.request("PUT", f"/v2.0/ports/{own['id']}", project=PROJECT_B,
+                               json={"port": {"device_owner": "network:router_interface",
+                                              "device_id": router["id"]}})
+    _error(resp, 409, "DeviceIDNotOwnedByTenant")
+    assert network_api.request("PUT", f"/v2.0/ports/{own['id']}", project=PROJECT_B,
+                               json={"port": {"device_id": router["id"]}}
+                               ).status_code == 200  # not a router port: any id
     # a shared network's subnet is fine; an external network's is not an interface
     shared = network_api.create("networks", {"shared": True}, project="admin")
     shared_sub = network_api.create("subnets", {"network_id": shared["id"],
