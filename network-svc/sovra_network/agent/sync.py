@@ -15,8 +15,9 @@ Tunnel endpoints (who gets this node's VXLAN traffic): every agent publishes its
 ``tunneling_ip`` (and whether it serves unbound DHCP ports) in its heartbeat in the
 coordination service ([network] agents_group, what ``GET /v2.0/agents`` lists). A
 VXLAN network's remote endpoints are those of the other live agents whose host has
-a port bound on that network, plus the DHCP nodes' for a network whose DHCP port is
-unbound. A node with no port on a network is thus not flooded with its traffic.
+a port bound on that network, plus the DHCP node's (``dhcp_host``) for a network
+whose DHCP port is unbound. A node with no port on a network is thus not flooded
+with its traffic.
 """
 
 from __future__ import annotations
@@ -66,13 +67,24 @@ def heartbeat_data(settings: AgentSettings) -> dict:
                 dict(settings.physical_interface_mappings)}
 
 
+def dhcp_host(agents: Mapping[str, Mapping]) -> str | None:
+    """The node serving the unbound DHCP ports: of the live agents configured to
+    (``serve_unbound_dhcp``), the first by host name. One at a time, since every
+    such node would answer with the same DHCP port's MAC and address; when it dies
+    (its heartbeat expires) the next one takes over at its next sync."""
+    hosts = sorted(data.get("host") or member for member, data in agents.items()
+                   if data.get("serve_unbound_dhcp"))
+    return hosts[0] if hosts else None
+
+
 def tunnel_endpoints(host: str, agents: Mapping[str, Mapping],
                      ports: Iterable[Mapping]) -> dict[str, list[str]]:
     """``{network id: [remote VTEP IP]}`` for every network (see the module
     docstring). ``agents``: the live members of the agents group {member: data}."""
     by_host = {data.get("host") or member: data for member, data in agents.items()}
     local = (by_host.get(host) or {}).get("tunneling_ip")
-    dhcp_hosts = {h for h, data in by_host.items() if data.get("serve_unbound_dhcp")}
+    elected = dhcp_host(agents)
+    dhcp_hosts = {elected} if elected else set()
     hosts_of = collections.defaultdict(set)
     for port in ports:
         bound = port.get("binding:host_id") or ""
@@ -92,12 +104,16 @@ def tunnel_endpoints(host: str, agents: Mapping[str, Mapping],
 
 def plan(settings: AgentSettings, snapshot: Snapshot,
          agents: Mapping[str, Mapping]) -> hs.HostState:
-    """The node's desired state from the API's snapshot and the live agents."""
+    """The node's desired state from the API's snapshot and the live agents. It
+    serves the unbound DHCP ports if configured to and elected (``dhcp_host``), or
+    configured to while no DHCP node is known (coordination unreadable)."""
+    elected = dhcp_host(agents)
+    serve = settings.serve_unbound_dhcp and elected in (None, settings.host)
     return hs.HostState.from_api(
         settings.host, snapshot.networks, snapshot.subnets, snapshot.ports,
         snapshot.security_groups,
         tunnel_endpoints=tunnel_endpoints(settings.host, agents, snapshot.ports),
-        serve_unbound_dhcp=settings.serve_unbound_dhcp)
+        serve_unbound_dhcp=serve)
 
 
 def status_changes(host: str, api_ports: Iterable[Mapping], state: hs.HostState,

@@ -23,10 +23,11 @@ OPTS = [
                 help="<physical network>:<interface> pairs for flat networks, e.g. "
                      "physnet1:eth1."),
     cfg.BoolOpt("serve_unbound_dhcp", default=True,
-                help="Serve DHCP (dnsmasq) for networks whose DHCP port is not bound "
-                     "to a host: every network's, in a single-node cloud. Nodes where "
-                     "this is true are the DHCP nodes: set it on one node (or a few) "
-                     "of a multi-node cloud."),
+                help="May serve DHCP (dnsmasq) for the networks whose DHCP port is "
+                     "not bound to a host (every network's, as the API makes them). "
+                     "Of the live agents where this is true, the first by host name "
+                     "serves them all; the next takes over when it dies. Set it on "
+                     "the nodes that may be the DHCP node."),
     cfg.StrOpt("state_dir", default="/var/lib/sovra/network-agent",
                help="dnsmasq's files (hosts, options, leases, pid), one directory per "
                     "network."),

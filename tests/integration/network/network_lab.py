@@ -6,7 +6,8 @@ lab's agents started (dnsmasq, found by the agents' own pid files).
 
 - ``<prefix>ul``: the underlay, a bridge joining the nodes' ``eth0`` (192.0.2.0/24)
 - ``<prefix>n1``, ``<prefix>n2``: the nodes; each agent's data plane lives there
-  (AgentSettings.node_namespace) with namespace_prefix ``<prefix><node>-``
+  (AgentSettings.node_namespace) with namespace_prefix ``<prefix><node>-``; both
+  may serve DHCP, n1 is elected (first host name)
 - ``<prefix>g<name>``: guests, whose ``eth0`` is the peer of a veth named like the
   tap compute would create (``tap<port id[:11]>``), with the port's MAC
 - the network API (noauth, SQLite, a private in-process bus) over HTTP on
@@ -190,7 +191,7 @@ class Lab:
         values = {"host": self.host(node), "node_namespace": self.node_ns(node),
                   "namespace_prefix": f"{self.node_ns(node)}-",
                   "tunneling_ip": self.NODES[node], "state_dir": self.state_dir(node),
-                  "serve_unbound_dhcp": node == "n1", "resync_interval": 30,
+                  "serve_unbound_dhcp": True, "resync_interval": 30,
                   "firewall_table": "sovra_fw"}
         values.update(options)
         for key, value in values.items():

@@ -75,6 +75,10 @@ def test_guests_get_their_port_addresses_by_dhcp(lab, net1, guests):
         assert int(guest.lease["lease"]) == 86400
     print("port create -> DHCP lease:", {k: f"{v:.2f} s" for k, v in
                                          lab.lease_times.items()})
+    # both nodes may serve DHCP: only the elected one (n1) does
+    namespaces = lab.namespaces()
+    assert f"{lab.node_ns('n1')}-qdhcp-{net['id']}" in namespaces
+    assert not [n for n in namespaces if n.startswith(f"{lab.node_ns('n2')}-qdhcp-")]
 
 
 def test_ports_are_reported_active_and_agents_listed(lab, guests):
@@ -220,3 +224,7 @@ def test_a_restarted_agent_keeps_traffic_and_removes_what_went_away(lab, guests)
     assert dhcp_ns not in lab.namespaces()
     assert not os.path.exists(os.path.join(lab.state_dir("n1"), net3["id"]))
     assert a.dhcp(), "DHCP on net1 no longer answers after the restart"
+    # while n1's agent was away n2 was the DHCP node; n1 is again, n2 stops
+    lab.wait_synced("n2")
+    assert not [n for n in lab.namespaces() if n.startswith(f"{lab.node_ns('n2')}-qdhcp-")]
+    assert b.dhcp()

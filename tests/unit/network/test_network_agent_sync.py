@@ -34,12 +34,26 @@ def test_tunnels_go_to_the_nodes_with_ports_on_the_network():
     assert sync.tunnel_endpoints("n2", AGENTS, ports)[api.NET] == ["192.0.2.1"]
 
 
-def test_an_unbound_dhcp_port_brings_the_dhcp_nodes_in():
+def test_an_unbound_dhcp_port_brings_the_dhcp_node_in():
     ports = [api.dhcp_port(), api.port("p-02", "10.0.0.6", host="n2")]
-    assert sync.tunnel_endpoints("n2", AGENTS, ports) == {
-        api.NET: ["192.0.2.1", "192.0.2.3"]}
-    assert sync.tunnel_endpoints("n1", AGENTS, ports) == {
-        api.NET: ["192.0.2.2", "192.0.2.3"]}
+    assert sync.tunnel_endpoints("n2", AGENTS, ports) == {api.NET: ["192.0.2.1"]}
+    assert sync.tunnel_endpoints("n1", AGENTS, ports) == {api.NET: ["192.0.2.2"]}
+
+
+def test_one_dhcp_node_at_a_time_and_the_next_takes_over():
+    snapshot = sync.Snapshot(networks=[api.network()], subnets=[api.subnet()],
+                             security_groups=[], ports=[api.dhcp_port()])
+    dhcp_id = api.dhcp_port()["id"]
+    n1 = agent_settings.AgentSettings(host="n1", serve_unbound_dhcp=True)
+    n3 = agent_settings.AgentSettings(host="n3", serve_unbound_dhcp=True)
+    assert sync.dhcp_host(AGENTS) == "n1"
+    assert dhcp_id in sync.plan(n1, snapshot, AGENTS).ports
+    assert dhcp_id not in sync.plan(n3, snapshot, AGENTS).ports
+    without_n1 = {k: v for k, v in AGENTS.items() if k != "n1"}
+    assert sync.dhcp_host(without_n1) == "n3"
+    assert dhcp_id in sync.plan(n3, snapshot, without_n1).ports
+    # coordination unreadable (no agents known): serve if configured to
+    assert dhcp_id in sync.plan(n3, snapshot, {}).ports
 
 
 def test_plan_keeps_this_nodes_ports_and_dhcp_only_where_served():
@@ -52,7 +66,7 @@ def test_plan_keeps_this_nodes_ports_and_dhcp_only_where_served():
     state1, state2 = sync.plan(s1, snapshot, AGENTS), sync.plan(s2, snapshot, AGENTS)
     assert sorted(state1.ports) == sorted([api.dhcp_port()["id"], "p-01"])
     assert list(state2.ports) == ["p-02"]
-    assert state2.tunnel_endpoints == {api.NET: ("192.0.2.1", "192.0.2.3")}
+    assert state2.tunnel_endpoints == {api.NET: ("192.0.2.1",)}
     assert [p.id for p in state1.network_ports[api.NET]] == sorted(
         [api.dhcp_port()["id"], "p-01", "p-02"])
 
