@@ -1,7 +1,9 @@
 """A small lite-mode cloud in this process: real identity, placement, image and
 compute (API, conductor, two agents with the fake driver) on one private
 ``sovra-inproc://`` bus, each component with its own ConfigOpts and SQLite file,
-started the way sovra-allinone starts them."""
+started the way sovra-allinone starts them; with ``block=True``, block storage
+too (its API and one volume agent whose file backend keeps volumes under the
+cloud's directory, in ``volumes/``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ import socket
 import time
 import uuid
 
+from sovra_block.cmd import agent as block_agent
+from sovra_block.cmd import api as block_api
+from sovra_block.db import DATABASE as BLOCK_DB
 from sovra_common import process
 from sovra_common.auth import sessions
 from sovra_common.cmd import manage
@@ -49,6 +54,8 @@ class Cloud:
     drivers: dict
     running: list
     resources: object
+    block_url: str | None = None
+    volume_dir: object = None
 
     def connect(self):
         """An openstacksdk connection as the admin (close it when done)."""
@@ -110,13 +117,17 @@ def _load(component, *files):
 
 
 def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
-                make_driver=None, bus=None, coordination_url=None) -> Cloud:
+                make_driver=None, bus=None, coordination_url=None, block=False,
+                volume_dir=None) -> Cloud:
     """``make_driver(host)``: the virt driver of each agent (default: a FakeDriver
     with ``agent_opts``); ``hosts=()``: no agent in this process. ``bus`` (an
     oslo.messaging URL) and ``coordination_url`` replace the in-process ones, so
-    that agents in other processes can join (full mode)."""
+    that agents in other processes can join (full mode). ``block``: also block
+    storage (API and a volume agent, backend ``<first host>@file1``, volumes in
+    ``volume_dir``, default ``tmp/volumes``)."""
     bus = bus or f"sovra-inproc:///compute-{uuid.uuid4().hex}"
-    ports = {name: _free_port() for name in ("identity", "placement", "image", "compute")}
+    ports = {name: _free_port()
+             for name in ("identity", "placement", "image", "compute", "block")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     auth_url = f"{urls['identity']}/v3"
     running = []
@@ -138,7 +149,9 @@ def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
               "--public-url", auth_url)
     for stype, name, url in (("placement", "placement", urls["placement"]),
                              ("image", "glance", urls["image"]),
-                             ("compute", "nova", f"{urls['compute']}/v2.1")):
+                             ("compute", "nova", f"{urls['compute']}/v2.1"),
+                             *((("block-storage", "cinder", f"{urls['block']}/v3"),)
+                               if block else ())):
         id_manage("register-service", "--type", stype, "--name", name, "--public-url",
                   url, "--user", name, "--password", SERVICE_PASSWORD)
 
@@ -172,6 +185,20 @@ def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
             f"staging_dir = {tmp / 'staging'}\n"))
         running.append(image_api.COMPONENT.start(
             _load(image_api.COMPONENT, common, im_file), resources))
+        if block:
+            volume_dir = volume_dir or tmp / "volumes"
+            bl_file = service_conf(block_api.COMPONENT, "block", "cinder", BLOCK_DB,
+                                   extra=(f"[block]\nhost = {hosts[0] if hosts else 'storage'}"
+                                          "\nenabled_backends = file1\n"
+                                          "report_interval = 1\nimage_interface = public\n"
+                                          f"image_conversion_dir = {tmp / 'conversion'}\n"
+                                          "[file1]\nvolume_driver = file\n"
+                                          f"file_volume_dir = {volume_dir}\n"))
+            running.append(block_api.COMPONENT.start(
+                _load(block_api.COMPONENT, common, bl_file), resources))
+            running.append(block_agent.COMPONENT.start(
+                _load(block_agent.COMPONENT, common, bl_file), resources))
+            _wait_backend(running[-2])
         co_file = service_conf(compute_api.COMPONENT, "compute", "nova", COMPUTE_DB,
                                extra="[compute]\nhost = controller\n"
                                      "placement_interface = public\n" + compute_extra)
@@ -198,13 +225,28 @@ def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
             assert handle.joined.wait(60), f"{handle.host} did not join the cloud"
         cloud = Cloud(tmp=tmp, auth_url=auth_url, compute_url=f"{urls['compute']}/v2.1",
                       placement_url=urls["placement"], image_url=urls["image"],
-                      drivers=drivers, running=running, resources=resources)
+                      drivers=drivers, running=running, resources=resources,
+                      block_url=urls["block"] if block else None,
+                      volume_dir=volume_dir)
         return cloud
     finally:
         if cloud is None:
             for handle in reversed(running):
                 handle.stop()
             resources.stop()
+
+
+def _wait_backend(block_running, timeout=30.0):
+    """Until the volume agent's backend reported to the block API (volumes can be
+    scheduled)."""
+    from sovra_block.db import models as block_models
+
+    db = block_running._app.extensions["sovra"].extras["db"]
+
+    def reported():
+        with db.reader() as session:
+            return session.query(block_models.Backend).first() is not None
+    wait_for(reported, timeout=timeout)
 
 
 def wait_for(predicate, timeout=20.0, interval=0.05):
