@@ -25,9 +25,10 @@ declare -gA SOVRA_PACKAGE_GROUPS=(
     # the compute node's hypervisor (devstack/lib/libvirt.sh starts libvirtd);
     # libvirt-dev and pkg-config build libvirt-python
     [virt]="qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev pkg-config genisoimage"
-    # the network agent's data plane (ip, bridge, nft, dnsmasq, conntrack) and what
-    # its tests use inside guest namespaces (ping; busybox's udhcpc as DHCP client)
-    [network]="iproute2 nftables dnsmasq-base conntrack iputils-ping busybox"
+    # the network agent's data plane (ip, bridge, nft, dnsmasq, conntrack; modprobe
+    # for br_netfilter) and what its tests use inside guest namespaces (ping;
+    # busybox's udhcpc as DHCP client)
+    [network]="iproute2 nftables dnsmasq-base conntrack kmod iputils-ping busybox"
     [guest-image]="syslinux syslinux-common mtools dosfstools fdisk qemu-utils genisoimage qemu-system-x86"  # devstack/tools/build-test-image.sh
 )
 

@@ -39,7 +39,10 @@ def check_node(settings: agent_settings.AgentSettings) -> None:
                              "iproute2 nftables dnsmasq-base)")
     if not os.path.isdir(BR_NETFILTER):
         # bridged traffic must pass conntrack: security groups are stateful
-        subprocess.run(["modprobe", "br_netfilter"], capture_output=True, check=False)
+        try:
+            subprocess.run(["modprobe", "br_netfilter"], capture_output=True, check=False)
+        except OSError:  # no modprobe (Debian: kmod)
+            pass
         if not os.path.isdir(BR_NETFILTER):
             raise AgentCannotRun("the br_netfilter kernel module is not loaded "
                                  "(modprobe br_netfilter)")
