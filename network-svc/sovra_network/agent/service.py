@@ -13,7 +13,9 @@ One thread does every sync, so syncs never overlap. A sync runs
 
 A failed sync (API or node unreachable) is retried after ``RETRY`` seconds, doubling
 up to the resync interval; it changes nothing on the node when the API could not
-be read (see sync.py).
+be read (see sync.py), nor before the live agents (the other nodes' VXLAN
+endpoints) were read once from the coordination service; later, if that service
+cannot be read, the last known agents are used.
 
 Liveness: the agent heartbeats in the coordination service's ``agents_group`` as
 member ``<host>`` with ``sync.heartbeat_data`` (its tunneling_ip among it), which
@@ -58,7 +60,7 @@ class NetworkAgent:
         self.synced = threading.Event()
         self.sync_count = 0
         self.last_error: str | None = None
-        self._agents: dict = {}
+        self._agents: dict | None = None
         #: (taps of the node's ports not plugged yet, taps plugged)
         self._watched_taps: tuple[frozenset, frozenset] = (frozenset(), frozenset())
         self._started_at = datetime.datetime.now(datetime.UTC).isoformat()
@@ -146,10 +148,16 @@ class NetworkAgent:
                 LOG.warning("could not announce %s to the other agents",
                             self.settings.host)
 
-    def _live_agents(self) -> dict:
+    def _live_agents(self) -> dict | None:
+        """The live agents; the last known ones if the coordination service cannot
+        be read now (keep the tunnels rather than drop them); None if never read."""
         try:
             self._agents = self.coordinator.members(self.agents_group)
-        except Exception as exc:  # keep the tunnels we had rather than drop them
+        except Exception as exc:
+            if self._agents is None:
+                self.last_error = f"reading the live agents: {exc}"
+                LOG.warning("%s: sync skipped, %s", self.settings.host, self.last_error)
+                return None
             LOG.warning("agents unknown (%s); keeping the last known tunnel endpoints",
                         exc)
         return self._agents
@@ -167,8 +175,11 @@ class NetworkAgent:
             self.last_error = f"reading the network API: {exc}"
             LOG.warning("%s: sync skipped, %s", self.settings.host, self.last_error)
             return False
+        agents = self._live_agents()
+        if agents is None:  # without the other nodes' endpoints, tunnels would go
+            return False
         try:
-            state = sync.plan(self.settings, snapshot, self._live_agents())
+            state = sync.plan(self.settings, snapshot, agents)
             plugged = self.data_plane.apply(state)
         except Exception as exc:
             self.last_error = f"applying the state: {exc}"

@@ -230,3 +230,23 @@ def test_stop_leaves_the_agents_group():
         assert "n1" not in coordinator.members("network-agents")
     finally:
         coordinator.stop()
+
+
+def test_without_the_live_agents_nothing_is_applied_and_the_last_known_are_kept():
+    client = FakeClient()
+    agent, coordinator = _agent(client)
+    members = coordinator.members
+    try:
+        coordinator.members = lambda group: (_ for _ in ()).throw(
+            ConnectionError("etcd down"))
+        assert agent.sync_once() is False
+        assert agent.data_plane.applied == [] and "etcd down" in agent.last_error
+        coordinator.members = members
+        assert agent.sync_once() is True
+        coordinator.members = lambda group: (_ for _ in ()).throw(
+            ConnectionError("etcd down"))
+        assert agent.sync_once() is True  # with the agents it knew
+        assert len(agent.data_plane.applied) == 2
+    finally:
+        coordinator.members = members
+        coordinator.stop()
