@@ -14,10 +14,14 @@ the exports recorded in ``<state dir>/exports/<volume id>.json``.
 While a volume is exported it is open in the daemon: it is not deleted, extended
 (an NBD client sees a new size only on reconnect, and the export holds the node's
 size: ``online_extend_support`` is false) or overwritten by an image copy; those
-raise BackendError. Snapshots and clones of an exported volume read its file as
-the file backend does (``qemu-img -U``: point-in-time only if nothing writes
-meanwhile; for qcow2 the daemon may hold metadata it has not written yet, so take
-them detached or with the guest's filesystems frozen).
+raise BackendError. A snapshot of an exported volume is taken by the daemon that
+has it open (a ``blockdev-backup`` job, sync full, into the snapshot's temporary
+file): point-in-time at the job's start even while a guest writes (crash-consistent;
+freeze the guest's filesystems for more), and it sees the qcow2 metadata the
+daemon has not written out yet, which reading the file could not.
+
+Exports are plain NBD, without authentication or TLS: on anything but 127.0.0.1,
+``nbd_listen_address`` must be on a storage network only the compute nodes reach.
 """
 
 from __future__ import annotations
@@ -218,6 +222,62 @@ class NbdDriver(file.FileDriver):
                              image_format: str) -> None:
         self._refuse_if_exported(volume, "write an image into")
         super().copy_image_to_volume(volume, image_path, image_format)
+
+    def create_snapshot(self, snapshot: base.SnapshotRef,
+                        volume: base.VolumeRef) -> dict:
+        record = self._record(volume.id)
+        if not (record and self._node(volume.id) in self._exported()):
+            return super().create_snapshot(snapshot, volume)
+        fmt = self._format(volume)
+        name = f"snapshot-{snapshot.id}.{fmt}"
+        final = self._path(name)
+        if not os.path.exists(final):
+            size = file.virtual_size(self._existing_volume_path(volume), fmt)
+            with self._staging(final) as tmp:
+                self._make_empty(tmp, fmt, size)
+                self._backup(self._node(volume.id), tmp, fmt, snapshot.id)
+        return {"provider_location": name}
+
+    def _backup(self, source_node: str, target_path: str, fmt: str, job: str) -> None:
+        """Copy the node ``source_node`` into the (empty, same-size) file
+        ``target_path`` with a backup job of the daemon; wait for it to end."""
+        target = "s" + job.replace("-", "")[:30]
+        job_id = "j" + job.replace("-", "")[:30]
+        self.qmp.execute("blockdev-add", **{
+            "driver": fmt, "node-name": target,
+            "file": {"driver": "file", "filename": target_path}})
+        try:
+            self.qmp.execute("blockdev-backup", **{
+                "job-id": job_id, "device": source_node, "target": target,
+                "sync": "full", "auto-dismiss": False})
+            try:
+                while True:
+                    jobs = {j["id"]: j for j in self.qmp.execute("query-jobs")}
+                    state = jobs.get(job_id)
+                    if state is None:
+                        raise base.BackendError(f"backup job {job_id} vanished")
+                    if state["status"] == "concluded":
+                        if state.get("error"):
+                            raise base.BackendError(
+                                f"backup of {source_node} failed: {state['error']}")
+                        return
+                    time.sleep(0.05)
+            finally:
+                self._end_job(job_id)
+        finally:
+            self.qmp.execute("blockdev-del", **{"node-name": target})
+
+    def _end_job(self, job_id: str) -> None:
+        """Cancel ``job_id`` if it still runs, and dismiss it once concluded."""
+        with contextlib.suppress(QMPError):
+            self.qmp.execute("job-cancel", id=job_id)
+        for _ in range(200):
+            jobs = {j["id"]: j["status"] for j in self.qmp.execute("query-jobs")}
+            if jobs.get(job_id) in (None, "concluded"):
+                break
+            time.sleep(0.05)
+        with contextlib.suppress(QMPError):
+            self.qmp.execute("job-dismiss", id=job_id)
 
     def initialize_connection(self, volume: base.VolumeRef, connector: dict) -> dict:
         path = self._existing_volume_path(volume)

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from oslo_config import cfg
 from unit.block.drivers_conformance import (
     CONNECTOR,
     DriverConformance,
+    MiB,
     failing_qemu_img,
     marker,  # noqa: F401 (fixture)
+    read_bytes,
     volume_ref,
     write_bytes,
 )
@@ -158,3 +161,31 @@ def test_setup_fails_clearly_when_the_port_is_taken(tmp_path):
         taken.listen()
         with pytest.raises(base.BackendError, match="failed to start"):
             make_driver(tmp_path, taken.getsockname()[1])
+
+
+@pytest.mark.parametrize("fmt", ["raw", "qcow2"])
+def test_snapshot_of_an_exported_volume_is_taken_by_the_daemon(driver, tmp_path, fmt,
+                                                                marker):  # noqa: F811
+    """A guest (c1) holds the export and has written through it: the snapshot has
+    its bytes, qcow2 metadata the daemon holds included, and the guest keeps
+    its disk."""
+    vol = volume_ref(fmt)
+    driver.create_volume(vol)
+    info = driver.initialize_connection(vol, {"host": "c1"})
+    src = tmp_path / "marker"
+    src.write_bytes(marker)
+    subprocess.run(["qemu-io", "-f", "raw", "-c", f"write -q -s {src} 3M {len(marker)}",
+                    nbd_url(info)], check=True, capture_output=True)
+    snap = base.SnapshotRef(id=str(uuid.uuid4()), volume_id=vol.id, size_gb=1)
+    driver.qemu_img.program = failing_qemu_img(tmp_path)  # not the one copying
+    update = driver.create_snapshot(snap, vol)
+    driver.qemu_img.program = "qemu-img"
+    assert update == {"provider_location": f"snapshot-{snap.id}.{fmt}"}
+    assert driver.create_snapshot(snap, vol) == update  # idempotent
+    snap.provider_location = update["provider_location"]
+    subprocess.run(["qemu-img", "info", "-f", "raw", nbd_url(info)], check=True,
+                   capture_output=True)  # still exported to c1
+    restored = volume_ref(fmt)
+    driver.create_volume_from_snapshot(restored, snap)
+    assert read_bytes(driver, restored, 3 * MiB, len(marker), tmp_path) == marker
+    driver.terminate_connection(vol, {"host": "c1"})
