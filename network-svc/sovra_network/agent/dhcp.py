@@ -253,17 +253,25 @@ class Dhcp:
             node_links.update(self.node.links())
             ns_links = ns.links()
         tap = node_links[port.tap]
+        changes = []
         if tap.get("master") != port.bridge:
-            self.node.ip("link", "set", "dev", port.tap, "master", port.bridge)
+            changes += ["master", port.bridge]
         if tap.get("mtu") != net.mtu:
-            self.node.ip("link", "set", "dev", port.tap, "mtu", str(net.mtu))
-        self.node.ip("link", "set", "dev", port.tap, "up")
+            changes += ["mtu", str(net.mtu)]
+        if "UP" not in tap.get("flags", ()):
+            changes.append("up")
+        if changes:
+            self.node.ip("link", "set", "dev", port.tap, *changes)
         link = ns_links[device]
+        changes = []
         if link.get("address") != port.mac_address:
-            ns.ip("link", "set", "dev", device, "address", port.mac_address)
+            changes += ["address", port.mac_address]
         if link.get("mtu") != net.mtu:
-            ns.ip("link", "set", "dev", device, "mtu", str(net.mtu))
-        ns.ip("link", "set", "dev", device, "up")
+            changes += ["mtu", str(net.mtu)]
+        if "UP" not in link.get("flags", ()):
+            changes.append("up")
+        if changes:
+            ns.ip("link", "set", "dev", device, *changes)
         subnets = state.subnets
         ns.set_addresses(device, [
             f"{ip.ip_address}/{subnets[ip.subnet_id].prefixlen}"
