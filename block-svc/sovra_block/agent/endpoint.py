@@ -41,7 +41,7 @@ import oslo_messaging
 
 from sovra_block.agent import images as image_api
 from sovra_block.drivers import base
-from sovra_common import rpc
+from sovra_common import exception, rpc
 
 LOG = logging.getLogger(__name__)
 
@@ -133,9 +133,9 @@ class VolumeAgentEndpoint(rpc.RPCEndpoint):
             LOG.exception("%s: could not report %s%r", self._backend, method, args)
 
     def _failed(self, operation, exc, what):
-        if isinstance(exc, base.BackendError):
+        if isinstance(exc, exception.SovraError):  # an outcome, not a bug: no traceback
             LOG.warning("%s: %s of %s failed: %s", self._backend, operation, what,
-                        exc.reason)
+                        reason_of(operation, exc))
         else:
             LOG.exception("%s: %s of %s failed", self._backend, operation, what)
         return reason_of(operation, exc)

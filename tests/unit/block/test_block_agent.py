@@ -514,3 +514,13 @@ def test_capacity_reports_and_reconcile_retried(service, reports):
     assert caps["volume_backend_name"] == "files"
     assert caps["storage_protocol"] == "file"
     assert kwargs["started_at"] == service.started_at
+
+
+def test_a_missing_image_ends_in_error(endpoint, reports, driver, ctxt):
+    vol = volume()
+    image_id = str(uuid.uuid4())
+    endpoint.create_volume(ctxt, vol, {"type": "image", "image_id": image_id})
+    assert reports.last("volume_update") == (
+        (vol["id"], {"status": "error"}),
+        {"reason": f"create failed: image {image_id} not found"})
+    assert driver.list_volume_ids() == set()
