@@ -21,8 +21,11 @@ agent's prefix, directories without a network).
 
 IPv6: a DHCP-enabled IPv6 subnet gets a stateful DHCPv6 range with static entries
 (address by the client's MAC, which dnsmasq learns from the DUID or the neighbour
-table). No router advertisements: SLAAC and the M/O flags are the router's job
-(L3), not done here.
+table), unless its ipv6_address_mode is "slaac" (then nothing: the addresses come
+from router advertisements). dnsmasq sends no router advertisements: SLAAC and the
+M/O flags are the router's job (L3), not done here; dhcpv6-stateless subnets are
+served like stateful ones. Not tested end to end (no DHCPv6 client in the test
+packages).
 """
 
 from __future__ import annotations
@@ -54,7 +57,10 @@ def subnet_tag(subnet: hs.Subnet) -> str:
 
 
 def dhcp_subnets(state: hs.HostState, network_id: str) -> list[hs.Subnet]:
-    return [s for s in state.subnets_of(network_id) if s.enable_dhcp]
+    """The network's subnets dnsmasq hands addresses on: DHCP-enabled, and for
+    IPv6 not SLAAC (those addresses come from router advertisements)."""
+    return [s for s in state.subnets_of(network_id) if s.enable_dhcp
+            and not (s.ip_version == 6 and s.ipv6_address_mode == "slaac")]
 
 
 def served_networks(state: hs.HostState) -> dict[str, hs.Port]:

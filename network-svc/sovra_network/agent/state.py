@@ -107,6 +107,8 @@ class Subnet:
     enable_dhcp: bool
     dns_nameservers: tuple[str, ...] = ()
     host_routes: tuple[HostRoute, ...] = ()
+    #: IPv6 only: "slaac", "dhcpv6-stateful", "dhcpv6-stateless" or None
+    ipv6_address_mode: str | None = None
 
     @property
     def prefixlen(self) -> int:
@@ -120,7 +122,8 @@ class Subnet:
                    enable_dhcp=bool(sub.get("enable_dhcp", True)),
                    dns_nameservers=tuple(sub.get("dns_nameservers") or ()),
                    host_routes=tuple(HostRoute(r["destination"], r["nexthop"])
-                                     for r in sub.get("host_routes") or ()))
+                                     for r in sub.get("host_routes") or ()),
+                   ipv6_address_mode=sub.get("ipv6_address_mode") or None)
 
 
 @dataclasses.dataclass(frozen=True)

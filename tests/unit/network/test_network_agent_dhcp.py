@@ -92,3 +92,16 @@ def test_a_pid_file_naming_another_process_is_not_ours(tmp_path):
     dhcp.stop_dnsmasq(str(tmp_path))  # nothing to stop: this process lives on
     (tmp_path / "pid").write_text("not a pid")
     assert dhcp.running_dnsmasq(str(tmp_path)) is None
+
+
+def test_slaac_subnets_get_no_dhcpv6():
+    subnets = [api.subnet(), api.subnet(api.SUB6, cidr="fd00::/64",
+                                        ipv6_address_mode="slaac")]
+    port = api.port("p-01", "10.0.0.5", host="n1")
+    port["fixed_ips"].append({"subnet_id": api.SUB6, "ip_address": "fd00::5"})
+    state = _state([api.dhcp_port(), port], subnets)
+    assert [s.id for s in dhcp.dhcp_subnets(state, api.NET)] == [api.SUB4]
+    assert "fd00::5" not in dhcp.render_hosts(state, api.NET)
+    dhcp_port = state.dhcp_port(api.NET)
+    assert not [a for a in dhcp.dnsmasq_argv(SETTINGS, state, api.NET, dhcp_port)
+                if "fd00::" in a]
