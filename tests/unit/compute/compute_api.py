@@ -45,7 +45,7 @@ class FakeVolumes:
         self.fail_reserve = False
 
     def __call__(self, context):
-        self.project = context.project_id
+        self.project, self.admin = context.project_id, context.is_admin
         return self
 
     def add(self, volume_id, project="proj-a", status="available", **extra):
@@ -55,7 +55,7 @@ class FakeVolumes:
 
     def get_volume(self, volume_id):
         volume = self.volumes.get(volume_id)
-        if volume is None or volume["project"] != self.project:
+        if volume is None or (volume["project"] != self.project and not self.admin):
             raise ks_exc.NotFound(message=f"Volume {volume_id} could not be found.")
         return volume
 

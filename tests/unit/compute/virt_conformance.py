@@ -7,6 +7,9 @@ fixture (a driver with room for a few small guests), the ``image`` fixture (the
 business).
 """
 
+import os
+import shutil
+import tempfile
 import uuid
 
 import pytest
@@ -22,9 +25,78 @@ def instance(name="guest"):
                        "root_gb": 1, "ephemeral_gb": 0, "swap": 0}}
 
 
+def file_volume(path, fmt="raw", volume_id=None) -> dict:
+    """Block storage's connection info of a file volume at ``path``."""
+    return {"driver_volume_type": "file", "attachment_id": str(uuid.uuid4()),
+            "data": {"path": path, "format": fmt, "access_mode": "rw",
+                     "volume_id": volume_id or str(uuid.uuid4())}}
+
+
 class DriverConformance:
     def make_failing(self, driver, operation):
         raise NotImplementedError
+
+    @pytest.fixture
+    def volume_dir(self):
+        """A directory for volume files that a hypervisor's own user can reach."""
+        path = tempfile.mkdtemp(prefix="sovra-volumes-", dir="/tmp")
+        os.chmod(path, 0o755)
+        yield path
+        shutil.rmtree(path, ignore_errors=True)
+
+    @pytest.fixture
+    def volume(self, volume_dir):
+        """Connection info of a blank 1 MiB raw volume."""
+        path = os.path.join(volume_dir, "volume-data")
+        with open(path, "wb") as f:
+            f.truncate(1024 * 1024)
+        os.chmod(path, 0o666)
+        return file_volume(path)
+
+    def test_volume_on_a_stopped_guest_goes_with_it(self, driver, image, volume):
+        guest = instance()
+        driver.spawn(guest, image)
+        driver.power_off(guest)
+        driver.attach_volume(guest, volume, "/dev/vdb")
+        with pytest.raises(virt.VirtDriverError):
+            driver.attach_volume(guest, volume, "/dev/vdb")  # the device is taken
+        driver.power_on(guest)
+        assert driver.get_info(guest).power_state == virt.RUNNING
+        driver.power_off(guest)
+        driver.detach_volume(guest, volume, "/dev/vdb")
+        driver.detach_volume(guest, volume, "/dev/vdb")  # not plugged: fine
+        driver.power_on(guest)
+        assert driver.get_info(guest).power_state == virt.RUNNING
+
+    def test_volume_errors(self, driver, image, volume):
+        with pytest.raises(virt.InstanceNotFound):
+            driver.attach_volume(instance(), volume, "/dev/vdb")
+        driver.detach_volume(instance(), volume, "/dev/vdb")  # no guest: fine
+        guest = instance()
+        driver.spawn(guest, image)
+        with pytest.raises(virt.VirtDriverError):
+            driver.attach_volume(guest, {"driver_volume_type": "carrier-pigeon",
+                                         "data": {}}, "/dev/vdb")
+        assert driver.get_info(guest).power_state == virt.RUNNING
+
+    def test_boot_from_a_volume(self, driver, image, volume_dir):
+        path = os.path.join(volume_dir, "volume-boot")
+        fmt = "raw"
+        with open(path, "wb") as f:
+            if image is not None:
+                image.fetch(f)
+                fmt = image.meta["disk_format"]
+        os.chmod(path, 0o666)
+        guest = dict(instance(), block_devices=[{
+            "device_name": "/dev/vda", "boot_index": 0,
+            "connection_info": file_volume(path, fmt)}])
+        driver.spawn(guest, None)
+        assert driver.get_info(guest).power_state == virt.RUNNING
+        driver.power_off(guest)
+        driver.power_on(guest)
+        assert driver.get_info(guest).power_state == virt.RUNNING
+        driver.destroy(guest)
+        assert os.path.exists(path)  # the volume is not the guest's to remove
 
     def test_is_a_virt_driver(self, driver):
         assert isinstance(driver, virt.VirtDriver)
