@@ -4,7 +4,8 @@ Everything lives in namespaces named ``<prefix>...`` (a fresh prefix per lab) an
 a temp dir; ``Lab.close()`` removes all of it, and kills only the processes the
 lab's agents started (dnsmasq, found by the agents' own pid files).
 
-- ``<prefix>ul``: the underlay, a bridge joining the nodes' ``eth0`` (192.0.2.0/24)
+- ``<prefix>ul``: the underlay, a bridge joining the nodes' ``eth0`` (192.0.2.0/24,
+  VXLAN) and one joining their ``eth1`` (flat network ``physnet1``)
 - ``<prefix>n1``, ``<prefix>n2``: the nodes; each agent's data plane lives there
   (AgentSettings.node_namespace) with namespace_prefix ``<prefix><node>-``; both
   may serve DHCP, n1 is elected (first host name)
@@ -147,14 +148,20 @@ class Lab:
     def build_underlay(self):
         ul = f"{self.prefix}ul"
         run(["ip", "netns", "add", ul])
-        run(["ip", "-n", ul, "link", "add", "ul0", "type", "bridge"])
-        run(["ip", "-n", ul, "link", "set", "ul0", "up"])
+        for bridge in ("ul0", "ul1"):
+            run(["ip", "-n", ul, "link", "add", bridge, "type", "bridge"])
+            run(["ip", "-n", ul, "link", "set", bridge, "up"])
         for i, (node, address) in enumerate(sorted(self.NODES.items())):
             ns = self.node_ns(node)
             run(["ip", "netns", "add", ns])
             run(["ip", "-n", ul, "link", "add", f"p{i}", "type", "veth", "peer", "name",
                  "eth0", "netns", ns])
             run(["ip", "-n", ul, "link", "set", f"p{i}", "master", "ul0", "up"])
+            # eth1: the flat physical network physnet1, no address
+            run(["ip", "-n", ul, "link", "add", f"f{i}", "type", "veth", "peer", "name",
+                 "eth1", "netns", ns])
+            run(["ip", "-n", ul, "link", "set", f"f{i}", "master", "ul1", "up"])
+            run(["ip", "-n", ns, "link", "set", "eth1", "up"])
             run(["ip", "-n", ns, "addr", "add", f"{address}/24", "dev", "eth0"])
             run(["ip", "-n", ns, "link", "set", "eth0", "up"])
             run(["ip", "-n", ns, "link", "set", "lo", "up"])
@@ -192,6 +199,7 @@ class Lab:
                   "namespace_prefix": f"{self.node_ns(node)}-",
                   "tunneling_ip": self.NODES[node], "state_dir": self.state_dir(node),
                   "serve_unbound_dhcp": True, "resync_interval": 30,
+                  "physical_interface_mappings": ["physnet1:eth1"],
                   "firewall_table": "sovra_fw"}
         values.update(options)
         for key, value in values.items():

@@ -139,6 +139,36 @@ def test_a_guest_on_another_network_cannot_reach_them(lab, guests):
         lab.client.delete_network(net2["id"])
 
 
+def test_a_flat_network_spans_the_nodes_over_its_physical_interface(lab):
+    net = lab.client.create_network(**{"name": "flat1", "provider:network_type": "flat",
+                                       "provider:physical_network": "physnet1"})
+    lab.client.create_subnet(net["id"], "10.50.0.0/24", name="flatsub")
+    ports = [_bound_port(lab, net["id"], node) for node in ("n1", "n2")]
+    guests = [lab.guest(f"f{i}", node, port)
+              for i, (node, port) in enumerate(zip(("n1", "n2"), ports, strict=True))]
+    try:
+        for guest in guests:
+            assert guest.dhcp()
+            assert guest.lease["mtu"] == "1500"
+        assert guests[0].ping_eventually(guests[1].lease["ip"])
+        for node in ("n1", "n2"):  # the uplink is in the bridge, no VXLAN device
+            out = network_lab.run(["ip", "-n", lab.node_ns(node), "-o", "link", "show",
+                                   "master", "brq" + net["id"][:11]]).stdout
+            assert " eth1@" in out and "vxlan" not in out
+    finally:
+        for guest in guests:
+            guest.unplug()
+        for port in ports:
+            lab.client.delete_port(port["id"])
+        lab.client.delete_network(net["id"])
+    lab.wait_synced("n1")
+    lab.wait_synced("n2")
+    for node in ("n1", "n2"):  # the bridge went; eth1 is free again
+        assert "brq" + net["id"][:11] not in lab.links(node)
+        assert "master" not in network_lab.run(
+            ["ip", "-n", lab.node_ns(node), "-o", "link", "show", "eth1"]).stdout
+
+
 def test_a_security_group_rule_opens_and_closes_icmp(lab, net1, guests):
     net, _ = net1
     group = lab.client._create("security-groups", "security_group", {"name": "web"})
