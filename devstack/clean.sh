@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stop everything (unstack.sh: the cloud's guests too) and remove the data dir
-# (databases, keys, logs, virtualenv, guests' disks), and the guests' directory
+# (databases, keys, logs, virtualenv, guests' disks, volumes), and the guests' directory
 # stack.sh made outside it when QEMU could not reach the data dir
 # (/var/lib/sovra/devstack-<hash>, see choose_instances_path in stack.sh).
 set -euo pipefail
@@ -25,4 +25,10 @@ if [[ $instances == /var/lib/sovra/devstack-*/instances && -d $base && -d $DATA_
 fi
 if [[ -d $DATA_DIR ]]; then
     remove "$DATA_DIR"
+fi
+# volumes kept outside the data dir (SOVRA_BLOCK_VOLUME_DIR: perhaps an NFS mount
+# that other clouds or files share) are not removed: say where they are
+if [[ -d $BLOCK_VOLUME_DIR ]]; then
+    echo "clean: volumes are left in $BLOCK_VOLUME_DIR (SOVRA_BLOCK_VOLUME_DIR, outside" \
+         "the data dir): remove them yourself"
 fi

@@ -35,6 +35,8 @@ source "$TOP/devstack/lib/rabbitmq.sh"
 source "$TOP/devstack/lib/etcd.sh"
 # shellcheck source=lib/libvirt.sh
 source "$TOP/devstack/lib/libvirt.sh"
+# shellcheck source=lib/block.sh
+source "$TOP/devstack/lib/block.sh"
 
 # shellcheck disable=SC2178  # (lib/libvirt.sh has a local array of that name)
 started=$SECONDS
@@ -63,6 +65,7 @@ VIRT=fake
 VIRT_WARNING=       # why auto fell back to fake, and how to get real VMs
 INSTANCES_PATH=     # libvirt: where guests' disks, config drives and console logs go
 TEST_IMAGE_FILE=    # libvirt: the bootable test guest seed.py uploads as test-image
+BLOCK_WARNING=      # why this cloud has no block storage (no qemu-img)
 
 # without_libvirt REASON...: VIRT_DRIVER=libvirt was asked for: die saying why not;
 # auto: fall back to the fake driver with a WARNING saying why and what to do.
@@ -507,6 +510,16 @@ main() {
             image-api) services+=(image) ;;
             compute-api) services+=(compute) ;;
             network-api) services+=(network) ;;
+            block-api)
+                if [[ " ${components[*]} " =~ " block-volume " ]]; then
+                    BLOCK_WARNING=$(block_blocker)
+                    if [[ -z $BLOCK_WARNING ]]; then
+                        services+=(block)
+                    else
+                        BLOCK_WARNING="no block storage: $BLOCK_WARNING"
+                        printf 'WARNING: %s\n' "$BLOCK_WARNING" >&2
+                    fi
+                fi ;;
         esac
     done
     stop_running_cloud
@@ -524,6 +537,10 @@ main() {
             network)
                 say "configuring network"
                 configure_service network network ;;
+            block)
+                say "configuring block storage (file backend: volumes in" \
+                    "$BLOCK_VOLUME_DIR)"
+                configure_block ;;
             image)
                 say "configuring image"
                 configure_service image image "" "[image]" \
@@ -549,6 +566,7 @@ main() {
     for service in "${services[@]}"; do
         enabled+=("$service-api")
         if [[ $service == compute ]]; then enabled+=(compute-conductor compute-agent); fi
+        if [[ $service == block ]]; then enabled+=(block-volume); fi
     done
     "start_$PROCESSES" "${enabled[@]}"
     for service in "${services[@]}"; do
@@ -557,7 +575,8 @@ main() {
     done
     SOVRA_AUTH_URL=$AUTH_URL SOVRA_ADMIN_PASSWORD=$ADMIN_PASSWORD \
         SOVRA_DEMO_PASSWORD=$DEMO_PASSWORD SOVRA_TEST_IMAGE=$TEST_IMAGE_FILE \
-        "$VENV/bin/python" "$TOP/devstack/tools/seed.py"
+        "$VENV/bin/python" "$TOP/devstack/tools/seed.py" | indent ||
+        die "seeding the cloud failed (see above); logs: $("${PROCESSES}_logs")"
     write_client_config
 
     cat <<MSG
@@ -565,6 +584,7 @@ main() {
 Sovra is up in $((SECONDS - started)) s, $MODE_LABEL: $(describe_mode).
   services:   ${services[*]}
   identity:   $AUTH_URL
+$(if [[ " ${services[*]} " =~ " block " ]]; then echo "  volumes:    http://$SERVICE_HOST:${SOVRA_PORTS[block]}/v3 (block-storage, volumev3; backend $NODE_NAME@$BLOCK_BACKEND)"; fi)
   admin:      admin / $ADMIN_PASSWORD   (project admin)
   demo:       demo / $DEMO_PASSWORD    (project demo)
   logs:       $("${PROCESSES}_logs")
@@ -576,11 +596,13 @@ Try it:
   openstack --os-cloud sovra-demo token issue
 $(if [[ " ${services[*]} " =~ " image " ]]; then echo "  openstack --os-cloud sovra-demo image create --file <disk.qcow2> --disk-format qcow2 my-image"; fi)
 $(if [[ " ${services[*]} " =~ " network " ]]; then echo "  openstack --os-cloud sovra-demo network create net1   (the API only: no data plane yet)"; fi)
+$(if [[ " ${services[*]} " =~ " block " ]]; then echo "  openstack --os-cloud sovra-demo volume create --size 1 v1   (a file in $BLOCK_VOLUME_DIR)"; fi)
 $(next_steps)
 
 Stop it with devstack/unstack.sh; remove everything with devstack/clean.sh.
 MSG
     if [[ -n $VIRT_WARNING ]]; then printf '\nWARNING: %s\n' "$VIRT_WARNING"; fi
+    if [[ -n $BLOCK_WARNING ]]; then printf '\nWARNING: %s\n' "$BLOCK_WARNING"; fi
 }
 
 # virt_conf_lines: the [compute] and [libvirt] lines of this node's agent.

@@ -7,7 +7,9 @@
 #      any guest libvirt still has whose files are under this cloud's instances path
 #      (a failed delete, a cloud already down) is destroyed and undefined. Guests of
 #      another cloud (another data dir, another instances path) are never touched;
-#   2. the APIs, then the servers of full mode (etcd, RabbitMQ, MariaDB);
+#   2. the APIs and agents (the volume agent too: volumes are files that stay, in
+#      the data dir or SOVRA_BLOCK_VOLUME_DIR, for the next stack.sh), then the
+#      servers of full mode (etcd, RabbitMQ, MariaDB);
 #   3. libvirtd and virtlogd, only if stack.sh started them (run/libvirt.started),
 #      and not while they still run guests of another cloud.
 set -euo pipefail

@@ -29,6 +29,8 @@ declare -gA SOVRA_PACKAGE_GROUPS=(
     # for br_netfilter) and what its tests use inside guest namespaces (ping;
     # busybox's udhcpc as DHCP client)
     [network]="iproute2 nftables dnsmasq-base conntrack kmod iputils-ping busybox"
+    # block storage's file backend (devstack/lib/block.sh): qemu-img
+    [block]="qemu-utils"
     [guest-image]="syslinux syslinux-common mtools dosfstools fdisk qemu-utils genisoimage qemu-system-x86"  # devstack/tools/build-test-image.sh
 )
 

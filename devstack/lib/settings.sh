@@ -59,6 +59,10 @@ LOG_DIR=$DATA_DIR/log
 RUN_DIR=$DATA_DIR/run
 STATE_DIR=$DATA_DIR/data
 SECRETS_DIR=$DATA_DIR/secrets
+# Where the controller's volume agent keeps volumes (its file backend): in the data
+# dir unless told. Multi-node: storage every compute node mounts at this same path
+# (NFS), so that they can open the volumes attached to their servers.
+BLOCK_VOLUME_DIR=${SOVRA_BLOCK_VOLUME_DIR:-$STATE_DIR/volumes}
 
 # Where the APIs listen and what the catalog says (loopback unless told otherwise).
 SERVICE_HOST=${SERVICE_HOST:-${SOVRA_SERVICE_HOST:-127.0.0.1}}

@@ -7,7 +7,10 @@
   guest that devstack/tools/build-test-image.sh built (qcow2, 256 MiB RAM is enough)
   when $SOVRA_TEST_IMAGE names it (the libvirt driver), replacing a test-image that
   differs from it; else a 1 MiB raw disk (the fake driver boots anything, and that
-  needs neither root nor a download to make).
+  needs neither root nor a download to make);
+- a volume backend that is up, when block-storage is in the catalog: it waits
+  until the volume agent's first capacity report reached the API (a volume created
+  the moment stack.sh returns would otherwise find no backend).
 
 Run by stack.sh with the virtualenv's python once the APIs answer. Reads
 SOVRA_AUTH_URL, SOVRA_ADMIN_PASSWORD and SOVRA_DEMO_PASSWORD from the environment,
@@ -31,6 +34,7 @@ from keystoneauth1.identity import v3
 IDENTITY = {"service_type": "identity", "interface": "public"}
 COMPUTE = {"service_type": "compute", "interface": "public"}
 IMAGE = {"service_type": "image", "interface": "public"}
+BLOCK = {"service_type": "block-storage", "interface": "public"}
 FLAVORS = [("m1.tiny", 1, 512, 1), ("m1.small", 1, 2048, 20), ("m1.medium", 2, 4096, 40)]
 TEST_IMAGE = "test-image"
 
@@ -108,6 +112,22 @@ def seed_image(sess, guest_image=None):
                  headers={"Content-Type": "application/octet-stream"})
 
 
+def wait_volume_backends(sess, timeout=60.0) -> list[str]:
+    """Wait until a volume backend (a ``cinder-volume`` service) is up; return the
+    names of those that are. Raises TimeoutError saying which are down."""
+    deadline = time.monotonic() + timeout
+    while True:
+        services = sess.get("/os-services?binary=cinder-volume",
+                            endpoint_filter=BLOCK).json()["services"]
+        up = [s["host"] for s in services if s["state"] == "up"]
+        if up:
+            return up
+        if time.monotonic() > deadline:
+            down = ", ".join(s["host"] for s in services) or "none reported"
+            raise TimeoutError(f"no volume backend up after {timeout:.0f} s ({down})")
+        time.sleep(0.3)
+
+
 def delete_servers(sess, timeout=120.0) -> int:
     """Delete every server of every project; wait until they are gone. Returns how
     many there were; raises TimeoutError if some are still there after ``timeout``."""
@@ -147,6 +167,13 @@ def main(argv) -> int:
         seed_flavors(sess)
     if _has(sess, IMAGE):
         seed_image(sess, os.environ.get("SOVRA_TEST_IMAGE") or None)
+    if _has(sess, BLOCK):
+        try:
+            up = wait_volume_backends(sess)
+        except TimeoutError as exc:
+            print(f"seed.py: the volume agent did not report: {exc}", file=sys.stderr)
+            return 1
+        print(f"volume backends up: {', '.join(up)}", flush=True)
     return 0
 
 

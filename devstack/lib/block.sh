@@ -1,0 +1,61 @@
+#!/bin/bash
+# Block storage on the controller: block-api (the Block Storage v3 API and the bus
+# endpoint the volume agents report to) and block-volume (the volume agent), whose
+# one backend, `file`, keeps each volume as a file in $BLOCK_VOLUME_DIR (qemu-img
+# from Debian's qemu-utils does the work). A NODE_ROLE=compute node runs none of it:
+# volumes stay on the controller. Sourced by stack.sh (uses say, manage,
+# configure_service).
+
+# The backend's name: its option group in sovra-block.conf, and the `<host>@file`
+# of `openstack volume service list`.
+BLOCK_BACKEND=file
+
+# block_blocker: print why this machine cannot run the file backend (no qemu-img,
+# and stack.sh cannot install it), or nothing when it can. Installs qemu-utils
+# (package group block) when it may.
+block_blocker() {
+    command -v qemu-img >/dev/null && return 0
+    if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+        echo "qemu-img is missing and this is not Debian or Ubuntu: install QEMU's" \
+             "disk tools (qemu-img)"
+        return 0
+    fi
+    if [[ $EUID -ne 0 ]] && ! sudo -n true 2>/dev/null && [[ ! -t 0 ]]; then
+        echo "qemu-img is missing and $(id -un) cannot install qemu-utils (not root," \
+             "no password-less sudo, no terminal)"
+        return 0
+    fi
+    say "block storage: Debian packages (group block: qemu-utils)" >&2
+    if ! sovra_install_package_groups block 2>&1 | indent >&2 ||
+        ! command -v qemu-img >/dev/null; then
+        echo "installing qemu-utils (for qemu-img) failed (see above)"
+    fi
+}
+
+# block_conf_lines: the [block] and [file] lines of sovra-block.conf.
+block_conf_lines() {
+    echo "[block]"
+    echo "host = $NODE_NAME"
+    echo "enabled_backends = $BLOCK_BACKEND"
+    echo "# seconds between the volume agent's capacity reports; a backend silent"
+    echo "# for service_down_time (60) is down"
+    echo "report_interval = 10"
+    echo "image_conversion_dir = $STATE_DIR/block-conversion"
+    echo
+    echo "[$BLOCK_BACKEND]"
+    echo "volume_driver = file"
+    echo "# multi-node: storage the compute nodes mount at the same path (NFS)"
+    echo "file_volume_dir = $BLOCK_VOLUME_DIR"
+}
+
+# configure_block: config, database, and the catalog: the endpoint (no project id
+# in it: the API takes URLs with or without one) under service type block-storage
+# and, for clients that still look it up by that name, volumev3.
+configure_block() {
+    mkdir -p "$BLOCK_VOLUME_DIR" "$STATE_DIR/block-conversion"
+    local -a lines
+    mapfile -t lines < <(block_conf_lines)
+    URL_PATH=/v3 configure_service block block-storage "" "${lines[@]}"
+    manage identity register-service --type volumev3 --name block --region "$REGION" \
+        --public-url "http://$SERVICE_HOST:${SOVRA_PORTS[block]}/v3" >/dev/null
+}
