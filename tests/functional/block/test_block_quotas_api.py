@@ -1,7 +1,12 @@
 """Quota sets over HTTP: show (with usage), defaults, update, delete; who may do
 what; per-type quotas; and the limits view of the same numbers."""
 
+import json
+import shutil
+import subprocess
+
 import pytest
+from block_cloud import USER_PASSWORD, add_project_member, start_cloud
 from conftest import PROJECT_A, PROJECT_B
 
 QUOTAS = f"/v3/os-quota-sets/{PROJECT_A}"
@@ -179,3 +184,60 @@ def test_sdk_quota_sets_and_limits(block_api, sdk):
 
     admin.revert_quota_set(PROJECT_A)
     assert admin.get_quota_set(PROJECT_A).volumes == 10
+
+
+# --- the openstack CLI, against real identity ----------------------------------------
+
+OPENSTACK = shutil.which("openstack")
+
+
+@pytest.fixture(scope="module")
+def cli_cloud(tmp_path_factory):
+    cloud = start_cloud(tmp_path_factory.mktemp("block-quota-cli"))
+    conn = cloud.connect()
+    add_project_member(conn, "demo", "demo")
+    admin_project = conn.identity.find_project("admin").id
+    conn.close()
+    yield cloud, admin_project
+    cloud.stop()
+
+
+def _cli(cloud, *args, user="admin", ok=True):
+    env = cloud.client_env() if user == "admin" else cloud.client_env(
+        user=user, password=USER_PASSWORD, project=user)
+    done = subprocess.run([OPENSTACK, *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+    if ok:
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    return done
+
+
+@pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")
+@pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning")
+@pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning")
+def test_cli_quota_set_show_and_limits(cli_cloud):
+    """openstack quota set/show --volume and limits show --absolute (each call ~2 s)."""
+    cli_cloud, admin_project = cli_cloud
+    _cli(cli_cloud, "quota", "set", "--volumes", "7", "--gigabytes", "70",
+         "--per-volume-gigabytes", "5", "demo")
+    _cli(cli_cloud, "quota", "set", "--volume-type", "__DEFAULT__", "--volumes", "3",
+         "demo")
+    # a member names no project (it may not look projects up): its own
+    rows = json.loads(_cli(cli_cloud, "quota", "show", "--volume", "--usage", "-f",
+                           "json", user="demo"))
+    shown = {row["Resource"]: row for row in rows}
+    assert shown["volumes"]["Limit"] == 7 and shown["gigabytes"]["Limit"] == 70
+    assert shown["volumes"]["In Use"] == 0
+    assert shown["per-volume-gigabytes"]["Limit"] == 5
+    assert shown["volumes___DEFAULT__"]["Limit"] == 3
+    # a member sees its own project's quotas only
+    refused = _cli(cli_cloud, "quota", "show", "--volume", admin_project, user="demo",
+                   ok=False)
+    assert refused.returncode != 0 and "403" in refused.stderr
+
+    limits = {row["Name"]: row["Value"] for row in json.loads(_cli(
+        cli_cloud, "limits", "show", "--absolute", "-f", "json", user="demo"))}
+    assert limits["max_total_volumes"] == 7
+    assert limits["max_total_volume_gigabytes"] == 70
+    assert limits["total_volumes_used"] == 0
