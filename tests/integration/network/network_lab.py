@@ -111,6 +111,22 @@ class Guest:
                 return True
         return False
 
+    def serve_tcp(self, port, text="hello"):
+        """A one-shot TCP server (busybox nc) sending ``text``; returns the process."""
+        proc = subprocess.Popen(["ip", "netns", "exec", self.ns, "busybox", "nc", "-l",
+                                 "-p", str(port)], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                text=True)
+        proc.stdin.write(text + "\n")
+        proc.stdin.flush()
+        time.sleep(0.2)
+        return proc
+
+    def tcp_read(self, address, port, timeout=2):
+        """What a TCP connection to ``address:port`` receives ("" if none)."""
+        return netns(self.ns, "busybox", "nc", "-w", str(timeout), address, str(port),
+                     check=False, timeout=timeout + 10).stdout.strip()
+
     def unplug(self):
         run(["ip", "-n", self.lab.node_ns(self.node), "link", "del", self.tap],
             check=False)

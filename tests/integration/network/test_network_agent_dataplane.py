@@ -186,6 +186,21 @@ def test_a_security_group_rule_opens_and_closes_icmp(lab, net1, guests):
         lab.client._api.delete(f"/v2.0/security-group-rules/{rule['id']}")
         lab.wait_synced("n2")
         assert not a.ping(address, count=2)
+        # a TCP port range
+        lab.client._create("security-group-rules", "security_group_rule", {
+            "security_group_id": group["id"], "direction": "ingress",
+            "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 8000,
+            "port_range_max": 8100, "remote_ip_prefix": "10.10.0.0/24"})
+        lab.wait_synced("n2")
+        servers = [c.serve_tcp(8080, "open"), c.serve_tcp(9000, "closed")]
+        try:
+            assert a.tcp_read(address, 8080) == "open"
+            assert a.tcp_read(address, 9000) == ""
+        finally:
+            for server in servers:
+                server.kill()
+                server.wait()
+                server.stdin.close()
         # c still starts connections itself (egress allowed) and gets the replies
         dhcp_port = lab.client.list_ports(network_id=net["id"],
                                           device_owner="network:dhcp")[0]
