@@ -205,6 +205,39 @@ class Transfer(Base):
                                                           default=schema.utcnow)
 
 
+class Backup(Base):
+    """A backup of a volume's bytes in the backup store. ``volume_id`` is no foreign
+    key: a backup outlives its volume. ``host`` is the backend whose agent made it
+    (and deletes it); ``parent_id`` the backup an incremental one builds on."""
+
+    __tablename__ = "backups"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    snapshot_id: Mapped[str | None] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    fail_reason: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    object_count: Mapped[int] = mapped_column(Integer, default=0)
+    container: Mapped[str | None] = mapped_column(String(255))
+    parent_id: Mapped[str | None] = mapped_column(String(36))
+    is_incremental: Mapped[bool] = mapped_column(Boolean, default=False)
+    host: Mapped[str | None] = mapped_column(String(255))
+    availability_zone: Mapped[str | None] = mapped_column(String(255))
+    restore_volume_id: Mapped[str | None] = mapped_column(String(36))
+    data_timestamp: Mapped[datetime.datetime | None] = mapped_column(
+        schema.UTCDateTime)
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(
+        schema.UTCDateTime, onupdate=schema.utcnow)
+
+
 class Quota(Base):
     """A project's limit of one resource, overriding [block_quota]'s default."""
 

@@ -14,6 +14,7 @@ import oslo_messaging
 from sqlalchemy import select
 
 from sovra_block.db import models
+from sovra_block.service import backup as backup_service
 from sovra_block.service import quota
 from sovra_block.service import snapshot as snapshot_service
 from sovra_block.service import volume as volume_service
@@ -25,9 +26,6 @@ LOG = logging.getLogger(__name__)
 #: What an agent may change on a volume.
 _VOLUME_FIELDS = ("status", "provider_location", "size", "bootable", "format")
 _SNAPSHOT_FIELDS = ("status", "provider_location", "progress")
-#: In flight on a backend: settled by the agent's reconciliation at its start.
-_VOLUME_IN_FLIGHT = ("creating", "extending", "deleting", "downloading",
-                     "uploading", "attaching", "detaching")
 
 
 def _notify(notifier, ctxt, event, payload):
@@ -41,7 +39,7 @@ def _notify(notifier, ctxt, event, payload):
 class ReportEndpoint(RPCEndpoint):
     """Serves rpc.VolumeReportAPI."""
 
-    target = oslo_messaging.Target(version="1.0")
+    target = oslo_messaging.Target(version="1.1")
 
     def __init__(self, conf, db, agents=None, notifier=None):
         self._conf, self._db, self._agents, self._notifier = conf, db, agents, notifier
@@ -162,6 +160,40 @@ class ReportEndpoint(RPCEndpoint):
             session.delete(row)
         _notify(self._notifier, ctxt, "snapshot.delete.end", payload)
 
+    def backup_update(self, ctxt, backup_id, updates, reason=None):
+        failed = bool(reason) or str(updates.get("status", "")).startswith("error")
+        with self._db.writer() as session:
+            row = session.get(models.Backup, backup_id)
+            if row is None:
+                return
+            was = row.status
+            if "object_count" in updates:
+                row.object_count = int(updates["object_count"])
+            status = updates.get("status")
+            if failed and was == "creating":
+                status = "error"
+            if status:
+                row.status = status
+            row.fail_reason = reason if failed else None
+            if status == "available" and was == "creating":
+                row.data_timestamp = row.created_at
+            payload = {"backup_id": row.id, "volume_id": row.volume_id,
+                       "status": row.status, "project_id": row.project_id}
+        if failed:
+            LOG.warning("backup %s: %s -> %s: %s", backup_id, was, payload["status"],
+                        reason)
+        _notify(self._notifier, ctxt, f"backup.{_event_for(was)}.end", payload)
+
+    def backup_deleted(self, ctxt, backup_id):
+        with self._db.writer() as session:
+            row = session.get(models.Backup, backup_id)
+            if row is None:
+                return
+            quota.release(session, row.project_id, backup_service.deltas(row))
+            payload = {"backup_id": row.id, "project_id": row.project_id}
+            session.delete(row)
+        _notify(self._notifier, ctxt, "backup.delete.end", payload)
+
     def reconcile(self, ctxt, backend, volume_ids):
         """At an agent's start: operations its previous run left in flight.
         Creates and extends it was doing are failed (an interrupted copy must not
@@ -184,7 +216,15 @@ class ReportEndpoint(RPCEndpoint):
                                         "extended this volume.")
                 elif row.status == "deleting":
                     redo_volumes.append(volume_service.agent_ref(row))
-                elif row.status == "uploading":
+                elif row.status == "restoring-backup":
+                    row.status = "error_restoring"
+                    row.error_reason = ("The volume agent restarted while it "
+                                        "restored a backup into this volume.")
+                    for backup in session.scalars(select(models.Backup).where(
+                            models.Backup.restore_volume_id == row.id,
+                            models.Backup.status == "restoring")):
+                        backup.status = "available"
+                elif row.status in ("uploading", "backing-up"):
                     row.status = "in-use" if any(a.attach_status == "attached"
                                                  for a in row.attachments) \
                         else "available"
@@ -200,6 +240,12 @@ class ReportEndpoint(RPCEndpoint):
                     elif snap.status == "deleting":
                         redo_snapshots.append([snapshot_service.agent_ref(snap),
                                                volume_service.agent_ref(row)])
+            for backup in session.scalars(select(models.Backup).where(
+                    models.Backup.host == backend,
+                    models.Backup.status == "creating")):
+                backup.status = "error"
+                backup.fail_reason = ("The volume agent restarted while it made this "
+                                      "backup.")
         if redo_volumes or redo_snapshots:
             LOG.info("backend %s restarted: redoing %d volume and %d snapshot "
                      "deletion(s)", backend, len(redo_volumes), len(redo_snapshots))
@@ -208,7 +254,9 @@ class ReportEndpoint(RPCEndpoint):
 
 def _event_for(status: str) -> str:
     return {"creating": "create", "extending": "resize", "deleting": "delete",
-            "uploading": "upload", "retyping": "retype"}.get(status, "update")
+            "uploading": "upload", "retyping": "retype", "restoring": "restore",
+            "restoring-backup": "restore",
+            "backing-up": "backup"}.get(status, "update")
 
 
 def _parse_time(value):

@@ -90,7 +90,7 @@ def deltas(row: models.Volume) -> dict:
     return quota.volume_deltas(row.size, type_name(row))
 
 
-def _volume_format(vtype: models.VolumeType) -> str:
+def volume_format(vtype: models.VolumeType) -> str:
     fmt = vtype.extra_specs_dict.get("volume_format", "raw")
     return fmt if fmt in ("raw", "qcow2") else "raw"
 
@@ -211,7 +211,7 @@ def create(db, conf, ctxt, body: dict, *, images=None) -> tuple[models.Volume, d
             availability_zone=zone, host=backend_name, volume_type_id=vtype.id,
             snapshot_id=snapshot_id, source_volid=source_volid, image_id=image_id,
             bootable=False, readonly=False, multiattach=_multiattach(vtype),
-            format=_volume_format(vtype), image_metadata={})
+            format=volume_format(vtype), image_metadata={})
         row.volume_type = vtype
         for key, value in (body.get("metadata") or {}).items():
             row.metadata_items.append(models.VolumeMetadata(key=key, value=value))
@@ -405,10 +405,10 @@ def retype(db, conf, ctxt, volume_id: str, new_type: str) -> models.Volume:
             raise exception.Invalid(
                 f"Invalid input received: volume type {vtype.name} needs another "
                 "backend; moving volumes between backends is not supported.")
-        if _volume_format(vtype) != row.format:
+        if volume_format(vtype) != row.format:
             raise exception.Invalid(
                 f"Invalid input received: volume type {vtype.name} stores volumes "
-                f"as {_volume_format(vtype)}, this volume is {row.format}.")
+                f"as {volume_format(vtype)}, this volume is {row.format}.")
         # the project-wide counts stay; the per-type ones move to the new type
         def per_type(name):
             return {k: v for k, v in quota.volume_deltas(row.size, name).items()

@@ -163,6 +163,7 @@ def reset(api) -> None:
     and the default type stay)."""
     with api.db.writer() as session:
         for model in (models.VolumeAttachment, models.VolumeMetadata, models.Transfer,
+                      models.Backup,
                       models.Snapshot, models.Volume, models.Quota, models.QuotaUsage,
                       models.VolumeTypeExtraSpec, models.VolumeTypeProject):
             session.query(model).delete()

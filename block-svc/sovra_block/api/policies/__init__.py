@@ -4,6 +4,7 @@ deployment)."""
 from sovra_block.api.policies import (
     attachment,
     availability_zone,
+    backup,
     block_service,
     limits,
     pool,
@@ -21,4 +22,4 @@ def list_rules():
     return [*volume.RULES, *volume_action.RULES, *snapshot.RULES, *attachment.RULES,
             *volume_type.RULES, *qos_spec.RULES, *quota_set.RULES, *limits.RULES,
             *block_service.RULES, *availability_zone.RULES, *pool.RULES,
-            *transfer.RULES]
+            *transfer.RULES, *backup.RULES]
