@@ -100,7 +100,12 @@ class NetworkAgent:
             now = time.monotonic()
             if self._wake.is_set() or now >= next_sync:
                 self._wake.clear()
-                if self.sync_once():
+                try:
+                    ok = self.sync_once()
+                except Exception:  # a bug must not end the loop: retry later
+                    LOG.exception("%s: sync crashed", self.settings.host)
+                    ok = False
+                if ok:
                     delay = self.RETRY
                     next_sync = now + (self.resync_interval or float("inf"))
                 else:
@@ -112,7 +117,7 @@ class NetworkAgent:
             polling = self._watched_taps != (frozenset(), frozenset())
             if polling:
                 timeout = min(timeout, self.tap_poll_interval)
-            if self._wake.wait(timeout):
+            if self._wake.wait(None if timeout == float("inf") else timeout):
                 if not self._stopping.is_set():
                     self._stopping.wait(self.DEBOUNCE)  # the siblings of a cast
             elif polling and self._taps_changed():

@@ -250,3 +250,44 @@ def test_without_the_live_agents_nothing_is_applied_and_the_last_known_are_kept(
     finally:
         coordinator.members = members
         coordinator.stop()
+
+
+def test_without_periodic_resync_the_loop_waits_for_casts():
+    client = FakeClient()
+    agent, coordinator = _agent(client, resync=0)   # 0: only at start and on casts
+    agent._watched_taps = (frozenset(), frozenset())
+    try:
+        agent.start()
+        assert agent.synced.wait(5)
+        agent.tap_poll_interval = 3600   # the sync found tap p-01 "plugged": no poll
+        time.sleep(0.3)
+        count = agent.sync_count
+        agent.schedule("cast")
+        deadline = time.monotonic() + 5
+        while agent.sync_count == count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert agent.sync_count == count + 1
+    finally:
+        agent.stop()
+        coordinator.stop()
+
+
+def test_a_crashing_sync_does_not_end_the_loop():
+    client = FakeClient()
+    agent, coordinator = _agent(client)
+    agent.RETRY = 0.05
+    original, calls = agent.sync_once, []
+
+    def sync_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return original()
+    agent.sync_once = sync_once
+    try:
+        agent.start()
+        assert agent.synced.wait(5)   # the loop went on and synced
+        assert len(calls) >= 2
+    finally:
+        agent.stop()
+        coordinator.stop()
