@@ -3,9 +3,13 @@ with enable/disable steering the scheduler), availability zones and back-end
 pools, against the real volume agent of the harness (``node1@file1``)."""
 
 import datetime
+import json
+import shutil
+import subprocess
 import time
 
 import pytest
+from block_cloud import start_cloud
 from conftest import BACKEND
 
 from sovra_block.db import models
@@ -240,3 +244,50 @@ def test_sdk_services_zones_and_pools(api, sdk):
     (pool,) = sdk.backend_pools()
     assert pool.name == BACKEND + "#file1"
     assert pool.capabilities["total_capacity_gb"] > 0
+
+
+# --- the openstack CLI, against real identity ----------------------------------------
+
+OPENSTACK = shutil.which("openstack")
+
+
+@pytest.fixture(scope="module")
+def cli_cloud(tmp_path_factory):
+    cloud = start_cloud(tmp_path_factory.mktemp("block-admin-cli"))
+    yield cloud
+    cloud.stop()
+
+
+def _cli(cloud, *args):
+    done = subprocess.run([OPENSTACK, *args], capture_output=True, text=True,
+                          env=cloud.client_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _cli_json(cloud, *args):
+    return json.loads(_cli(cloud, *args, "-f", "json"))
+
+
+@pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")
+@pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning")
+@pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning")
+def test_cli_services_zones_and_pools(cli_cloud):
+    """volume service list/set, availability zone list --volume, volume backend
+    pool list (each call costs ~2 s: kept few)."""
+    _cli(cli_cloud, "volume", "service", "set", "--disable", "--disable-reason",
+         "disk swap", BACKEND, "cinder-volume")
+    (service,) = _cli_json(cli_cloud, "volume", "service", "list", "--long")
+    assert service["Binary"] == "cinder-volume" and service["Host"] == BACKEND
+    assert service["Zone"] == "nova" and service["State"] == "up"
+    assert service["Status"] == "disabled"
+    assert service["Disabled Reason"] == "disk swap"
+    _cli(cli_cloud, "volume", "service", "set", "--enable", BACKEND, "cinder-volume")
+
+    zones = _cli_json(cli_cloud, "availability", "zone", "list", "--volume")
+    assert [(z["Zone Name"], z["Zone Status"]) for z in zones] == [("nova",
+                                                                     "available")]
+    (pool,) = _cli_json(cli_cloud, "volume", "backend", "pool", "list", "--long")
+    assert pool["Name"] == BACKEND + "#file1"
+    assert pool["Capabilities"]["storage_protocol"] == "file"
+    assert pool["Capabilities"]["total_capacity_gb"] > 0
