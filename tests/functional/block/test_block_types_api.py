@@ -1,6 +1,7 @@
 """Volume types and QoS specs over HTTP: administration, visibility of private types
 and of extra specs, the default type, access lists, associations, errors."""
 
+import concurrent.futures
 import json
 import shutil
 import subprocess
@@ -76,6 +77,17 @@ def test_names_are_unique(block_api):
     silver = _create_type(block_api, name="silver")
     block_api.fault("PUT", f"/v3/types/{silver['id']}", 409, project="admin",
                     json={"volume_type": {"name": "gold"}})
+
+
+def test_concurrent_creates_of_one_name_make_one_type(block_api):
+    def create(_):
+        return block_api.request("POST", "/v3/types", project="admin",
+                                 json={"volume_type": {"name": "race"}}).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(create, range(16)))
+    assert statuses == [200] + [409] * 15
+    assert _names(block_api) == ["__DEFAULT__", "race"]
 
 
 def test_only_admins_manage_types(block_api):
