@@ -104,6 +104,18 @@ class ListRequest:
         return items[:limit], len(items) > limit
 
 
+def paged_body(req, spec: ListRequest, key: str, views: list[dict], *, path: str,
+               brief=None, presorted: bool = False) -> dict:
+    """``{key: [the requested page], key + "_links": [next]}`` from every matching
+    view; ``brief`` turns a shown view into the list's short form; ``path`` is the
+    collection's path for the next link."""
+    page, more = spec.page(views if presorted else spec.sort(views))
+    body = {key: [brief(v) for v in page] if brief else page}
+    if more and page:
+        body[f"{key}_links"] = next_link(req, path, page[-1]["id"])
+    return body
+
+
 def next_link(req, collection: str, last_id: str) -> list[dict]:
     params = [(k, v) for k, v in req.args.items(multi=True) if k != "marker"]
     params.append(("marker", last_id))
@@ -116,3 +128,16 @@ def links(req, collection: str, item_id: str) -> list[dict]:
     project = req.context.project_id
     return [{"rel": "self", "href": f"{host}/v3/{project}/{collection}/{item_id}"},
             {"rel": "bookmark", "href": f"{host}/{project}/{collection}/{item_id}"}]
+
+
+def one_action(req, actions: dict) -> tuple[str, object]:
+    """The one action of an action body: its name (a key of ``actions``, the
+    action's schema) and its arguments, validated."""
+    from sovra_common.wsgi import validation
+    body = req.json_body()
+    if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in actions:
+        raise exception.Invalid("Invalid input received: the body must name one action "
+                                f"of {', '.join(sorted(actions))}.")
+    (name, args), = body.items()
+    validation.validate(actions[name], body)
+    return name, args

@@ -10,8 +10,6 @@ from sovra_block.api.schemas import common
 from sovra_block.db import models
 from sovra_block.service import backup as backup_service
 from sovra_block.service import volume as volume_service
-from sovra_common import exception
-from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 
 _SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at",
@@ -100,14 +98,9 @@ def _list(req, detail):
         parents = {r.parent_id for r in rows if r.parent_id}
         views = [view(req, r, has_dependents=r.id in parents)
                  for r in rows if all(_matches(r, k, v) for k, v in spec.filters.items())]
-    page, more = spec.page(spec.sort(views))
-    if not detail:
-        page = [{k: v[k] for k in ("id", "name", "links")} for v in page]
-    body = {"backups": page}
-    if more and page:
-        body["backups_links"] = listing.next_link(
-            req, "backups/detail" if detail else "backups", page[-1]["id"])
-    return json_response(body)
+    return json_response(listing.paged_body(
+        req, spec, "backups", views, path="backups/detail" if detail else "backups",
+        brief=None if detail else (lambda v: {k: v[k] for k in ("id", "name", "links")})))
 
 
 def list_backups(req):
@@ -155,17 +148,10 @@ def restore_backup(req, backup_id):
 
 
 def backup_action(req, backup_id):
-    body = req.json_body()
-    if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in \
-            schemas.ACTIONS:
-        raise exception.Invalid("Invalid input received: the action must be one of "
-                                f"{', '.join(sorted(schemas.ACTIONS))}.")
-    name = next(iter(body))
-    validation.validate(schemas.ACTIONS[name], body)
+    name, args = listing.one_action(req, schemas.ACTIONS)
     if name == "os-reset_status":
         _row(req, backup_id, policies.RESET_STATUS)
-        backup_service.set_status(_db(req), req.context, backup_id,
-                                  body[name]["status"])
+        backup_service.set_status(_db(req), req.context, backup_id, args["status"])
     else:
         _row(req, backup_id, policies.FORCE_DELETE)
         _start_delete(req, backup_id, force=True)

@@ -14,7 +14,6 @@ from sovra_block.db import models
 from sovra_block.service import snapshot as snapshot_service
 from sovra_block.service import volume as volume_service
 from sovra_common import exception
-from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 
 _SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at", "volume_id")
@@ -102,16 +101,12 @@ def _list(req, *, detail):
         views = [view(req, r) for r in session.scalars(query)
                  if all(_matches(r, k, v, req) for k, v in spec.filters.items()
                         if k != "project_id")]
-    page, more = spec.page(spec.sort(views))
-    if not detail:
-        keep = ("id", "name", "description", "status", "size", "volume_id",
-                "created_at", "updated_at", "metadata")
-        page = [{k: v[k] for k in keep if k in v} for v in page]
-    body = {"snapshots": page}
-    if more and page:
-        body["snapshots_links"] = listing.next_link(
-            req, "snapshots/detail" if detail else "snapshots", page[-1]["id"])
-    return json_response(body)
+    keep = ("id", "name", "description", "status", "size", "volume_id", "created_at",
+            "updated_at", "metadata")
+    return json_response(listing.paged_body(
+        req, spec, "snapshots", views,
+        path="snapshots/detail" if detail else "snapshots",
+        brief=None if detail else (lambda v: {k: v[k] for k in keep if k in v})))
 
 
 def list_snapshots(req):
@@ -154,17 +149,10 @@ def delete_snapshot(req, snapshot_id):
 
 
 def snapshot_action(req, snapshot_id):
-    body = req.json_body()
-    if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in \
-            schemas.ACTIONS:
-        raise exception.Invalid("Invalid input received: the action must be one of "
-                                f"{', '.join(sorted(schemas.ACTIONS))}.")
-    name = next(iter(body))
-    validation.validate(schemas.ACTIONS[name], body)
+    name, args = listing.one_action(req, schemas.ACTIONS)
     if name == "os-reset_status":
         _row(req, snapshot_id, policies.RESET_STATUS)
-        snapshot_service.set_status(_db(req), req.context, snapshot_id,
-                                    body[name]["status"])
+        snapshot_service.set_status(_db(req), req.context, snapshot_id, args["status"])
     else:
         _row(req, snapshot_id, policies.FORCE_DELETE)
         start_delete(req, snapshot_id, force=True)

@@ -168,19 +168,13 @@ def _list(req, *, detail: bool):
             query = query.where(models.Volume.project_id == req.context.project_id)
         elif spec.project_id:
             query = query.where(models.Volume.project_id == spec.project_id)
-        rows = [r for r in session.scalars(query)
-                if all(_matches(r, k, v, req) for k, v in spec.filters.items()
-                       if k != "project_id")]
-        views = {r.id: (r, view(req, r)) for r in rows}
-    ordered = spec.sort([v for _, v in views.values()])
-    page, more = spec.page(ordered)
-    items = page if detail else [view(req, views[v["id"]][0], detail=False)
-                                 for v in page]
-    body = {"volumes": items}
-    if more and page:
-        body["volumes_links"] = listing.next_link(
-            req, "volumes/detail" if detail else "volumes", page[-1]["id"])
-    return json_response(body)
+        views = [view(req, r) for r in session.scalars(query)
+                 if all(_matches(r, k, v, req) for k, v in spec.filters.items()
+                        if k != "project_id")]
+    return json_response(listing.paged_body(
+        req, spec, "volumes", views, path="volumes/detail" if detail else "volumes",
+        brief=None if detail else (lambda v: {k: v[k] for k in ("id", "name",
+                                                                  "links")})))
 
 
 def list_volumes(req):

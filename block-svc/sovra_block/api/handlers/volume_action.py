@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sovra_block.api import notifications
+from sovra_block.api import listing, notifications
 from sovra_block.api.handlers import volume as volume_handlers
 from sovra_block.api.policies import volume as volume_policies
 from sovra_block.api.policies import volume_action as policies
@@ -11,7 +11,6 @@ from sovra_block.api.schemas import volume_action as schemas
 from sovra_block.service import attachment as attachment_service
 from sovra_block.service import volume as volume_service
 from sovra_common import exception
-from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 
 
@@ -184,14 +183,6 @@ _ACTIONS = {
 
 def volume_action(req, volume_id):
     """Validate the one action in the body, check its rule on the volume, run it."""
-    body = req.json_body()
-    if not isinstance(body, dict) or len(body) != 1:
-        raise exception.Invalid("Invalid input received: an action body names exactly "
-                                "one action.")
-    (name, args), = body.items()
-    if name not in _ACTIONS:
-        raise exception.Invalid(f"Invalid input received: There is no such action: "
-                                f"{name}")
-    validation.validate(schemas.ACTIONS[name], body)
+    name, args = listing.one_action(req, schemas.ACTIONS)
     rule, handler = _ACTIONS[name]
     return handler(req, _row(req, volume_id, rule), args)

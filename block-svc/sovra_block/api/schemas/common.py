@@ -33,3 +33,16 @@ def to_bool(value) -> bool:
 
 def to_int(value) -> int:
     return int(value)
+
+
+#: os-reset_status / os-force_delete, the admin actions of snapshots and backups
+ADMIN_ACTIONS = {
+    "os-reset_status": {"type": "object", "required": ["os-reset_status"],
+                        "additionalProperties": False,
+                        "properties": {"os-reset_status": {
+                            "type": "object", "required": ["status"],
+                            "properties": {"status": {"type": "string"}}}}},
+    "os-force_delete": {"type": "object", "required": ["os-force_delete"],
+                        "additionalProperties": False,
+                        "properties": {"os-force_delete": {"type": ["object", "null"]}}},
+}

@@ -11,13 +11,4 @@ UPDATE = common.envelope("snapshot", {
     "display_name": common.NAME, "display_description": common.DESCRIPTION,
 })
 
-ACTIONS = {
-    "os-reset_status": {"type": "object", "required": ["os-reset_status"],
-                        "additionalProperties": False,
-                        "properties": {"os-reset_status": {
-                            "type": "object", "required": ["status"],
-                            "properties": {"status": {"type": "string"}}}}},
-    "os-force_delete": {"type": "object", "required": ["os-force_delete"],
-                        "additionalProperties": False,
-                        "properties": {"os-force_delete": {"type": ["object", "null"]}}},
-}
+ACTIONS = common.ADMIN_ACTIONS
