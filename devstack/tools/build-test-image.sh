@@ -24,7 +24,11 @@
 #   sovra-test-image: disk vda size=<bytes>
 #   sovra-test-image: eth0 address=<ip/prefix>    (DHCP) | eth0 no-lease | no-nic
 #   sovra-test-image: ready
-# then a root shell on ttyS0 (respawned), and on an ACPI power button press
+# then, while it runs, a line for each disk plugged in or out (hot-plugged volumes;
+# head: its first 32 bytes, letters, digits and ._:=- only):
+#   sovra-test-image: disk-added <name> size=<bytes> serial=<serial> head=<bytes>
+#   sovra-test-image: disk-removed <name>
+# and a root shell on ttyS0 (respawned), and on an ACPI power button press
 # (`virsh shutdown`, QEMU `system_powerdown`):
 #   sovra-test-image: powering off
 # and it powers off.
@@ -412,6 +416,28 @@ for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
     sleep 0.1
 done
 say "ready"
+
+# Disks plugged in or out from now on (volumes attached to the running guest).
+watch_disks() {
+    known=" $(ls /sys/block | tr '\n' ' ') "
+    while sleep 0.5; do
+        now=" $(ls /sys/block | tr '\n' ' ') "
+        for name in $now; do
+            case $known in *" $name "*) continue ;; esac
+            case $name in loop*|ram*|zram*) continue ;; esac
+            size=$(( $(cat "/sys/block/$name/size" 2>/dev/null || echo 0) * 512 ))
+            serial=$(cat "/sys/block/$name/serial" 2>/dev/null)
+            head=$(head -c 32 "/dev/$name" 2>/dev/null | tr -cd 'A-Za-z0-9._:=-')
+            say "disk-added $name size=$size serial=$serial head=$head"
+        done
+        for name in $known; do
+            case $now in *" $name "*) continue ;; esac
+            say "disk-removed $name"
+        done
+        known=$now
+    done
+}
+watch_disks </dev/null >/dev/console 2>&1 &
 EOF
 chmod 0755 "$ROOT/init" "$ROOT/etc/rcS" "$ROOT/etc/udhcpc.script" \
     "$ROOT/etc/acpi/PWRF/00000080"
