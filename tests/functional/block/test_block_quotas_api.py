@@ -73,6 +73,8 @@ def test_limits_below_usage_and_bad_keys_are_refused(block_api):
                  {"quota_set": {"volumes": None}}, {"quota_set": []}):
         block_api.fault("PUT", QUOTAS, 400, project="admin", json=body)
     assert block_api.ok("GET", QUOTAS)["quota_set"]["volumes"] == 1
+    block_api.fault("PUT", "/v3/os-quota-sets/" + "p" * 65, 400, project="admin",
+                    json={"quota_set": {"volumes": 1}})
 
 
 def test_members_see_their_own_quotas_only(block_api):

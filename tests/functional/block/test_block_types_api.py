@@ -160,6 +160,7 @@ def test_access_lists_are_for_private_types_only(block_api):
     block_api.fault("POST", path + "/action", 400, project="admin",
                     json={"addProjectAccess": {"project": PROJECT_A}})
     for body in ({}, {"addProjectAccess": {}}, {"dance": {"project": PROJECT_A}},
+                 {"addProjectAccess": {"project": "p" * 65}},
                  {"addProjectAccess": {"project": PROJECT_A},
                   "removeProjectAccess": {"project": PROJECT_A}}):
         block_api.fault("POST", path + "/action", 400, project="admin", json=body)

@@ -9,6 +9,7 @@ from sovra_block.api.policies import quota_set as policies
 from sovra_block.api.schemas import quota_set as schemas
 from sovra_block.service import quota as quota_service
 from sovra_block.service import volume_type as type_service
+from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
 
 
@@ -43,6 +44,9 @@ def show_quota_set_defaults(req, project_id):
 def update_quota_set(req, project_id):
     body = dict(req.json_body(schemas.UPDATE)["quota_set"])
     req.authorize(policies.UPDATE, {"project_id": project_id})
+    if len(project_id) > schemas.PROJECT_ID_MAX:
+        raise exception.Invalid(f"Invalid project id: longer than "
+                                f"{schemas.PROJECT_ID_MAX} characters.")
     # Limits below what the project uses are always refused.
     body.pop("skip_validation", None)
     values = {name: int(value) for name, value in body.items()}

@@ -2,6 +2,9 @@
 
 from sovra_block.api.schemas import volume_type as type_schemas
 
+#: Project ids are stored in 64 characters.
+PROJECT_ID_MAX = 64
+
 #: ``{"quota_set": {<resource>: <limit>...}}``: which resources exist is the quota
 #: service's to say (per-type ones follow the volume types).
 UPDATE = {

@@ -12,7 +12,8 @@ EXTRA_SPECS = {
     "patternProperties": {SPEC_KEY_PATTERN: {"type": "string", "maxLength": 255}},
     "additionalProperties": False,
 }
-PROJECT = {"type": "string", "minLength": 1, "maxLength": 255}
+#: Project ids are stored in 64 characters.
+PROJECT = {"type": "string", "minLength": 1, "maxLength": 64}
 
 CREATE = {
     "type": "object", "required": ["volume_type"], "additionalProperties": False,
