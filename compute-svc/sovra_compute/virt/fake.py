@@ -72,7 +72,9 @@ class FakeDriver(driver.VirtDriver):
             guest = self._guest(instance)
             self._maybe_fail("resize")
             old = instance["flavor"]
-            if flavor.get("root_gb", 0) < old.get("root_gb", 0):
+            volume_backed = any(b.get("boot_index") == 0
+                                for b in instance.get("block_devices") or ())
+            if not volume_backed and flavor.get("root_gb", 0) < old.get("root_gb", 0):
                 raise driver.VirtDriverError(reason="a root disk cannot shrink")
             guest["resize_backup"] = (guest["vcpus"], guest["memory_mb"])
             guest["vcpus"], guest["memory_mb"] = flavor["vcpus"], flavor["memory_mb"]

@@ -301,3 +301,28 @@ def test_failed_reservation_at_create_deletes_the_server(api, db):
     assert resp.status_code == 400
     assert instance_service.list_(db) == []
     assert api.extras["conductor"].calls == []
+
+
+def test_volume_backed_servers_refuse_rebuild_and_snapshot(api, db):
+    resp = _bfv(api, [{"source_type": "image", "destination_type": "volume",
+                       "uuid": "img-1", "boot_index": 0, "volume_size": 1}])
+    server = resp.json["server"]["id"]
+    instance_service.update(db, server, host="node1", vm_state="active",
+                            task_state=None)
+
+    def action(body):
+        return api.post(f"/v2.1/servers/{server}/action", json=body, headers=ALICE)
+    resp = action({"rebuild": {"imageRef": "img-1"}})
+    assert resp.status_code == 400 and "volume-backed" in resp.text
+    resp = action({"createImage": {"name": "snap"}})
+    assert resp.status_code == 501 and "volume-backed" in resp.text
+    assert api.extras["agents"].calls == []
+    # a smaller flavor's disk does not matter: there is no local root disk
+    create_flavor(api, id="2", name="m1.nodisk", disk=0, vcpus=2)
+    assert action({"resize": {"flavorRef": "2"}}).status_code == 202
+
+
+def test_multiattach_volume_in_use_is_refused(api, server, volumes):
+    volumes.add(VOL, status="in-use", multiattach=True)
+    resp = _attach(api, server, "2.60")
+    assert resp.status_code == 400 and "multiattach" in resp.text

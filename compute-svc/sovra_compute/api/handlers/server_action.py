@@ -14,10 +14,10 @@ from sovra_compute.api.handlers import server as server_handlers
 from sovra_compute.api.handlers.server import load
 from sovra_compute.api.policies import server as policies
 from sovra_compute.api.schemas import server as schemas
+from sovra_compute.service import block_device, quota
 from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as states
 from sovra_compute.service import keypair as keypair_service
-from sovra_compute.service import quota
 from sovra_compute.virt import driver as virt
 
 
@@ -106,6 +106,10 @@ def _create_image(req, server_id, arg):
     validation.validate(schemas.CREATE_IMAGE, arg)
     instance = load(req, server_id, policies.CREATE_IMAGE)
     check_unlocked(req, instance)
+    if block_device.is_volume_backed(instance):
+        raise exception.NotImplementedYet(
+            "Snapshots of volume-backed servers are not supported: the root disk is "
+            "a volume (snapshot it, or upload it to an image, in block storage).")
     images = req.state.extras["images"](req.context)
     base = {}
     if instance["image_ref"]:
@@ -150,6 +154,10 @@ def _rebuild(req, server_id, arg):
     if arg.get("trusted_image_certificates"):
         raise exception.Invalid("trusted_image_certificates cannot be honoured: image "
                                 "signature validation is not supported.")
+    if block_device.is_volume_backed(instance):
+        raise exception.Invalid("Rebuilding a volume-backed server is not supported: "
+                                "its root disk is a volume, which a rebuild would not "
+                                "reimage.")
     image = server_handlers.active_image(req, arg["imageRef"])
     image_id = image["id"]
     changes = {"image_ref": image_id,
@@ -200,7 +208,8 @@ def _resize(req, server_id, arg):
         raise exception.Invalid("When resizing, instances must change flavor!")
     if flavor["disabled"]:
         raise exception.Invalid(f"Flavor {flavor_id} is disabled.")
-    if flavor["root_gb"] < old["root_gb"]:
+    if flavor["root_gb"] < old["root_gb"] and \
+            not block_device.is_volume_backed(instance):  # no local root disk
         raise exception.Invalid("Resize to a smaller root disk is not possible: "
                                 f"{old['root_gb']} GB to {flavor['root_gb']} GB.")
     db, conf = _db(req), req.state.conf

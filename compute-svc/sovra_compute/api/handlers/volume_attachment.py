@@ -94,16 +94,16 @@ def show_volume_attachment(req, server_id, volume_id):
 
 
 def _usable(req, volume: dict) -> None:
-    """400 unless the volume may be attached (available; in-use too for a
-    multiattach volume from 2.60)."""
+    """400 unless the volume may be attached: available. A multiattach volume
+    already in use is refused too: guests do not share disks here (no
+    shareable disks in the drivers yet)."""
     status = volume["status"]
     if status == "available":
         return
     if status == "in-use" and volume.get("multiattach"):
-        if req.microversion.matches("2.60"):
-            return
-        raise exception.Invalid("Multiattach volumes are only supported starting "
-                                "with compute API version 2.60.")
+        raise exception.Invalid(f"Invalid volume: volume '{volume['id']}' is attached "
+                                "already, and attaching a multiattach volume to more "
+                                "than one server is not supported.")
     raise exception.Invalid(f"Invalid volume: volume '{volume['id']}' status must be "
                             f"'available'. Currently in '{status}'")
 

@@ -238,11 +238,11 @@ class LibvirtDriver(virt.VirtDriver):
     def resize(self, instance, flavor):
         uuid = instance["uuid"]
         old = instance["flavor"]
-        if flavor.get("root_gb", 0) < old.get("root_gb", 0):
+        local = volume.boot_volume(instance) is None
+        if local and flavor.get("root_gb", 0) < old.get("root_gb", 0):
             raise virt.VirtDriverError(
                 reason=f"the root disk cannot shrink from {old.get('root_gb')} GB to "
                        f"{flavor.get('root_gb')} GB")
-        local = volume.boot_volume(instance) is None
         with self._locked(uuid):
             guest = self._lookup(uuid)
             paths = self._paths(uuid)
