@@ -70,7 +70,10 @@ def test_limits_below_usage_and_bad_keys_are_refused(block_api):
                     json={"quota_set": {"volumes_no_such_type": 1}})
     for body in ({}, {"quota_set": {"volumes": -2}}, {"quota_set": {"volumes": "-5"}},
                  {"quota_set": {"volumes": "ten"}}, {"quota_set": {"volumes": 1.5}},
-                 {"quota_set": {"volumes": None}}, {"quota_set": []}):
+                 {"quota_set": {"volumes": None}}, {"quota_set": []},
+                 {"quota_set": {"volumes": 2 ** 31}},
+                 {"quota_set": {"volumes": "9999999999"}},
+                 {"quota_set": {"volumes": "1" * 30}}):
         block_api.fault("PUT", QUOTAS, 400, project="admin", json=body)
     assert block_api.ok("GET", QUOTAS)["quota_set"]["volumes"] == 1
     block_api.fault("PUT", "/v3/os-quota-sets/" + "p" * 65, 400, project="admin",

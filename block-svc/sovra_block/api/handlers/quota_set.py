@@ -50,6 +50,11 @@ def update_quota_set(req, project_id):
     # Limits below what the project uses are always refused.
     body.pop("skip_validation", None)
     values = {name: int(value) for name, value in body.items()}
+    too_big = sorted(name for name, value in values.items()
+                     if value > schemas.LIMIT_MAX)
+    if too_big:
+        raise exception.Invalid(f"Quota limit of {', '.join(too_big)} must be at most "
+                                f"{schemas.LIMIT_MAX}.")
     with _db(req).writer() as session:
         quota_service.set_limits(session, req.state.conf, project_id, values)
         limits = quota_service.limits(session, req.state.conf, project_id)

@@ -4,6 +4,8 @@ from sovra_block.api.schemas import volume_type as type_schemas
 
 #: Project ids are stored in 64 characters.
 PROJECT_ID_MAX = 64
+#: Limits are stored as 32-bit integers.
+LIMIT_MAX = 2 ** 31 - 1
 
 #: ``{"quota_set": {<resource>: <limit>...}}``: which resources exist is the quota
 #: service's to say (per-type ones follow the volume types).
@@ -13,7 +15,8 @@ UPDATE = {
         "type": "object",
         "properties": {"skip_validation": type_schemas.BOOLEAN},
         "additionalProperties": {"type": ["integer", "string"],
-                                 "pattern": "^-?[0-9]+$", "minimum": -1}}},
+                                 "pattern": "^-?[0-9]{1,10}$", "minimum": -1,
+                                 "maximum": LIMIT_MAX}}},
 }
 
 SHOW_QUERY = {
