@@ -37,8 +37,9 @@ Sovra's bridges only). So:
 Remote-group rules match named sets ``rg_<group>_v4`` / ``_v6`` holding the group's
 member addresses (fixed IPs and address pairs, cloud-wide).
 
-Known limit: removing a rule does not cut connections it already let through
-(their conntrack entries live on until they end), as with Neutron's iptables driver.
+Removing a rule (or a remote group's member) cuts the connections of the ports
+concerned (their conntrack entries are deleted; what the new rules still allow is
+picked up again as new connections), unless the rule went while no agent ran.
 """
 
 from __future__ import annotations
@@ -332,23 +333,79 @@ def render(state: hs.HostState, table: str, uplinks: Iterable[str] = ()) -> str:
     return "\n".join(out)
 
 
+def port_policies(state: hs.HostState) -> dict[str, dict[str, dict[str, frozenset]]]:
+    """``{port id: {"ingress": {rule: members}, "egress": {...}}}`` of the filtered
+    ports: each rule as rendered, with the addresses of the remote group it names
+    (empty for the others). What the port's connections were admitted by."""
+    members = {}
+    for gid, addrs in state.group_members.items():
+        for version in (4, 6):
+            members[f"@{set_name(gid, version)}"] = frozenset(
+                a for a in addrs if _version(a) == version)
+
+    def rules(port, direction):
+        out = {}
+        for line in _port_rules(state, port, direction):
+            refs = [members[w] for w in line.split() if w in members]
+            out[line] = frozenset().union(*refs)
+        return out
+    return {port.id: {"ingress": rules(port, "ingress"), "egress": rules(port, "egress")}
+            for port in filtered_ports(state)}
+
+
+def _lost(old: dict, new: dict) -> bool:
+    """Whether a rule of ``old`` is gone from ``new`` or admits fewer addresses."""
+    return any(rule not in new or members - new[rule] for rule, members in old.items())
+
+
+def conntrack_cuts(before: dict, after: dict, state: hs.HostState) -> list[list[str]]:
+    """``conntrack -D`` argument lists for the connections a rule change no longer
+    admits: for each port still filtered that lost an ingress rule (or a member of
+    a remote group), the connections made to its addresses; that lost an egress
+    rule, those made from them. Still-allowed connections are picked up again as
+    new ones by the new rules; others stop."""
+    cuts = []
+    for port_id, rules in sorted(after.items()):
+        old = before.get(port_id)
+        if old is None:
+            continue
+        port = state.ports[port_id]
+        zone = str(conntrack_zone(state.networks[port.network_id]))
+        addresses = [ip.ip_address for ip in port.fixed_ips]
+        for direction, flag in (("ingress", "-d"), ("egress", "-s")):
+            if _lost(old[direction], rules[direction]):
+                cuts += [["-D", "-w", zone, flag, address] for address in addresses]
+    return cuts
+
+
 class Firewall:
     def __init__(self, node: ip_lib.Netns, settings: AgentSettings):
         self.node, self.settings = node, settings
         self._applied: str | None = None
+        self._policies: dict | None = None
 
     def sync(self, state: hs.HostState) -> None:
         """Replace Sovra's two tables with ``state``'s rule set (one transaction:
         on failure the previous rule set stays whole). Skipped when this agent
         applied the very same script last and both tables still exist (applying
-        costs ~0.5 s at 200 ports); a new agent process always applies."""
+        costs ~0.5 s at 200 ports); a new agent process always applies. Then the
+        connections that a removed rule had admitted are deleted from conntrack
+        (``conntrack_cuts``; a rule removed while no agent ran is not known)."""
         script = render(state, self.settings.firewall_table,
                         self.settings.physical_interface_mappings.values())
+        policies = port_policies(state)
         if script == self._applied and self._tables_present():
             return
         self._applied = None
         self.node.nft(script)
         self._applied = script
+        before, self._policies = self._policies, policies
+        for argv in conntrack_cuts(before or {}, policies, state):
+            try:  # exit 1 when nothing matched
+                self.node.execute(["conntrack", *argv], check=False)
+            except OSError as exc:  # no conntrack program (Debian: conntrack)
+                LOG.warning("connections not cut (%s): %s", " ".join(argv), exc)
+                break
 
     def _tables_present(self) -> bool:
         table = self.settings.firewall_table

@@ -7,6 +7,7 @@ on n1 and ``b`` on n2); each test adds what it needs and removes it again.
 """
 
 import os
+import subprocess
 import time
 
 import pytest
@@ -183,8 +184,19 @@ def test_a_security_group_rule_opens_and_closes_icmp(lab, net1, guests):
             "security_group_id": group["id"], "direction": "ingress",
             "ethertype": "IPv4", "protocol": "icmp"})
         assert a.ping_eventually(address)
+        # one ping flow (one conntrack entry) running while the rule goes: cut
+        flow = subprocess.Popen(["ip", "netns", "exec", a.ns, "ping", "-n", "-i", "0.2",
+                                 "-c", "30", address], stdout=subprocess.PIPE, text=True)
+        time.sleep(1.5)
         lab.client._api.delete(f"/v2.0/security-group-rules/{rule['id']}")
         lab.wait_synced("n2")
+        cut_at = time.monotonic()
+        out, _ = flow.communicate(timeout=30)
+        replies = [int(line.split("icmp_seq=")[1].split()[0])
+                   for line in out.splitlines() if "icmp_seq=" in line]
+        assert replies and max(replies) < 25, out   # no replies in the last ~1 s+
+        print(f"ICMP flow: {len(replies)}/30 replies, last seq {max(replies)}; "
+              f"cut {time.monotonic() - cut_at:.1f} s before the flow ended")
         assert not a.ping(address, count=2)
         # a TCP port range
         lab.client._create("security-group-rules", "security_group_rule", {

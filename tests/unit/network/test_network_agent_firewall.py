@@ -168,11 +168,16 @@ class FakeNode:
     def __init__(self):
         self.scripts = []
         self.tables = []
+        self.executed = []
 
     def nft(self, script):
         self.scripts.append(script)
         self.tables = [{"table": {"family": f, "name": "sovra_fw"}}
                        for f in ("bridge", "inet")]
+
+    def execute(self, argv, check=True):
+        self.executed.append(argv)
+        return ""
 
     def nft_json(self, *args):
         assert args == ("list", "tables")
@@ -194,3 +199,51 @@ def test_an_unchanged_rule_set_is_not_applied_again_unless_its_tables_went():
     fw.sync(_state([api.port(P1, "10.0.0.5", host="n1"),
                     api.port(P2, "10.0.0.6", host="n1")]))
     assert len(node.scripts) == 3
+    assert node.executed == []          # a new member admits more: nothing to cut
+    fw.sync(state)                      # P2 left the group P1 admits
+    assert node.executed == [["conntrack", "-D", "-w", "7", "-d", "10.0.0.5"]]
+
+
+def _web_state(rules, members_ports=()):
+    web = {"id": api.SG_WEB, "security_group_rules": rules}
+    port = api.port(P1, "10.0.0.5", host="n1", security_groups=[api.SG_WEB])
+    return _state([port, *members_ports], [web, api.default_group()])
+
+
+ICMP_IN = {"id": "w1", "direction": "ingress", "ethertype": "IPv4", "protocol": "icmp"}
+ALL_OUT = {"id": "w2", "direction": "egress", "ethertype": "IPv4"}
+FROM_DEFAULT = {"id": "w3", "direction": "ingress", "ethertype": "IPv4",
+                "remote_group_id": api.SG}
+
+
+def test_a_removed_ingress_rule_cuts_the_connections_made_to_the_port():
+    before = _web_state([ICMP_IN, ALL_OUT])
+    after = _web_state([ALL_OUT])
+    cuts = firewall.conntrack_cuts(firewall.port_policies(before),
+                                   firewall.port_policies(after), after)
+    assert cuts == [["-D", "-w", "7", "-d", "10.0.0.5"]]
+
+
+def test_a_removed_egress_rule_cuts_the_connections_made_from_the_port():
+    before = _web_state([ICMP_IN, ALL_OUT])
+    after = _web_state([ICMP_IN])
+    cuts = firewall.conntrack_cuts(firewall.port_policies(before),
+                                   firewall.port_policies(after), after)
+    assert cuts == [["-D", "-w", "7", "-s", "10.0.0.5"]]
+
+
+def test_added_rules_cut_nothing_a_member_leaving_a_remote_group_does():
+    other = api.port(P2, "10.0.0.6", host="n2")          # in the default group
+    with_member = _web_state([FROM_DEFAULT], [other])
+    more = _web_state([FROM_DEFAULT, ICMP_IN], [other])
+    assert firewall.conntrack_cuts(firewall.port_policies(with_member),
+                                   firewall.port_policies(more), more) == []
+    without = _web_state([FROM_DEFAULT])
+    assert firewall.conntrack_cuts(firewall.port_policies(with_member),
+                                   firewall.port_policies(without), without) == [
+        ["-D", "-w", "7", "-d", "10.0.0.5"]]
+
+
+def test_the_first_rule_set_of_an_agent_cuts_nothing():
+    state = _web_state([ALL_OUT])
+    assert firewall.conntrack_cuts({}, firewall.port_policies(state), state) == []
