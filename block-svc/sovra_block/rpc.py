@@ -36,10 +36,11 @@ class VolumeAgentAPI(RPCAPI):
         1.0 - Initial version: create_volume, delete_volume, extend_volume,
               create_snapshot, delete_snapshot, initialize_connection,
               terminate_connection, copy_volume_to_image.
+        1.1 - backup_volume, restore_backup, delete_backup.
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.0"
+    VERSION = "1.1"
 
     def create_volume(self, ctxt, backend, volume, source=None):
         """Create ``volume``; ``source``: None (blank) or {"type": "snapshot",
@@ -80,6 +81,30 @@ class VolumeAgentAPI(RPCAPI):
             ctxt, "copy_volume_to_image", volume=volume, image_id=image_id,
             disk_format=disk_format, restore_status=restore_status)
 
+    # Backups ([backup] backup_store: a store every agent that may restore or delete
+    # a backup reaches). ``backup``: {"id", "volume_id", "size", "container",
+    # "parent_id", "is_incremental", "project_id"}.
+
+    def backup_volume(self, ctxt, backend, backup, volume, parent=None):
+        """Store the volume's bytes as ``backup`` (only the chunks that changed
+        since ``parent``, a backup dict, when given), then report backup_update
+        (status available with object_count, or error with a reason) and put the
+        volume back to ``volume["restore_status"]`` (volume_update)."""
+        self.prepare("1.1", server=backend).cast(ctxt, "backup_volume", backup=backup,
+                                                 volume=volume, parent=parent)
+
+    def restore_backup(self, ctxt, backend, backup, volume):
+        """Write the backup's bytes into ``volume`` (on this backend), then report
+        volume_update (available, or error_restoring with a reason) and
+        backup_update (available)."""
+        self.prepare("1.1", server=backend).cast(ctxt, "restore_backup", backup=backup,
+                                                 volume=volume)
+
+    def delete_backup(self, ctxt, backend, backup):
+        """Remove the backup's own objects from the store (never a parent's), then
+        report backup_deleted (or backup_update error_deleting with a reason)."""
+        self.prepare("1.1", server=backend).cast(ctxt, "delete_backup", backup=backup)
+
 
 class VolumeReportAPI(RPCAPI):
     """Client of the API side's report endpoint (the volume agents call it).
@@ -88,10 +113,11 @@ class VolumeReportAPI(RPCAPI):
 
         1.0 - Initial version: report_capacity, volume_update, volume_deleted,
               snapshot_update, snapshot_deleted, reconcile.
+        1.1 - backup_update, backup_deleted.
     """
 
     TOPIC = REPORT_TOPIC
-    VERSION = "1.0"
+    VERSION = "1.1"
 
     def report_capacity(self, ctxt, backend, host, availability_zone, capacity,
                         capabilities, started_at=None):
@@ -117,6 +143,15 @@ class VolumeReportAPI(RPCAPI):
 
     def snapshot_deleted(self, ctxt, snapshot_id):
         self.prepare("1.0").cast(ctxt, "snapshot_deleted", snapshot_id=snapshot_id)
+
+    def backup_update(self, ctxt, backup_id, updates, reason=None):
+        """A backup operation ended: ``updates`` (status, object_count...);
+        ``reason`` if it failed."""
+        self.prepare("1.1").cast(ctxt, "backup_update", backup_id=backup_id,
+                                 updates=updates, reason=reason)
+
+    def backup_deleted(self, ctxt, backup_id):
+        self.prepare("1.1").cast(ctxt, "backup_deleted", backup_id=backup_id)
 
     def reconcile(self, ctxt, backend, volume_ids, timeout=60):
         """At agent start: settle what the backend left in flight. ``volume_ids``:

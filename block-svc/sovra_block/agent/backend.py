@@ -18,6 +18,7 @@ import threading
 from importlib import metadata
 
 from sovra_block import rpc as block_rpc
+from sovra_block.agent.backup import VolumeBackups
 from sovra_block.agent.endpoint import VolumeAgentEndpoint
 from sovra_block.conf import backend as backend_conf
 from sovra_block.drivers import base
@@ -63,7 +64,7 @@ class BackendService:
     """A started backend; ``stop()`` ends its thread and its RPC server."""
 
     def __init__(self, conf, name: str, driver: base.VolumeDriver, transport, reports,
-                 images=None):
+                 images=None, backup_store=None):
         self.name = name
         self.host = conf.block.host
         self.backend = f"{self.host}@{name}"  # the RPC server, and the API's name
@@ -72,6 +73,7 @@ class BackendService:
         self._reports = reports
         self._transport = transport
         self._images = images
+        self._backup_store = backup_store  # sovra_block.backup.BackupStore or None
         self._stopping = threading.Event()
         self.reconciled = threading.Event()
         self.reported = threading.Event()  # at least one capacity report went out
@@ -91,7 +93,9 @@ class BackendService:
         self.endpoint = VolumeAgentEndpoint(
             self.backend, self.driver, self._reports, images=self._images,
             conversion_dir=self._conf.block.image_conversion_dir,
-            default_format=self._conf[self.name].default_volume_format)
+            default_format=self._conf[self.name].default_volume_format,
+            backups=None if self._backup_store is None else VolumeBackups.from_conf(
+                self._conf, self._backup_store, self.driver))
         self._server = rpc.RPCServer(self._transport, block_rpc.AGENT_TOPIC,
                                      self.backend, [self.endpoint]).start()
         self._thread = threading.Thread(target=self._run, name=f"backend-{self.name}",

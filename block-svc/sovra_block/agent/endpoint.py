@@ -22,11 +22,23 @@ copy_volume_to_image   status=restore_status                           status=re
                                                                        the queued image deleted
 initialize_connection  returns the connection info (an RPC call)       raises BackendError
 terminate_connection   returns None (an RPC call)                      raises BackendError
+backup_volume          backup_update status=available, object_count;   backup_update status=error,
+                       volume_update status=restore_status             reason (what it stored is
+                                                                       removed); volume_update
+                                                                       status=restore_status
+restore_backup         volume_update status=available;                 volume_update
+                       backup_update status=available                  status=error_restoring,
+                                                                       reason (old bytes kept);
+                                                                       backup_update available
+delete_backup          backup_deleted                                  backup_update
+                                                                       status=error_deleting
 =====================  ==============================================  ==========================
 
 Operations on one volume run one at a time (a lock per volume id; a clone or a
-snapshot also holds its source's, a volume made from a snapshot the snapshot's);
-operations on different volumes run in parallel, on the RPC server's threads.
+snapshot also holds its source's, a volume made from a snapshot the snapshot's;
+a backup or a restore holds its volume's and the backup's, a delete of a backup the
+backup's); operations on different volumes run in parallel, on the RPC server's
+threads. Backups are ``agent.backup``'s (chunks, manifests, incrementals).
 """
 
 from __future__ import annotations
@@ -39,6 +51,7 @@ import uuid
 
 import oslo_messaging
 
+from sovra_block.agent import backup as backup_api
 from sovra_block.agent import images as image_api
 from sovra_block.drivers import base
 from sovra_common import exception, rpc
@@ -96,14 +109,18 @@ class VolumeAgentEndpoint(rpc.RPCEndpoint):
     ``reports``: a ``rpc.VolumeReportAPI``; ``images(context)``: an image client
     acting for the context's user (``images.client_factory``); ``conversion_dir``:
     where downloads and uploads are staged ([block] image_conversion_dir);
-    ``default_format``: the format of volumes whose dict names none.
+    ``default_format``: the format of volumes whose dict names none; ``backups``:
+    a ``backup.VolumeBackups`` over this backend's driver (None: backups fail with
+    a reason).
     """
 
-    target = oslo_messaging.Target(version="1.0")
+    target = oslo_messaging.Target(version="1.1")
 
     def __init__(self, backend: str, driver: base.VolumeDriver, reports, *,
-                 images=None, conversion_dir: str, default_format: str = "raw"):
+                 images=None, conversion_dir: str, default_format: str = "raw",
+                 backups: backup_api.VolumeBackups | None = None):
         self._backend = backend
+        self._backups = backups
         self._driver = driver
         self._reports = reports
         self._images = images
@@ -307,3 +324,56 @@ class VolumeAgentEndpoint(rpc.RPCEndpoint):
         except Exception as exc:
             LOG.warning("could not delete image %s of a failed upload: %s", image_id,
                         exc)
+
+    # -- backups -------------------------------------------------------------------
+
+    def _volume_backups(self) -> backup_api.VolumeBackups:
+        if self._backups is None:
+            raise base.BackendError("this agent has no backup store")
+        return self._backups
+
+    def backup_volume(self, ctxt, backup, volume, parent=None):
+        ref = self._volume_ref(volume)
+        restore_status = volume.get("restore_status") or "available"
+        with self._locks.hold(ref.id, backup["id"]):
+            try:
+                count = self._volume_backups().backup(ref, backup, parent)
+            except Exception as exc:
+                reason = self._failed("backup", exc, f"volume {ref.id}")
+                self._report("backup_update", ctxt, backup["id"], {"status": "error"},
+                             reason=reason)
+                self._report("volume_update", ctxt, ref.id, {"status": restore_status})
+                return
+        LOG.info("%s: volume %s backed up as %s (%d objects)", self._backend, ref.id,
+                 backup["id"], count)
+        self._report("backup_update", ctxt, backup["id"],
+                     {"status": "available", "object_count": count})
+        self._report("volume_update", ctxt, ref.id, {"status": restore_status})
+
+    def restore_backup(self, ctxt, backup, volume):
+        ref = self._volume_ref(volume)
+        with self._locks.hold(ref.id, backup["id"]):
+            try:
+                self._volume_backups().restore(backup, ref)
+            except Exception as exc:
+                reason = self._failed("restore", exc, f"backup {backup['id']}")
+                self._report("volume_update", ctxt, ref.id,
+                             {"status": "error_restoring"}, reason=reason)
+                self._report("backup_update", ctxt, backup["id"], {"status": "available"})
+                return
+        LOG.info("%s: backup %s restored to volume %s", self._backend, backup["id"],
+                 ref.id)
+        self._report("volume_update", ctxt, ref.id, {"status": "available"})
+        self._report("backup_update", ctxt, backup["id"], {"status": "available"})
+
+    def delete_backup(self, ctxt, backup):
+        with self._locks.hold(backup["id"]):
+            try:
+                self._volume_backups().delete(backup)
+            except Exception as exc:
+                reason = self._failed("delete", exc, f"backup {backup['id']}")
+                self._report("backup_update", ctxt, backup["id"],
+                             {"status": "error_deleting"}, reason=reason)
+                return
+        LOG.info("%s: backup %s deleted", self._backend, backup["id"])
+        self._report("backup_deleted", ctxt, backup["id"])

@@ -7,9 +7,11 @@ from __future__ import annotations
 import logging
 import sys
 
+from sovra_block import backup as backup_stores
 from sovra_block import conf as block_conf
 from sovra_block import rpc as block_rpc
 from sovra_block.agent import backend as agent_backend
+from sovra_block.agent import backup as agent_backup
 from sovra_block.agent import images as agent_images
 from sovra_common import component, process, rpc
 
@@ -42,10 +44,12 @@ class VolumeAgentComponent(component.Component):
     def register_opts(self, conf):
         block_conf.register_opts(conf)
 
-    def start(self, conf, resources, drivers=None, images=None, reports=None):
+    def start(self, conf, resources, drivers=None, images=None, reports=None,
+              backup_store=None):
         """``drivers``: {backend name: driver instance} to run instead of the
         configured ones; ``images``: an image client factory; ``reports``: a
-        VolumeReportAPI stand-in (tests and simulations)."""
+        VolumeReportAPI stand-in (tests and simulations); ``backup_store``: a
+        BackupStore instead of [backup] backup_store's."""
         names = list(conf.block.enabled_backends)
         if not names:
             raise agent_backend.BackendConfigError(
@@ -62,7 +66,13 @@ class VolumeAgentComponent(component.Component):
                 agent_backend.register_backend(conf, name)
             else:
                 drivers[name] = agent_backend.load_driver(conf, name)
+        if backup_store is None:  # its I/O waits for the first backup
+            try:
+                backup_store = backup_stores.load_store(conf)
+            except backup_stores.BackupStoreError as exc:
+                raise agent_backend.BackendConfigError(str(exc)) from exc
         stale = agent_images.clean_conversion_dir(conf.block.image_conversion_dir)
+        stale += agent_backup.clean_staging(conf.block.image_conversion_dir)
         if stale:
             LOG.info("removed %d file(s) an earlier run left in %s", len(stale),
                      conf.block.image_conversion_dir)
@@ -73,7 +83,8 @@ class VolumeAgentComponent(component.Component):
             images = images or agent_images.client_factory(conf)
             for name in names:
                 started.append(agent_backend.BackendService(
-                    conf, name, drivers[name], transport, reports, images).start())
+                    conf, name, drivers[name], transport, reports, images,
+                    backup_store).start())
         except Exception:
             RunningVolumeAgent(started, transport).stop()
             raise

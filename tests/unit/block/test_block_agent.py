@@ -54,6 +54,12 @@ class Reports:
     def snapshot_deleted(self, ctxt, snapshot_id):
         self._record("snapshot_deleted", snapshot_id)
 
+    def backup_update(self, ctxt, backup_id, updates, reason=None):
+        self._record("backup_update", backup_id, updates, reason=reason)
+
+    def backup_deleted(self, ctxt, backup_id):
+        self._record("backup_deleted", backup_id)
+
     def reconcile(self, ctxt, backend, volume_ids, timeout=60):
         self._record("reconcile", backend, sorted(volume_ids))
         if isinstance(self.reconcile_answer, Exception):

@@ -16,14 +16,17 @@ from sovra_common.rpc.contract import rpc_methods
 
 
 def test_volume_agent_rpc_contract():
-    check_fingerprint(VolumeAgentEndpoint, "1.0", {
+    check_fingerprint(VolumeAgentEndpoint, "1.1", {
+        "backup_volume": "992c0d711eba0236",
         "copy_volume_to_image": "3019359736c88841",
         "create_snapshot": "b2f3bae4539f6c6f",
         "create_volume": "8cc514f146271134",
+        "delete_backup": "120d8fce6fe2b58e",
         "delete_snapshot": "b2f3bae4539f6c6f",
         "delete_volume": "6dfc87a2efe9cc3d",
         "extend_volume": "381c21c7a4c7b211",
         "initialize_connection": "0f6542bc0e12b7e9",
+        "restore_backup": "8f87dc5514e1ba53",
         "terminate_connection": "0f6542bc0e12b7e9",
     })
 
@@ -87,7 +90,8 @@ def test_report_stand_in_has_the_report_api_signatures():
 
 
 @pytest.mark.parametrize("name", ["report_capacity", "volume_update", "volume_deleted",
-                                  "snapshot_update", "snapshot_deleted", "reconcile"])
+                                  "snapshot_update", "snapshot_deleted", "reconcile",
+                                  "backup_update", "backup_deleted"])
 def test_reports_go_to_the_report_topic(name, monkeypatch):
     sent = _sent(rpc.VolumeReportAPI, monkeypatch)
     how, method, kwargs, options = sent[name]
