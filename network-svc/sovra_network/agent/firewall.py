@@ -219,7 +219,11 @@ def _port_rules(state: hs.HostState, port: hs.Port, direction: str) -> list[str]
         for rule in group.rules if group else ():
             if rule.direction != direction:
                 continue
-            match = rule_match(rule, members)
+            try:
+                match = rule_match(rule, members)
+            except ValueError as exc:  # one bad rule must not stop the node's others
+                LOG.warning("security group rule %s ignored: %s", rule.id, exc)
+                continue
             if match is not None:
                 line = f"{match} {verdict}"
                 if line not in lines:

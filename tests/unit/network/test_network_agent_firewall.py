@@ -247,3 +247,12 @@ def test_added_rules_cut_nothing_a_member_leaving_a_remote_group_does():
 def test_the_first_rule_set_of_an_agent_cuts_nothing():
     state = _web_state([ALL_OUT])
     assert firewall.conntrack_cuts({}, firewall.port_policies(state), state) == []
+
+
+def test_a_malformed_rule_is_skipped_not_fatal():
+    bad = {"id": "bad", "direction": "ingress", "ethertype": "IPv4",
+           "remote_ip_prefix": "not-an-address"}
+    state = _web_state([bad, ICMP_IN])
+    ingress = firewall._ingress_chain(state, state.ports[P1])
+    assert "meta nfproto ipv4 meta l4proto icmp accept" in ingress
+    assert not [line for line in ingress if "not-an-address" in line]
