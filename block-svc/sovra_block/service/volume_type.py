@@ -183,9 +183,9 @@ def _rename_quota_resources(session, old: str, new: str) -> None:
             row.resource = renames[row.resource]
 
 
-def delete(session, conf, ctxt, type_id: str) -> None:
+def delete(session, conf, ctxt, type_id: str) -> str:
     """Delete a type no volume uses (inside a writer); not the default type. The
-    per-type quota limits of the type go with it."""
+    per-type quota limits of the type go with it. Returns the type's id."""
     row = get(session, ctxt, type_id)
     if row.name == conf.block.default_volume_type:
         raise exception.Invalid("Default volume type can not be deleted.")
@@ -198,6 +198,7 @@ def delete(session, conf, ctxt, type_id: str) -> None:
         for item in session.scalars(select(model).where(model.resource.in_(resources))):
             session.delete(item)
     session.delete(row)
+    return row.id
 
 
 def set_extra_specs(session, ctxt, type_id: str, specs: dict) -> dict:

@@ -3,12 +3,16 @@ and of extra specs, the default type, access lists, associations, errors."""
 
 import concurrent.futures
 import json
+import queue
 import shutil
 import subprocess
+import uuid
 
 import pytest
 from block_cloud import start_cloud
 from conftest import PROJECT_A, PROJECT_B
+
+from sovra_common import rpc
 
 
 def _create_type(api, name="gold", **fields):
@@ -497,3 +501,41 @@ def test_cli_volume_types_and_qos(cli_cloud):
     _cli(cli_cloud, "volume", "type", "delete", "cli-platinum")
     refused = _cli(cli_cloud, "volume", "type", "show", "cli-platinum", ok=False)
     assert refused.returncode != 0
+
+
+# --- notifications ------------------------------------------------------------------
+
+class NotificationRecorder:
+    def __init__(self):
+        self.events = queue.Queue()
+
+    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        self.events.put((event_type, payload))
+
+
+def test_changes_are_notified(block_api):
+    transport = rpc.build_notification_transport(block_api.conf)
+    recorder = NotificationRecorder()
+    listener = rpc.NotificationListener(transport, [recorder],
+                                        pool=f"test-{uuid.uuid4().hex}").start()
+    try:
+        gold = _create_type(block_api)
+        block_api.ok("PUT", f"/v3/types/{gold['id']}/extra_specs/k", project="admin",
+                     json={"k": "v"})
+        spec = _create_qos(block_api)["qos_specs"]
+        block_api.ok("GET", f"/v3/qos-specs/{spec['id']}/associate?vol_type_id="
+                            f"{gold['id']}", 202, project="admin")
+        block_api.ok("DELETE", f"/v3/qos-specs/{spec['id']}?force=1", 202,
+                     project="admin")
+        block_api.ok("DELETE", f"/v3/types/{gold['id']}", 202, project="admin")
+        events = [recorder.events.get(timeout=5) for _ in range(6)]
+    finally:
+        listener.stop()
+        transport.cleanup()
+    assert [name for name, _ in events] == [
+        "volume_type.create.end", "volume_type_extra_specs.create.end", "qos_specs.create.end",
+        "qos_specs.associate.end", "qos_specs.delete.end", "volume_type.delete.end"]
+    assert events[0][1]["volume_types"]["name"] == "gold"
+    assert events[1][1] == {"type_id": gold["id"], "specs": {"k": "v"}}
+    assert events[3][1] == {"id": spec["id"], "type_id": gold["id"]}
+    assert events[5][1] == {"volume_types": {"id": gold["id"]}}

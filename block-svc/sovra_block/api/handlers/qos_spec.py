@@ -5,7 +5,7 @@ types (``.../associations``, ``.../associate``, ``.../disassociate``,
 
 from __future__ import annotations
 
-from sovra_block.api import listing
+from sovra_block.api import listing, notifications
 from sovra_block.api.handlers import volume_type as type_views
 from sovra_block.api.policies import qos_spec as policies
 from sovra_block.api.schemas import qos_spec as schemas
@@ -56,6 +56,7 @@ def create_qos_spec(req):
     consumer = body.pop("consumer", qos_service.DEFAULT_CONSUMER)
     with _db(req).writer() as session:
         result = _detail(req, qos_service.create(session, name, body, consumer))
+    notifications.info(req, "qos_specs.create.end", {"qos_specs": result["qos_specs"]})
     return json_response(result)
 
 
@@ -65,6 +66,7 @@ def update_qos_spec(req, qos_id):
     req.authorize(policies.UPDATE)
     with _db(req).writer() as session:
         qos_service.set_keys(session, qos_id, specs)
+    notifications.info(req, "qos_specs.update.end", {"id": qos_id, "specs": specs})
     return json_response({"qos_specs": specs})
 
 
@@ -73,6 +75,7 @@ def delete_qos_spec_keys(req, qos_id):
     req.authorize(policies.UPDATE)
     with _db(req).writer() as session:
         qos_service.delete_keys(session, qos_id, keys)
+    notifications.info(req, "qos_specs.delete_keys.end", {"id": qos_id, "keys": keys})
     return json_response(None, status=202)
 
 
@@ -82,6 +85,7 @@ def delete_qos_spec(req, qos_id):
     force = type_views.to_bool(query.get("force", False))
     with _db(req).writer() as session:
         qos_service.delete(session, qos_id, force=force)
+    notifications.info(req, "qos_specs.delete.end", {"id": qos_id})
     return json_response(None, status=202)
 
 
@@ -99,6 +103,7 @@ def associate_qos_spec(req, qos_id):
     req.authorize(policies.UPDATE)
     with _db(req).writer() as session:
         qos_service.associate(session, req.context, qos_id, type_id)
+    notifications.info(req, "qos_specs.associate.end", {"id": qos_id, "type_id": type_id})
     return json_response(None, status=202)
 
 
@@ -107,6 +112,8 @@ def disassociate_qos_spec(req, qos_id):
     req.authorize(policies.UPDATE)
     with _db(req).writer() as session:
         qos_service.disassociate(session, req.context, qos_id, type_id)
+    notifications.info(req, "qos_specs.disassociate.end",
+                       {"id": qos_id, "type_id": type_id})
     return json_response(None, status=202)
 
 
@@ -114,4 +121,5 @@ def disassociate_all_qos_spec(req, qos_id):
     req.authorize(policies.UPDATE)
     with _db(req).writer() as session:
         qos_service.disassociate_all(session, qos_id)
+    notifications.info(req, "qos_specs.disassociateall.end", {"id": qos_id})
     return json_response(None, status=202)

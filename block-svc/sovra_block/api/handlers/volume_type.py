@@ -5,7 +5,7 @@ update, delete), ``/v3/types/default``, extra specs
 
 from __future__ import annotations
 
-from sovra_block.api import listing
+from sovra_block.api import listing, notifications
 from sovra_block.api.policies import volume_type as policies
 from sovra_block.api.schemas import volume_type as schemas
 from sovra_block.service import volume_type as type_service
@@ -92,6 +92,7 @@ def create_type(req):
             session, name=body["name"].strip(), description=body.get("description"),
             is_public=to_bool(is_public), extra_specs=body.get("extra_specs"))
         result = view(req, row)
+    notifications.info(req, "volume_type.create.end", {"volume_types": result})
     return json_response({"volume_type": result})
 
 
@@ -108,13 +109,16 @@ def update_type(req, volume_type_id):
             description_given="description" in body,
             is_public=to_bool(is_public) if is_public is not None else None)
         result = view(req, row)
+    notifications.info(req, "volume_type.update.end", {"volume_types": result})
     return json_response({"volume_type": result})
 
 
 def delete_type(req, volume_type_id):
     req.authorize(policies.DELETE)
     with _db(req).writer() as session:
-        type_service.delete(session, req.state.conf, req.context, volume_type_id)
+        type_id = type_service.delete(session, req.state.conf, req.context,
+                                      volume_type_id)
+    notifications.info(req, "volume_type.delete.end", {"volume_types": {"id": type_id}})
     return json_response(None, status=202)
 
 
@@ -134,6 +138,8 @@ def create_extra_specs(req, volume_type_id):
     req.authorize(policies.EXTRA_SPECS_CREATE)
     with _db(req).writer() as session:
         type_service.set_extra_specs(session, req.context, volume_type_id, specs)
+    notifications.info(req, "volume_type_extra_specs.create.end",
+                       {"type_id": volume_type_id, "specs": specs})
     return json_response({"extra_specs": specs})
 
 
@@ -156,6 +162,8 @@ def update_extra_spec(req, volume_type_id, key):
     with _db(req).writer() as session:
         type_service.set_extra_specs(session, req.context, volume_type_id,
                                      {key: body[key]})
+    notifications.info(req, "volume_type_extra_specs.create.end",
+                       {"type_id": volume_type_id, "specs": {key: body[key]}})
     return json_response({key: body[key]})
 
 
@@ -163,6 +171,8 @@ def delete_extra_spec(req, volume_type_id, key):
     req.authorize(policies.EXTRA_SPECS_DELETE)
     with _db(req).writer() as session:
         type_service.delete_extra_spec(session, req.context, volume_type_id, key)
+    notifications.info(req, "volume_type_extra_specs.delete.end",
+                       {"type_id": volume_type_id, "id": key})
     return json_response(None, status=202)
 
 
@@ -174,12 +184,16 @@ def type_action(req, volume_type_id):
     if "addProjectAccess" in body:
         req.authorize(policies.ADD_PROJECT)
         change, project = type_service.add_project, body["addProjectAccess"]["project"]
+        event = "volume_type_project.access.add"
     else:
         req.authorize(policies.REMOVE_PROJECT)
         change = type_service.remove_project
         project = body["removeProjectAccess"]["project"]
+        event = "volume_type_project.access.remove"
     with _db(req).writer() as session:
         change(session, req.context, volume_type_id, project)
+    notifications.info(req, event, {"volume_type_id": volume_type_id,
+                                    "project_id": project})
     return json_response(None, status=202)
 
 
