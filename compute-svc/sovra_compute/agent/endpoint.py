@@ -132,6 +132,8 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
                                      f"{block_device.short_name(bdm['device_name'])}"}
                     if bdm["source_type"] == "image":
                         attrs["image_id"] = bdm["image_id"]
+                    if bdm.get("volume_type"):
+                        attrs["volume_type"] = bdm["volume_type"]
                     made = client.create_volume(size=bdm["volume_size"], **attrs)
                     bdm["volume_id"] = made["id"]
                     self._conductor.block_device_update(

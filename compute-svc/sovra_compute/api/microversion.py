@@ -58,7 +58,7 @@ VERSIONS = [
     "2.46",  # X-OpenStack-Request-ID next to X-Compute-Request-Id (at every version)
     "2.47",  # servers: the flavor embedded (sizes, original_name, extra_specs)
     "2.48",  # (standard server diagnostics: diagnostics not served)
-    "2.49",  # (tagged volume and interface attach: not served)
+    "2.49",  # volume attachments: "tag" on attach (interface attach: not served)
     "2.50",  # (os-quota-class-sets: not served)
     "2.51",  # instance actions: events shown to the owner (tracebacks to admins)
     "2.52",  # servers: "tags" on create
@@ -71,7 +71,7 @@ VERSIONS = [
              # sets: no injected files
     "2.58",  # instance actions: limit, marker, changes-since; "updated_at"
     "2.59",  # (migrations pagination: not served)
-    "2.60",  # (multiattach volumes: not served)
+    "2.60",  # (multiattach volumes: refused, no shareable disks)
     "2.61",  # flavors: "extra_specs" in flavor bodies
     "2.62",  # instance action events: "hostId", and "host" for admins
     "2.63",  # servers: "trusted_image_certificates" (null: refused on create and
@@ -79,10 +79,10 @@ VERSIONS = [
     "2.64",  # server groups: one "policy" and its "rules" (no policies, metadata)
     "2.65",  # (abort queued live migrations: not served)
     "2.66",  # servers, instance actions: changes-before filter
-    "2.67",  # (volume_type in block devices: volumes not served)
+    "2.67",  # servers: "volume_type" of a volume made at create
     "2.68",  # (forced evacuate and live migration removed: not served)
     "2.69",  # (minimal bodies from down cells: Sovra has one cell, always up)
-    "2.70",  # (device tags of volume attachments and interfaces: not served)
+    "2.70",  # volume attachments: "tag" in bodies (interfaces: not served)
     "2.71",  # servers: "server_groups" in show, update and rebuild
     "2.72",  # (ports with resource requests: ports not served)
     "2.73",  # servers: lock takes locked_reason, "locked_reason", locked filter
@@ -93,19 +93,20 @@ VERSIONS = [
     "2.76",  # (power-update external event: not served)
     "2.77",  # (availability zone on unshelve: not served)
     "2.78",  # servers: GET /servers/{id}/topology (no NUMA topology: no nodes)
-    "2.79",  # (delete_on_termination of volume attachments: volumes not served)
+    "2.79",  # volume attachments: "delete_on_termination" on attach, in bodies
     "2.80",  # (user_id and project_id of migrations: migrations not served)
     "2.81",  # (image caching by aggregate: aggregates not served)
     "2.82",  # (accelerator-request-bound external event: not served)
     "2.83",  # servers: more list filters for everyone (zone, key_name, states,
              # launch and termination times, user_id...)
     "2.84",  # instance action events: "details" (a failed event's fault message)
-    "2.85",  # (delete_on_termination update of volume attachments: not served)
+    "2.85",  # volume attachments: PUT changes delete_on_termination
     "2.86",  # flavor extra specs: keys of known namespaces checked (name and value)
     "2.87",  # (rescue of volume-backed servers: rescue not served)
     "2.88",  # hypervisors: no capacity / usage fields, "uptime" (null: not known
              # yet), no /os-hypervisors/statistics
-    "2.89",  # (attachment_id and bdm_uuid of volume attachments: not served)
+    "2.89",  # volume attachments: "attachment_id", "bdm_uuid", no "id" (list,
+             # show)
     "2.90",  # servers: "hostname" on create, update and rebuild;
              # OS-EXT-SRV-ATTR:hostname shown to everyone
     "2.91",  # (unshelve to a host: shelve not served)

@@ -73,7 +73,9 @@ def _truth(value) -> bool:
     return bool(value)
 
 
-def parse(bdms: list) -> Parsed:
+def parse(bdms: list, version) -> Parsed:
+    """The mappings of a create request at microversion ``version``
+    (``volume_type`` from 2.67)."""
     parsed = Parsed()
     boots = 0
     for bdm in bdms:
@@ -96,6 +98,12 @@ def parse(bdms: list) -> Parsed:
         if source in ("image", "volume") and not bdm.get("uuid"):
             raise exception.Invalid(f"{_INVALID}source_type {source} needs the "
                                     f"{source}'s uuid.")
+        if "volume_type" in bdm and not version.matches("2.67"):
+            raise exception.Invalid(f"{_INVALID}volume_type needs microversion 2.67 "
+                                    "or later.")
+        if bdm.get("volume_type") and source == "volume":
+            raise exception.Invalid(f"{_INVALID}volume_type is for a volume made at "
+                                    "create, not an existing one.")
         if source == "blank" and index == 0:
             raise exception.Invalid(f"{_INVALID}a blank volume cannot be the boot "
                                     "disk.")
@@ -107,6 +115,7 @@ def parse(bdms: list) -> Parsed:
             "volume_id": bdm["uuid"] if source == "volume" else None,
             "image_id": bdm["uuid"] if source == "image" else None,
             "volume_size": _size(bdm, required=source != "volume"),
+            "volume_type": bdm.get("volume_type") or None,
             "delete_on_termination": _truth(bdm.get("delete_on_termination", False)),
             "device_name": bdm.get("device_name"), "tag": bdm.get("tag")})
     if boots > 1:
@@ -154,8 +163,8 @@ def record(req, instance: dict, volumes: list) -> None:
         for spec in sorted(volumes, key=lambda v: v["boot_index"] != 0):
             bdm = block_device.create(db, uuid, **{
                 k: spec[k] for k in ("source_type", "volume_id", "image_id",
-                                     "volume_size", "device_name", "boot_index",
-                                     "delete_on_termination", "tag")})
+                                     "volume_size", "volume_type", "device_name",
+                                     "boot_index", "delete_on_termination", "tag")})
             if spec["volume_id"]:
                 with block_api.translated():
                     attachment = client.create_attachment(spec["volume_id"], uuid)

@@ -163,6 +163,8 @@ class BlockDeviceMapping(Base):
     volume_id: Mapped[str | None] = mapped_column(String(36), index=True)
     image_id: Mapped[str | None] = mapped_column(String(36))
     volume_size: Mapped[int | None] = mapped_column(Integer)
+    #: the volume type of a volume made at boot (2.67)
+    volume_type: Mapped[str | None] = mapped_column(String(255))
     #: the block storage attachment (None: none yet, or withdrawn after a failure)
     attachment_id: Mapped[str | None] = mapped_column(String(36))
     device_name: Mapped[str] = mapped_column(String(255))

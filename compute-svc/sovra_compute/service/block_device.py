@@ -42,7 +42,8 @@ def as_dict(row: models.BlockDeviceMapping) -> dict:
     return {"uuid": row.uuid, "instance_uuid": row.instance_uuid,
             "source_type": row.source_type, "destination_type": row.destination_type,
             "volume_id": row.volume_id, "image_id": row.image_id,
-            "volume_size": row.volume_size, "attachment_id": row.attachment_id,
+            "volume_size": row.volume_size, "volume_type": row.volume_type,
+            "attachment_id": row.attachment_id,
             "device_name": row.device_name, "boot_index": row.boot_index,
             "delete_on_termination": row.delete_on_termination, "tag": row.tag,
             "connection_info": row.connection_info,
@@ -52,7 +53,8 @@ def as_dict(row: models.BlockDeviceMapping) -> dict:
 def for_agent(bdm: dict) -> dict:
     """What an agent needs of a mapping (JSON-serialisable)."""
     return {key: bdm[key] for key in ("uuid", "source_type", "volume_id", "image_id",
-                                      "volume_size", "attachment_id", "device_name",
+                                      "volume_size", "volume_type", "attachment_id",
+                                      "device_name",
                                       "boot_index", "connection_info", "tag",
                                       "delete_on_termination")}
 
@@ -89,8 +91,8 @@ def _device(requested: str | None, taken: set[str], instance_uuid: str) -> str:
 
 @retry_on_deadlock
 def create(db: Database, instance_uuid: str, *, source_type: str, volume_id=None,
-           image_id=None, volume_size=None, device_name=None, boot_index=None,
-           delete_on_termination=False, tag=None) -> dict:
+           image_id=None, volume_size=None, volume_type=None, device_name=None,
+           boot_index=None, delete_on_termination=False, tag=None) -> dict:
     """A new mapping; the device name is ``device_name`` if it is a free virtio
     one, else the next free one (``/dev/vda`` for the boot volume)."""
     for _attempt in range(3):  # another attach may take the same name meanwhile
@@ -113,6 +115,7 @@ def create(db: Database, instance_uuid: str, *, source_type: str, volume_id=None
                     uuid=str(uuidlib.uuid4()), instance_uuid=instance_uuid,
                     source_type=source_type, destination_type="volume",
                     volume_id=volume_id, image_id=image_id, volume_size=volume_size,
+                    volume_type=volume_type,
                     device_name=device, boot_index=boot_index,
                     delete_on_termination=bool(delete_on_termination), tag=tag,
                     attach_status=ATTACHING)

@@ -326,3 +326,15 @@ def test_multiattach_volume_in_use_is_refused(api, server, volumes):
     volumes.add(VOL, status="in-use", multiattach=True)
     resp = _attach(api, server, "2.60")
     assert resp.status_code == 400 and "multiattach" in resp.text
+
+
+def test_volume_type_of_a_volume_made_at_create(api, db):
+    mapping = {"source_type": "blank", "destination_type": "volume", "volume_size": 1,
+               "volume_type": "fast"}
+    resp = _bfv(api, [mapping], image_ref="img-1", version="2.66")
+    assert resp.status_code == 400 and "2.67" in resp.text
+    resp = boot(api, version="2.67", imageRef="img-1",
+                block_device_mapping_v2=[mapping])
+    assert resp.status_code == 202, resp.json
+    (bdm,) = block_device.list_for(db, resp.json["server"]["id"])
+    assert bdm["volume_type"] == "fast" and bdm["device_name"] == "/dev/vdb"

@@ -296,3 +296,14 @@ def test_volume_disk_xml(tmp_path):
 def test_volume_connections_the_driver_cannot_open(info, message):
     with pytest.raises(virt.VirtDriverError, match=message):
         volume.disk(info, "/dev/vdb")
+
+
+def test_a_blank_volume_gets_its_type(agent):
+    guest = dict(instance("typed"), block_devices=[_bdm(
+        uuid="b0", source_type="blank", volume_id=None, volume_size=3,
+        volume_type="fast", attachment_id=None, device_name="/dev/vdc")])
+    agent.endpoint.build_instance(CTXT, guest)
+    assert agent.conductor.named("build_done")
+    assert agent.block.volumes["vol-1"] == {"id": "vol-1", "size": 3,
+                                            "volume_type": "fast",
+                                            "name": "typed-vdc"}

@@ -212,7 +212,8 @@ def _image_id(image_ref: str | None) -> str | None:
 
 def _server_volumes(req, body) -> tuple[str | None, list]:
     """(the image of a local root disk or None, the volume mappings to make)."""
-    parsed = server_volume.parse(body.get("block_device_mapping_v2") or [])
+    parsed = server_volume.parse(body.get("block_device_mapping_v2") or [],
+                                 req.microversion)
     image_id = _image_id(body.get("imageRef"))
     if parsed.local_image:
         if image_id and parsed.local_image != image_id:

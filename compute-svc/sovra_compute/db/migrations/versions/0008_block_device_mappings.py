@@ -26,6 +26,7 @@ def upgrade():
         sa.Column("volume_id", sa.String(36), nullable=True),
         sa.Column("image_id", sa.String(36), nullable=True),
         sa.Column("volume_size", sa.Integer(), nullable=True),
+        sa.Column("volume_type", sa.String(255), nullable=True),
         sa.Column("attachment_id", sa.String(36), nullable=True),
         sa.Column("device_name", sa.String(255), nullable=False),
         sa.Column("boot_index", sa.Integer(), nullable=True),
