@@ -87,8 +87,11 @@ def test_disabling_a_service_stops_scheduling_to_it(api):
     failed = api.create_volume(wait="error")
     assert failed["status"] == "error"
 
-    answer = _set_service(api, "enable")
+    # "service" is the older name of "binary"
+    answer = api.ok("PUT", "/v3/os-services/enable", project="admin",
+                    json={"host": BACKEND, "service": "cinder-volume"})
     assert answer["disabled"] is False and answer["status"] == "enabled"
+    assert answer["binary"] == "cinder-volume"
     assert answer["disabled_reason"] is None
     assert _zones(api)["nova"] is True
     assert api.create_volume()["status"] == "available"

@@ -56,13 +56,14 @@ def update_service(req, action):
     schema = schemas.DISABLE_LOG_REASON if action == "disable-log-reason" \
         else schemas.ENABLE
     body = req.json_body(schema)
+    binary = body.get("binary") or body["service"]
     disabled = action != "enable"
     reason = body.get("disabled_reason")
     with _db(req).writer() as session:
-        service.set_disabled(session, host=body["host"], binary=body["binary"],
+        service.set_disabled(session, host=body["host"], binary=binary,
                              disabled=disabled, reason=reason)
-    result = {"host": body["host"], "service": body["binary"],
-              "binary": body["binary"], "disabled": disabled,
+    result = {"host": body["host"], "service": binary, "binary": binary,
+              "disabled": disabled,
               "status": "disabled" if disabled else "enabled"}
     if action != "disable":
         result["disabled_reason"] = reason
