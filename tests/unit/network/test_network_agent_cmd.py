@@ -36,3 +36,16 @@ def test_start_fails_before_anything_runs(monkeypatch):
     with pytest.raises(agent_cmd.AgentCannotRun):
         component.start(conf, resources=None, client=object())
     assert built == []
+
+
+def test_sovra_status_rows_of_the_network_agents(monkeypatch):
+    from sovra_network import cli
+    from sovra_network.cli import agent_status
+
+    listed = [{"host": "node2", "alive": True, "admin_state_up": True},
+              {"host": "node1", "alive": True, "admin_state_up": False}]
+    fake = type("Client", (), {"list_agents": lambda self: listed})()
+    monkeypatch.setattr(cli, "client", lambda cloud: fake)
+    assert agent_status.agents(cloud=None) == [
+        {"type": "network agent", "name": "node1", "status": "up (disabled)"},
+        {"type": "network agent", "name": "node2", "status": "up"}]
