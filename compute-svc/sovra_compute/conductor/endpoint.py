@@ -279,9 +279,21 @@ class ConductorEndpoint(rpc.RPCEndpoint):
     def block_device_update(self, ctxt, instance_uuid, host, bdm_uuid,
                             changes):  # since 1.3
         changes = {k: v for k, v in changes.items() if k in block_device.AGENT_FIELDS}
-        if block_device.update(self._db, bdm_uuid, **changes) is None:
-            LOG.info("mapping %s of %s is gone; news from %s ignored", bdm_uuid,
-                     instance_uuid, host)
+        if block_device.update(self._db, bdm_uuid, **changes) is not None:
+            return
+        # the server went meanwhile (its volumes were released): an attachment
+        # made since is nobody's, so it goes too; a volume made since is left
+        # available, in its owner's sight
+        LOG.info("mapping %s of %s is gone; news from %s: %s", bdm_uuid,
+                 instance_uuid, host, sorted(changes))
+        if changes.get("attachment_id") and self._volumes is not None:
+            try:
+                with block_api.translated(), \
+                        contextlib.suppress(exception.NotFound):
+                    self._volumes(ctxt).delete_attachment(changes["attachment_id"])
+            except Exception:
+                LOG.exception("could not delete attachment %s of gone mapping %s",
+                              changes["attachment_id"], bdm_uuid)
 
     def block_device_removed(self, ctxt, instance_uuid, host, bdm_uuid):  # since 1.3
         block_device.delete(self._db, bdm_uuid)

@@ -214,6 +214,12 @@ def test_reports_change_and_remove_mappings(conductor):
     assert block_device.list_for(conductor.db, uuid) == []
     conductor.endpoint.block_device_update(CTXT, uuid, "node1", bdm["uuid"],
                                            {"volume_id": "x"})  # gone: ignored
+    # an attachment made for a mapping that went meanwhile goes too
+    conductor.block.volumes["vol-3"] = {"id": "vol-3"}
+    late = conductor.block.create_attachment("vol-3", uuid)
+    conductor.endpoint.block_device_update(CTXT, uuid, "node1", bdm["uuid"],
+                                           {"attachment_id": late["id"]})
+    assert conductor.block.attachments == {} and "vol-3" in conductor.block.volumes
 
 
 def test_deleted_server_releases_its_volumes(conductor):
