@@ -27,7 +27,9 @@ class QosSpecExists(exception.Conflict):
     message = "QoS Specs %(name)s already exists."
 
 
-class QosSpecKeyNotFound(exception.NotFound):
+class QosSpecKeyNotFound(exception.Invalid):
+    """Unsetting a key the spec lacks: a 400, as the API has it."""
+
     message = "QoS spec %(spec_id)s has no spec with key %(key)s."
 
 
@@ -79,7 +81,7 @@ def set_keys(session, spec_id: str, specs: dict) -> models.QosSpec:
 
 
 def delete_keys(session, spec_id: str, keys) -> None:
-    """Remove keys, all or none: 404 naming the first missing one."""
+    """Remove keys, all or none: 400 naming the first missing one."""
     row = get(session, spec_id)
     current = dict(row.specs or {})
     for key in keys:

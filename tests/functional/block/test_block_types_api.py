@@ -296,7 +296,9 @@ def test_qos_spec_lifecycle(block_api):
                  json={"keys": ["total_iops_sec"]})
     assert block_api.ok("GET", path, project="admin")["qos_specs"]["specs"] == {
         "read_bytes_sec": "1024"}
-    block_api.fault("PUT", path + "/delete_keys", 404, project="admin",
+    block_api.fault("PUT", path + "/delete_keys", 400, project="admin",
+                    json={"keys": ["total_iops_sec"]})
+    block_api.fault("PUT", "/v3/qos-specs/nope/delete_keys", 404, project="admin",
                     json={"keys": ["total_iops_sec"]})
 
     block_api.ok("DELETE", path, 202, project="admin")

@@ -121,5 +121,5 @@ def disassociate_all_qos_spec(req, qos_id):
     req.authorize(policies.UPDATE)
     with _db(req).writer() as session:
         qos_service.disassociate_all(session, qos_id)
-    notifications.info(req, "qos_specs.disassociateall.end", {"id": qos_id})
+    notifications.info(req, "qos_specs.disassociate_all.end", {"id": qos_id})
     return json_response(None, status=202)
