@@ -49,6 +49,18 @@ class NetworkClient:
         return self._api.put(f"/v2.0/{collection}/{resource_id}", json={key: body},
                              headers=headers).json()[key]
 
+    def _get(self, collection, key, resource_id):
+        return self._api.get(f"/v2.0/{collection}/{resource_id}").json()[key]
+
+    def _delete(self, collection, resource_id):
+        self._api.delete(f"/v2.0/{collection}/{resource_id}")
+
+    def set_tags(self, collection: str, resource_id: str, tags: list[str]) -> list[str]:
+        """Replace a resource's tags (``collection`` as in the URL: "networks",
+        "ports", "security-groups"...)."""
+        return self._api.put(f"/v2.0/{collection}/{resource_id}/tags",
+                             json={"tags": list(tags)}).json()["tags"]
+
     # -- networks -----------------------------------------------------------------------
 
     def list_networks(self, **filters) -> list[dict]:
@@ -59,6 +71,9 @@ class NetworkClient:
 
     def create_network(self, **attrs) -> dict:
         return self._create("networks", "network", attrs)
+
+    def update_network(self, network_id: str, **attrs) -> dict:
+        return self._update("networks", "network", network_id, attrs)
 
     def delete_network(self, network_id: str) -> None:
         self._api.delete(f"/v2.0/networks/{network_id}")
@@ -72,9 +87,12 @@ class NetworkClient:
         return self._api.get(f"/v2.0/subnets/{subnet_id}").json()["subnet"]
 
     def create_subnet(self, network_id: str, cidr: str, **attrs) -> dict:
-        attrs.setdefault("ip_version", 6 if ":" in cidr else 4)
+        attrs.setdefault("ip_version", 6 if ":" in (cidr or "") else 4)
         return self._create("subnets", "subnet",
                             {"network_id": network_id, "cidr": cidr, **attrs})
+
+    def update_subnet(self, subnet_id: str, **attrs) -> dict:
+        return self._update("subnets", "subnet", subnet_id, attrs)
 
     def delete_subnet(self, subnet_id: str) -> None:
         self._api.delete(f"/v2.0/subnets/{subnet_id}")
@@ -128,8 +146,88 @@ class NetworkClient:
         return self._api.get(f"/v2.0/security-groups/{group_id}").json()[
             "security_group"]
 
+    def create_security_group(self, name: str, **attrs) -> dict:
+        return self._create("security-groups", "security_group", {"name": name, **attrs})
+
+    def update_security_group(self, group_id: str, **attrs) -> dict:
+        return self._update("security-groups", "security_group", group_id, attrs)
+
+    def delete_security_group(self, group_id: str) -> None:
+        self._delete("security-groups", group_id)
+
     def list_security_group_rules(self, **filters) -> list[dict]:
         return self._list("security-group-rules", "security_group_rules", filters)
+
+    def get_security_group_rule(self, rule_id: str) -> dict:
+        return self._get("security-group-rules", "security_group_rule", rule_id)
+
+    def create_security_group_rule(self, security_group_id: str, direction: str,
+                                   **attrs) -> dict:
+        return self._create("security-group-rules", "security_group_rule",
+                            {"security_group_id": security_group_id,
+                             "direction": direction, **attrs})
+
+    def delete_security_group_rule(self, rule_id: str) -> None:
+        self._delete("security-group-rules", rule_id)
+
+    # -- routers ------------------------------------------------------------------------
+
+    def list_routers(self, **filters) -> list[dict]:
+        return self._list("routers", "routers", filters)
+
+    def get_router(self, router_id: str) -> dict:
+        return self._get("routers", "router", router_id)
+
+    def create_router(self, **attrs) -> dict:
+        return self._create("routers", "router", attrs)
+
+    def update_router(self, router_id: str, **attrs) -> dict:
+        return self._update("routers", "router", router_id, attrs)
+
+    def delete_router(self, router_id: str) -> None:
+        self._delete("routers", router_id)
+
+    def add_router_interface(self, router_id: str, *, subnet_id: str | None = None,
+                             port_id: str | None = None) -> dict:
+        """Attach a subnet (the router takes its gateway address) or a port; the
+        answer names the interface's port, subnet(s) and router."""
+        body = {"subnet_id": subnet_id} if subnet_id else {"port_id": port_id}
+        return self._api.put(f"/v2.0/routers/{router_id}/add_router_interface",
+                             json=body).json()
+
+    def remove_router_interface(self, router_id: str, *, subnet_id: str | None = None,
+                                port_id: str | None = None) -> dict:
+        body = {"subnet_id": subnet_id} if subnet_id else {"port_id": port_id}
+        return self._api.put(f"/v2.0/routers/{router_id}/remove_router_interface",
+                             json=body).json()
+
+    def add_extra_routes(self, router_id: str, routes: list[dict]) -> dict:
+        """Add [{destination, nexthop}] to the router's routes (extraroute-atomic)."""
+        return self._api.put(f"/v2.0/routers/{router_id}/add_extraroutes",
+                             json={"router": {"routes": routes}}).json()["router"]
+
+    def remove_extra_routes(self, router_id: str, routes: list[dict]) -> dict:
+        return self._api.put(f"/v2.0/routers/{router_id}/remove_extraroutes",
+                             json={"router": {"routes": routes}}).json()["router"]
+
+    # -- floating IPs -------------------------------------------------------------------
+
+    def list_floating_ips(self, **filters) -> list[dict]:
+        return self._list("floatingips", "floatingips", filters)
+
+    def get_floating_ip(self, floating_ip_id: str) -> dict:
+        return self._get("floatingips", "floatingip", floating_ip_id)
+
+    def create_floating_ip(self, floating_network_id: str, **attrs) -> dict:
+        return self._create("floatingips", "floatingip",
+                            {"floating_network_id": floating_network_id, **attrs})
+
+    def update_floating_ip(self, floating_ip_id: str, **attrs) -> dict:
+        """``port_id=<port>`` associates, ``port_id=None`` disassociates."""
+        return self._update("floatingips", "floatingip", floating_ip_id, attrs)
+
+    def delete_floating_ip(self, floating_ip_id: str) -> None:
+        self._delete("floatingips", floating_ip_id)
 
     # -- read-only ----------------------------------------------------------------------
 

@@ -1,0 +1,252 @@
+"""``sovra network|subnet|port|router|floating ip|security group ...`` run as the
+installed ``sovra`` console script against the CLI cloud (identity, image,
+placement from conftest) plus the network API started here in this process as
+sovra-allinone starts it (its own ConfigOpts, SQLite file and bus), with real
+identity, in the catalog as ``network``. No agent: these are API-level flows."""
+
+import json
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import ADMIN_PASSWORD
+
+from sovra_common import conf as sovra_conf
+from sovra_common import process
+from sovra_common.cmd import manage
+from sovra_identity.cmd import manage as identity_manage
+from sovra_identity.db import DATABASE as IDENTITY_DB
+
+NEUTRON_PASSWORD = "svc-neutron-pw"
+SOVRA = Path(sys.executable).parent / "sovra"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sovra(cloud, *args, user="admin", expect=0):
+    """The installed ``sovra`` with the cloud's clouds.yaml; asserts the exit status."""
+    cloud_args = ["--os-cloud", user] if user else []
+    done = subprocess.run([str(SOVRA), *cloud_args, *args], capture_output=True,
+                          text=True, timeout=120, env=cloud.env(), check=False)
+    if expect is not None:
+        assert done.returncode == expect, \
+            f"sovra {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def sovra_json(cloud, *args, **kwargs):
+    return json.loads(sovra(cloud, *args, "-f", "json", **kwargs).stdout)
+
+
+def _entry_points() -> set:
+    from importlib import metadata
+
+    return {e.name for e in metadata.entry_points(group="sovra.cli")}
+
+
+@pytest.fixture(scope="module")
+def network(cloud):
+    """The network API next to the CLI cloud; yields its URL."""
+    if not SOVRA.exists() or "floating_ip_create" not in _entry_points():
+        pytest.fail(f"{SOVRA} lacks the network commands: refresh the editable install "
+                    "(pip install --no-deps -e .)", pytrace=False)
+    from sovra_network.cmd import api as network_api
+    from sovra_network.db import DATABASE as NETWORK_DB
+
+    tmp = cloud.tmp / "network"
+    tmp.mkdir()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    common, id_file = cloud.tmp / "sovra.conf", cloud.tmp / "sovra-identity.conf"
+    assert manage.main(["--config-file", str(common), "--config-file", str(id_file),
+                        "identity", "register-service", "--type", "network", "--name",
+                        "neutron", "--region", "RegionOne", "--public-url", url,
+                        "--user", "neutron", "--password", NEUTRON_PASSWORD],
+                       services=[IDENTITY_DB], commands=identity_manage.COMMANDS) == 0
+    conf_file = tmp / "sovra-network.conf"
+    conf_file.write_text(
+        f"[api]\nbind_host = 127.0.0.1\nbind_port = {port}\n"
+        f"[database]\nconnection = sqlite:///{tmp / 'network.db'}\n"
+        f"[messaging]\ntransport_url = sovra-inproc:///cli-network-{uuid.uuid4().hex}\n"
+        "[auth]\nidentity_interface = public\n"
+        "[service_auth]\nauth_type = password\n"
+        f"auth_url = {cloud.auth_url}\nusername = neutron\n"
+        f"password = {NEUTRON_PASSWORD}\nuser_domain_id = default\n"
+        "project_name = service\nproject_domain_id = default\n")
+    assert manage.main(["--config-file", str(conf_file), "network", "db", "sync"],
+                       services=[NETWORK_DB], commands=[]) == 0
+    conf = network_api.COMPONENT.new_conf()
+    sovra_conf.load(conf, "sovra", args=[], config_files=[str(common), str(conf_file)])
+    resources = process.ProcessResources(conf).start()
+    try:
+        handle = network_api.COMPONENT.start(conf, resources)
+        try:
+            yield url
+        finally:
+            handle.stop()
+    finally:
+        resources.stop()
+
+
+def _admin_headers(cloud) -> dict:
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+    resp = requests.post(f"{cloud.auth_url}/auth/tokens", json=body, timeout=30)
+    assert resp.status_code == 201, resp.text
+    return {"X-Auth-Token": resp.headers["X-Subject-Token"]}
+
+
+def test_help_explains_network_commands(cloud):
+    top = subprocess.run([str(SOVRA), "--help"], capture_output=True, text=True,
+                         timeout=60, env=cloud.env())
+    assert top.returncode == 0
+    for name in ("network create", "subnet set", "port create", "router add subnet",
+                 "router unset", "floating ip create", "floating ip unset",
+                 "security group rule create"):
+        assert name in top.stdout, name
+    create = sovra(cloud, "subnet", "create", "--help", user=None)
+    for option in ("--network", "--subnet-range", "--gateway", "--no-gateway", "--dhcp",
+                   "--no-dhcp", "--dns-nameserver", "--allocation-pool", "--host-route",
+                   "--ip-version"):
+        assert option in create.stdout, option
+    rule = sovra(cloud, "security", "group", "rule", "create", "--help", user=None)
+    for option in ("--protocol", "--dst-port", "--remote-ip", "--remote-group",
+                   "--ingress", "--egress", "--ethertype"):
+        assert option in rule.stdout, option
+
+
+def test_network_flow(cloud, network):
+    # an external network (admin: provider segment), a private one, their subnets
+    public = sovra_json(cloud, "network", "create", "--external",
+                        "--provider-network-type", "flat",
+                        "--provider-physical-network", "physnet1", "cli-public")
+    assert public["router:external"] is True
+    assert (public["provider:network_type"], public["provider:physical_network"]) == \
+        ("flat", "physnet1")
+    sovra(cloud, "subnet", "create", "--network", "cli-public", "--no-dhcp",
+          "--subnet-range", "203.0.113.0/24",
+          "--allocation-pool", "start=203.0.113.10,end=203.0.113.50", "cli-public-v4")
+    private = sovra_json(cloud, "network", "create", "--mtu", "1400", "--tag", "blue",
+                         "--description", "the app's", "cli-private")
+    assert (private["mtu"], private["tags"], private["description"]) == \
+        (1400, ["blue"], "the app's")
+    assert private["router:external"] is False and private["shared"] is False
+    subnet = sovra_json(cloud, "subnet", "create", "--network", "cli-private",
+                        "--subnet-range", "10.10.0.0/24",
+                        "--dns-nameserver", "10.10.0.2", "--dns-nameserver", "10.10.0.3",
+                        "--host-route", "destination=192.168.0.0/24,gateway=10.10.0.254",
+                        "cli-private-v4")
+    assert (subnet["network_id"], subnet["gateway_ip"], subnet["enable_dhcp"],
+            subnet["ip_version"]) == (private["id"], "10.10.0.1", True, 4)
+    assert subnet["dns_nameservers"] == ["10.10.0.2", "10.10.0.3"]
+    assert subnet["host_routes"] == [{"destination": "192.168.0.0/24",
+                                      "nexthop": "10.10.0.254"}]
+    sovra(cloud, "subnet", "set", "--no-dhcp", "--dns-nameserver", "10.10.0.4",
+          "--name", "cli-private-v4b", "cli-private-v4")
+    changed = sovra_json(cloud, "subnet", "show", subnet["id"])
+    assert (changed["name"], changed["enable_dhcp"], changed["dns_nameservers"]) == \
+        ("cli-private-v4b", False, ["10.10.0.2", "10.10.0.3", "10.10.0.4"])
+    assert sovra(cloud, "subnet", "show", "cli-private-v4b", "-f", "value", "-c",
+                 "cidr").stdout == "10.10.0.0/24\n"
+    listed = sovra_json(cloud, "subnet", "list", "--network", "cli-private")
+    assert listed == [{"ID": subnet["id"], "Name": "cli-private-v4b",
+                       "Network": private["id"], "Subnet": "10.10.0.0/24"}]
+    externals = sovra_json(cloud, "network", "list", "--external")
+    assert [n["Name"] for n in externals] == ["cli-public"]
+    sovra(cloud, "network", "set", "--name", "cli-app", "--no-tag", "--tag", "green",
+          "cli-private")
+    shown = sovra_json(cloud, "network", "show", "cli-app")
+    assert (shown["id"], shown["tags"], shown["subnets"]) == \
+        (private["id"], ["green"], [subnet["id"]])
+
+    # a router: gateway on the external network, the private subnet as interface
+    router = sovra_json(cloud, "router", "create", "--description", "edge", "cli-r1")
+    assert (router["status"], router["external_gateway_info"]) == ("ACTIVE", None)
+    sovra(cloud, "router", "set", "--external-gateway", "cli-public", "cli-r1")
+    sovra(cloud, "router", "add", "subnet", "cli-r1", "cli-private-v4b")
+    shown = sovra_json(cloud, "router", "show", "cli-r1")
+    gateway = shown["external_gateway_info"]
+    assert (gateway["network_id"], gateway["enable_snat"]) == (public["id"], True)
+    [external_ip] = gateway["external_fixed_ips"]
+    assert external_ip["ip_address"].startswith("203.0.113.")
+    assert 10 <= int(external_ip["ip_address"].rsplit(".", 1)[1]) <= 50
+    [interface] = shown["interfaces_info"]
+    assert (interface["subnet_id"], interface["ip_address"]) == \
+        (subnet["id"], "10.10.0.1")
+    sovra(cloud, "router", "set", "--disable-snat", "--route",
+          "destination=172.16.0.0/24,gateway=10.10.0.254", "cli-r1")
+    shown = sovra_json(cloud, "router", "show", router["id"])
+    assert shown["external_gateway_info"]["enable_snat"] is False
+    assert shown["routes"] == [{"destination": "172.16.0.0/24",
+                                "nexthop": "10.10.0.254"}]
+    sovra(cloud, "router", "unset", "--route",
+          "destination=172.16.0.0/24,gateway=10.10.0.254", "cli-r1")
+    assert sovra_json(cloud, "router", "show", "cli-r1")["routes"] == []
+    in_use = sovra(cloud, "router", "delete", "cli-r1", expect=1)
+    assert in_use.stderr.startswith("Error: HTTP 409 Conflict: ")
+    assert "(request id req-" in in_use.stderr and len(in_use.stderr.splitlines()) == 1
+
+    # a security group with a rule, a port in it
+    group = sovra_json(cloud, "security", "group", "create", "--description", "web",
+                       "cli-web")
+    assert {r["direction"] for r in group["security_group_rules"]} == {"egress"}
+    rule = sovra_json(cloud, "security", "group", "rule", "create", "--protocol", "tcp",
+                      "--dst-port", "80:81", "--remote-ip", "198.51.100.0/24", "cli-web")
+    assert (rule["security_group_id"], rule["direction"], rule["ethertype"],
+            rule["protocol"], rule["port_range_min"], rule["port_range_max"],
+            rule["remote_ip_prefix"]) == \
+        (group["id"], "ingress", "IPv4", "tcp", 80, 81, "198.51.100.0/24")
+    rules = sovra_json(cloud, "security", "group", "rule", "list", "--ingress", "cli-web")
+    assert rules == [{"ID": rule["id"], "IP Protocol": "tcp", "Ethertype": "IPv4",
+                      "IP Range": "198.51.100.0/24", "Port Range": "80:81",
+                      "Direction": "ingress", "Remote Security Group": None,
+                      "Security Group": group["id"]}]
+    table = sovra(cloud, "security", "group", "show", "cli-web").stdout
+    assert "ingress IPv4 tcp 80:81 from 198.51.100.0/24" in table
+
+    port = sovra_json(cloud, "port", "create", "--network", "cli-app",
+                      "--fixed-ip", "subnet=cli-private-v4b,ip-address=10.10.0.20",
+                      "--security-group", "cli-web", "cli-p1")
+    assert port["fixed_ips"] == [{"subnet_id": subnet["id"], "ip_address": "10.10.0.20"}]
+    assert port["security_groups"] == [group["id"]]
+    table = sovra(cloud, "port", "list", "--network", "cli-app").stdout
+    [row] = [line for line in table.splitlines() if "cli-p1" in line]
+    assert "ip_address='10.10.0.20'" in row and port["mac_address"] in row
+
+    # a floating IP: associated at creation, disassociated, associated again
+    fip = sovra_json(cloud, "floating", "ip", "create", "--port", "cli-p1", "cli-public")
+    address = fip["floating_ip_address"]
+    assert (fip["port_id"], fip["fixed_ip_address"], fip["router_id"]) == \
+        (port["id"], "10.10.0.20", router["id"])
+    sovra(cloud, "floating", "ip", "unset", "--port", address)
+    shown = sovra_json(cloud, "floating", "ip", "show", address)
+    assert (shown["id"], shown["port_id"], shown["status"]) == (fip["id"], None, "DOWN")
+    sovra(cloud, "floating", "ip", "set", "--port", "cli-p1", address)
+    listed = sovra_json(cloud, "floating", "ip", "list", "--port", "cli-p1")
+    assert [(f["ID"], f["Floating IP Address"], f["Fixed IP Address"]) for f in listed] \
+        == [(fip["id"], address, "10.10.0.20")]
+
+    # and everything away again, by name
+    sovra(cloud, "floating", "ip", "delete", address)
+    sovra(cloud, "port", "delete", "cli-p1")
+    sovra(cloud, "security", "group", "rule", "delete", rule["id"])
+    sovra(cloud, "security", "group", "delete", "cli-web")
+    sovra(cloud, "router", "remove", "subnet", "cli-r1", "cli-private-v4b")
+    sovra(cloud, "router", "unset", "--external-gateway", "cli-r1")
+    assert sovra_json(cloud, "router", "show", "cli-r1")["external_gateway_info"] is None
+    sovra(cloud, "router", "delete", "cli-r1")
+    sovra(cloud, "subnet", "delete", "cli-private-v4b", "cli-public-v4")
+    sovra(cloud, "network", "delete", "cli-app", "cli-public")
+    assert sovra_json(cloud, "floating", "ip", "list") == []
+    assert sovra_json(cloud, "router", "list") == []
+    assert [n for n in sovra_json(cloud, "network", "list")
+            if n["Name"].startswith("cli-")] == []
