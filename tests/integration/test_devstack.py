@@ -63,6 +63,38 @@ def qemu_processes_under(instances_path):
     return found
 
 
+def volume_round_trip(openstack, cli_env, volume_dir, timeout=60):
+    """Through the openstack CLI as the demo user: create a 1 GiB volume, see it
+    available (a file of 1 GiB in ``volume_dir``, the file backend's), delete it,
+    see it gone (and its file). Returns the seconds to available."""
+    def cli(*args):
+        out = subprocess.run([openstack, "--os-cloud", "sovra-demo", *args], env=cli_env,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout) if "json" in args else out.stdout
+
+    started = time.monotonic()
+    volume = cli("volume", "create", "--size", "1", "vol1", "-f", "json")
+    assert volume["size"] == 1 and volume["name"] == "vol1"
+    while (shown := cli("volume", "show", volume["id"], "-f", "json"))["status"] != \
+            "available":
+        assert shown["status"] == "creating", shown
+        assert time.monotonic() < started + timeout, f"vol1 not available: {shown}"
+        time.sleep(0.5)
+    available = time.monotonic() - started
+    assert shown["type"] == "__DEFAULT__" and str(shown["bootable"]).lower() == "false"
+    volume_file = Path(volume_dir) / f"volume-{volume['id']}.raw"
+    assert volume_file.stat().st_size == 1024 ** 3
+    listed = cli("volume", "list", "-f", "json")
+    assert [(v["ID"], v["Status"]) for v in listed] == [(volume["id"], "available")]
+    cli("volume", "delete", "vol1")
+    while cli("volume", "list", "-f", "json"):
+        assert time.monotonic() < started + 2 * timeout, "vol1 is not deleted"
+        time.sleep(0.5)
+    assert not volume_file.exists()
+    return available
+
+
 def clean_at_teardown(request, env, data_dir):
     """Run clean.sh at teardown if the test did not get to: a failed test leaves no
     cloud running, and no guests' directory outside its tmp dir."""
@@ -95,6 +127,8 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
     assert "Sovra is up" in stack.stdout and "openstack --os-cloud" in stack.stdout
     assert "lite mode:" in stack.stdout and "libvirt/QEMU guests" in stack.stdout
     assert "console log show vm1" in stack.stdout
+    assert "volume create --size 1 v1" in stack.stdout
+    assert f"http://127.0.0.1:{ports['SOVRA_BLOCK_PORT']}/v3" in stack.stdout
     assert "fake virt driver" not in stack.stdout + stack.stderr
     compute_conf = (data_dir / "etc" / "sovra-compute.conf").read_text()
     assert "virt_driver = libvirt" in compute_conf
@@ -120,7 +154,8 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
         assert [p["Name"] for p in demo_projects] == ["demo"]
         assert token["project_id"] == demo_projects[0]["ID"]
         services = {s["Type"] for s in cli("--os-cloud", "sovra-admin", "catalog", "list")}
-        assert {"identity", "image", "placement", "network"} <= services
+        assert {"identity", "image", "placement", "network", "block-storage",
+                "volumev3"} <= services
 
         # the other services authenticate users through identity, as deployed
         disk = tmp_path / "disk.raw"
@@ -135,6 +170,9 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
         subnet = cli("--os-cloud", "sovra-demo", "subnet", "create", "--network", "net1",
                      "--subnet-range", "10.20.0.0/24", "sub1")
         assert subnet["network_id"] == net["id"] and subnet["gateway_ip"] == "10.20.0.1"
+        # a volume: a file of the controller's file backend, in the data dir
+        available = volume_round_trip(openstack, cli_env, data_dir / "data" / "volumes")
+        print(f"vol1 available after {available:.1f} s")
 
         # a server is a QEMU guest booted from test-image: ACTIVE, then its console
         # shows the guest's boot marker; deleted, it leaves no guest nor allocation

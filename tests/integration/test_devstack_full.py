@@ -23,7 +23,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from integration.test_devstack import clean_at_teardown, guests_under, qemu_processes_under
+from integration.test_devstack import (
+    clean_at_teardown,
+    guests_under,
+    qemu_processes_under,
+    volume_round_trip,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_SETTINGS = ("IDENTITY", "PLACEMENT", "IMAGE", "COMPUTE", "NETWORK", "BLOCK",
@@ -125,12 +130,13 @@ def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri, request):
         common = (data_dir / "etc" / "sovra.conf").read_text()
         assert "rabbit://sovra:" in common and f"127.0.0.1:{ports['RABBIT']}/sovra" in common
         assert f"etcd3+http://127.0.0.1:{ports['ETCD']}" in common
-        for service in ("identity", "image", "placement", "network"):
+        for service in ("identity", "image", "placement", "network", "block"):
             conf = (data_dir / "etc" / f"sovra-{service}.conf").read_text()
             assert ("mysql+pymysql://sovra:" in conf
                     and f"@127.0.0.1:{ports['MYSQL']}/sovra_{service}" in conf)
         pids = _recorded_pids(run_dir)
-        apis = {f"sovra-{s}-api" for s in ("identity", "image", "placement", "network")}
+        apis = {f"sovra-{s}-api" for s in ("identity", "image", "placement", "network",
+                                           "block")} | {"sovra-block-volume"}
         assert {f"{name}.pid" for name in apis} | {f"{name}.child" for name in apis} | {
             "mariadb.pid", "rabbitmq.pid", "etcd.pid", "epmd.pid"} <= set(pids)
         assert len({pids[f"{name}.child"] for name in apis}) == len(apis)  # one each
@@ -162,6 +168,9 @@ def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri, request):
         provider = cli("--os-cloud", "sovra-admin", "resource", "provider", "create",
                        "node1")
         assert provider["generation"] == 0
+        # block-api and the volume agent, separate processes over RabbitMQ: a volume
+        available = volume_round_trip(openstack, cli_env, data_dir / "data" / "volumes")
+        print(f"vol1 available after {available:.1f} s")
 
         # compute's API, conductor and agent, separate processes over RabbitMQ with
         # their liveness in etcd: a server boots to ACTIVE, a guest on libvirt
