@@ -120,31 +120,38 @@ class L2:
     # --- ports ------------------------------------------------------------------
     def plug_ports(self, state: hs.HostState) -> set[str]:
         links = self.node.links()
-        plugged = set()
+        plugged, changes = set(), {}
         for port in sorted(state.ports.values(), key=lambda p: p.id):
             link = links.get(port.tap)
             net = state.networks.get(port.network_id)
             if link is None or net is None:
                 continue
-            changes = []  # one ``ip link set`` for all of them
+            change = []  # one ``ip link set`` for all of them
             if link.get("master") != port.bridge:
-                changes += ["master", port.bridge]
+                change += ["master", port.bridge]
             if link.get("mtu") != net.mtu:
-                changes += ["mtu", str(net.mtu)]
+                change += ["mtu", str(net.mtu)]
             is_up = "UP" in link.get("flags", ())
             if port.admin_state_up and not is_up:
-                changes.append("up")
+                change.append("up")
             elif not port.admin_state_up and is_up:
-                changes.append("down")  # in its bridge, but carrying nothing
-            try:
-                if changes:
-                    self.node.ip("link", "set", "dev", port.tap, *changes)
-                    LOG.info("%s: %s (port %s)", port.tap, " ".join(changes), port.id)
-            except ip_lib.CommandFailed:
-                LOG.exception("port %s: plugging %s failed", port.id, port.tap)
-                continue
+                change.append("down")  # in its bridge, but carrying nothing
+            if change:
+                changes[port.id] = ["link", "set", "dev", port.tap, *change]
             if port.admin_state_up:
                 plugged.add(port.id)
+        try:  # all at once (a node's first sync may plug hundreds)
+            self.node.ip_batch(list(changes.values()))
+        except ip_lib.CommandFailed:  # one by one, to tell which port failed
+            for port_id, command in changes.items():
+                try:
+                    self.node.ip(*command)
+                except ip_lib.CommandFailed:
+                    LOG.exception("port %s: plugging its tap failed", port_id)
+                    plugged.discard(port_id)
+        for port_id, command in changes.items():
+            if port_id in plugged or "down" in command:
+                LOG.info("%s: %s (port %s)", command[3], " ".join(command[4:]), port_id)
         return plugged
 
     # --- cleanup ----------------------------------------------------------------

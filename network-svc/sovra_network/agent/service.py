@@ -26,6 +26,7 @@ others add its VXLAN endpoint at once rather than at their next resync.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import logging
 import threading
@@ -41,6 +42,8 @@ LOG = logging.getLogger(__name__)
 class NetworkAgent:
     DEBOUNCE = 0.1
     RETRY = 0.5
+    #: concurrent status reports to the API
+    REPORTERS = 8
     #: seconds between looks for new taps of the node's ports
     tap_poll_interval = 1.0
 
@@ -167,6 +170,26 @@ class NetworkAgent:
                         exc)
         return self._agents
 
+    def _report(self, changes: list[tuple[str, str]]) -> None:
+        """Tell the API the ports' new statuses, ``REPORTERS`` requests at a time (a
+        node's first sync may report hundreds). A failure is logged; the next sync
+        reports again what is still not right."""
+        def report(change):
+            port_id, status = change
+            try:
+                self.client.set_port_status(port_id, status)
+                LOG.info("port %s is %s", port_id, status)
+            except Exception as exc:  # deleted meanwhile, or the API went away
+                LOG.warning("port %s: status %s not reported (%s)", port_id, status, exc)
+        if len(changes) <= 1:
+            for change in changes:
+                report(change)
+            return
+        with concurrent.futures.ThreadPoolExecutor(
+                min(self.REPORTERS, len(changes)),
+                thread_name_prefix=f"network-agent-{self.settings.host}-report") as pool:
+            list(pool.map(report, changes))
+
     def sync_once(self) -> bool:
         """One full pass; True if it succeeded."""
         started = time.monotonic()
@@ -190,13 +213,8 @@ class NetworkAgent:
             self.last_error = f"applying the state: {exc}"
             LOG.exception("%s: sync failed", self.settings.host)
             return False
-        for port_id, status in sync.status_changes(self.settings.host, snapshot.ports,
-                                                   state, plugged):
-            try:
-                self.client.set_port_status(port_id, status)
-                LOG.info("port %s is %s", port_id, status)
-            except Exception as exc:  # deleted meanwhile, or the API went away
-                LOG.warning("port %s: status %s not reported (%s)", port_id, status, exc)
+        self._report(sync.status_changes(self.settings.host, snapshot.ports, state,
+                                         plugged))
         self._watched_taps = (
             frozenset(p.tap for p in state.ports.values()
                       if p.id not in plugged and not p.is_dhcp and p.admin_state_up),

@@ -291,3 +291,24 @@ def test_a_crashing_sync_does_not_end_the_loop():
     finally:
         agent.stop()
         coordinator.stop()
+
+
+def test_many_status_reports_go_out_together_and_a_failed_one_is_only_logged():
+    client = FakeClient()
+    client.ports = [api.port(f"p-{i:02d}", f"10.0.0.{i + 5}", host="n1")
+                    for i in range(12)]
+    sent = client.set_port_status
+
+    def set_port_status(port_id, status):
+        if port_id == "p-03":
+            raise ConnectionError("port gone")
+        sent(port_id, status)
+    client.set_port_status = set_port_status
+    agent, coordinator = _agent(client)
+    agent.data_plane.apply = lambda state: set(state.ports)
+    try:
+        assert agent.sync_once() is True
+        assert sorted(client.statuses) == [(f"p-{i:02d}", "ACTIVE") for i in range(12)
+                                           if i != 3]
+    finally:
+        coordinator.stop()
