@@ -77,11 +77,12 @@ def flavor(conn):
     return conn.compute.create_flavor(name="lv.tiny", ram=256, vcpus=1, disk=1)
 
 
-def console(conn, server, text, timeout=90):
+def console(conn, server, text, timeout=90, times=1):
+    """The console once ``text`` is on it (``times`` times)."""
     deadline = time.monotonic() + timeout
     while True:
         out = conn.compute.get_server_console_output(server)["output"]
-        if text in out:
+        if out.count(text) >= times:
             return out
         assert time.monotonic() < deadline, f"{text!r} not in the console:\n{out[-1500:]}"
         time.sleep(0.25)
@@ -134,6 +135,36 @@ def test_hot_plug_a_volume_into_a_running_guest(cloud, conn, virsh, image, flavo
     assert disk_targets(virsh, server.id, libvirt.VIR_DOMAIN_XML_INACTIVE) == {"vda"}
     print(f"\nattach -> in-use {in_use:.2f} s, -> seen by the guest {seen:.2f} s; "
           f"detach -> available {detached:.2f} s")
+
+    # a guest that does not let the disk go (paused: it cannot answer the unplug)
+    # keeps it: the detach fails after the driver's timeout, the volume in-use
+    conn.compute.create_volume_attachment(server, volume_id=volume.id)
+    volume_status(conn, volume.id, "in-use")
+    console(conn, server, "sovra-test-image: disk-added vdb", times=2)  # free again
+    driver = cloud.drivers[server.compute_host]
+    driver.volume_detach_timeout = 2
+    conn.compute.pause_server(server)
+    conn.compute.wait_for_server(server, status="PAUSED", interval=0.1, wait=30)
+    conn.compute.delete_volume_attachment(server, volume.id)
+
+    def detach_failed():
+        for action in conn.compute.server_actions(server):
+            if action.action == "detach_volume":
+                events = conn.compute.get_server_action(action.request_id,
+                                                        server).events or ()
+                if any(e.result == "Error" for e in events):
+                    return events
+        return None
+    (event,) = wait_for(detach_failed, timeout=30, interval=0.2)
+    assert "did not release vdb" in (event.get("details") or event.get("traceback"))
+    assert conn.block_storage.get_volume(volume.id).status == "in-use"
+    assert [a.volume_id for a in conn.compute.volume_attachments(server)] == [volume.id]
+    driver.volume_detach_timeout = 30
+    conn.compute.unpause_server(server)
+    conn.compute.wait_for_server(server, status="ACTIVE", interval=0.1, wait=30)
+    conn.compute.delete_volume_attachment(server, volume.id)  # again, now it can
+    volume_status(conn, volume.id, "available")
+    assert disk_targets(virsh, server.id, libvirt.VIR_DOMAIN_XML_INACTIVE) == {"vda"}
 
     # a stopped server takes a volume in its definition and starts with it
     conn.compute.stop_server(server)
