@@ -81,9 +81,13 @@ def _host_ip(host: str) -> str:
         return "127.0.0.1"
 
 
-def connector(host: str) -> dict:
+def connector(host: str, mountpoint: str | None = None) -> dict:
     """This node as block storage's connector: ``host`` is the compute node's name
-    ([compute] host), which is also where the backend exports the volume to."""
-    return {"host": host, "ip": _host_ip(host), "platform": platform.machine(),
-            "os_type": platform.system().lower(), "multipath": False,
-            "do_local_attach": False}
+    ([compute] host), which is also where the backend exports the volume to;
+    ``mountpoint``: the guest device the volume becomes (``/dev/vdb``)."""
+    shown = {"host": host, "ip": _host_ip(host), "platform": platform.machine(),
+             "os_type": platform.system().lower(), "multipath": False,
+             "do_local_attach": False}
+    if mountpoint:
+        shown["mountpoint"] = mountpoint
+    return shown

@@ -122,7 +122,6 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
         if not bdms:
             return instance
         uuid, client = instance["uuid"], self._block(ctxt)
-        connector = block_api.connector(self._host)
         ready = []
         for bdm in bdms:
             bdm = dict(bdm)
@@ -146,7 +145,9 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
                     self._conductor.block_device_update(
                         ctxt, uuid, self._host, bdm["uuid"],
                         {"attachment_id": attachment["id"]})
-                attachment = client.update_attachment(bdm["attachment_id"], connector)
+                attachment = client.update_attachment(
+                    bdm["attachment_id"],
+                    block_api.connector(self._host, bdm["device_name"]))
             connected.append(bdm)
             bdm["connection_info"] = attachment["connection_info"]
             ready.append(bdm)
@@ -192,7 +193,8 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
                 client = self._block(ctxt)
                 with block_api.translated():
                     attachment = client.update_attachment(
-                        bdm["attachment_id"], block_api.connector(self._host))
+                        bdm["attachment_id"],
+                        block_api.connector(self._host, bdm["device_name"]))
                 info = attachment["connection_info"]
                 self._driver.attach_volume(instance, info, bdm["device_name"])
                 plugged = True

@@ -92,7 +92,9 @@ def agent(recorder):
 
 def test_attach_connects_plugs_completes_and_reports(agent):
     agent.endpoint.attach_volume(CTXT, agent.guest, _bdm())
-    assert agent.block.attachments["att-9"]["connector"]["host"] == "node1"
+    connector = agent.block.attachments["att-9"]["connector"]
+    assert (connector["host"], connector["mountpoint"]) == ("node1", "/dev/vdb")
+    assert {"ip", "platform", "os_type"} <= set(connector)
     assert agent.block.completed == ["att-9"]
     assert agent.driver.attached_volumes(agent.guest["uuid"]) == {"/dev/vdb": "vol-9"}
     (args, _), = agent.conductor.named("block_device_update")
