@@ -38,7 +38,7 @@ VERSIONS = [
     "3.25",  # volumes: "group_id" (always null: no groups)
     "3.26",  # (replication failover of clusters: not served)
     "3.27",  # the attachments API (/attachments)
-    "3.28",  # (group replication filters: not served)
+    "3.28",  # pools: ?name= and ?volume_type= filters
     "3.29",  # (group pagination: not served)
     "3.30",  # snapshot list: sort keys
     "3.31",  # (filters from resource_filters: the listed filters are accepted)

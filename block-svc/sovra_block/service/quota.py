@@ -154,9 +154,11 @@ def release(session, project_id: str, deltas: dict) -> None:
         row.in_use = max(0, (row.in_use or 0) - deltas[resource])
 
 
-def set_limits(session, conf, project_id: str, values: dict) -> None:
-    """Override the project's limits (inside a writer). A limit below what is in
-    use is refused, as the API does."""
+def set_limits(session, conf, project_id: str, values: dict, *,
+               check_usage: bool = False) -> None:
+    """Override the project's limits (inside a writer). With ``check_usage`` (the
+    API's ``skip_validation: false``) a limit below what is in use is refused; by
+    default it is taken, and only new usage is held back."""
     known = set(defaults(conf, _type_names(session)))
     used = usages(session, project_id)
     for resource, value in values.items():
@@ -165,7 +167,7 @@ def set_limits(session, conf, project_id: str, values: dict) -> None:
         if value < UNLIMITED:
             raise exception.Invalid(f"Quota limit {value} for {resource} must be "
                                     "-1 or more.")
-        if value != UNLIMITED and resource != "per_volume_gigabytes" \
+        if check_usage and value != UNLIMITED and resource != "per_volume_gigabytes" \
                 and used.get(resource, 0) > value:
             raise exception.Invalid(
                 f"Quota {resource} limit must be equal or greater than existing "
@@ -177,6 +179,27 @@ def set_limits(session, conf, project_id: str, values: dict) -> None:
                                      hard_limit=value))
         else:
             row.hard_limit = value
+
+
+def _type_resources(type_name: str) -> list[str]:
+    return [f"{name}_{type_name}" for name in TYPE_RESOURCES]
+
+
+def rename_type(session, old: str, new: str) -> None:
+    """A volume type was renamed: its per-type limits and usage follow the name."""
+    renames = dict(zip(_type_resources(old), _type_resources(new), strict=True))
+    for model in (models.Quota, models.QuotaUsage):
+        for row in session.scalars(select(model).where(
+                model.resource.in_(list(renames)))):
+            row.resource = renames[row.resource]
+
+
+def forget_type(session, type_name: str) -> None:
+    """A volume type was deleted: its per-type limits and usage go."""
+    for model in (models.Quota, models.QuotaUsage):
+        for row in session.scalars(select(model).where(
+                model.resource.in_(_type_resources(type_name)))):
+            session.delete(row)
 
 
 def delete_limits(session, project_id: str) -> None:

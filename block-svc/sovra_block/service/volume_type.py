@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import select
 
 from sovra_block.db import models
+from sovra_block.service import quota
 from sovra_common import exception
 
 
@@ -161,7 +162,7 @@ def update(session, conf, ctxt, type_id: str, *, name: str | None = None,
                 f"The default volume type {row.name!r} cannot be renamed; change "
                 "[block] default_volume_type first.")
         _check_name_free(session, name, exclude_id=row.id)
-        _rename_quota_resources(session, row.name, name)
+        quota.rename_type(session, row.name, name)
         row.name = name
     if description_given:
         row.description = description
@@ -169,18 +170,6 @@ def update(session, conf, ctxt, type_id: str, *, name: str | None = None,
         row.is_public = is_public
     session.flush()
     return row
-
-
-def _type_resources(type_name: str) -> list[str]:
-    return [f"{name}_{type_name}" for name in ("volumes", "gigabytes", "snapshots")]
-
-
-def _rename_quota_resources(session, old: str, new: str) -> None:
-    renames = dict(zip(_type_resources(old), _type_resources(new), strict=True))
-    for model in (models.Quota, models.QuotaUsage):
-        for row in session.scalars(select(model).where(
-                model.resource.in_(list(renames)))):
-            row.resource = renames[row.resource]
 
 
 def delete(session, conf, ctxt, type_id: str) -> str:
@@ -193,10 +182,7 @@ def delete(session, conf, ctxt, type_id: str) -> str:
         models.Volume.volume_type_id == row.id).limit(1)).first()
     if in_use is not None:
         raise VolumeTypeInUse(type_id=row.id)
-    resources = _type_resources(row.name)
-    for model in (models.Quota, models.QuotaUsage):
-        for item in session.scalars(select(model).where(model.resource.in_(resources))):
-            session.delete(item)
+    quota.forget_type(session, row.name)
     session.delete(row)
     return row.id
 

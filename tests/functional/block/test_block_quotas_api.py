@@ -58,10 +58,15 @@ def test_usage_counts_what_the_project_holds(block_api):
 def test_limits_below_usage_and_bad_keys_are_refused(block_api):
     block_api.create_volume(size=2)
     message = block_api.fault("PUT", QUOTAS, 400, project="admin",
-                              json={"quota_set": {"volumes": 0}})
+                              json={"quota_set": {"volumes": 0,
+                                                  "skip_validation": False}})
     assert "Current usage is 1" in message
     block_api.fault("PUT", QUOTAS, 400, project="admin",
-                    json={"quota_set": {"gigabytes": 1}})
+                    json={"quota_set": {"gigabytes": 1, "skip_validation": "false"}})
+    # without skip_validation: false (the API's default) the limit is taken, and
+    # only new volumes are held back
+    _set(block_api, gigabytes=1)
+    block_api.fault("POST", "/v3/volumes", 413, json={"volume": {"size": 1}})
     _set(block_api, volumes=1, gigabytes=2)  # exactly the usage is fine
     message = block_api.fault("PUT", QUOTAS, 400, project="admin",
                               json={"quota_set": {"bogus": 1}})

@@ -6,8 +6,8 @@ capabilities; from 3.28 ``?name=`` and ``?volume_type=`` filter them."""
 from __future__ import annotations
 
 from sovra_block.api.handlers import block_service as service_views
-from sovra_block.api.handlers import volume_type as type_views
 from sovra_block.api.policies import pool as policies
+from sovra_block.api.schemas import common
 from sovra_block.api.schemas import pool as schemas
 from sovra_block.scheduler import extra_specs as specs
 from sovra_block.service import backend as backend_service
@@ -40,7 +40,7 @@ def capabilities(row) -> dict:
 def list_pools(req):
     req.authorize(policies.GET_POOLS)
     query = req.query(schemas.QUERY)
-    detail = type_views.to_bool(query.get("detail", False))
+    detail = common.to_bool(query.get("detail", False))
     filtered = req.microversion.matches((3, 28))
     conf = req.state.conf
     with req.state.extras["db"].reader() as session:

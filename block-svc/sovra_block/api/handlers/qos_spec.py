@@ -6,8 +6,8 @@ types (``.../associations``, ``.../associate``, ``.../disassociate``,
 from __future__ import annotations
 
 from sovra_block.api import listing, notifications
-from sovra_block.api.handlers import volume_type as type_views
 from sovra_block.api.policies import qos_spec as policies
+from sovra_block.api.schemas import common
 from sovra_block.api.schemas import qos_spec as schemas
 from sovra_block.service import qos_spec as qos_service
 from sovra_common.wsgi.routes import json_response
@@ -82,7 +82,7 @@ def delete_qos_spec_keys(req, qos_id):
 def delete_qos_spec(req, qos_id):
     query = req.query(schemas.DELETE_QUERY)
     req.authorize(policies.DELETE)
-    force = type_views.to_bool(query.get("force", False))
+    force = common.to_bool(query.get("force", False))
     with _db(req).writer() as session:
         qos_service.delete(session, qos_id, force=force)
     notifications.info(req, "qos_specs.delete.end", {"id": qos_id})

@@ -4,8 +4,8 @@ to the defaults) and ``.../defaults``."""
 
 from __future__ import annotations
 
-from sovra_block.api.handlers import volume_type as type_views
 from sovra_block.api.policies import quota_set as policies
+from sovra_block.api.schemas import common
 from sovra_block.api.schemas import quota_set as schemas
 from sovra_block.service import quota as quota_service
 from sovra_block.service import volume_type as type_service
@@ -23,7 +23,7 @@ def show_quota_set(req, project_id):
     with _db(req).reader() as session:
         limits = quota_service.limits(session, req.state.conf, project_id)
         used = quota_service.usages(session, project_id)
-    if type_views.to_bool(query.get("usage", False)):
+    if common.to_bool(query.get("usage", False)):
         # Usage is counted in the same transaction as the change (no separate
         # reservations), so nothing is ever reserved or allocated to children.
         values = {name: {"limit": limit, "in_use": used.get(name, 0), "reserved": 0,
@@ -47,8 +47,9 @@ def update_quota_set(req, project_id):
     if len(project_id) > schemas.PROJECT_ID_MAX:
         raise exception.Invalid(f"Invalid project id: longer than "
                                 f"{schemas.PROJECT_ID_MAX} characters.")
-    # Limits below what the project uses are always refused.
-    body.pop("skip_validation", None)
+    # skip_validation (default true, as the API reference has it): false refuses
+    # limits below what the project uses
+    check_usage = not common.to_bool(body.pop("skip_validation", True))
     values = {name: int(value) for name, value in body.items()}
     too_big = sorted(name for name, value in values.items()
                      if value > schemas.LIMIT_MAX)
@@ -56,7 +57,8 @@ def update_quota_set(req, project_id):
         raise exception.Invalid(f"Quota limit of {', '.join(too_big)} must be at most "
                                 f"{schemas.LIMIT_MAX}.")
     with _db(req).writer() as session:
-        quota_service.set_limits(session, req.state.conf, project_id, values)
+        quota_service.set_limits(session, req.state.conf, project_id, values,
+                                 check_usage=check_usage)
         limits = quota_service.limits(session, req.state.conf, project_id)
     return json_response({"quota_set": limits})
 

@@ -7,22 +7,18 @@ from __future__ import annotations
 
 from sovra_block.api import listing, notifications
 from sovra_block.api.policies import volume_type as policies
+from sovra_block.api.schemas import common
 from sovra_block.api.schemas import volume_type as schemas
 from sovra_block.service import volume_type as type_service
 from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
 
-_TRUE = ("true", "t", "yes", "y", "on", "1")
 SORT_KEYS = ("id", "name", "description", "is_public")
 
 
 def _db(req):
     return req.state.extras["db"]
 
-
-def to_bool(value) -> bool:
-    """A schema-checked boolean (JSON true/false or its usual strings)."""
-    return value if isinstance(value, bool) else str(value).lower() in _TRUE
 
 
 def _may(req, rule: str) -> bool:
@@ -50,7 +46,7 @@ def _is_public_filter(req, query) -> bool | None:
         return True
     if raw.lower() == "none":
         return None
-    return to_bool(raw)
+    return common.to_bool(raw)
 
 
 def list_types(req):
@@ -90,7 +86,7 @@ def create_type(req):
     with _db(req).writer() as session:
         row = type_service.create(
             session, name=body["name"].strip(), description=body.get("description"),
-            is_public=to_bool(is_public), extra_specs=body.get("extra_specs"))
+            is_public=common.to_bool(is_public), extra_specs=body.get("extra_specs"))
         result = view(req, row)
     notifications.info(req, "volume_type.create.end", {"volume_types": result})
     return json_response({"volume_type": result})
@@ -107,7 +103,7 @@ def update_type(req, volume_type_id):
             name=name.strip() if name is not None else None,
             description=body.get("description"),
             description_given="description" in body,
-            is_public=to_bool(is_public) if is_public is not None else None)
+            is_public=common.to_bool(is_public) if is_public is not None else None)
         result = view(req, row)
     notifications.info(req, "volume_type.update.end", {"volume_types": result})
     return json_response({"volume_type": result})

@@ -1,10 +1,10 @@
 """The get_pools query string."""
 
-from sovra_block.api.schemas import volume_type as type_schemas
+from sovra_block.api.schemas import common
 
 QUERY = {
     "type": "object",
-    "properties": {"detail": type_schemas.BOOLEAN,
+    "properties": {"detail": common.BOOLISH,
                    "name": {"type": "string", "maxLength": 255},
                    "volume_type": {"type": "string", "maxLength": 255}},
 }

@@ -1,5 +1,6 @@
 """QoS spec bodies and query strings."""
 
+from sovra_block.api.schemas import common
 from sovra_block.api.schemas import volume_type as type_schemas
 
 _SPEC_VALUE = {"type": "string", "maxLength": 255}
@@ -31,7 +32,7 @@ DELETE_KEYS = {
 
 DELETE_QUERY = {
     "type": "object",
-    "properties": {"force": type_schemas.BOOLEAN},
+    "properties": {"force": common.BOOLISH},
 }
 
 TYPE_QUERY = {

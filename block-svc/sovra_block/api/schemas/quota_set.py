@@ -1,6 +1,6 @@
 """Quota set bodies and query strings."""
 
-from sovra_block.api.schemas import volume_type as type_schemas
+from sovra_block.api.schemas import common
 
 #: Project ids are stored in 64 characters.
 PROJECT_ID_MAX = 64
@@ -13,7 +13,7 @@ UPDATE = {
     "type": "object", "required": ["quota_set"], "additionalProperties": False,
     "properties": {"quota_set": {
         "type": "object",
-        "properties": {"skip_validation": type_schemas.BOOLEAN},
+        "properties": {"skip_validation": common.BOOLISH},
         "additionalProperties": {"type": ["integer", "string"],
                                  "pattern": "^-?[0-9]{1,10}$", "minimum": -1,
                                  "maximum": LIMIT_MAX}}},
@@ -21,5 +21,5 @@ UPDATE = {
 
 SHOW_QUERY = {
     "type": "object",
-    "properties": {"usage": type_schemas.BOOLEAN},
+    "properties": {"usage": common.BOOLISH},
 }

@@ -1,9 +1,8 @@
 """Volume type bodies: create, update, extra specs, access actions; the list's
 query string."""
 
-#: true/false as JSON booleans or the strings clients send.
-BOOLEAN = {"type": ["boolean", "string"],
-           "pattern": "^(?i:true|false|t|f|yes|no|y|n|on|off|1|0)$"}
+from sovra_block.api.schemas import common
+
 NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}
 DESCRIPTION = {"type": ["string", "null"], "maxLength": 255}
 SPEC_KEY_PATTERN = "^[a-zA-Z0-9-_:. /]{1,255}$"
@@ -21,7 +20,7 @@ CREATE = {
         "type": "object", "required": ["name"], "additionalProperties": False,
         "properties": {
             "name": NAME, "description": DESCRIPTION,
-            "os-volume-type-access:is_public": BOOLEAN, "is_public": BOOLEAN,
+            "os-volume-type-access:is_public": common.BOOLISH, "is_public": common.BOOLISH,
             "extra_specs": EXTRA_SPECS,
         }}},
 }
@@ -31,7 +30,7 @@ UPDATE = {
     "properties": {"volume_type": {
         "type": "object", "minProperties": 1, "additionalProperties": False,
         "properties": {"name": NAME, "description": DESCRIPTION,
-                       "is_public": BOOLEAN}}},
+                       "is_public": common.BOOLISH}}},
 }
 
 EXTRA_SPECS_CREATE = {
