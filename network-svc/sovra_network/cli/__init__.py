@@ -29,7 +29,9 @@ def find(kind: str, name_or_id: str, get, list_named, key: str = "name",
         pass   # not an id (or not one we may see): try it as a name
     found = [item for item in list_named(name_or_id) if item.get(key) == name_or_id]
     if not found:
-        raise errors.CommandError(f"No {kind} with a {label} or id of '{name_or_id}'.")
+        article = "an" if label[0] in "aeiou" else "a"
+        raise errors.CommandError(f"No {kind} with {article} {label} or id of "
+                                  f"'{name_or_id}'.")
     if len(found) > 1:
         raise errors.CommandError(f"More than one {kind} has the {label} '{name_or_id}'; "
                                   "use its id.")

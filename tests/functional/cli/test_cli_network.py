@@ -31,11 +31,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def sovra(cloud, *args, user="admin", expect=0):
+def sovra(cloud, *args, user="admin", expect=0, env=None):
     """The installed ``sovra`` with the cloud's clouds.yaml; asserts the exit status."""
     cloud_args = ["--os-cloud", user] if user else []
     done = subprocess.run([str(SOVRA), *cloud_args, *args], capture_output=True,
-                          text=True, timeout=120, env=cloud.env(), check=False)
+                          text=True, timeout=120, env=env or cloud.env(), check=False)
     if expect is not None:
         assert done.returncode == expect, \
             f"sovra {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
@@ -221,19 +221,26 @@ def test_network_flow(cloud, network):
     table = sovra(cloud, "port", "list", "--network", "cli-app").stdout
     [row] = [line for line in table.splitlines() if "cli-p1" in line]
     assert "ip_address='10.10.0.20'" in row and port["mac_address"] in row
+    sovra(cloud, "port", "set", "--no-security-group", "--description", "db",
+          "--fixed-ip", "ip-address=10.10.0.21", "cli-p1")
+    shown = sovra_json(cloud, "port", "show", port["id"])
+    assert (shown["security_groups"], shown["description"]) == ([], "db")
+    assert [f["ip_address"] for f in shown["fixed_ips"]] == ["10.10.0.20", "10.10.0.21"]
 
     # a floating IP: associated at creation, disassociated, associated again
-    fip = sovra_json(cloud, "floating", "ip", "create", "--port", "cli-p1", "cli-public")
+    fip = sovra_json(cloud, "floating", "ip", "create", "--port", "cli-p1",
+                     "--fixed-ip-address", "10.10.0.20", "cli-public")
     address = fip["floating_ip_address"]
     assert (fip["port_id"], fip["fixed_ip_address"], fip["router_id"]) == \
         (port["id"], "10.10.0.20", router["id"])
     sovra(cloud, "floating", "ip", "unset", "--port", address)
     shown = sovra_json(cloud, "floating", "ip", "show", address)
     assert (shown["id"], shown["port_id"], shown["status"]) == (fip["id"], None, "DOWN")
-    sovra(cloud, "floating", "ip", "set", "--port", "cli-p1", address)
+    sovra(cloud, "floating", "ip", "set", "--port", "cli-p1", "--fixed-ip-address",
+          "10.10.0.21", address)
     listed = sovra_json(cloud, "floating", "ip", "list", "--port", "cli-p1")
     assert [(f["ID"], f["Floating IP Address"], f["Fixed IP Address"]) for f in listed] \
-        == [(fip["id"], address, "10.10.0.20")]
+        == [(fip["id"], address, "10.10.0.21")]
 
     # and everything away again, by name
     sovra(cloud, "floating", "ip", "delete", address)
@@ -241,6 +248,17 @@ def test_network_flow(cloud, network):
     sovra(cloud, "security", "group", "rule", "delete", rule["id"])
     sovra(cloud, "security", "group", "delete", "cli-web")
     sovra(cloud, "router", "remove", "subnet", "cli-r1", "cli-private-v4b")
+    # a port as the router's interface instead: removing it deletes it
+    other = sovra_json(cloud, "port", "create", "--network", "cli-app", "--fixed-ip",
+                       "ip-address=10.10.0.30", "cli-p2")
+    sovra(cloud, "router", "add", "port", "cli-r1", "cli-p2")
+    assert sovra_json(cloud, "router", "show", "cli-r1")["interfaces_info"] == \
+        [{"port_id": other["id"], "subnet_id": subnet["id"], "ip_address": "10.10.0.30"}]
+    router_ports = sovra_json(cloud, "port", "list", "--router", "cli-r1", "--long")
+    assert sorted(p["Device Owner"] for p in router_ports) == \
+        ["network:router_gateway", "network:router_interface"]
+    sovra(cloud, "router", "remove", "port", "cli-r1", "cli-p2")
+    sovra(cloud, "port", "show", other["id"], expect=1)
     sovra(cloud, "router", "unset", "--external-gateway", "cli-r1")
     assert sovra_json(cloud, "router", "show", "cli-r1")["external_gateway_info"] is None
     sovra(cloud, "router", "delete", "cli-r1")
@@ -250,3 +268,90 @@ def test_network_flow(cloud, network):
     assert sovra_json(cloud, "router", "list") == []
     assert [n for n in sovra_json(cloud, "network", "list")
             if n["Name"].startswith("cli-")] == []
+
+
+def _member_env(cloud) -> dict:
+    """OS_* for a member of a new project ``cli-net-member``."""
+    headers = _admin_headers(cloud)
+
+    def post(path, body):
+        resp = requests.post(f"{cloud.auth_url}/{path}", json=body, headers=headers,
+                             timeout=30)
+        assert resp.status_code == 201, resp.text
+        return resp.json()
+
+    project = post("projects", {"project": {"name": "cli-net-member",
+                                            "domain_id": "default"}})["project"]
+    user = post("users", {"user": {"name": "cli-net-user", "password": "cli-net-pw",
+                                   "domain_id": "default"}})["user"]
+    roles = requests.get(f"{cloud.auth_url}/roles", params={"name": "member"},
+                         headers=headers, timeout=30).json()["roles"]
+    resp = requests.put(f"{cloud.auth_url}/projects/{project['id']}/users/{user['id']}"
+                        f"/roles/{roles[0]['id']}", headers=headers, timeout=30)
+    assert resp.status_code == 204, resp.text
+    return cloud.env(OS_AUTH_URL=cloud.auth_url, OS_USERNAME="cli-net-user",
+                     OS_PASSWORD="cli-net-pw", OS_PROJECT_NAME="cli-net-member",
+                     OS_USER_DOMAIN_ID="default", OS_PROJECT_DOMAIN_ID="default",
+                     OS_REGION_NAME="RegionOne", OS_IDENTITY_API_VERSION="3")
+
+
+def test_names_errors_and_exit_codes(cloud, network):
+    import yaml
+
+    gone = sovra(cloud, "network", "show", "cli-nope", expect=1)
+    assert gone.stdout == ""
+    assert gone.stderr == "Error: No network with a name or id of 'cli-nope'.\n"
+    assert sovra(cloud, "floating", "ip", "show", "192.0.2.99", expect=1).stderr == \
+        "Error: No floating IP with an address or id of '192.0.2.99'.\n"
+
+    # names resolve within what the caller sees: the member sees its own network
+    # only, the admin all three of that name
+    first = sovra_json(cloud, "network", "create", "cli-dup")
+    second = sovra_json(cloud, "network", "create", "cli-dup")
+    member = _member_env(cloud)
+    own = sovra_json(cloud, "network", "create", "cli-dup", user=None, env=member)
+    assert sovra_json(cloud, "network", "show", "cli-dup", user=None,
+                      env=member)["id"] == own["id"]
+    shown = yaml.safe_load(sovra(cloud, "network", "show", "cli-dup", "-f", "yaml",
+                                 user=None, env=member).stdout)
+    assert (shown["id"], shown["project_id"]) == (own["id"], own["project_id"])
+    csv = sovra(cloud, "network", "list", "-f", "csv", "-c", "ID", "-c", "Name",
+                user=None, env=member).stdout
+    assert csv == f'"ID","Name"\n"{own["id"]}","cli-dup"\n'
+    several = sovra(cloud, "network", "show", "cli-dup", expect=1)
+    assert several.stderr == \
+        "Error: More than one network has the name 'cli-dup'; use its id.\n"
+    # the API's refusal: one line with status, message and request id
+    refused = sovra(cloud, "network", "create", "--external", "cli-ext", user=None,
+                    env=member, expect=1)
+    assert refused.stderr.startswith("Error: HTTP 403 Forbidden: ")
+    assert "(request id req-" in refused.stderr and len(refused.stderr.splitlines()) == 1
+    bad = sovra(cloud, "subnet", "create", "--network", own["id"], "--subnet-range",
+                "10.0.0.0/33", "cli-bad", user=None, env=member, expect=1)
+    assert bad.stderr.startswith("Error: HTTP 400 Bad Request: ")
+    assert "10.0.0.0/33" in bad.stderr and "(request id req-" in bad.stderr
+    assert sovra(cloud, "floating", "ip", "create", "--fixed-ip-address", "10.0.0.5",
+                 "cli-dup", expect=1).stderr == \
+        "Error: --fixed-ip-address goes with --port.\n"
+
+    # usage errors: exit 2, nothing sent
+    pool = sovra(cloud, "subnet", "create", "--network", "cli-dup", "--subnet-range",
+                 "10.0.0.0/24", "--allocation-pool", "start=10.0.0.5", "cli-s",
+                 expect=2)
+    assert "end required" in pool.stderr
+    assert "80:http" in sovra(cloud, "security", "group", "rule", "create",
+                              "--dst-port", "80:http", "default", expect=2).stderr
+    sovra(cloud, "router", "add", "subnet", "cli-r", expect=2)
+    sovra(cloud, "port", "create", "cli-p", expect=2)             # --network missing
+    sovra(cloud, "network", "create", "--share", "--no-share", "cli-x", expect=2)
+    assert sovra_json(cloud, "subnet", "list", "--name", "cli-s") == []
+
+    # several names, one unknown: the others are done, then one summary error
+    partial = sovra(cloud, "network", "delete", first["id"], "cli-nope", second["id"],
+                    expect=1)
+    assert partial.stderr.splitlines() == [
+        "cli-nope: Error: No network with a name or id of 'cli-nope'.",
+        "Error: 1 of 3 networks failed"]
+    sovra(cloud, "network", "delete", "cli-dup", user=None, env=member)
+    assert [n for n in sovra_json(cloud, "network", "list")
+            if n["Name"] == "cli-dup"] == []
