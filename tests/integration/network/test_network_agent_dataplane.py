@@ -170,6 +170,36 @@ def test_a_flat_network_spans_the_nodes_over_its_physical_interface(lab):
             ["ip", "-n", lab.node_ns(node), "-o", "link", "show", "eth1"]).stdout
 
 
+def test_ipv6_guests_talk_and_cannot_spoof(lab):
+    """Static IPv6 addresses (no router advertisements yet): neighbour discovery
+    passes, the default group's IPv6 remote-group rule admits the other member, a
+    foreign source address does not get out."""
+    net = lab.client.create_network(name="v6net")
+    lab.client.create_subnet(net["id"], "fd00:60::/64", ip_version=6,
+                             ipv6_address_mode="dhcpv6-stateful")
+    ports = [_bound_port(lab, net["id"], node) for node in ("n1", "n2")]
+    guests = [lab.guest(f"s{i}", node, port)
+              for i, (node, port) in enumerate(zip(("n1", "n2"), ports, strict=True))]
+    try:
+        addresses = [port["fixed_ips"][0]["ip_address"] for port in ports]
+        for guest, address in zip(guests, addresses, strict=True):
+            network_lab.netns(guest.ns, "ip", "-6", "addr", "add", f"{address}/64",
+                              "dev", "eth0", "nodad")
+        assert guests[0].ping_eventually(addresses[1])
+        assert guests[1].ping(addresses[0])
+        server = _dhcp_address(lab, net["id"], version=6)  # not filtered
+        assert guests[1].ping_eventually(server)
+        network_lab.netns(guests[1].ns, "ip", "-6", "addr", "add", "fd00:60::bad/64",
+                          "dev", "eth0", "nodad")
+        assert not guests[1].ping(server, count=2, source="fd00:60::bad")
+    finally:
+        for guest in guests:
+            guest.unplug()
+        for port in ports:
+            lab.client.delete_port(port["id"])
+        lab.client.delete_network(net["id"])
+
+
 def test_a_security_group_rule_opens_and_closes_icmp(lab, net1, guests):
     net, _ = net1
     group = lab.client._create("security-groups", "security_group", {"name": "web"})
@@ -225,13 +255,30 @@ def test_a_security_group_rule_opens_and_closes_icmp(lab, net1, guests):
         lab.client._api.delete(f"/v2.0/security-groups/{group['id']}")
 
 
-def test_a_guest_cannot_spoof_another_address_or_mac(lab, guests):
+def _dhcp_address(lab, network_id, version=4):
+    port = lab.client.list_ports(network_id=network_id, device_owner="network:dhcp")[0]
+    return next(ip["ip_address"] for ip in port["fixed_ips"]
+                if (":" in ip["ip_address"]) == (version == 6))
+
+
+def test_a_guest_cannot_spoof_another_address_or_mac(lab, net1, guests):
     a, b = guests["a"], guests["b"]
-    assert a.ping(b.lease["ip"])
+    # the DHCP port is not filtered: only anti-spoofing can stop what goes to it
+    server = _dhcp_address(lab, net1[0]["id"])
+    assert a.ping(b.lease["ip"]) and a.ping(server)
     network_lab.netns(a.ns, "ip", "addr", "add", "10.10.0.200/24", "dev", "eth0")
+    dhcp_port = lab.client.list_ports(network_id=net1[0]["id"],
+                                      device_owner="network:dhcp")[0]
+    dhcp_ns = f"{lab.node_ns('n1')}-qdhcp-{net1[0]['id']}"
     try:
-        assert not a.ping(b.lease["ip"], count=2, source="10.10.0.200")
+        # the server must ask who 10.10.0.200 is: a's ARP answer is dropped
+        assert not a.ping(server, count=2, source="10.10.0.200")
+        # told beforehand, it answers: a's packets from that address are dropped
+        network_lab.netns(dhcp_ns, "ip", "neigh", "replace", "10.10.0.200", "lladdr",
+                          a.port["mac_address"], "dev", "ns-" + dhcp_port["id"][:11])
+        assert not a.ping(server, count=2, source="10.10.0.200")
     finally:
+        network_lab.netns(dhcp_ns, "ip", "neigh", "flush", "all", check=False)
         network_lab.netns(a.ns, "ip", "addr", "del", "10.10.0.200/24", "dev", "eth0")
     network_lab.netns(a.ns, "ip", "link", "set", "eth0", "address", "fa:16:3e:12:34:56")
     try:
