@@ -13,7 +13,9 @@ OPTS = [
                     "sovra.block.backup_stores (filesystem, s3)."),
     cfg.IntOpt("chunk_size_mib", default=32, min=1, max=1024,
                help="Size of the chunks a volume is cut into; an incremental backup "
-                    "stores the chunks whose sha256 changed since its parent."),
+                    "stores the chunks whose sha256 changed since its parent, and "
+                    "keeps its parent's chunk size. A backup holds up to two chunks "
+                    "per worker in memory (at most 4 workers)."),
     cfg.StrOpt("compression", default="zlib", choices=["none", "zlib"],
                help="Compression of stored chunks."),
     cfg.StrOpt("file_backup_dir", default="/var/lib/sovra/backups",

@@ -4,6 +4,7 @@ the recording stand-in of the API side's report endpoint."""
 
 import json
 import os
+import threading
 import uuid
 import zlib
 
@@ -456,3 +457,48 @@ def test_staging_left_by_an_earlier_run_is_cleaned(tmp_path):
         ".tmp-backup-x-1234.raw-abcd", "backup-x-1234.raw"]
     assert os.listdir(directory) == []
     assert agent_backup.clean_staging(str(tmp_path / "nowhere")) == []
+
+
+def test_an_incremental_keeps_its_parents_chunk_size(endpoint, reports, driver, store,
+                                                     backups, ctxt, tmp_path):
+    vol = created(endpoint, reports, ctxt, volume())
+    data_at(driver, vol, tmp_path, {0: os.urandom(4 * CHUNK)})
+    full = backed_up(endpoint, reports, ctxt, vol)
+    backups._chunk_size = 4 * CHUNK  # the configuration changed since
+    data_at(driver, vol, tmp_path, {3 * CHUNK: b"changed"})
+    incr = backed_up(endpoint, reports, ctxt, vol, parent=full)
+    assert manifest(store, incr)["chunk_size"] == CHUNK
+    assert incr["object_count"] == 2  # chunk 3 and the manifest
+    fresh = backed_up(endpoint, reports, ctxt, vol)
+    assert manifest(store, fresh)["chunk_size"] == 4 * CHUNK
+    assert len(manifest(store, fresh)["chunks"]) == 256
+
+
+def test_a_backup_holds_its_volume(endpoint, reports, driver, store, ctxt, tmp_path,
+                                   monkeypatch):
+    """Operations on the volume wait for its backup (the lock of the volume id)."""
+    vol = created(endpoint, reports, ctxt, volume())
+    data_at(driver, vol, tmp_path, {0: b"data"})
+    in_put, release = threading.Event(), threading.Event()
+    put = store.put_object
+
+    def slow_put(name, data):
+        in_put.set()
+        assert release.wait(10)
+        put(name, data)
+    monkeypatch.setattr(store, "put_object", slow_put)
+    backup = new_backup(vol)
+    worker = threading.Thread(target=endpoint.backup_volume, args=(
+        ctxt, backup, {**vol, "restore_status": "available"}))
+    worker.start()
+    assert in_put.wait(10)
+    deleter = threading.Thread(target=endpoint.delete_volume, args=(ctxt, vol))
+    deleter.start()
+    deleter.join(0.3)
+    assert deleter.is_alive() and reports.named("volume_deleted") == []
+    release.set()
+    worker.join(10)
+    deleter.join(10)
+    names = [name for name, *_ in reports.calls]
+    assert names[-3:] == ["backup_update", "volume_update", "volume_deleted"]
+    assert reports.last("backup_update")[0][1]["status"] == "available"
