@@ -118,9 +118,11 @@ def begin_delete(db, ctxt, backup_id: str, *, force: bool = False) -> models.Bac
 
 def begin_restore(db, conf, ctxt, backup_id: str, volume_id: str | None,
                   name: str | None) -> tuple[models.Backup, models.Volume, bool]:
-    """Commit the restore: the backup ``restoring``, the target volume (a new one
-    of the backup's size, with its quota, or an available one at least that big)
-    ``restoring-backup``. Returns (backup, volume, created)."""
+    """Commit the restore: the backup ``restoring``; the target volume either an
+    available one at least the backup's size, now ``restoring-backup``, or a new
+    one of the backup's size (its quota taken) in ``creating``: the caller casts
+    its creation, and once it is created the report endpoint casts the restore.
+    Returns (backup, volume, created)."""
     from sovra_block.scheduler import choose
     from sovra_block.service import volume_type as type_service
     created = volume_id is None
@@ -147,7 +149,7 @@ def begin_restore(db, conf, ctxt, backup_id: str, volume_id: str | None,
             volume = models.Volume(
                 id=str(uuid.uuid4()), project_id=ctxt.project_id, user_id=ctxt.user_id,
                 name=name or f"restore_backup_{row.id}", size=row.size,
-                status="restoring-backup", attach_status="detached",
+                status="creating", attach_status="detached",
                 availability_zone=backend.availability_zone, host=backend.name,
                 volume_type_id=vtype.id, bootable=False, readonly=False,
                 multiattach=False, format=volume_service.volume_format(vtype),

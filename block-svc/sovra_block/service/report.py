@@ -91,12 +91,33 @@ class ReportEndpoint(RPCEndpoint):
             row.error_reason = reason if failed else None
             if status == "available" and was == "creating":
                 row.launched_at = schema.utcnow()
+            restore = self._restore_waiting(session, row) if was == "creating" else None
             payload = {"volume_id": row.id, "status": row.status, "size": row.size,
                        "project_id": row.project_id, "host": row.host}
         if failed:
             LOG.warning("volume %s: %s -> %s: %s", volume_id, was, payload["status"],
                         reason)
         _notify(self._notifier, ctxt, f"volume.{_event_for(was)}.end", payload)
+        if restore is not None:
+            self._agents.restore_backup(ctxt, *restore)
+
+    def _restore_waiting(self, session, row):
+        """A volume made for a backup's restore was created (or not): now the
+        restore, as (backend, backup, volume) to cast; or None."""
+        backup = session.scalars(select(models.Backup).where(
+            models.Backup.restore_volume_id == row.id,
+            models.Backup.status == "restoring")).first()
+        if backup is None:
+            return None
+        if row.status != "available":
+            backup.status = "available"  # the restore never started
+            row.status, row.error_reason = "error_restoring", (
+                f"The volume for the restore of backup {backup.id} could not be "
+                f"created: {row.error_reason or 'no reason given'}")
+            return None
+        row.status = "restoring-backup"
+        return (row.host, backup_service.agent_ref(backup),
+                volume_service.agent_ref(row))
 
     def _end_extend(self, session, row, failed: bool) -> str:
         pending, row.pending_size = row.pending_size, None

@@ -130,7 +130,7 @@ def start_cloud(tmp, *, block_extra: str = "") -> Cloud:
             "image_interface = public\n"
             f"image_conversion_dir = {tmp / 'conversion'}\n"
             f"[file1]\nvolume_driver = file\nfile_volume_dir = {volume_dir}\n"
-            + block_extra))
+            f"[backup]\nfile_backup_dir = {tmp / 'backups'}\n" + block_extra))
     assert manage.main(["--config-file", str(bl_file), "block", "db", "sync"],
                        services=[BLOCK_DB], commands=[]) == 0
 

@@ -123,7 +123,8 @@ def start_block(tmp, *, extra: str = "") -> tuple[BlockApi, object]:
         f"[messaging]\ntransport_url = sovra-inproc:///block-{uuid.uuid4().hex}\n"
         f"[block]\nhost = node1\nenabled_backends = file1\nreport_interval = 1\n"
         f"image_conversion_dir = {tmp / 'conversion'}\n"
-        f"[file1]\nvolume_driver = file\nfile_volume_dir = {volume_dir}\n" + extra)
+        f"[file1]\nvolume_driver = file\nfile_volume_dir = {volume_dir}\n"
+        f"[backup]\nfile_backup_dir = {tmp / 'backups'}\n" + extra)
     assert manage.main(["--config-file", str(config), "block", "db", "sync"],
                        services=[DATABASE], commands=[]) == 0
     api_conf = _conf(api_cmd.COMPONENT, config)

@@ -301,3 +301,28 @@ def test_openstack_cli_volume_transfer(conn, cloud):
     assert conn.block_storage.get_volume(volume.id).project_id == \
         conn.identity.find_project("block-t").id
     _openstack(cloud, "volume", "delete", volume.id, env=receiver)
+
+
+def test_backups_through_openstacksdk_and_the_cli(conn, cloud):
+    bs = conn.block_storage
+    volume = bs.wait_for_status(bs.create_volume(size=1, name="to-back-up"),
+                                "available", wait=60)
+    marker = b"sovra-backup-" + uuid.uuid4().hex.encode()
+    _write_marker(_file(cloud, volume.id), marker)
+    backup = bs.wait_for_status(bs.create_backup(volume_id=volume.id, name="bk1"),
+                                "available", wait=120)
+    assert backup.volume_id == volume.id and backup.size == 1
+    listed = json.loads(_openstack(cloud, "volume", "backup", "list", "-f", "json"))
+    assert "bk1" in {b["Name"] for b in listed}
+    bs.delete_volume(volume)
+    bs.wait_for_delete(volume, wait=60)
+
+    restored = bs.restore_backup(backup, name="from-backup")
+    new_id = restored["volume_id"] if isinstance(restored, dict) else restored.volume_id
+    new = bs.wait_for_status(bs.get_volume(new_id), "available", wait=120)
+    with open(_file(cloud, new.id), "rb") as f:
+        assert f.read(len(marker)) == marker
+    _openstack(cloud, "volume", "backup", "delete", "bk1")
+    _wait_gone(lambda: bs.find_backup(backup.id, ignore_missing=True))
+    bs.delete_volume(new)
+    bs.wait_for_delete(new, wait=60)

@@ -63,7 +63,8 @@ def full_block(tmp_path_factory, rabbitmq_url, mariadb_server):
         f"[messaging]\ntransport_url = {rabbitmq_url}\n"
         f"[block]\nhost = it-{uuid.uuid4().hex[:6]}\nenabled_backends = file1\n"
         "report_interval = 1\nservice_down_time = 5\n"
-        f"[file1]\nvolume_driver = file\nfile_volume_dir = {volume_dir}\n")
+        f"[file1]\nvolume_driver = file\nfile_volume_dir = {volume_dir}\n"
+        f"[backup]\nfile_backup_dir = {tmp / 'backups'}\n")
     assert manage.main(["--config-file", str(config), "block", "db", "sync"],
                        services=[DATABASE], commands=[]) == 0
     conf = api_cmd.COMPONENT.new_conf()

@@ -135,12 +135,15 @@ def restore_backup(req, backup_id):
     body = (req.json_body(schemas.RESTORE) if req.get_data() else {"restore": {}})
     restore = body["restore"] or {}
     _row(req, backup_id, policies.RESTORE)
-    row, volume, _ = backup_service.begin_restore(
+    row, volume, created = backup_service.begin_restore(
         _db(req), req.state.conf, req.context, backup_id, restore.get("volume_id"),
         restore.get("name"))
-    req.state.extras["agents"].restore_backup(
-        req.context, volume.host, backup_service.agent_ref(row),
-        volume_service.agent_ref(volume))
+    agents = req.state.extras["agents"]
+    if created:  # a blank volume first; its report starts the restore
+        agents.create_volume(req.context, volume.host, volume_service.agent_ref(volume))
+    else:
+        agents.restore_backup(req.context, volume.host, backup_service.agent_ref(row),
+                              volume_service.agent_ref(volume))
     notifications.info(req, "backup.restore.start",
                        {"backup_id": backup_id, "volume_id": volume.id})
     return json_response({"restore": {"backup_id": backup_id, "volume_id": volume.id,
