@@ -128,7 +128,7 @@ class VolumeBackups:
     image_conversion_dir; ``chunk_size``: bytes per chunk of a new full backup
     (an incremental keeps its parent's); ``compression``: none | zlib;
     ``workers``: chunks hashed, compressed and transferred at once (each holds a
-    chunk, twice at most, in memory).
+    chunk, twice at most, in memory: 2 x workers x chunk_size in all).
     """
 
     def __init__(self, store: BackupStore, driver: base.VolumeDriver, *,
@@ -238,6 +238,9 @@ class VolumeBackups:
                             entries[index] = {"sha256": _zero_digest(length),
                                               "length": length, "object": None}
                             continue
+                        while len(pending) >= self._workers:  # memory: bounded
+                            done_index, future = pending.popleft()
+                            entries[done_index] = future.result()
                         data = os.pread(fd, length, offset)
                         if len(data) != length:
                             raise BackupError(f"short read of the staged volume at "
@@ -245,9 +248,6 @@ class VolumeBackups:
                         pending.append((index, pool.submit(
                             self._store_chunk, backup, index, data,
                             parent_chunks.get(str(index)))))
-                        while len(pending) > self._workers:
-                            done_index, future = pending.popleft()
-                            entries[done_index] = future.result()
                     while pending:
                         done_index, future = pending.popleft()
                         entries[done_index] = future.result()
@@ -312,10 +312,10 @@ class VolumeBackups:
             pending = collections.deque()
             try:
                 for index, entry in todo:
+                    while len(pending) >= self._workers:
+                        pending.popleft().result()
                     pending.append(pool.submit(self._fetch_chunk, fd, backup, index,
                                                index * chunk_size, entry))
-                    while len(pending) > self._workers:
-                        pending.popleft().result()
                 while pending:
                     pending.popleft().result()
             except BaseException:
