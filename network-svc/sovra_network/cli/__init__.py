@@ -21,10 +21,12 @@ def find(kind: str, name_or_id: str, get, list_named, key: str = "name",
     """A resource by id (``get(id)``), else by exact ``key`` (``list_named(value)``:
     the resources with that value; ``label`` names the key in errors): exactly
     one, or a one-line CommandError."""
+    import urllib.parse
+
     from keystoneauth1 import exceptions as ks_exc
 
-    try:
-        return get(name_or_id)
+    try:   # a name may hold "/", "?" or "#": one path segment whatever it holds
+        return get(urllib.parse.quote(name_or_id, safe=""))
     except (ks_exc.NotFound, ks_exc.BadRequest):
         pass   # not an id (or not one we may see): try it as a name
     found = [item for item in list_named(name_or_id) if item.get(key) == name_or_id]
