@@ -4,6 +4,8 @@ a Sovra process: alone (this console script) or in sovra-allinone."""
 import sys
 
 from sovra_common import component, process
+from sovra_common.wsgi import deploy
+from sovra_common.wsgi.server import ApiServer
 from sovra_network import conf as network_conf
 
 
@@ -16,10 +18,41 @@ class NetworkApiComponent(component.ApiComponent):
         for module in network_conf.MODULES:
             module.register_opts(conf)
 
-    def create_app(self, conf):
+    def create_app(self, conf, coordinator=None):
         from sovra_network.api import app as network_app
 
-        return network_app.create_app(conf)
+        return network_app.create_app(conf, coordinator=coordinator)
+
+    def start(self, conf, resources):
+        """Serve with the process's coordinator (the one its agents, in an
+        all-in-one process, keep their heartbeats in), and release the app's
+        database and bus when stopped."""
+        from sovra_network.api import app as network_app
+
+        app = self.create_app(conf, coordinator=resources.coordinator)
+        try:
+            deploy.install_middleware(app, conf, token_cache=resources.token_cache)
+            port = conf.api.bind_port or self.default_port
+            server = ApiServer(app, conf.api.bind_host, port, name=self.name).start()
+        except Exception:
+            network_app.close(app)
+            raise
+        return _Running(server, app)
+
+
+class _Running:
+    def __init__(self, server, app):
+        self.server, self._app = server, app
+
+    @property
+    def url(self):
+        return self.server.url
+
+    def stop(self):
+        from sovra_network.api import app as network_app
+
+        self.server.stop()
+        network_app.close(self._app)
 
 
 COMPONENT = NetworkApiComponent()
