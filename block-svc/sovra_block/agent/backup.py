@@ -191,6 +191,10 @@ class VolumeBackups:
         prefix_of(backup)  # a container that cannot name objects fails first
         self.store.setup()
         parent_manifest = self.read_manifest(parent) if parent else None
+        if parent_manifest and parent_manifest["volume_id"] != volume.id:
+            raise BackupError(f"backup {parent['id']} is a backup of volume "
+                              f"{parent_manifest['volume_id']}, not of {volume.id}: it "
+                              "cannot be the parent of an incremental backup")
         chunk_size = parent_manifest["chunk_size"] if parent_manifest else self._chunk_size
         parent_chunks = parent_manifest["chunks"] if parent_manifest else {}
         try:

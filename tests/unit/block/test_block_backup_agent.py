@@ -331,6 +331,21 @@ def test_a_backup_without_manifest_is_never_restored(endpoint, reports, driver, 
     assert updates == {"status": "error"} and "is incomplete" in kwargs["reason"]
 
 
+def test_the_parent_must_be_a_backup_of_the_volume(endpoint, reports, store, ctxt):
+    one = created(endpoint, reports, ctxt, volume())
+    other = created(endpoint, reports, ctxt, volume())
+    parent = backed_up(endpoint, reports, ctxt, one)
+    backup = new_backup(other, parent)
+    endpoint.backup_volume(ctxt, backup, {**other, "restore_status": "available"},
+                           parent)
+    assert reports.last("backup_update") == (
+        (backup["id"], {"status": "error"}),
+        {"reason": f"backup failed: backup {parent['id']} is a backup of volume "
+                   f"{one['id']}, not of {other['id']}: it cannot be the parent of an "
+                   "incremental backup"})
+    assert own_objects(store, backup) == []
+
+
 def test_damaged_manifest_is_refused(endpoint, reports, driver, store, ctxt, tmp_path):
     vol = created(endpoint, reports, ctxt, volume())
     backup = backed_up(endpoint, reports, ctxt, vol)
