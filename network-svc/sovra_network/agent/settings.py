@@ -31,6 +31,8 @@ class AgentSettings:
     firewall_table: str = "sovra_fw"
     #: serve DHCP for networks whose DHCP port is unbound (see state.HostState)
     serve_unbound_dhcp: bool = True
+    #: may serve the routers (see sync.router_host)
+    serve_routers: bool = True
 
     def namespace(self, base: str) -> str:
         return self.namespace_prefix + base
@@ -46,7 +48,7 @@ def from_conf(conf) -> AgentSettings:
         physical_interface_mappings=parse_mappings(opts.physical_interface_mappings),
         state_dir=opts.state_dir, dnsmasq_path=opts.dnsmasq_path,
         dhcp_lease_time=opts.dhcp_lease_time, firewall_table=opts.firewall_table,
-        serve_unbound_dhcp=opts.serve_unbound_dhcp)
+        serve_unbound_dhcp=opts.serve_unbound_dhcp, serve_routers=opts.serve_routers)
 
 
 def parse_mappings(items) -> dict[str, str]:

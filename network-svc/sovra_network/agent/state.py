@@ -7,7 +7,9 @@ returns them and keeps what this node needs:
 - ports bound here (``binding:host_id == host``), the DHCP ports
   (``device_owner == "network:dhcp"``) of networks this node serves, and the ports
   of the routers passed in (``routers`` are the routers placed on this node: the
-  caller decides which);
+  caller decides which), with their floating IPs (associated ones, and those that
+  forward ports: ``port_forwardings`` is ``{floating IP id: [forwarding dicts]}``
+  as ``GET /v2.0/floatingips/{id}/port_forwardings`` returns them);
 - the networks those ports are on, their subnets, the security groups the ports
   use (and the member addresses of every group a rule names as remote group);
 - ``tunnel_endpoints``: ``{network_id: [remote VTEP IP, ...]}``;
@@ -255,12 +257,26 @@ class FloatingIP:
 
 
 @dataclasses.dataclass(frozen=True)
+class PortForwarding:
+    """``protocol`` ``floating_ip_address``:``external_port`` DNATed to
+    ``internal_ip_address``:``internal_port``."""
+    id: str
+    floatingip_id: str
+    floating_ip_address: str
+    protocol: str              # "tcp" or "udp"
+    external_port: int
+    internal_ip_address: str
+    internal_port: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Router:
     id: str
     interfaces: tuple[str, ...]            # port ids (qr- devices)
     gateway: RouterGateway | None = None   # qg- device
     routes: tuple[HostRoute, ...] = ()
     floatingips: tuple[FloatingIP, ...] = ()
+    port_forwardings: tuple[PortForwarding, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -299,7 +315,9 @@ class HostState:
                  ports: Iterable[Mapping], security_groups: Iterable[Mapping],
                  routers: Iterable[Mapping] = (), floatingips: Iterable[Mapping] = (),
                  tunnel_endpoints: Mapping[str, Iterable[str]] | None = None, *,
-                 serve_unbound_dhcp: bool = True) -> HostState:
+                 serve_unbound_dhcp: bool = True,
+                 port_forwardings: Mapping[str, Iterable[Mapping]] | None = None,
+                 ) -> HostState:
         all_ports = [Port.from_api(p) for p in ports]
         router_list = list(routers)
         router_ids = {r["id"] for r in router_list}
@@ -331,12 +349,25 @@ class HostState:
                     members[gid].update(pair.ip_address
                                         for pair in port.allowed_address_pairs)
         fips_by_router: dict[str, list[FloatingIP]] = {}
+        forwards_by_router: dict[str, list[PortForwarding]] = {}
         for fip in floatingips:
-            if fip.get("router_id") in router_ids and fip.get("fixed_ip_address"):
+            if fip.get("router_id") not in router_ids:
+                continue
+            if fip.get("fixed_ip_address"):
                 fips_by_router.setdefault(fip["router_id"], []).append(FloatingIP(
                     id=fip["id"], floating_ip_address=fip["floating_ip_address"],
                     fixed_ip_address=fip["fixed_ip_address"],
                     router_id=fip["router_id"]))
+                continue
+            for pf in (port_forwardings or {}).get(fip["id"]) or ():
+                forwards_by_router.setdefault(fip["router_id"], []).append(
+                    PortForwarding(
+                        id=pf["id"], floatingip_id=fip["id"],
+                        floating_ip_address=fip["floating_ip_address"],
+                        protocol=str(pf["protocol"]).lower(),
+                        external_port=int(pf["external_port"]),
+                        internal_ip_address=pf["internal_ip_address"],
+                        internal_port=int(pf["internal_port"])))
         by_router_ports = {}
         for port in kept.values():
             if port.is_router:
@@ -346,7 +377,8 @@ class HostState:
             rports = by_router_ports.get(router["id"], [])
             gw_info = router.get("external_gateway_info") or None
             gateway = None
-            gw_ports = [p for p in rports if p.device_owner == ROUTER_GATEWAY_OWNER]
+            gw_ports = [p for p in rports if p.device_owner == ROUTER_GATEWAY_OWNER
+                        and gw_info and p.network_id == gw_info.get("network_id")]
             if gw_info and gw_ports:
                 gateway = RouterGateway(
                     network_id=gw_ports[0].network_id, port_id=gw_ports[0].id,
@@ -360,7 +392,9 @@ class HostState:
                 routes=tuple(HostRoute(r["destination"], r["nexthop"])
                              for r in router.get("routes") or ()),
                 floatingips=tuple(sorted(fips_by_router.get(router["id"], ()),
-                                         key=lambda f: f.id)))
+                                         key=lambda f: f.id)),
+                port_forwardings=tuple(sorted(forwards_by_router.get(router["id"], ()),
+                                              key=lambda f: f.id)))
         tunnels = {nid: tuple(sorted(set(ips)))
                    for nid, ips in (tunnel_endpoints or {}).items() if nid in nets}
         dhcp_nets = {p.network_id for p in kept.values() if p.is_dhcp}

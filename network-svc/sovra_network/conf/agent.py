@@ -28,6 +28,12 @@ OPTS = [
                      "Of the live agents where this is true, the first by host name "
                      "serves them all; the next takes over when it dies. Set it on "
                      "the nodes that may be the DHCP node."),
+    cfg.BoolOpt("serve_routers", default=True,
+                help="May serve the routers (a qrouter- namespace per router, with "
+                     "its SNAT, floating IPs and port forwardings). Of the live agents "
+                     "where this is true, the first by host name serves them all; the "
+                     "next takes over when it dies. Set it on the nodes attached to "
+                     "the external networks."),
     cfg.StrOpt("state_dir", default="/var/lib/sovra/network-agent",
                help="dnsmasq's files (hosts, options, leases, pid), one directory per "
                     "network."),

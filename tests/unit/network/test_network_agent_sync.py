@@ -128,6 +128,12 @@ class FakeClient:
     def list_security_groups(self):
         return self._read([api.default_group()])
 
+    def list_routers(self):
+        return self._read([])
+
+    def list_floating_ips(self):
+        return self._read([])
+
     def set_port_status(self, port_id, status):
         self.statuses.append((port_id, status))
 
