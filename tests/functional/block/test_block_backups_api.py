@@ -105,6 +105,9 @@ def test_backup_rules(block_api):
     block_api.fault("POST", "/v3/backups", 404, project=PROJECT_B, json={
         "backup": {"volume_id": volume["id"]}})
     block_api.fault("POST", "/v3/backups", 400, json={"backup": {}})
+    for container in ("../x", "-x", ".x", "a/b", ""):
+        block_api.fault("POST", "/v3/backups", 400, json={
+            "backup": {"volume_id": volume["id"], "container": container}})
     backup = _backup(block_api, volume["id"])
     block_api.fault("GET", f"/v3/backups/{backup['id']}", 404, project=PROJECT_B)
     small = block_api.create_volume(size=1)

@@ -2,8 +2,9 @@ from sovra_block.api.schemas import common
 
 CREATE = common.envelope("backup", {
     "volume_id": common.UUID, "name": common.NAME, "description": common.DESCRIPTION,
+    # one object-name segment in the backup store
     "container": {"type": ["string", "null"], "maxLength": 255,
-                  "pattern": "^[A-Za-z0-9_.-]*$"},
+                  "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$"},
     "incremental": common.BOOLISH, "force": common.BOOLISH,
     "snapshot_id": {"type": "null"},
     "metadata": {"type": ["object", "null"], "maxProperties": 0},
