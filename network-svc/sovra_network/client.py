@@ -97,6 +97,24 @@ class NetworkClient:
     def delete_subnet(self, subnet_id: str) -> None:
         self._api.delete(f"/v2.0/subnets/{subnet_id}")
 
+    # -- subnet pools -------------------------------------------------------------------
+
+    def list_subnet_pools(self, **filters) -> list[dict]:
+        return self._list("subnetpools", "subnetpools", filters)
+
+    def get_subnet_pool(self, pool_id: str) -> dict:
+        return self._get("subnetpools", "subnetpool", pool_id)
+
+    def create_subnet_pool(self, name: str, prefixes: list[str], **attrs) -> dict:
+        return self._create("subnetpools", "subnetpool",
+                            {"name": name, "prefixes": list(prefixes), **attrs})
+
+    def update_subnet_pool(self, pool_id: str, **attrs) -> dict:
+        return self._update("subnetpools", "subnetpool", pool_id, attrs)
+
+    def delete_subnet_pool(self, pool_id: str) -> None:
+        self._delete("subnetpools", pool_id)
+
     # -- ports --------------------------------------------------------------------------
 
     def list_ports(self, **filters) -> list[dict]:
@@ -228,6 +246,30 @@ class NetworkClient:
 
     def delete_floating_ip(self, floating_ip_id: str) -> None:
         self._delete("floatingips", floating_ip_id)
+
+    # -- port forwardings (of a floating IP) --------------------------------------------
+
+    def list_port_forwardings(self, floating_ip_id: str, **filters) -> list[dict]:
+        return self._list(f"floatingips/{floating_ip_id}/port_forwardings",
+                          "port_forwardings", filters)
+
+    def get_port_forwarding(self, floating_ip_id: str, forwarding_id: str) -> dict:
+        return self._get(f"floatingips/{floating_ip_id}/port_forwardings",
+                         "port_forwarding", forwarding_id)
+
+    def create_port_forwarding(self, floating_ip_id: str, **attrs) -> dict:
+        """``protocol`` ``external_port`` of the floating address to
+        ``internal_ip_address``:``internal_port`` of ``internal_port_id``."""
+        return self._create(f"floatingips/{floating_ip_id}/port_forwardings",
+                            "port_forwarding", attrs)
+
+    def update_port_forwarding(self, floating_ip_id: str, forwarding_id: str,
+                               **attrs) -> dict:
+        return self._update(f"floatingips/{floating_ip_id}/port_forwardings",
+                            "port_forwarding", forwarding_id, attrs)
+
+    def delete_port_forwarding(self, floating_ip_id: str, forwarding_id: str) -> None:
+        self._delete(f"floatingips/{floating_ip_id}/port_forwardings", forwarding_id)
 
     # -- read-only ----------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The network service's parts of the ``sovra`` CLI (``sovra.cli`` entry points):
-network, subnet, port, router, floating ip, security group (rule); and the agents'
-rows of ``sovra status``.
+network, subnet, subnet pool, port, router, floating ip (port forwarding),
+security group (rule); and the agents' rows of ``sovra status``.
 
 Nothing heavy at module level: ``sovra --help`` imports every command module. The
 REST client (keystoneauth1) is imported on first use."""
@@ -48,6 +48,11 @@ def find_network(net, name_or_id: str) -> dict:
 def find_subnet(net, name_or_id: str) -> dict:
     return find("subnet", name_or_id, net.get_subnet,
                 lambda name: net.list_subnets(name=name))
+
+
+def find_subnet_pool(net, name_or_id: str) -> dict:
+    return find("subnet pool", name_or_id, net.get_subnet_pool,
+                lambda name: net.list_subnet_pools(name=name))
 
 
 def find_port(net, name_or_id: str) -> dict:

@@ -115,7 +115,7 @@ class CreateSubnet(command.ShowOne):
         parser.add_argument("--subnet-range", metavar="<cidr>",
                             help="its addresses, e.g. 10.0.0.0/24")
         parser.add_argument("--subnet-pool", metavar="<subnet-pool>",
-                            help="take a range from this subnet pool (id)")
+                            help="take a range from this subnet pool (name or id)")
         parser.add_argument("--prefix-length", metavar="<bits>", type=int,
                             help="with --subnet-pool: the size of the range taken")
         parser.add_argument("--ip-version", type=int, choices=(4, 6),
@@ -136,7 +136,11 @@ class CreateSubnet(command.ShowOne):
         network = cli.find_network(net, parsed_args.network)
         attrs = cli.attrs_from(parsed_args, "name", "description", "enable_dhcp",
                                "ip_version", "ipv6_ra_mode", "ipv6_address_mode",
-                               subnetpool_id="subnet_pool", prefixlen="prefix_length")
+                               prefixlen="prefix_length")
+        if parsed_args.subnet_pool:
+            pool = cli.find_subnet_pool(net, parsed_args.subnet_pool)
+            attrs["subnetpool_id"] = pool["id"]
+            attrs.setdefault("ip_version", pool["ip_version"])
         attrs.setdefault("ip_version", 6 if ":" in (parsed_args.subnet_range or "")
                          else 4)
         _gateway(parsed_args, attrs)

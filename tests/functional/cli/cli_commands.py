@@ -115,6 +115,21 @@ COMMANDS = {
         "sovra_network.cli.security_group_rule:CreateSecurityGroupRule",
     "security group rule delete":
         "sovra_network.cli.security_group_rule:DeleteSecurityGroupRule",
+    "subnet pool list": "sovra_network.cli.subnet_pool:ListSubnetPool",
+    "subnet pool show": "sovra_network.cli.subnet_pool:ShowSubnetPool",
+    "subnet pool create": "sovra_network.cli.subnet_pool:CreateSubnetPool",
+    "subnet pool delete": "sovra_network.cli.subnet_pool:DeleteSubnetPool",
+    "subnet pool set": "sovra_network.cli.subnet_pool:SetSubnetPool",
+    "floating ip port forwarding list":
+        "sovra_network.cli.port_forwarding:ListPortForwarding",
+    "floating ip port forwarding show":
+        "sovra_network.cli.port_forwarding:ShowPortForwarding",
+    "floating ip port forwarding create":
+        "sovra_network.cli.port_forwarding:CreatePortForwarding",
+    "floating ip port forwarding delete":
+        "sovra_network.cli.port_forwarding:DeletePortForwarding",
+    "floating ip port forwarding set":
+        "sovra_network.cli.port_forwarding:SetPortForwarding",
 }
 
 

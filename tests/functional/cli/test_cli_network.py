@@ -111,7 +111,8 @@ def test_help_explains_network_commands(cloud):
     assert top.returncode == 0
     for name in ("network create", "subnet set", "port create", "router add subnet",
                  "router unset", "floating ip create", "floating ip unset",
-                 "security group rule create"):
+                 "security group rule create", "subnet pool create",
+                 "floating ip port forwarding create"):
         assert name in top.stdout, name
     create = sovra(cloud, "subnet", "create", "--help", user=None)
     for option in ("--network", "--subnet-range", "--gateway", "--no-gateway", "--dhcp",
@@ -236,6 +237,18 @@ def test_network_flow(cloud, network):
     sovra(cloud, "floating", "ip", "unset", "--port", address)
     shown = sovra_json(cloud, "floating", "ip", "show", address)
     assert (shown["id"], shown["port_id"], shown["status"]) == (fip["id"], None, "DOWN")
+    # while unassociated, it may forward ports instead
+    forwarding = sovra_json(cloud, "floating", "ip", "port", "forwarding", "create",
+                            "--port", "cli-p1", "--internal-protocol-port", "22",
+                            "--external-protocol-port", "2222", "--protocol", "tcp",
+                            address)
+    assert (forwarding["internal_ip_address"], forwarding["internal_port_id"],
+            forwarding["internal_port"], forwarding["external_port"]) == \
+        ("10.10.0.20", port["id"], 22, 2222)
+    listed = sovra_json(cloud, "floating", "ip", "port", "forwarding", "list", fip["id"])
+    assert [(f["ID"], f["External Port"]) for f in listed] == [(forwarding["id"], 2222)]
+    sovra(cloud, "floating", "ip", "port", "forwarding", "delete", address,
+          forwarding["id"])
     sovra(cloud, "floating", "ip", "set", "--port", "cli-p1", "--fixed-ip-address",
           "10.10.0.21", address)
     listed = sovra_json(cloud, "floating", "ip", "list", "--port", "cli-p1")
@@ -262,7 +275,16 @@ def test_network_flow(cloud, network):
     sovra(cloud, "router", "unset", "--external-gateway", "cli-r1")
     assert sovra_json(cloud, "router", "show", "cli-r1")["external_gateway_info"] is None
     sovra(cloud, "router", "delete", "cli-r1")
-    sovra(cloud, "subnet", "delete", "cli-private-v4b", "cli-public-v4")
+    # a subnet whose range comes from a subnet pool
+    pool = sovra_json(cloud, "subnet", "pool", "create", "--pool-prefix",
+                      "10.200.0.0/16", "--default-prefix-length", "26", "cli-pool")
+    assert (pool["prefixes"], pool["default_prefixlen"], pool["ip_version"]) == \
+        (["10.200.0.0/16"], 26, 4)
+    pooled = sovra_json(cloud, "subnet", "create", "--network", "cli-app",
+                        "--subnet-pool", "cli-pool", "cli-pooled")
+    assert (pooled["cidr"], pooled["subnetpool_id"]) == ("10.200.0.0/26", pool["id"])
+    sovra(cloud, "subnet", "delete", "cli-private-v4b", "cli-public-v4", "cli-pooled")
+    sovra(cloud, "subnet", "pool", "delete", "cli-pool")
     sovra(cloud, "network", "delete", "cli-app", "cli-public")
     assert sovra_json(cloud, "floating", "ip", "list") == []
     assert sovra_json(cloud, "router", "list") == []
