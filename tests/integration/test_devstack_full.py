@@ -140,8 +140,9 @@ def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri, request):
         assert {f"{name}.pid" for name in apis} | {f"{name}.child" for name in apis} | {
             "mariadb.pid", "rabbitmq.pid", "etcd.pid", "epmd.pid"} <= set(pids)
         assert len({pids[f"{name}.child"] for name in apis}) == len(apis)  # one each
-        assert all(_alive(pid) for pid in pids.values() if pid != pids.get(
-            "rabbitmq-launcher.pid"))
+        dead = [name for name, pid in pids.items()
+                if name != "rabbitmq-launcher.pid" and not _alive(pid)]
+        assert not dead, (dead, stack.stdout)
 
         cli_env = {**env, "OS_CLIENT_CONFIG_FILE": str(data_dir / "clouds.yaml")}
         openstack = str(Path(sys.prefix) / "bin" / "openstack")
