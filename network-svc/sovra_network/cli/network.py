@@ -161,3 +161,23 @@ class SetNetwork(command.Command):
         if attrs:
             network = net.update_network(network["id"], **attrs)
         cli.apply_tags(net, "networks", network, parsed_args)
+
+
+class UnsetNetwork(command.Command):
+    """Remove tags from a network."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("network", metavar="<network>", help="name or id")
+        parser.add_argument("--tag", metavar="<tag>", dest="tags", action="append",
+                            default=[], help="remove this tag (repeat for several)")
+        parser.add_argument("--all-tag", action="store_true", help="remove every tag")
+        return parser
+
+    def take_action(self, parsed_args):
+        net = cli.client(self.cloud)
+        network = cli.find_network(net, parsed_args.network)
+        if parsed_args.tags or parsed_args.all_tag:
+            kept = [] if parsed_args.all_tag else \
+                [t for t in network.get("tags") or [] if t not in parsed_args.tags]
+            net.set_tags("networks", network["id"], kept)

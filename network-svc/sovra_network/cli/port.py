@@ -225,3 +225,56 @@ class SetPort(command.Command):
         if attrs:
             port = net.update_port(port["id"], **attrs)
         cli.apply_tags(net, "ports", port, parsed_args)
+
+
+class UnsetPort(command.Command):
+    """Remove some of a port's fixed IPs, security groups, allowed addresses or
+    tags."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("port", metavar="<port>", help="name or id")
+        parser.add_argument("--fixed-ip", metavar="subnet=<subnet>,ip-address=<ip>",
+                            dest="fixed_ips", type=_fixed_ip, action="append",
+                            default=[], help="remove the addresses that match: of "
+                                             "this subnet, this address, or both "
+                                             "(repeat for several)")
+        parser.add_argument("--security-group", metavar="<group>",
+                            dest="security_groups", action="append", default=[],
+                            help="remove this security group (name or id; repeat "
+                                 "for several)")
+        parser.add_argument("--allowed-address",
+                            metavar="ip-address=<ip>[,mac-address=<mac>]",
+                            dest="allowed_addresses", type=_address_pair,
+                            action="append", default=[],
+                            help="remove this allowed address (repeat for several)")
+        parser.add_argument("--tag", metavar="<tag>", dest="tags", action="append",
+                            default=[], help="remove this tag (repeat for several)")
+        return parser
+
+    def take_action(self, parsed_args):
+        net = cli.client(self.cloud)
+        port = cli.find_port(net, parsed_args.port)
+        attrs = {}
+        if parsed_args.fixed_ips:
+            unwanted = _fixed_ips(net, parsed_args.fixed_ips)
+            kept = [f for f in port.get("fixed_ips") or []
+                    if not any(all(f.get(k) == v for k, v in u.items()) for u in unwanted)]
+            if len(kept) == len(port.get("fixed_ips") or []):
+                raise errors.CommandError("The port has no such fixed IP.")
+            attrs["fixed_ips"] = kept
+        if parsed_args.security_groups:
+            unwanted = {cli.find_security_group(net, g)["id"]
+                        for g in parsed_args.security_groups}
+            attrs["security_groups"] = [g for g in port.get("security_groups") or []
+                                        if g not in unwanted]
+        if parsed_args.allowed_addresses:
+            unwanted = _pairs(parsed_args.allowed_addresses)
+            attrs["allowed_address_pairs"] = [
+                p for p in port.get("allowed_address_pairs") or []
+                if not any(all(p.get(k) == v for k, v in u.items()) for u in unwanted)]
+        if attrs:
+            port = net.update_port(port["id"], **attrs)
+        if parsed_args.tags:
+            net.set_tags("ports", port["id"], [t for t in port.get("tags") or []
+                                               if t not in parsed_args.tags])

@@ -210,3 +210,45 @@ class SetSubnet(command.Command):
         if attrs:
             subnet = net.update_subnet(subnet["id"], **attrs)
         cli.apply_tags(net, "subnets", subnet, parsed_args)
+
+
+class UnsetSubnet(command.Command):
+    """Remove some of a subnet's name servers, allocation pools, host routes or
+    tags."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("subnet", metavar="<subnet>", help="name or id")
+        parser.add_argument("--dns-nameserver", metavar="<ip-address>",
+                            dest="dns_nameservers", action="append", default=[],
+                            help="remove this name server (repeat for several)")
+        parser.add_argument("--allocation-pool", metavar="start=<ip>,end=<ip>",
+                            dest="allocation_pools", type=_pool, action="append",
+                            default=[], help="remove this pool (repeat for several)")
+        parser.add_argument("--host-route", metavar="destination=<cidr>,gateway=<ip>",
+                            dest="host_routes", type=_route, action="append",
+                            default=[], help="remove this route (repeat for several)")
+        parser.add_argument("--tag", metavar="<tag>", dest="tags", action="append",
+                            default=[], help="remove this tag (repeat for several)")
+        return parser
+
+    def take_action(self, parsed_args):
+        net = cli.client(self.cloud)
+        subnet = cli.find_subnet(net, parsed_args.subnet)
+        attrs = {}
+        for key, what, unwanted in (
+                ("dns_nameservers", "name server", parsed_args.dns_nameservers),
+                ("allocation_pools", "allocation pool", parsed_args.allocation_pools),
+                ("host_routes", "host route", _routes(parsed_args))):
+            if not unwanted:
+                continue
+            current = list(subnet.get(key) or [])
+            missing = [u for u in unwanted if u not in current]
+            if missing:
+                raise errors.CommandError(f"The subnet has no {what} {missing[0]}.")
+            attrs[key] = [item for item in current if item not in unwanted]
+        if attrs:
+            subnet = net.update_subnet(subnet["id"], **attrs)
+        if parsed_args.tags:
+            net.set_tags("subnets", subnet["id"], [t for t in subnet.get("tags") or []
+                                                   if t not in parsed_args.tags])

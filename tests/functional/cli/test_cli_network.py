@@ -153,9 +153,12 @@ def test_network_flow(cloud, network):
                                       "nexthop": "10.10.0.254"}]
     sovra(cloud, "subnet", "set", "--no-dhcp", "--dns-nameserver", "10.10.0.4",
           "--name", "cli-private-v4b", "cli-private-v4")
+    sovra(cloud, "subnet", "unset", "--dns-nameserver", "10.10.0.3", "--host-route",
+          "destination=192.168.0.0/24,gateway=10.10.0.254", "cli-private-v4b")
     changed = sovra_json(cloud, "subnet", "show", subnet["id"])
-    assert (changed["name"], changed["enable_dhcp"], changed["dns_nameservers"]) == \
-        ("cli-private-v4b", False, ["10.10.0.2", "10.10.0.3", "10.10.0.4"])
+    assert (changed["name"], changed["enable_dhcp"], changed["dns_nameservers"],
+            changed["host_routes"]) == \
+        ("cli-private-v4b", False, ["10.10.0.2", "10.10.0.4"], [])
     assert sovra(cloud, "subnet", "show", "cli-private-v4b", "-f", "value", "-c",
                  "cidr").stdout == "10.10.0.0/24\n"
     listed = sovra_json(cloud, "subnet", "list", "--network", "cli-private")
@@ -257,6 +260,11 @@ def test_network_flow(cloud, network):
 
     # and everything away again, by name
     sovra(cloud, "floating", "ip", "delete", address)
+    sovra(cloud, "port", "unset", "--fixed-ip", "ip-address=10.10.0.21", "cli-p1")
+    sovra(cloud, "network", "unset", "--tag", "green", "cli-app")
+    assert [f["ip_address"] for f in sovra_json(cloud, "port", "show", "cli-p1")[
+        "fixed_ips"]] == ["10.10.0.20"]
+    assert sovra_json(cloud, "network", "show", "cli-app")["tags"] == []
     sovra(cloud, "port", "delete", "cli-p1")
     sovra(cloud, "security", "group", "rule", "delete", rule["id"])
     sovra(cloud, "security", "group", "delete", "cli-web")
