@@ -4,7 +4,7 @@ microversion, device names, errors, what is reserved and cast, what is undone.""
 import pytest
 from compute_api import ADMIN, ALICE, BOB, at, boot, boot_active, create_flavor
 
-from sovra_compute.service import block_device
+from sovra_compute.service import block_device, compute_service
 from sovra_compute.service import instance as instance_service
 
 VOL = "11111111-2222-4333-8444-555555555555"
@@ -19,6 +19,7 @@ def volumes(api):
 @pytest.fixture
 def server(api, db):
     create_flavor(api)
+    api.coordinator.heartbeat(compute_service.AGENTS_GROUP, "node1", {})
     return boot_active(api, db)
 
 
@@ -158,6 +159,15 @@ def test_attach_and_detach_refused_in_states(api, db, server, volumes, vm_state,
     assert _attach(api, server, volumeId=VOL2).status_code == 409
     assert api.delete(_path(server, VOL), headers=ALICE).status_code == 409
     assert volumes.volumes[VOL2]["status"] == "available"
+
+
+def test_a_down_host_takes_no_attach(api, db, server, volumes):
+    volumes.add(VOL)
+    api.coordinator.leave(compute_service.AGENTS_GROUP, "node1")
+    resp = _attach(api, server)
+    assert resp.status_code == 409 and "is down" in resp.text
+    assert volumes.volumes[VOL]["status"] == "available"
+    assert block_device.list_for(db, server) == []
 
 
 def test_locked_server(api, db, server, volumes):
@@ -319,6 +329,7 @@ def test_volume_backed_servers_refuse_rebuild_and_snapshot(api, db):
     assert api.extras["agents"].calls == []
     # a smaller flavor's disk does not matter: there is no local root disk
     create_flavor(api, id="2", name="m1.nodisk", disk=0, vcpus=2)
+    api.coordinator.heartbeat(compute_service.AGENTS_GROUP, "node1", {})
     assert action({"resize": {"flavorRef": "2"}}).status_code == 202
 
 

@@ -19,7 +19,7 @@ from sovra_compute.api.handlers.server import load
 from sovra_compute.api.handlers.server_action import check_unlocked
 from sovra_compute.api.policies import volume_attachment as policies
 from sovra_compute.api.schemas import volume_attachment as schemas
-from sovra_compute.service import block_device
+from sovra_compute.service import block_device, compute_service
 from sovra_compute.service import instance as instance_service
 
 #: vm states a volume may be attached to or detached from (a suspended guest's
@@ -51,9 +51,10 @@ def view(req, bdm: dict, *, created=False) -> dict:
     return shown
 
 
-def _check_state(instance: dict, action: str) -> None:
-    """409 unless the server is on a host, in a state that takes the change, with
-    no task running."""
+def _check_state(req, instance: dict, action: str) -> None:
+    """409 unless the server is on a live host, in a state that takes the change,
+    with no task running (a cast to a dead agent would leave the volume reserved
+    until it comes back)."""
     if instance["task_state"] is not None:
         raise instance_service.InstanceInvalidState(
             action=action, uuid=instance["uuid"], attr="task_state",
@@ -62,6 +63,10 @@ def _check_state(instance: dict, action: str) -> None:
         raise instance_service.InstanceInvalidState(
             action=action, uuid=instance["uuid"], attr="vm_state",
             state=instance["vm_state"])
+    if not req.state.extras["coordinator"].is_alive(compute_service.AGENTS_GROUP,
+                                                    instance["host"]):
+        raise exception.Conflict(f"Cannot '{action}' instance {instance['uuid']}: its "
+                                 f"compute host {instance['host']} is down.")
 
 
 def _attached(instance: dict) -> list[dict]:
@@ -112,7 +117,7 @@ def create_volume_attachment(req, server_id):
     body = req.json_body(schemas.create(req.microversion))["volumeAttachment"]
     instance = load(req, server_id, policies.CREATE)
     check_unlocked(req, instance)
-    _check_state(instance, "attach_volume")
+    _check_state(req, instance, "attach_volume")
     db, uuid, volume_id = _db(req), instance["uuid"], body["volumeId"]
     client = req.state.extras["volumes"](req.context)
     volume = block_api.get_volume(client, volume_id)  # 404: not the caller's
@@ -170,7 +175,7 @@ def update_volume_attachment(req, server_id, volume_id):
 def delete_volume_attachment(req, server_id, volume_id):
     instance = load(req, server_id, policies.DELETE)
     check_unlocked(req, instance)
-    _check_state(instance, "detach_volume")
+    _check_state(req, instance, "detach_volume")
     bdm = _find(instance, volume_id)
     if bdm["boot_index"] == 0:
         raise exception.Invalid("Cannot detach a root device volume")
