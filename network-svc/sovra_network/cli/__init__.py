@@ -154,3 +154,22 @@ def attrs_from(parsed_args, *names: str, **renamed: str) -> dict:
         if value is not None:
             attrs[api_name] = value
     return attrs
+
+
+def add_project_option(parser, help_text: str) -> None:
+    parser.add_argument("--project", metavar="<project>", help=help_text)
+    parser.add_argument("--project-domain", metavar="<domain>",
+                        help="the domain of --project's name (name or id)")
+
+
+def project_id(cloud, parsed_args) -> str | None:
+    """The id of ``--project`` (name or id, looked up in identity), or None."""
+    if not getattr(parsed_args, "project", None):
+        return None
+    from sovra_identity import cli as identity_cli
+
+    identity = identity_cli.client(cloud)
+    domain_id = None
+    if parsed_args.project_domain:
+        domain_id = identity.find_domain(parsed_args.project_domain)["id"]
+    return identity.find_project(parsed_args.project, domain_id)["id"]

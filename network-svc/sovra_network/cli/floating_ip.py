@@ -37,6 +37,7 @@ class ListFloatingIP(command.Lister):
                             help="only those associated with this fixed address")
         parser.add_argument("--status", choices=("ACTIVE", "DOWN"),
                             help="ACTIVE (associated) or DOWN")
+        cli.add_project_option(parser, "only this project's floating IPs (name or id)")
         parser.add_argument("--long", action="store_true",
                             help="also show router, status, description and tags")
         return parser
@@ -52,6 +53,8 @@ class ListFloatingIP(command.Lister):
             filters["port_id"] = cli.find_port(net, parsed_args.port)["id"]
         if parsed_args.router:
             filters["router_id"] = cli.find_router(net, parsed_args.router)["id"]
+        if parsed_args.project:
+            filters["project_id"] = cli.project_id(self.cloud, parsed_args)
         ips = net.list_floating_ips(**filters)
         columns = COLUMNS + (LONG_COLUMNS if parsed_args.long else [])
         return output.listing(sorted(ips, key=lambda f: f["floating_ip_address"]),
@@ -94,6 +97,7 @@ class CreateFloatingIP(command.ShowOne):
                             help="with --port: which of the port's addresses (when "
                                  "it has several)")
         parser.add_argument("--description", metavar="<text>")
+        cli.add_project_option(parser, "allocate it to this project (name or id; admin)")
         cli.add_tag_options(parser, "floating IP")
         return parser
 
@@ -107,6 +111,8 @@ class CreateFloatingIP(command.ShowOne):
             attrs["subnet_id"] = cli.find_subnet(net, parsed_args.subnet)["id"]
         if parsed_args.port:
             attrs.update(_association(net, parsed_args))
+        if parsed_args.project:
+            attrs["project_id"] = cli.project_id(self.cloud, parsed_args)
         floating_ip = net.create_floating_ip(network["id"], **attrs)
         return output.show(cli.apply_tags(net, "floatingips", floating_ip, parsed_args))
 

@@ -50,6 +50,7 @@ class ListNetwork(command.Lister):
                             help="only shared networks")
         parser.add_argument("--tags", metavar="<tag>[,<tag>,...]",
                             help="only networks with all these tags")
+        cli.add_project_option(parser, "only this project's networks (name or id)")
         parser.add_argument("--long", action="store_true",
                             help="also show status, project, state, sharing, MTU, "
                                  "type and tags")
@@ -57,7 +58,8 @@ class ListNetwork(command.Lister):
 
     def take_action(self, parsed_args):
         filters = {"name": parsed_args.name, "tags": parsed_args.tags,
-                   "shared": "true" if parsed_args.shared else None}
+                   "shared": "true" if parsed_args.shared else None,
+                   "project_id": cli.project_id(self.cloud, parsed_args)}
         if parsed_args.external is not None:
             filters["router:external"] = str(parsed_args.external).lower()
         networks = cli.client(self.cloud).list_networks(**filters)
@@ -106,6 +108,7 @@ class CreateNetwork(command.ShowOne):
                             help="the physical network of a flat segment (admin)")
         parser.add_argument("--provider-segment", metavar="<id>", type=int,
                             help="the segment's id, e.g. the VXLAN VNI (admin)")
+        cli.add_project_option(parser, "create it in this project (name or id; admin)")
         cli.add_tag_options(parser, "network")
         return parser
 
@@ -116,6 +119,8 @@ class CreateNetwork(command.ShowOne):
             parsed_args, **{"provider:network_type": "provider_network_type",
                             "provider:physical_network": "provider_physical_network",
                             "provider:segmentation_id": "provider_segment"}))
+        if parsed_args.project:
+            attrs["project_id"] = cli.project_id(self.cloud, parsed_args)
         network = net.create_network(**attrs)
         return view(cli.apply_tags(net, "networks", network, parsed_args))
 

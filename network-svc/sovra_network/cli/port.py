@@ -98,6 +98,7 @@ class ListPort(command.Lister):
                             help="only the port with this MAC address")
         parser.add_argument("--host", metavar="<host>", dest="host_id",
                             help="only ports bound to this node (admin)")
+        cli.add_project_option(parser, "only this project's ports (name or id)")
         parser.add_argument("--long", action="store_true",
                             help="also show network, security groups, device, owner, "
                                  "host and tags")
@@ -111,6 +112,8 @@ class ListPort(command.Lister):
             filters["network_id"] = cli.find_network(net, parsed_args.network)["id"]
         if parsed_args.router:
             filters["device_id"] = cli.find_router(net, parsed_args.router)["id"]
+        if parsed_args.project:
+            filters["project_id"] = cli.project_id(self.cloud, parsed_args)
         ports = net.list_ports(**filters)
         columns = COLUMNS + (LONG_COLUMNS if parsed_args.long else [])
         return output.listing(sorted(ports, key=lambda p: (p.get("name") or "", p["id"])),
@@ -145,6 +148,7 @@ class CreatePort(command.ShowOne):
         parser.add_argument("--mac-address", metavar="<mac>",
                             help="its MAC address (default: a generated one)")
         _add_common_options(parser)
+        cli.add_project_option(parser, "create it in this project (name or id; admin)")
         cli.add_tag_options(parser, "port")
         return parser
 
@@ -155,6 +159,8 @@ class CreatePort(command.ShowOne):
         attrs["name"] = parsed_args.name
         if parsed_args.mac_address:
             attrs["mac_address"] = parsed_args.mac_address
+        if parsed_args.project:
+            attrs["project_id"] = cli.project_id(self.cloud, parsed_args)
         if parsed_args.fixed_ips:
             attrs["fixed_ips"] = _fixed_ips(net, parsed_args.fixed_ips)
         if parsed_args.no_security_group:

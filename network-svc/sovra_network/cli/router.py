@@ -82,12 +82,14 @@ class ListRouter(command.Lister):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument("--name", metavar="<name>", help="only routers of this name")
+        cli.add_project_option(parser, "only this project's routers (name or id)")
         parser.add_argument("--long", action="store_true",
                             help="also show the gateway, routes and tags")
         return parser
 
     def take_action(self, parsed_args):
-        routers = cli.client(self.cloud).list_routers(name=parsed_args.name)
+        routers = cli.client(self.cloud).list_routers(
+            name=parsed_args.name, project_id=cli.project_id(self.cloud, parsed_args))
         rows = [dict(r, state="UP" if r.get("admin_state_up") else "DOWN")
                 for r in routers]
         columns = COLUMNS + (LONG_COLUMNS if parsed_args.long else [])
@@ -117,6 +119,7 @@ class CreateRouter(command.ShowOne):
         parser.add_argument("--description", metavar="<text>")
         cli.add_enable_options(parser, "router")
         _add_gateway_options(parser)
+        cli.add_project_option(parser, "create it in this project (name or id; admin)")
         cli.add_tag_options(parser, "router")
         return parser
 
@@ -126,6 +129,8 @@ class CreateRouter(command.ShowOne):
         gateway = _gateway_info(net, None, parsed_args)
         if gateway is not None:
             attrs["external_gateway_info"] = gateway
+        if parsed_args.project:
+            attrs["project_id"] = cli.project_id(self.cloud, parsed_args)
         router = net.create_router(**attrs)
         return view(net, cli.apply_tags(net, "routers", router, parsed_args))
 

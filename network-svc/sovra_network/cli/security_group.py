@@ -49,13 +49,12 @@ class ListSecurityGroup(command.Lister):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument("--name", metavar="<name>", help="only groups of this name")
-        parser.add_argument("--project", metavar="<project-id>",
-                            help="only this project's groups (admin)")
+        cli.add_project_option(parser, "only this project's groups (name or id)")
         return parser
 
     def take_action(self, parsed_args):
         groups = cli.client(self.cloud).list_security_groups(
-            **cli.attrs_from(parsed_args, "name", project_id="project"))
+            name=parsed_args.name, project_id=cli.project_id(self.cloud, parsed_args))
         return output.listing(sorted(groups, key=lambda g: (g.get("name") or "", g["id"])),
                               COLUMNS)
 
@@ -86,13 +85,16 @@ class CreateSecurityGroup(command.ShowOne):
                                               "default)")
         state.add_argument("--stateless", dest="stateful", action="store_false",
                            help="every packet matched by the rules alone")
+        cli.add_project_option(parser, "create it in this project (name or id; admin)")
         cli.add_tag_options(parser, "security group")
         return parser
 
     def take_action(self, parsed_args):
         net = cli.client(self.cloud)
-        group = net.create_security_group(
-            parsed_args.name, **cli.attrs_from(parsed_args, "description", "stateful"))
+        attrs = cli.attrs_from(parsed_args, "description", "stateful")
+        if parsed_args.project:
+            attrs["project_id"] = cli.project_id(self.cloud, parsed_args)
+        group = net.create_security_group(parsed_args.name, **attrs)
         return view(cli.apply_tags(net, "security-groups", group, parsed_args))
 
 

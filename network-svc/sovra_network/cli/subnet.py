@@ -70,6 +70,7 @@ class ListSubnet(command.Lister):
                             help="only IPv4 or IPv6 subnets")
         parser.add_argument("--subnet-range", metavar="<cidr>",
                             help="only the subnet of this range")
+        cli.add_project_option(parser, "only this project's subnets (name or id)")
         parser.add_argument("--long", action="store_true",
                             help="also show project, DHCP, name servers, pools, "
                                  "routes, IP version, gateway and tags")
@@ -78,7 +79,8 @@ class ListSubnet(command.Lister):
     def take_action(self, parsed_args):
         net = cli.client(self.cloud)
         filters = {"name": parsed_args.name, "ip_version": parsed_args.ip_version,
-                   "cidr": parsed_args.subnet_range}
+                   "cidr": parsed_args.subnet_range,
+                   "project_id": cli.project_id(self.cloud, parsed_args)}
         if parsed_args.network:
             filters["network_id"] = cli.find_network(net, parsed_args.network)["id"]
         subnets = net.list_subnets(**filters)
@@ -125,6 +127,7 @@ class CreateSubnet(command.ShowOne):
         parser.add_argument("--ipv6-address-mode",
                             choices=("slaac", "dhcpv6-stateful", "dhcpv6-stateless"))
         _add_common_options(parser)
+        cli.add_project_option(parser, "create it in this project (name or id; admin)")
         cli.add_tag_options(parser, "subnet")
         return parser
 
@@ -144,6 +147,8 @@ class CreateSubnet(command.ShowOne):
         attrs.setdefault("ip_version", 6 if ":" in (parsed_args.subnet_range or "")
                          else 4)
         _gateway(parsed_args, attrs)
+        if parsed_args.project:
+            attrs["project_id"] = cli.project_id(self.cloud, parsed_args)
         if parsed_args.dns_nameservers:
             attrs["dns_nameservers"] = parsed_args.dns_nameservers
         if parsed_args.allocation_pools:

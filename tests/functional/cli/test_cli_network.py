@@ -348,6 +348,13 @@ def test_names_errors_and_exit_codes(cloud, network):
     csv = sovra(cloud, "network", "list", "-f", "csv", "-c", "ID", "-c", "Name",
                 user=None, env=member).stdout
     assert csv == f'"ID","Name"\n"{own["id"]}","cli-dup"\n'
+    # an admin names a project by name: to list its resources, to create in it
+    assert [n["ID"] for n in sovra_json(cloud, "network", "list", "--project",
+                                        "cli-net-member")] == [own["id"]]
+    made = sovra_json(cloud, "router", "create", "--project", "cli-net-member",
+                      "cli-proj-r")
+    assert made["project_id"] == own["project_id"]
+    sovra(cloud, "router", "delete", "cli-proj-r", user=None, env=member)
     several = sovra(cloud, "network", "show", "cli-dup", expect=1)
     assert several.stderr == \
         "Error: More than one network has the name 'cli-dup'; use its id.\n"
