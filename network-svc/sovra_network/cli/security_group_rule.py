@@ -111,8 +111,8 @@ class CreateSecurityGroupRule(command.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        protocol = parsed_args.protocol
-        if protocol and protocol.lower() == "any":
+        protocol = parsed_args.protocol.lower() if parsed_args.protocol else None
+        if protocol == "any":
             protocol = None
         if parsed_args.dst_port and (parsed_args.icmp_type is not None
                                      or parsed_args.icmp_code is not None):
@@ -125,7 +125,7 @@ class CreateSecurityGroupRule(command.ShowOne):
         attrs = cli.attrs_from(parsed_args, "description",
                                remote_ip_prefix="remote_ip")
         if protocol is not None:
-            attrs["protocol"] = protocol.lower()
+            attrs["protocol"] = protocol
         if parsed_args.dst_port:
             attrs["port_range_min"], attrs["port_range_max"] = parsed_args.dst_port
         if parsed_args.icmp_type is not None:
