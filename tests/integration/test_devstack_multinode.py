@@ -162,6 +162,9 @@ def test_controller_and_two_compute_nodes(hosts, tmp_path):
         services = cli("compute", "service", "list")
         assert {(s["Host"], s["State"]) for s in services} == {
             ("ctl", "up"), ("cn1", "up"), ("cn2", "up")}
+        # block storage runs on the controller only: its one backend, up
+        assert [(s["Host"], s["State"]) for s in cli("volume", "service", "list")] == [
+            ("ctl@file", "up")]
         hypervisors = cli("hypervisor", "list")
         assert {h["Hypervisor Hostname"] for h in hypervisors} == {"ctl", "cn1", "cn2"}
 
