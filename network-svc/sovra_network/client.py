@@ -276,5 +276,8 @@ class NetworkClient:
     def list_agents(self, **filters) -> list[dict]:
         return self._api.get("/v2.0/agents", params=filters or None).json()["agents"]
 
+    def get_agent(self, agent_id: str) -> dict:
+        return self._get("agents", "agent", agent_id)
+
     def list_extensions(self) -> list[dict]:
         return self._api.get("/v2.0/extensions").json()["extensions"]

@@ -77,6 +77,8 @@ COMMANDS = {
     "network delete": "sovra_network.cli.network:DeleteNetwork",
     "network set": "sovra_network.cli.network:SetNetwork",
     "network unset": "sovra_network.cli.network:UnsetNetwork",
+    "network agent list": "sovra_network.cli.agent:ListNetworkAgent",
+    "network agent show": "sovra_network.cli.agent:ShowNetworkAgent",
     "subnet list": "sovra_network.cli.subnet:ListSubnet",
     "subnet show": "sovra_network.cli.subnet:ShowSubnet",
     "subnet create": "sovra_network.cli.subnet:CreateSubnet",

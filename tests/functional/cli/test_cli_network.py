@@ -54,7 +54,8 @@ def _entry_points() -> set:
 
 @pytest.fixture(scope="module")
 def network(cloud):
-    """The network API next to the CLI cloud; yields its URL."""
+    """The network API next to the CLI cloud; yields the process's resources (its
+    coordinator is where network agents heartbeat)."""
     if not SOVRA.exists() or "floating_ip_create" not in _entry_points():
         pytest.fail(f"{SOVRA} lacks the network commands: refresh the editable install "
                     "(pip install --no-deps -e .)", pytrace=False)
@@ -89,7 +90,7 @@ def network(cloud):
     try:
         handle = network_api.COMPONENT.start(conf, resources)
         try:
-            yield url
+            yield resources
         finally:
             handle.stop()
     finally:
@@ -392,3 +393,21 @@ def test_names_errors_and_exit_codes(cloud, network):
     sovra(cloud, "network", "delete", "cli-dup", user=None, env=member)
     assert [n for n in sovra_json(cloud, "network", "list")
             if n["Name"] == "cli-dup"] == []
+
+
+def test_network_agents(cloud, network):
+    """An agent is listed while it heartbeats in the API's coordination group, as
+    sovra-network-agent does (agent/service.py); it goes when it leaves."""
+    data = {"host": "cli-node1", "agent_type": "Linux bridge agent",
+            "tunneling_ip": "192.0.2.11", "serve_unbound_dhcp": True}
+    network.coordinator.heartbeat("network-agents", "cli-node1", data, ttl=60)
+    try:
+        [row] = sovra_json(cloud, "network", "agent", "list", "--host", "cli-node1")
+        assert (row["Host"], row["Agent Type"], row["Alive"], row["State"]) == \
+            ("cli-node1", "Linux bridge agent", True, "UP")
+        shown = sovra_json(cloud, "network", "agent", "show", "cli-node1")
+        assert shown["id"] == row["ID"]
+        assert shown["configurations"]["tunneling_ip"] == "192.0.2.11"
+    finally:
+        network.coordinator.leave("network-agents", "cli-node1")
+    assert sovra_json(cloud, "network", "agent", "list", "--host", "cli-node1") == []
