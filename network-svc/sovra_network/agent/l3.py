@@ -20,6 +20,11 @@ is a namespace ``<prefix>qrouter-<router id>`` holding:
   ``enable_snat``, SNAT of the interfaces' IPv4 subnets leaving by qg- to the
   gateway's IPv4 address (after the floating IPs' rules, which take precedence).
 
+A floating address newly added to qg- is announced by a gratuitous ARP (``arping
+-U``, iputils' or busybox's, if either is installed): a neighbour that tried the
+address before (an entry left FAILED) finds it at once rather than after its
+retry delay.
+
 A floating IP or port forwarding removed (or moved to another fixed IP) has its
 connections deleted from the namespace's conntrack, so none goes on through the
 old translation. A router no longer in the state loses its namespace (deleting
@@ -33,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import logging
+import shutil
 
 from sovra_network.agent import ip_lib
 from sovra_network.agent import state as hs
@@ -207,9 +213,19 @@ def translations(router: hs.Router) -> dict[str, tuple]:
     return out
 
 
+def arping_argv() -> list[str] | None:
+    """The program announcing addresses (iputils' arping, else busybox's)."""
+    if shutil.which("arping"):
+        return ["arping"]
+    if shutil.which("busybox"):
+        return ["busybox", "arping"]
+    return None
+
+
 class L3:
     def __init__(self, node: ip_lib.Netns, settings: AgentSettings):
         self.node, self.settings = node, settings
+        self.arping = arping_argv()
         #: {router id: the NAT script applied by this process}
         self._applied: dict[str, str] = {}
         #: {router id: translations()} as last applied (for conntrack cuts)
@@ -257,10 +273,13 @@ class L3:
             if name.startswith((INTERFACE_PREFIX, GATEWAY_PREFIX)) and name not in wanted:
                 LOG.info("router %s: removing %s", plan.id, name)
                 ns.delete_link(name)  # its peer tap goes with it
+        # NAT before the addresses: a floating address must never be up on qg-
+        # without its DNAT (the router itself would answer for it, and connections
+        # made meanwhile would keep the wrong translation)
+        self._sync_nat(ns, plan, router)
         for device in plan.devices:
             self._sync_device(ns, ns_name, device, node_links, ns_links)
         self._sync_routes(ns, plan)
-        self._sync_nat(ns, plan, router)
 
     def _sync_device(self, ns: ip_lib.Netns, ns_name: str, device: Device,
                      node_links: dict, ns_links: dict) -> None:
@@ -292,7 +311,22 @@ class L3:
             changes.append("up")
         if changes:
             ns.ip("link", "set", "dev", device.name, *changes)
+        have = set(ns.addresses(device.name))
         ns.set_addresses(device.name, list(device.addresses))
+        if device.name.startswith(GATEWAY_PREFIX):
+            for cidr in device.addresses:
+                if cidr not in have and ipaddress.ip_interface(cidr).version == 4:
+                    self._announce(ns, device.name, cidr.split("/")[0])
+
+    def _announce(self, ns: ip_lib.Netns, device: str, address: str) -> None:
+        """A gratuitous ARP for ``address`` (best effort)."""
+        if self.arping is None:
+            return
+        try:
+            ns.execute([*self.arping, "-U", "-c", "1", "-I", device, address],
+                       check=False)
+        except OSError as exc:
+            LOG.debug("%s: %s not announced (%s)", device, address, exc)
 
     def _sync_routes(self, ns: ip_lib.Netns, plan: RouterPlan) -> None:
         """The routes the agent adds are ``proto static``; those not planned go."""

@@ -217,7 +217,7 @@ class NetworkAgent:
                                          plugged))
         self._watched_taps = (
             frozenset(p.tap for p in state.ports.values()
-                      if p.id not in plugged and not p.is_dhcp and p.admin_state_up),
+                      if p.id not in plugged and p.is_vm and p.admin_state_up),
             frozenset(p.tap for p in state.ports.values() if p.id in plugged))
         self.sync_count += 1
         self.last_error = None

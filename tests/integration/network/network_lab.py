@@ -11,12 +11,15 @@ lab's agents started (dnsmasq, found by the agents' own pid files).
   may serve DHCP, n1 is elected (first host name)
 - ``<prefix>g<name>``: guests, whose ``eth0`` is the peer of a veth named like the
   tap compute would create (``tap<port id[:11]>``), with the port's MAC
+- ``<prefix>x<name>``: hosts outside the cloud on physnet1 (the ``ul1`` bridge),
+  which record the source addresses of the packets they receive
 - the network API (noauth, SQLite, a private in-process bus) over HTTP on
   127.0.0.1, and one in-process coordinator shared by the API and the agents
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -130,6 +133,57 @@ class Guest:
     def unplug(self):
         run(["ip", "-n", self.lab.node_ns(self.node), "link", "del", self.tap],
             check=False)
+        run(["ip", "netns", "delete", self.ns], check=False)
+
+
+PROBE = """table ip probe {
+  set seen { type ipv4_addr; flags dynamic; size 4096; }
+  chain input {
+    type filter hook input priority 0; policy accept;
+    add @seen { ip saddr }
+  }
+}
+"""
+
+
+class ExternalHost(Guest):
+    """A host outside the cloud on the flat physical network physnet1 (the
+    underlay's ``ul1`` bridge): ``eth0`` with ``address`` (ip/len) and, when given,
+    a default route via ``gateway``. ``seen()``: the sources of the IPv4 packets it
+    received since ``forget()``."""
+
+    def __init__(self, lab, name, address, gateway=None):
+        self.lab, self.address, self.gateway = lab, address, gateway
+        self.ns = f"{lab.prefix}x{name}"
+        self.uplink = f"x{name}"
+        self.port, self.lease = None, {}
+
+    def plug(self):
+        ul = f"{self.lab.prefix}ul"
+        run(["ip", "netns", "add", self.ns])
+        run(["ip", "-n", ul, "link", "add", self.uplink, "type", "veth", "peer", "name",
+             "eth0", "netns", self.ns])
+        run(["ip", "-n", ul, "link", "set", self.uplink, "master", "ul1", "up"])
+        run(["ip", "-n", self.ns, "addr", "add", self.address, "dev", "eth0"])
+        run(["ip", "-n", self.ns, "link", "set", "eth0", "up"])
+        run(["ip", "-n", self.ns, "link", "set", "lo", "up"])
+        if self.gateway:
+            run(["ip", "-n", self.ns, "route", "add", "default", "via", self.gateway])
+        subprocess.run(["ip", "netns", "exec", self.ns, "nft", "-f", "-"], input=PROBE,
+                       text=True, check=True, capture_output=True)
+        return self
+
+    def seen(self):
+        out = netns(self.ns, "nft", "-j", "list", "set", "ip", "probe", "seen").stdout
+        for item in json.loads(out)["nftables"]:
+            if "set" in item:
+                return set(item["set"].get("elem", ()))
+        return set()
+
+    def forget(self):
+        netns(self.ns, "nft", "flush", "set", "ip", "probe", "seen")
+
+    def unplug(self):
         run(["ip", "netns", "delete", self.ns], check=False)
 
 
@@ -250,6 +304,11 @@ class Lab:
         guest = Guest(self, name, node, port).plug()
         self.guests.append(guest)
         return guest
+
+    def external_host(self, name, address, gateway=None):
+        host = ExternalHost(self, name, address, gateway).plug()
+        self.guests.append(host)
+        return host
 
     # --- inspection ------------------------------------------------------------------
     def links(self, node):
