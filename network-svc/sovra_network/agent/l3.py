@@ -18,7 +18,10 @@ is a namespace ``<prefix>qrouter-<router id>`` holding:
   of the fixed IP's traffic leaving by qg- to it; per port forwarding, DNAT of
   (floating address, protocol, external port) to (internal address, port); with
   ``enable_snat``, SNAT of the interfaces' IPv4 subnets leaving by qg- to the
-  gateway's IPv4 address (after the floating IPs' rules, which take precedence).
+  gateway's IPv4 address (after the floating IPs' rules, which take precedence);
+  and a guest reaching a floating address of the same router (hairpin) is
+  masqueraded to the router's interface address, so the answer comes back through
+  the router.
 
 A floating address newly added to qg- is announced by a gratuitous ARP (``arping
 -U``, iputils' or busybox's, if either is installed): a neighbour that tried the
@@ -173,6 +176,12 @@ def render_nat(router: hs.Router, gateway: Device | None,
             pre.append(f"ip daddr {pf.floating_ip_address} {pf.protocol} dport "
                        f"{pf.external_port} dnat to "
                        f"{pf.internal_ip_address}:{pf.internal_port}")
+        if internal_v4 and (router.floatingips or router.port_forwardings):
+            # hairpin: a guest reaching another's floating address is answered
+            # through the router only if it sees the router as the source
+            nets = ", ".join(internal_v4)
+            post.append(f"ip saddr {{ {nets} }} ip daddr {{ {nets} }} ct status dnat "
+                        "masquerade")
         address = gateway_v4(router)
         if router.gateway.enable_snat and address and internal_v4:
             post.append(f'ip saddr {{ {", ".join(internal_v4)} }} oifname "{qg}" '
@@ -338,7 +347,10 @@ class L3:
         for version in (4, 6):
             have = {}
             for route in ns.ip_json(f"-{version}", "route", "show", "proto", "static"):
-                have[(version, route["dst"])] = route.get("gateway")
+                dst = route["dst"]  # "default", a prefix, or a bare host address
+                if dst != "default":
+                    dst = str(ipaddress.ip_network(dst, strict=False))
+                have[(version, dst)] = route.get("gateway")
             for (v, dst), gateway in sorted(have.items()):
                 if v == version and wanted.get((v, dst)) != gateway:
                     ns.ip(f"-{version}", "route", "del", dst, "proto", "static",

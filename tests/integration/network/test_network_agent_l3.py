@@ -47,15 +47,19 @@ def world(lab):
     router = client.create_router(name="r1",
                                   external_gateway_info={"network_id": ext["id"]})
     client.add_router_interface(router["id"], subnet_id=sub["id"])
-    port = client.create_port(net["id"], device_owner="compute:nova", device_id="vm-g",
-                              security_groups=[group["id"]],
-                              **{"binding:host_id": lab.host("n2")})
-    guest = lab.guest("g", "n2", port)
-    assert guest.dhcp(), "the guest got no lease"
+    guests = {}
+    for name, node in (("g", "n2"), ("h", "n1")):
+        port = client.create_port(net["id"], device_owner="compute:nova",
+                                  device_id=f"vm-{name}", security_groups=[group["id"]],
+                                  **{"binding:host_id": lab.host(node)})
+        guests[name] = lab.guest(name, node, port)
+        assert guests[name].dhcp(), f"guest {name} got no lease"
+    guest, port = guests["g"], guests["g"].port
     router = client.get_router(router["id"])
     gateway_ip = router["external_gateway_info"]["external_fixed_ips"][0]["ip_address"]
     return {"ext": ext, "net": net, "sub": sub, "router": router, "guest": guest,
-            "port": port, "outside": outside, "gateway_ip": gateway_ip}
+            "port": port, "outside": outside, "gateway_ip": gateway_ip,
+            "neighbour": guests["h"]}
 
 
 def _router_ns(lab, router_id, node="n1"):
@@ -130,6 +134,14 @@ def test_a_floating_ip_reaches_the_guest_and_carries_its_traffic(lab, world):
     outside.forget()
     assert guest.ping(OUTSIDE)
     assert outside.seen() == {address}
+    # a guest behind the same router reaches it by its floating address (hairpin)
+    server = guest.serve_tcp(2223, "hairpin")
+    try:
+        assert world["neighbour"].tcp_read(address, 2223) == "hairpin"
+    finally:
+        server.kill()
+        server.wait()
+        server.stdin.close()
     # a restarted agent rebuilds the same router, and traffic goes on meanwhile
     ns = _router_ns(lab, world["router"]["id"])
 

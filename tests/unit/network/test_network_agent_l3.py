@@ -147,8 +147,9 @@ def test_nat_floating_ips_before_the_routers_snat():
     assert lines[pre + 1:pre + 3] == [
         "ip daddr 203.0.113.20 dnat to 10.0.0.5",
         "ip daddr 203.0.113.21 tcp dport 2222 dnat to 10.0.0.6:22"]
-    assert lines[post + 1:post + 3] == [
+    assert lines[post + 1:post + 4] == [
         f'ip saddr 10.0.0.5 oifname "{qg}" snat to 203.0.113.20',
+        "ip saddr { 10.0.0.0/24 } ip daddr { 10.0.0.0/24 } ct status dnat masquerade",
         f'ip saddr {{ 10.0.0.0/24 }} oifname "{qg}" snat to 203.0.113.5']
 
 
