@@ -192,12 +192,31 @@ def test_a_port_forwarding_reaches_the_guests_tcp_port(lab, world):
     lab.client.delete_floating_ip(fip["id"])
 
 
-def test_a_deleted_router_leaves_nothing(lab, world):
+def test_removed_interfaces_and_routers_leave_nothing(lab, world):
     router = world["router"]
     ns = _router_ns(lab, router["id"])
-    taps = {f"tap{p['id'][:11]}" for p in lab.client.list_ports(device_id=router["id"])}
+    other = lab.client.create_router(
+        name="r2", external_gateway_info={"network_id": world["ext"]["id"]})
+    other_ns = _router_ns(lab, other["id"])
+    assert _wait(lambda: other_ns in lab.namespaces())
+    other_links = network_lab.run(["ip", "-n", other_ns, "-o", "link"]).stdout
+    qr = lab.client.list_ports(device_id=router["id"],
+                               device_owner="network:router_interface")[0]
     lab.client.remove_router_interface(router["id"], subnet_id=world["sub"]["id"])
+    assert _wait(lambda: f"qr-{qr['id'][:11]}" not in network_lab.run(
+        ["ip", "-n", ns, "-o", "link"]).stdout)
+    assert f"tap{qr['id'][:11]}" not in lab.links("n1")
+    assert "10.30.0.0/24" not in network_lab.netns(ns, "nft", "list", "ruleset").stdout
+    assert not world["guest"].ping(OUTSIDE)
+    taps = {f"tap{p['id'][:11]}" for p in lab.client.list_ports(device_id=router["id"])}
     lab.client.delete_router(router["id"])
     assert _wait(lambda: ns not in lab.namespaces())
     assert _wait(lambda: not taps & lab.links("n1"))
-    assert not world["guest"].ping(OUTSIDE)
+    # the other router was left alone
+    assert network_lab.run(["ip", "-n", other_ns, "-o", "link"]).stdout == other_links
+    # a router deleted while the agent is down is removed when it starts again
+    lab.stop_agent("n1")
+    lab.client.delete_router(other["id"])
+    assert other_ns in lab.namespaces()
+    lab.start_agent("n1")
+    assert other_ns not in lab.namespaces()
