@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import platform
 import socket
-import threading
 from collections.abc import Callable
 
 from keystoneauth1 import exceptions as ks_exc
@@ -58,20 +57,11 @@ def get_volume(client, volume_id: str) -> dict:
 
 
 def client_factory(conf) -> Callable:
-    """``for_context(context) -> BlockClient`` acting for ``context``'s user. The
-    service's own session is made on first use (and then shared)."""
+    """``for_context(context) -> BlockClient`` acting for ``context``'s user."""
     from sovra_block.client import BlockClient
 
-    state = {}
-    lock = threading.Lock()
-
-    def for_context(context):
-        with lock:
-            if "session" not in state:
-                state["session"] = sessions.service_session(conf)
-        return BlockClient(sessions.user_session(state["session"], context),
-                           interface=conf.compute.placement_interface)
-    return for_context
+    return sessions.for_contexts(conf, lambda sess: BlockClient(
+        sess, interface=conf.compute.placement_interface))
 
 
 def _host_ip(host: str) -> str:

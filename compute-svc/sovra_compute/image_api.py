@@ -4,24 +4,11 @@ snapshots) and the agents (downloads, snapshot uploads)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-
-from sovra_common.auth import sessions
 
 
 def client_factory(conf) -> Callable:
-    """``for_context(context) -> ImageClient`` acting for ``context``'s user. The
-    service's own session is made on first use (and then shared)."""
-    from sovra_image.client import ImageClient
+    """``for_context(context) -> ImageClient`` acting for ``context``'s user."""
+    from sovra_image.client import context_factory
 
-    state = {}
-    lock = threading.Lock()
-
-    def for_context(context):
-        with lock:
-            if "session" not in state:
-                state["session"] = sessions.service_session(conf)
-        return ImageClient(sessions.user_session(state["session"], context),
-                           interface=conf.compute.placement_interface)
-    return for_context
+    return context_factory(conf, interface=conf.compute.placement_interface)

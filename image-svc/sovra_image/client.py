@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import threading
 from collections.abc import Callable, Iterator
 
 from keystoneauth1 import adapter
@@ -110,17 +109,7 @@ class ImageClient:
 
 
 def context_factory(conf, *, interface: str = "internal") -> Callable[..., ImageClient]:
-    """``for_context(context) -> ImageClient`` acting for ``context``'s user (its
-    token relayed with the service's own, from [service_auth]); the service's
-    session is made on first use, then shared. What other services (compute,
-    block storage: API and agents) reach the image service with."""
-    state = {}
-    lock = threading.Lock()
-
-    def for_context(context) -> ImageClient:
-        with lock:
-            if "session" not in state:
-                state["session"] = sessions.service_session(conf)
-        return ImageClient(sessions.user_session(state["session"], context),
-                           interface=interface)
-    return for_context
+    """``for_context(context) -> ImageClient`` acting for ``context``'s user: what
+    other services (compute, block storage) reach the image service with."""
+    return sessions.for_contexts(conf, lambda sess: ImageClient(sess,
+                                                                interface=interface))

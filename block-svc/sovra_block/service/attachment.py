@@ -106,6 +106,7 @@ def connect(db, agents, ctxt, attachment_id: str, connector: dict
         row.connector = connector
         row.connection_info = info
         row.attached_host = connector.get("host")
+        row.mountpoint = connector.get("mountpoint") or row.mountpoint
         row.attach_status = "attaching"
         _settle_volume(row.volume)
     return row

@@ -3,6 +3,8 @@
 - ``service_session(conf)``: the service acting as itself, with its own credentials
   from ``[service_auth]`` (token validation, inventory reports, anything done with
   no user).
+- ``for_contexts(conf, make_client)``: a client per request context, each on a
+  ``user_session`` over one shared service session.
 - ``user_session(service_sess, context)``: the service acting for the user whose
   request it is serving. It sends the user's token as ``X-Auth-Token`` and the
   service's own token as ``X-Service-Token``, so the callee sees both who asked and
@@ -14,6 +16,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import plugin as ks_plugin
 from keystoneauth1 import service_token
@@ -22,6 +28,8 @@ from oslo_config import cfg
 
 from sovra_common import exception
 from sovra_common.conf import auth as auth_conf
+
+T = TypeVar("T")
 
 
 def service_session(conf: cfg.ConfigOpts) -> ks_session.Session:
@@ -81,3 +89,22 @@ def user_session(service_sess: ks_session.Session, context) -> ks_session.Sessio
                               verify=service_sess.verify, cert=service_sess.cert,
                               timeout=service_sess.timeout,
                               app_name=service_sess.app_name)
+
+
+def for_contexts(conf: cfg.ConfigOpts, make_client: Callable[[ks_session.Session], T]
+                 ) -> Callable[..., T]:
+    """``for_context(context) -> make_client(session)``, the session acting for the
+    context's user with the service's own token relayed alongside. The service's
+    session (from [service_auth]) is made on first use, then shared by every
+    client, so a process logs its service user in once. How a service reaches
+    another one's REST API on a user's behalf (compute and block storage to the
+    image service, compute to block storage)."""
+    state = {}
+    lock = threading.Lock()
+
+    def for_context(context) -> T:
+        with lock:
+            if "session" not in state:
+                state["session"] = service_session(conf)
+        return make_client(user_session(state["session"], context))
+    return for_context
