@@ -95,6 +95,19 @@ def network(cloud):
             handle.stop()
     finally:
         resources.stop()
+        _deregister(cloud, "network")
+
+
+def _deregister(cloud, service_type: str) -> None:
+    """Take the service (and its endpoints) out of the session's catalog: the
+    modules after this one must not find an API that is gone."""
+    headers = _admin_headers(cloud)
+    services = requests.get(f"{cloud.auth_url}/services", params={"type": service_type},
+                            headers=headers, timeout=30).json()["services"]
+    for service in [s for s in services if s["type"] == service_type]:
+        resp = requests.delete(f"{cloud.auth_url}/services/{service['id']}",
+                               headers=headers, timeout=30)
+        assert resp.status_code == 204, resp.text
 
 
 def _admin_headers(cloud) -> dict:
