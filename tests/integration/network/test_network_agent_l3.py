@@ -198,7 +198,8 @@ def test_removed_interfaces_and_routers_leave_nothing(lab, world):
     other = lab.client.create_router(
         name="r2", external_gateway_info={"network_id": world["ext"]["id"]})
     other_ns = _router_ns(lab, other["id"])
-    assert _wait(lambda: other_ns in lab.namespaces())
+    other_gw = lab.client.list_ports(device_id=other["id"])[0]
+    assert _wait(lambda: lab.client.get_port(other_gw["id"])["status"] == "ACTIVE")
     other_links = network_lab.run(["ip", "-n", other_ns, "-o", "link"]).stdout
     qr = lab.client.list_ports(device_id=router["id"],
                                device_owner="network:router_interface")[0]
