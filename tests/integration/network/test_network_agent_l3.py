@@ -207,7 +207,8 @@ def test_removed_interfaces_and_routers_leave_nothing(lab, world):
     assert _wait(lambda: f"qr-{qr['id'][:11]}" not in network_lab.run(
         ["ip", "-n", ns, "-o", "link"]).stdout)
     assert f"tap{qr['id'][:11]}" not in lab.links("n1")
-    assert "10.30.0.0/24" not in network_lab.netns(ns, "nft", "list", "ruleset").stdout
+    assert _wait(lambda: "10.30.0.0/24" not in network_lab.netns(
+        ns, "nft", "list", "ruleset").stdout)
     assert not world["guest"].ping(OUTSIDE)
     taps = {f"tap{p['id'][:11]}" for p in lab.client.list_ports(device_id=router["id"])}
     lab.client.delete_router(router["id"])
