@@ -286,18 +286,25 @@ class L3:
         # without its DNAT (the router itself would answer for it, and connections
         # made meanwhile would keep the wrong translation)
         self._sync_nat(ns, plan, router)
+        addresses = {}  # {device: its global addresses}, one ``ip addr`` for all
+        for link in ns.ip_json("addr", "show"):
+            addresses[link["ifname"]] = {
+                f"{info['local']}/{info['prefixlen']}"
+                for info in link.get("addr_info", ()) if info.get("scope") == "global"}
         for device in plan.devices:
-            self._sync_device(ns, ns_name, device, node_links, ns_links)
+            self._sync_device(ns, ns_name, device, node_links, ns_links,
+                              addresses.get(device.name, set()))
         self._sync_routes(ns, plan)
 
     def _sync_device(self, ns: ip_lib.Netns, ns_name: str, device: Device,
-                     node_links: dict, ns_links: dict) -> None:
+                     node_links: dict, ns_links: dict, have: set[str]) -> None:
         if device.name not in ns_links or device.tap not in node_links:
             self.node.delete_link(device.tap)
             ns.delete_link(device.name)
             self.node.ip("link", "add", device.tap, "type", "veth", "peer", "name",
                          device.name, "netns", ns_name)
             LOG.info("%s: %s (port %s)", ns_name, device.name, device.port_id)
+            have = set()  # a new device: none of the old one's addresses
             node_links.update(self.node.links())
             ns_links.update(ns.links())
         tap = node_links[device.tap]
@@ -320,8 +327,11 @@ class L3:
             changes.append("up")
         if changes:
             ns.ip("link", "set", "dev", device.name, *changes)
-        have = set(ns.addresses(device.name))
-        ns.set_addresses(device.name, list(device.addresses))
+        for cidr in sorted(have - set(device.addresses)):
+            ns.ip("addr", "del", cidr, "dev", device.name)
+        for cidr in device.addresses:
+            if cidr not in have:
+                ns.ip("addr", "add", cidr, "dev", device.name)
         if device.name.startswith(GATEWAY_PREFIX):
             for cidr in device.addresses:
                 if cidr not in have and ipaddress.ip_interface(cidr).version == 4:
