@@ -5,6 +5,7 @@ it: block-api and one volume agent (host ``node1``, file backend ``file1`` under
 test's tmp dir, qemu-img doing the work) on their own ``sovra-inproc://`` bus, in
 the catalog as ``block-storage`` and ``volumev3`` like devstack registers it."""
 
+import dataclasses
 import json
 import os
 import pty
@@ -60,9 +61,15 @@ def _admin_headers(cloud) -> dict:
     return {"X-Auth-Token": resp.headers["X-Subject-Token"]}
 
 
+@dataclasses.dataclass
+class BlockService:
+    url: str          # the API's, as in the catalog (.../v3)
+    volume_dir: Path  # the file backend's: volume-<id>.raw
+
+
 @pytest.fixture(scope="module")
 def block(cloud):
-    """block-api and a volume agent next to the CLI cloud; yields the API's URL."""
+    """block-api and a volume agent next to the CLI cloud."""
     if not SOVRA.exists() or "volume_list" not in _entry_points():
         pytest.fail(f"{SOVRA} lacks the volume commands: refresh the editable install "
                     "(pip install --no-deps -e .)", pytrace=False)
@@ -116,7 +123,7 @@ def block(cloud):
                                timeout=10).json()["services"]:
             assert time.monotonic() < deadline, "the volume agent never reported"
             time.sleep(0.1)
-        yield url
+        yield BlockService(url, tmp / "volumes")
     finally:
         for handle in reversed(running):
             handle.stop()
@@ -210,6 +217,35 @@ def test_snapshot_and_copies(cloud, block):
     sovra(cloud, "volume", "delete", "--purge", "--wait", "cli-src")
     assert sovra_json(cloud, "volume", "list") == []
     sovra(cloud, "volume", "snapshot", "show", snap2["id"], expect=1)
+
+
+def test_volume_from_an_image(cloud, block):
+    headers = _admin_headers(cloud)
+    resp = requests.post(f"{cloud.urls['image']}/v2/images", timeout=30, headers=headers,
+                         json={"name": "cli-vol-image", "disk_format": "raw",
+                               "container_format": "bare", "visibility": "public"})
+    assert resp.status_code == 201, resp.text
+    image_id = resp.json()["id"]
+    data = b"sovra" * 1000
+    resp = requests.put(f"{cloud.urls['image']}/v2/images/{image_id}/file", timeout=30,
+                        data=data, headers={**headers,
+                                            "Content-Type": "application/octet-stream"})
+    assert resp.status_code == 204, resp.text
+    try:
+        volume = sovra_json(cloud, "volume", "create", "--image", "cli-vol-image",
+                            "--size", "1", "--wait", "cli-booted")
+        assert (volume["status"], volume["bootable"]) == ("available", "true")
+        assert volume["volume_image_metadata"]["image_id"] == image_id
+        volume_file = block.volume_dir / f"volume-{volume['id']}.raw"
+        with open(volume_file, "rb") as disk:
+            assert disk.read(len(data)) == data   # the image's bytes, then zeros
+        missing = sovra(cloud, "volume", "create", "--image", "no-such-image", "--size",
+                        "1", "cli-x", expect=1)
+        assert missing.stderr == "Error: No image with a name or id of 'no-such-image'.\n"
+        sovra(cloud, "volume", "delete", "--wait", "cli-booted")
+    finally:
+        requests.delete(f"{cloud.urls['image']}/v2/images/{image_id}", headers=headers,
+                        timeout=30)
 
 
 def test_volume_types(cloud, block):
