@@ -32,7 +32,7 @@ block_blocker() {
     fi
 }
 
-# block_conf_lines: the [block] and [file] lines of sovra-block.conf.
+# block_conf_lines: the [block], [file] and [backup] lines of sovra-block.conf.
 block_conf_lines() {
     echo "[block]"
     echo "host = $NODE_NAME"
@@ -46,6 +46,11 @@ block_conf_lines() {
     echo "volume_driver = file"
     echo "# multi-node: storage the compute nodes mount at the same path (NFS)"
     echo "file_volume_dir = $BLOCK_VOLUME_DIR"
+    echo
+    echo "[backup]"
+    echo "# volume backups: a filesystem store (in production another disk or an"
+    echo "# NFS mount than the volumes', or backup_store = s3 with [backup_s3])"
+    echo "file_backup_dir = $STATE_DIR/backups"
 }
 
 # configure_block: config, database, and the catalog: the endpoint (no project id
