@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 import uuid
-
-from conftest import free_port
 
 from sovra_block.cmd import agent as block_agent
 from sovra_block.cmd import api as block_api
@@ -21,6 +20,13 @@ from sovra_identity.cmd import manage as identity_manage
 from sovra_identity.db import DATABASE as IDENTITY_DB
 from sovra_image.cmd import api as image_api
 from sovra_image.db import DATABASE as IMAGE_DB
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
 
 ADMIN_PASSWORD = "block-test-admin"
 SERVICE_PASSWORD = "block-test-service"

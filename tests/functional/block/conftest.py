@@ -5,12 +5,12 @@ files under the test's temporary directory (qemu-img does the work)."""
 from __future__ import annotations
 
 import dataclasses
-import socket
 import time
 import uuid
 
 import pytest
 import requests
+from block_cloud import free_port
 
 from sovra_block.cmd import agent as agent_cmd
 from sovra_block.cmd import api as api_cmd
@@ -22,12 +22,6 @@ PROJECT_A = "a" * 32
 PROJECT_B = "b" * 32
 BACKEND = "node1@file1"
 MEMBER = "member,reader"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclasses.dataclass

@@ -2,7 +2,7 @@
 
 import os
 
-from conftest import BACKEND, PROJECT_B
+from conftest import BACKEND, PROJECT_A, PROJECT_B
 
 
 def test_versions_are_discoverable_without_a_token(block_api):
@@ -36,7 +36,6 @@ def test_create_show_delete_a_blank_volume(block_api):
 
 def test_the_project_id_in_the_url_is_optional(block_api):
     volume = block_api.create_volume()
-    from conftest import PROJECT_A
     with_project = block_api.ok("GET", f"/v3/{PROJECT_A}/volumes/{volume['id']}")
     assert with_project["volume"]["id"] == volume["id"]
     link = with_project["volume"]["links"][0]["href"]
