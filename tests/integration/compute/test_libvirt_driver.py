@@ -198,7 +198,10 @@ def test_virt_type_is_what_really_runs(driver, image, libvirt_uri, instances_pat
         forced = _driver(libvirt_uri, instances_path, virt_type="kvm")
         guest = _tiny()
         try:
-            forced.spawn(guest, image)
+            try:
+                forced.spawn(guest, image)
+            except virt.VirtDriverError:
+                return  # QEMU itself died at start (seen: an MSR it could not set)
             time.sleep(8)
             assert READY not in forced.get_console_output(guest)
             assert forced.get_info(guest).power_state != virt.RUNNING
