@@ -156,6 +156,9 @@ def main(argv=None):
         try:
             from sovra_block.client import BlockClient
             client = BlockClient(conn.session)
+            # the default quota (10 volumes) would stop the create/delete run
+            conn.block_storage.update_quota_set(conn.current_project_id, volumes=-1,
+                                                gigabytes=-1)
             bench_create_delete(client, args.volumes, args.concurrency)
             bench_attach(client, args.attach_rounds)
             bench_from_image(conn, client, workdir, args.image_mib)
