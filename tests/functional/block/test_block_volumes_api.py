@@ -177,3 +177,17 @@ def test_admin_actions(block_api):
     assert block_api.volume(volume["id"])["bootable"] == "true"
     block_api.ok("POST", action, 202, project="admin", json={"os-force_delete": {}})
     block_api.wait_gone(f"/v3/volumes/{volume['id']}")
+
+
+def test_snapshot_update_takes_current_and_older_names(block_api):
+    volume = block_api.create_volume()
+    snap = block_api.ok("POST", "/v3/snapshots", 202, json={
+        "snapshot": {"volume_id": volume["id"], "display_name": "old-style"}})["snapshot"]
+    assert snap["name"] == "old-style"
+    block_api.wait_snapshot(snap["id"], "available")
+    path = f"/v3/snapshots/{snap['id']}"
+    renamed = block_api.ok("PUT", path, json={"snapshot": {
+        "display_name": "x", "name": "new", "display_description": "d"}})["snapshot"]
+    assert (renamed["name"], renamed["description"]) == ("new", "d")
+    block_api.ok("DELETE", path, 202)
+    block_api.wait_gone(path)

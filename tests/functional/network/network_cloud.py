@@ -131,3 +131,17 @@ def add_project_member(conn, project: str, user: str) -> None:
                                default_project_id=proj.id)
     role = identity.find_role("member")
     identity.assign_project_role_to_user(proj, usr, role)
+
+
+def openstack(cloud, *args, ok=True):
+    """Run the real ``openstack`` CLI as ``cloud``'s admin: its stdout (asserting
+    success), or with ``ok=False`` the finished process."""
+    import shutil
+    import subprocess
+
+    done = subprocess.run([shutil.which("openstack"), *args], capture_output=True,
+                          text=True, env=cloud.client_env(), timeout=120)
+    if ok:
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    return done

@@ -3,9 +3,9 @@
 
 import json
 import shutil
-import subprocess
 
 import pytest
+from network_cloud import openstack as _cli
 from network_cloud import start_cloud
 
 OPENSTACK = shutil.which("openstack")
@@ -19,15 +19,6 @@ def cloud(tmp_path_factory):
         yield cloud
     finally:
         cloud.stop()
-
-
-def _cli(cloud, *args, ok=True):
-    done = subprocess.run([OPENSTACK, *args], capture_output=True, text=True,
-                          env=cloud.client_env(), timeout=120)
-    if ok:
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-    return done
 
 
 def _json(cloud, *args):

@@ -118,12 +118,7 @@ def list_snapshots_detail(req):
 
 
 def update_snapshot(req, snapshot_id):
-    body = req.json_body(schemas.UPDATE)["snapshot"]
-    changes = dict(body)
-    if "display_name" in changes:
-        changes.setdefault("name", changes.pop("display_name"))
-    if "display_description" in changes:
-        changes.setdefault("description", changes.pop("display_description"))
+    changes = common.with_current_names(req.json_body(schemas.UPDATE)["snapshot"])
     _row(req, snapshot_id, policies.UPDATE)
     row = snapshot_service.update(_db(req), req.context, snapshot_id, changes)
     return json_response({"snapshot": view(req, row)})

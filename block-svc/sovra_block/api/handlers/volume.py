@@ -186,12 +186,7 @@ def list_volumes_detail(req):
 
 
 def update_volume(req, volume_id):
-    body = req.json_body(schemas.UPDATE)["volume"]
-    changes = dict(body)
-    if "display_name" in changes:
-        changes.setdefault("name", changes.pop("display_name"))
-    if "display_description" in changes:
-        changes.setdefault("description", changes.pop("display_description"))
+    changes = common.with_current_names(req.json_body(schemas.UPDATE)["volume"])
     with _db(req).reader() as session:
         row = volume_service.load(session, req.context, volume_id)
     req.authorize(policies.UPDATE, volume_service.target(row))

@@ -44,3 +44,14 @@ ADMIN_ACTIONS = {
                         "additionalProperties": False,
                         "properties": {"os-force_delete": {"type": ["object", "null"]}}},
 }
+
+
+def with_current_names(body: dict) -> dict:
+    """``body`` with the older ``display_name`` / ``display_description`` read as
+    ``name`` / ``description`` (the current names win when both are given)."""
+    out = dict(body)
+    for old, new in (("display_name", "name"), ("display_description", "description")):
+        if old in out:
+            value = out.pop(old)
+            out.setdefault(new, value)
+    return out
