@@ -21,6 +21,8 @@ from keystoneauth1 import exceptions as ks_exc
 from sovra_common import exception
 
 MICROVERSION = "2.37"
+# external events are sent at 2.51, the first version that takes "volume-extended"
+EVENTS_MICROVERSION = "2.51"
 
 
 class NoUniqueMatch(exception.Conflict):
@@ -166,3 +168,23 @@ class ComputeClient:
 
     def list_services(self, **filters) -> list[dict]:
         return self._get("/os-services", **filters)["services"]
+
+    # -- external events ----------------------------------------------------------------
+
+    def create_server_external_events(self, events: list[dict]) -> list[dict]:
+        """``POST /os-server-external-events`` (services only): ``events`` are
+        ``{"name", "server_uuid", "tag"?, "status"?}`` (e.g. ``network-vif-plugged``,
+        ``volume-extended``). Returns one result per event, as compute answers them
+        (each with its ``code``: 200, or 404 for a server compute does not know,
+        422 for one on no host), also when no event could be delivered (compute's
+        404 for the whole request); other HTTP errors are raised."""
+        version = EVENTS_MICROVERSION
+        resp = self._api.post(self._path("/os-server-external-events"),
+                              json={"events": events}, raise_exc=False,
+                              headers={"OpenStack-API-Version": f"compute {version}",
+                                       "X-OpenStack-Nova-API-Version": version})
+        if resp.status_code in (200, 207):
+            return resp.json()["events"]
+        if resp.status_code == 404:
+            return [{**event, "status": "failed", "code": 404} for event in events]
+        raise ks_exc.from_response(resp, "POST", resp.url)
