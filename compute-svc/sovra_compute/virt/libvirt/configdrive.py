@@ -7,72 +7,32 @@ data with no metadata service (cloud-init's ConfigDrive datasource reads it)::
     openstack/latest/network_data.json  links, networks, services
     openstack/latest/vendor_data.json   {}
     openstack/latest/vendor_data2.json  {}
+
+The files are those the metadata API serves: ``sovra_compute.metadata.content``
+builds them for both.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
-import re
 import subprocess
 import tempfile
 
+from sovra_compute.metadata import content as metadata_content
 from sovra_compute.virt import driver as virt
 
 LABEL = "config-2"
 _VERSIONS = ("latest",)
 
 
-def hostname(display_name: str) -> str:
-    """A DNS label made from a server's name (as the Compute API derives it)."""
-    name = re.sub(r"[^a-z0-9-]+", "-", display_name.lower()).strip("-")
-    return name[:63].rstrip("-") or "server"
-
-
-def meta_data(instance: dict, key_data: str | None) -> dict:
-    key_name = instance.get("key_name") or "key"
-    keys = {key_name: key_data} if key_data else {}
-    return {
-        "uuid": instance["uuid"],
-        "name": instance["name"],
-        "hostname": instance.get("hostname") or hostname(instance["name"]),
-        "launch_index": 0,
-        "availability_zone": instance.get("availability_zone") or "nova",
-        "project_id": instance.get("project_id"),
-        "meta": dict(instance.get("metadata") or {}),
-        "public_keys": keys,
-        "keys": [{"name": name, "type": "ssh", "data": data}
-                 for name, data in keys.items()],
-        "devices": [],
-        "random_seed": base64.b64encode(os.urandom(512)).decode(),
-    }
-
-
-def decode_user_data(user_data: str | None) -> bytes | None:
-    """The API carries user data base64-encoded; the guest gets the bytes."""
-    if not user_data:
-        return None
-    try:
-        return base64.b64decode(user_data, validate=True)
-    except (binascii.Error, ValueError):
-        raise virt.VirtDriverError(reason="user_data is not valid base64") from None
-
-
 def build(path: str, instance: dict, *, key_data: str | None = None,
           user_data: str | None = None, network_data: dict | None = None) -> None:
     """Write the config drive of ``instance`` to the ISO file ``path``."""
-    files = {
-        "meta_data.json": json.dumps(meta_data(instance, key_data)).encode(),
-        "network_data.json": json.dumps(
-            network_data or {"links": [], "networks": [], "services": []}).encode(),
-        "vendor_data.json": b"{}",
-        "vendor_data2.json": b"{}",
-    }
-    data = decode_user_data(user_data)
-    if data is not None:
-        files["user_data"] = data
+    try:
+        files = metadata_content.openstack_files(
+            instance, key_data=key_data, user_data=user_data, network_data=network_data)
+    except metadata_content.InvalidUserData as exc:
+        raise virt.VirtDriverError(reason=str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="configdrive-") as tree:
         for version in _VERSIONS:
             folder = os.path.join(tree, "openstack", version)

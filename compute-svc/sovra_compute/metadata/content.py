@@ -1,0 +1,91 @@
+"""The OpenStack metadata layout: what the config drive holds and the metadata API
+serves under ``openstack/<version>/``, built once here for both::
+
+    meta_data.json     uuid, name, hostname, public_keys, meta, zone...
+    user_data          the user data, decoded (absent when there is none)
+    network_data.json  links, networks, services
+    vendor_data.json   {}
+    vendor_data2.json  {}
+
+``instance`` is a server as compute's service layer or an agent sees it (uuid, name,
+hostname, project_id, key_name, metadata, availability_zone); the key pair's public
+key and the (base64) user data are passed beside it, because agents receive them
+apart from the instance.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+
+META_DATA, USER_DATA, NETWORK_DATA = "meta_data.json", "user_data", "network_data.json"
+VENDOR_DATA, VENDOR_DATA2 = "vendor_data.json", "vendor_data2.json"
+
+
+class InvalidUserData(ValueError):
+    """The user data is not base64 (the API checks it; a stored row may predate it)."""
+
+
+def hostname(display_name: str) -> str:
+    """A DNS label made from a server's name (as the Compute API derives it)."""
+    name = re.sub(r"[^a-z0-9-]+", "-", display_name.lower()).strip("-")
+    return name[:63].rstrip("-") or "server"
+
+
+def guest_hostname(instance: dict) -> str:
+    """The hostname the guest is told: the one chosen (2.90), else one from its name."""
+    return instance.get("hostname") or hostname(instance["name"])
+
+
+def public_keys(instance: dict, key_data: str | None) -> dict:
+    """{key pair name: public key}: the server's key pair, if it has one."""
+    return {instance.get("key_name") or "key": key_data} if key_data else {}
+
+
+def meta_data(instance: dict, key_data: str | None) -> dict:
+    keys = public_keys(instance, key_data)
+    return {
+        "uuid": instance["uuid"],
+        "name": instance["name"],
+        "hostname": guest_hostname(instance),
+        "launch_index": 0,
+        "availability_zone": instance.get("availability_zone") or "nova",
+        "project_id": instance.get("project_id"),
+        "meta": dict(instance.get("metadata") or {}),
+        "public_keys": keys,
+        "keys": [{"name": name, "type": "ssh", "data": data}
+                 for name, data in keys.items()],
+        "devices": [],
+        "random_seed": base64.b64encode(os.urandom(512)).decode(),
+    }
+
+
+def decode_user_data(user_data: str | None) -> bytes | None:
+    """The API carries user data base64-encoded; the guest gets the bytes."""
+    if not user_data:
+        return None
+    try:
+        return base64.b64decode(user_data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidUserData("user_data is not valid base64") from None
+
+
+def openstack_files(instance: dict, *, key_data: str | None = None,
+                    user_data: str | None = None,
+                    network_data: dict | None = None) -> dict[str, bytes]:
+    """{file name: content} of one ``openstack/<version>/`` folder; ``user_data``
+    only when the server has user data. Raises InvalidUserData."""
+    files = {
+        META_DATA: json.dumps(meta_data(instance, key_data)).encode(),
+        NETWORK_DATA: json.dumps(
+            network_data or {"links": [], "networks": [], "services": []}).encode(),
+        VENDOR_DATA: b"{}",
+        VENDOR_DATA2: b"{}",
+    }
+    data = decode_user_data(user_data)
+    if data is not None:
+        files[USER_DATA] = data
+    return files
