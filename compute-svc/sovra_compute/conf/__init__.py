@@ -1,9 +1,9 @@
 """The compute service's own option groups (the common ones come from sovra_common)."""
 
-from sovra_compute.conf import compute, libvirt, quota
+from sovra_compute.conf import compute, libvirt, metadata, quota
 
 DEFAULT_PORT = 8774
-MODULES = (compute, libvirt, quota)
+MODULES = (compute, libvirt, quota, metadata)
 
 
 def register_opts(conf):

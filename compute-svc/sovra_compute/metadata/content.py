@@ -89,3 +89,57 @@ def openstack_files(instance: dict, *, key_data: str | None = None,
     if data is not None:
         files[USER_DATA] = data
     return files
+
+
+# --- what the metadata API adds: dated versions and the EC2-compatible tree ----------
+
+#: the OpenStack tree's dated versions, oldest first, with the files each one adds
+#: (``password`` is not served: it needs a POST)
+OPENSTACK_VERSIONS = (
+    ("2012-08-10", (META_DATA, USER_DATA)),
+    ("2013-04-04", ()),
+    ("2013-10-17", (VENDOR_DATA,)),
+    ("2015-10-15", (NETWORK_DATA,)),
+    ("2016-06-30", ()),
+    ("2016-10-06", (VENDOR_DATA2,)),
+    ("2017-02-22", ()),
+    ("2018-08-27", ()),
+)
+#: the EC2-compatible tree's dated versions (all serve the same tree)
+EC2_VERSIONS = ("1.0", "2007-01-19", "2007-03-01", "2007-08-29", "2007-10-10",
+                "2007-12-15", "2008-02-01", "2008-09-01", "2009-04-04")
+LATEST = "latest"
+
+
+def openstack_file_names(version: str) -> tuple[str, ...] | None:
+    """The files ``openstack/<version>/`` holds (None: no such version)."""
+    names: list[str] = []
+    for dated, added in OPENSTACK_VERSIONS:
+        names.extend(added)
+        if dated == version:
+            return tuple(names)
+    return tuple(names) if version == LATEST else None
+
+
+def ec2_meta_data(instance: dict, key_data: str | None,
+                  local_ipv4: str | None = None) -> dict:
+    """The EC2-compatible ``meta-data/`` tree: a dict is a folder, a string a value.
+    A folder's ``_name`` is how its parent lists it (``public-keys/`` lists
+    ``0=<key name>``, and ``public-keys/0/`` holds ``openssh-key``)."""
+    host = guest_hostname(instance)
+    tree = {
+        "ami-launch-index": "0",
+        "hostname": host,
+        "instance-id": instance["uuid"],
+        "instance-type": (instance.get("flavor") or {}).get("name", ""),
+        "local-hostname": host,
+        "placement": {"availability-zone": instance.get("availability_zone") or "nova"},
+    }
+    if local_ipv4:
+        tree["local-ipv4"] = local_ipv4
+    keys = public_keys(instance, key_data)
+    if keys:
+        tree["public-keys"] = {
+            str(index): {"_name": f"{index}={name}", "openssh-key": data}
+            for index, (name, data) in enumerate(keys.items())}
+    return dict(sorted(tree.items()))
