@@ -1,0 +1,165 @@
+"""The metadata API over real HTTP: servers made through the Compute API (openstacksdk)
+in a lite-mode cloud, then read the way the network agent's metadata proxy relays a
+guest's requests (X-Instance-ID, X-Tenant-ID, X-Instance-ID-Signature = hex
+HMAC-SHA256 of the instance id with the shared secret, X-Forwarded-For); and
+sovra-allinone hosting it as a real process."""
+
+import base64
+import hashlib
+import hmac
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from sovra_compute.cmd import metadata as metadata_cmd
+
+SECRET = "metadata-proxy-secret"
+USER_DATA = b"#cloud-config\nhostname: ignored\n"
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
+]
+
+
+def _start_metadata(cloud, secret):
+    """compute-metadata on a free port, from the cloud's compute config (as
+    sovra-allinone would start it, with the process's shared resources)."""
+    extra = cloud.tmp / f"metadata-{len(secret)}.conf"
+    extra.write_text(f"[metadata]\nproxy_shared_secret = {secret}\nbind_port = 0\n")
+    conf = metadata_cmd.COMPONENT.new_conf()
+    args = []
+    for name in ("sovra.conf", "sovra-compute.conf"):
+        args += ["--config-file", str(cloud.tmp / name)]
+    conf([*args, "--config-file", str(extra)], project="sovra", default_config_files=[])
+    return metadata_cmd.COMPONENT.start(conf, cloud.resources)
+
+
+@pytest.fixture(scope="module")
+def metadata_url(cloud):
+    running = _start_metadata(cloud, SECRET)
+    yield running.url
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def server(conn, image, flavor):
+    key = conn.compute.create_keypair(name="meta-key")
+    created = conn.compute.create_server(
+        name="meta vm", image_id=image.id, flavor_id=flavor.id, networks="none",
+        key_name="meta-key", metadata={"role": "db"},
+        user_data=base64.b64encode(USER_DATA).decode())
+    server = conn.compute.wait_for_server(created, status="ACTIVE", failures=["ERROR"],
+                                          interval=0.05, wait=20)
+    return {"id": server.id, "project_id": conn.current_project_id,
+            "public_key": key.public_key}
+
+
+def _signed(server_id, project_id, secret=SECRET, address="10.1.0.7"):
+    return {"X-Instance-ID": server_id, "X-Tenant-ID": project_id,
+            "X-Instance-ID-Signature": hmac.new(secret.encode(), server_id.encode(),
+                                                hashlib.sha256).hexdigest(),
+            "X-Forwarded-For": address}
+
+
+def _get(url, server, path, **kwargs):
+    return requests.get(url + path, timeout=10,
+                        headers=_signed(server["id"], server["project_id"], **kwargs))
+
+
+def test_a_guest_reads_its_openstack_metadata(metadata_url, server):
+    assert _get(metadata_url, server, "/openstack").text.split("\n")[-1] == "latest"
+    meta = _get(metadata_url, server, "/openstack/latest/meta_data.json")
+    assert meta.status_code == 200, meta.text
+    body = meta.json()
+    assert (body["uuid"], body["name"], body["hostname"]) == (
+        server["id"], "meta vm", "meta-vm")
+    assert body["project_id"] == server["project_id"] and body["meta"] == {"role": "db"}
+    assert body["public_keys"] == {"meta-key": server["public_key"]}
+    assert _get(metadata_url, server, "/openstack/latest/user_data").content == USER_DATA
+    network = _get(metadata_url, server, "/openstack/latest/network_data.json").json()
+    assert set(network) == {"links", "networks", "services"}
+    assert _get(metadata_url, server, "/openstack/latest/vendor_data2.json").json() == {}
+
+
+def test_a_guest_reads_its_ec2_metadata(metadata_url, server):
+    listing = _get(metadata_url, server, "/latest/meta-data/").text.split("\n")
+    assert {"instance-id", "hostname", "local-hostname", "local-ipv4", "placement/",
+            "public-keys/"} <= set(listing)
+    for path, expected in (("instance-id", server["id"]), ("local-hostname", "meta-vm"),
+                           ("local-ipv4", "10.1.0.7"),
+                           ("placement/availability-zone", "nova"),
+                           ("public-keys/", "0=meta-key"),
+                           ("public-keys/0/openssh-key", server["public_key"])):
+        resp = _get(metadata_url, server, "/latest/meta-data/" + path)
+        assert (resp.status_code, resp.text) == (200, expected), path
+    assert _get(metadata_url, server, "/2009-04-04/user-data").content == USER_DATA
+
+
+def test_requests_the_proxy_did_not_sign_are_refused(metadata_url, server):
+    path = "/openstack/latest/meta_data.json"
+    assert _get(metadata_url, server, path, secret="a guess").status_code == 403
+    unsigned = requests.get(metadata_url + path, timeout=10, headers={
+        "X-Instance-ID": server["id"], "X-Tenant-ID": server["project_id"]})
+    assert unsigned.status_code == 403
+    # signed, but for another project than the server's, or no such server
+    other = dict(server, project_id="another-project")
+    assert _get(metadata_url, other, path).status_code == 404
+    ghost = dict(server, id="11111111-2222-3333-4444-555555555555")
+    assert _get(metadata_url, ghost, path).status_code == 404
+    post = requests.post(metadata_url + path, timeout=10,
+                         headers=_signed(server["id"], server["project_id"]))
+    assert post.status_code == 405
+
+
+def test_without_a_shared_secret_nothing_is_served(cloud, server):
+    running = _start_metadata(cloud, "")
+    try:
+        for secret in ("", SECRET):
+            assert _get(running.url, server, "/", secret=secret).status_code == 403
+    finally:
+        running.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_sovra_allinone_hosts_it(cloud, server, tmp_path):
+    """A real sovra-allinone process, finding compute-metadata by its entry point and
+    reading the same compute database."""
+    port = _free_port()
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "sovra.conf").write_text("[auth]\nstrategy = noauth\n")
+    (etc / "sovra-compute.conf").write_text(
+        f"[database]\nconnection = sqlite:///{cloud.tmp / 'compute.db'}\n"
+        f"[metadata]\nproxy_shared_secret = {SECRET}\nbind_port = {port}\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from sovra_common.cmd import allinone; "
+         "sys.exit(allinone.main(sys.argv[1:]))", "--config-dir", str(etc),
+         "--components", "compute-metadata"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.communicate()[0]
+            try:
+                resp = _get(url, server, "/latest/meta-data/instance-id")
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "sovra-allinone did not listen"
+                time.sleep(0.1)
+        assert (resp.status_code, resp.text) == (200, server["id"])
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=15)[0]
+    assert proc.returncode == 0, output
