@@ -203,6 +203,123 @@ class BlockClient:
     def delete_volume_type(self, type_id: str) -> None:
         self._api.delete(f"/v3/types/{type_id}")
 
+    # -- backups ------------------------------------------------------------------------
+
+    def create_backup(self, volume_id: str, *, incremental: bool = False,
+                      force: bool = False, **attrs) -> dict:
+        """``attrs``: name, description, container, snapshot_id. ``force``: of an
+        in-use volume. The answer holds id, name and links only."""
+        body = {"volume_id": volume_id, "incremental": incremental, "force": force,
+                **{k: v for k, v in attrs.items() if v is not None}}
+        return self._api.post("/v3/backups", json={"backup": body}).json()["backup"]
+
+    def get_backup(self, backup_id: str) -> dict:
+        return self._api.get(f"/v3/backups/{backup_id}").json()["backup"]
+
+    def list_backups(self, **filters) -> list[dict]:
+        return self._paged("/v3/backups/detail", "backups", filters)
+
+    def delete_backup(self, backup_id: str, *, force: bool = False) -> None:
+        """``force``: whatever its status (admin: os-force_delete)."""
+        if force:
+            self._api.post(f"/v3/backups/{backup_id}/action",
+                           json={"os-force_delete": {}})
+        else:
+            self._api.delete(f"/v3/backups/{backup_id}")
+
+    def restore_backup(self, backup_id: str, *, volume_id: str | None = None,
+                       name: str | None = None) -> dict:
+        """Into ``volume_id`` (available, at least the backup's size) or a new
+        volume (named ``name``); the answer: backup_id, volume_id, volume_name."""
+        body = {k: v for k, v in (("volume_id", volume_id), ("name", name)) if v}
+        return self._api.post(f"/v3/backups/{backup_id}/restore",
+                              json={"restore": body}).json()["restore"]
+
+    # -- volume transfers ---------------------------------------------------------------
+
+    def create_transfer(self, volume_id: str, *, name: str | None = None) -> dict:
+        """The answer holds the ``auth_key``, shown this once."""
+        body = {"volume_id": volume_id}
+        if name is not None:
+            body["name"] = name
+        return self._api.post("/v3/os-volume-transfer",
+                              json={"transfer": body}).json()["transfer"]
+
+    def get_transfer(self, transfer_id: str) -> dict:
+        return self._api.get(f"/v3/os-volume-transfer/{transfer_id}").json()["transfer"]
+
+    def list_transfers(self, **filters) -> list[dict]:
+        return self._api.get("/v3/os-volume-transfer/detail",
+                             params=filters or None).json()["transfers"]
+
+    def delete_transfer(self, transfer_id: str) -> None:
+        self._api.delete(f"/v3/os-volume-transfer/{transfer_id}")
+
+    def accept_transfer(self, transfer_id: str, auth_key: str) -> dict:
+        return self._api.post(f"/v3/os-volume-transfer/{transfer_id}/accept",
+                              json={"accept": {"auth_key": auth_key}}).json()["transfer"]
+
+    # -- QoS specs (admin) --------------------------------------------------------------
+
+    def create_qos_specs(self, name: str, *, consumer: str | None = None,
+                         specs: dict | None = None) -> dict:
+        body = {"name": name, **(specs or {})}
+        if consumer is not None:
+            body["consumer"] = consumer
+        return self._api.post("/v3/qos-specs",
+                              json={"qos_specs": body}).json()["qos_specs"]
+
+    def get_qos_specs(self, qos_id: str) -> dict:
+        return self._api.get(f"/v3/qos-specs/{qos_id}").json()["qos_specs"]
+
+    def list_qos_specs(self) -> list[dict]:
+        return self._paged("/v3/qos-specs", "qos_specs", {})
+
+    def delete_qos_specs(self, qos_id: str, *, force: bool = False) -> None:
+        """``force``: even while associated with volume types."""
+        self._api.delete(f"/v3/qos-specs/{qos_id}",
+                         params={"force": "true"} if force else None)
+
+    def set_qos_specs_keys(self, qos_id: str, specs: dict) -> dict:
+        """Add or change these keys (``consumer`` among them); echoes them."""
+        return self._api.put(f"/v3/qos-specs/{qos_id}",
+                             json={"qos_specs": specs}).json()["qos_specs"]
+
+    def unset_qos_specs_keys(self, qos_id: str, keys: list[str]) -> None:
+        self._api.put(f"/v3/qos-specs/{qos_id}/delete_keys", json={"keys": list(keys)})
+
+    def list_qos_associations(self, qos_id: str) -> list[dict]:
+        return self._api.get(
+            f"/v3/qos-specs/{qos_id}/associations").json()["qos_associations"]
+
+    def associate_qos_specs(self, qos_id: str, type_id: str) -> None:
+        self._api.get(f"/v3/qos-specs/{qos_id}/associate",
+                      params={"vol_type_id": type_id})
+
+    def disassociate_qos_specs(self, qos_id: str, type_id: str | None = None) -> None:
+        """From one volume type, or (``type_id`` None) from every one."""
+        if type_id is None:
+            self._api.get(f"/v3/qos-specs/{qos_id}/disassociate_all")
+        else:
+            self._api.get(f"/v3/qos-specs/{qos_id}/disassociate",
+                          params={"vol_type_id": type_id})
+
+    # -- quotas -------------------------------------------------------------------------
+
+    def get_quota_set(self, project_id: str, *, usage: bool = False) -> dict:
+        """A project's limits (``usage``: each as limit, in_use, reserved...)."""
+        return self._api.get(f"/v3/os-quota-sets/{project_id}", params={
+            "usage": "true"} if usage else None).json()["quota_set"]
+
+    def get_default_quota_set(self, project_id: str) -> dict:
+        return self._api.get(
+            f"/v3/os-quota-sets/{project_id}/defaults").json()["quota_set"]
+
+    def update_quota_set(self, project_id: str, **limits) -> dict:
+        """``limits``: volumes, gigabytes, snapshots, backups... (-1: unlimited)."""
+        return self._api.put(f"/v3/os-quota-sets/{project_id}",
+                             json={"quota_set": limits}).json()["quota_set"]
+
     # -- services -----------------------------------------------------------------------
 
     def list_services(self, **filters) -> list[dict]:

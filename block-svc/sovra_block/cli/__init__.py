@@ -1,5 +1,6 @@
 """Block storage's commands for the ``sovra`` CLI (``sovra.cli`` entry points):
-volume, volume snapshot, volume type, volume service.
+volume, volume snapshot, volume type, volume service, volume backup, volume
+transfer request, volume qos.
 
 Nothing heavy at module level: ``sovra --help`` imports every command module. The
 REST client (keystoneauth1) is imported on first use."""
@@ -46,6 +47,21 @@ def find_snapshot(block, name_or_id: str) -> dict:
 def find_volume_type(block, name_or_id: str) -> dict:
     return find("volume type", name_or_id, block.get_volume_type,
                 lambda name: block.list_volume_types(is_public="none"))
+
+
+def find_backup(block, name_or_id: str) -> dict:
+    return find("backup", name_or_id, block.get_backup,
+                lambda name: block.list_backups(name=name))
+
+
+def find_transfer(block, name_or_id: str) -> dict:
+    return find("volume transfer request", name_or_id, block.get_transfer,
+                lambda name: block.list_transfers())
+
+
+def find_qos(block, name_or_id: str) -> dict:
+    return find("QoS specification", name_or_id, block.get_qos_specs,
+                lambda name: block.list_qos_specs())
 
 
 def key_value(text: str) -> tuple[str, str]:

@@ -1,0 +1,228 @@
+"""More services next to the CLI cloud (conftest's identity, image, placement), for
+test modules that need several at once: block storage (API and a file-backend
+volume agent with a filesystem backup store), compute (API, conductor and one
+agent ``node1`` with the fake driver) and the network API; each started as
+sovra-allinone starts it, in its own directory under the cloud's, registered in
+the catalog on start and taken out of it on exit (the modules after this one
+must not find an API that is gone). The ``sovra`` runs of a module using these
+keep their own token cache (``Services.env``): a token cached elsewhere holds an
+older catalog."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+from sovra_common import conf as sovra_conf
+from sovra_common import process
+from sovra_common.cmd import manage
+from sovra_identity.cmd import manage as identity_manage
+from sovra_identity.db import DATABASE as IDENTITY_DB
+
+SOVRA = Path(sys.executable).parent / "sovra"
+SERVICE_PASSWORD = "svc-cli-extra-pw"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclasses.dataclass
+class Services:
+    cloud: object
+    tmp: Path
+    urls: dict = dataclasses.field(default_factory=dict)
+    compute_driver: object = None
+
+    def env(self, **extra):
+        return self.cloud.env(XDG_CACHE_HOME=str(self.tmp / "cache"), **extra)
+
+    def sovra(self, *args, user="admin", expect=0):
+        """The installed ``sovra`` with the cloud's clouds.yaml and this module's
+        token cache; asserts the exit status."""
+        cloud_args = ["--os-cloud", user] if user else []
+        done = subprocess.run([str(SOVRA), *cloud_args, *args], capture_output=True,
+                              text=True, timeout=120, env=self.env(), check=False)
+        if expect is not None:
+            assert done.returncode == expect, \
+                f"sovra {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def json(self, *args, **kwargs):
+        return json.loads(self.sovra(*args, "-f", "json", **kwargs).stdout)
+
+
+def admin_headers(cloud) -> dict:
+    from conftest import ADMIN_PASSWORD
+
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+    resp = requests.post(f"{cloud.auth_url}/auth/tokens", json=body, timeout=30)
+    assert resp.status_code == 201, resp.text
+    return {"X-Auth-Token": resp.headers["X-Subject-Token"]}
+
+
+def _register(cloud, service_type, name, url, user=None):
+    common, id_file = cloud.tmp / "sovra.conf", cloud.tmp / "sovra-identity.conf"
+    extra = ["--user", user, "--password", SERVICE_PASSWORD] if user else []
+    assert manage.main(["--config-file", str(common), "--config-file", str(id_file),
+                        "identity", "register-service", "--type", service_type,
+                        "--name", name, "--region", "RegionOne", "--public-url", url,
+                        *extra], services=[IDENTITY_DB],
+                       commands=identity_manage.COMMANDS) == 0
+
+
+def _deregister(cloud, service_type: str) -> None:
+    headers = admin_headers(cloud)
+    services = requests.get(f"{cloud.auth_url}/services", params={"type": service_type},
+                            headers=headers, timeout=30).json()["services"]
+    for service in [s for s in services if s["type"] == service_type]:
+        requests.delete(f"{cloud.auth_url}/services/{service['id']}", headers=headers,
+                        timeout=30)
+
+
+def _conf_text(cloud, tmp, port, user, db_name, extra=""):
+    return (f"[api]\nbind_host = 127.0.0.1\nbind_port = {port}\n"
+            f"[database]\nconnection = sqlite:///{tmp / db_name}\n"
+            f"[messaging]\ntransport_url = sovra-inproc:///{tmp.parent.name}-{tmp.name}\n"
+            "[auth]\nidentity_interface = public\n"
+            "[service_auth]\nauth_type = password\n"
+            f"auth_url = {cloud.auth_url}\nusername = {user}\n"
+            f"password = {SERVICE_PASSWORD}\nuser_domain_id = default\n"
+            "project_name = service\nproject_domain_id = default\n" + extra)
+
+
+def _load(component, *files):
+    conf = component.new_conf()
+    sovra_conf.load(conf, "sovra", args=[], config_files=[str(f) for f in files])
+    return conf
+
+
+def _start_block(cloud, services, stack):
+    from sovra_block.cmd import agent as block_agent
+    from sovra_block.cmd import api as block_api
+    from sovra_block.db import DATABASE as BLOCK_DB
+
+    tmp = services.tmp / "block"
+    tmp.mkdir()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/v3"
+    _register(cloud, "block-storage", "cinder", url, user="cli-cinder")
+    _register(cloud, "volumev3", "cinder", url)
+    stack.callback(_deregister, cloud, "volumev3")
+    stack.callback(_deregister, cloud, "block-storage")
+    conf_file = tmp / "sovra-block.conf"
+    conf_file.write_text(_conf_text(
+        cloud, tmp, port, "cli-cinder", "block.db",
+        "[block]\nhost = node1\nenabled_backends = file1\nreport_interval = 1\n"
+        f"image_conversion_dir = {tmp / 'conversion'}\nimage_interface = public\n"
+        "[block_quota]\ngigabytes = -1\n"
+        f"[file1]\nvolume_driver = file\nfile_volume_dir = {tmp / 'volumes'}\n"
+        f"[backup]\nfile_backup_dir = {tmp / 'backups'}\n"))
+    assert manage.main(["--config-file", str(conf_file), "block", "db", "sync"],
+                       services=[BLOCK_DB], commands=[]) == 0
+    common = cloud.tmp / "sovra.conf"
+    api_conf = _load(block_api.COMPONENT, common, conf_file)
+    resources = process.ProcessResources(api_conf).start()
+    stack.callback(resources.stop)
+    stack.callback(block_api.COMPONENT.start(api_conf, resources).stop)
+    stack.callback(block_agent.COMPONENT.start(
+        _load(block_agent.COMPONENT, common, conf_file), resources).stop)
+    headers = admin_headers(cloud)
+    deadline = time.monotonic() + 30
+    while not requests.get(f"{url}/os-services", headers=headers,
+                           timeout=10).json()["services"]:
+        assert time.monotonic() < deadline, "the volume agent never reported"
+        time.sleep(0.1)
+    services.urls["block"] = url
+
+
+def _start_compute(cloud, services, stack):
+    from sovra_common.auth import sessions
+    from sovra_compute import placement_client
+    from sovra_compute.cmd import agent as compute_agent
+    from sovra_compute.cmd import api as compute_api
+    from sovra_compute.cmd import conductor as compute_conductor
+    from sovra_compute.db import DATABASE as COMPUTE_DB
+    from sovra_compute.virt import fake
+
+    tmp = services.tmp / "compute"
+    tmp.mkdir()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/v2.1"
+    _register(cloud, "compute", "nova", url, user="cli-nova")
+    stack.callback(_deregister, cloud, "compute")
+    conf_file = tmp / "sovra-compute.conf"
+    conf_file.write_text(_conf_text(
+        cloud, tmp, port, "cli-nova", "compute.db",
+        "[coordination]\nheartbeat_ttl = 3\n"
+        "[compute]\nhost = controller\nplacement_interface = public\n"))
+    assert manage.main(["--config-file", str(conf_file), "compute", "db", "sync"],
+                       services=[COMPUTE_DB], commands=[]) == 0
+    agent_file = tmp / "sovra-compute-node1.conf"
+    agent_file.write_text("[compute]\nhost = node1\n")
+    common = cloud.tmp / "sovra.conf"
+    api_conf = _load(compute_api.COMPONENT, common, conf_file)
+    resources = process.ProcessResources(api_conf).start()
+    stack.callback(resources.stop)
+    stack.callback(compute_api.COMPONENT.start(api_conf, resources).stop)
+    stack.callback(compute_conductor.COMPONENT.start(
+        _load(compute_conductor.COMPONENT, common, conf_file), resources).stop)
+    agent_conf = _load(compute_agent.COMPONENT, common, conf_file, agent_file)
+    driver = fake.FakeDriver()
+    placement = placement_client.PlacementClient(sessions.service_session(agent_conf),
+                                                 interface="public")
+    agent = compute_agent.COMPONENT.start(agent_conf, resources, driver=driver,
+                                          placement=placement)
+    stack.callback(agent.stop)
+    assert agent.joined.wait(60), "node1 did not join the cloud"
+    services.urls["compute"] = url
+    services.compute_driver = driver
+
+
+def _start_network(cloud, services, stack):
+    from sovra_network.cmd import api as network_api
+    from sovra_network.db import DATABASE as NETWORK_DB
+
+    tmp = services.tmp / "network"
+    tmp.mkdir()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    _register(cloud, "network", "neutron", url, user="cli-neutron")
+    stack.callback(_deregister, cloud, "network")
+    conf_file = tmp / "sovra-network.conf"
+    conf_file.write_text(_conf_text(cloud, tmp, port, "cli-neutron", "network.db"))
+    assert manage.main(["--config-file", str(conf_file), "network", "db", "sync"],
+                       services=[NETWORK_DB], commands=[]) == 0
+    conf = _load(network_api.COMPONENT, cloud.tmp / "sovra.conf", conf_file)
+    resources = process.ProcessResources(conf).start()
+    stack.callback(resources.stop)
+    stack.callback(network_api.COMPONENT.start(conf, resources).stop)
+    services.urls["network"] = url
+
+
+@contextlib.contextmanager
+def started(cloud, *, block=False, compute=False, network=False):
+    """Start the services asked for next to ``cloud``; yields ``Services``."""
+    services = Services(cloud, cloud.tmp / f"extra-{uuid.uuid4().hex[:8]}")
+    services.tmp.mkdir()
+    # each service's clean-ups run last in, first out: its components stop, then
+    # its process resources, then it leaves the catalog
+    with contextlib.ExitStack() as stack:
+        for wanted, start in ((network, _start_network), (block, _start_block),
+                              (compute, _start_compute)):
+            if wanted:
+                start(cloud, services, stack)
+        yield services
