@@ -23,10 +23,13 @@ class ConductorAPI(RPCAPI):
         1.2 - action_event (from agents: the steps of an instance action).
         1.3 - block_device_update, block_device_removed (from agents: volumes
               made, connected, attached, detached).
+        1.4 - network_info_update (from agents: a server's ports made, bound,
+              released), build_aborted (a build that must not be retried
+              elsewhere: its ports never plugged).
     """
 
     TOPIC = CONDUCTOR_TOPIC
-    VERSION = "1.3"
+    VERSION = "1.4"
 
     def build_instance(self, ctxt, instance_uuid):
         """Schedule and build a server that the API recorded in BUILD."""
@@ -108,6 +111,20 @@ class ConductorAPI(RPCAPI):
             ctxt, "block_device_removed", instance_uuid=instance_uuid, host=host,
             bdm_uuid=bdm_uuid)
 
+    def network_info_update(self, ctxt, instance_uuid, host, network_info):
+        """An agent's news of a server's VIFs (its ports, as network_api's
+        module docstring shows them): the whole list, replacing the last."""
+        self.prepare(self.choose_version("1.4")).cast(
+            ctxt, "network_info_update", instance_uuid=instance_uuid, host=host,
+            network_info=network_info)
+
+    def build_aborted(self, ctxt, instance_uuid, host, reason):
+        """A build failed in a way another host would not fix (its ports never
+        became ACTIVE): the server goes to ERROR with ``reason`` as its fault."""
+        self.prepare(self.choose_version("1.4")).cast(
+            ctxt, "build_aborted", instance_uuid=instance_uuid, host=host,
+            reason=reason)
+
     def sync_power_states(self, ctxt, host, power_states):
         """An agent's periodic report: ``{instance uuid: power state}`` of every
         guest on its node."""
@@ -130,10 +147,13 @@ class ComputeAgentAPI(RPCAPI):
         1.6 - attach_volume, detach_volume; build_instance's ``instance`` may
               carry ``block_devices`` (volume-backed servers, volumes at boot),
               which a 1.5 agent ignores: volume builds need 1.6.
+        1.7 - external_instance_event; build_instance's ``instance`` may carry
+              ``requested_networks`` (ports to make or bind), which a 1.6 agent
+              ignores; terminate_instance's releases the server's ports.
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.6"
+    VERSION = "1.7"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
         self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
@@ -215,6 +235,13 @@ class ComputeAgentAPI(RPCAPI):
         """Unplug the volume of mapping ``bdm`` and delete its attachment."""
         self.prepare(self.choose_version("1.6"), server=host).cast(
             ctxt, "detach_volume", instance=instance, bdm=bdm)
+
+    def external_instance_event(self, ctxt, host, instance, events):
+        """News of the server from another service (os-server-external-events):
+        ``events`` are ``{"name", "tag", "status"}`` (network-vif-plugged,
+        volume-extended...)."""
+        self.prepare(self.choose_version("1.7"), server=host).cast(
+            ctxt, "external_instance_event", instance=instance, events=events)
 
     def get_console_output(self, ctxt, host, instance):
         return self.prepare("1.0", server=host).call(ctxt, "get_console_output",

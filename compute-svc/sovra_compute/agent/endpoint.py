@@ -9,6 +9,14 @@ Volumes: the agent connects them through block storage (its connector names this
 node), with the requesting user's rights, plugs them through the driver, and
 reports each mapping's news to the conductor. A failed attach is undone (the
 attachment deleted: the volume is available again, the mapping removed).
+
+Ports (agent/network.py): a build makes or binds the server's ports before the
+guest is defined, hands their VIFs to the driver (``instance["network_info"]``),
+then waits for each port's ``network-vif-plugged`` event ([compute]
+vif_plugging_timeout; events come through ``external_instance_event``). A failed
+build releases its ports; ports that never plugged abort the build (no retry
+elsewhere: ERROR with a fault naming them) when vif_plugging_is_fatal. Delete
+releases them after the guest is gone.
 """
 
 from __future__ import annotations
@@ -22,11 +30,15 @@ import oslo_messaging
 
 from sovra_common import exception, rpc
 from sovra_compute import block_api
+from sovra_compute.agent import events as instance_events
 from sovra_compute.service import block_device, instance_action
 from sovra_compute.service import instance as states
 from sovra_compute.virt import driver as virt
 
 LOG = logging.getLogger(__name__)
+
+#: the event a build waits for, per port (its tag: the port id)
+PLUGGED = "network-vif-plugged"
 
 
 def _fault(exc: BaseException) -> dict:
@@ -38,22 +50,37 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat()
 
 
+class BuildAborted(virt.VirtDriverError):
+    """A build that another host would not fix: not rescheduled."""
+
+    message = "Build of instance %(uuid)s aborted: %(reason)s"
+
+
 class ComputeAgentEndpoint(rpc.RPCEndpoint):
     """``images(context)``: an image client acting for the context's user (images
     are read, and snapshots written, with the requesting user's rights);
     ``volumes(context)``: a block storage client, likewise; ``volume_timeout``:
-    seconds a volume made at boot may take to become available."""
+    seconds a volume made at boot may take to become available; ``networking``:
+    an agent.network.Networking (None: servers that ask for networks fail to
+    build here); ``vif_plugging_timeout`` / ``vif_plugging_is_fatal``: [compute]'s
+    options of that name."""
 
-    target = oslo_messaging.Target(version="1.6")
+    target = oslo_messaging.Target(version="1.7")
 
     def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None,
-                 volumes=None, volume_timeout=600.0):
+                 volumes=None, volume_timeout=600.0, networking=None,
+                 vif_plugging_timeout=300.0, vif_plugging_is_fatal=True):
         self._host = host
         self._driver = driver
         self._conductor = conductor_api
         self._images = images
         self._volumes = volumes
         self._volume_timeout = volume_timeout
+        self._networking = networking
+        self._vif_timeout = vif_plugging_timeout
+        self._vif_fatal = vif_plugging_is_fatal
+        #: the external events builds wait for
+        self.events = instance_events.InstanceEvents()
 
     @contextlib.contextmanager
     def _event(self, ctxt, instance, event):
@@ -86,25 +113,103 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
 
     def build_instance(self, ctxt, instance, key_data=None, user_data=None):
         uuid = instance["uuid"]
-        connected, spawned = [], False
+        connected, spawned, waiter = [], False, None
         try:
             with self._event(ctxt, instance, "compute__do_build_and_run_instance"):
                 instance = self._connect_volumes(ctxt, instance, connected)
+                instance = self._allocate_networks(ctxt, instance)
+                waiter = self.events.expect(uuid, [
+                    (PLUGGED, item["port_id"]) for item in instance["network_info"]
+                    if self._vif_timeout and not item.get("active")])
                 image = self._image_source(ctxt, instance.get("image_ref"))
                 self._driver.spawn(instance, image, key_data=key_data,
                                    user_data=user_data)
                 spawned = True
+                self._wait_for_vifs(uuid, waiter)
                 self._complete_volumes(ctxt, instance)
                 power_state = self._driver.get_info(instance).power_state
         except Exception as exc:  # any failure: the conductor reschedules
             LOG.warning("spawn of %s failed on %s: %s", uuid, self._host, exc)
+            if waiter is not None:
+                self.events.forget(waiter)
             if spawned:
                 with contextlib.suppress(Exception):
                     self._driver.destroy(instance)
+            self._release_networks(ctxt, instance)
             self._disconnect_volumes(ctxt, uuid, connected)
-            self._conductor.build_failed(ctxt, uuid, self._host, str(exc))
+            if isinstance(exc, BuildAborted):
+                self._conductor.build_aborted(ctxt, uuid, self._host, str(exc))
+            else:
+                self._conductor.build_failed(ctxt, uuid, self._host, str(exc))
             return
         self._conductor.build_done(ctxt, uuid, self._host, power_state)
+
+    # --- ports -----------------------------------------------------------------------
+    def _allocate_networks(self, ctxt, instance) -> dict:
+        """``instance`` with its VIFs (``network_info``), ports made and bound
+        here; each step reported to the conductor."""
+        if not instance.get("requested_networks"):
+            return dict(instance, network_info=[])
+        if self._networking is None:
+            raise virt.VirtDriverError(reason="this agent has no network client")
+        uuid = instance["uuid"]
+        vifs = self._networking.allocate(
+            ctxt, instance, lambda items: self._conductor.network_info_update(
+                ctxt, uuid, self._host, items))
+        return dict(instance, network_info=vifs)
+
+    def _wait_for_vifs(self, uuid, waiter) -> None:
+        """Wait for the network-vif-plugged events of the build's ports; a port
+        reported failed, or (if fatal) one that never plugged, aborts the build."""
+        missing = waiter.wait(self._vif_timeout)
+        failed = sorted(tag for _, tag in waiter.failed)
+        if failed:
+            raise BuildAborted(uuid=uuid, reason=f"port(s) {', '.join(failed)} failed "
+                                                 "to plug (network-vif-plugged failed)")
+        if not missing:
+            return
+        ports = ", ".join(sorted(tag for _, tag in missing))
+        if self._vif_fatal:
+            raise BuildAborted(
+                uuid=uuid, reason=f"port(s) {ports} did not become ACTIVE within "
+                                  f"{self._vif_timeout} s (no network-vif-plugged "
+                                  "event)")
+        LOG.warning("%s: port(s) %s did not become ACTIVE within %s s; going on "
+                    "(vif_plugging_is_fatal is false)", uuid, ports, self._vif_timeout)
+
+    def _release_networks(self, ctxt, instance) -> None:
+        """Release the server's ports (made ones deleted, given ones unbound); a
+        failure is logged (the conductor releases them again when the server
+        goes)."""
+        if not instance.get("requested_networks") or self._networking is None:
+            return
+        try:
+            self._networking.release(ctxt, instance)
+        except Exception:
+            LOG.exception("releasing the ports of %s failed", instance["uuid"])
+            return
+        self._conductor.network_info_update(ctxt, instance["uuid"], self._host, [])
+
+    def external_instance_event(self, ctxt, instance, events):  # since 1.7
+        """Events from other services, through the API: a waiting build takes
+        its own (network-vif-plugged); others go to ``_on_<name>`` handlers
+        (``volume-extended`` -> ``_on_volume_extended``); unknown ones are
+        logged."""
+        uuid = instance["uuid"]
+        for event in events:
+            name, tag = event["name"], event.get("tag")
+            status = event.get("status") or instance_events.COMPLETED
+            if self.events.deliver(uuid, name, tag, status):
+                continue
+            handler = getattr(self, "_on_" + name.replace("-", "_"), None)
+            if handler is None:
+                LOG.info("event %s (tag %s, %s) of %s: nothing here handles it",
+                         name, tag, status, uuid)
+                continue
+            try:
+                handler(ctxt, instance, event)
+            except Exception:
+                LOG.exception("event %s of %s failed", name, uuid)
 
     # --- volumes -------------------------------------------------------------------
     def _block(self, ctxt):
@@ -249,6 +354,7 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
         try:
             with self._event(ctxt, instance, "compute_terminate_instance"):
                 self._driver.destroy(instance)
+                self._release_networks(ctxt, instance)
         except Exception as exc:
             LOG.exception("destroy of %s failed", instance["uuid"])
             self._conductor.instance_update(

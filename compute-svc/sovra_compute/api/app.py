@@ -8,7 +8,7 @@ from sovra_common import coordination, rpc
 from sovra_common.auth import sessions
 from sovra_common.db import Database
 from sovra_common.wsgi import app as wsgi_app
-from sovra_compute import block_api, image_api, placement_client
+from sovra_compute import block_api, image_api, network_api, placement_client
 from sovra_compute import rpc as compute_rpc
 from sovra_compute.api import policies
 from sovra_compute.api.microversion import MICROVERSIONS
@@ -28,13 +28,14 @@ def _placement_factory(conf):
 
 
 def create_app(conf, *, database=None, coordinator=None, images=None, transport=None,
-               placement=None, volumes=None):
+               placement=None, volumes=None, networks=None):
     """The Flask app. Defaults: ``database`` from [database]; ``coordinator`` a new
     one from [coordination] (started here); ``images``: context -> an image client
     (sovra_image.client.ImageClient for the user); ``transport`` from [messaging];
     ``placement``: () -> a placement client (the service's own credentials);
     ``volumes``: context -> a block storage client (sovra_block.client.BlockClient
-    for the user)."""
+    for the user); ``networks``: context -> a network client
+    (sovra_network.client.NetworkClient for the user)."""
     app = wsgi_app.create_app("compute", conf, routes_table=ROUTES,
                               fault_style="compute", microversions=MICROVERSIONS,
                               policy_rules=policies.list_rules())
@@ -48,6 +49,7 @@ def create_app(conf, *, database=None, coordinator=None, images=None, transport=
     extras["coordinator"] = coordinator
     extras["images"] = images or image_api.client_factory(conf)
     extras["volumes"] = volumes or block_api.client_factory(conf)
+    extras["networks"] = networks or network_api.client_factory(conf)
     extras["placement"] = placement or _placement_factory(conf)
     if transport is None:
         transport = extras["transport"] = rpc.build_rpc_transport(

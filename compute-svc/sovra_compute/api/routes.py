@@ -9,6 +9,7 @@ from sovra_compute.api.handlers import (
     root,
     server,
     server_action,
+    server_external_event,
     server_group,
     server_metadata,
     server_tag,
@@ -81,6 +82,8 @@ ROUTES = {
                                "POST": server_group.create_server_group},
     "/v2.1/os-server-groups/<group_id>": {"GET": server_group.show_server_group,
                                           "DELETE": server_group.delete_server_group},
+    "/v2.1/os-server-external-events": {
+        "POST": server_external_event.create_server_external_events},
     "/v2.1/os-availability-zone": {"GET": availability_zone.list_availability_zones},
     "/v2.1/os-availability-zone/detail": {
         "GET": availability_zone.list_availability_zones_detail},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from sovra_compute import network_api
 from sovra_compute.api import views
 from sovra_compute.api.policies import flavor as flavor_policies
 from sovra_compute.api.policies import server as policies
@@ -87,7 +88,8 @@ def view(req, instance, *, detail=True, kind="show") -> dict:
         "flavor": _flavor(req, instance),
         "created": views.isotime(instance["created_at"]),
         "updated": views.isotime(instance["updated_at"] or instance["created_at"]),
-        "addresses": {}, "accessIPv4": "", "accessIPv6": "",
+        "addresses": network_api.addresses(instance.get("network_info")),
+        "accessIPv4": "", "accessIPv6": "",
         "OS-DCF:diskConfig": "MANUAL",
         "progress": 100 if status == "ACTIVE" else 0,
     })

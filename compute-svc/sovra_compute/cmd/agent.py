@@ -10,10 +10,10 @@ import threading
 
 from sovra_common import component, context, process, rpc
 from sovra_common.auth import sessions
-from sovra_compute import block_api, image_api, placement_client, virt
+from sovra_compute import block_api, image_api, network_api, placement_client, virt
 from sovra_compute import conf as compute_conf
 from sovra_compute import rpc as compute_rpc
-from sovra_compute.agent import node
+from sovra_compute.agent import network, node
 from sovra_compute.agent.endpoint import ComputeAgentEndpoint
 from sovra_compute.service import compute_service
 from sovra_compute.virt import driver as virt_driver
@@ -117,7 +117,13 @@ class AgentComponent(component.Component):
             endpoint = ComputeAgentEndpoint(
                 host, driver, conductor, images=image_api.client_factory(conf),
                 volumes=block_api.client_factory(conf),
-                volume_timeout=conf.compute.volume_create_timeout)
+                volume_timeout=conf.compute.volume_create_timeout,
+                networking=network.Networking(
+                    network_api.client_factory(conf),
+                    network_api.service_client_factory(conf),
+                    conf.compute.network_host or host),
+                vif_plugging_timeout=conf.compute.vif_plugging_timeout,
+                vif_plugging_is_fatal=conf.compute.vif_plugging_is_fatal)
             server = rpc.RPCServer(transport, compute_rpc.AGENT_TOPIC, host,
                                    [endpoint]).start()
         except Exception:

@@ -10,7 +10,7 @@ import threading
 from sovra_common import component, context, coordination, process, rpc
 from sovra_common.auth import sessions
 from sovra_common.db import Database
-from sovra_compute import block_api, placement_client
+from sovra_compute import block_api, network_api, placement_client
 from sovra_compute import conf as compute_conf
 from sovra_compute import rpc as compute_rpc
 from sovra_compute.conductor.endpoint import ConductorEndpoint
@@ -78,7 +78,8 @@ class ConductorComponent(component.Component):
                 compute_rpc.ComputeAgentAPI(transport),
                 notifier=rpc.Notifier(notifications,
                                       f"compute.{conf.compute.host}"),
-                volumes=block_api.client_factory(conf))
+                volumes=block_api.client_factory(conf),
+                networks=network_api.service_client_factory(conf))
             server = rpc.RPCServer(transport, compute_rpc.CONDUCTOR_TOPIC,
                                    conf.compute.host, [endpoint]).start()
         except Exception:

@@ -8,6 +8,10 @@ a reschedule, a delete, running out of hosts) releases them first.
 Volume rule: when a server goes, so do its block storage attachments (its volumes
 are available again), and the volumes it was to delete on termination, whether
 it ever ran or not.
+
+Port rule: when a server goes, the ports compute made for it are deleted and the
+ones its user gave are unbound (its agent does it; the conductor does it again,
+with the service's credentials, so a server whose host is down leaks none).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import oslo_messaging
 
 from sovra_common import exception, rpc
 from sovra_common.db import schema
-from sovra_compute import block_api, placement_client
+from sovra_compute import block_api, network_api, placement_client
 from sovra_compute.conductor import filters, scheduler
 from sovra_compute.service import block_device, compute_service, instance_action
 from sovra_compute.service import instance as instance_service
@@ -36,13 +40,16 @@ _MIGRATE_EVENT = "conductor_migrate_server"
 
 class ConductorEndpoint(rpc.RPCEndpoint):
     """``volumes(context)``: a block storage client acting for the context's
-    user (attachments and volumes of deleted servers are removed with it)."""
+    user (attachments and volumes of deleted servers are removed with it);
+    ``networks()``: a network client with the service's credentials (ports of
+    deleted servers are released with it)."""
 
-    target = oslo_messaging.Target(version="1.3")
+    target = oslo_messaging.Target(version="1.4")
 
     def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None,
-                 volumes=None):
+                 volumes=None, networks=None):
         self._volumes = volumes
+        self._networks = networks
         self._conf = conf
         self._db = db
         self._placement = placement
@@ -89,6 +96,24 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             self._finish_delete(ctxt, instance)
             return
         self._schedule(ctxt, instance, last_error=reason)
+
+    def build_aborted(self, ctxt, instance_uuid, host, reason):  # since 1.4
+        """A build not to retry elsewhere: ERROR with ``reason`` as the fault."""
+        LOG.warning("build of %s aborted on %s: %s", instance_uuid, host, reason)
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            self._release(instance_uuid)
+            return
+        self._fail_build(ctxt, instance, reason[:255], details=reason)
+
+    def network_info_update(self, ctxt, instance_uuid, host,
+                            network_info):  # since 1.4
+        """The server's VIFs, as its agent made, bound or released them."""
+        try:
+            instance_service.update(self._db, instance_uuid, network_info=network_info)
+        except instance_service.InstanceNotFound:  # gone: its ports go too
+            LOG.info("news of the ports of gone server %s from %s", instance_uuid, host)
 
     def _event(self, ctxt, instance_uuid, event, **finish):
         """Record a step the conductor runs (finished if ``finish`` has a result)."""
@@ -248,6 +273,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
     def _finish_delete(self, ctxt, instance):
         self._release(instance["uuid"])
         self._release_volumes(ctxt, instance["uuid"])
+        self._release_ports(instance)
         instance_service.mark_deleted(self._db, instance["uuid"])
         self._notify(ctxt, "compute.instance.delete.end", instance)
 
@@ -274,6 +300,19 @@ class ConductorEndpoint(rpc.RPCEndpoint):
                 LOG.exception("releasing volume %s of deleted server %s failed",
                               bdm["volume_id"], instance_uuid)
             block_device.delete(self._db, bdm["uuid"])
+
+    def _release_ports(self, instance):
+        """The server's ports: made ones deleted, given ones unbound (a failure
+        is logged: the server is deleted whatever happens to its ports)."""
+        if not instance.get("requested_networks") and not instance.get("network_info"):
+            return
+        try:
+            if self._networks is None:
+                raise network_api.NoNetworkService(reason="no network client")
+            network_api.release_ports(self._networks(), instance)
+        except Exception:
+            LOG.exception("releasing the ports of deleted server %s failed",
+                          instance["uuid"])
 
     # --- volumes (what agents report) -----------------------------------------------
     def block_device_update(self, ctxt, instance_uuid, host, bdm_uuid,

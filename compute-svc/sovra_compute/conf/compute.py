@@ -42,6 +42,19 @@ OPTS = [
                  help="Seconds a volume that a build makes (from an image, or "
                       "blank) may take to become available before the build "
                       "fails."),
+    cfg.StrOpt("network_host", sample_default="<[compute] host>",
+               help="This node's name as the network agent knows it ([network_agent] "
+                    "host there): the binding:host_id of the ports the agent binds. "
+                    "Default: [compute] host (both default to the host name)."),
+    cfg.IntOpt("vif_plugging_timeout", default=300, min=0,
+               help="Seconds a build waits for the network service's "
+                    "network-vif-plugged event of each of its ports (through "
+                    "os-server-external-events) before the server goes ACTIVE. "
+                    "0: do not wait."),
+    cfg.BoolOpt("vif_plugging_is_fatal", default=True,
+                help="Whether a build whose ports did not all become ACTIVE within "
+                     "vif_plugging_timeout fails (the server in ERROR, with a fault "
+                     "naming the ports); false: it goes ACTIVE anyway."),
 ]
 
 FAKE_GROUP = cfg.OptGroup("fake_driver", title="The fake virt driver (tests, scale)")

@@ -109,6 +109,11 @@ class Instance(Base):
     scheduler_hints: Mapped[dict | None] = mapped_column(JSON)
     #: hosts the build was tried on, in order (the conductor's reschedule memory)
     build_hosts: Mapped[list] = mapped_column(JSON, default=list)
+    #: the networks the create asked for, each {"network_id", "port_id",
+    #: "fixed_ip", "tag"} (an empty list: no NIC)
+    requested_networks: Mapped[list | None] = mapped_column(JSON)
+    #: the server's VIFs as its agent made them (sovra_compute.network_api)
+    network_info: Mapped[list | None] = mapped_column(JSON)
     #: during a resize, until confirmed or reverted: the flavor before, and the
     #: placement consumer holding that flavor's allocations
     old_flavor: Mapped[dict | None] = mapped_column(JSON)

@@ -14,7 +14,16 @@ suite (tests/unit/compute/virt_conformance.py). Rules common to every method:
   ``data``, e.g. ``{"driver_volume_type": "file", "data": {"path", "format",
   "volume_id"...}}``). Every definition of a guest (spawn, resize...) includes the
   ones with connection info.
+- ``instance["network_info"]`` (may be absent: none) lists the guest's NICs
+  (VIFs), in order, each a dict with ``port_id``, ``mac``, ``mtu`` (the
+  network's), ``fixed_ips`` (``[{"ip_address", "subnet_id", "version"}]``),
+  ``network_id`` and ``devname``: the host-side device (``tap`` + port id[:11]),
+  which the driver creates (the network agent finds it by that name and plugs it
+  into its network's bridge); the ports are bound before ``spawn``. Every
+  definition of a guest includes them, and the config drive describes them
+  (network_data.json).
 """
+
 
 import abc
 import dataclasses

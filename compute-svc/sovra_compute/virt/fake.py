@@ -64,6 +64,7 @@ class FakeDriver(driver.VirtDriver):
             self._guests[instance["uuid"]] = {
                 "power_state": driver.RUNNING, "vcpus": flavor["vcpus"],
                 "memory_mb": flavor["memory_mb"], "volumes": volumes,
+                "vifs": [dict(v) for v in instance.get("network_info") or ()],
                 "image_id": image.meta.get("id") if image else None,
                 "console": f"fake console of {instance['name']}\nlogin: \n"}
 
@@ -170,6 +171,12 @@ class FakeDriver(driver.VirtDriver):
             guest = self._guests.get(instance_uuid) or {"volumes": {}}
             return {device: info.get("data", {}).get("volume_id")
                     for device, info in guest["volumes"].items()}
+
+    def plugged_vifs(self, instance_uuid: str) -> list[dict]:
+        """The VIFs the guest was spawned with (tests); none if it is not here."""
+        with self._lock:
+            guest = self._guests.get(instance_uuid) or {"vifs": []}
+            return [dict(v) for v in guest["vifs"]]
 
     def snapshot(self, instance, upload):
         with self._lock:

@@ -72,6 +72,47 @@ class FakeVolumes:
         self.volumes[volume_id]["status"] = "available"
 
 
+class FakeNetworks:
+    """The network API as the compute API sees it: networks and ports by
+    project (a shared network is everyone's)."""
+
+    def __init__(self):
+        self.networks, self.ports = {}, {}
+
+    def __call__(self, context):
+        self.project, self.admin = context.project_id, context.is_admin
+        return self
+
+    def _visible(self, item):
+        return self.admin or item["project_id"] == self.project or item.get("shared")
+
+    def add_network(self, network_id, project="proj-a", subnets=("sub-1",), **extra):
+        self.networks[network_id] = {"id": network_id, "project_id": project,
+                                     "subnets": list(subnets), "name": network_id,
+                                     **extra}
+        return network_id
+
+    def add_port(self, port_id, network_id, project="proj-a", device_id=""):
+        self.ports[port_id] = {"id": port_id, "network_id": network_id,
+                               "project_id": project, "device_id": device_id}
+        return port_id
+
+    def list_networks(self):
+        return [n for n in self.networks.values() if self._visible(n)]
+
+    def get_network(self, network_id):
+        network = self.networks.get(network_id)
+        if network is None or not self._visible(network):
+            raise ks_exc.NotFound(message=f"Network {network_id} could not be found.")
+        return network
+
+    def get_port(self, port_id):
+        port = self.ports.get(port_id)
+        if port is None or not self._visible(port):
+            raise ks_exc.NotFound(message=f"Port {port_id} could not be found.")
+        return port
+
+
 class FakePlacement:
     def provider_usage(self, rp_uuid):
         return {"inventories": {"VCPU": {"total": 8}, "MEMORY_MB": {"total": 4096},
@@ -88,7 +129,7 @@ def build_api(db, coordinator, recorder):
     conf.set_override("strategy", "noauth", group="auth")
     app = compute_app.create_app(conf, database=db, coordinator=coordinator,
                                  images=FakeImages(), placement=lambda: FakePlacement(),
-                                 volumes=FakeVolumes())
+                                 volumes=FakeVolumes(), networks=FakeNetworks())
     extras = app.extensions["sovra"].extras
     extras["conductor"], extras["agents"] = recorder(), recorder()
     deploy.install_middleware(app, conf)

@@ -119,7 +119,7 @@ def test_server_create_records_build_and_casts(api):
     ({"imageRef": "queued"}, "2.37", "is not active"),
     ({"key_name": "nokey"}, "2.37", "Invalid key_name"),
     ({"user_data": "***"}, "2.37", "base 64"),
-    ({"networks": [{"uuid": "n1"}]}, "2.37", "Only networks"),
+    ({"networks": [{"uuid": "n1"}]}, "2.37", "network uuid is not in proper format"),
     ({"block_device_mapping_v2": [{"source_type": "volume", "uuid": "v"}]}, "2.37",
      "failed to get volume v"),
     ({"block_device_mapping_v2": [{"source_type": "snapshot", "uuid": "s",

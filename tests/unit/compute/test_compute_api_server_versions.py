@@ -251,8 +251,9 @@ def test_network_tags_are_schema_checked_by_version(api):
     nets = [{"uuid": "00000000-0000-0000-0000-000000000001", "tag": "eth0"}]
     resp = boot(api, version="2.37", networks=nets)
     assert "'tag' was unexpected" in resp.json["badRequest"]["message"]
-    resp = boot(api, version="2.42", networks=nets)  # valid, but no ports yet
-    assert "Only networks 'auto' and 'none'" in resp.json["badRequest"]["message"]
+    resp = boot(api, version="2.42", networks=nets)  # valid: the network is not
+    assert "Network 00000000-0000-0000-0000-000000000001 could not be found" in \
+        resp.json["badRequest"]["message"]
 
 
 def test_filters_beyond_the_basic_ones_are_for_admins(api, db):

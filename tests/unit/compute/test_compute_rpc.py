@@ -14,10 +14,11 @@ from sovra_compute.conductor.endpoint import ConductorEndpoint
 
 
 def test_conductor_rpc_contract():
-    check_fingerprint(ConductorEndpoint, "1.3", {
+    check_fingerprint(ConductorEndpoint, "1.4", {
         "action_event": "017f43f67fde88f9",
         "block_device_removed": "38687dcc7d4b061c",
         "block_device_update": "88379f1d397b9d13",
+        "build_aborted": "5bc4675571de0434",
         "build_done": "d674ac8d5b00021d",
         "build_failed": "5bc4675571de0434",
         "build_instance": "1a534384be524703",
@@ -25,6 +26,7 @@ def test_conductor_rpc_contract():
         "delete_instance": "1a534384be524703",
         "instance_destroyed": "3061f4d525cad2cf",
         "instance_update": "a184e747070bd944",
+        "network_info_update": "48c4b733ca11155d",
         "resize_done": "830cf67e2a0619bd",
         "resize_failed": "5bc4675571de0434",
         "resize_instance": "742604025c7860e8",
@@ -35,11 +37,12 @@ def test_conductor_rpc_contract():
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.6", {
+    check_fingerprint(ComputeAgentEndpoint, "1.7", {
         "attach_volume": "f5a773dd5b6ca164",
         "build_instance": "a25a8cdfe8e0ccee",
         "confirm_resize": "56ed5d0242f9fab1",
         "detach_volume": "f5a773dd5b6ca164",
+        "external_instance_event": "6319e8f6941f4c85",
         "get_console_output": "56ed5d0242f9fab1",
         "get_power_state": "56ed5d0242f9fab1",
         "pause_instance": "56ed5d0242f9fab1",

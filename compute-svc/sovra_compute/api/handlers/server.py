@@ -9,7 +9,7 @@ import secrets
 
 from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
-from sovra_compute.api import server_view, server_volume, views
+from sovra_compute.api import server_network, server_view, server_volume, views
 from sovra_compute.api.policies import server as policies
 from sovra_compute.api.schemas import server as schemas
 from sovra_compute.service import (
@@ -312,10 +312,6 @@ def create_server(req):
     _check_device_tags(req, body)
     _unsupported(req, body)
     zone, host, node = _destination(req, body)
-    networks = body.get("networks", "auto")
-    if not isinstance(networks, str) and networks:
-        raise exception.Invalid("Only networks 'auto' and 'none' are supported: "
-                                "Sovra's compute does not plug ports yet.")
     if int(body.get("min_count", 1)) != 1 or int(body.get("max_count", 1)) != 1:
         raise exception.Invalid("Only one server per request is supported.")
     image_ref, volumes = _server_volumes(req, body)
@@ -347,6 +343,7 @@ def create_server(req):
     if boot_image:
         image_properties = kept_image_properties(active_image(req, boot_image))
     server_volume.check(req, volumes)
+    requested_networks = server_network.parse(req, body)
     conf = req.state.conf
     metadata = body.get("metadata") or {}
     max_items = quota.limits(db, conf, req.context.project_id)["metadata_items"]
@@ -366,7 +363,8 @@ def create_server(req):
                          if req.microversion.matches("2.19") else None),
             availability_zone=zone, tags=body.get("tags") or (),
             requested_host=host, requested_node=node, hostname=body.get("hostname"),
-            image_properties=image_properties, scheduler_hints=_hints(request))
+            image_properties=image_properties, scheduler_hints=_hints(request),
+            requested_networks=requested_networks)
         if group is not None:
             server_group.add_member(db, group["uuid"], instance["uuid"])
     server_volume.record(req, instance, volumes)

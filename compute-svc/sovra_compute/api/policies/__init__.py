@@ -7,6 +7,7 @@ from sovra_compute.api.policies import (
     keypair,
     quota,
     server,
+    server_external_event,
     server_group,
     server_metadata,
     server_tag,
@@ -21,4 +22,4 @@ def list_rules():
             *quota.RULES, *hypervisor.RULES, *instance_action.RULES,
             *server_tag.RULES, *server_metadata.RULES, *server_topology.RULES,
             *availability_zone.RULES, *simple_tenant_usage.RULES, *server_group.RULES,
-            *volume_attachment.RULES]
+            *volume_attachment.RULES, *server_external_event.RULES]

@@ -1,0 +1,84 @@
+"""A server's ports, as its agent makes and releases them.
+
+A build turns the server's ``requested_networks`` (the API recorded them: each
+``{"network_id", "port_id", "fixed_ip", "tag"}``) into VIFs (network_api's
+module docstring): a network entry gets a new port, made as the user (their
+project's port, their quota) with ``device_id`` = the server and
+``device_owner`` = ``compute:<zone>``; a port entry is the user's existing port.
+Either is then bound to this node (``binding:host_id``: the name the network
+agent knows this node by) with the service's credentials (binding is a service's
+right).
+
+Release (a failed build, a delete): the ports compute made are deleted, the
+ports the user gave are unbound (device and host cleared: the port is theirs to
+reuse). The server's ports are found by ``device_id``, so a port made and not
+yet reported is not missed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+from sovra_compute import network_api
+
+
+class Networking:
+    """``users(context)``: a network client acting for the context's user;
+    ``service()``: one with the service's credentials; ``host``: this node's
+    binding host."""
+
+    def __init__(self, users: Callable, service: Callable, host: str):
+        self._users, self._service, self.host = users, service, host
+
+    def allocate(self, ctxt, instance: dict, report: Callable[[list], None]) -> list:
+        """The VIFs of the server's requested networks, ports made and bound here.
+        ``report(vifs)`` is called as each port is made or bound (the conductor
+        records them). On failure, what was done is undone and the error raised."""
+        requested = instance.get("requested_networks") or []
+        if not requested:
+            return []
+        uuid = instance["uuid"]
+        owner = network_api.device_owner(instance.get("availability_zone"))
+        vifs: list[dict] = []
+        try:
+            users = self._users(ctxt)
+            service = self._service()
+            for entry in requested:
+                with network_api.translated():
+                    if entry.get("port_id"):
+                        port = service.bind_port(entry["port_id"], self.host,
+                                                 device_id=uuid, device_owner=owner)
+                        preexisting = True
+                    else:
+                        attrs = {"device_id": uuid, "device_owner": owner}
+                        if entry.get("fixed_ip"):
+                            attrs["fixed_ips"] = [{"ip_address": entry["fixed_ip"]}]
+                        port = users.create_port(entry["network_id"], **attrs)
+                        preexisting = False
+                        # on record before it is bound: a failure must not lose it
+                        report([*vifs, _unbound(port, entry)])
+                        port = service.bind_port(port["id"], self.host)
+                    network = users.get_network(port["network_id"])
+                item = network_api.vif(port, network, preexisting=preexisting,
+                                       tag=entry.get("tag"))
+                item["active"] = port.get("status") == "ACTIVE"
+                vifs.append(item)
+                report(list(vifs))
+        except Exception:
+            with contextlib.suppress(Exception):
+                self.release(ctxt, instance)
+            raise
+        return vifs
+
+    def release(self, ctxt, instance: dict) -> None:
+        """Release the server's ports (network_api.release_ports)."""
+        network_api.release_ports(self._service(), instance)
+
+
+def _unbound(port: dict, entry: dict) -> dict:
+    """A made port's VIF before it is bound (its network's name not read yet)."""
+    item = network_api.vif(port, {"id": port["network_id"]}, preexisting=False,
+                           tag=entry.get("tag"))
+    item["active"] = False
+    return item

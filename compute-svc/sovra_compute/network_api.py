@@ -1,0 +1,225 @@
+"""How compute reaches the network service: a Network API client per request
+context (the user's token, relayed with the service's own) for what the user may
+see and make (networks, ports), and one with the service's own credentials for
+what only a service may do (binding a port to a host, deleting or unbinding a
+server's ports after the user's token is gone).
+
+Shared by the API (checks of a create's ``networks``), the agents (ports made,
+bound, deleted) and the conductor (ports of a server deleted while its host was
+down).
+
+A VIF (what the agent hands the virt driver, and what the API shows as the
+server's ``addresses``) is a plain dict::
+
+    {"port_id", "network_id", "network_name", "mac", "mtu",
+     "fixed_ips": [{"ip_address", "subnet_id", "version"}],
+     "devname": "tap" + port_id[:11], "preexisting": bool, "tag": str | None}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+from collections.abc import Callable
+
+from keystoneauth1 import exceptions as ks_exc
+from oslo_config import cfg
+
+from sovra_common import exception
+from sovra_common.auth import sessions
+
+LOG = logging.getLogger(__name__)
+
+_ERRORS = {400: exception.Invalid, 401: exception.NotAuthenticated,
+           403: exception.Forbidden, 404: exception.NotFound, 409: exception.Conflict,
+           413: exception.OverQuota, 503: exception.ServiceUnavailable}
+
+#: a port's device_owner prefix for servers' ports (``compute:<zone>``)
+DEVICE_OWNER_PREFIX = "compute:"
+#: the zone in device_owner when a server asked for none
+DEFAULT_ZONE = "nova"
+#: the length of a tap's name: "tap" + the port id's first 11 characters (IFNAMSIZ)
+_PORT_ID_CHARS = 11
+
+
+class NetworkNotFound(exception.Invalid):
+    message = "Network %(network_id)s could not be found."
+
+
+class PortNotFound(exception.Invalid):
+    message = "Port id %(port_id)s could not be found."
+
+
+class PortInUse(exception.Conflict):
+    message = "Port %(port_id)s is still in use."
+
+
+class PortNotUsable(exception.Invalid):
+    message = ("Port %(port_id)s not usable for the server: it belongs to another "
+               "project.")
+
+
+class NetworkServiceUnavailable(exception.ServiceUnavailable):
+    message = "The network service failed: %(reason)s"
+
+
+class NoNetworkService(NetworkServiceUnavailable):
+    message = "There is no network service: %(reason)s"
+
+
+@contextlib.contextmanager
+def translated():
+    """keystoneauth's HTTP errors as sovra_common exceptions (the API's message
+    kept); no network endpoint in the catalog (or no service credentials) as
+    NoNetworkService; an unreachable network service as
+    NetworkServiceUnavailable."""
+    try:
+        yield
+    except ks_exc.HttpError as exc:
+        kind = _ERRORS.get(exc.http_status)
+        if kind is None:
+            raise NetworkServiceUnavailable(reason=exc.message or str(exc)) from exc
+        raise kind(exc.message or str(exc)) from exc
+    except (ks_exc.EndpointNotFound, cfg.RequiredOptError) as exc:
+        raise NoNetworkService(reason=str(exc)) from exc
+    except ks_exc.ClientException as exc:  # connection refused, timeouts...
+        raise NetworkServiceUnavailable(reason=str(exc)) from exc
+
+
+def _client(sess, conf):
+    from sovra_network.client import NetworkClient
+
+    return NetworkClient(sess, interface=conf.compute.placement_interface)
+
+
+def client_factory(conf) -> Callable:
+    """``for_context(context) -> NetworkClient`` acting for ``context``'s user."""
+    make = sessions.for_contexts(conf, lambda sess: _client(sess, conf))
+
+    def for_context(context):
+        with translated():
+            return make(context)
+    return for_context
+
+
+def service_client_factory(conf) -> Callable:
+    """``() -> NetworkClient`` with the service's own credentials (made once)."""
+    state = {}
+
+    def get():
+        if "client" not in state:
+            with translated():
+                state["client"] = _client(sessions.service_session(conf), conf)
+        return state["client"]
+    return get
+
+
+def device_owner(zone: str | None) -> str:
+    return DEVICE_OWNER_PREFIX + (zone or DEFAULT_ZONE)
+
+
+def tap_name(port_id: str) -> str:
+    """The host-side device of a port: what libvirt creates and the network agent
+    enslaves to the network's bridge (network-svc/README.md)."""
+    return "tap" + port_id[:_PORT_ID_CHARS]
+
+
+# --- checks (the API, as the user) ------------------------------------------------------
+def get_network(client, network_id: str) -> dict:
+    """The network as the client's user sees it; NetworkNotFound (400) if none."""
+    try:
+        with translated():
+            return client.get_network(network_id)
+    except exception.NotFound:
+        raise NetworkNotFound(network_id=network_id) from None
+
+
+def check_port(client, port_id: str, project_id: str) -> dict:
+    """The port ``port_id`` if a server of ``project_id`` may use it: it exists
+    (PortNotFound, 400), is the project's (PortNotUsable, 400) and has no device
+    (PortInUse, 409)."""
+    try:
+        with translated():
+            port = client.get_port(port_id)
+    except exception.NotFound:
+        raise PortNotFound(port_id=port_id) from None
+    if port.get("device_id"):
+        raise PortInUse(port_id=port_id)
+    owner = port.get("project_id") or port.get("tenant_id")
+    if owner and owner != project_id:
+        raise PortNotUsable(port_id=port_id)
+    return port
+
+
+def auto_network(client, project_id: str) -> dict | None:
+    """The network ``networks: "auto"`` gives a server: the project's one network
+    with a subnet (not external), else the one shared such network; None when
+    there are none or several (Sovra has no get-me-a-network: nothing is made)."""
+    with translated():
+        networks = [n for n in client.list_networks()
+                    if n.get("subnets") and not n.get("router:external")]
+    own = [n for n in networks if n.get("project_id") == project_id]
+    if own:
+        return own[0] if len(own) == 1 else None
+    shared = [n for n in networks if n.get("shared")]
+    return shared[0] if len(shared) == 1 else None
+
+
+# --- VIFs ---------------------------------------------------------------------------------
+def vif(port: dict, network: dict, *, preexisting: bool, tag: str | None = None) -> dict:
+    """The VIF of ``port`` on ``network`` (see the module's docstring)."""
+    fixed = [{"ip_address": ip["ip_address"], "subnet_id": ip.get("subnet_id"),
+              "version": ipaddress.ip_address(ip["ip_address"]).version}
+             for ip in port.get("fixed_ips") or ()]
+    return {"port_id": port["id"], "network_id": network["id"],
+            "network_name": network.get("name") or network["id"],
+            "mac": port["mac_address"], "mtu": network.get("mtu") or 1500,
+            "fixed_ips": fixed, "devname": tap_name(port["id"]),
+            "preexisting": preexisting, "tag": tag}
+
+
+def addresses(network_info: list[dict]) -> dict:
+    """The API's ``addresses`` of a server's VIFs: by network name, each address
+    with its version, ``OS-EXT-IPS:type`` (fixed) and ``OS-EXT-IPS-MAC:mac_addr``."""
+    shown: dict[str, list] = {}
+    for item in network_info or ():
+        entries = shown.setdefault(item["network_name"], [])
+        for ip in item["fixed_ips"]:
+            entries.append({"version": ip["version"], "addr": ip["ip_address"],
+                            "OS-EXT-IPS:type": "fixed",
+                            "OS-EXT-IPS-MAC:mac_addr": item["mac"]})
+    return shown
+
+
+# --- release (agents, and the conductor for a server whose host is down) -------------
+def release_ports(service, instance: dict) -> None:
+    """Delete the ports compute made for the server, unbind (device and host
+    cleared) those the user gave in its ``requested_networks``, with the service
+    client ``service``. The server's ports are found by ``device_id``, so one made
+    and not yet reported is not missed. A port already gone is not an error; any
+    other failure is logged and the other ports are still released, then the first
+    failure is raised."""
+    uuid = instance["uuid"]
+    given = {e["port_id"] for e in instance.get("requested_networks") or ()
+             if e.get("port_id")}
+    with translated():
+        ports = service.list_ports(device_id=uuid)
+    known = {p["id"] for p in ports}
+    # a port the user gave may have lost its device_id already: unbind it anyway
+    ports += [{"id": port_id} for port_id in sorted(given - known)]
+    first_error = None
+    for port in ports:
+        try:
+            with translated():
+                if port["id"] in given:
+                    service.unbind_port(port["id"])
+                else:
+                    service.delete_port(port["id"])
+        except exception.NotFound:
+            continue
+        except Exception as exc:
+            LOG.exception("releasing port %s of %s failed", port["id"], uuid)
+            first_error = first_error or exc
+    if first_error is not None:
+        raise first_error
