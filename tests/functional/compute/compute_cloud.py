@@ -118,13 +118,14 @@ def _load(component, *files):
 
 def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
                 make_driver=None, bus=None, coordination_url=None, block=False,
-                volume_dir=None) -> Cloud:
+                volume_dir=None, volume_backend="volume_driver = file\n") -> Cloud:
     """``make_driver(host)``: the virt driver of each agent (default: a FakeDriver
     with ``agent_opts``); ``hosts=()``: no agent in this process. ``bus`` (an
     oslo.messaging URL) and ``coordination_url`` replace the in-process ones, so
     that agents in other processes can join (full mode). ``block``: also block
     storage (API and a volume agent, backend ``<first host>@file1``, volumes in
-    ``volume_dir``, default ``tmp/volumes``)."""
+    ``volume_dir``, default ``tmp/volumes``; ``volume_backend``: the rest of that
+    backend's option group, e.g. ``volume_driver = nbd`` and its options)."""
     bus = bus or f"sovra-inproc:///compute-{uuid.uuid4().hex}"
     ports = {name: _free_port()
              for name in ("identity", "placement", "image", "compute", "block")}
@@ -192,7 +193,7 @@ def start_cloud(tmp, *, agent_opts=None, hosts=HOSTS, compute_extra="",
                                           "\nenabled_backends = file1\n"
                                           "report_interval = 1\nimage_interface = public\n"
                                           f"image_conversion_dir = {tmp / 'conversion'}\n"
-                                          "[file1]\nvolume_driver = file\n"
+                                          f"[file1]\n{volume_backend}"
                                           f"file_volume_dir = {volume_dir}\n"))
             running.append(block_api.COMPONENT.start(
                 _load(block_api.COMPONENT, common, bl_file), resources))

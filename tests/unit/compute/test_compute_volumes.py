@@ -296,10 +296,41 @@ def test_volume_disk_xml(tmp_path):
     assert config.find_disk(ET.tostring(domain, encoding="unicode"), "vdd") is None
 
 
+def nbd_volume(volume_id="5b1c2d3e-0000-4000-8000-000000000002", **data):
+    return {"driver_volume_type": "nbd", "attachment_id": "a1",
+            "data": {"host": "storage1", "port": 10809,
+                     "export_name": f"volume-{volume_id}", "format": "raw",
+                     "access_mode": "rw", "volume_id": volume_id, **data}}
+
+
+def test_nbd_volume_disk_xml():
+    """An NBD volume is a network disk: nothing of it on this node's filesystem."""
+    info = nbd_volume()
+    element = ET.fromstring(config.disk_xml(volume.disk(info, "/dev/vdb", "none")))
+    assert element.get("type") == "network" and element.get("device") == "disk"
+    assert element.find("driver").attrib == {"name": "qemu", "type": "raw",
+                                             "cache": "none"}
+    source = element.find("source")
+    assert source.attrib == {"protocol": "nbd",
+                             "name": f"volume-{info['data']['volume_id']}"}
+    assert [h.attrib for h in source.findall("host")] == [
+        {"name": "storage1", "port": "10809"}]
+    assert element.find("target").attrib == {"dev": "vdb", "bus": "virtio"}
+    assert element.find("serial").text == info["data"]["volume_id"]
+    assert element.find("readonly") is None
+    read_only = ET.fromstring(config.disk_xml(volume.disk(
+        nbd_volume(access_mode="ro"), "/dev/vdc")))
+    assert read_only.find("readonly") is not None
+
+
 @pytest.mark.parametrize("info,message", [
     ({"driver_volume_type": "iscsi", "data": {}}, "not supported"),
     ({"driver_volume_type": "file", "data": {"path": "relative"}}, "absolute"),
     ({"driver_volume_type": "file", "data": {"path": "/nowhere/vol"}}, "not visible"),
+    (nbd_volume(host=None), "needs host, port and export_name"),
+    (nbd_volume(port="10809"), "needs host, port and export_name"),
+    (nbd_volume(export_name=""), "needs host, port and export_name"),
+    (nbd_volume(format="qcow2"), "'qcow2' is not supported"),
 ])
 def test_volume_connections_the_driver_cannot_open(info, message):
     with pytest.raises(virt.VirtDriverError, match=message):

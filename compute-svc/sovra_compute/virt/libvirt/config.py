@@ -19,8 +19,18 @@ def domain_name(instance_uuid: str) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
+class NetworkSource:
+    """A disk served over the network (``<disk type='network'>``): NBD export
+    ``name`` on ``host``:``port``."""
+    protocol: str                  # nbd
+    name: str                      # the export's name
+    host: str
+    port: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Disk:
-    path: str
+    path: str                      # a file; "" for a network disk
     target: str                    # vda, vdb, hda...
     format: str = "qcow2"          # qcow2, raw
     bus: str = "virtio"            # virtio, ide, sata
@@ -28,6 +38,7 @@ class Disk:
     readonly: bool = False
     cache: str = "none"
     serial: str | None = None      # a volume's id
+    network: NetworkSource | None = None  # set: a network disk, not the file path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,9 +113,16 @@ class GuestConfig:
 
     @staticmethod
     def _disk(devices, disk: Disk):
-        element = ET.SubElement(devices, "disk", type="file", device=disk.device)
+        kind = "file" if disk.network is None else "network"
+        element = ET.SubElement(devices, "disk", type=kind, device=disk.device)
         ET.SubElement(element, "driver", name="qemu", type=disk.format, cache=disk.cache)
-        ET.SubElement(element, "source", file=disk.path)
+        if disk.network is None:
+            ET.SubElement(element, "source", file=disk.path)
+        else:
+            source = ET.SubElement(element, "source", protocol=disk.network.protocol,
+                                   name=disk.network.name)
+            ET.SubElement(source, "host", name=disk.network.host,
+                          port=str(disk.network.port))
         ET.SubElement(element, "target", dev=disk.target, bus=disk.bus)
         if disk.readonly:
             ET.SubElement(element, "readonly")

@@ -5,8 +5,9 @@ that owns it (several agents may share one libvirt daemon: each sees only its ow
 guests), and a directory ``<instances_path>/<uuid>/`` with its disk (a qcow2
 overlay on the cached image), its config drive and its console log. Deleting the
 server removes all of them. Volumes are files outside it (storage shared with the
-block backend), plugged as virtio disks (volume.py); a volume-backed server boots
-from its volume at vda and has no local disk.
+block backend) or NBD exports QEMU reaches over the network, plugged as virtio
+disks (volume.py); a volume-backed server boots from its volume at vda and has no
+local disk.
 """
 
 from __future__ import annotations

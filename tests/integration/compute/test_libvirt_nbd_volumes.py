@@ -1,0 +1,216 @@
+"""Volumes served over the network to real guests: a lite-mode cloud whose block
+storage has one NBD backend (a real volume agent, its volume files in a directory
+of its own that the guests' QEMU cannot even open, exported by its
+qemu-storage-daemon on 127.0.0.1) and a compute agent running the libvirt driver.
+So the compute node reaches the volume only as block storage's connection info
+says: over TCP, as it would from another host.
+
+A volume is hot-plugged into a running guest, which sees it (size, serial, the
+marker in the volume) and writes into it through its own disk driver; the bytes
+are in the volume's file; the volume detaches and its export is gone. A server
+boots from an NBD volume made from the test image."""
+
+import glob
+import os
+import signal
+import socket
+import time
+import uuid
+
+import libvirt
+import pytest
+from functional.compute.compute_cloud import start_cloud, wait_for
+
+from sovra_compute.virt.libvirt import config
+from sovra_compute.virt.libvirt.driver import LibvirtDriver
+
+READY = "sovra-test-image: ready"
+MARKER = "sovra-nbd-marker-7"
+GUEST_BYTES = "written-by-the-guest-over-nbd"
+GiB = 1024 ** 3
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
+]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_daemon(state_dir):
+    """Kill the qemu-storage-daemon the test's volume agent started (it outlives
+    the agent by design)."""
+    try:
+        with open(os.path.join(state_dir, "qsd.pid")) as f:
+            pid = int(f.read().strip())
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if state_dir.encode() not in f.read():
+                return  # not ours (the pid was reused)
+        os.kill(pid, signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory, libvirt_uri, instances_path):
+    node = f"lvn-{uuid.uuid4().hex[:6]}"
+    storage = tmp_path_factory.mktemp("storage")  # 0700: root's, not QEMU's
+    volume_dir, state_dir = storage / "volumes", storage / "nbd"
+    port = free_port()
+
+    def make_driver(host):
+        return LibvirtDriver(host=host, connection_uri=libvirt_uri,
+                             instances_path=os.path.join(instances_path, host),
+                             clean_shutdown_timeout=20, volume_detach_timeout=30)
+    cloud = start_cloud(tmp_path_factory.mktemp("cloud"), hosts=(node,),
+                        make_driver=make_driver, block=True, volume_dir=volume_dir,
+                        volume_backend=(f"volume_driver = nbd\nnbd_port = {port}\n"
+                                        f"nbd_state_dir = {state_dir}\n"))
+    cloud.nbd_port, cloud.nbd_state_dir = port, str(state_dir)
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
+        for driver in cloud.drivers.values():
+            for leftover in driver.list_instances():
+                driver.destroy({"uuid": leftover})
+            driver.close()
+        stop_daemon(str(state_dir))
+
+
+@pytest.fixture(scope="module")
+def conn(cloud):
+    connection = cloud.connect()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def virsh(libvirt_uri):
+    connection = libvirt.open(libvirt_uri)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def image(conn, guest_image):
+    return conn.image.create_image(name="test-image", data=guest_image.read_bytes(),
+                                   disk_format="qcow2", container_format="bare",
+                                   visibility="public", allow_duplicates=True)
+
+
+@pytest.fixture(scope="module")
+def flavor(conn):
+    return conn.compute.create_flavor(name="lvn.tiny", ram=256, vcpus=1, disk=1)
+
+
+def console(conn, server, text, timeout=90, times=1):
+    """The console once ``text`` is on it (``times`` times)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = conn.compute.get_server_console_output(server)["output"]
+        if out.count(text) >= times:
+            return out
+        assert time.monotonic() < deadline, f"{text!r} not in the console:\n{out[-1500:]}"
+        time.sleep(0.25)
+
+
+def guest_shell(conn, virsh, server, command, expect, timeout=60):
+    """Run ``command`` in the guest's root shell on its serial console; the
+    console once ``expect`` (which the command prints) is on it. The console
+    stream stays open until then: closed at once, libvirt may drop the input."""
+    domain = virsh.lookupByName(config.domain_name(server.id))
+    stream = virsh.newStream(0)
+    domain.openConsole(None, stream, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+    try:
+        stream.send(f"\n{command}\n".encode())
+        return console(conn, server, expect, timeout=timeout)
+    finally:
+        try:
+            stream.finish()
+        except libvirt.libvirtError:
+            pass
+
+
+def volume_status(conn, volume_id, status, timeout=60):
+    wait_for(lambda: conn.block_storage.get_volume(volume_id).status == status,
+             timeout=timeout, interval=0.05)
+
+
+def nbd_exports(cloud):
+    return sorted(os.listdir(os.path.join(cloud.nbd_state_dir, "exports")))
+
+
+def test_hot_plug_write_and_unplug_an_nbd_volume(cloud, conn, virsh, image, flavor):
+    server = conn.compute.create_server(name="nbd-guest", image_id=image.id,
+                                        flavor_id=flavor.id, networks="none")
+    server = conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
+                                          interval=0.1, wait=120)
+    console(conn, server, READY)
+    volume = conn.block_storage.create_volume(name="remote", size=1)
+    conn.block_storage.wait_for_status(volume, "available", failures=["error"],
+                                       interval=0.1, wait=60)
+    (path,) = glob.glob(os.path.join(cloud.volume_dir, f"volume-{volume.id}.*"))
+    with open(path, "r+b") as f:
+        f.write(MARKER.encode())
+
+    started = time.monotonic()
+    conn.compute.create_volume_attachment(server, volume_id=volume.id)
+    volume_status(conn, volume.id, "in-use")
+    out = console(conn, server, "sovra-test-image: disk-added vdb")
+    seen = time.monotonic() - started
+    line = next(x for x in out.splitlines() if "disk-added vdb" in x)
+    assert f"size={GiB}" in line and f"head={MARKER}" in line
+    assert f"serial={volume.id[:20]}" in line
+    # the guest's disk is the export over TCP, not the file
+    domain = virsh.lookupByName(config.domain_name(server.id))
+    disk = config.find_disk(domain.XMLDesc(0), "vdb")
+    assert "protocol=\"nbd\"" in disk and f"volume-{volume.id}" in disk
+    assert f'port="{cloud.nbd_port}"' in disk and path not in disk
+    assert nbd_exports(cloud) == [f"{volume.id}.json"]
+
+    # the guest writes 4 KiB in; the bytes land in the volume's file
+    guest_shell(conn, virsh, server,
+                f"printf {GUEST_BYTES} | dd of=/dev/vdb bs=4096 seek=1 "
+                "conv=sync,fsync 2>/dev/null && echo sovra-wrote-$((6*7))",
+                "sovra-wrote-42")
+    with open(path, "rb") as f:
+        f.seek(4096)
+        assert f.read(len(GUEST_BYTES)) == GUEST_BYTES.encode()
+
+    started = time.monotonic()
+    conn.compute.delete_volume_attachment(server, volume.id)
+    volume_status(conn, volume.id, "available")
+    detached = time.monotonic() - started
+    console(conn, server, "sovra-test-image: disk-removed vdb")
+    assert config.find_disk(domain.XMLDesc(0), "vdb") is None
+    assert nbd_exports(cloud) == []  # the export is withdrawn
+    print(f"\nnbd attach -> seen by the guest {seen:.2f} s; detach -> available "
+          f"{detached:.2f} s")
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.1, wait=60)
+    conn.block_storage.delete_volume(volume)
+
+
+def test_boot_from_an_nbd_volume(cloud, conn, virsh, image, flavor):
+    server = conn.compute.create_server(
+        name="nbd-bfv", flavor_id=flavor.id, networks="none", image_id="",
+        block_device_mapping=[{"source_type": "image", "destination_type": "volume",
+                               "uuid": image.id, "boot_index": 0, "volume_size": 1,
+                               "delete_on_termination": True}])
+    server = conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
+                                          interval=0.1, wait=180)
+    out = console(conn, server, READY)
+    assert f"sovra-test-image: disk vda size={GiB}" in out
+    (attached,) = server.attached_volumes
+    root = config.find_disk(
+        virsh.lookupByName(config.domain_name(server.id)).XMLDesc(0), "vda")
+    assert "protocol=\"nbd\"" in root and f"volume-{attached['id']}" in root
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.1, wait=60)
+    wait_for(lambda: conn.block_storage.find_volume(attached["id"]) is None,
+             timeout=60)
+    assert nbd_exports(cloud) == []
