@@ -7,15 +7,17 @@ from sovra_common import coordination, rpc
 from sovra_common.db import Database
 from sovra_common.wsgi import app as wsgi_app
 from sovra_network import rpc as network_rpc
+from sovra_network.api import compute_events as compute_events_module
 from sovra_network.api import policies
 from sovra_network.api.routes import ROUTES
 
 
 def create_app(conf, *, database=None, coordinator=None, transport=None,
-               notifier=None):
+               notifier=None, compute_events=None):
     """The Flask app. Defaults: ``database`` from [database]; ``coordinator`` a new
     one from [coordination] (started here, stopped by close()); ``transport`` (RPC
-    to agents) and ``notifier`` from [messaging]."""
+    to agents) and ``notifier`` from [messaging]; ``compute_events`` (what tells
+    compute of its servers' ports) from [compute]."""
     app = wsgi_app.create_app("network", conf, routes_table=ROUTES,
                               fault_style="network", policy_rules=policies.list_rules())
     extras = app.extensions["sovra"].extras
@@ -33,6 +35,8 @@ def create_app(conf, *, database=None, coordinator=None, transport=None,
         extras["notification_transport"] = rpc.build_notification_transport(conf)
         notifier = rpc.Notifier(extras["notification_transport"], "network.api")
     extras["notifier"] = notifier
+    extras["compute_events"] = (compute_events if compute_events is not None
+                                else compute_events_module.from_conf(conf))
     return app
 
 
@@ -45,3 +49,5 @@ def close(app) -> None:
             extras[key].cleanup()
     if "own_coordinator" in extras:
         extras["own_coordinator"].stop()
+    if extras.get("compute_events") is not None:
+        extras["compute_events"].close()

@@ -1,9 +1,9 @@
 """The network service's own option groups (the common ones come from sovra_common.conf)."""
 
 from sovra_common import conf as sovra_conf
-from sovra_network.conf import agent, network
+from sovra_network.conf import agent, compute, network
 
-MODULES = [network, agent]
+MODULES = [network, agent, compute]
 DEFAULT_PORT = 9696
 
 

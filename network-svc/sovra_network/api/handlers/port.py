@@ -8,7 +8,7 @@ only (policy ``update_port:status``); that reaches service.port.set_port_status.
 from __future__ import annotations
 
 from sovra_common.wsgi.routes import json_response
-from sovra_network.api import listing, notifications
+from sovra_network.api import compute_events, listing, notifications
 from sovra_network.api import standard_attrs as std_api
 from sovra_network.api.policies import port as policies
 from sovra_network.api.schemas import port as schemas
@@ -108,13 +108,17 @@ def list_ports(req):
 def update_port(req, port_id):
     changes = req.json_body(schemas.UPDATE)["port"]
     db = _db(req)
+    previous = None
     if set(changes) == {"status"} and req.headers.get("If-Match") is None:
         with db.reader() as session:
             current = port_service.load(session, req.context, port_id)
         req.authorize(policies.SET_STATUS, port_service.target(current))
+        previous = current.status
         row = port_service.set_port_status(db, port_id, changes["status"])
     else:
         def authorize(row):
+            nonlocal previous
+            previous = row.status  # locked, not yet changed
             target = port_service.target(row)
             req.authorize(policies.UPDATE, target)
             _authorize_attributes(req, changes, target)
@@ -126,6 +130,7 @@ def update_port(req, port_id):
                                   authorize=authorize)
     notifications.changed(req, "port", "update", _payload(row),
                           network_id=row.network_id, host=row.binding_host_id)
+    compute_events.port_status_changed(req, row, previous)
     return json_response({"port": view(row, port_service.tags_of(db, row),
                                        binding=_sees_binding(req, row))})
 
@@ -137,4 +142,5 @@ def delete_port(req, port_id):
     notifications.changed(req, "port", "delete", {"id": row.id,
                                                   "network_id": row.network_id},
                           network_id=row.network_id, host=row.binding_host_id)
+    compute_events.port_deleted(req, row)
     return json_response(None, status=204)
