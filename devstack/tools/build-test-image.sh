@@ -14,22 +14,34 @@
 #
 # The guest prints on its serial console (console=ttyS0), in this order:
 #   sovra-test-image: booted
-#   sovra-test-image: instance-uuid=<uuid>        \
-#   sovra-test-image: hostname=<name>              | from a config drive (label
-#   sovra-test-image: public-keys=<N>              | config-2, iso9660 or vfat, as a
-#   sovra-test-image: user-data-begin              | virtio disk, IDE/SCSI cdrom or
-#   <user_data, verbatim>                          | disk), when there is one
-#   sovra-test-image: user-data-end               /  (user data lines only if any)
+#   sovra-test-image: config-drive=<device>          \
+#   sovra-test-image: metadata-source=config-drive    | from a config drive (label
+#   sovra-test-image: instance-uuid=<uuid>            | config-2, iso9660 or vfat,
+#   sovra-test-image: hostname=<name>                 | as a virtio disk, IDE/SCSI
+#   sovra-test-image: public-keys=<N>                 | cdrom or disk), when there
+#   sovra-test-image: user-data-begin                 | is one (user data lines
+#   <user_data, verbatim>                             | only if any)
+#   sovra-test-image: user-data-end                  /
 #   sovra-test-image: no-config-drive             when there is none
 #   sovra-test-image: disk vda size=<bytes>
 #   sovra-test-image: eth0 address=<ip/prefix>    (DHCP) | eth0 no-lease | no-nic
+#   sovra-test-image: metadata-source=metadata-service  \ with no config drive but
+#   (instance-uuid ... user-data-end, as above)          | a lease: from
+#                                                        / http://169.254.169.254
+#   sovra-test-image: no-metadata-service         (when three tries failed)
 #   sovra-test-image: ready
-# then, while it runs, a line for each disk plugged in or out (hot-plugged volumes;
+# then, when the user data starts with "#!", it runs as a script (as cloud-init
+# runs it; once per boot, in the background, stdin /dev/null), its stdout and
+# stderr framed:
+#   sovra-test-image: user-script-begin
+#   <its output>
+#   sovra-test-image: user-script-end rc=<exit status>
+# and, while it runs, a line for each disk plugged in or out (hot-plugged volumes;
 # head: its first 32 bytes, letters, digits and ._:=- only):
 #   sovra-test-image: disk-added <name> size=<bytes> serial=<serial> head=<bytes>
 #   sovra-test-image: disk-removed <name>
-# and a root shell on ttyS0 (respawned), and on an ACPI power button press
-# (`virsh shutdown`, QEMU `system_powerdown`):
+# and a root shell on ttyS0 (respawned; once the user script has ended), and on an
+# ACPI power button press (`virsh shutdown`, QEMU `system_powerdown`):
 #   sovra-test-image: powering off
 # and it powers off.
 #
@@ -154,6 +166,11 @@ fi
 dpkg-deb -x "$WORK"/debs/"${KERNEL_PKG}"_*.deb "$WORK/kernel"
 dpkg-deb -x "$WORK"/debs/"${BUSYBOX}"_*.deb "$WORK/busybox"
 BB="$WORK/busybox/bin/busybox"
+# the applets the guest's boot and the tests' user scripts rely on
+"$BB" --list >"$WORK/applets"
+for applet in udhcpc ip wget ping awk acpid nc timeout; do
+    grep -qx "$applet" "$WORK/applets" || { say "$BUSYBOX has no $applet"; exit 1; }
+done
 KVER=$(basename "$(find "$WORK/kernel/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n1)")
 VMLINUZ="$WORK/kernel/boot/vmlinuz-$KVER"
 MODDIR="$WORK/kernel/lib/modules/$KVER"
@@ -220,9 +237,17 @@ EOF
 
 cat >"$ROOT/etc/inittab" <<'EOF'
 ::sysinit:/etc/rcS
-ttyS0::respawn:-/bin/sh
+ttyS0::respawn:/etc/console-shell
 ::ctrlaltdel:/etc/acpi/PWRF/00000080
 ::shutdown:/bin/umount -a -r
+EOF
+
+# The console's root shell, once a user script has finished: its banner and
+# prompt would otherwise land inside the script's output lines.
+cat >"$ROOT/etc/console-shell" <<'EOF'
+#!/bin/sh
+while [ -e /run/user-script.running ]; do sleep 1; done
+exec /bin/sh -l
 EOF
 
 cat >"$ROOT/etc/profile" <<'EOF'
@@ -363,31 +388,36 @@ find_config_drive() {
     done
     return 1
 }
-drive=$(find_config_drive) || drive=
-if [ -n "$drive" ]; then
-    mkdir -p /run/config-drive
-    cp -r /mnt/openstack /run/config-drive/
-    umount /mnt
-    md=/run/config-drive/openstack/latest/meta_data.json
-    awk -f /etc/metadata.awk "$md" >/run/meta_data.env
+# show_metadata DIR SOURCE: the lines for DIR/meta_data.json (and DIR/user_data)
+show_metadata() {
+    awk -f /etc/metadata.awk "$1/meta_data.json" >/run/meta_data.env
     get() { sed -n "s/^$1=//p" /run/meta_data.env | head -n1; }
     uuid=$(get uuid)
     host=$(get hostname)
     [ -n "$host" ] || host=$(get name)
-    say "config-drive=$drive"
+    say "metadata-source=$2"
     say "instance-uuid=$uuid"
     say "hostname=$host"
     say "public-keys=$(get public_keys)"
     if [ -n "$host" ]; then
         hostname "${host%%.*}" && echo "${host%%.*}" >/etc/hostname
     fi
-    ud=/run/config-drive/openstack/latest/user_data
-    if [ -f "$ud" ]; then
+    if [ -f "$1/user_data" ]; then
         say "user-data-begin"
-        cat "$ud"
-        [ -z "$(tail -c 1 "$ud")" ] || echo
+        cat "$1/user_data"
+        [ -z "$(tail -c 1 "$1/user_data")" ] || echo
         say "user-data-end"
+        cp "$1/user_data" /run/user_data
     fi
+}
+
+drive=$(find_config_drive) || drive=
+if [ -n "$drive" ]; then
+    mkdir -p /run/config-drive
+    cp -r /mnt/openstack /run/config-drive/
+    umount /mnt
+    say "config-drive=$drive"
+    show_metadata /run/config-drive/openstack/latest config-drive
 else
     say "no-config-drive"
 fi
@@ -406,6 +436,32 @@ if [ -e /sys/class/net/eth0 ]; then
     fi
 else
     say "no-nic"
+fi
+
+# No config drive: the metadata service, as cloud-init's OpenStack source reads it
+# (same files; user_data is a 404 when the server has none).
+if [ -z "$drive" ] && [ -n "$(ip -o -4 addr show dev eth0 2>/dev/null)" ]; then
+    url=http://169.254.169.254/openstack/latest
+    md=/run/metadata-service
+    mkdir -p "$md"
+    fetched=
+    # (busybox 1.35's wget -T crashes: timeout bounds each try instead)
+    for _ in 1 2 3; do
+        if timeout 5 wget -q -O "$md/meta_data.json.part" "$url/meta_data.json" 2>/dev/null
+        then
+            mv "$md/meta_data.json.part" "$md/meta_data.json"
+            fetched=1
+            break
+        fi
+        sleep 1
+    done
+    if [ -n "$fetched" ]; then
+        timeout 5 wget -q -O "$md/user_data.part" "$url/user_data" 2>/dev/null &&
+            mv "$md/user_data.part" "$md/user_data"
+        show_metadata "$md" metadata-service
+    else
+        say "no-metadata-service"
+    fi
 fi
 
 acpid -c /etc/acpi -l /run/acpid.log
@@ -438,9 +494,26 @@ watch_disks() {
     done
 }
 watch_disks </dev/null >/dev/console 2>&1 &
+
+# User data that starts with "#!" is a script (as cloud-init runs it): run once the
+# guest is ready, in the background, its output (stdout and stderr) framed.
+run_user_script() {
+    say "user-script-begin"
+    # each output line whole, the last one too (the end marker gets its own line)
+    { /run/user-script </dev/null 2>&1; echo $? >/run/user-script.rc; } |
+        while IFS= read -r line || [ -n "$line" ]; do printf '%s\n' "$line"; done
+    say "user-script-end rc=$(cat /run/user-script.rc)"
+    rm -f /run/user-script.running
+}
+if [ "$(head -c 2 /run/user_data 2>/dev/null)" = "#!" ]; then
+    cp /run/user_data /run/user-script
+    chmod 0755 /run/user-script
+    : >/run/user-script.running
+    run_user_script </dev/null >/dev/console 2>&1 &
+fi
 EOF
 chmod 0755 "$ROOT/init" "$ROOT/etc/rcS" "$ROOT/etc/udhcpc.script" \
-    "$ROOT/etc/acpi/PWRF/00000080"
+    "$ROOT/etc/acpi/PWRF/00000080" "$ROOT/etc/console-shell"
 
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | "$BB" cpio -o -H newc -R 0:0 2>/dev/null) |
     gzip -9 >"$WORK/initrd.img"

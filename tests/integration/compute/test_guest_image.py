@@ -4,9 +4,12 @@ The image is built once per session (the builder caches it, so reruns take well
 under a second) and booted with plain QEMU under TCG from a qcow2 overlay, never from
 the built file itself: once from its disk alone with a user-mode NIC (DHCP), and
 with an OpenStack config drive made here with genisoimage, the way the libvirt
-driver makes them, attached as an IDE cdrom and as a virtio disk. Every boot must
-reach `ready` within 60 s, and a QEMU `system_powerdown` must make the guest power
-off (QEMU exits) within 15 s.
+driver makes them, attached as an IDE cdrom and as a virtio disk; the boot without
+a config drive gets its metadata from a metadata service at 169.254.169.254 (QEMU's
+user-mode network placed on 169.254.169.0/24, port 80 of that address forwarded to
+a small responder this test writes). Every boot must reach `ready` within 60 s, and
+a QEMU `system_powerdown` must make the guest power off (QEMU exits) within 15 s.
+User data that starts with "#!" runs as a script after `ready`, its output framed.
 """
 
 import contextlib
@@ -33,6 +36,42 @@ PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheTestGuest sovra@
 USER_DATA = ('#!/bin/sh\necho "hello from user data"\n'
              "  indented line with $dollar, \\backslash and 'quotes'\n"
              "last line, no newline after it")
+# As a script (it starts with "#!"), USER_DATA echoes; its third line fails on
+# stderr ("indented" is no command); its last runs busybox's `last` with arguments
+# it refuses (status 1).
+USER_SCRIPT_OUTPUT = ["hello from user data",
+                      "/run/user-script: line 3: indented: not found"]
+USER_SCRIPT_RC = 1
+# The metadata service's user data: pings QEMU's user-mode gateway, reads the
+# metadata service itself, ends without a newline and exits 3.
+SERVICE_UUID = "5d0c7c2e-2a52-4d4c-bd53-7e3b3d3e8a01"
+SERVICE_SCRIPT = ("#!/bin/sh\n"
+                  'echo "script on $(hostname)"\n'
+                  "ping -c 1 -W 5 169.254.169.2 >/dev/null && echo ping-gateway-ok\n"
+                  "wget -q -O - http://169.254.169.254/openstack/latest/meta_data.json"
+                  " | grep -c " + SERVICE_UUID + "\n"
+                  "printf 'no newline at the end'\n"
+                  "exit 3\n")
+# Serves one HTTP request on stdin/stdout (QEMU runs it per guest connection):
+# the file under DOCROOT, or a 404; logs each path to LOG.
+RESPONDER = """\
+import os, sys
+docroot, log = sys.argv[1], sys.argv[2]
+request = sys.stdin.buffer.readline().decode("latin-1").split()
+while sys.stdin.buffer.readline() not in (b"\\r\\n", b"\\n", b""):
+    pass
+path = request[1] if len(request) > 1 else "/"
+with open(log, "a") as f:
+    f.write(path + "\\n")
+file = os.path.join(docroot, path.lstrip("/"))
+if ".." not in path and os.path.isfile(file):
+    body, status = open(file, "rb").read(), "200 OK"
+else:
+    body, status = b"not found", "404 Not Found"
+sys.stdout.buffer.write(b"HTTP/1.0 " + status.encode() + b"\\r\\nContent-Length: "
+                        + str(len(body)).encode() + b"\\r\\n\\r\\n" + body)
+sys.stdout.flush()
+"""
 
 
 @pytest.fixture(scope="session")
@@ -169,25 +208,66 @@ def _config_drive(workdir: Path) -> Path:
     return iso
 
 
-def test_boots_from_its_disk_with_dhcp(test_image, tmp_path):
+def _metadata_service(workdir: Path) -> tuple[str, Path]:
+    """A `-nic` user-mode network on 169.254.169.0/24 whose 169.254.169.254:80 is a
+    metadata service (meta_data.json and a user data script); and its request log."""
+    latest = workdir / "metadata" / "openstack" / "latest"
+    latest.mkdir(parents=True)
+    (latest / "meta_data.json").write_text(json.dumps({
+        "uuid": SERVICE_UUID, "name": "guest-two", "hostname": "guest-two.novalocal",
+        "public_keys": {"k1": PUBLIC_KEY, "k2": PUBLIC_KEY},
+        "launch_index": 0, "availability_zone": "nova", "project_id": "p1"}))
+    (latest / "user_data").write_text(SERVICE_SCRIPT)
+    responder = workdir / "responder.py"
+    responder.write_text(RESPONDER)
+    log = workdir / "metadata-requests.log"
+    nic = ("user,model=virtio-net-pci,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254"
+           f":80-cmd:python3 {responder} {workdir / 'metadata'} {log}")
+    return nic, log
+
+
+def test_boots_from_its_disk_with_dhcp_and_metadata_service(test_image, tmp_path):
     info = _qemu_img_info(test_image)
     assert info["format"] == "qcow2"
     assert test_image.stat().st_size < 40 * 1024 * 1024
     size = info["virtual-size"] + 32 * 1024 * 1024  # a resized root disk
-    with Guest(test_image, tmp_path, ["-nic", "user,model=virtio-net-pci"],
-               disk_size=size) as guest:
+    nic, requests_log = _metadata_service(tmp_path)
+    with Guest(test_image, tmp_path, ["-nic", nic], disk_size=size) as guest:
         seconds = guest.wait_for(PREFIX + "ready", READY_TIMEOUT)
         print(f"boot to ready: {seconds:.1f} s")
         text = guest.text()
         # the BIOS booted the disk: SeaBIOS -> MBR -> SYSLINUX -> kernel
         assert "Booting from Hard Disk" in text and "SYSLINUX" in text, text
-        _assert_in_order(guest.lines(), [
+        guest.wait_for(PREFIX + "user-script-end rc=3", 20)
+        lines = guest.lines()
+        _assert_in_order(lines, [
             PREFIX + "booted",
             PREFIX + "no-config-drive",
             PREFIX + f"disk vda size={size}",
-            PREFIX + "eth0 address=10.0.2.15/24",  # QEMU's user-mode DHCP server
+            PREFIX + "eth0 address=169.254.169.15/24",  # QEMU's user-mode DHCP server
+            PREFIX + "metadata-source=metadata-service",
+            PREFIX + f"instance-uuid={SERVICE_UUID}",
+            PREFIX + "hostname=guest-two.novalocal",
+            PREFIX + "public-keys=2",
+            PREFIX + "user-data-begin",
+            *SERVICE_SCRIPT.rstrip("\n").split("\n"),
+            PREFIX + "user-data-end",
             PREFIX + "ready",
+            PREFIX + "user-script-begin",
+            "script on guest-two",  # the hostname came from the metadata
+            "ping-gateway-ok",      # busybox ping
+            "1",                    # busybox wget, the metadata service again
+            "no newline at the end",
+            PREFIX + "user-script-end rc=3",
         ])
+        assert PREFIX + "metadata-source=config-drive" not in lines
+        begin = lines.index(PREFIX + "user-script-begin")
+        end = lines.index(PREFIX + "user-script-end rc=3")
+        assert lines[begin + 1:end] == ["script on guest-two", "ping-gateway-ok", "1",
+                                        "no newline at the end"]
+        assert requests_log.read_text().split() == [
+            "/openstack/latest/meta_data.json", "/openstack/latest/user_data",
+            "/openstack/latest/meta_data.json"]
         guest.powerdown()
 
 
@@ -212,6 +292,7 @@ def test_config_drive_and_powerdown(test_image, tmp_path, attach):
         lines = guest.lines()
         _assert_in_order(lines, [
             PREFIX + "booted",
+            PREFIX + "metadata-source=config-drive",
             PREFIX + f"instance-uuid={UUID}",
             PREFIX + "hostname=guest-one.novalocal",
             PREFIX + "public-keys=1",
@@ -225,6 +306,15 @@ def test_config_drive_and_powerdown(test_image, tmp_path, attach):
         end = lines.index(PREFIX + "user-data-end")
         assert lines[begin + 1:end] == USER_DATA.split("\n")  # verbatim
         assert PREFIX + "no-config-drive" not in lines
+        assert PREFIX + "metadata-source=metadata-service" not in lines
+        # the user data is a script: it runs after ready, its output framed
+        guest.wait_for(PREFIX + f"user-script-end rc={USER_SCRIPT_RC}", 15)
+        _assert_in_order(guest.lines(), [
+            PREFIX + "ready",
+            PREFIX + "user-script-begin",
+            *USER_SCRIPT_OUTPUT,
+            PREFIX + f"user-script-end rc={USER_SCRIPT_RC}",
+        ])
 
         seconds = guest.powerdown()
         print(f"system_powerdown to exit: {seconds:.1f} s")
