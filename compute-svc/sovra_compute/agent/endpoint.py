@@ -211,6 +211,22 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
             except Exception:
                 LOG.exception("event %s of %s failed", name, uuid)
 
+    def _on_volume_extended(self, ctxt, instance, event):
+        """Block storage grew a volume of this server (``tag``: its id): the
+        guest is told its disk's new size, the volume's as block storage shows."""
+        bdm = next((b for b in instance.get("block_devices") or ()
+                    if b.get("volume_id") == event.get("tag")
+                    and b.get("connection_info")), None)
+        if bdm is None:
+            LOG.info("volume-extended for %s: no volume %s plugged", instance["uuid"],
+                     event.get("tag"))
+            return
+        size = block_api.get_volume(self._block(ctxt), bdm["volume_id"])["size"]
+        self._driver.extend_volume(instance, bdm["connection_info"],
+                                   bdm["device_name"], size * 1024 ** 3)
+        LOG.info("volume %s of %s extended to %s GiB", bdm["volume_id"],
+                 instance["uuid"], size)
+
     # --- volumes -------------------------------------------------------------------
     def _block(self, ctxt):
         if self._volumes is None:

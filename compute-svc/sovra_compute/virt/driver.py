@@ -205,6 +205,17 @@ class VirtDriver(abc.ABC):
         error (a detach must be able to finish)."""
 
     @abc.abstractmethod
+    def extend_volume(self, instance: dict, connection_info: dict, device_name: str,
+                      new_size: int) -> None:
+        """Tell the guest that the volume plugged at ``device_name`` grew to
+        ``new_size`` bytes (block storage grew it already: its ``volume-extended``
+        event): a running guest sees its disk at the new size at once, a stopped
+        one when it starts. VirtDriverError, the disk as it was, if the volume is
+        not plugged there, ``new_size`` is smaller than the disk, or the
+        connection type cannot grow while plugged; InstanceNotFound if the guest
+        is not here."""
+
+    @abc.abstractmethod
     def snapshot(self, instance: dict, upload: Callable[[BinaryIO, str], None]) -> None:
         """Copy the guest's root disk, as it is now, into one standalone image and
         call ``upload(data, disk_format)`` with it as a readable binary file and its

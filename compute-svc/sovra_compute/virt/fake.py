@@ -8,7 +8,7 @@ from sovra_compute.virt import driver
 
 OPERATIONS = ("spawn", "destroy", "reboot", "power_on", "power_off", "pause", "unpause",
               "suspend", "resume", "snapshot", "resize", "attach_volume",
-              "detach_volume")
+              "detach_volume", "extend_volume")
 
 
 class FakeDriver(driver.VirtDriver):
@@ -149,7 +149,7 @@ class FakeDriver(driver.VirtDriver):
         with self._lock:
             guest = self._guest(instance)
             self._maybe_fail("attach_volume")
-            if connection_info.get("driver_volume_type") not in ("file", "fake"):
+            if connection_info.get("driver_volume_type") not in ("file", "nbd", "fake"):
                 raise driver.VirtDriverError(
                     reason="unsupported volume connection type "
                            f"{connection_info.get('driver_volume_type')}")
@@ -164,6 +164,27 @@ class FakeDriver(driver.VirtDriver):
                 return
             self._maybe_fail("detach_volume")
             guest["volumes"].pop(device_name, None)
+            guest.get("volume_sizes", {}).pop(device_name, None)
+
+    def extend_volume(self, instance, connection_info, device_name, new_size):
+        with self._lock:
+            guest = self._guest(instance)
+            self._maybe_fail("extend_volume")
+            if device_name not in guest["volumes"]:
+                raise driver.VirtDriverError(reason=f"no volume at {device_name}")
+            sizes = guest.setdefault("volume_sizes", {})
+            if new_size < sizes.get(device_name, 0):
+                raise driver.VirtDriverError(
+                    reason=f"{device_name} cannot shrink from {sizes[device_name]} "
+                           f"to {new_size} bytes")
+            sizes[device_name] = new_size
+
+    def volume_sizes(self, instance_uuid: str) -> dict:
+        """``{device name: bytes}`` the guest was told its volumes grew to
+        (tests)."""
+        with self._lock:
+            guest = self._guests.get(instance_uuid) or {}
+            return dict(guest.get("volume_sizes") or {})
 
     def attached_volumes(self, instance_uuid: str) -> dict:
         """``{device name: volume id}`` of the guest's plugged volumes (tests)."""

@@ -69,6 +69,11 @@ class FakeBlock:
     def delete_volume(self, volume_id):
         self.volumes.pop(volume_id)
 
+    def get_volume(self, volume_id):
+        if volume_id not in self.volumes:
+            raise ks_exc.NotFound(message="no such volume")
+        return self.volumes[volume_id]
+
 
 def _bdm(**values):
     return {"uuid": "bdm-1", "source_type": "volume", "volume_id": "vol-9",
@@ -141,6 +146,23 @@ def test_failed_detach_keeps_the_volume_attached(agent):
     assert agent.conductor.named("block_device_removed") == []
     assert agent.conductor.named("block_device_update")[-1][0][4] == {
         "attach_status": "attached"}
+
+
+def test_volume_extended_event_grows_the_guest_disk(agent):
+    agent.endpoint.attach_volume(CTXT, agent.guest, _bdm())
+    info = agent.conductor.named("block_device_update")[0][0][4]["connection_info"]
+    guest = dict(agent.guest, block_devices=[_bdm(connection_info=info)])
+    agent.block.volumes["vol-9"] = {"id": "vol-9", "size": 3}  # grown to 3 GiB
+    event = {"name": "volume-extended", "tag": "vol-9", "status": "completed"}
+    agent.endpoint.external_instance_event(CTXT, guest, [event])
+    assert agent.driver.volume_sizes(guest["uuid"]) == {"/dev/vdb": 3 * 1024 ** 3}
+    # a volume this server does not have plugged, or a driver failure: logged,
+    # nothing changes and nothing raises into the RPC server
+    agent.endpoint.external_instance_event(CTXT, guest, [dict(event, tag="vol-7")])
+    agent.block.volumes["vol-9"]["size"] = 4
+    agent.driver.fail_operations.add("extend_volume")
+    agent.endpoint.external_instance_event(CTXT, guest, [event])
+    assert agent.driver.volume_sizes(guest["uuid"]) == {"/dev/vdb": 3 * 1024 ** 3}
 
 
 def test_build_makes_connects_and_boots_from_volumes(agent):

@@ -16,6 +16,8 @@ import pytest
 
 from sovra_compute.virt import driver as virt
 
+MiB = 1024 * 1024
+
 
 def instance(name="guest"):
     return {"uuid": str(uuid.uuid4()), "name": name, "image_ref": None,
@@ -49,7 +51,7 @@ class DriverConformance:
         """Connection info of a blank 1 MiB raw volume."""
         path = os.path.join(volume_dir, "volume-data")
         with open(path, "wb") as f:
-            f.truncate(1024 * 1024)
+            f.truncate(MiB)
         os.chmod(path, 0o666)
         return file_volume(path)
 
@@ -78,6 +80,22 @@ class DriverConformance:
             driver.attach_volume(guest, {"driver_volume_type": "carrier-pigeon",
                                          "data": {}}, "/dev/vdb")
         assert driver.get_info(guest).power_state == virt.RUNNING
+
+    def test_extend_a_plugged_volume(self, driver, image, volume):
+        guest = instance()
+        driver.spawn(guest, image)
+        with pytest.raises(virt.VirtDriverError):
+            driver.extend_volume(guest, volume, "/dev/vdb", 2 * MiB)  # not plugged
+        driver.attach_volume(guest, volume, "/dev/vdb")
+        with open(volume["data"]["path"], "r+b") as f:
+            f.truncate(2 * MiB)  # block storage grew it
+        driver.extend_volume(guest, volume, "/dev/vdb", 2 * MiB)
+        with pytest.raises(virt.VirtDriverError):
+            driver.extend_volume(guest, volume, "/dev/vdb", MiB)  # never shrinks
+        driver.extend_volume(guest, volume, "/dev/vdb", 2 * MiB)  # again: fine
+        assert driver.get_info(guest).power_state == virt.RUNNING
+        with pytest.raises(virt.InstanceNotFound):
+            driver.extend_volume(instance(), volume, "/dev/vdb", 2 * MiB)
 
     def test_boot_from_a_volume(self, driver, image, volume_dir):
         path = os.path.join(volume_dir, "volume-boot")

@@ -396,6 +396,33 @@ class LibvirtDriver(virt.VirtDriver):
                                                    lv.VIR_DOMAIN_AFFECT_CONFIG)
         LOG.info("volume at %s unplugged from %s", target, uuid)
 
+    def extend_volume(self, instance, connection_info, device_name, new_size):
+        uuid = instance["uuid"]
+        target = volume.target(device_name)
+        lv = self.lv
+        with self._locked(uuid):
+            guest = self._lookup(uuid)
+            if config.find_disk(guest.xml(), target) is None:
+                raise virt.VirtDriverError(reason=f"no volume at {device_name}")
+            if connection_info.get("driver_volume_type") == "nbd":
+                # QEMU's NBD client learns an export's size when it connects and
+                # refuses to grow the node ("Cannot grow NBD nodes")
+                raise virt.VirtDriverError(reason=f"the NBD disk {target} cannot "
+                                                  "grow while plugged")
+            if not guest.is_active():
+                return  # QEMU opens the grown volume when the guest starts
+            with translated(lv, uuid):
+                capacity = guest.domain.blockInfo(target, 0)[0]
+                if new_size < capacity:
+                    raise virt.VirtDriverError(
+                        reason=f"{target} cannot shrink from {capacity} to "
+                               f"{new_size} bytes")
+                # QEMU's block_resize: the volume (grown by block storage) keeps
+                # its bytes, and virtio tells the guest its disk's new capacity
+                guest.domain.blockResize(target, new_size,
+                                         lv.VIR_DOMAIN_BLOCK_RESIZE_BYTES)
+        LOG.info("volume at %s of %s extended to %d bytes", target, uuid, new_size)
+
     def _wait_released(self, guest: Guest, target: str) -> None:
         """Wait until the running guest let ``target`` go (QEMU removes the device
         when the guest OS acknowledges the unplug)."""
