@@ -1,0 +1,171 @@
+"""Servers on networks, end to end: the compute API, conductor and two agents
+(fake driver) with the real network API, over HTTP with identity. Ports are
+made (or the user's bound), bound to the server's host, shown as addresses, and
+released on delete; a build waits for network-vif-plugged."""
+
+import shutil
+import subprocess
+
+import pytest
+from compute_cloud import wait_for
+from compute_network_cloud import send_plugged_when_spawned, start_network_cloud
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
+]
+
+#: seconds a build waits for its ports: short, for the test that lets it run out
+VIF_TIMEOUT = 4
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    cloud = start_network_cloud(
+        tmp_path_factory.mktemp("netcloud"),
+        compute_extra=f"vif_plugging_timeout = {VIF_TIMEOUT}\n")
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
+
+
+@pytest.fixture(scope="module")
+def private(conn):
+    network = conn.network.create_network(name="private")
+    conn.network.create_subnet(network_id=network.id, cidr="10.20.0.0/24",
+                               ip_version=4, name="private-v4")
+    return conn.network.get_network(network.id)
+
+
+def _create(conn, image, flavor, networks, name="vm"):
+    return conn.compute.post("/servers", microversion="2.42", json={"server": {
+        "name": name, "imageRef": image.id, "flavorRef": flavor.id,
+        "networks": networks}})
+
+
+def _boot(cloud, conn, image, flavor, networks, name="vm"):
+    resp = _create(conn, image, flavor, networks, name)
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json()["server"]["id"]
+    sender = send_plugged_when_spawned(cloud, conn, server_id)
+    server = conn.compute.wait_for_server(conn.compute.get_server(server_id),
+                                          status="ACTIVE", failures=["ERROR"],
+                                          interval=0.05, wait=30)
+    sender.join(10)
+    return server
+
+
+def _show(conn, server_id):
+    return conn.compute.get(f"/servers/{server_id}", microversion="2.42").json()[
+        "server"]
+
+
+def test_server_on_a_network_gets_a_bound_port_shown_as_its_address(
+        cloud, conn, image, flavor, private):
+    server = _boot(cloud, conn, image, flavor,
+                   [{"uuid": private.id, "fixed_ip": "10.20.0.50", "tag": "nic1"}])
+    (port,) = conn.network.ports(device_id=server.id)
+    shown = _show(conn, server.id)
+    host = shown["OS-EXT-SRV-ATTR:host"]
+    assert port.binding_host_id == host
+    assert port.device_owner == "compute:nova"
+    assert [ip["ip_address"] for ip in port.fixed_ips] == ["10.20.0.50"]
+    assert shown["addresses"] == {"private": [
+        {"version": 4, "addr": "10.20.0.50", "OS-EXT-IPS:type": "fixed",
+         "OS-EXT-IPS-MAC:mac_addr": port.mac_address}]}
+    (vif,) = cloud.drivers[host].plugged_vifs(server.id)
+    assert (vif["port_id"], vif["mac"], vif["mtu"], vif["devname"]) == (
+        port.id, port.mac_address, private.mtu, "tap" + port.id[:11])
+    assert vif["tag"] == "nic1"
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    assert list(conn.network.ports(device_id=server.id)) == []
+    assert port.id not in {p.id for p in conn.network.ports(network_id=private.id)}
+
+
+def test_a_given_port_is_bound_and_kept_unbound_after_delete(
+        cloud, conn, image, flavor, private):
+    given = conn.network.create_port(network_id=private.id, name="mine")
+    server = _boot(cloud, conn, image, flavor, [{"port": given.id}])
+    port = conn.network.get_port(given.id)
+    assert port.device_id == server.id
+    assert port.binding_host_id == _show(conn, server.id)["OS-EXT-SRV-ATTR:host"]
+    addresses = _show(conn, server.id)["addresses"]["private"]
+    assert [a["addr"] for a in addresses] == [port.fixed_ips[0]["ip_address"]]
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    port = conn.network.get_port(given.id)
+    assert (port.device_id, port.device_owner, port.binding_host_id) == ("", "", "")
+    # free again: another server may take it
+    other = _boot(cloud, conn, image, flavor, [{"port": given.id}], name="vm2")
+    assert conn.network.get_port(given.id).device_id == other.id
+    conn.compute.delete_server(other)
+    conn.compute.wait_for_delete(other, interval=0.05, wait=20)
+
+
+def test_unusable_networks_and_ports_are_refused_up_front(
+        cloud, conn, image, flavor, private):
+    missing = "00000000-0000-4000-8000-000000000001"
+    resp = _create(conn, image, flavor, [{"uuid": missing}])
+    assert resp.status_code == 400
+    assert f"Network {missing} could not be found" in resp.text
+    resp = _create(conn, image, flavor, [{"port": missing}])
+    assert resp.status_code == 400
+    assert f"Port id {missing} could not be found" in resp.text
+    used = conn.network.create_port(network_id=private.id, device_id="someone-else")
+    resp = _create(conn, image, flavor, [{"port": used.id}])
+    assert resp.status_code == 409
+    assert f"Port {used.id} is still in use" in resp.text
+    conn.network.delete_port(used)
+
+
+def test_ports_that_never_plug_put_the_server_in_error_and_are_released(
+        cloud, conn, image, flavor, private):
+    resp = _create(conn, image, flavor, [{"uuid": private.id}], name="unplugged")
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json()["server"]["id"]
+    port_ids = wait_for(lambda: [p.id for p in conn.network.ports(device_id=server_id)])
+    server = conn.compute.wait_for_server(conn.compute.get_server(server_id),
+                                          status="ERROR", interval=0.1,
+                                          wait=VIF_TIMEOUT + 20)
+    fault = _show(conn, server.id)["fault"]
+    assert port_ids[0] in fault["message"]
+    assert "did not become ACTIVE" in fault["message"]
+    assert list(conn.network.ports(device_id=server_id)) == []
+    assert not any(server_id in d.list_instances() for d in cloud.drivers.values())
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+
+
+def test_events_for_unknown_servers_are_404(cloud, conn):
+    resp = conn.compute.post("/os-server-external-events", microversion="2.51",
+                             json={"events": [{"name": "network-vif-plugged",
+                                               "server_uuid": "00000000-0000-4000-"
+                                                              "8000-000000000002"}]})
+    assert resp.status_code == 404
+
+
+@pytest.mark.skipif(shutil.which("openstack") is None, reason="needs the openstack CLI")
+def test_openstack_server_create_network(cloud, conn, image, flavor, private):
+    done = subprocess.run(
+        [shutil.which("openstack"), "server", "create", "--image", image.id,
+         "--flavor", flavor.id, "--network", "private", "-f", "value", "-c", "id",
+         "cli-vm"], capture_output=True, text=True, env=cloud.client_env(),
+        timeout=120)
+    assert done.returncode == 0, done.stderr
+    server_id = done.stdout.strip()
+    send_plugged_when_spawned(cloud, conn, server_id).join(30)
+    server = conn.compute.wait_for_server(conn.compute.get_server(server_id),
+                                          status="ACTIVE", failures=["ERROR"],
+                                          interval=0.05, wait=30)
+    done = subprocess.run(
+        [shutil.which("openstack"), "server", "show", server_id, "-f", "value", "-c",
+         "addresses"], capture_output=True, text=True, env=cloud.client_env(),
+        timeout=120)
+    assert done.returncode == 0, done.stderr
+    (port,) = conn.network.ports(device_id=server_id)
+    assert "private" in done.stdout
+    assert port.fixed_ips[0]["ip_address"] in done.stdout
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
