@@ -3,7 +3,8 @@ Sovra process: alone (this console script) or in sovra-allinone.
 
 Besides HTTP it serves the volume agents' reports (capacity, outcomes of the
 operations it cast to them) on the bus: the API process holds the block database,
-agents hold none.
+agents hold none. When an attached volume's extend completes, it tells compute
+(service/compute_events.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class BlockApiComponent(component.ApiComponent):
         return block_app.create_app(conf)
 
     def start(self, conf, resources):
+        from sovra_block.service import compute_events
         from sovra_block.service.report import ReportEndpoint
 
         app = self.create_app(conf)
@@ -37,9 +39,10 @@ class BlockApiComponent(component.ApiComponent):
         deploy.install_middleware(app, conf, token_cache=resources.token_cache)
         port = conf.api.bind_port or self.default_port
         report_server = api_server = None
+        compute = compute_events.from_conf(conf)
         try:
             endpoint = ReportEndpoint(conf, extras["db"], extras["agents"],
-                                      extras["notifier"])
+                                      extras["notifier"], compute)
             report_server = rpc.RPCServer(
                 extras["transport"],
                 block_rpc.REPORT_TOPIC, conf.block.host, [endpoint]).start()
@@ -48,14 +51,17 @@ class BlockApiComponent(component.ApiComponent):
         except Exception:
             if report_server is not None:
                 report_server.stop()
+            if compute is not None:
+                compute.close()
             block_app.close(app)
             raise
-        return _Running(api_server, report_server, app)
+        return _Running(api_server, report_server, app, compute)
 
 
 class _Running:
-    def __init__(self, server, report_server, app):
+    def __init__(self, server, report_server, app, compute=None):
         self.server, self._report_server, self._app = server, report_server, app
+        self._compute = compute
 
     @property
     def url(self):
@@ -64,6 +70,8 @@ class _Running:
     def stop(self):
         self.server.stop()
         self._report_server.stop()
+        if self._compute is not None:
+            self._compute.close()
         block_app.close(self._app)
 
 

@@ -3,11 +3,11 @@ sovra_common). Per-backend groups ([<backend>]) are registered by the volume age
 for each of [block] enabled_backends (``backend.register_opts(conf, name)``); the
 sample config shows them once, as [backend]."""
 
-from sovra_block.conf import backend, backup, block
+from sovra_block.conf import backend, backup, block, compute
 
 DEFAULT_PORT = 8776
 
-MODULES = (block, backup)
+MODULES = (block, backup, compute)
 
 
 def register_opts(conf):

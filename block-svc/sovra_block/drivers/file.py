@@ -230,7 +230,10 @@ class FileDriver(base.VolumeDriver):
             volume_formats=list(VOLUME_FORMATS),
             max_over_subscription_ratio=self.backend_conf.max_over_subscription_ratio,
             reserved_percentage=self.backend_conf.reserved_percentage,
-            online_extend_support=True)
+            online_extend_support=True,
+            # a raw file grows under a guest (truncate); a qcow2 one open in QEMU
+            # is locked: only its QEMU could grow it
+            online_extend_formats=["raw"])
         return caps
 
     def create_volume(self, volume: base.VolumeRef) -> dict:

@@ -206,8 +206,8 @@ class NbdDriver(file.FileDriver):
 
     def get_capabilities(self) -> dict:
         caps = super().get_capabilities()
-        caps.update(online_extend_support=False, nbd_host=self.host,
-                    nbd_port=self.port)
+        caps.update(online_extend_support=False, online_extend_formats=[],
+                    nbd_host=self.host, nbd_port=self.port)
         return caps
 
     def delete_volume(self, volume: base.VolumeRef) -> None:

@@ -41,8 +41,11 @@ class ReportEndpoint(RPCEndpoint):
 
     target = oslo_messaging.Target(version="1.1")
 
-    def __init__(self, conf, db, agents=None, notifier=None):
+    def __init__(self, conf, db, agents=None, notifier=None, compute=None):
+        """``compute``: a compute_events.ComputeEvents (None: compute is not told
+        when an attached volume grew)."""
         self._conf, self._db, self._agents, self._notifier = conf, db, agents, notifier
+        self._compute = compute
 
     def report_capacity(self, ctxt, backend, host, availability_zone, capacity,
                         capabilities, started_at=None):
@@ -79,8 +82,12 @@ class ReportEndpoint(RPCEndpoint):
                 row.image_metadata = {**(row.image_metadata or {}),
                                       **updates["image_metadata"]}
             status = updates.get("status")
+            grown_in = ()
             if was == "extending":
                 status = self._end_extend(session, row, failed)
+                if status == "in-use":  # the guests are told their disk grew
+                    grown_in = [a.instance_uuid for a in row.attachments
+                                if a.attach_status == "attached" and a.instance_uuid]
             elif failed and was == "creating":
                 status = "error"
             elif status == "available" and any(a.attach_status == "attached"
@@ -98,6 +105,8 @@ class ReportEndpoint(RPCEndpoint):
             LOG.warning("volume %s: %s -> %s: %s", volume_id, was, payload["status"],
                         reason)
         _notify(self._notifier, ctxt, f"volume.{_event_for(was)}.end", payload)
+        if grown_in and self._compute is not None:
+            self._compute.volume_extended(volume_id, grown_in)
         if restore is not None:
             self._agents.restore_backup(ctxt, *restore)
 

@@ -322,6 +322,8 @@ def begin_extend(db, conf, ctxt, volume_id: str, new_size: int, *,
             raise exception.Invalid(f"Invalid input received: New size for extend "
                                     f"must be greater than current size. (current: "
                                     f"{row.size}, extended: {new_size}).")
+        if row.status == "in-use":
+            _check_online_extend(session, row)
         quota.check_volume_size(session, conf, row.project_id, new_size)
         extra = new_size - row.size
         quota.reserve(session, conf, row.project_id,
@@ -331,6 +333,26 @@ def begin_extend(db, conf, ctxt, volume_id: str, new_size: int, *,
         row.status = "extending"
         row.pending_size = new_size
     return row
+
+
+def _check_online_extend(session, row: models.Volume) -> None:
+    """An attached volume grows only on a backend that says it can
+    (``online_extend_support``), and only in a format it says it can grow while a
+    guest has it open (``online_extend_formats``, when it reports that)."""
+    backend = session.get(models.Backend, row.host) if row.host else None
+    caps = backend.capabilities if backend is not None else {}
+    if not caps.get("online_extend_support"):
+        raise InvalidVolume(reason=f"Volume {row.id} is attached and its backend "
+                                   f"{row.host} cannot extend attached volumes "
+                                   "(online_extend_support is false): detach it "
+                                   "first.")
+    formats = caps.get("online_extend_formats")
+    if formats is not None and row.format not in formats:
+        raise InvalidVolume(reason=f"Volume {row.id} is attached and its backend "
+                                   f"{row.host} cannot extend an attached "
+                                   f"{row.format} volume (only "
+                                   f"{', '.join(formats) or 'none'}): detach it "
+                                   "first.")
 
 
 def set_status(db, ctxt, volume_id: str, changes: dict) -> models.Volume:

@@ -1,6 +1,7 @@
 """Volumes over HTTP: the lifecycle on a real file backend, views, lists, errors."""
 
 import os
+import uuid
 
 from conftest import BACKEND, PROJECT_A, PROJECT_B
 
@@ -114,6 +115,46 @@ def test_extend_grows_the_file_and_the_size(block_api):
         block_api.volume_dir / f"volume-{volume['id']}.raw") == 3 * 1024 ** 3
     usage = block_api.ok("GET", "/v3/volumes/detail")["volumes"][0]
     assert usage["size"] == 3
+
+
+def _attach(block_api, volume_id):
+    """Attached to a (made-up) server through the attachments API, as compute
+    does it."""
+    v = "3.44"
+    att = block_api.ok("POST", "/v3/attachments", version=v, json={"attachment": {
+        "volume_uuid": volume_id, "instance_uuid": str(uuid.uuid4())}})["attachment"]
+    block_api.ok("PUT", f"/v3/attachments/{att['id']}", version=v, json={
+        "attachment": {"connector": {"host": "node7", "mountpoint": "/dev/vdb"}}})
+    block_api.ok("POST", f"/v3/attachments/{att['id']}/action", 204, version=v,
+                 json={"os-complete": None})
+    return att
+
+
+def test_extend_an_attached_volume(block_api):
+    """From 3.42 an in-use volume grows where the backend can grow it while a
+    guest has it open: a raw file, not a qcow2 one (locked by its QEMU)."""
+    raw = block_api.create_volume(size=1)
+    _attach(block_api, raw["id"])
+    path = f"/v3/volumes/{raw['id']}/action"
+    block_api.fault("POST", path, 400, json={"os-extend": {"new_size": 2}},
+                    version="3.41")
+    block_api.ok("POST", path, 202, json={"os-extend": {"new_size": 2}},
+                 version="3.42")
+    assert block_api.wait_volume(raw["id"], "in-use")["size"] == 2
+    assert os.path.getsize(
+        block_api.volume_dir / f"volume-{raw['id']}.raw") == 2 * 1024 ** 3
+
+    qcow2_type = block_api.ok("POST", "/v3/types", project="admin", json={
+        "volume_type": {"name": "q", "extra_specs": {"volume_format": "qcow2"}}})
+    qcow2 = block_api.create_volume(size=1, volume_type=qcow2_type["volume_type"]["id"])
+    _attach(block_api, qcow2["id"])
+    message = block_api.fault("POST", f"/v3/volumes/{qcow2['id']}/action", 400,
+                              json={"os-extend": {"new_size": 2}}, version="3.42")
+    assert "cannot extend an attached qcow2 volume (only raw)" in message
+    shown = block_api.volume(qcow2["id"])
+    assert (shown["status"], shown["size"]) == ("in-use", 1)  # nothing reserved
+    usage = block_api.ok("GET", f"/v3/os-quota-sets/{PROJECT_A}?usage=true")
+    assert usage["quota_set"]["gigabytes"]["in_use"] == 3
 
 
 def test_list_sorts_filters_and_pages(block_api):

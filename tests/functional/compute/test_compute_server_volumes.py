@@ -135,6 +135,35 @@ def test_attach_list_show_detach(cloud, conn, token, image, flavor):
     conn.block_storage.delete_volume(volume)
 
 
+def test_extend_an_attached_volume_reaches_the_guest(cloud, conn, image, flavor):
+    """Block storage extends an in-use volume (3.42), then tells compute
+    (volume-extended, with its service credentials); the agent has the driver
+    grow the guest's disk to the volume's new size."""
+    server = _active(conn, image, flavor, "extend")
+    volume = _volume(conn, "grows")
+    conn.compute.create_volume_attachment(server, volume_id=volume.id)
+    _wait_status(conn, volume.id, "in-use")
+    driver = _driver(cloud, conn, server)
+    block = conn.block_storage
+    resp = block.post(f"/volumes/{volume.id}/action", json={"os-extend": {
+        "new_size": 2}}, headers={"OpenStack-API-Version": "volume 3.41"})
+    assert resp.status_code == 400 and "3.42" in resp.text  # in-use: from 3.42
+    started = time.monotonic()
+    resp = block.post(f"/volumes/{volume.id}/action", json={"os-extend": {
+        "new_size": 2}}, headers={"OpenStack-API-Version": "volume 3.42"})
+    assert resp.status_code == 202, resp.text
+    wait_for(lambda: driver.volume_sizes(server.id) == {"/dev/vdb": 2 * 1024 ** 3},
+             timeout=30)
+    seen = time.monotonic() - started
+    shown = block.get_volume(volume.id)
+    assert shown.status == "in-use" and shown.size == 2
+    print(f"in-use extend -> the guest's disk grown {seen:.2f} s")
+    conn.compute.delete_volume_attachment(server, volume.id)
+    _wait_status(conn, volume.id, "available")
+    _delete_server(conn, server)
+    block.delete_volume(volume)
+
+
 def test_tag_device_and_second_volume(cloud, conn, token, image, flavor):
     server = _active(conn, image, flavor, "tagged")
     first, second = _volume(conn, "t1"), _volume(conn, "t2")
