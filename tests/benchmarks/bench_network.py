@@ -11,7 +11,15 @@ HTTP with an admin token, as the CLI or compute would. Prints:
   first from one client after the other, then ``--concurrency`` clients at once
   (every create allocates an address and a MAC: IPAM under contention);
 - network + subnet create rate (a network, then a /24 subnet on it, which also
-  creates the network's DHCP port), one client.
+  creates the network's DHCP port), one client;
+- with ``--servers N`` (default 40; 0 skips it): a second cloud, compute (API,
+  conductor, two fake-driver agents) with the network API, and the time from
+  ``POST /servers`` with ``networks: [{uuid}]`` to ACTIVE seen, ``--concurrency``
+  clients at once. The build makes and binds the port and waits for
+  ``network-vif-plugged``; no data plane runs, so a stand-in for the network agent
+  reports the port ACTIVE (``PUT status``, as the agent does once the tap is
+  plugged) as soon as the fake driver has the guest, and the network API sends
+  the event to compute (batched every ``[compute] send_events_interval``, 0.5 s).
 """
 
 import argparse
@@ -19,12 +27,15 @@ import concurrent.futures
 import pathlib
 import sys
 import tempfile
+import threading
 import time
 
 import requests
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "functional" / "network"))
+
+sys.path.insert(0, str(HERE.parent / "functional" / "compute"))
 
 from network_cloud import ADMIN_PASSWORD, start_cloud  # noqa: E402
 
@@ -34,10 +45,10 @@ def _pct(values, q):
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def _admin_token(auth_url):
+def _admin_token(auth_url, password=ADMIN_PASSWORD):
     resp = requests.post(f"{auth_url}/auth/tokens", timeout=30, json={"auth": {
         "identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"name": "Default"}, "password": ADMIN_PASSWORD}}},
+            "name": "admin", "domain": {"name": "Default"}, "password": password}}},
         "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}})
     resp.raise_for_status()
     return resp.headers["X-Subject-Token"], resp.json()["token"]["project"]["id"]
@@ -84,6 +95,107 @@ def bench_networks(url, headers, count):
     return count / wall, times
 
 
+class PlugReporter:
+    """Stands in for the nodes' network agents: every ``interval`` seconds, reports
+    ACTIVE the bound compute ports still DOWN whose server the fake drivers have."""
+
+    def __init__(self, url, headers, drivers, interval=0.02):
+        self.url, self.headers, self.drivers = url, headers, drivers
+        self.interval = interval
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        with requests.Session() as session:
+            session.headers.update(self.headers)
+            while not self.stopping.wait(self.interval):
+                spawned = {i for d in self.drivers.values() for i in d.list_instances()}
+                ports = session.get(f"{self.url}/v2.0/ports", timeout=60,
+                                    params={"status": "DOWN"}).json()["ports"]
+                for port in ports:
+                    if (port["device_owner"].startswith("compute:")
+                            and port["binding:host_id"] and port["device_id"] in spawned):
+                        session.put(f"{self.url}/v2.0/ports/{port['id']}", timeout=60,
+                                    json={"port": {"status": "ACTIVE"}})
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join()
+
+
+def bench_servers(count, concurrency, poll=0.02):
+    """POST /servers on a network to ACTIVE, fake driver; prints the figures."""
+    from compute_cloud import ADMIN_PASSWORD as COMPUTE_ADMIN_PASSWORD
+    from compute_network_cloud import start_network_cloud
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cloud = start_network_cloud(pathlib.Path(tmp), compute_extra=(
+            "vif_plugging_timeout = 60\n[quota]\ninstances = -1\ncores = -1\n"
+            "ram = -1\n"))
+        try:
+            token, project_id = _admin_token(cloud.auth_url, COMPUTE_ADMIN_PASSWORD)
+            headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.37"}
+            net_url, url = cloud.network_url, cloud.compute_url
+            requests.put(f"{net_url}/v2.0/quotas/{project_id}", headers=headers,
+                         timeout=30, json={"quota": {"port": -1}}).raise_for_status()
+            with requests.Session() as session:
+                session.headers.update(headers)
+                net, _ = _post(session, f"{net_url}/v2.0/networks", "network",
+                               {"name": "bench-servers"})
+                _post(session, f"{net_url}/v2.0/subnets", "subnet", {
+                    "network_id": net["id"], "ip_version": 4, "cidr": "10.60.0.0/22"})
+                requests.post(f"{url}/flavors", headers=headers, timeout=30, json={
+                    "flavor": {"name": "m1.tiny", "id": "1", "ram": 64, "vcpus": 1,
+                               "disk": 1}}).raise_for_status()
+                image = session.post(f"{cloud.image_url}/v2/images", timeout=30, json={
+                    "name": "img", "disk_format": "raw",
+                    "container_format": "bare"}).json()
+                session.put(f"{cloud.image_url}/v2/images/{image['id']}/file",
+                            headers={"Content-Type": "application/octet-stream"},
+                            data=b"\0" * 512, timeout=30).raise_for_status()
+
+            def boot(session, index):
+                start = time.perf_counter()
+                resp = session.post(f"{url}/servers", timeout=60, json={"server": {
+                    "name": f"bench-{index}", "imageRef": image["id"],
+                    "flavorRef": "1", "networks": [{"uuid": net["id"]}]}})
+                resp.raise_for_status()
+                server_id = resp.json()["server"]["id"]
+                while True:
+                    status = session.get(f"{url}/servers/{server_id}", timeout=60
+                                         ).json()["server"]["status"]
+                    if status in ("ACTIVE", "ERROR"):
+                        break
+                    time.sleep(poll)
+                return time.perf_counter() - start, status
+
+            def worker(indexes):
+                with requests.Session() as session:
+                    session.headers.update(headers)
+                    return [boot(session, i) for i in indexes]
+
+            with PlugReporter(net_url, headers, cloud.drivers):
+                with requests.Session() as session:  # warm-up: first logins, queries
+                    session.headers.update(headers)
+                    boot(session, -1)
+                chunks = [range(w, count, concurrency) for w in range(concurrency)]
+                start = time.perf_counter()
+                with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+                    results = [r for chunk in pool.map(worker, chunks) for r in chunk]
+                wall = time.perf_counter() - start
+        finally:
+            cloud.stop()
+    times = [t for t, status in results if status == "ACTIVE"]
+    errors = len(results) - len(times)
+    print(_line(f"server create --network to ACTIVE, fake driver, {concurrency} "
+                f"clients ({count} servers, {errors} in ERROR)", count / wall,
+                times or [0.0], "servers"))
+
+
 def _line(what, rate, times, unit):
     return (f"{what}: {rate:.1f} {unit}/s, p50 {_pct(times, .5) * 1000:.0f} ms, "
             f"p95 {_pct(times, .95) * 1000:.0f} ms")
@@ -94,6 +206,7 @@ def main(argv=None):
     parser.add_argument("--ports", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--networks", type=int, default=50)
+    parser.add_argument("--servers", type=int, default=40)
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,6 +239,8 @@ def main(argv=None):
                         f"pairs)", rate, times, "pairs"))
         finally:
             cloud.stop()
+    if args.servers:
+        bench_servers(args.servers, args.concurrency)
 
 
 if __name__ == "__main__":
