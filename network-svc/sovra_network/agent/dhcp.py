@@ -38,6 +38,7 @@ import signal
 import time
 
 from sovra_network.agent import ip_lib
+from sovra_network.agent import metadata as metadata_mod
 from sovra_network.agent import state as hs
 from sovra_network.agent.settings import AgentSettings
 
@@ -45,6 +46,7 @@ LOG = logging.getLogger(__name__)
 
 NAMESPACE_BASE = "qdhcp-"
 STOP_TIMEOUT = 5.0
+METADATA_NET = ipaddress.ip_network(metadata_mod.CIDR)
 
 
 def device_name(port_id: str) -> str:
@@ -97,11 +99,24 @@ def render_hosts(state: hs.HostState, network_id: str) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def render_opts(state: hs.HostState, network_id: str) -> str:
+def metadata_routes(state: hs.HostState, network_id: str) -> dict[str, str]:
+    """{subnet id: the DHCP port's IPv4 address on it}: the next hop of the route
+    to the metadata address on each IPv4 DHCP subnet."""
+    port = state.dhcp_port(network_id)
+    if port is None:
+        return {}
+    return {ip.subnet_id: ip.ip_address for ip in port.fixed_ips
+            if ":" not in ip.ip_address}
+
+
+def render_opts(state: hs.HostState, network_id: str, *, metadata: bool = False) -> str:
     """dnsmasq's ``--dhcp-optsfile``: per subnet (by tag), the router, DNS servers
     and host routes (classless static routes, options 121 and 249, which carry the
-    default route too since a client given them ignores option 3)."""
+    default route too since a client given them ignores option 3); with
+    ``metadata``, a route to 169.254.169.254/32 via the DHCP port's address (the
+    metadata proxy in the DHCP namespace), unless a host route names it."""
     lines = []
+    via_dhcp = metadata_routes(state, network_id) if metadata else {}
     for subnet in dhcp_subnets(state, network_id):
         tag = f"tag:{subnet_tag(subnet)}"
         if subnet.ip_version == 4:
@@ -114,6 +129,10 @@ def render_opts(state: hs.HostState, network_id: str) -> str:
                 lines.append(f"{tag},option:dns-server,{','.join(servers)}")
             routes = [(r.destination, r.nexthop) for r in subnet.host_routes
                       if ipaddress.ip_network(r.destination, strict=False).version == 4]
+            if subnet.id in via_dhcp and not any(
+                    ipaddress.ip_network(d, strict=False) == METADATA_NET
+                    for d, _ in routes):
+                routes.append((metadata_mod.CIDR, via_dhcp[subnet.id]))
             if routes:
                 if subnet.gateway_ip and not any(
                         ipaddress.ip_network(d, strict=False).prefixlen == 0
@@ -216,6 +235,18 @@ def stop_dnsmasq(folder: str) -> None:
 class Dhcp:
     def __init__(self, node: ip_lib.Netns, settings: AgentSettings):
         self.node, self.settings = node, settings
+        self.metadata = None
+        if settings.metadata_proxy_shared_secret:
+            self.metadata = metadata_mod.MetadataProxy(
+                settings.metadata_url, settings.metadata_proxy_shared_secret)
+        else:
+            LOG.warning("no [network_agent] metadata_proxy_shared_secret: no metadata "
+                        "proxy (guests cannot reach %s)", metadata_mod.ADDRESS)
+
+    def close(self) -> None:
+        """Stop the metadata proxy (dnsmasq and the namespaces stay)."""
+        if self.metadata is not None:
+            self.metadata.close()
 
     def namespace(self, network_id: str) -> str:
         return self.settings.namespace(NAMESPACE_BASE + network_id)
@@ -234,6 +265,8 @@ class Dhcp:
                 served.add(net_id)
             except (ip_lib.CommandFailed, OSError):
                 LOG.exception("network %s: DHCP sync failed", net_id)
+        if self.metadata is not None:  # closed before their namespaces go
+            self.metadata.retain(set(wanted))
         self.remove_stale(set(wanted))
         return served
 
@@ -279,18 +312,26 @@ class Dhcp:
         if changes:
             ns.ip("link", "set", "dev", device, *changes)
         subnets = state.subnets
-        ns.set_addresses(device, [
-            f"{ip.ip_address}/{subnets[ip.subnet_id].prefixlen}"
-            for ip in port.fixed_ips if ip.subnet_id in subnets])
+        addresses = [f"{ip.ip_address}/{subnets[ip.subnet_id].prefixlen}"
+                     for ip in port.fixed_ips if ip.subnet_id in subnets]
+        if self.metadata is not None:
+            addresses.append(metadata_mod.CIDR)
+        ns.set_addresses(device, addresses)
         self._sync_dnsmasq(state, net_id, port, ns)
+        if self.metadata is not None:
+            try:
+                self.metadata.serve(net_id, ns_name,
+                                    metadata_mod.instances(state, net_id))
+            except OSError:  # DHCP itself is fine
+                LOG.exception("network %s: metadata proxy failed", net_id)
 
     def _sync_dnsmasq(self, state, net_id, port, ns: ip_lib.Netns) -> None:
         folder = network_dir(self.settings, net_id)
         os.makedirs(folder, exist_ok=True)
         changed = _write_if_changed(os.path.join(folder, "host"),
                                     render_hosts(state, net_id))
-        changed |= _write_if_changed(os.path.join(folder, "opts"),
-                                     render_opts(state, net_id))
+        changed |= _write_if_changed(os.path.join(folder, "opts"), render_opts(
+            state, net_id, metadata=self.metadata is not None))
         argv = dnsmasq_argv(self.settings, state, net_id, port)
         found = running_dnsmasq(folder)
         if found is not None and found[1] == argv:

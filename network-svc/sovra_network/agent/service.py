@@ -84,10 +84,12 @@ class NetworkAgent:
 
     def stop(self) -> None:
         """Stop syncing and leave the agents group. The data plane stays as it is:
-        guests keep their traffic while no agent runs."""
+        guests keep their traffic while no agent runs (but no metadata: the proxy
+        is the agent's)."""
         self._stopping.set()
         self._wake.set()
         self._thread.join()
+        self.data_plane.close()
         if self.joined.is_set() and self.coordinator.started:
             try:
                 self.coordinator.leave(self.agents_group, self.settings.host)

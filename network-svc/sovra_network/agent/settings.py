@@ -33,6 +33,10 @@ class AgentSettings:
     serve_unbound_dhcp: bool = True
     #: may serve the routers (see sync.router_host)
     serve_routers: bool = True
+    #: the metadata proxy's key (None: no proxy) and where it relays to
+    metadata_proxy_shared_secret: str | None = dataclasses.field(default=None,
+                                                                 repr=False)
+    metadata_url: str = "http://127.0.0.1:8775"
 
     def namespace(self, base: str) -> str:
         return self.namespace_prefix + base
@@ -48,7 +52,9 @@ def from_conf(conf) -> AgentSettings:
         physical_interface_mappings=parse_mappings(opts.physical_interface_mappings),
         state_dir=opts.state_dir, dnsmasq_path=opts.dnsmasq_path,
         dhcp_lease_time=opts.dhcp_lease_time, firewall_table=opts.firewall_table,
-        serve_unbound_dhcp=opts.serve_unbound_dhcp, serve_routers=opts.serve_routers)
+        serve_unbound_dhcp=opts.serve_unbound_dhcp, serve_routers=opts.serve_routers,
+        metadata_proxy_shared_secret=opts.metadata_proxy_shared_secret or None,
+        metadata_url=opts.metadata_url)
 
 
 def parse_mappings(items) -> dict[str, str]:

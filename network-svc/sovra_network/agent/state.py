@@ -155,6 +155,7 @@ class Port:
     security_groups: tuple[str, ...] = ()
     allowed_address_pairs: tuple[AddressPair, ...] = ()
     dns_name: str = ""
+    project_id: str = ""
 
     @property
     def tap(self) -> str:
@@ -201,7 +202,8 @@ class Port:
                 AddressPair(pair["ip_address"],
                             (pair.get("mac_address") or port["mac_address"]).lower())
                 for pair in port.get("allowed_address_pairs") or ()),
-            dns_name=port.get("dns_name") or "")
+            dns_name=port.get("dns_name") or "",
+            project_id=port.get("project_id") or port.get("tenant_id") or "")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -190,3 +190,8 @@ class DataPlane:
         plugged = self.l2.plug_ports(state)
         self.l2.remove_stale(state)
         return plugged
+
+    def close(self) -> None:
+        """Release what lives in the agent itself (the metadata proxy); the node's
+        data plane stays."""
+        self.dhcp.close()

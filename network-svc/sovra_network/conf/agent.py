@@ -1,5 +1,5 @@
 """[network_agent] options: the node a network agent runs on, its VXLAN endpoint,
-flat uplinks, DHCP and firewall settings, and how often it resyncs."""
+flat uplinks, DHCP, metadata proxy and firewall settings, and how often it resyncs."""
 
 import socket
 
@@ -60,6 +60,16 @@ OPTS = [
     cfg.StrOpt("namespace_prefix", default="",
                help="Put in front of the namespaces the agent creates (qdhcp-...); "
                     "it deletes only namespaces with its own prefix."),
+    cfg.StrOpt("metadata_proxy_shared_secret", secret=True,
+               help="Secret shared with compute's metadata API, which trusts the "
+                    "X-Instance-ID the proxy sends when X-Instance-ID-Signature is "
+                    "its HMAC-SHA256 with this key. Unset: no metadata proxy (guests "
+                    "get no route to 169.254.169.254)."),
+    cfg.URIOpt("metadata_url", default="http://127.0.0.1:8775",
+               schemes=["http", "https"],
+               help="Compute's metadata API, as the agent reaches it from its own "
+                    "namespace: the metadata proxy in each DHCP namespace relays "
+                    "guests' requests to 169.254.169.254:80 there."),
 ]
 
 

@@ -149,6 +149,9 @@ class RecordingDataPlane:
         self.applied.append(state)
         return {p for p in state.ports if p == "p-01"}
 
+    def close(self):
+        self.closed = True
+
 
 def _agent(client, delay=0.0, resync=0):
     coordinator = inprocess.InProcessCoordinator()
