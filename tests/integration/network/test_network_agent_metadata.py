@@ -28,15 +28,15 @@ GUEST_IP = "10.20.0.10"    # on both networks
 STRANGER_IP = "10.20.0.200"  # an address pair of guest a's port: not a fixed IP
 META_PATH = "/openstack/latest/meta_data.json"
 
-# run in a guest's namespace: GET 169.254.169.254<path> (from <source> if given);
-# prints the status, then the body ("error ..." if no answer)
+# run in a guest's namespace: GET 169.254.169.254<path> (POST <body> if given),
+# from <source> if given; prints the status, then the body ("error ..." if none)
 FETCH = r"""
 import http.client, sys
-source, path = sys.argv[1], sys.argv[2]
+source, path, body = sys.argv[1], sys.argv[2], sys.argv[3]
 conn = http.client.HTTPConnection("169.254.169.254", 80, timeout=5,
                                   source_address=(source, 0) if source else None)
 try:
-    conn.request("GET", path)
+    conn.request("POST" if body else "GET", path, body=body or None)
     resp = conn.getresponse()
     print(resp.status)
     print(resp.read().decode())
@@ -51,9 +51,18 @@ class MetadataStandIn:
 
     def __init__(self):
         self.seen = []
+        self.posted = []
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers["Content-Length"])
+                recorder.posted.append((self.path, self.headers["X-Instance-ID"],
+                                        self.rfile.read(length).decode()))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def do_GET(self):
                 recorder.seen.append((self.path, dict(self.headers)))
                 body = json.dumps({"uuid": self.headers.get("X-Instance-ID"),
@@ -76,13 +85,13 @@ class MetadataStandIn:
         self.httpd.server_close()
 
 
-def fetch(guest, source="", path=META_PATH, timeout=10.0):
-    """(status or "error", body) of a GET from ``guest``; retried while nothing
-    answers (the proxy appears with the agent's sync)."""
+def fetch(guest, source="", path=META_PATH, timeout=10.0, body=""):
+    """(status or "error", body) of a GET (a POST of ``body``) from ``guest``;
+    retried while nothing answers (the proxy appears with the agent's sync)."""
     deadline = time.monotonic() + timeout
     while True:
         out = network_lab.netns(guest.ns, sys.executable, "-c", FETCH, source, path,
-                                timeout=30).stdout
+                                body, timeout=30).stdout
         first, _, body = out.partition("\n")
         if not first.startswith("error") or time.monotonic() > deadline:
             return first, body.strip()
@@ -159,6 +168,15 @@ def test_guests_reach_metadata_by_the_dhcp_route_and_are_told_apart(lab, guests)
         _check_request(lab, port, guest)
     # same address on both networks, yet two servers
     assert guests["a"][1]["device_id"] != guests["b"][1]["device_id"]
+
+
+def test_a_post_is_relayed_with_its_body(lab, guests):
+    _, port, guest, _ = guests["a"]
+    apply_static_routes(guest)
+    status, _ = fetch(guest, path="/openstack/latest/password", body="s3cr3t-pw")
+    assert status == "200"
+    assert lab.metadata.posted[-1] == ("/openstack/latest/password", port["device_id"],
+                                       "s3cr3t-pw")
 
 
 def test_an_unknown_source_gets_404_and_nothing_is_relayed(lab, guests):
