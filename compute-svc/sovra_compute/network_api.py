@@ -11,9 +11,13 @@ down).
 A VIF (what the agent hands the virt driver, and what the API shows as the
 server's ``addresses``) is a plain dict::
 
-    {"port_id", "network_id", "network_name", "mac", "mtu",
-     "fixed_ips": [{"ip_address", "subnet_id", "version"}],
+    {"port_id", "network_id", "network_name", "mac", "mtu", "vif_type",
+     "fixed_ips": [{"ip_address", "subnet_id", "version",
+                    "cidr", "gateway_ip", "dns_nameservers"}],
      "devname": "tap" + port_id[:11], "preexisting": bool, "tag": str | None}
+
+(``cidr``, ``gateway_ip`` and ``dns_nameservers`` are the subnet's, when it was
+read: the guest's network_data.json needs them.)
 """
 
 from __future__ import annotations
@@ -167,14 +171,23 @@ def auto_network(client, project_id: str) -> dict | None:
 
 
 # --- VIFs ---------------------------------------------------------------------------------
-def vif(port: dict, network: dict, *, preexisting: bool, tag: str | None = None) -> dict:
-    """The VIF of ``port`` on ``network`` (see the module's docstring)."""
-    fixed = [{"ip_address": ip["ip_address"], "subnet_id": ip.get("subnet_id"),
-              "version": ipaddress.ip_address(ip["ip_address"]).version}
-             for ip in port.get("fixed_ips") or ()]
+def vif(port: dict, network: dict, *, preexisting: bool, tag: str | None = None,
+        subnets: dict | None = None) -> dict:
+    """The VIF of ``port`` on ``network`` (see the module's docstring);
+    ``subnets``: {subnet id: the subnet} of its fixed IPs, where known."""
+    fixed = []
+    for ip in port.get("fixed_ips") or ():
+        item = {"ip_address": ip["ip_address"], "subnet_id": ip.get("subnet_id"),
+                "version": ipaddress.ip_address(ip["ip_address"]).version}
+        subnet = (subnets or {}).get(ip.get("subnet_id"))
+        if subnet:
+            item.update(cidr=subnet["cidr"], gateway_ip=subnet.get("gateway_ip"),
+                        dns_nameservers=list(subnet.get("dns_nameservers") or ()))
+        fixed.append(item)
     return {"port_id": port["id"], "network_id": network["id"],
             "network_name": network.get("name") or network["id"],
             "mac": port["mac_address"], "mtu": network.get("mtu") or 1500,
+            "vif_type": port.get("binding:vif_type") or "bridge",
             "fixed_ips": fixed, "devname": tap_name(port["id"]),
             "preexisting": preexisting, "tag": tag}
 

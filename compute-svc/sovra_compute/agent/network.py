@@ -60,8 +60,11 @@ class Networking:
                         report([*vifs, _unbound(port, entry)])
                         port = service.bind_port(port["id"], self.host)
                     network = users.get_network(port["network_id"])
+                    subnets = {ip["subnet_id"]: users.get_subnet(ip["subnet_id"])
+                               for ip in port.get("fixed_ips") or ()
+                               if ip.get("subnet_id")}
                 item = network_api.vif(port, network, preexisting=preexisting,
-                                       tag=entry.get("tag"))
+                                       tag=entry.get("tag"), subnets=subnets)
                 item["active"] = port.get("status") == "ACTIVE"
                 vifs.append(item)
                 report(list(vifs))

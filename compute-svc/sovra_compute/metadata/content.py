@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
 import os
 import re
@@ -73,15 +74,49 @@ def decode_user_data(user_data: str | None) -> bytes | None:
         raise InvalidUserData("user_data is not valid base64") from None
 
 
+def network_data_of(network_info: list[dict] | None) -> dict:
+    """network_data.json of a server's VIFs (sovra_compute.network_api): a link
+    per VIF (its tap, MAC, MTU), a static network per fixed IP (address, netmask,
+    default route via the subnet's gateway, its DNS servers), or a DHCP one when
+    the subnet was not read; the DNS servers again as services."""
+    links, networks, services = [], [], []
+    for item in network_info or ():
+        links.append({"id": item["devname"], "vif_id": item["port_id"],
+                      "type": item.get("vif_type") or "bridge", "mtu": item["mtu"],
+                      "ethernet_mac_address": item["mac"]})
+        for ip in item["fixed_ips"]:
+            version = ip["version"]
+            net = {"id": f"network{len(networks)}", "link": item["devname"],
+                   "network_id": item["network_id"]}
+            if not ip.get("cidr"):
+                net["type"] = f"ipv{version}_dhcp"
+                networks.append(net)
+                continue
+            anywhere = "0.0.0.0" if version == 4 else "::"
+            prefix = ipaddress.ip_network(ip["cidr"], strict=False).prefixlen
+            address = ipaddress.ip_interface(f"{ip['ip_address']}/{prefix}")
+            dns = [{"type": "dns", "address": a} for a in ip.get("dns_nameservers") or ()]
+            net.update(type=f"ipv{version}", ip_address=ip["ip_address"],
+                       netmask=str(address.netmask),
+                       routes=[{"network": anywhere, "netmask": anywhere,
+                                "gateway": ip["gateway_ip"]}]
+                       if ip.get("gateway_ip") else [],
+                       services=dns)
+            networks.append(net)
+            services += [d for d in dns if d not in services]
+    return {"links": links, "networks": networks, "services": services}
+
+
 def openstack_files(instance: dict, *, key_data: str | None = None,
                     user_data: str | None = None,
                     network_data: dict | None = None) -> dict[str, bytes]:
     """{file name: content} of one ``openstack/<version>/`` folder; ``user_data``
-    only when the server has user data. Raises InvalidUserData."""
+    only when the server has user data; network_data.json from ``network_data``,
+    else from the instance's VIFs (``network_info``). Raises InvalidUserData."""
     files = {
         META_DATA: json.dumps(meta_data(instance, key_data)).encode(),
         NETWORK_DATA: json.dumps(
-            network_data or {"links": [], "networks": [], "services": []}).encode(),
+            network_data or network_data_of(instance.get("network_info"))).encode(),
         VENDOR_DATA: b"{}",
         VENDOR_DATA2: b"{}",
     }

@@ -78,6 +78,9 @@ def test_server_on_a_network_gets_a_bound_port_shown_as_its_address(
     assert (vif["port_id"], vif["mac"], vif["mtu"], vif["devname"]) == (
         port.id, port.mac_address, private.mtu, "tap" + port.id[:11])
     assert vif["tag"] == "nic1"
+    # what the guest's network_data.json is made of: the subnet, read as the user
+    assert (vif["fixed_ips"][0]["cidr"], vif["fixed_ips"][0]["gateway_ip"]) == (
+        "10.20.0.0/24", "10.20.0.1")
     conn.compute.delete_server(server)
     conn.compute.wait_for_delete(server, interval=0.05, wait=20)
     assert list(conn.network.ports(device_id=server.id)) == []

@@ -55,6 +55,10 @@ class _Client:
     def get_network(self, network_id):
         return dict(self._api.networks[network_id])
 
+    def get_subnet(self, subnet_id):
+        return {"id": subnet_id, "cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1",
+                "dns_nameservers": ["10.0.0.2"]}
+
     def create_port(self, network_id, **attrs):
         port_id = self._api.add_port()
         self._api.ports[port_id].update(attrs)

@@ -42,6 +42,17 @@ class Disk:
 
 
 @dataclasses.dataclass(frozen=True)
+class Interface:
+    """A NIC on a host tap (``<interface type='ethernet'>``): libvirt creates the
+    tap ``target`` (and removes it with the guest); the network agent enslaves it
+    to its network's bridge."""
+    mac: str
+    target: str                    # tap<port id[:11]>
+    mtu: int | None = None
+    model: str = "virtio"
+
+
+@dataclasses.dataclass(frozen=True)
 class GuestConfig:
     uuid: str
     display_name: str
@@ -56,6 +67,7 @@ class GuestConfig:
     flavor_name: str = ""
     project_id: str = ""
     user_id: str = ""
+    interfaces: tuple[Interface, ...] = ()
 
     def to_xml(self) -> str:
         dom = ET.Element("domain", type=self.virt_type)
@@ -82,6 +94,8 @@ class GuestConfig:
         devices = ET.SubElement(dom, "devices")
         for disk in self.disks:
             self._disk(devices, disk)
+        for interface in self.interfaces:
+            self._interface(devices, interface)
         serial = ET.SubElement(devices, "serial", type="pty")
         # virtlogd writes the console to the file; append: a restart keeps history
         ET.SubElement(serial, "log", file=self.console_log, append="on")
@@ -129,6 +143,35 @@ class GuestConfig:
         if disk.serial:
             ET.SubElement(element, "serial").text = disk.serial
         return element
+
+
+    @staticmethod
+    def _interface(devices, interface: Interface):
+        element = ET.SubElement(devices, "interface", type="ethernet")
+        ET.SubElement(element, "mac", address=interface.mac)
+        ET.SubElement(element, "target", dev=interface.target)
+        ET.SubElement(element, "model", type=interface.model)
+        if interface.mtu:
+            ET.SubElement(element, "mtu", size=str(interface.mtu))
+        return element
+
+
+def interface_xml(interface: Interface) -> str:
+    """One ``<interface>`` device, as attachDeviceFlags takes it."""
+    holder = ET.Element("devices")
+    return ET.tostring(GuestConfig._interface(holder, interface), encoding="unicode")
+
+
+def find_interfaces(domain_xml: str) -> list[dict]:
+    """The domain's NICs: ``{"mac", "target", "mtu"}`` each (mtu None if unset)."""
+    root = ET.fromstring(domain_xml)
+    found = []
+    for element in root.findall("devices/interface"):
+        mac, target, mtu = (element.find(tag) for tag in ("mac", "target", "mtu"))
+        found.append({"mac": mac.get("address") if mac is not None else None,
+                      "target": target.get("dev") if target is not None else None,
+                      "mtu": int(mtu.get("size")) if mtu is not None else None})
+    return found
 
 
 def disk_xml(disk: Disk) -> str:

@@ -22,7 +22,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from sovra_compute.virt import driver as virt
-from sovra_compute.virt.libvirt import config, configdrive, imagebackend, volume
+from sovra_compute.virt.libvirt import config, configdrive, imagebackend, vif, volume
 from sovra_compute.virt.libvirt import host as libvirt_host
 from sovra_compute.virt.libvirt.guest import Guest, translated
 
@@ -165,7 +165,7 @@ class LibvirtDriver(virt.VirtDriver):
             virt_type=self.virt_type, disks=disks, console_log=paths["console"],
             machine_type=self.machine_type, cpu_mode=self.cpu_mode,
             flavor_name=flavor.get("name", ""), project_id=instance.get("project_id", ""),
-            user_id=instance.get("user_id", ""))
+            user_id=instance.get("user_id", ""), interfaces=vif.interfaces(instance))
 
     def spawn(self, instance, image, *, key_data=None, user_data=None):
         uuid = instance["uuid"]
