@@ -20,6 +20,7 @@ import uuid
 import libvirt
 import pytest
 from functional.compute.compute_cloud import start_cloud, wait_for
+from integration.compute.guest_console import console, guest_shell
 
 from sovra_compute.virt.libvirt import config
 from sovra_compute.virt.libvirt.driver import LibvirtDriver
@@ -107,34 +108,6 @@ def flavor(conn):
     return conn.compute.create_flavor(name="lvn.tiny", ram=256, vcpus=1, disk=1)
 
 
-def console(conn, server, text, timeout=90, times=1):
-    """The console once ``text`` is on it (``times`` times)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        out = conn.compute.get_server_console_output(server)["output"]
-        if out.count(text) >= times:
-            return out
-        assert time.monotonic() < deadline, f"{text!r} not in the console:\n{out[-1500:]}"
-        time.sleep(0.25)
-
-
-def guest_shell(conn, virsh, server, command, expect, timeout=60):
-    """Run ``command`` in the guest's root shell on its serial console; the
-    console once ``expect`` (which the command prints) is on it. The console
-    stream stays open until then: closed at once, libvirt may drop the input."""
-    domain = virsh.lookupByName(config.domain_name(server.id))
-    stream = virsh.newStream(0)
-    domain.openConsole(None, stream, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
-    try:
-        stream.send(f"\n{command}\n".encode())
-        return console(conn, server, expect, timeout=timeout)
-    finally:
-        try:
-            stream.finish()
-        except libvirt.libvirtError:
-            pass
-
-
 def volume_status(conn, volume_id, status, timeout=60):
     wait_for(lambda: conn.block_storage.get_volume(volume_id).status == status,
              timeout=timeout, interval=0.05)
@@ -171,6 +144,11 @@ def test_hot_plug_write_and_unplug_an_nbd_volume(cloud, conn, virsh, image, flav
     assert "protocol=\"nbd\"" in disk and f"volume-{volume.id}" in disk
     assert f'port="{cloud.nbd_port}"' in disk and path not in disk
     assert nbd_exports(cloud) == [f"{volume.id}.json"]
+    # an NBD export keeps the size its client connected with: no in-use extend
+    resp = conn.block_storage.post(
+        f"/volumes/{volume.id}/action", json={"os-extend": {"new_size": 2}},
+        headers={"OpenStack-API-Version": "volume 3.42"})
+    assert resp.status_code == 400 and "online_extend_support is false" in resp.text
 
     # the guest writes 4 KiB in; the bytes land in the volume's file
     guest_shell(conn, virsh, server,

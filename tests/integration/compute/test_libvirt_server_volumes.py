@@ -2,7 +2,8 @@
 file-backend volume agent whose volume directory the libvirt node shares) and a
 compute agent running the libvirt driver. A volume is hot-plugged into a running
 guest, which sees it (its size, its serial, the marker written into the volume's
-file) and lets it go on detach; a server boots from a volume made from the test
+file), sees it grow when it is extended while attached, and lets it go on detach;
+a server boots from a volume made from the test
 image, and the volume goes with the server."""
 
 import glob
@@ -15,6 +16,7 @@ import uuid
 import libvirt
 import pytest
 from functional.compute.compute_cloud import start_cloud, wait_for
+from integration.compute.guest_console import console, guest_shell
 
 from sovra_compute.virt.libvirt import config
 from sovra_compute.virt.libvirt.driver import LibvirtDriver
@@ -77,17 +79,6 @@ def flavor(conn):
     return conn.compute.create_flavor(name="lv.tiny", ram=256, vcpus=1, disk=1)
 
 
-def console(conn, server, text, timeout=90, times=1):
-    """The console once ``text`` is on it (``times`` times)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        out = conn.compute.get_server_console_output(server)["output"]
-        if out.count(text) >= times:
-            return out
-        assert time.monotonic() < deadline, f"{text!r} not in the console:\n{out[-1500:]}"
-        time.sleep(0.25)
-
-
 def volume_status(conn, volume_id, status, timeout=60):
     wait_for(lambda: conn.block_storage.get_volume(volume_id).status == status,
              timeout=timeout, interval=0.05)
@@ -126,6 +117,23 @@ def test_hot_plug_a_volume_into_a_running_guest(cloud, conn, virsh, image, flavo
     assert disk_targets(virsh, server.id, libvirt.VIR_DOMAIN_XML_INACTIVE) == {
         "vda", "vdb"}  # persistent: it stays across a restart
 
+    # extended while attached (3.42): block storage grows the file and tells
+    # compute (volume-extended); the guest's kernel sees the disk at 2 GiB
+    started = time.monotonic()
+    resp = conn.block_storage.post(
+        f"/volumes/{volume.id}/action", json={"os-extend": {"new_size": 2}},
+        headers={"OpenStack-API-Version": "volume 3.42"})
+    assert resp.status_code == 202, resp.text
+    guest_shell(conn, virsh, server,
+                "while [ $(cat /sys/block/vdb/size) -lt 4194304 ]; do sleep 0.2; "
+                "done; echo vdb-grown-$(cat /sys/block/vdb/size)",
+                "vdb-grown-4194304")  # 512-byte sectors
+    grown = time.monotonic() - started
+    domain = virsh.lookupByName(config.domain_name(server.id))
+    assert domain.blockInfo("vdb", 0)[0] == 2 * GiB
+    shown = conn.block_storage.get_volume(volume.id)
+    assert (shown.status, shown.size) == ("in-use", 2)
+
     started = time.monotonic()
     conn.compute.delete_volume_attachment(server, volume.id)
     volume_status(conn, volume.id, "available")
@@ -134,6 +142,7 @@ def test_hot_plug_a_volume_into_a_running_guest(cloud, conn, virsh, image, flavo
     assert disk_targets(virsh, server.id) == {"vda"}
     assert disk_targets(virsh, server.id, libvirt.VIR_DOMAIN_XML_INACTIVE) == {"vda"}
     print(f"\nattach -> in-use {in_use:.2f} s, -> seen by the guest {seen:.2f} s; "
+          f"in-use extend -> seen by the guest {grown:.2f} s; "
           f"detach -> available {detached:.2f} s")
 
     # a guest that does not let the disk go (paused: it cannot answer the unplug)
