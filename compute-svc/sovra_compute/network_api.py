@@ -210,17 +210,16 @@ def release_ports(service, instance: dict) -> None:
     """Delete the ports compute made for the server, unbind (device and host
     cleared) those the user gave in its ``requested_networks``, with the service
     client ``service``. The server's ports are found by ``device_id``, so one made
-    and not yet reported is not missed. A port already gone is not an error; any
-    other failure is logged and the other ports are still released, then the first
-    failure is raised."""
+    and not yet reported is not missed, and one released already is left alone.
+    A port already gone is not an error; any other failure is logged and the other
+    ports are still released, then the first failure is raised."""
     uuid = instance["uuid"]
     given = {e["port_id"] for e in instance.get("requested_networks") or ()
              if e.get("port_id")}
     with translated():
+        # only the ports still the server's: a given port unbound already may be
+        # another server's by now
         ports = service.list_ports(device_id=uuid)
-    known = {p["id"] for p in ports}
-    # a port the user gave may have lost its device_id already: unbind it anyway
-    ports += [{"id": port_id} for port_id in sorted(given - known)]
     first_error = None
     for port in ports:
         try:
