@@ -6,9 +6,10 @@ Two trees, as the OpenStack metadata service serves them::
     /                                  EC2-compatible versions, then "latest"
     /<ec2 version>/                    meta-data/, user-data (when there is some)
     /<ec2 version>/meta-data/...       instance-id, hostname, local-hostname,
-                                       local-ipv4 (the guest's address, as the
-                                       proxy saw it), instance-type, placement/,
-                                       public-keys/0/openssh-key...
+                                       local-ipv4 (the first fixed IPv4 address;
+                                       with no VIF known, the guest's address as
+                                       the proxy saw it), instance-type,
+                                       placement/, public-keys/0/openssh-key...
     /<ec2 version>/user-data           the user data
     /openstack                         dated versions, then "latest"
     /openstack/<version>/              the files of that version

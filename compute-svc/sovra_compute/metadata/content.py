@@ -156,12 +156,24 @@ def openstack_file_names(version: str) -> tuple[str, ...] | None:
     return tuple(names) if version == LATEST else None
 
 
+def fixed_ipv4(instance: dict) -> str | None:
+    """The server's first fixed IPv4 address (its VIFs in order), if any."""
+    for vif in instance.get("network_info") or ():
+        for ip in vif.get("fixed_ips") or ():
+            if ip.get("version") == 4:
+                return ip["ip_address"]
+    return None
+
+
 def ec2_meta_data(instance: dict, key_data: str | None,
                   local_ipv4: str | None = None) -> dict:
     """The EC2-compatible ``meta-data/`` tree: a dict is a folder, a string a value.
     A folder's ``_name`` is how its parent lists it (``public-keys/`` lists
-    ``0=<key name>``, and ``public-keys/0/`` holds ``openssh-key``)."""
+    ``0=<key name>``, and ``public-keys/0/`` holds ``openssh-key``).
+    ``local-ipv4`` is the server's first fixed IPv4 address, else ``local_ipv4``
+    (the address the guest asked from, when its VIFs are not known)."""
     host = guest_hostname(instance)
+    local_ipv4 = fixed_ipv4(instance) or local_ipv4
     tree = {
         "ami-launch-index": "0",
         "hostname": host,

@@ -171,3 +171,20 @@ def test_get_and_head_only(client, server):
     for method in ("POST", "PUT", "DELETE"):
         resp = _get(client, "/openstack/latest/meta_data.json", server, method=method)
         assert resp.status_code == 405 and resp.headers["Allow"] == "GET, HEAD"
+
+
+def test_a_server_on_a_network_is_told_its_vifs(client, db, server):
+    vif = {"port_id": "port-1", "network_id": "net-1", "mac": "fa:16:3e:aa:bb:cc",
+           "mtu": 1450, "devname": "tapport-1", "fixed_ips": [
+               {"ip_address": "10.0.0.9", "subnet_id": "sub-1", "version": 4,
+                "cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1",
+                "dns_nameservers": []}]}
+    instance_service.update(db, server["uuid"], network_info=[vif])
+    network = _get(client, "/openstack/latest/network_data.json", server).get_json()
+    assert [link["ethernet_mac_address"] for link in network["links"]] == [
+        "fa:16:3e:aa:bb:cc"]
+    assert [(n["ip_address"], n["netmask"]) for n in network["networks"]] == [
+        ("10.0.0.9", "255.255.255.0")]
+    # its own address, not the one the proxy saw
+    assert _get(client, "/latest/meta-data/local-ipv4", server,
+                address="10.0.0.77").get_data(as_text=True) == "10.0.0.9"

@@ -57,3 +57,42 @@ def test_network_data_is_passed_through():
 def test_user_data_that_is_not_base64_is_refused():
     with pytest.raises(content.InvalidUserData):
         content.openstack_files(SERVER, user_data="not base64!")
+
+
+VIFS = [{"port_id": "p-a", "network_id": "n-a", "mac": "fa:16:3e:00:00:01", "mtu": 1450,
+         "devname": "tapp-a", "fixed_ips": [
+             {"ip_address": "fd00::5", "subnet_id": "s6", "version": 6},
+             {"ip_address": "10.0.0.5", "subnet_id": "s4", "version": 4}]},
+        {"port_id": "p-b", "network_id": "n-b", "mac": "fa:16:3e:00:00:02", "mtu": 1500,
+         "devname": "tapp-b", "fixed_ips": [
+             {"ip_address": "10.9.0.5", "subnet_id": "s9", "version": 4}]}]
+
+
+def test_ec2_local_ipv4_is_the_first_fixed_ipv4_else_the_guest_s_address():
+    on_networks = dict(SERVER, network_info=VIFS)
+    assert content.fixed_ipv4(on_networks) == "10.0.0.5"
+    assert content.ec2_meta_data(on_networks, None, local_ipv4="10.9.0.5")[
+        "local-ipv4"] == "10.0.0.5"
+    assert content.ec2_meta_data(SERVER, None, local_ipv4="10.9.0.5")[
+        "local-ipv4"] == "10.9.0.5"
+    assert "local-ipv4" not in content.ec2_meta_data(SERVER, None)
+
+
+def test_ec2_tree_names_the_server_and_lists_its_key_as_upstream_does():
+    tree = content.ec2_meta_data(dict(SERVER, flavor={"name": "m1.small"}),
+                                 "ssh-rsa X")
+    assert tree["instance-id"] == UUID and tree["instance-type"] == "m1.small"
+    assert tree["hostname"] == tree["local-hostname"] == "my-web-server"
+    assert tree["placement"] == {"availability-zone": "nova"}
+    assert tree["public-keys"] == {"0": {"_name": "0=k1", "openssh-key": "ssh-rsa X"}}
+    assert "public-keys" not in content.ec2_meta_data(SERVER, None)
+
+
+def test_openstack_versions_hold_what_they_held_then():
+    assert content.openstack_file_names("2012-08-10") == ("meta_data.json",
+                                                           "user_data")
+    assert "network_data.json" not in content.openstack_file_names("2013-10-17")
+    assert "network_data.json" in content.openstack_file_names("2015-10-15")
+    assert content.openstack_file_names("latest") == content.openstack_file_names(
+        content.OPENSTACK_VERSIONS[-1][0])
+    assert content.openstack_file_names("2014-01-01") is None
