@@ -1,8 +1,8 @@
 """The metadata API over real HTTP: servers made through the Compute API (openstacksdk)
-in a lite-mode cloud, then read the way the network agent's metadata proxy relays a
-guest's requests (X-Instance-ID, X-Tenant-ID, X-Instance-ID-Signature = hex
-HMAC-SHA256 of the instance id with the shared secret, X-Forwarded-For); and
-sovra-allinone hosting it as a real process."""
+in a lite-mode cloud with the network API, then read the way the network agent's
+metadata proxy relays a guest's requests (X-Instance-ID, X-Tenant-ID,
+X-Instance-ID-Signature = hex HMAC-SHA256 of the instance id with the shared
+secret, X-Forwarded-For); and sovra-allinone hosting it as a real process."""
 
 import base64
 import hashlib
@@ -15,6 +15,7 @@ import time
 
 import pytest
 import requests
+from compute_network_cloud import send_plugged_when_spawned, start_network_cloud
 
 from sovra_compute.cmd import metadata as metadata_cmd
 
@@ -37,6 +38,15 @@ def _start_metadata(cloud, secret):
         args += ["--config-file", str(cloud.tmp / name)]
     conf([*args, "--config-file", str(extra)], project="sovra", default_config_files=[])
     return metadata_cmd.COMPONENT.start(conf, cloud.resources)
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    cloud = start_network_cloud(tmp_path_factory.mktemp("metacloud"))
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +108,35 @@ def test_a_guest_reads_its_ec2_metadata(metadata_url, server):
         resp = _get(metadata_url, server, "/latest/meta-data/" + path)
         assert (resp.status_code, resp.text) == (200, expected), path
     assert _get(metadata_url, server, "/2009-04-04/user-data").content == USER_DATA
+
+
+def test_a_guest_on_a_network_reads_its_network_data(cloud, conn, image, flavor,
+                                                     metadata_url):
+    network = conn.network.create_network(name="meta-net")
+    conn.network.create_subnet(network_id=network.id, cidr="10.40.0.0/24",
+                               ip_version=4, gateway_ip="10.40.0.1")
+    resp = conn.compute.post("/servers", microversion="2.37", json={"server": {
+        "name": "netvm", "imageRef": image.id, "flavorRef": flavor.id,
+        "networks": [{"uuid": network.id, "fixed_ip": "10.40.0.50"}]}})
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json()["server"]["id"]
+    sender = send_plugged_when_spawned(cloud, conn, server_id)
+    conn.compute.wait_for_server(conn.compute.get_server(server_id), status="ACTIVE",
+                                 failures=["ERROR"], interval=0.05, wait=30)
+    sender.join(10)
+    (port,) = conn.network.ports(device_id=server_id)
+    server = {"id": server_id, "project_id": conn.current_project_id}
+    data = _get(metadata_url, server, "/openstack/latest/network_data.json").json()
+    assert [(link["vif_id"], link["ethernet_mac_address"]) for link in data["links"]] \
+        == [(port.id, port.mac_address)]
+    (net,) = data["networks"]
+    assert (net["type"], net["ip_address"], net["netmask"], net["network_id"]) == (
+        "ipv4", "10.40.0.50", "255.255.255.0", network.id)
+    assert [r["gateway"] for r in net["routes"]] == ["10.40.0.1"]
+    # the guest's own fixed address, whatever address the proxy relayed from
+    local = _get(metadata_url, server, "/latest/meta-data/local-ipv4",
+                 address="10.40.0.99")
+    assert (local.status_code, local.text) == (200, "10.40.0.50")
 
 
 def test_requests_the_proxy_did_not_sign_are_refused(metadata_url, server):
