@@ -183,11 +183,12 @@ class MetadataProxy:
               table: Mapping[str, Instance]) -> None:
         """Listen in ``namespace`` for ``network_id`` (again if the namespace was
         made anew) and answer its guests from ``table`` ({fixed IP: Instance})."""
-        self._tables[network_id] = dict(table)  # replaced whole: readers see one
+        table = dict(table)  # replaced whole: readers see the old or the new one
         current = self._listeners.get(network_id)
         ident = namespace_id(namespace)
         if current is not None and current.namespace == namespace and \
                 current.namespace_id == ident:
+            self._tables[network_id] = table
             return
         if current is not None:
             self._drop(network_id)
@@ -197,6 +198,7 @@ class MetadataProxy:
             if self._closed:
                 sock.close()
                 return
+            self._tables[network_id] = table
             self._listeners[network_id] = _Listener(network_id, namespace, ident, sock)
             self._selector.register(sock, selectors.EVENT_READ, network_id)
             if self._thread is None:

@@ -205,6 +205,18 @@ def test_a_restarted_agent_serves_metadata_again(lab, guests):
     _check_request(lab, port, guest)
 
 
+def test_a_namespace_made_anew_gets_a_proxy_again(lab, guests):
+    net, port, guest, _ = guests["a"]
+    apply_static_routes(guest)
+    namespace = lab.agents["n1"].agent.data_plane.dhcp.namespace(net["id"])
+    network_lab.run(["ip", "netns", "delete", namespace])
+    lab.wait_synced("n1")
+    assert namespace in lab.namespaces()
+    status, body = fetch(guest)
+    assert status == "200", body
+    _check_request(lab, port, guest)
+
+
 def test_a_deleted_network_loses_its_proxy_and_the_other_keeps_its_own(lab, guests):
     net_b, port_b, guest_b, _ = guests["b"]
     net_a, port_a, guest_a, _ = guests["a"]

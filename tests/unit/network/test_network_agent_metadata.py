@@ -4,6 +4,7 @@ options."""
 
 import hashlib
 import hmac
+import socket
 
 import pytest
 from unit.network import agent_states as api
@@ -139,3 +140,40 @@ def test_the_secret_turns_the_proxy_on_and_is_never_shown():
 def test_a_metadata_url_that_is_not_http_is_refused():
     with pytest.raises(ValueError, match="metadata_url"):
         metadata.MetadataProxy("unix:///run/metadata.sock", "s3cret")
+
+
+def test_a_namespace_made_anew_gets_a_new_listener_and_keeps_its_guests(monkeypatch):
+    """serve() per sync: the same namespace keeps its listener (the table is
+    replaced); one made anew under the same name gets a new listener, and the
+    guests are still known at once."""
+    made, ident = [], {"ns": (1, 100)}
+
+    def listen(namespace):
+        ours, other = socket.socketpair()  # stands for the namespace's listener
+        made.append((namespace, ours, other))
+        return ours
+
+    monkeypatch.setattr(metadata, "listen_in_namespace", listen)
+    monkeypatch.setattr(metadata, "namespace_id", lambda namespace: ident[namespace])
+    proxy = metadata.MetadataProxy("http://127.0.0.1:8775", "s3cret")
+    first = metadata.Instance(SERVER, PROJECT, "p-01")
+    second = metadata.Instance(OTHER_SERVER, PROJECT, "p-02")
+    try:
+        proxy.serve(api.NET, "ns", {"10.0.0.5": first})
+        proxy.serve(api.NET, "ns", {"10.0.0.5": first, "10.0.0.6": second})
+        assert len(made) == 1
+        assert proxy.lookup(api.NET, "10.0.0.6") == second
+        assert proxy.lookup(api.NET2, "10.0.0.6") is None
+        ident["ns"] = (1, 200)
+        proxy.serve(api.NET, "ns", {"10.0.0.6": second})
+        assert len(made) == 2 and made[0][1].fileno() == -1  # the old one closed
+        assert proxy.lookup(api.NET, "10.0.0.6") == second
+        assert proxy.lookup(api.NET, "10.0.0.5") is None
+        proxy.retain(set())
+        assert proxy.networks() == set() and made[1][1].fileno() == -1
+        assert proxy.lookup(api.NET, "10.0.0.6") is None
+    finally:
+        proxy.close()
+        for _, ours, other in made:
+            ours.close()
+            other.close()
