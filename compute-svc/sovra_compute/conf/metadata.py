@@ -14,7 +14,8 @@ OPTS = [
                help="The secret shared with the network agent's metadata proxy: it "
                     "signs each request's X-Instance-ID (hex HMAC-SHA256 in "
                     "X-Instance-ID-Signature). Required: without it every request "
-                    "is refused (403). Set the same value on the network side."),
+                    "is refused (403). Set the same value as the network agent's "
+                    "[network_agent] metadata_proxy_shared_secret."),
     cfg.HostAddressOpt("bind_host", default="127.0.0.1",
                        help="Address the metadata API listens on (where the metadata "
                             "proxies reach it)."),
