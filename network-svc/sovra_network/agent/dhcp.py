@@ -334,13 +334,17 @@ class Dhcp:
             state, net_id, metadata=self.metadata is not None))
         argv = dnsmasq_argv(self.settings, state, net_id, port)
         found = running_dnsmasq(folder)
-        if found is not None and found[1] == argv:
+        # a namespace deleted under it and made again: dnsmasq serves nobody
+        moved = found is not None and ip_lib.process_namespace_id(found[0]) != \
+            ip_lib.namespace_id(ns.name)
+        if found is not None and found[1] == argv and not moved:
             if changed:
                 os.kill(found[0], signal.SIGHUP)
                 LOG.info("network %s: dnsmasq %d reloaded", net_id, found[0])
             return
         if found is not None:
-            LOG.info("network %s: dnsmasq's options changed; restarting it", net_id)
+            LOG.info("network %s: dnsmasq's %s changed; restarting it", net_id,
+                     "namespace" if moved else "options")
             stop_dnsmasq(folder)
         ns.execute(argv)
         LOG.info("network %s: dnsmasq started", net_id)

@@ -59,6 +59,26 @@ def delete_namespace(name: str) -> None:
         run(["ip", "netns", "delete", name])
 
 
+def namespace_id(name: str) -> tuple[int, int] | None:
+    """Network namespace ``name``'s identity (the nsfs inode behind
+    ``/run/netns/<name>``): one deleted and made again under the same name has
+    another. None if there is none."""
+    return _nsfs_id(os.path.join(NETNS_DIR, name))
+
+
+def process_namespace_id(pid: int) -> tuple[int, int] | None:
+    """The identity of the network namespace process ``pid`` runs in."""
+    return _nsfs_id(f"/proc/{pid}/ns/net")
+
+
+def _nsfs_id(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 class Netns:
     """Commands in one network namespace (``None``: the current one)."""
 

@@ -141,16 +141,6 @@ def listen_in_namespace(namespace: str, address: str = ADDRESS,
     return result["socket"]
 
 
-def namespace_id(namespace: str) -> tuple[int, int] | None:
-    """The namespace's identity (the nsfs inode behind ``/run/netns/<name>``): a
-    namespace deleted and made again under the same name has another."""
-    try:
-        found = os.stat(os.path.join(ip_lib.NETNS_DIR, namespace))
-    except FileNotFoundError:
-        return None
-    return found.st_dev, found.st_ino
-
-
 @dataclasses.dataclass
 class _Listener:
     network_id: str
@@ -185,7 +175,7 @@ class MetadataProxy:
         made anew) and answer its guests from ``table`` ({fixed IP: Instance})."""
         table = dict(table)  # replaced whole: readers see the old or the new one
         current = self._listeners.get(network_id)
-        ident = namespace_id(namespace)
+        ident = ip_lib.namespace_id(namespace)
         if current is not None and current.namespace == namespace and \
                 current.namespace_id == ident:
             self._tables[network_id] = table

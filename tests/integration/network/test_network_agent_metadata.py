@@ -205,7 +205,7 @@ def test_a_restarted_agent_serves_metadata_again(lab, guests):
     _check_request(lab, port, guest)
 
 
-def test_a_namespace_made_anew_gets_a_proxy_again(lab, guests):
+def test_a_namespace_made_anew_gets_a_proxy_and_dhcp_again(lab, guests):
     net, port, guest, _ = guests["a"]
     apply_static_routes(guest)
     namespace = lab.agents["n1"].agent.data_plane.dhcp.namespace(net["id"])
@@ -215,6 +215,8 @@ def test_a_namespace_made_anew_gets_a_proxy_again(lab, guests):
     status, body = fetch(guest)
     assert status == "200", body
     _check_request(lab, port, guest)
+    # dnsmasq too is in the new namespace, not left in the old one
+    assert guest.dhcp()["ip"] == GUEST_IP
 
 
 def test_a_deleted_network_loses_its_proxy_and_the_other_keeps_its_own(lab, guests):

@@ -9,7 +9,7 @@ import socket
 import pytest
 from unit.network import agent_states as api
 
-from sovra_network.agent import dhcp, metadata
+from sovra_network.agent import dhcp, ip_lib, metadata
 from sovra_network.agent import settings as agent_settings
 from sovra_network.agent import state as hs
 from sovra_network.cmd import agent as agent_cmd
@@ -154,7 +154,7 @@ def test_a_namespace_made_anew_gets_a_new_listener_and_keeps_its_guests(monkeypa
         return ours
 
     monkeypatch.setattr(metadata, "listen_in_namespace", listen)
-    monkeypatch.setattr(metadata, "namespace_id", lambda namespace: ident[namespace])
+    monkeypatch.setattr(ip_lib, "namespace_id", lambda namespace: ident[namespace])
     proxy = metadata.MetadataProxy("http://127.0.0.1:8775", "s3cret")
     first = metadata.Instance(SERVER, PROJECT, "p-01")
     second = metadata.Instance(OTHER_SERVER, PROJECT, "p-02")
