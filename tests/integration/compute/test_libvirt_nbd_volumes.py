@@ -1,19 +1,22 @@
 """Volumes served over the network to real guests: a lite-mode cloud whose block
 storage has one NBD backend (a real volume agent, its volume files in a directory
 of its own that the guests' QEMU cannot even open, exported by its
-qemu-storage-daemon on 127.0.0.1) and a compute agent running the libvirt driver.
-So the compute node reaches the volume only as block storage's connection info
-says: over TCP, as it would from another host.
+qemu-storage-daemon) and a compute agent running the libvirt driver. The daemon
+runs in a network namespace of its own, a storage host at 198.51.100.250 behind a
+veth pair, so the compute node reaches the volume only as block storage's
+connection info says: over TCP to another network host.
 
 A volume is hot-plugged into a running guest, which sees it (size, serial, the
 marker in the volume) and writes into it through its own disk driver; the bytes
 are in the volume's file; the volume detaches and its export is gone. A server
 boots from an NBD volume made from the test image."""
 
+import contextlib
 import glob
 import os
+import shutil
 import signal
-import socket
+import subprocess
 import time
 import uuid
 
@@ -35,10 +38,37 @@ pytestmark = [
 ]
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+STORAGE_NET = ("198.51.100.249", "198.51.100.250")  # this host's end, the storage's
+
+
+def ip(*argv, check=True):
+    done = subprocess.run(["ip", *argv], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 or not check, f"ip {argv}: {done.stderr}"
+
+
+@contextlib.contextmanager
+def storage_host(workdir):
+    """A network namespace for the storage host, reached over a veth pair; yields
+    (a wrapper that runs qemu-storage-daemon in it, the address it listens on)."""
+    suffix = uuid.uuid4().hex[:6]
+    namespace, here, there = f"sovra-st-{suffix}", f"svst{suffix}h", f"svst{suffix}s"
+    ip("netns", "add", namespace)
+    try:
+        ip("link", "add", here, "type", "veth", "peer", "name", there, "netns",
+           namespace)
+        ip("addr", "add", f"{STORAGE_NET[0]}/30", "dev", here)
+        ip("link", "set", here, "up")
+        ip("-n", namespace, "addr", "add", f"{STORAGE_NET[1]}/30", "dev", there)
+        ip("-n", namespace, "link", "set", there, "up")
+        ip("-n", namespace, "link", "set", "lo", "up")
+        wrapper = workdir / "qsd-in-storage-host"
+        wrapper.write_text(f"#!/bin/sh\nexec ip netns exec {namespace} "
+                           f"{shutil.which('qemu-storage-daemon')} \"$@\"\n")
+        wrapper.chmod(0o755)
+        yield str(wrapper), STORAGE_NET[1]
+    finally:
+        ip("netns", "delete", namespace, check=False)  # the veth pair with it
+        ip("link", "delete", here, check=False)
 
 
 def stop_daemon(state_dir):
@@ -60,26 +90,30 @@ def cloud(tmp_path_factory, libvirt_uri, instances_path):
     node = f"lvn-{uuid.uuid4().hex[:6]}"
     storage = tmp_path_factory.mktemp("storage")  # 0700: root's, not QEMU's
     volume_dir, state_dir = storage / "volumes", storage / "nbd"
-    port = free_port()
+    port = 10809  # NBD's own: the storage host is a fresh namespace
 
     def make_driver(host):
         return LibvirtDriver(host=host, connection_uri=libvirt_uri,
                              instances_path=os.path.join(instances_path, host),
                              clean_shutdown_timeout=20, volume_detach_timeout=30)
-    cloud = start_cloud(tmp_path_factory.mktemp("cloud"), hosts=(node,),
-                        make_driver=make_driver, block=True, volume_dir=volume_dir,
-                        volume_backend=(f"volume_driver = nbd\nnbd_port = {port}\n"
-                                        f"nbd_state_dir = {state_dir}\n"))
-    cloud.nbd_port, cloud.nbd_state_dir = port, str(state_dir)
-    try:
-        yield cloud
-    finally:
-        cloud.stop()
-        for driver in cloud.drivers.values():
-            for leftover in driver.list_instances():
-                driver.destroy({"uuid": leftover})
-            driver.close()
-        stop_daemon(str(state_dir))
+    with storage_host(storage) as (daemon, address):
+        cloud = start_cloud(
+            tmp_path_factory.mktemp("cloud"), hosts=(node,), make_driver=make_driver,
+            block=True, volume_dir=volume_dir, volume_backend=(
+                f"volume_driver = nbd\nnbd_daemon_path = {daemon}\n"
+                f"nbd_listen_address = {address}\nnbd_port = {port}\n"
+                f"nbd_state_dir = {state_dir}\n"))
+        cloud.nbd_address, cloud.nbd_port = address, port
+        cloud.nbd_state_dir = str(state_dir)
+        try:
+            yield cloud
+        finally:
+            cloud.stop()
+            for driver in cloud.drivers.values():
+                for leftover in driver.list_instances():
+                    driver.destroy({"uuid": leftover})
+                driver.close()
+            stop_daemon(str(state_dir))
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +176,8 @@ def test_hot_plug_write_and_unplug_an_nbd_volume(cloud, conn, virsh, image, flav
     domain = virsh.lookupByName(config.domain_name(server.id))
     disk = config.find_disk(domain.XMLDesc(0), "vdb")
     assert "protocol=\"nbd\"" in disk and f"volume-{volume.id}" in disk
-    assert f'port="{cloud.nbd_port}"' in disk and path not in disk
+    assert f'<host name="{cloud.nbd_address}" port="{cloud.nbd_port}"' in disk
+    assert path not in disk
     assert nbd_exports(cloud) == [f"{volume.id}.json"]
     # an NBD export keeps the size its client connected with: no in-use extend
     resp = conn.block_storage.post(
