@@ -33,6 +33,9 @@ MARKER = "sovra-nbd-marker-7"
 GUEST_BYTES = "written-by-the-guest-over-nbd"
 GiB = 1024 ** 3
 pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("qemu-storage-daemon"),
+                       reason="needs root (libvirt, a namespace) and "
+                              "qemu-storage-daemon"),
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
 ]
