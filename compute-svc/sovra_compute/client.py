@@ -125,6 +125,27 @@ class ComputeClient:
         arg = {} if length is None else {"length": length}
         return self.server_action(server_id, "os-getConsoleOutput", arg)["output"]
 
+    # -- volume attachments -------------------------------------------------------------
+
+    def list_volume_attachments(self, server_id: str) -> list[dict]:
+        return self._get(f"/servers/{server_id}/os-volume_attachments")[
+            "volumeAttachments"]
+
+    def attach_volume(self, server_id: str, volume_id: str, *,
+                      device: str | None = None) -> dict:
+        """Ask for ``volume_id`` on the server (``device``: a wish, e.g.
+        /dev/vdb); the answer comes before the agent is done: the volume turns
+        in-use when it is."""
+        body = {"volumeId": volume_id}
+        if device:
+            body["device"] = device
+        return self._post(f"/servers/{server_id}/os-volume_attachments",
+                          {"volumeAttachment": body})["volumeAttachment"]
+
+    def detach_volume(self, server_id: str, volume_id: str) -> None:
+        self._api.delete(self._path(
+            f"/servers/{server_id}/os-volume_attachments/{volume_id}"))
+
     # -- flavors ------------------------------------------------------------------------
 
     def list_flavors(self, **filters) -> list[dict]:
@@ -163,6 +184,20 @@ class ComputeClient:
 
     def delete_keypair(self, name: str) -> None:
         self._api.delete(self._path(f"/os-keypairs/{name}"))
+
+    # -- quotas -------------------------------------------------------------------------
+
+    def get_quota_set(self, project_id: str) -> dict:
+        return self._get(f"/os-quota-sets/{project_id}")["quota_set"]
+
+    def get_default_quota_set(self, project_id: str) -> dict:
+        return self._get(f"/os-quota-sets/{project_id}/defaults")["quota_set"]
+
+    def update_quota_set(self, project_id: str, **limits) -> dict:
+        """``limits``: instances, cores, ram, key_pairs... (-1: unlimited)."""
+        resp = self._api.put(self._path(f"/os-quota-sets/{project_id}"),
+                             json={"quota_set": limits})
+        return resp.json()["quota_set"]
 
     # -- services -----------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """``sovra server list|show|create|delete|start|stop|reboot``."""
 
 import abc
+import argparse
 import base64
 import os
 
@@ -152,6 +153,86 @@ class ShowServer(command.ShowOne):
         return _view(cli.client(self.cloud).find_server(parsed_args.server))
 
 
+_NIC_KEYS = ("net-id", "port-id", "v4-fixed-ip", "v6-fixed-ip")
+
+
+def _nic(text: str) -> dict | str:
+    """``--nic``'s value: "none", "auto" or ``net-id=..,port-id=..,v4-fixed-ip=..``
+    (net-id or port-id, not both; a fixed IP only with net-id). Raises ValueError
+    with what is wrong."""
+    if text in ("none", "auto"):
+        return text
+    nic = {}
+    for piece in text.split(","):
+        key, sep, value = piece.partition("=")
+        key = key.strip()
+        if not sep or key not in _NIC_KEYS or not value.strip():
+            raise ValueError(f"{text!r}: expected " +
+                             ",".join(f"{k}=<value>" for k in _NIC_KEYS) +
+                             " (net-id or port-id), or none, or auto")
+        nic[key] = value.strip()
+    if ("net-id" in nic) == ("port-id" in nic):
+        raise ValueError(f"{text!r}: give either net-id or port-id")
+    if "port-id" in nic and ("v4-fixed-ip" in nic or "v6-fixed-ip" in nic):
+        raise ValueError(f"{text!r}: a fixed IP goes with net-id, not port-id")
+    if "v4-fixed-ip" in nic and "v6-fixed-ip" in nic:
+        raise ValueError(f"{text!r}: give either v4-fixed-ip or v6-fixed-ip")
+    return nic
+
+
+class _NicAction(argparse.Action):
+    """--network, --port, --nic and --no-network collect, in order, into one list
+    of (kind, value); "none" and "auto" must be alone (a usage error otherwise,
+    exit status 2, whichever comes first)."""
+
+    def __init__(self, option_strings, dest, kind, **kwargs):
+        self.kind = kind
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        nics = list(getattr(namespace, self.dest, None) or [])
+        if self.kind == "none":
+            value = "none"
+        elif self.kind == "nic":
+            try:
+                value = _nic(values)
+            except ValueError as exc:
+                parser.error(f"argument --nic: {exc}")
+        else:
+            value = {self.kind: values}
+        alone = [n for n in nics + [value] if isinstance(n, str)]
+        if alone and len(nics) + 1 > 1:
+            parser.error(f"{option_string}: --nic none, --nic auto and --no-network "
+                         "take no other --nic, --network or --port")
+        nics.append(value)
+        setattr(namespace, self.dest, nics)
+
+
+def _networks(cloud, nics: list):
+    """The API's ``networks``: "auto" (no option), "none", or one entry per NIC,
+    names looked up in the network service."""
+    if not nics:
+        return "auto"
+    if isinstance(nics[0], str):
+        return nics[0]
+    from sovra_network import cli as network_cli
+
+    net = network_cli.client(cloud)
+    networks = []
+    for nic in nics:
+        if "network" in nic or "net-id" in nic:
+            entry = {"uuid": network_cli.find_network(
+                net, nic.get("network") or nic["net-id"])["id"]}
+            fixed_ip = nic.get("v4-fixed-ip") or nic.get("v6-fixed-ip")
+            if fixed_ip:
+                entry["fixed_ip"] = fixed_ip
+        else:
+            entry = {"port": network_cli.find_port(
+                net, nic.get("port") or nic["port-id"])["id"]}
+        networks.append(entry)
+    return networks
+
+
 class CreateServer(command.ShowOne):
     """Create (boot) a server."""
 
@@ -166,9 +247,24 @@ class CreateServer(command.ShowOne):
                             help="key pair to inject")
         parser.add_argument("--user-data", metavar="<file>",
                             help="user data file for the metadata service / config drive")
-        parser.add_argument("--no-network", action="store_true",
-                            help="no network at all (default: one allocated "
-                                 "automatically)")
+        nics = parser.add_argument_group(
+            "networks", "where the server's NICs go, one per option, in order "
+                        "(default: one network allocated automatically)")
+        nics.add_argument("--network", metavar="<network>", dest="nics",
+                          action=_NicAction, kind="network", default=[],
+                          help="a NIC on this network (name or id; repeatable)")
+        nics.add_argument("--port", metavar="<port>", dest="nics", action=_NicAction,
+                          kind="port", help="a NIC on this existing port (name or "
+                                            "id; repeatable)")
+        nics.add_argument("--nic", metavar="<net-id=..,port-id=..,v4-fixed-ip=..,"
+                                           "v6-fixed-ip=..|none|auto>",
+                          dest="nics", action=_NicAction, kind="nic",
+                          help="a NIC: net-id (a network's name or id) or port-id, "
+                               "optionally with a fixed IP (repeatable); or 'none' "
+                               "(no network) or 'auto' (one allocated automatically), "
+                               "each alone")
+        nics.add_argument("--no-network", dest="nics", action=_NicAction, kind="none",
+                          nargs=0, help="no network at all (as --nic none)")
         _add_wait(parser, "the server is ACTIVE")
         return parser
 
@@ -184,7 +280,7 @@ class CreateServer(command.ShowOne):
         image = find_image(cli.image_client(self.cloud), parsed_args.image)
         created = compute.create_server(
             parsed_args.name, flavor["id"], image["id"],
-            networks="none" if parsed_args.no_network else "auto",
+            networks=_networks(self.cloud, parsed_args.nics),
             key_name=parsed_args.key_name, user_data=user_data)
         server = {"id": created["id"], "name": parsed_args.name}
         if parsed_args.wait:

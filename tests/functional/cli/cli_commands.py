@@ -3,6 +3,8 @@ entry points listed for setup.cfg (name with spaces -> "module:Class")."""
 
 COMMANDS = {
     "status": "sovra_common.cli.status:Status",
+    "quota show": "sovra_common.cli.quota:ShowQuota",
+    "quota set": "sovra_common.cli.quota:SetQuota",
     # identity
     "token issue": "sovra_identity.cli.token:IssueToken",
     "catalog list": "sovra_identity.cli.token:ListCatalog",
@@ -45,6 +47,8 @@ COMMANDS = {
     "server start": "sovra_compute.cli.server:StartServer",
     "server stop": "sovra_compute.cli.server:StopServer",
     "server reboot": "sovra_compute.cli.server:RebootServer",
+    "server add volume": "sovra_compute.cli.server_volume:AddVolumeToServer",
+    "server remove volume": "sovra_compute.cli.server_volume:RemoveVolumeFromServer",
     "flavor list": "sovra_compute.cli.flavor:ListFlavor",
     "flavor show": "sovra_compute.cli.flavor:ShowFlavor",
     "keypair list": "sovra_compute.cli.keypair:ListKeypair",

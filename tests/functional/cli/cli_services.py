@@ -1,7 +1,8 @@
 """More services next to the CLI cloud (conftest's identity, image, placement), for
 test modules that need several at once: block storage (API and a file-backend
 volume agent with a filesystem backup store), compute (API, conductor and one
-agent ``node1`` with the fake driver) and the network API; each started as
+agent ``node1`` with the fake driver, not waiting for ports to be plugged) and the
+network API (no network agent); each started as
 sovra-allinone starts it, in its own directory under the cloud's, registered in
 the catalog on start and taken out of it on exit (the modules after this one
 must not find an API that is gone). The ``sovra`` runs of a module using these
@@ -168,7 +169,9 @@ def _start_compute(cloud, services, stack):
     conf_file.write_text(_conf_text(
         cloud, tmp, port, "cli-nova", "compute.db",
         "[coordination]\nheartbeat_ttl = 3\n"
-        "[compute]\nhost = controller\nplacement_interface = public\n"))
+        "[compute]\nhost = controller\nplacement_interface = public\n"
+        # no network agent here to plug ports: builds do not wait for it
+        "vif_plugging_timeout = 0\n"))
     assert manage.main(["--config-file", str(conf_file), "compute", "db", "sync"],
                        services=[COMPUTE_DB], commands=[]) == 0
     agent_file = tmp / "sovra-compute-node1.conf"

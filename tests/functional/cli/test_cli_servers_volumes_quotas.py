@@ -1,0 +1,186 @@
+"""``sovra server add|remove volume``, ``sovra quota show|set`` and ``sovra server
+create --network|--port|--nic``, run as the installed ``sovra`` against the CLI
+cloud plus compute (fake driver on node1), block storage and the network API from
+``cli_services``."""
+
+import uuid
+
+import cli_services
+import pytest
+import requests
+
+
+@pytest.fixture(scope="module")
+def extra(cloud):
+    """Compute, block storage and network next to the CLI cloud, with a flavor and
+    an image to boot (over REST: fewer ``sovra`` runs)."""
+    with cli_services.started(cloud, block=True, compute=True,
+                              network=True) as services:
+        headers = cli_services.admin_headers(cloud)
+        resp = requests.post(f"{services.urls['compute']}/flavors", timeout=30,
+                             headers=headers, json={"flavor": {
+                                 "name": "cli.q.tiny", "ram": 256, "vcpus": 1,
+                                 "disk": 1}})
+        assert resp.status_code == 200, resp.text
+        image_name = f"cli-q-image-{uuid.uuid4().hex[:6]}"
+        resp = requests.post(f"{cloud.urls['image']}/v2/images", timeout=30,
+                             headers=headers,
+                             json={"name": image_name, "disk_format": "raw",
+                                   "container_format": "bare"})
+        assert resp.status_code == 201, resp.text
+        image_id = resp.json()["id"]
+        resp = requests.put(f"{cloud.urls['image']}/v2/images/{image_id}/file",
+                            timeout=30, data=b"\0" * 4096, headers={
+                                **headers, "Content-Type": "application/octet-stream"})
+        assert resp.status_code == 204, resp.text
+        services.image = image_name
+        try:
+            yield services
+        finally:
+            requests.delete(f"{cloud.urls['image']}/v2/images/{image_id}",
+                            headers=cli_services.admin_headers(cloud), timeout=30)
+
+
+def _boot(extra, name, *nic_args):
+    return extra.json("server", "create", "--flavor", "cli.q.tiny", "--image",
+                      extra.image, *(nic_args or ("--no-network",)), "--wait", name)
+
+
+def test_server_add_and_remove_volume(extra):
+    server = _boot(extra, "cli-q-vm")
+    volume = extra.json("volume", "create", "--size", "1", "--wait", "cli-q-data")
+    attached = extra.json("server", "add", "volume", "--device", "/dev/vdb", "--wait",
+                          "cli-q-vm", "cli-q-data")
+    assert attached == {"id": volume["id"], "server_id": server["id"],
+                        "volume_id": volume["id"], "device": "/dev/vdb"}
+    shown = extra.json("volume", "show", "cli-q-data")
+    assert (shown["status"], shown["attachments"]) == ("in-use", [server["id"]])
+    guest = extra.compute_driver._guests[server["id"]]
+    assert list(guest["volumes"]) == ["/dev/vdb"]
+
+    # attached already: the API's 400, one line; names that match nothing: one line
+    again = extra.sovra("server", "add", "volume", "cli-q-vm", "cli-q-data", expect=1)
+    assert again.stderr.startswith("Error: HTTP 400 Bad Request: ")
+    assert again.stderr.count("\n") == 1 and "request id req-" in again.stderr
+    missing = extra.sovra("server", "add", "volume", "cli-q-vm", "no-such-vol",
+                          expect=1)
+    assert missing.stderr == "Error: No volume with a name or id of 'no-such-vol'.\n"
+    assert extra.sovra("server", "add", "volume", "cli-q-vm", expect=2).stdout == ""
+
+    extra.sovra("server", "remove", "volume", "--wait", "cli-q-vm", volume["id"])
+    assert extra.json("volume", "show", "cli-q-data")["status"] == "available"
+    assert guest["volumes"] == {}
+    table = extra.sovra("server", "add", "volume", "--wait", server["id"],
+                        "cli-q-data").stdout
+    assert "| device" in table and "/dev/vd" in table
+    extra.sovra("server", "remove", "volume", "--wait", "cli-q-vm", "cli-q-data")
+    not_attached = extra.sovra("server", "remove", "volume", "cli-q-vm", "cli-q-data",
+                               expect=1)
+    assert not_attached.stderr.startswith("Error: HTTP 404 Not Found: ")
+    extra.sovra("server", "delete", "--wait", "cli-q-vm")
+    extra.sovra("volume", "delete", "--wait", "cli-q-data")
+
+
+def _limits(extra, *args):
+    return {row["Resource"]: row["Limit"]
+            for row in extra.json("quota", "show", *args)}
+
+
+def test_quota_show_and_set(extra):
+    mine = _limits(extra)
+    for resource in ("cores", "instances", "ram", "volumes", "gigabytes",
+                     "snapshots", "networks", "ports", "routers", "floating-ips",
+                     "secgroups"):
+        assert resource in mine, resource
+    defaults = _limits(extra, "--default")
+    assert defaults["cores"] == 20   # compute's [quota] cores default
+
+    extra.sovra("project", "create", "cli-q-proj")
+    try:
+        extra.sovra("quota", "set", "--cores", "7", "--instances", "3", "--ram", "2048",
+                    "--volumes", "4", "--gigabytes", "-1", "--snapshots", "5",
+                    "--networks", "2", "--ports", "30", "--routers", "1",
+                    "--floating-ips", "0", "--secgroups", "6", "cli-q-proj")
+        limits = _limits(extra, "--project", "cli-q-proj")
+        assert {k: limits[k] for k in (
+            "cores", "instances", "ram", "volumes", "gigabytes", "snapshots",
+            "networks", "ports", "routers", "floating-ips", "secgroups")} == {
+            "cores": 7, "instances": 3, "ram": 2048, "volumes": 4, "gigabytes": -1,
+            "snapshots": 5, "networks": 2, "ports": 30, "routers": 1,
+            "floating-ips": 0, "secgroups": 6}
+        assert _limits(extra, "--project", "cli-q-proj", "--default")["cores"] == 20
+        table = extra.sovra("quota", "show", "--project", "cli-q-proj").stdout
+        assert "| Resource" in table and "| cores " in table
+        assert extra.sovra("quota", "show", "--project", "cli-q-proj", "-f", "value",
+                           "-c", "Limit").stdout.split("\n")[0] == str(limits[next(
+                               iter(limits))])
+        # only the services asked are touched: one limit, one service
+        extra.sovra("quota", "set", "--routers", "9", "cli-q-proj")
+        after = _limits(extra, "--project", "cli-q-proj")
+        assert (after["routers"], after["cores"], after["volumes"]) == (9, 7, 4)
+    finally:
+        extra.sovra("project", "delete", "cli-q-proj")
+
+    nothing = extra.sovra("quota", "set", "admin", expect=1)
+    assert nothing.stderr.startswith("Error: nothing to change")
+    unknown = extra.sovra("quota", "set", "--cores", "1", "no-such-project", expect=1)
+    assert unknown.stderr.count("\n") == 1 and "no-such-project" in unknown.stderr
+    for args in (["quota", "set", "--cores", "x", "admin"],
+                 ["quota", "set", "--cores", "-2", "admin"],
+                 ["quota", "set", "--cores", "1"],
+                 ["quota", "show", "--no-such-option"]):
+        assert extra.sovra(*args, expect=2).stdout == "", args
+
+
+def test_server_create_with_networks(extra):
+    net = extra.json("network", "create", "cli-q-net")
+    extra.json("subnet", "create", "--network", "cli-q-net", "--subnet-range",
+               "10.9.0.0/24", "cli-q-subnet")
+    port = extra.json("port", "create", "--network", "cli-q-net", "--fixed-ip",
+                      "ip-address=10.9.0.20", "cli-q-port")
+    try:
+        # a network by name; an existing port by name; a NIC with a fixed IP
+        by_name = _boot(extra, "cli-q-net1", "--network", "cli-q-net")
+        assert by_name["status"] == "ACTIVE"
+        assert by_name["addresses"].startswith("cli-q-net=10.9.0."), by_name
+        on_port = _boot(extra, "cli-q-net2", "--port", "cli-q-port")
+        assert on_port["addresses"] == "cli-q-net=10.9.0.20"
+        assert extra.json("port", "show", "cli-q-port")["device_id"] == on_port["id"]
+        fixed = _boot(extra, "cli-q-net3", "--nic",
+                      f"net-id={net['id']},v4-fixed-ip=10.9.0.30")
+        assert fixed["addresses"] == "cli-q-net=10.9.0.30"
+        # two NICs, in order; the table form
+        two = extra.sovra("server", "create", "--flavor", "cli.q.tiny", "--image",
+                          extra.image, "--network", net["id"], "--nic",
+                          "net-id=cli-q-net,v4-fixed-ip=10.9.0.41", "--wait",
+                          "cli-q-net4").stdout
+        assert "| status " in two and "ACTIVE" in two and "10.9.0.41" in two
+        shown = extra.json("server", "show", "cli-q-net4")
+        assert shown["addresses"].count("10.9.0.") == 2
+        # the API's refusal of a port in use: one line, exit 1
+        in_use = extra.sovra("server", "create", "--flavor", "cli.q.tiny", "--image",
+                             extra.image, "--port", port["id"], "cli-q-x", expect=1)
+        assert in_use.stderr.startswith("Error: HTTP 409 Conflict: ")
+        assert in_use.stderr.count("\n") == 1 and "request id req-" in in_use.stderr
+        unknown = extra.sovra("server", "create", "--flavor", "cli.q.tiny", "--image",
+                              extra.image, "--network", "no-such-net", "cli-q-x",
+                              expect=1)
+        assert unknown.stderr == \
+            "Error: No network with a name or id of 'no-such-net'.\n"
+        none = _boot(extra, "cli-q-net5", "--nic", "none")
+        assert none["addresses"] == ""
+        for nic_args in (["--nic", "auto", "--network", "n"],
+                         ["--network", "n", "--nic", "none"],
+                         ["--no-network", "--port", "p"],
+                         ["--nic", "net-id=a,port-id=b"],
+                         ["--nic", "v4-fixed-ip=10.0.0.1"],
+                         ["--nic", "port-id=p,v4-fixed-ip=10.0.0.1"],
+                         ["--nic", "bogus"]):
+            usage = extra.sovra("server", "create", "--flavor", "f", "--image", "i",
+                                *nic_args, "vm", expect=2)
+            assert usage.stdout == "" and "--" in usage.stderr, nic_args
+    finally:
+        extra.sovra("server", "delete", "--wait", "cli-q-net1", "cli-q-net2",
+                    "cli-q-net3", "cli-q-net4", "cli-q-net5", expect=None)
+        extra.sovra("port", "delete", "cli-q-port", expect=None)
+        extra.sovra("network", "delete", "cli-q-net", expect=None)
