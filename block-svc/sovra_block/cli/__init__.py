@@ -16,6 +16,10 @@ def client(cloud):
                        region_name=cloud.region_name)
 
 
+class NoMatch(errors.CommandError):
+    """No resource has that name or id."""
+
+
 def find(kind: str, name_or_id: str, get, list_named) -> dict:
     """A resource by id (``get(id)``), else by exact name (``list_named(name)``: the
     resources of that name): exactly one, or a one-line CommandError."""
@@ -27,7 +31,7 @@ def find(kind: str, name_or_id: str, get, list_named) -> dict:
         pass   # not an id (or not one of ours): try it as a name
     found = [item for item in list_named(name_or_id) if item.get("name") == name_or_id]
     if not found:
-        raise errors.CommandError(f"No {kind} with a name or id of '{name_or_id}'.")
+        raise NoMatch(f"No {kind} with a name or id of '{name_or_id}'.")
     if len(found) > 1:
         raise errors.CommandError(f"More than one {kind} is named '{name_or_id}'; "
                                   "use its id.")

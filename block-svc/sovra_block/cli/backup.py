@@ -163,7 +163,7 @@ class RestoreBackup(command.ShowOne):
         if args.volume:
             try:
                 target = cli.find_volume(block, args.volume)
-            except errors.CommandError:
+            except cli.NoMatch:   # a new volume's name (several matches: an error)
                 if args.force:
                     raise
         if target is not None and not args.force:

@@ -62,6 +62,12 @@ def test_backup_create_list_restore_delete(block):
     over = block.json("volume", "backup", "restore", "--force", "--wait", "cli-bk-incr",
                       "cli-bk-new")
     assert over["volume_id"] == new["id"]
+    twin = block.json("volume", "create", "--size", "1", "--wait", "cli-bk-new")
+    ambiguous = block.sovra("volume", "backup", "restore", "cli-bk-full", "cli-bk-new",
+                            expect=1)
+    assert ambiguous.stderr == \
+        "Error: More than one volume is named 'cli-bk-new'; use its id.\n"
+    block.sovra("volume", "delete", "--wait", twin["id"])
 
     # a backup others depend on is refused: the API's 400 as one line
     busy = block.sovra("volume", "backup", "delete", "cli-bk-full", expect=1)
