@@ -216,6 +216,8 @@ def release_ports(service, instance: dict) -> None:
     uuid = instance["uuid"]
     given = {e["port_id"] for e in instance.get("requested_networks") or ()
              if e.get("port_id")}
+    given |= {v["port_id"] for v in instance.get("network_info") or ()
+              if v.get("preexisting")}  # ports given later (os-interface)
     with translated():
         # only the ports still the server's: a given port unbound already may be
         # another server's by now
@@ -223,15 +225,22 @@ def release_ports(service, instance: dict) -> None:
     first_error = None
     for port in ports:
         try:
-            with translated():
-                if port["id"] in given:
-                    service.unbind_port(port["id"])
-                else:
-                    service.delete_port(port["id"])
-        except exception.NotFound:
-            continue
+            release_port(service, port["id"], preexisting=port["id"] in given)
         except Exception as exc:
             LOG.exception("releasing port %s of %s failed", port["id"], uuid)
             first_error = first_error or exc
     if first_error is not None:
         raise first_error
+
+
+def release_port(service, port_id: str, *, preexisting: bool) -> None:
+    """Unbind a port the user gave (``preexisting``), delete one compute made; a
+    port already gone is not an error."""
+    try:
+        with translated():
+            if preexisting:
+                service.unbind_port(port_id)
+            else:
+                service.delete_port(port_id)
+    except exception.NotFound:
+        pass

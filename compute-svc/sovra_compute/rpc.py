@@ -26,10 +26,12 @@ class ConductorAPI(RPCAPI):
         1.4 - network_info_update (from agents: a server's ports made, bound,
               released), build_aborted (a build that must not be retried
               elsewhere: its ports never plugged).
+        1.5 - vif_update (from agents: one VIF plugged or unplugged by
+              os-interface).
     """
 
     TOPIC = CONDUCTOR_TOPIC
-    VERSION = "1.4"
+    VERSION = "1.5"
 
     def build_instance(self, ctxt, instance_uuid):
         """Schedule and build a server that the API recorded in BUILD."""
@@ -118,6 +120,13 @@ class ConductorAPI(RPCAPI):
             ctxt, "network_info_update", instance_uuid=instance_uuid, host=host,
             network_info=network_info)
 
+    def vif_update(self, ctxt, instance_uuid, host, port_id, vif):
+        """One VIF of the server made or bound (``vif``), or gone (None), leaving
+        its others as they are."""
+        self.prepare(self.choose_version("1.5")).cast(
+            ctxt, "vif_update", instance_uuid=instance_uuid, host=host,
+            port_id=port_id, vif=vif)
+
     def build_aborted(self, ctxt, instance_uuid, host, reason):
         """A build failed in a way another host would not fix (its ports never
         became ACTIVE): the server goes to ERROR with ``reason`` as its fault."""
@@ -150,10 +159,11 @@ class ComputeAgentAPI(RPCAPI):
         1.7 - external_instance_event; build_instance's ``instance`` may carry
               ``requested_networks`` (ports to make or bind), which a 1.6 agent
               ignores; terminate_instance's releases the server's ports.
+        1.8 - attach_interface, detach_interface (os-interface).
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.7"
+    VERSION = "1.8"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
         self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
@@ -242,6 +252,19 @@ class ComputeAgentAPI(RPCAPI):
         volume-extended...)."""
         self.prepare(self.choose_version("1.7"), server=host).cast(
             ctxt, "external_instance_event", instance=instance, events=events)
+
+    def attach_interface(self, ctxt, host, instance, requested, timeout=120):
+        """Make (or bind) the port of ``requested`` (one entry as in the server's
+        requested_networks) and plug it into the guest; returns its VIF."""
+        return self.prepare(self.choose_version("1.8"), server=host,
+                            timeout=timeout).call(ctxt, "attach_interface",
+                                                  instance=instance,
+                                                  requested=requested)
+
+    def detach_interface(self, ctxt, host, instance, port_id):
+        """Unplug the guest's NIC of ``port_id`` and release the port."""
+        self.prepare(self.choose_version("1.8"), server=host).cast(
+            ctxt, "detach_interface", instance=instance, port_id=port_id)
 
     def get_console_output(self, ctxt, host, instance):
         return self.prepare("1.0", server=host).call(ctxt, "get_console_output",

@@ -65,7 +65,7 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
     build here); ``vif_plugging_timeout`` / ``vif_plugging_is_fatal``: [compute]'s
     options of that name."""
 
-    target = oslo_messaging.Target(version="1.7")
+    target = oslo_messaging.Target(version="1.8")
 
     def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None,
                  volumes=None, volume_timeout=600.0, networking=None,
@@ -189,6 +189,48 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
             LOG.exception("releasing the ports of %s failed", instance["uuid"])
             return
         self._conductor.network_info_update(ctxt, instance["uuid"], self._host, [])
+
+    @rpc.expected_errors(exception.SovraError)
+    def attach_interface(self, ctxt, instance, requested):  # since 1.8
+        """os-interface attach: the port made (or the given one bound) and plugged
+        into the guest; its VIF returned. A failure releases that port and raises
+        (to the API, which answers with it)."""
+        uuid = instance["uuid"]
+        if self._networking is None:
+            raise virt.VirtDriverError(reason="this agent has no network client")
+
+        def report(port_id, item):
+            self._conductor.vif_update(ctxt, uuid, self._host, port_id, item)
+        with self._event(ctxt, instance, "compute_attach_interface"):
+            item = self._networking.attach(ctxt, instance, requested, report)
+            try:
+                self._driver.attach_interface(instance, item)
+            except Exception:
+                with contextlib.suppress(Exception):
+                    self._networking.detach(instance, item)
+                report(item["port_id"], None)
+                raise
+        LOG.info("port %s plugged into %s as %s", item["port_id"], uuid,
+                 item["devname"])
+        return item
+
+    def detach_interface(self, ctxt, instance, port_id):  # since 1.8
+        """os-interface detach: the NIC unplugged, its port released (deleted if
+        compute made it, unbound if the user gave it)."""
+        uuid = instance["uuid"]
+        item = next((v for v in instance.get("network_info") or ()
+                     if v["port_id"] == port_id), None)
+        if item is None or self._networking is None:
+            LOG.info("detach of port %s from %s: not one of its NICs", port_id, uuid)
+            return
+        try:
+            with self._event(ctxt, instance, "compute_detach_interface"):
+                self._driver.detach_interface(instance, item)
+                self._networking.detach(instance, item)
+        except Exception:
+            LOG.exception("detaching port %s from %s failed", port_id, uuid)
+            return
+        self._conductor.vif_update(ctxt, uuid, self._host, port_id, None)
 
     def external_instance_event(self, ctxt, instance, events):  # since 1.7
         """Events from other services, through the API: a waiting build takes

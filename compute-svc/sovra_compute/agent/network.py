@@ -38,41 +38,75 @@ class Networking:
         requested = instance.get("requested_networks") or []
         if not requested:
             return []
-        uuid = instance["uuid"]
-        owner = network_api.device_owner(instance.get("availability_zone"))
         vifs: list[dict] = []
         try:
-            users = self._users(ctxt)
-            service = self._service()
             for entry in requested:
-                with network_api.translated():
-                    if entry.get("port_id"):
-                        port = service.bind_port(entry["port_id"], self.host,
-                                                 device_id=uuid, device_owner=owner)
-                        preexisting = True
-                    else:
-                        attrs = {"device_id": uuid, "device_owner": owner}
-                        if entry.get("fixed_ip"):
-                            attrs["fixed_ips"] = [{"ip_address": entry["fixed_ip"]}]
-                        port = users.create_port(entry["network_id"], **attrs)
-                        preexisting = False
-                        # on record before it is bound: a failure must not lose it
-                        report([*vifs, _unbound(port, entry)])
-                        port = service.bind_port(port["id"], self.host)
-                    network = users.get_network(port["network_id"])
-                    subnets = {ip["subnet_id"]: users.get_subnet(ip["subnet_id"])
-                               for ip in port.get("fixed_ips") or ()
-                               if ip.get("subnet_id")}
-                item = network_api.vif(port, network, preexisting=preexisting,
-                                       tag=entry.get("tag"), subnets=subnets)
-                item["active"] = port.get("status") == "ACTIVE"
-                vifs.append(item)
+                vifs.append(self._plug_port(ctxt, instance, entry,
+                                            lambda item: report([*vifs, item])))
                 report(list(vifs))
         except Exception:
             with contextlib.suppress(Exception):
                 self.release(ctxt, instance)
             raise
         return vifs
+
+    def attach(self, ctxt, instance: dict, entry: dict,
+               report: Callable[[str, dict | None], None]) -> dict:
+        """One more VIF for a running server (os-interface): ``entry`` as in
+        ``requested_networks``; ``report(port_id, vif)`` records one VIF (None:
+        it is gone). On failure only this port is released."""
+        made: list[dict] = []
+
+        def partial(item):
+            made.append(item)
+            report(item["port_id"], item)
+        try:
+            item = self._plug_port(ctxt, instance, entry, partial)
+        except Exception:
+            port_id = entry.get("port_id") or (made[-1]["port_id"] if made else None)
+            if port_id:
+                with contextlib.suppress(Exception):
+                    network_api.release_port(self._service(), port_id,
+                                             preexisting=bool(entry.get("port_id")))
+                if made:
+                    report(port_id, None)
+            raise
+        report(item["port_id"], item)
+        return item
+
+    def detach(self, instance: dict, vif: dict) -> None:
+        """Release one VIF's port (os-interface detach): unbound if the user gave
+        it, deleted if compute made it."""
+        network_api.release_port(self._service(), vif["port_id"],
+                                 preexisting=bool(vif.get("preexisting")))
+
+    def _plug_port(self, ctxt, instance, entry, report_made) -> dict:
+        """Make (or take) and bind the port of one requested network; its VIF."""
+        uuid = instance["uuid"]
+        owner = network_api.device_owner(instance.get("availability_zone"))
+        users = self._users(ctxt)
+        service = self._service()
+        with network_api.translated():
+            if entry.get("port_id"):
+                port = service.bind_port(entry["port_id"], self.host,
+                                         device_id=uuid, device_owner=owner)
+                preexisting = True
+            else:
+                attrs = {"device_id": uuid, "device_owner": owner}
+                if entry.get("fixed_ip"):
+                    attrs["fixed_ips"] = [{"ip_address": entry["fixed_ip"]}]
+                port = users.create_port(entry["network_id"], **attrs)
+                preexisting = False
+                # on record before it is bound: a failure must not lose it
+                report_made(_unbound(port, entry))
+                port = service.bind_port(port["id"], self.host)
+            network = users.get_network(port["network_id"])
+            subnets = {ip["subnet_id"]: users.get_subnet(ip["subnet_id"])
+                       for ip in port.get("fixed_ips") or () if ip.get("subnet_id")}
+        item = network_api.vif(port, network, preexisting=preexisting,
+                               tag=entry.get("tag"), subnets=subnets)
+        item["active"] = port.get("status") == "ACTIVE"
+        return item
 
     def release(self, ctxt, instance: dict) -> None:
         """Release the server's ports (network_api.release_ports)."""

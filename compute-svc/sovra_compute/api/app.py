@@ -53,7 +53,8 @@ def create_app(conf, *, database=None, coordinator=None, images=None, transport=
     extras["placement"] = placement or _placement_factory(conf)
     if transport is None:
         transport = extras["transport"] = rpc.build_rpc_transport(
-            conf, allowed_remote_exmods=("sovra_compute.virt.driver",))
+            conf, allowed_remote_exmods=("sovra_compute.virt.driver",
+                                         "sovra_compute.network_api"))
     extras["conductor"] = compute_rpc.ConductorAPI(transport)
     extras["agents"] = compute_rpc.ComputeAgentAPI(transport)
     return app

@@ -11,6 +11,7 @@ from sovra_compute.api.handlers import (
     server_action,
     server_external_event,
     server_group,
+    server_interface,
     server_metadata,
     server_tag,
     server_topology,
@@ -41,6 +42,12 @@ ROUTES = {
         "GET": server_metadata.show_metadata_item,
         "PUT": server_metadata.update_metadata_item,
         "DELETE": server_metadata.delete_metadata_item},
+    "/v2.1/servers/<server_id>/os-interface": {
+        "GET": server_interface.list_interfaces,
+        "POST": server_interface.create_interface},
+    "/v2.1/servers/<server_id>/os-interface/<port_id>": {
+        "GET": server_interface.show_interface,
+        "DELETE": server_interface.delete_interface},
     "/v2.1/servers/<server_id>/topology": {"GET": server_topology.show_topology},
     "/v2.1/servers/<server_id>/os-volume_attachments": {
         "GET": volume_attachment.list_volume_attachments,

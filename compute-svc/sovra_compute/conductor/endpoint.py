@@ -44,7 +44,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
     ``networks()``: a network client with the service's credentials (ports of
     deleted servers are released with it)."""
 
-    target = oslo_messaging.Target(version="1.4")
+    target = oslo_messaging.Target(version="1.5")
 
     def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None,
                  volumes=None, networks=None):
@@ -114,6 +114,14 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             instance_service.update(self._db, instance_uuid, network_info=network_info)
         except instance_service.InstanceNotFound:  # gone: its ports go too
             LOG.info("news of the ports of gone server %s from %s", instance_uuid, host)
+
+    def vif_update(self, ctxt, instance_uuid, host, port_id, vif):  # since 1.5
+        """One VIF of the server plugged (``vif``) or unplugged (None)."""
+        try:
+            instance_service.update_vif(self._db, instance_uuid, port_id, vif)
+        except instance_service.InstanceNotFound:
+            LOG.info("news of port %s of gone server %s from %s", port_id,
+                     instance_uuid, host)
 
     def _event(self, ctxt, instance_uuid, event, **finish):
         """Record a step the conductor runs (finished if ``finish`` has a result)."""

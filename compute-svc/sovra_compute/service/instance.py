@@ -218,6 +218,23 @@ def update(db: Database, instance_uuid: str, *, expected_task_state=(),
 
 
 @retry_on_deadlock
+def update_vif(db: Database, instance_uuid: str, port_id: str,
+               vif: dict | None) -> dict:
+    """Put ``vif`` in the server's network_info in place of the one of ``port_id``
+    (appended if it had none; removed if ``vif`` is None); the others untouched."""
+    with db.writer() as session:
+        row = _get_row(session, instance_uuid)
+        vifs = [v for v in row.network_info or () if v.get("port_id") != port_id]
+        if vif is not None:
+            at = next((i for i, v in enumerate(row.network_info or ())
+                       if v.get("port_id") == port_id), len(vifs))
+            vifs.insert(at, vif)
+        row.network_info = vifs
+        row.updated_at = schema.utcnow()
+        return _as_dict(row)
+
+
+@retry_on_deadlock
 def begin_task(db: Database, ctxt, instance_uuid: str, action: str, task_state: str,
                *, allowed_vm_states) -> dict:
     """Start ``action`` on an instance that has no task in progress and is in one of

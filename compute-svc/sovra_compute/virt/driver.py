@@ -216,6 +216,19 @@ class VirtDriver(abc.ABC):
         is not here."""
 
     @abc.abstractmethod
+    def attach_interface(self, instance: dict, vif: dict) -> None:
+        """Plug one more NIC (a VIF, as in ``instance["network_info"]``, whose port
+        is bound) into the guest: into the running guest at once (its tap made)
+        and into its definition. InstanceNotFound if the guest is not here;
+        VirtDriverError if the plug failed (the guest as it was)."""
+
+    @abc.abstractmethod
+    def detach_interface(self, instance: dict, vif: dict) -> None:
+        """Unplug the NIC of ``vif`` (found by its MAC) from the guest and its
+        definition. A NIC that is not there, or a guest that is gone, is not an
+        error."""
+
+    @abc.abstractmethod
     def snapshot(self, instance: dict, upload: Callable[[BinaryIO, str], None]) -> None:
         """Copy the guest's root disk, as it is now, into one standalone image and
         call ``upload(data, disk_format)`` with it as a readable binary file and its

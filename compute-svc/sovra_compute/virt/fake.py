@@ -8,7 +8,8 @@ from sovra_compute.virt import driver
 
 OPERATIONS = ("spawn", "destroy", "reboot", "power_on", "power_off", "pause", "unpause",
               "suspend", "resume", "snapshot", "resize", "attach_volume",
-              "detach_volume", "extend_volume")
+              "detach_volume", "extend_volume", "attach_interface",
+              "detach_interface")
 
 
 class FakeDriver(driver.VirtDriver):
@@ -192,6 +193,22 @@ class FakeDriver(driver.VirtDriver):
             guest = self._guests.get(instance_uuid) or {"volumes": {}}
             return {device: info.get("data", {}).get("volume_id")
                     for device, info in guest["volumes"].items()}
+
+    def attach_interface(self, instance, vif):
+        with self._lock:
+            guest = self._guest(instance)
+            self._maybe_fail("attach_interface")
+            if any(v["mac"] == vif["mac"] for v in guest["vifs"]):
+                raise driver.VirtDriverError(reason=f"MAC {vif['mac']} is in use")
+            guest["vifs"].append(dict(vif))
+
+    def detach_interface(self, instance, vif):
+        with self._lock:
+            guest = self._guests.get(instance["uuid"])
+            if guest is None:
+                return
+            self._maybe_fail("detach_interface")
+            guest["vifs"] = [v for v in guest["vifs"] if v["mac"] != vif["mac"]]
 
     def plugged_vifs(self, instance_uuid: str) -> list[dict]:
         """The VIFs the guest was spawned with (tests); none if it is not here."""

@@ -172,3 +172,76 @@ def test_openstack_server_create_network(cloud, conn, image, flavor, private):
     assert port.fixed_ips[0]["ip_address"] in done.stdout
     conn.compute.delete_server(server)
     conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+
+
+def _interfaces(conn, server_id):
+    resp = conn.compute.get(f"/servers/{server_id}/os-interface", microversion="2.70")
+    assert resp.status_code == 200, resp.text
+    return resp.json()["interfaceAttachments"]
+
+
+def test_os_interface_attaches_and_detaches_ports_of_a_running_server(
+        cloud, conn, image, flavor, private):
+    resp = _create(conn, image, flavor, "none", name="hotplug")
+    assert resp.status_code == 202, resp.text
+    server = conn.compute.wait_for_server(
+        conn.compute.get_server(resp.json()["server"]["id"]), status="ACTIVE",
+        failures=["ERROR"], interval=0.05, wait=30)
+    host = _show(conn, server.id)["OS-EXT-SRV-ATTR:host"]
+    assert _interfaces(conn, server.id) == []
+    # a port made on a network, with the address asked for
+    resp = conn.compute.post(f"/servers/{server.id}/os-interface", microversion="2.70",
+                             json={"interfaceAttachment": {
+                                 "net_id": private.id, "tag": "hot",
+                                 "fixed_ips": [{"ip_address": "10.20.0.77"}]}})
+    assert resp.status_code == 200, resp.text
+    made = resp.json()["interfaceAttachment"]
+    assert (made["net_id"], made["tag"], made["fixed_ips"][0]["ip_address"]) == (
+        private.id, "hot", "10.20.0.77")
+    port = conn.network.get_port(made["port_id"])
+    assert (port.device_id, port.binding_host_id) == (server.id, host)
+    assert port.mac_address == made["mac_addr"]
+    # a port of the user's
+    given = conn.network.create_port(network_id=private.id, name="given")
+    resp = conn.compute.post(f"/servers/{server.id}/os-interface", microversion="2.70",
+                             json={"interfaceAttachment": {"port_id": given.id}})
+    assert resp.status_code == 200, resp.text
+    assert [v["port_id"] for v in cloud.drivers[host].plugged_vifs(server.id)] == [
+        made["port_id"], given.id]
+    listed = {i["port_id"]: i for i in _interfaces(conn, server.id)}
+    assert set(listed) == {made["port_id"], given.id}
+    assert listed[made["port_id"]]["tag"] == "hot"
+    resp = conn.compute.get(f"/servers/{server.id}/os-interface/{given.id}",
+                            microversion="2.70")
+    assert resp.json()["interfaceAttachment"]["mac_addr"] == given.mac_address
+    wait_for(lambda: set(_show(conn, server.id)["addresses"]) == {"private"}
+             and len(_show(conn, server.id)["addresses"]["private"]) == 2)
+    # errors: an address taken (the agent's port create fails: nothing is left),
+    # a port in use, both a port and a network, an unknown port to detach
+    ports_before = {p.id for p in conn.network.ports(network_id=private.id)}
+    resp = conn.compute.post(f"/servers/{server.id}/os-interface", json={
+        "interfaceAttachment": {"net_id": private.id,
+                                "fixed_ips": [{"ip_address": "10.20.0.77"}]}})
+    assert resp.status_code == 409, resp.text
+    assert {p.id for p in conn.network.ports(network_id=private.id)} == ports_before
+    assert len(cloud.drivers[host].plugged_vifs(server.id)) == 2
+    resp = conn.compute.post(f"/servers/{server.id}/os-interface",
+                             json={"interfaceAttachment": {"port_id": given.id}})
+    assert resp.status_code == 409
+    resp = conn.compute.post(f"/servers/{server.id}/os-interface", json={
+        "interfaceAttachment": {"port_id": given.id, "net_id": private.id}})
+    assert resp.status_code == 400
+    resp = conn.compute.delete(f"/servers/{server.id}/os-interface/"
+                               "00000000-0000-4000-8000-000000000003")
+    assert resp.status_code == 404
+    # detach: the made port goes, the given one stays, unbound
+    for port_id in (made["port_id"], given.id):
+        resp = conn.compute.delete(f"/servers/{server.id}/os-interface/{port_id}")
+        assert resp.status_code == 202, resp.text
+    wait_for(lambda: cloud.drivers[host].plugged_vifs(server.id) == [])
+    wait_for(lambda: _show(conn, server.id)["addresses"] == {})
+    assert conn.network.find_port(made["port_id"]) is None
+    kept = conn.network.get_port(given.id)
+    assert (kept.device_id, kept.binding_host_id) == ("", "")
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)

@@ -61,3 +61,43 @@ def test_guest_gets_its_tap_with_the_ports_mac_and_mtu(driver, guest_image_sourc
     finally:
         driver.destroy(guest)
     assert _link(devname) is None
+
+
+def _wait(predicate, timeout=30.0):
+    import time
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def test_a_nic_hot_plugged_into_a_running_guest_and_out(driver, guest_image_source):
+    port_id = str(uuid.uuid4())
+    devname = "tap" + port_id[:11]
+    guest = instance("hotplug-guest")
+    guest["flavor"]["memory_mb"] = 256
+    item = {"port_id": port_id, "network_id": "net", "mac": "fa:16:3e:5a:0b:02",
+            "mtu": 1450, "devname": devname, "fixed_ips": []}
+    driver.spawn(guest, guest_image_source)
+    try:
+        # hot-plug is the guest kernel's business (ACPI): let it boot first
+        assert _wait(lambda: "sovra-test-image: ready" in
+                     driver.get_console_output(guest), timeout=90)
+        domain = driver._lookup(guest["uuid"]).domain
+        driver.attach_interface(guest, item)
+        assert _link(devname)["mtu"] == 1450
+        assert config.find_interfaces(domain.XMLDesc(0)) == [
+            {"mac": "fa:16:3e:5a:0b:02", "target": devname, "mtu": 1450}]
+        inactive = domain.XMLDesc(driver.lv.VIR_DOMAIN_XML_INACTIVE)
+        assert [i["mac"] for i in config.find_interfaces(inactive)] == [item["mac"]]
+        driver.detach_interface(guest, item)
+        inactive = domain.XMLDesc(driver.lv.VIR_DOMAIN_XML_INACTIVE)
+        assert config.find_interfaces(inactive) == []
+        # the live NIC goes once the guest lets go of it (ACPI hot-unplug)
+        assert _wait(lambda: _link(devname) is None), \
+            f"{devname} still there: the guest did not release the NIC"
+        assert config.find_interfaces(domain.XMLDesc(0)) == []
+    finally:
+        driver.destroy(guest)

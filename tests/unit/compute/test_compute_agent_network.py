@@ -5,6 +5,7 @@ import logging
 import threading
 import time
 
+import oslo_messaging
 import pytest
 from keystoneauth1 import exceptions as ks_exc
 from virt_conformance import instance
@@ -300,3 +301,47 @@ def test_event_wakes_a_waiting_thread(status):
                     ("i1", "network-vif-plugged", "p1", status)).start()
     assert waiter.wait(30) == set()
     assert bool(waiter.failed) == (status == "failed")
+
+
+# --- os-interface -------------------------------------------------------------------
+def test_attach_plugs_one_more_port_and_detach_releases_it(recorder):
+    networks = FakeNetworkAPI()
+    agent, driver, conductor = _agent(recorder, networks)
+    guest = _with_network()
+    agent.build_instance(None, guest)
+    (first,) = driver.plugged_vifs(guest["uuid"])
+    guest["network_info"] = [first]
+    given = networks.add_port()
+    item = agent.attach_interface(None, guest, {"network_id": None, "port_id": given,
+                                                "fixed_ip": None, "tag": "t"})
+    assert item["preexisting"] and item["tag"] == "t"
+    assert [v["port_id"] for v in driver.plugged_vifs(guest["uuid"])] == [
+        first["port_id"], given]
+    assert networks.ports[given]["device_id"] == guest["uuid"]
+    assert conductor.named("vif_update")[-1][0][3:] == (given, item)
+    guest["network_info"] = [first, item]
+    agent.detach_interface(None, guest, given)
+    agent.detach_interface(None, guest, first["port_id"])
+    assert driver.plugged_vifs(guest["uuid"]) == []
+    assert list(networks.ports) == [given]  # the made one deleted
+    assert networks.ports[given]["device_id"] == ""
+    assert [args[3:] for args, _ in conductor.named("vif_update")][-2:] == [
+        (given, None), (first["port_id"], None)]
+
+
+def test_a_failed_attach_releases_only_its_own_port(recorder):
+    networks = FakeNetworkAPI()
+    agent, driver, conductor = _agent(recorder, networks)
+    guest = _with_network()
+    agent.build_instance(None, guest)
+    guest["network_info"] = driver.plugged_vifs(guest["uuid"])
+    driver.fail_operations.add("attach_interface")
+    # an expected error: the caller gets it (oslo's ExpectedException carries it)
+    with pytest.raises(oslo_messaging.ExpectedException) as raised:
+        agent.attach_interface(None, guest, {"network_id": NET, "port_id": None,
+                                             "fixed_ip": None, "tag": None})
+    assert "injected failure of attach_interface" in str(raised.value.exc_info[1])
+    assert list(networks.ports) == [guest["network_info"][0]["port_id"]]
+    made = [c[1] for c in networks.calls if c[0] == "create_port"][-1]
+    assert conductor.named("vif_update")[-1][0][3:] == (made, None)
+    assert len(driver.plugged_vifs(guest["uuid"])) == 1

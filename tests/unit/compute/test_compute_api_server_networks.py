@@ -166,3 +166,53 @@ def test_event_names_and_statuses_follow_the_microversion(api, db, networks):
         assert _events(api, [bad], version="2.93").status_code == 400, bad
     assert api.post("/v2.1/os-server-external-events", json={"events": []},
                     headers=ADMIN).status_code == 400
+
+
+# --- os-interface -----------------------------------------------------------------------
+def _attach(api, server_id, body, headers=ALICE, version="2.70"):
+    return api.post(f"/v2.1/servers/{server_id}/os-interface",
+                    json={"interfaceAttachment": body}, headers=at(headers, version))
+
+
+def test_attach_is_checked_before_the_agent_is_called(api, db, networks, coordinator):
+    networks.add_network(NET_A)
+    networks.add_port(PORT, NET_A, device_id="another-server")
+    server_id = boot_active(api, db)
+    coordinator.heartbeat("compute-agents", "node1", {})
+    assert _attach(api, server_id, {"port_id": PORT}).status_code == 409
+    resp = _attach(api, server_id, {"port_id": PORT, "net_id": NET_A})
+    assert "both network_id and port_id" in resp.json["badRequest"]["message"]
+    resp = _attach(api, server_id, {"fixed_ips": [{"ip_address": "10.0.0.9"}]})
+    assert resp.status_code == 400
+    assert _attach(api, server_id, {"net_id": NET_B}).status_code == 400
+    assert _attach(api, server_id, {"tag": "x"}, version="2.48").status_code == 400
+    assert api.extras["agents"].named("attach_interface") == []
+    building = boot(api).json["server"]["id"]
+    assert _attach(api, building, {"net_id": NET_A}).status_code == 409
+
+
+def test_detach_of_a_port_the_server_does_not_have_is_404(api, db, networks,
+                                                          coordinator):
+    server_id = boot_active(api, db)
+    coordinator.heartbeat("compute-agents", "node1", {})
+    resp = api.delete(f"/v2.1/servers/{server_id}/os-interface/{PORT}", headers=ALICE)
+    assert resp.status_code == 404
+    instance_service.update_vif(db, server_id, PORT, {"port_id": PORT, "mac": "m",
+                                                      "network_name": "n",
+                                                      "fixed_ips": []})
+    resp = api.delete(f"/v2.1/servers/{server_id}/os-interface/{PORT}", headers=ALICE)
+    assert resp.status_code == 202
+    (args, _), = api.extras["agents"].named("detach_interface")
+    assert (args[1], args[3]) == ("node1", PORT)
+
+
+def test_update_vif_replaces_appends_and_removes_one_vif(db, api, networks):
+    server_id = boot_active(api, db)
+    one, two = ({"port_id": p, "mac": p} for p in ("p1", "p2"))
+    instance_service.update_vif(db, server_id, "p1", one)
+    instance_service.update_vif(db, server_id, "p2", two)
+    changed = {"port_id": "p1", "mac": "new"}
+    shown = instance_service.update_vif(db, server_id, "p1", changed)
+    assert shown["network_info"] == [changed, two]
+    assert instance_service.update_vif(db, server_id, "p1", None)["network_info"] == [
+        two]

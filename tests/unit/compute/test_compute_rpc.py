@@ -14,7 +14,7 @@ from sovra_compute.conductor.endpoint import ConductorEndpoint
 
 
 def test_conductor_rpc_contract():
-    check_fingerprint(ConductorEndpoint, "1.4", {
+    check_fingerprint(ConductorEndpoint, "1.5", {
         "action_event": "017f43f67fde88f9",
         "block_device_removed": "38687dcc7d4b061c",
         "block_device_update": "88379f1d397b9d13",
@@ -33,14 +33,17 @@ def test_conductor_rpc_contract():
         "revert_done": "d674ac8d5b00021d",
         "revert_resize": "1a534384be524703",
         "sync_power_states": "e06c33b55c9af6ba",
+        "vif_update": "c84db911ccc519f0",
     })
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.7", {
+    check_fingerprint(ComputeAgentEndpoint, "1.8", {
+        "attach_interface": "71fee859b0ede027",
         "attach_volume": "f5a773dd5b6ca164",
         "build_instance": "a25a8cdfe8e0ccee",
         "confirm_resize": "56ed5d0242f9fab1",
+        "detach_interface": "e15a2ccfa0d032e0",
         "detach_volume": "f5a773dd5b6ca164",
         "external_instance_event": "6319e8f6941f4c85",
         "get_console_output": "56ed5d0242f9fab1",

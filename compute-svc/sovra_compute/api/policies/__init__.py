@@ -9,6 +9,7 @@ from sovra_compute.api.policies import (
     server,
     server_external_event,
     server_group,
+    server_interface,
     server_metadata,
     server_tag,
     server_topology,
@@ -22,4 +23,5 @@ def list_rules():
             *quota.RULES, *hypervisor.RULES, *instance_action.RULES,
             *server_tag.RULES, *server_metadata.RULES, *server_topology.RULES,
             *availability_zone.RULES, *simple_tenant_usage.RULES, *server_group.RULES,
-            *volume_attachment.RULES, *server_external_event.RULES]
+            *volume_attachment.RULES, *server_external_event.RULES,
+            *server_interface.RULES]

@@ -373,6 +373,38 @@ class LibvirtDriver(virt.VirtDriver):
                                                self._affect(guest))
         LOG.info("volume %s plugged into %s as %s", disk.serial, uuid, disk.target)
 
+    def attach_interface(self, instance, vif_):
+        uuid = instance["uuid"]
+        nic = vif.interface(vif_)
+        with self._locked(uuid):
+            guest = self._lookup(uuid)
+            if any(i["mac"] == nic.mac for i in config.find_interfaces(guest.xml())):
+                raise virt.VirtDriverError(reason=f"MAC {nic.mac} is in use")
+            with translated(self.lv, uuid):
+                guest.domain.attachDeviceFlags(config.interface_xml(nic),
+                                               self._affect(guest))
+        LOG.info("NIC %s (%s) plugged into %s", nic.target, nic.mac, uuid)
+
+    def detach_interface(self, instance, vif_):
+        uuid = instance["uuid"]
+        nic = vif.interface(vif_)
+        lv = self.lv
+        with self._locked(uuid):
+            try:
+                guest = self._lookup(uuid)
+            except virt.InstanceNotFound:
+                return
+            xml = config.interface_xml(nic)
+            if guest.is_active() and any(
+                    i["mac"] == nic.mac for i in config.find_interfaces(guest.xml())):
+                with translated(lv, uuid):
+                    guest.domain.detachDeviceFlags(xml, lv.VIR_DOMAIN_AFFECT_LIVE)
+            with translated(lv, uuid):
+                persistent = guest.domain.XMLDesc(lv.VIR_DOMAIN_XML_INACTIVE)
+                if any(i["mac"] == nic.mac for i in config.find_interfaces(persistent)):
+                    guest.domain.detachDeviceFlags(xml, lv.VIR_DOMAIN_AFFECT_CONFIG)
+        LOG.info("NIC %s (%s) unplugged from %s", nic.target, nic.mac, uuid)
+
     def detach_volume(self, instance, connection_info, device_name):
         uuid = instance["uuid"]
         target = volume.target(device_name)
