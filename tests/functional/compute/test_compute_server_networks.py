@@ -44,11 +44,13 @@ def _create(conn, image, flavor, networks, name="vm"):
         "networks": networks}})
 
 
-def _boot(cloud, conn, image, flavor, networks, name="vm"):
+def _boot(cloud, conn, image, flavor, networks, name="vm", admin=None):
+    """A server booted by ``conn``'s user, its ports' events sent by ``admin``
+    (default: the same connection)."""
     resp = _create(conn, image, flavor, networks, name)
     assert resp.status_code == 202, resp.text
     server_id = resp.json()["server"]["id"]
-    sender = send_plugged_when_spawned(cloud, conn, server_id)
+    sender = send_plugged_when_spawned(cloud, admin or conn, server_id)
     server = conn.compute.wait_for_server(conn.compute.get_server(server_id),
                                           status="ACTIVE", failures=["ERROR"],
                                           interval=0.05, wait=30)
@@ -245,3 +247,35 @@ def test_os_interface_attaches_and_detaches_ports_of_a_running_server(
     assert (kept.device_id, kept.binding_host_id) == ("", "")
     conn.compute.delete_server(server)
     conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+
+
+def test_a_project_member_boots_on_its_own_network(cloud, conn, image, flavor):
+    """The user's token makes the port (their project's); only the binding needs
+    the service's rights."""
+    project = conn.identity.create_project(name="netdemo", domain_id="default")
+    user = conn.identity.create_user(name="netdemo-user", password="netdemo-pw",
+                                     domain_id="default", default_project_id=project.id)
+    conn.identity.assign_project_role_to_user(project, user,
+                                              conn.identity.find_role("member"))
+    import openstack
+
+    member = openstack.connect(
+        auth_url=cloud.auth_url, username="netdemo-user", password="netdemo-pw",
+        project_name="netdemo", user_domain_name="Default",
+        project_domain_name="Default", region_name="RegionOne", interface="public")
+    try:
+        network = member.network.create_network(name="mine")
+        member.network.create_subnet(network_id=network.id, cidr="10.30.0.0/24",
+                                     ip_version=4)
+        server = _boot(cloud, member, image, flavor, "auto", name="member-vm",
+                       admin=conn)
+        (port,) = member.network.ports(device_id=server.id)
+        assert port.project_id == project.id
+        assert port.network_id == network.id
+        assert conn.network.get_port(port.id).binding_host_id in cloud.drivers
+        assert list(_show(member, server.id)["addresses"]) == ["mine"]
+        member.compute.delete_server(server)
+        member.compute.wait_for_delete(server, interval=0.05, wait=20)
+        assert list(member.network.ports(device_id=server.id)) == []
+    finally:
+        member.close()
