@@ -16,7 +16,7 @@ pytestmark = [
 ]
 
 #: seconds a build waits for its ports: short, for the test that lets it run out
-VIF_TIMEOUT = 4
+VIF_TIMEOUT = 8
 
 
 @pytest.fixture(scope="module")
@@ -279,3 +279,22 @@ def test_a_project_member_boots_on_its_own_network(cloud, conn, image, flavor):
         assert list(member.network.ports(device_id=server.id)) == []
     finally:
         member.close()
+
+
+def test_the_network_services_own_event_completes_the_build(
+        cloud, conn, image, flavor, private):
+    """No test-sent event: the port turns ACTIVE (as the network agent reports it
+    once the tap is plugged) and the network API tells compute."""
+    resp = _create(conn, image, flavor, [{"uuid": private.id}], name="chain")
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json()["server"]["id"]
+    wait_for(lambda: any(server_id in d.list_instances()
+                         for d in cloud.drivers.values()))
+    (port,) = conn.network.ports(device_id=server_id)
+    done = conn.network.put(f"/ports/{port.id}", json={"port": {"status": "ACTIVE"}})
+    assert done.status_code == 200, done.text
+    server = conn.compute.wait_for_server(conn.compute.get_server(server_id),
+                                          status="ACTIVE", failures=["ERROR"],
+                                          interval=0.05, wait=VIF_TIMEOUT - 1)
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
