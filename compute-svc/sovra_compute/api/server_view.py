@@ -13,7 +13,8 @@ from sovra_compute import network_api
 from sovra_compute.api import views
 from sovra_compute.api.policies import flavor as flavor_policies
 from sovra_compute.api.policies import server as policies
-from sovra_compute.service import compute_service, instance_list, server_group
+from sovra_compute.metadata import content
+from sovra_compute.service import compute_service, server_group
 from sovra_compute.service import instance as instance_service
 from sovra_compute.service.availability_zone import DEFAULT_ZONE
 
@@ -118,7 +119,7 @@ def view(req, instance, *, detail=True, kind="show") -> dict:
     if mv.matches("2.73"):
         shown["locked_reason"] = instance["locked_reason"]
     if full and mv.matches("2.90") and not admin:  # the hostname is no secret now
-        shown["OS-EXT-SRV-ATTR:hostname"] = instance_list.hostname(instance)
+        shown["OS-EXT-SRV-ATTR:hostname"] = content.guest_hostname(instance)
     if mv.matches("2.96"):
         shown["pinned_availability_zone"] = instance["availability_zone"]
     if mv.matches("2.100"):
@@ -160,7 +161,7 @@ def _full_fields(req, instance, admin) -> dict:
             fields.update({
                 "OS-EXT-SRV-ATTR:reservation_id": "r-" + instance["uuid"][:8],
                 "OS-EXT-SRV-ATTR:launch_index": 0,
-                "OS-EXT-SRV-ATTR:hostname": instance_list.hostname(instance),
+                "OS-EXT-SRV-ATTR:hostname": content.guest_hostname(instance),
                 "OS-EXT-SRV-ATTR:kernel_id": "",
                 "OS-EXT-SRV-ATTR:ramdisk_id": "",
                 "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sovra_common import exception
 from sovra_common.db import Database
 from sovra_compute.db import models
+from sovra_compute.metadata import content
 from sovra_compute.service import instance as instance_service
 
 #: every status the API knows (2.38: any other is refused)
@@ -29,15 +30,6 @@ STATUSES = ("ACTIVE", "BUILD", "DELETED", "ERROR", "HARD_REBOOT", "MIGRATING",
 
 def _reservation_id(i):
     return "r-" + i["uuid"][:8]
-
-
-def hostname(instance) -> str:
-    """The guest's hostname: the one chosen (2.90), else one made from the name."""
-    if instance.get("hostname"):
-        return instance["hostname"]
-    cleaned = "".join(c if c.isalnum() or c == "-" else "-"
-                      for c in instance["name"].lower())
-    return cleaned.strip("-")[:63] or "server"
 
 
 def _isotime(value):
@@ -58,7 +50,7 @@ REGEX = {
     "description": lambda i: i["description"],
     "display_description": lambda i: i["description"],
     "key_name": lambda i: i["key_name"], "node": lambda i: i["node"],
-    "hostname": hostname, "reservation_id": _reservation_id,
+    "hostname": content.guest_hostname, "reservation_id": _reservation_id,
     "availability_zone": lambda i: i["availability_zone"] or "nova",
     "power_state": lambda i: i["power_state"],
     "launch_index": lambda i: 0,
@@ -83,7 +75,7 @@ SORT_KEYS = {
     "terminated_at": lambda i: i["terminated_at"], "uuid": lambda i: i["uuid"],
     "display_name": lambda i: i["name"], "display_description": lambda i: i["description"],
     "host": lambda i: i["host"], "node": lambda i: i["node"],
-    "hostname": hostname, "image_ref": lambda i: i["image_ref"],
+    "hostname": content.guest_hostname, "image_ref": lambda i: i["image_ref"],
     "key_name": lambda i: i["key_name"], "project_id": lambda i: i["project_id"],
     "user_id": lambda i: i["user_id"], "vm_state": lambda i: i["vm_state"],
     "task_state": lambda i: i["task_state"], "power_state": lambda i: i["power_state"],
