@@ -83,12 +83,23 @@ def translated():
     except ks_exc.HttpError as exc:
         kind = _ERRORS.get(exc.http_status)
         if kind is None:
-            raise NetworkServiceUnavailable(reason=exc.message or str(exc)) from exc
-        raise kind(exc.message or str(exc)) from exc
+            raise NetworkServiceUnavailable(reason=_message(exc)) from exc
+        raise kind(_message(exc)) from exc
     except (ks_exc.EndpointNotFound, cfg.RequiredOptError) as exc:
         raise NoNetworkService(reason=str(exc)) from exc
     except ks_exc.ClientException as exc:  # connection refused, timeouts...
         raise NetworkServiceUnavailable(reason=str(exc)) from exc
+
+
+def _message(exc: ks_exc.HttpError) -> str:
+    """The network API's own message: Neutron's ``{"NeutronError": {"message"}}``,
+    which keystoneauth does not read."""
+    try:
+        body = exc.response.json()
+        (error,) = body.values()
+        return str(error["message"])
+    except Exception:
+        return exc.message or str(exc)
 
 
 def _client(sess, conf):

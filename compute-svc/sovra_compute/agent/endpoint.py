@@ -153,9 +153,15 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
         if self._networking is None:
             raise virt.VirtDriverError(reason="this agent has no network client")
         uuid = instance["uuid"]
-        vifs = self._networking.allocate(
-            ctxt, instance, lambda items: self._conductor.network_info_update(
-                ctxt, uuid, self._host, items))
+        try:
+            vifs = self._networking.allocate(
+                ctxt, instance, lambda items: self._conductor.network_info_update(
+                    ctxt, uuid, self._host, items))
+        except (exception.Invalid, exception.Conflict, exception.NotFound,
+                exception.Forbidden, exception.OverQuota) as exc:
+            # the network API refused the request itself (an address taken, a
+            # network gone, no port quota left): no other host would do better
+            raise BuildAborted(uuid=uuid, reason=str(exc)) from exc
         return dict(instance, network_info=vifs)
 
     def _wait_for_vifs(self, uuid, waiter) -> None:

@@ -298,3 +298,32 @@ def test_the_network_services_own_event_completes_the_build(
                                           interval=0.05, wait=VIF_TIMEOUT - 1)
     conn.compute.delete_server(server)
     conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+
+
+def test_an_address_taken_ends_the_build_in_error_on_the_first_host(
+        cloud, conn, image, flavor, private):
+    holder = conn.network.create_port(network_id=private.id,
+                                      fixed_ips=[{"ip_address": "10.20.0.60"}])
+    resp = _create(conn, image, flavor,
+                   [{"uuid": private.id, "fixed_ip": "10.20.0.60"}], name="taken")
+    assert resp.status_code == 202, resp.text
+    server = conn.compute.wait_for_server(
+        conn.compute.get_server(resp.json()["server"]["id"]), status="ERROR",
+        interval=0.1, wait=30)
+    shown = _show(conn, server.id)
+    assert "10.20.0.60" in shown["fault"]["message"]
+    actions = conn.compute.get(f"/servers/{server.id}/os-instance-actions/"
+                               f"{_create_request(conn, server.id)}").json()
+    builds = [e for e in actions["instanceAction"]["events"]
+              if e["event"] == "compute__do_build_and_run_instance"]
+    assert len(builds) == 1  # not rescheduled: every host would be refused
+    assert list(conn.network.ports(device_id=server.id)) == []
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    conn.network.delete_port(holder)
+
+
+def _create_request(conn, server_id):
+    actions = conn.compute.get(f"/servers/{server_id}/os-instance-actions").json()
+    return next(a["request_id"] for a in actions["instanceActions"]
+                if a["action"] == "create")

@@ -244,7 +244,8 @@ def test_events_nobody_waits_for_nor_handles_are_only_logged(recorder, caplog):
     assert "nothing here handles it" in caplog.text
 
 
-def test_a_network_that_cannot_be_found_fails_the_build_with_nothing_left(recorder):
+def test_a_request_the_network_api_refuses_aborts_the_build(recorder):
+    """No reschedule: another host would be refused the same."""
     networks = FakeNetworkAPI()
     agent, _, conductor = _agent(recorder, networks)
     guest = _with_network()
@@ -256,8 +257,23 @@ def test_a_network_that_cannot_be_found_fails_the_build_with_nothing_left(record
     user.create_port = create_port
     agent._networking = network.Networking(lambda _c: user, networks.service, "n")
     agent.build_instance(None, guest)
-    (args, _), = conductor.named("build_failed")
+    (args, _), = conductor.named("build_aborted")
     assert "Network gone could not be found" in args[3]
+    assert not conductor.named("build_failed")
+
+
+def test_an_unreachable_network_service_fails_the_build_for_a_retry(recorder):
+    networks = FakeNetworkAPI()
+    agent, _, conductor = _agent(recorder, networks)
+    user = networks.for_user(None)
+
+    def create_port(network_id, **attrs):
+        raise ks_exc.ConnectFailure("connection refused")
+    user.create_port = create_port
+    agent._networking = network.Networking(lambda _c: user, networks.service, "n")
+    agent.build_instance(None, _with_network())
+    (args, _), = conductor.named("build_failed")
+    assert "connection refused" in args[3]
 
 
 # --- the event registry -------------------------------------------------------------
