@@ -18,10 +18,11 @@ from sovra_network.cmd import api as network_api
 from sovra_network.db import DATABASE as NETWORK_DB
 
 
-def start_network_cloud(tmp, *, compute_extra=""):
-    """A compute cloud (two fake-driver agents) plus the network API; the
-    cloud's ``network_url`` is set."""
-    cloud = start_cloud(tmp, compute_extra=compute_extra)
+def start_network_cloud(tmp, *, compute_extra="", **cloud_options):
+    """A compute cloud (two fake-driver agents, unless ``cloud_options`` for
+    compute_cloud.start_cloud say otherwise) plus the network API; the cloud's
+    ``network_url`` is set."""
+    cloud = start_cloud(tmp, compute_extra=compute_extra, **cloud_options)
     try:
         port = _free_port()
         network_url = f"http://127.0.0.1:{port}"
