@@ -44,6 +44,12 @@ EXACT = {
     "vm_state": lambda i: i["vm_state"], "task_state": lambda i: i["task_state"],
 }
 
+def _fixed_ips(instance, version: int) -> list[str]:
+    """The server's fixed addresses of IP ``version`` (its VIFs')."""
+    return [ip["ip_address"] for vif in instance.get("network_info") or ()
+            for ip in vif["fixed_ips"] if ip["version"] == version]
+
+
 #: filter name -> the instance's value it searches with a regular expression
 REGEX = {
     "name": lambda i: i["name"], "display_name": lambda i: i["name"],
@@ -59,13 +65,14 @@ REGEX = {
     "terminated_at": lambda i: _isotime(i["terminated_at"]),
     "progress": lambda i: 100 if instance_service.status(i) == "ACTIVE" else 0,
     "auto_disk_config": lambda i: False,
-    # Sovra's servers have no kernel, ramdisk, config drive flag, root device name,
-    # access IPs or addresses (yet), and it does not record who locked one: these
-    # match what such a server would match upstream (the empty value, or nothing).
+    # Sovra's servers have no kernel, ramdisk, config drive flag, root device name
+    # or access IPs, and it does not record who locked one: these match what such
+    # a server would match upstream (the empty value, or nothing).
     "kernel_id": lambda i: "", "ramdisk_id": lambda i: "",
     "config_drive": lambda i: "", "root_device_name": lambda i: None,
     "access_ip_v4": lambda i: "", "access_ip_v6": lambda i: "",
-    "ip": lambda i: None, "ip6": lambda i: None, "locked_by": lambda i: None,
+    "ip": lambda i: _fixed_ips(i, 4), "ip6": lambda i: _fixed_ips(i, 6),
+    "locked_by": lambda i: None,
 }
 
 #: sort key -> the instance's value (None sorts first ascending, as NULLs in SQL)
@@ -115,8 +122,11 @@ def parse_time(value: str, name: str) -> datetime.datetime:
 
 
 def _search(pattern: str, value) -> bool:
+    """Whether ``pattern`` is found in ``value`` (in one of them: a list)."""
     if value is None:
         return False
+    if isinstance(value, list):
+        return any(_search(pattern, v) for v in value)
     try:
         return re.search(pattern, str(value)) is not None
     except re.error:  # not a valid expression: match it as plain text

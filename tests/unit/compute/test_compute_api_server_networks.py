@@ -216,3 +216,23 @@ def test_update_vif_replaces_appends_and_removes_one_vif(db, api, networks):
     assert shown["network_info"] == [changed, two]
     assert instance_service.update_vif(db, server_id, "p1", None)["network_info"] == [
         two]
+
+
+def test_servers_are_listed_by_fixed_ip(api, db, networks):
+    first, second = boot_active(api, db), boot_active(api, db)
+    for server_id, v4, v6 in ((first, "10.0.0.5", "fd00::5"),
+                              (second, "10.0.0.15", "fd00::15")):
+        instance_service.update_vif(db, server_id, "p-" + server_id, {
+            "port_id": "p-" + server_id, "mac": "m", "network_name": "n",
+            "fixed_ips": [{"ip_address": v4, "version": 4},
+                          {"ip_address": v6, "version": 6}]})
+
+    def listed(query, version="2.5"):
+        resp = api.get(f"/v2.1/servers?{query}", headers=at(ALICE, version))
+        assert resp.status_code == 200, resp.json
+        return {s["id"] for s in resp.json["servers"]}
+    assert listed("ip=10.0.0.") == {first, second}  # a search, as upstream
+    assert listed("ip=10.0.0.1") == {second}
+    assert listed("ip=^10.0.0.5$") == {first}
+    assert listed("ip6=fd00::15") == {second}
+    assert listed("ip=192.168.") == set()
