@@ -146,6 +146,29 @@ class ComputeClient:
         self._api.delete(self._path(
             f"/servers/{server_id}/os-volume_attachments/{volume_id}"))
 
+    # -- interfaces (os-interface) ------------------------------------------------------
+
+    def list_interfaces(self, server_id: str) -> list[dict]:
+        return self._get(f"/servers/{server_id}/os-interface")["interfaceAttachments"]
+
+    def attach_interface(self, server_id: str, *, port_id: str | None = None,
+                         net_id: str | None = None, fixed_ip: str | None = None
+                         ) -> dict:
+        """Hot-plug a NIC: on an existing port, or a new one on ``net_id`` (at
+        ``fixed_ip``); the answer is the attached interface."""
+        body = {}
+        if port_id:
+            body["port_id"] = port_id
+        if net_id:
+            body["net_id"] = net_id
+        if fixed_ip:
+            body["fixed_ips"] = [{"ip_address": fixed_ip}]
+        return self._post(f"/servers/{server_id}/os-interface",
+                          {"interfaceAttachment": body})["interfaceAttachment"]
+
+    def detach_interface(self, server_id: str, port_id: str) -> None:
+        self._api.delete(self._path(f"/servers/{server_id}/os-interface/{port_id}"))
+
     # -- flavors ------------------------------------------------------------------------
 
     def list_flavors(self, **filters) -> list[dict]:

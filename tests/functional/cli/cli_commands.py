@@ -49,6 +49,11 @@ COMMANDS = {
     "server reboot": "sovra_compute.cli.server:RebootServer",
     "server add volume": "sovra_compute.cli.server_volume:AddVolumeToServer",
     "server remove volume": "sovra_compute.cli.server_volume:RemoveVolumeFromServer",
+    "server add port": "sovra_compute.cli.server_interface:AddPortToServer",
+    "server remove port": "sovra_compute.cli.server_interface:RemovePortFromServer",
+    "server add network": "sovra_compute.cli.server_interface:AddNetworkToServer",
+    "server remove network":
+        "sovra_compute.cli.server_interface:RemoveNetworkFromServer",
     "flavor list": "sovra_compute.cli.flavor:ListFlavor",
     "flavor show": "sovra_compute.cli.flavor:ShowFlavor",
     "keypair list": "sovra_compute.cli.keypair:ListKeypair",

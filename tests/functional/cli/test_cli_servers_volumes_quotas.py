@@ -184,3 +184,53 @@ def test_server_create_with_networks(extra):
                     "cli-q-net3", "cli-q-net4", "cli-q-net5", expect=None)
         extra.sovra("port", "delete", "cli-q-port", expect=None)
         extra.sovra("network", "delete", "cli-q-net", expect=None)
+
+
+def test_server_add_and_remove_ports_and_networks(extra):
+    extra.json("network", "create", "cli-q-if-net")
+    extra.json("subnet", "create", "--network", "cli-q-if-net", "--subnet-range",
+               "10.8.0.0/24", "cli-q-if-subnet")
+    port = extra.json("port", "create", "--network", "cli-q-if-net", "--fixed-ip",
+                      "ip-address=10.8.0.20", "cli-q-if-port")
+    server = _boot(extra, "cli-q-if-vm")
+    try:
+        added = extra.json("server", "add", "port", "cli-q-if-vm", "cli-q-if-port")
+        assert (added["port_id"], added["fixed_ips"]) == (port["id"], ["10.8.0.20"])
+        assert extra.json("port", "show", "cli-q-if-port")["device_id"] == server["id"]
+        on_net = extra.json("server", "add", "network", "--fixed-ip", "10.8.0.30",
+                            "cli-q-if-vm", "cli-q-if-net")
+        assert on_net["net_id"] == port["network_id"]
+        assert on_net["fixed_ips"] == ["10.8.0.30"]
+        guest = extra.compute_driver._guests[server["id"]]
+        assert len(guest["vifs"]) == 2
+        table = extra.sovra("server", "add", "network", "cli-q-if-vm",
+                            "cli-q-if-net").stdout
+        assert "| port_id" in table and "10.8.0." in table
+
+        # a port in use: the API's refusal, one line; unknown names: one line
+        busy = extra.sovra("server", "add", "port", "cli-q-if-vm", "cli-q-if-port",
+                           expect=1)
+        assert busy.stderr.startswith("Error: HTTP ") and busy.stderr.count("\n") == 1
+        assert "request id req-" in busy.stderr
+        assert extra.sovra("server", "add", "network", "cli-q-if-vm", "no-such-net",
+                           expect=1).stderr == \
+            "Error: No network with a name or id of 'no-such-net'.\n"
+        assert extra.sovra("server", "add", "port", "cli-q-if-vm",
+                           expect=2).stdout == ""
+
+        extra.sovra("server", "remove", "port", "--wait", "cli-q-if-vm",
+                    "cli-q-if-port")
+        kept = extra.json("port", "show", "cli-q-if-port")   # given, so kept
+        assert kept["device_id"] == ""
+        assert len(guest["vifs"]) == 2
+        extra.sovra("server", "remove", "network", "--wait", "cli-q-if-vm",
+                    "cli-q-if-net")
+        assert guest["vifs"] == []
+        none_left = extra.sovra("server", "remove", "network", "cli-q-if-vm",
+                                "cli-q-if-net", expect=1)
+        assert none_left.stderr == \
+            "Error: cli-q-if-vm has no NIC on network cli-q-if-net\n"
+    finally:
+        extra.sovra("server", "delete", "--wait", "cli-q-if-vm", expect=None)
+        extra.sovra("port", "delete", "cli-q-if-port", expect=None)
+        extra.sovra("network", "delete", "cli-q-if-net", expect=None)
