@@ -1,7 +1,8 @@
-"""``sovra server add|remove volume``, ``sovra quota show|set`` and ``sovra server
-create --network|--port|--nic``, run as the installed ``sovra`` against the CLI
-cloud plus compute (fake driver on node1), block storage and the network API from
-``cli_services``."""
+"""``sovra server add|remove volume``, ``sovra quota show|set``, ``sovra server
+create --network|--port|--nic`` and ``sovra server add|remove port|network``, run
+as the installed ``sovra`` against the CLI cloud plus compute (fake driver on
+node1, not waiting for ports to plug: there is no network agent), block storage
+and the network API from ``cli_services``."""
 
 import uuid
 
