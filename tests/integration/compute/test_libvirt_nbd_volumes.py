@@ -100,22 +100,24 @@ def cloud(tmp_path_factory, libvirt_uri, instances_path):
                              instances_path=os.path.join(instances_path, host),
                              clean_shutdown_timeout=20, volume_detach_timeout=30)
     with storage_host(storage) as (daemon, address):
-        cloud = start_cloud(
-            tmp_path_factory.mktemp("cloud"), hosts=(node,), make_driver=make_driver,
-            block=True, volume_dir=volume_dir, volume_backend=(
-                f"volume_driver = nbd\nnbd_daemon_path = {daemon}\n"
-                f"nbd_listen_address = {address}\nnbd_port = {port}\n"
-                f"nbd_state_dir = {state_dir}\n"))
-        cloud.nbd_address, cloud.nbd_port = address, port
-        cloud.nbd_state_dir = str(state_dir)
         try:
-            yield cloud
-        finally:
-            cloud.stop()
-            for driver in cloud.drivers.values():
-                for leftover in driver.list_instances():
-                    driver.destroy({"uuid": leftover})
-                driver.close()
+            cloud = start_cloud(
+                tmp_path_factory.mktemp("cloud"), hosts=(node,),
+                make_driver=make_driver, block=True, volume_dir=volume_dir,
+                volume_backend=(f"volume_driver = nbd\nnbd_daemon_path = {daemon}\n"
+                                f"nbd_listen_address = {address}\nnbd_port = {port}\n"
+                                f"nbd_state_dir = {state_dir}\n"))
+            cloud.nbd_address, cloud.nbd_port = address, port
+            cloud.nbd_state_dir = str(state_dir)
+            try:
+                yield cloud
+            finally:
+                cloud.stop()
+                for driver in cloud.drivers.values():
+                    for leftover in driver.list_instances():
+                        driver.destroy({"uuid": leftover})
+                    driver.close()
+        finally:  # whatever failed: the daemon does not outlive its namespace
             stop_daemon(str(state_dir))
 
 
@@ -197,6 +199,10 @@ def test_hot_plug_write_and_unplug_an_nbd_volume(cloud, conn, virsh, image, flav
         f.seek(4096)
         assert f.read(len(GUEST_BYTES)) == GUEST_BYTES.encode()
 
+    url = f"nbd://{cloud.nbd_address}:{cloud.nbd_port}/volume-{volume.id}"
+    subprocess.run(["qemu-img", "info", "-f", "raw", url], check=True,
+                   capture_output=True, timeout=30)  # served while attached
+
     started = time.monotonic()
     conn.compute.delete_volume_attachment(server, volume.id)
     volume_status(conn, volume.id, "available")
@@ -204,6 +210,8 @@ def test_hot_plug_write_and_unplug_an_nbd_volume(cloud, conn, virsh, image, flav
     console(conn, server, "sovra-test-image: disk-removed vdb")
     assert config.find_disk(domain.XMLDesc(0), "vdb") is None
     assert nbd_exports(cloud) == []  # the export is withdrawn
+    assert subprocess.run(["qemu-img", "info", "-f", "raw", url], capture_output=True,
+                          timeout=30).returncode != 0
     print(f"\nnbd attach -> seen by the guest {seen:.2f} s; detach -> available "
           f"{detached:.2f} s")
     conn.compute.delete_server(server)
