@@ -3,8 +3,8 @@ file-backend volume agent whose volume directory the libvirt node shares) and a
 compute agent running the libvirt driver. A volume is hot-plugged into a running
 guest, which sees it (its size, its serial, the marker written into the volume's
 file), sees it grow when it is extended while attached, and lets it go on detach;
-a server boots from a volume made from the test
-image, and the volume goes with the server."""
+a server boots from a volume made from the test image, and the volume goes with
+the server."""
 
 import glob
 import os
