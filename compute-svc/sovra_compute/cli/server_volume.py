@@ -44,7 +44,17 @@ class AddVolumeToServer(command.ShowOne):
         if parsed_args.wait:
             from sovra_block.cli import waiting
 
-            waiting.until_status(self, block.get_volume, volume, {"in-use"},
+            def get(volume_id):
+                # reserved when the API answered: available again means the
+                # compute agent gave up and let the volume go
+                current = block.get_volume(volume_id)
+                if current["status"] == "available":
+                    return dict(current, status="error (not attached)",
+                                error_reason="the attach failed: see sovra server "
+                                             f"show {server.get('name') or server['id']}")
+                return current
+
+            waiting.until_status(self, get, volume, {"in-use"},
                                  parsed_args.wait_timeout)
         return output.show({"id": attachment.get("id"),
                             "server_id": attachment.get("serverId"),

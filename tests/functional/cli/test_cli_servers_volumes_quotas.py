@@ -78,6 +78,16 @@ def test_server_add_and_remove_volume(extra):
     not_attached = extra.sovra("server", "remove", "volume", "cli-q-vm", "cli-q-data",
                                expect=1)
     assert not_attached.stderr.startswith("Error: HTTP 404 Not Found: ")
+    # the guest refuses the disk: --wait fails at once, one line, no traceback
+    extra.compute_driver.fail_operations.add("attach_volume")
+    try:
+        failed = extra.sovra("server", "add", "volume", "--wait", "cli-q-vm",
+                             "cli-q-data", expect=1)
+    finally:
+        extra.compute_driver.fail_operations.discard("attach_volume")
+    assert failed.stderr == ("Error: cli-q-data is error (not attached): the attach "
+                             "failed: see sovra server show cli-q-vm\n"), failed.stderr
+    assert extra.json("volume", "show", "cli-q-data")["status"] == "available"
     extra.sovra("server", "delete", "--wait", "cli-q-vm")
     extra.sovra("volume", "delete", "--wait", "cli-q-data")
 
