@@ -2,6 +2,9 @@
 against the CLI cloud plus block storage (its API and a file-backend volume agent
 with a filesystem backup store) from ``cli_services``."""
 
+import json
+import os
+import pty
 import subprocess
 
 import cli_services
@@ -197,3 +200,33 @@ def test_qos_specs(block):
         assert block.sovra(*args, expect=2).stdout == "", args
     assert block.sovra("volume", "qos", "set", "q", expect=1).stderr.startswith(
         "Error: nothing to change")
+
+
+def test_backup_wait_draws_a_live_progress_line_on_a_terminal(block):
+    block.json("volume", "create", "--size", "1", "--wait", "cli-bk-tty-v")
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run([str(cli_services.SOVRA), "--os-cloud", "admin", "volume",
+                               "backup", "create", "--name", "cli-bk-tty", "--wait",
+                               "cli-bk-tty-v", "-f", "json"], stdout=subprocess.PIPE,
+                              stderr=slave, timeout=120, env=block.env(), check=False)
+        os.close(slave)
+        slave = None
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert done.returncode == 0, drawn
+    assert json.loads(done.stdout)["status"] == "available"
+    assert b"\r\x1b[Kcli-bk-tty: available" in drawn, drawn
+    block.sovra("volume", "backup", "delete", "--wait", "cli-bk-tty")
+    block.sovra("volume", "delete", "--wait", "cli-bk-tty-v")
