@@ -187,8 +187,9 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
         """Release the server's ports (made ones deleted, given ones unbound); a
         failure is logged (the conductor releases them again when the server
         goes)."""
-        if not instance.get("requested_networks") or self._networking is None:
-            return
+        if self._networking is None or not (instance.get("requested_networks")
+                                            or instance.get("network_info")):
+            return  # (network_info: ports attached later, os-interface)
         try:
             self._networking.release(ctxt, instance)
         except Exception:

@@ -361,3 +361,15 @@ def test_a_failed_attach_releases_only_its_own_port(recorder):
     made = [c[1] for c in networks.calls if c[0] == "create_port"][-1]
     assert conductor.named("vif_update")[-1][0][3:] == (made, None)
     assert len(driver.plugged_vifs(guest["uuid"])) == 1
+
+
+def test_delete_releases_ports_attached_to_a_server_booted_without_any(recorder):
+    networks = FakeNetworkAPI()
+    agent, _, _ = _agent(recorder, networks)
+    guest = instance()
+    agent.build_instance(None, guest)
+    item = agent.attach_interface(None, guest, {"network_id": NET, "port_id": None,
+                                                "fixed_ip": None, "tag": None})
+    assert list(networks.ports) == [item["port_id"]]
+    agent.terminate_instance(None, dict(guest, network_info=[item]))
+    assert networks.ports == {}
