@@ -110,9 +110,9 @@ def create_interface(req, server_id):
             f"The compute host {instance['host']} did not answer in time.") from None
     except exception.SovraError:
         raise
-    except oslo_messaging.RemoteError as exc:
-        raise exception.Invalid(f"Failed to attach the interface: {exc.value}") \
-            from None
+    except oslo_messaging.RemoteError as exc:  # the agent's own failure: a 500
+        raise exception.SovraError(
+            f"Failed to attach the interface: {exc.exc_type}: {exc.value}") from None
     port = {"id": vif["port_id"], "network_id": vif["network_id"],
             "mac_address": vif["mac"], "status": "ACTIVE" if vif.get("active")
             else "DOWN", "fixed_ips": vif["fixed_ips"]}
