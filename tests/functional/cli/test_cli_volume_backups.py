@@ -77,7 +77,7 @@ def test_backup_create_list_restore_delete(block):
     assert busy.stderr.startswith("Error: HTTP 400 Bad Request: ") and \
         busy.stderr.count("\n") == 1 and "request id req-" in busy.stderr
     block.sovra("volume", "backup", "delete", "--wait", "cli-bk-incr")
-    block.sovra("volume", "backup", "delete", "--wait", "cli-bk-full")
+    block.sovra("volume", "backup", "delete", "--force", "--wait", "cli-bk-full")
     assert block.json("volume", "backup", "list") == []
     missing = block.sovra("volume", "backup", "show", "cli-bk-full", expect=1)
     assert missing.stderr == "Error: No backup with a name or id of 'cli-bk-full'.\n"
