@@ -8,6 +8,8 @@
 # systemd) and one supervised process per API. In either mode servers are real VMs
 # (the libvirt driver: QEMU and libvirtd installed and started by this script) when
 # this machine allows it, else the fake driver runs them nowhere; VIRT_DRIVER chooses.
+# DevStack's networks public, private and router1 are made (tools/seed.py); as root,
+# the network agent makes them real (lib/network.sh says where it runs).
 #
 # Everything it makes lives in the data dir, $SOVRA_DATA_DIR (default .stack/ in the
 # clone): virtualenv, config, databases, keys, logs, clouds.yaml, guests' disks (or
@@ -37,6 +39,8 @@ source "$TOP/devstack/lib/etcd.sh"
 source "$TOP/devstack/lib/libvirt.sh"
 # shellcheck source=lib/block.sh
 source "$TOP/devstack/lib/block.sh"
+# shellcheck source=lib/network.sh
+source "$TOP/devstack/lib/network.sh"
 
 # shellcheck disable=SC2178  # (lib/libvirt.sh has a local array of that name)
 started=$SECONDS
@@ -66,6 +70,24 @@ VIRT_WARNING=       # why auto fell back to fake, and how to get real VMs
 INSTANCES_PATH=     # libvirt: where guests' disks, config drives and console logs go
 TEST_IMAGE_FILE=    # libvirt: the bootable test guest seed.py uploads as test-image
 BLOCK_WARNING=      # why this cloud has no block storage (no qemu-img)
+NETWORK_AGENT=      # yes: this node runs the network agent (lib/network.sh)
+NETWORK_WARNING=    # why it does not (not root...): networks carry no traffic
+METADATA=           # yes: compute-metadata runs (lite: in sovra-allinone)
+
+# choose_network_agent: set NETWORK_AGENT when this checkout has the network agent
+# and this node can run it (root, its packages, br_netfilter); else warn why not.
+choose_network_agent() {
+    local -a components=("$@")
+    NETWORK_AGENT='' NETWORK_WARNING=''
+    [[ " ${components[*]} " =~ " network-agent " ]] || return 0
+    NETWORK_WARNING=$(network_agent_blocker)
+    if [[ -n $NETWORK_WARNING ]]; then
+        NETWORK_WARNING="no network agent: $NETWORK_WARNING"
+        printf 'WARNING: %s\n' "$NETWORK_WARNING" >&2
+        return 0
+    fi
+    NETWORK_AGENT=yes
+}
 
 # without_libvirt REASON...: VIRT_DRIVER=libvirt was asked for: die saying why not;
 # auto: fall back to the fake driver with a WARNING saying why and what to do.
@@ -480,6 +502,7 @@ describe_mode() {
     [[ $DATABASE == mysql ]] && parts+=("MariaDB on $SERVICE_HOST:$MYSQL_PORT")
     [[ $MESSAGING == rabbit ]] && parts+=("RabbitMQ on $SERVICE_HOST:$RABBIT_PORT")
     [[ $COORDINATION == etcd ]] && parts+=("etcd on $SERVICE_HOST:$ETCD_PORT")
+    [[ -n $NETWORK_AGENT ]] && parts+=("networks wired by the network agent")
     if [[ " ${services[*]} " =~ " compute " ]]; then
         if [[ $VIRT == libvirt ]]; then
             parts+=("servers are libvirt/QEMU guests ($SOVRA_LIBVIRT_URI)")
@@ -508,8 +531,14 @@ main() {
         case $component in
             placement-api) services+=(placement) ;;
             image-api) services+=(image) ;;
-            compute-api) services+=(compute) ;;
-            network-api) services+=(network) ;;
+            compute-api)
+                services+=(compute)
+                if [[ " ${components[*]} " =~ " compute-metadata " ]]; then
+                    METADATA=yes
+                fi ;;
+            network-api)
+                services+=(network)
+                choose_network_agent "${components[@]}" ;;
             block-api)
                 if [[ " ${components[*]} " =~ " block-volume " ]]; then
                     BLOCK_WARNING=$(block_blocker)
@@ -535,8 +564,17 @@ main() {
                 say "configuring placement"
                 configure_service placement placement ;;
             network)
-                say "configuring network"
-                configure_service network network ;;
+                local -a agent_conf=()
+                if [[ -n $NETWORK_AGENT ]]; then
+                    say "configuring network (and this node's network agent,"\
+                        "VXLAN endpoint $(network_host_ip))"
+                    mapfile -t agent_conf < <(network_agent_conf_lines "$(network_host_ip)")
+                else
+                    say "configuring network (API only: no network agent)"
+                fi
+                configure_service network network "" "[network]" \
+                    "# flat and VLAN networks' physical networks: the public network's" \
+                    "physical_networks = $PUBLIC_PHYSNET" "" "${agent_conf[@]}" ;;
             block)
                 say "configuring block storage (file backend: volumes in" \
                     "$BLOCK_VOLUME_DIR)"
@@ -553,7 +591,7 @@ main() {
                     say "configuring compute (fake virt driver: servers run nowhere)"
                 fi
                 local -a virt_conf
-                mapfile -t virt_conf < <(virt_conf_lines)
+                mapfile -t virt_conf < <(virt_conf_lines; compute_network_conf_lines)
                 URL_PATH=/v2.1 configure_service compute compute "" "${virt_conf[@]}" ;;
         esac
     done
@@ -566,15 +604,32 @@ main() {
     for service in "${services[@]}"; do
         enabled+=("$service-api")
         if [[ $service == compute ]]; then enabled+=(compute-conductor compute-agent); fi
+        if [[ $service == compute && -n $METADATA ]]; then enabled+=(compute-metadata); fi
         if [[ $service == block ]]; then enabled+=(block-volume); fi
+        if [[ $service == network && -n $NETWORK_AGENT ]]; then
+            enabled+=(network-agent)
+        fi
     done
+    if [[ -n $NETWORK_AGENT ]]; then
+        say "public network's uplink: $PUBLIC_UPLINK_DEV, its peer $PUBLIC_HOST_DEV" \
+            "holding $PUBLIC_NETWORK_GATEWAY (this host's way to the floating IPs)"
+        network_public_uplink
+    fi
     "start_$PROCESSES" "${enabled[@]}"
     for service in "${services[@]}"; do
         wait_for_api "$service"
         say "$service is up: http://$SERVICE_HOST:${SOVRA_PORTS[$service]}"
     done
+    if [[ -n $METADATA ]]; then
+        wait_for_metadata
+        say "metadata API is up: http://$SERVICE_HOST:$METADATA_PORT"
+    fi
     SOVRA_AUTH_URL=$AUTH_URL SOVRA_ADMIN_PASSWORD=$ADMIN_PASSWORD \
         SOVRA_DEMO_PASSWORD=$DEMO_PASSWORD SOVRA_TEST_IMAGE=$TEST_IMAGE_FILE \
+        SOVRA_NETWORK_AGENT_HOST=${NETWORK_AGENT:+$NODE_NAME} \
+        SOVRA_FLOATING_RANGE=$FLOATING_RANGE SOVRA_FIXED_RANGE=$FIXED_RANGE \
+        SOVRA_PUBLIC_NETWORK_GATEWAY=$PUBLIC_NETWORK_GATEWAY \
+        SOVRA_PUBLIC_PHYSNET=$PUBLIC_PHYSNET \
         "$VENV/bin/python" "$TOP/devstack/tools/seed.py" | indent ||
         die "seeding the cloud failed (see above); logs: $("${PROCESSES}_logs")"
     write_client_config
@@ -585,6 +640,7 @@ Sovra is up in $((SECONDS - started)) s, $MODE_LABEL: $(describe_mode).
   services:   ${services[*]}
   identity:   $AUTH_URL
 $(if [[ " ${services[*]} " =~ " block " ]]; then echo "  volumes:    http://$SERVICE_HOST:${SOVRA_PORTS[block]}/v3 (block-storage, volumev3; backend $NODE_NAME@$BLOCK_BACKEND)"; fi)
+$(if [[ -n $METADATA ]]; then echo "  metadata:   http://$SERVICE_HOST:$METADATA_PORT (compute-metadata$(if [[ -n $NETWORK_AGENT ]]; then echo ": guests' 169.254.169.254, through the network agent's proxy"; fi))"; fi)
   admin:      admin / $ADMIN_PASSWORD   (project admin)
   demo:       demo / $DEMO_PASSWORD    (project demo)
   logs:       $("${PROCESSES}_logs")
@@ -595,7 +651,7 @@ Try it:
   sovra --os-cloud sovra-admin status      # every service and agent, up or down
   openstack --os-cloud sovra-demo token issue
 $(if [[ " ${services[*]} " =~ " image " ]]; then echo "  openstack --os-cloud sovra-demo image create --file <disk.qcow2> --disk-format qcow2 my-image"; fi)
-$(if [[ " ${services[*]} " =~ " network " ]]; then echo "  openstack --os-cloud sovra-demo network create net1   (the API only: no data plane yet)"; fi)
+$(network_steps)
 $(if [[ " ${services[*]} " =~ " block " ]]; then echo "  openstack --os-cloud sovra-demo volume create --size 1 v1   (a file in $BLOCK_VOLUME_DIR)"; fi)
 $(next_steps)
 
@@ -603,6 +659,60 @@ Stop it with devstack/unstack.sh; remove everything with devstack/clean.sh.
 MSG
     if [[ -n $VIRT_WARNING ]]; then printf '\nWARNING: %s\n' "$VIRT_WARNING"; fi
     if [[ -n $BLOCK_WARNING ]]; then printf '\nWARNING: %s\n' "$BLOCK_WARNING"; fi
+    if [[ -n $NETWORK_WARNING ]]; then printf '\nWARNING: %s\n' "$NETWORK_WARNING"; fi
+}
+
+# network_steps: the final message's lines about networks.
+network_steps() {
+    [[ " ${services[*]} " =~ " network " ]] || return 0
+    echo "  openstack --os-cloud sovra-demo router show router1   (public $FLOATING_RANGE" \
+         "-> router1 -> private $FIXED_RANGE)"
+    if [[ -n $NETWORK_AGENT ]]; then
+        echo "  openstack --os-cloud sovra-admin network agent list   (network agent" \
+             "$NODE_NAME: DHCP, routers; the host reaches the public network by" \
+             "$PUBLIC_HOST_DEV)"
+        echo "  openstack --os-cloud sovra-demo floating ip create public"
+    else
+        echo "  (no network agent: the networks exist in the API only, no traffic)"
+    fi
+}
+
+# wait_for_metadata: until compute-metadata answers (die if its process died).
+wait_for_metadata() {
+    local url="http://$SERVICE_HOST:$METADATA_PORT/" i
+    for ((i = 0; i < 300; i++)); do
+        if [[ $PROCESSES == allinone ]]; then
+            allinone_check
+        elif ! sovra_pid_alive "$RUN_DIR/sovra-compute-metadata.pid"; then
+            die "sovra-compute-metadata exited; see $LOG_DIR/sovra-compute-metadata.out"
+        fi
+        http_answers "$url" && return 0
+        sleep 0.2
+    done
+    die "the metadata API did not answer at $url within 60 s; see $("${PROCESSES}_logs")"
+}
+
+# compute_network_conf_lines: the controller's compute config about networks: the
+# metadata API (its secret shared with the network agent's proxy), and whether
+# builds wait for their ports to be plugged (network-vif-plugged).
+compute_network_conf_lines() {
+    if [[ -n $METADATA ]]; then
+        echo
+        echo "[metadata]"
+        echo "bind_host = $SERVICE_HOST"
+        echo "bind_port = $METADATA_PORT"
+        echo "proxy_shared_secret = $(sovra_secret metadata-proxy)"
+    fi
+    if [[ -z $NETWORK_AGENT || $VIRT == fake ]]; then
+        echo
+        echo "[compute]"
+        if [[ -z $NETWORK_AGENT ]]; then
+            echo "# no network agent here: nothing plugs a port, no build waits for it"
+        else
+            echo "# the fake driver makes no tap: nothing plugs a port, no build waits"
+        fi
+        echo "vif_plugging_timeout = 0"
+    fi
 }
 
 # virt_conf_lines: the [compute] and [libvirt] lines of this node's agent.
@@ -618,10 +728,12 @@ virt_conf_lines() {
     fi
 }
 
-# write_agent_conf SERVICE: a compute node's config of SERVICE's agent: the service's
-# own credentials (to reach the other APIs through the catalog) and no database.
+# write_agent_conf SERVICE [config lines...]: a compute node's config of SERVICE's
+# agent: the service's own credentials (to reach the other APIs through the
+# catalog), no database, and the lines given.
 write_agent_conf() {
-    local service=$1 file=$ETC_DIR/sovra-$1.conf
+    local service=$1 file=$ETC_DIR/sovra-$1.conf line
+    shift
     (umask 077 && {
         echo "# Written by devstack/stack.sh (NODE_ROLE=compute: agents only, no database)."
         echo "[service_auth]"
@@ -633,7 +745,7 @@ write_agent_conf() {
         echo "project_name = service"
         echo "project_domain_id = default"
         echo
-        virt_conf_lines
+        for line in "$@"; do echo "$line"; done
     } > "$file")
     chmod 600 "$file"
 }
@@ -663,16 +775,29 @@ main_compute_node() {
     mapfile -t components < <(available_components)
     [[ " ${components[*]} " =~ " compute-agent " ]] ||
         die "this checkout has no compute agent: nothing to run on a compute node"
+    choose_network_agent "${components[@]}"
     stop_running_cloud
     say "joining the controller at $SERVICE_HOST as compute node $NODE_NAME"
     wait_for_controller
     write_common_conf
-    write_agent_conf compute
-    start_split compute-agent
+    local -a lines agents=(compute-agent) wait_network=()
+    mapfile -t lines < <(virt_conf_lines; compute_network_conf_lines)
+    write_agent_conf compute "${lines[@]}"
+    if [[ -n $NETWORK_AGENT ]]; then
+        local host_ip
+        host_ip=$(network_host_ip)
+        [[ -n $host_ip ]] || die "no route to the controller at $SERVICE_HOST: set HOST_IP" \
+            "(local.conf) to this node's address"
+        say "network agent: VXLAN endpoint $host_ip"
+        mapfile -t lines < <(network_agent_conf_lines "$host_ip")
+        write_agent_conf network "${lines[@]}"
+        agents+=(network-agent) wait_network=(--network-agent)
+    fi
+    start_split "${agents[@]}"
     SOVRA_AUTH_URL=$AUTH_URL SOVRA_SERVICE_PASSWORD=$(sovra_secret service-compute) \
         "$VENV/bin/python" "$TOP/devstack/tools/wait-node.py" --host "$NODE_NAME" \
-        --timeout 60 || die "compute node $NODE_NAME did not come up; see" \
-        "$LOG_DIR/sovra-compute-agent.log"
+        "${wait_network[@]}" --timeout 60 || die "compute node $NODE_NAME did not come" \
+        "up; see $LOG_DIR/sovra-compute-agent.log and sovra-network-agent.log"
     cat <<MSG
 
 Compute node $NODE_NAME is up in $((SECONDS - started)) s, joined to the controller at
@@ -680,12 +805,14 @@ $SERVICE_HOST: $(if [[ $VIRT == libvirt ]]; then
         echo "servers are libvirt/QEMU guests ($SOVRA_LIBVIRT_URI, $INSTANCES_PATH)"
     else echo "servers on the fake virt driver"; fi).
   agents:     compute ($LOG_DIR/sovra-compute-agent.log)
+$(if [[ -n $NETWORK_AGENT ]]; then echo "              network ($LOG_DIR/sovra-network-agent.log; VXLAN endpoint $host_ip)"; fi)
   check:      openstack --os-cloud sovra-admin compute service list --host $NODE_NAME
               (on the controller; servers are scheduled here like on any other node)
 
 Stop it with devstack/unstack.sh; remove everything with devstack/clean.sh.
 MSG
     if [[ -n $VIRT_WARNING ]]; then printf '\nWARNING: %s\n' "$VIRT_WARNING"; fi
+    if [[ -n $NETWORK_WARNING ]]; then printf '\nWARNING: %s\n' "$NETWORK_WARNING"; fi
 }
 
 # next_steps: the final message's lines about servers.

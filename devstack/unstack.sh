@@ -10,7 +10,10 @@
 #   2. the APIs and agents (the volume agent too: volumes are files that stay, in
 #      the data dir or SOVRA_BLOCK_VOLUME_DIR, for the next stack.sh), then the
 #      servers of full mode (etcd, RabbitMQ, MariaDB);
-#   3. libvirtd and virtlogd, only if stack.sh started them (run/libvirt.started),
+#   3. what the network agent made, which outlives it (bridges, dnsmasq, DHCP and
+#      router namespaces, its nftables tables), and the public network's uplink
+#      (lib/network.sh), when this node ran one (as root);
+#   4. libvirtd and virtlogd, only if stack.sh started them (run/libvirt.started),
 #      and not while they still run guests of another cloud.
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +25,8 @@ source "$TOP/devstack/lib/packages.sh"
 source "$TOP/devstack/lib/processes.sh"
 # shellcheck source=lib/libvirt.sh
 source "$TOP/devstack/lib/libvirt.sh"
+# shellcheck source=lib/network.sh
+source "$TOP/devstack/lib/network.sh"
 
 INSTANCES_PATH=$(sovra_instances_path)
 LIBVIRT_STATE=$RUN_DIR/libvirt.started
@@ -119,5 +124,6 @@ if [[ -d $RUN_DIR ]]; then
     total=$SOVRA_STOPPED
 fi
 if [[ -n $INSTANCES_PATH ]]; then destroy_leftover_guests; fi
+network_cleanup 2>&1 | sed 's/^/unstack: /'
 stop_libvirt
 echo "unstack: stopped $total process(es)"

@@ -9,7 +9,8 @@ TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # The unprefixed names it sets are never taken from the environment; the SOVRA_*
 # ones (ports, SOVRA_DATA_DIR...) are, unless local.conf sets them itself.
 unset MODE DATABASE MESSAGING COORDINATION PROCESSES SERVICE_HOST VIRT_DRIVER NODE_ROLE \
-    NODE_NAME CONTROLLER_SECRETS
+    NODE_NAME CONTROLLER_SECRETS HOST_IP FLOATING_RANGE PUBLIC_NETWORK_GATEWAY FIXED_RANGE \
+    NETWORK_NAMESPACE_PREFIX
 LOCAL_CONF=${SOVRA_LOCAL_CONF:-$TOP/devstack/local.conf}
 if [[ -f $LOCAL_CONF ]]; then
     # shellcheck source=/dev/null
@@ -66,6 +67,23 @@ BLOCK_VOLUME_DIR=${SOVRA_BLOCK_VOLUME_DIR:-$STATE_DIR/volumes}
 
 # Where the APIs listen and what the catalog says (loopback unless told otherwise).
 SERVICE_HOST=${SERVICE_HOST:-${SOVRA_SERVICE_HOST:-127.0.0.1}}
+
+# Networking (the network agent runs where stack.sh runs as root; lib/network.sh).
+# This node's address on the network between the nodes: its VXLAN endpoint
+# ([network_agent] tunneling_ip). Empty: SERVICE_HOST on the controller, and on a
+# compute node the address it reaches the controller from.
+HOST_IP=${HOST_IP:-${SOVRA_HOST_IP:-}}
+# The public (external, flat) network: its subnet, whose gateway address is the
+# host's end of a veth pair stack.sh makes (DevStack's br-ex and 172.24.4.0/24), so
+# floating IPs are reachable from this host (and only from it: no NAT beyond).
+FLOATING_RANGE=${FLOATING_RANGE:-${SOVRA_FLOATING_RANGE:-172.24.4.0/24}}
+PUBLIC_NETWORK_GATEWAY=${PUBLIC_NETWORK_GATEWAY:-${SOVRA_PUBLIC_NETWORK_GATEWAY:-172.24.4.1}}
+# The demo project's private network's subnet (behind router1).
+FIXED_RANGE=${FIXED_RANGE:-${SOVRA_FIXED_RANGE:-10.0.0.0/26}}
+# Put in front of the names of the namespaces (qdhcp-, qrouter-) this node's agent
+# makes and removes: nodes that share one machine's namespace names (nodes that
+# are network namespaces of one host) each need their own.
+NETWORK_NAMESPACE_PREFIX=${NETWORK_NAMESPACE_PREFIX:-${SOVRA_NETWORK_NAMESPACE_PREFIX:-}}
 REGION=${SOVRA_REGION:-RegionOne}
 
 # service -> port: the upstream defaults, so clients' expectations hold;
@@ -78,6 +96,10 @@ declare -gA SOVRA_PORTS=(
     [network]=${SOVRA_NETWORK_PORT:-9696}
     [block]=${SOVRA_BLOCK_PORT:-8776}
 )
+
+# Compute's metadata API (compute-metadata, on the controller), where the network
+# agent's metadata proxy relays guests' http://169.254.169.254 requests.
+METADATA_PORT=${SOVRA_METADATA_PORT:-8775}
 
 # The servers full mode starts (MariaDB, RabbitMQ, etcd), on SERVICE_HOST: upstream
 # default ports, each overridable like the API ports.

@@ -1,13 +1,16 @@
-"""Wait until a compute node's agent is up in the compute API's os-services.
+"""Wait until a compute node's agents are up: its compute agent in the compute API's
+os-services, and with --network-agent its network agent in GET /v2.0/agents.
 
-    wait-node.py --host NODE [--timeout SECONDS]
+    wait-node.py --host NODE [--network-agent] [--timeout SECONDS]
 
 stack.sh on a compute node (NODE_ROLE=compute) runs it once the agent is started: the
 agent is up when the controller's compute API lists a nova-compute service for NODE
 in state "up" (its heartbeat reached the coordination service, its resource provider
-is in placement). Authenticates as the compute service user (the only credentials a
-compute node holds): SOVRA_AUTH_URL and SOVRA_SERVICE_PASSWORD from the environment,
-so no password is on a command line. Exit status 0 when up, 1 on timeout.
+is in placement); the network agent is up when the network API lists it alive (its
+heartbeat in the coordination service). Authenticates as the compute service user
+(the only credentials a compute node holds): SOVRA_AUTH_URL and SOVRA_SERVICE_PASSWORD
+from the environment, so no password is on a command line. Exit status 0 when up, 1
+on timeout.
 """
 
 import argparse
@@ -20,6 +23,7 @@ from keystoneauth1 import session
 from keystoneauth1.identity import v3
 
 COMPUTE = {"service_type": "compute", "interface": "public"}
+NETWORK = {"service_type": "network", "interface": "public"}
 
 
 def node_state(sess, host) -> str:
@@ -29,9 +33,19 @@ def node_state(sess, host) -> str:
     return services[0]["state"] if services else "missing"
 
 
+def network_agent_state(sess, host) -> str:
+    """'up' when the network API lists HOST's network agent alive, else 'missing'
+    (a dead agent is not listed)."""
+    agents = sess.get("/v2.0/agents", endpoint_filter=NETWORK).json()[
+        "agents"]
+    return "up" if any(a["host"] == host and a.get("alive") for a in agents) else "missing"
+
+
 def main(argv) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", required=True, help="the node's [compute] host")
+    parser.add_argument("--network-agent", action="store_true",
+                        help="also wait for the node's network agent")
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
     auth = v3.Password(auth_url=os.environ["SOVRA_AUTH_URL"], username="compute",
@@ -40,18 +54,24 @@ def main(argv) -> int:
                        project_domain_id="default")
     sess = session.Session(auth=auth)
     deadline = time.monotonic() + args.timeout
-    state = "missing"
-    while time.monotonic() < deadline:
-        try:
-            state = node_state(sess, args.host)
-        except (ks_exc.ConnectFailure, ks_exc.HttpError) as exc:
-            state = f"unknown ({exc})"
-        if state == "up":
-            return 0
-        time.sleep(0.5)
-    print(f"wait-node.py: compute node {args.host} is {state} after {args.timeout:.0f} s",
-          file=sys.stderr)
-    return 1
+    checks = [("compute agent", node_state)]
+    if args.network_agent:
+        checks.append(("network agent", network_agent_state))
+    for name, check in checks:
+        state = "missing"
+        while state != "up":
+            try:
+                state = check(sess, args.host)
+            except (ks_exc.ConnectFailure, ks_exc.HttpError) as exc:
+                state = f"unknown ({exc})"
+            if state == "up":
+                break
+            if time.monotonic() > deadline:
+                print(f"wait-node.py: the {name} of node {args.host} is {state} after "
+                      f"{args.timeout:.0f} s", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+    return 0
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("IDENTITY", "PLACEMENT", "IMAGE", "COMPUTE", "NETWORK", "BLOCK")
+SERVICES = ("IDENTITY", "PLACEMENT", "IMAGE", "COMPUTE", "NETWORK", "BLOCK", "METADATA")
 
 
 def _free_ports(count):

@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 import libvirt
+import yaml
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
 
 ROOT = Path(__file__).resolve().parents[2]
 READY = "sovra-test-image: ready"
@@ -95,6 +98,61 @@ def volume_round_trip(openstack, cli_env, volume_dir, timeout=60):
     return available
 
 
+def network_api(clouds_yaml, cloud="sovra-admin"):
+    """GET on the network API as ``cloud`` of stack.sh's clouds.yaml: path -> JSON."""
+    auth = yaml.safe_load(Path(clouds_yaml).read_text())["clouds"][cloud]["auth"]
+    sess = session.Session(auth=v3.Password(**auth))
+    return lambda path: sess.get(path, endpoint_filter={
+        "service_type": "network", "interface": "public"}).json()
+
+
+def alive_network_agents(get) -> dict:
+    """{host: tunneling_ip} of the network agents the API lists alive."""
+    return {a["host"]: a["configurations"].get("tunneling_ip")
+            for a in get("/v2.0/agents")["agents"] if a["alive"]}
+
+
+def check_seeded_networks(get, demo_get, public_range="172.24.4.0/24"):
+    """stack.sh's networks, once each: public (external, flat, on the host's veth),
+    demo's private, router1 between them, ICMP and SSH in demo's default group.
+    Returns (router1's id, its address on public)."""
+    networks = get("/v2.0/networks")["networks"]
+    names = [n["name"] for n in networks]
+    assert names.count("public") == names.count("private") == 1, names
+    public = next(n for n in networks if n["name"] == "public")
+    assert public["router:external"] and public["provider:network_type"] == "flat"
+    subnets = {s["name"]: s for s in get("/v2.0/subnets")["subnets"]}
+    assert subnets["public-subnet"]["cidr"] == public_range
+    assert not subnets["public-subnet"]["enable_dhcp"]
+    private = next(n for n in networks if n["name"] == "private")
+    routers = get("/v2.0/routers")["routers"]
+    assert [r["name"] for r in routers] == ["router1"]
+    router = routers[0]
+    assert router["project_id"] == private["project_id"] == demo_get(
+        "/v2.0/networks?name=private")["networks"][0]["project_id"]
+    assert router["external_gateway_info"]["network_id"] == public["id"]
+    interfaces = get(f"/v2.0/ports?device_id={router['id']}&network_id={private['id']}")
+    assert len(interfaces["ports"]) == 1
+    group = demo_get("/v2.0/security-groups?name=default")["security_groups"][0]
+    rules = [(r["direction"], r["protocol"], r["port_range_min"])
+             for r in group["security_group_rules"] if r["ethertype"] == "IPv4"]
+    assert rules.count(("ingress", "icmp", None)) == 1, rules
+    assert rules.count(("ingress", "tcp", 22)) == 1, rules
+    return router["id"], router["external_gateway_info"]["external_fixed_ips"][0][
+        "ip_address"]
+
+
+def wait_ping(address, timeout=30, netns=None):
+    """Until ``address`` answers one ping (from ``netns``, or this host)."""
+    argv = ["ping", "-c1", "-W1", address]
+    if netns:
+        argv = ["ip", "netns", "exec", netns, *argv]
+    deadline = time.monotonic() + timeout
+    while subprocess.run(argv, capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline, f"{address} does not answer ping"
+        time.sleep(0.5)
+
+
 def clean_at_teardown(request, env, data_dir):
     """Run clean.sh at teardown if the test did not get to: a failed test leaves no
     cloud running, and no guests' directory outside its tmp dir."""
@@ -108,7 +166,8 @@ def clean_at_teardown(request, env, data_dir):
 def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
     data_dir = tmp_path / "stack"
     ports = {f"SOVRA_{name.upper()}_PORT": str(_free_port())
-             for name in ("identity", "placement", "image", "compute", "network", "block")}
+             for name in ("identity", "placement", "image", "compute", "network", "block",
+                          "metadata")}
     # lite, whatever devstack/local.conf says; the libvirt driver or an error (auto
     # would fall back to fake with a warning, and this test would boot nothing)
     local_conf = tmp_path / "local.conf"
@@ -130,8 +189,16 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
     assert "volume create --size 1 v1" in stack.stdout
     assert f"http://127.0.0.1:{ports['SOVRA_BLOCK_PORT']}/v3" in stack.stdout
     assert "fake virt driver" not in stack.stdout + stack.stderr
+    assert "networks wired by the network agent" in stack.stdout   # (root)
+    assert "no network agent" not in stack.stdout + stack.stderr
+    # compute's metadata API and the agent's proxy share one secret of this cloud
+    network_conf = (data_dir / "etc" / "sovra-network.conf").read_text()
+    secret = (data_dir / "secrets" / "metadata-proxy").read_text()
+    assert f"metadata_proxy_shared_secret = {secret}\n" in network_conf
+    assert f"metadata_url = http://127.0.0.1:{ports['SOVRA_METADATA_PORT']}" in network_conf
     compute_conf = (data_dir / "etc" / "sovra-compute.conf").read_text()
     assert "virt_driver = libvirt" in compute_conf
+    assert f"proxy_shared_secret = {secret}\n" in compute_conf and len(secret) >= 20
     instances_path = next(line.split(" = ", 1)[1] for line in compute_conf.splitlines()
                           if line.startswith("instances_path = "))
     # pytest's tmp dirs are 0700: QEMU cannot reach the data dir, so the guests live
@@ -156,6 +223,16 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
         services = {s["Type"] for s in cli("--os-cloud", "sovra-admin", "catalog", "list")}
         assert {"identity", "image", "placement", "network", "block-storage",
                 "volumev3"} <= services
+
+        # the network agent, inside sovra-allinone, wires what stack.sh created:
+        # router1's gateway answers this host through the public network's veth
+        get = network_api(data_dir / "clouds.yaml")
+        demo_get = network_api(data_dir / "clouds.yaml", "sovra-demo")
+        assert list(alive_network_agents(get).values()) == ["127.0.0.1"]
+        router_id, gateway = check_seeded_networks(get, demo_get)
+        wait_ping(gateway)
+        assert f"qrouter-{router_id}" in subprocess.run(
+            ["ip", "netns", "list"], capture_output=True, text=True).stdout
 
         # the other services authenticate users through identity, as deployed
         disk = tmp_path / "disk.raw"
@@ -206,10 +283,14 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
         assert (data_dir / "clouds.yaml").stat().st_mode & 0o077 == 0
 
         # a second run restarts the same cloud with the same passwords; a guest keeps
-        # running through it, and unstack.sh below has it to remove
+        # running through it, and unstack.sh below has it to remove. It is on demo's
+        # private network: compute binds its port to this node, the network agent
+        # plugs its tap (ACTIVE only then), and it gets its address by DHCP
         vm2 = cli("--os-cloud", "sovra-demo", "server", "create", "--flavor", "m1.tiny",
-                  "--image", "test-image", "--no-network", "--wait", "vm2")
+                  "--image", "test-image", "--network", "private", "--wait", "vm2")
         assert vm2["status"] == "ACTIVE"
+        vm2_ip = demo_get(f"/v2.0/ports?device_id={vm2['id']}")["ports"][0][
+            "fixed_ips"][0]["ip_address"]
         started = time.monotonic()
         again = subprocess.run([str(ROOT / "devstack/stack.sh")], env=env,
                                capture_output=True, text=True, timeout=600)
@@ -221,6 +302,15 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
         assert [i["Name"] for i in images].count("test-image") == 1  # not uploaded again
         assert cli("--os-cloud", "sovra-demo", "server", "show", "vm2")["status"] == "ACTIVE"
         assert guests_under(libvirt_uri, instances_path) == [f"sovra-{vm2['id']}"]
+        # the networks are not made twice; the agent is back and the router answers
+        assert len(alive_network_agents(get)) == 1
+        assert check_seeded_networks(get, demo_get) == (router_id, gateway)
+        wait_ping(gateway)
+        console = subprocess.run(
+            [openstack, "--os-cloud", "sovra-demo", "console", "log", "show", "vm2"],
+            env=cli_env, capture_output=True, text=True, timeout=120).stdout
+        assert f"sovra-test-image: eth0 address={vm2_ip}/" in console, console
+        wait_ping(vm2_ip, netns=f"qrouter-{router_id}")   # (ICMP: demo's default group)
     finally:
         unstack = subprocess.run([str(ROOT / "devstack/unstack.sh")], env=env,
                                  capture_output=True, text=True, timeout=120)
@@ -231,6 +321,12 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
     assert "deleted 1 server" in unstack.stdout, unstack.stdout
     assert guests_under(libvirt_uri, instances_path) == []
     assert qemu_processes_under(instances_path) == []
+    # the network agent's data plane is gone with it (router, DHCP, the host's veth)
+    assert "removing the public network's uplink" in unstack.stdout, unstack.stdout
+    assert f"qrouter-{router_id}" not in subprocess.run(
+        ["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert subprocess.run(["ping", "-c1", "-W1", gateway],
+                          capture_output=True).returncode != 0
     clean = subprocess.run([str(ROOT / "devstack/clean.sh")], env=env, capture_output=True,
                            text=True, timeout=60)
     assert clean.returncode == 0, clean.stdout + clean.stderr

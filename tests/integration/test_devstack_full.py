@@ -1,8 +1,11 @@
 """devstack/stack.sh in full mode: MariaDB, RabbitMQ and etcd started by stack.sh itself,
-one supervised process per API; the real openstack CLI uses it; a server is a QEMU
-guest of the compute agent's own process (the libvirt driver, on the host's
-libvirtd); an API killed with SIGKILL comes back by itself; unstack.sh leaves nothing
-running, no guest either; clean.sh removes it.
+one supervised process per API and agent (the network agent too: as root it wires
+stack.sh's public and private networks and router1); the real openstack CLI uses
+it; a server is a QEMU guest of the compute agent's own process (the libvirt
+driver, on the host's libvirtd); an API killed with SIGKILL comes back by itself;
+devstack/check.sh fails once the network agent is stopped; unstack.sh leaves
+nothing running, no guest either, nor the network agent's namespaces; clean.sh
+removes it.
 
 The guest's boot (its console's marker) is test_devstack.py's to check: here ACTIVE
 is enough (the driver code is the same in both modes, and waiting costs time).
@@ -24,15 +27,19 @@ import urllib.request
 from pathlib import Path
 
 from integration.test_devstack import (
+    alive_network_agents,
+    check_seeded_networks,
     clean_at_teardown,
     guests_under,
+    network_api,
     qemu_processes_under,
     volume_round_trip,
+    wait_ping,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_SETTINGS = ("IDENTITY", "PLACEMENT", "IMAGE", "COMPUTE", "NETWORK", "BLOCK",
-                 "MYSQL", "RABBIT", "RABBIT_DIST", "EPMD", "ETCD", "ETCD_PEER")
+                 "METADATA", "MYSQL", "RABBIT", "RABBIT_DIST", "EPMD", "ETCD", "ETCD_PEER")
 
 
 def _free_ports(count):
@@ -136,7 +143,9 @@ def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri, request):
                     and f"@127.0.0.1:{ports['MYSQL']}/sovra_{service}" in conf)
         pids = _recorded_pids(run_dir)
         apis = {f"sovra-{s}-api" for s in ("identity", "image", "placement", "network",
-                                           "block")} | {"sovra-block-volume"}
+                                           "block")} | {"sovra-block-volume",
+                                                        "sovra-network-agent",
+                                                        "sovra-compute-metadata"}
         assert {f"{name}.pid" for name in apis} | {f"{name}.child" for name in apis} | {
             "mariadb.pid", "rabbitmq.pid", "etcd.pid", "epmd.pid"} <= set(pids)
         assert len({pids[f"{name}.child"] for name in apis}) == len(apis)  # one each
@@ -155,6 +164,13 @@ def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri, request):
 
         token = cli("--os-cloud", "sovra-demo", "token", "issue")
         assert token["project_id"]
+        # the network agent, its own process over RabbitMQ and etcd, wires the
+        # networks stack.sh made: router1's gateway answers this host
+        get = network_api(data_dir / "clouds.yaml")
+        assert list(alive_network_agents(get).values()) == ["127.0.0.1"]
+        router_id, gateway = check_seeded_networks(
+            get, network_api(data_dir / "clouds.yaml", "sovra-demo"))
+        wait_ping(gateway)
         # the network API on MariaDB: a network and a port with an address from IPAM
         cli("--os-cloud", "sovra-demo", "network", "create", "net1")
         cli("--os-cloud", "sovra-demo", "subnet", "create", "--network", "net1",
@@ -198,6 +214,21 @@ def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri, request):
         assert restarted != killed and _alive(restarted) and not _alive(killed)
         out_log = (data_dir / "log" / "sovra-image-api.out").read_text()
         assert f"pid {killed} exited on signal SIGKILL" in out_log
+
+        # the health check: all up; then the network agent stops (its supervisor,
+        # and with it the agent, which leaves the agents' group): a network agent
+        # is then missing from GET /v2.0/agents, and check.sh says it is down
+        check = script("check.sh", timeout=60)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "network agent" in check.stdout and "all up" in check.stdout
+        os.kill(pids["sovra-network-agent.pid"], signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while alive_network_agents(get):
+            assert time.monotonic() < deadline, "the stopped network agent is listed"
+            time.sleep(0.5)
+        check = script("check.sh", timeout=60)
+        assert check.returncode == 1, check.stdout + check.stderr
+        assert "down (not listed: no heartbeat)" in check.stdout, check.stdout
     finally:
         pids = _recorded_pids(run_dir)
         unstack = script("unstack.sh")
@@ -206,6 +237,8 @@ def test_full_stack_supervise_unstack_clean(tmp_path, libvirt_uri, request):
     assert not _processes_mentioning(str(data_dir)), unstack.stdout
     assert not [name for name, port in ports.items() if _port_open(port)], unstack.stdout
     assert "deleted 1 server" in unstack.stdout, unstack.stdout
+    assert f"qrouter-{router_id}" not in subprocess.run(
+        ["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert guests_under(libvirt_uri, instances_path) == []
     assert qemu_processes_under(instances_path) == []
     clean = script("clean.sh")

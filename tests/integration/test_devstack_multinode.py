@@ -10,10 +10,19 @@ no database credentials). Servers in an anti-affinity group land on all three no
 `sovra status` sees every agent; a compute node whose agent stops is reported down;
 unstack.sh on every node leaves nothing running.
 
+Every node runs a network agent too (stack.sh runs as root), its VXLAN endpoint
+the node's address; the controller serves DHCP and router1. A port bound to cn1,
+its tap a veth whose peer is in a "guest" namespace with the port's MAC and
+address, reaches router1's interface on ctl over VXLAN between the namespaces.
+Each node's agent has its own namespace prefix: the nodes share the machine's
+namespace names.
+
 The virt driver is the fake one: a guest's boot is test_devstack*.py's and the
 libvirt driver's tests' to check; here the subject is the nodes joining one cloud.
 """
 
+import contextlib
+import ctypes
 import json
 import os
 import shutil
@@ -24,9 +33,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from integration.test_devstack import alive_network_agents, network_api, wait_ping
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBNET = "10.77.{}.{}"
+CLONE_NEWNET = 0x40000000
 
 
 def _ip(*args, check=True):
@@ -75,7 +86,8 @@ class Node:
         self.data_dir = tmp_path / name / "stack"
         self.data_dir.parent.mkdir(parents=True)
         conf = tmp_path / name / "local.conf"
-        conf.write_text(local_conf + f"SERVICE_HOST={service_host}\nNODE_NAME={name}\n")
+        conf.write_text(local_conf + f"SERVICE_HOST={service_host}\nNODE_NAME={name}\n"
+                        f"NETWORK_NAMESPACE_PREFIX={namespace}-\n")
         self.env = {**os.environ, "SOVRA_DATA_DIR": str(self.data_dir),
                     "SOVRA_VENV": sys.prefix, "SOVRA_LOCAL_CONF": str(conf)}
         for key in list(self.env):
@@ -110,6 +122,59 @@ def _alive(pid) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@contextlib.contextmanager
+def in_netns(namespace):
+    """This thread in ``namespace``'s network stack meanwhile (the sockets it opens
+    stay there: use them only inside)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open("/proc/thread-self/ns/net") as home, open(f"/run/netns/{namespace}") as there:
+        if libc.setns(there.fileno(), CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f"setns {namespace}")
+        try:
+            yield
+        finally:
+            libc.setns(home.fileno(), CLONE_NEWNET)
+
+
+def guest_reaches_router(ctl, get, hosts):
+    """A port of demo's private network bound to cn1 and plugged there by hand (what
+    compute does for a guest): its tap turns the port ACTIVE, and from the guest's
+    namespace router1's interface (on ctl, the router node) answers ping: VXLAN
+    between cn1's and ctl's addresses."""
+    private = get("/v2.0/networks?name=private")["networks"][0]
+    router = get("/v2.0/routers?name=router1")["routers"][0]
+    router_ip = get(f"/v2.0/ports?device_id={router['id']}&network_id={private['id']}")[
+        "ports"][0]["fixed_ips"][0]["ip_address"]
+    prefix = get(f"/v2.0/subnets?network_id={private['id']}")["subnets"][0]["cidr"].split(
+        "/")[1]
+    out = ctl.run(str(Path(sys.prefix) / "bin" / "openstack"), "--os-cloud", "sovra-admin",
+                  "port", "create", "--network", private["id"], "--project",
+                  private["project_id"], "--host", "cn1", "-f", "json", "guest1",
+                  env={**ctl.env, "OS_CLIENT_CONFIG_FILE": str(ctl.data_dir /
+                                                                "clouds.yaml")})
+    assert out.returncode == 0, out.stderr
+    port = json.loads(out.stdout)
+    address = port["fixed_ips"][0]["ip_address"]
+    cn1 = hosts["cn1"][0]
+    guest = f"{cn1}-guest"
+    tap = f"tap{port['id'][:11]}"
+    _ip("netns", "add", guest)
+    try:
+        _ip("-n", cn1, "link", "add", tap, "type", "veth", "peer", "name", "eth0",
+            "netns", guest)
+        _ip("-n", cn1, "link", "set", tap, "up")
+        _ip("-n", guest, "link", "set", "eth0", "address", port["mac_address"], "mtu",
+            str(private["mtu"]), "up")
+        _ip("-n", guest, "addr", "add", f"{address}/{prefix}", "dev", "eth0")
+        deadline = time.monotonic() + 30
+        while get(f"/v2.0/ports/{port['id']}")["port"]["status"] != "ACTIVE":
+            assert time.monotonic() < deadline, "cn1's agent did not plug the port"
+            time.sleep(0.5)
+        wait_ping(router_ip, netns=guest)
+    finally:
+        _ip("netns", "delete", guest, check=False)
+
+
 def test_controller_and_two_compute_nodes(hosts, tmp_path):
     _, ctl_address = hosts["ctl"]
     ctl = Node("ctl", hosts["ctl"][0], tmp_path, "MODE=full\nVIRT_DRIVER=fake\n",
@@ -138,9 +203,10 @@ def test_controller_and_two_compute_nodes(hosts, tmp_path):
             agent_conf = (node.data_dir / "etc" / "sovra-compute.conf").read_text()
             assert "[database]" not in agent_conf and f"host = {name}" in agent_conf
             assert not (node.data_dir / "secrets").exists()   # made nothing of its own
-            # only the agent runs there (and its supervisor)
-            assert set(node.pids()) == {"sovra-compute-agent.pid",
-                                        "sovra-compute-agent.child"}
+            # only the agents run there (and their supervisors)
+            assert set(node.pids()) == {f"sovra-{agent}-agent.{kind}"
+                                        for agent in ("compute", "network")
+                                        for kind in ("pid", "child")}
 
         cli_env = {**ctl.env, "OS_CLIENT_CONFIG_FILE": str(ctl.data_dir / "clouds.yaml")}
         openstack = str(Path(sys.prefix) / "bin" / "openstack")
@@ -181,6 +247,15 @@ def test_controller_and_two_compute_nodes(hosts, tmp_path):
 
         assert sovra_status() == (0, {"ctl": "up", "cn1": "up", "cn2": "up"})
 
+        # a network agent per node, each with its node's address as VXLAN endpoint
+        with in_netns(ctl.namespace):   # where the controller's address is
+            get = network_api(ctl.data_dir / "clouds.yaml")
+            assert alive_network_agents(get) == {name: address
+                                                 for name, (_, address) in hosts.items()}
+            guest_reaches_router(ctl, get, hosts)
+        check = ctl.script("check.sh")
+        assert check.returncode == 0, check.stdout + check.stderr
+
         # a compute node stops: the cloud sees its agent down, the health check fails
         down = nodes[2].script("unstack.sh")
         assert down.returncode == 0, down.stdout + down.stderr
@@ -194,6 +269,11 @@ def test_controller_and_two_compute_nodes(hosts, tmp_path):
         code, agents = sovra_status()
         assert code == 1 and agents["cn2"].startswith("down"), agents
         assert agents["ctl"] == agents["cn1"] == "up"
+        # its network agent left with it: check.sh names it
+        check = ctl.script("check.sh")
+        assert check.returncode == 1, check.stdout + check.stderr
+        assert any(line.split()[:3] == ["network", "agent", "cn2"]
+                   and "down" in line for line in check.stdout.splitlines()), check.stdout
     finally:
         leftovers = {}
         for node in reversed(nodes):
