@@ -65,10 +65,12 @@ class Services:
 
 
 def admin_headers(cloud) -> dict:
-    from conftest import ADMIN_PASSWORD
-
+    """An admin token's header; the password is the clouds.yaml's (no import of
+    ``conftest``: in a whole-tier run that name is another directory's)."""
+    password = json.loads(cloud.clouds_yaml.read_text())["clouds"]["admin"]["auth"][
+        "password"]
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}}},
+        "name": "admin", "domain": {"id": "default"}, "password": password}}},
         "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
     resp = requests.post(f"{cloud.auth_url}/auth/tokens", json=body, timeout=30)
     assert resp.status_code == 201, resp.text
