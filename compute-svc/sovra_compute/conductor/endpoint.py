@@ -112,8 +112,12 @@ class ConductorEndpoint(rpc.RPCEndpoint):
         """The server's VIFs, as its agent made, bound or released them."""
         try:
             instance_service.update(self._db, instance_uuid, network_info=network_info)
-        except instance_service.InstanceNotFound:  # gone: its ports go too
+        except instance_service.InstanceNotFound:
+            # the server went meanwhile (its ports were released): a port made
+            # since is nobody's, so it goes too (as a late attachment does)
             LOG.info("news of the ports of gone server %s from %s", instance_uuid, host)
+            # (found by device_id; the given ones among them are unbound)
+            self._release_ports({"uuid": instance_uuid, "network_info": network_info})
 
     def vif_update(self, ctxt, instance_uuid, host, port_id, vif):  # since 1.5
         """One VIF of the server plugged (``vif``) or unplugged (None)."""

@@ -74,3 +74,19 @@ def test_a_server_whose_host_is_down_has_its_ports_released(db, coordinator,
     assert networks.ports[given]["device_id"] == ""
     assert networks.ports[given]["binding:host_id"] == ""
     assert networks.ports[other]["device_id"] == "another-server"
+
+
+def test_ports_reported_after_the_server_went_are_released(db, coordinator,
+                                                           recorder):
+    networks = FakeNetworkAPI()
+    given = networks.add_port()
+    endpoint, _, instance = _setup(db, coordinator, recorder, networks, given=given)
+    instance_service.mark_deleted(db, instance["uuid"])
+    made = networks.add_port()
+    for port_id in (made, given):
+        networks.ports[port_id]["device_id"] = instance["uuid"]
+    endpoint.network_info_update(CTXT, instance["uuid"], "node1", [
+        {"port_id": made, "preexisting": False},
+        {"port_id": given, "preexisting": True}])
+    assert list(networks.ports) == [given]
+    assert networks.ports[given]["device_id"] == ""
