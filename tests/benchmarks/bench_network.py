@@ -1,7 +1,8 @@
 """Network API speed (figures, not a test).
 
     python3 tests/benchmarks/bench_network.py [--ports 300] [--concurrency 20]
-                                              [--networks 50]
+                                              [--networks 50] [--servers 40]
+                                              [--libvirt N]
 
 One lite-mode process: real identity (tokens, catalog) and the network API on the
 in-process bus, SQLite files (the harness of tests/functional/network). Clients speak
@@ -19,11 +20,18 @@ HTTP with an admin token, as the CLI or compute would. Prints:
   ``network-vif-plugged``; no data plane runs, so a stand-in for the network agent
   reports the port ACTIVE (``PUT status``, as the agent does once the tap is
   plugged) as soon as the fake driver has the guest, and the network API sends
-  the event to compute (batched every ``[compute] send_events_interval``, 0.5 s).
+  the event to compute (batched every ``[compute] send_events_interval``, 0.5 s);
+- with ``--libvirt N`` (as root; starts libvirtd unless it runs): N real guests
+  (the test image, QEMU TCG) booted at once on the two nodes of
+  tests/integration/network/server_lab.py (network namespaces, a network agent
+  and a libvirt compute agent each): from ``server create`` to ACTIVE (the agent
+  plugged the tap, network-vif-plugged) and to the guest's first DHCP lease (its
+  console's ``eth0 address=`` line; DHCP served from n1, over VXLAN for n2).
 """
 
 import argparse
 import concurrent.futures
+import os
 import pathlib
 import sys
 import tempfile
@@ -191,9 +199,74 @@ def bench_servers(count, concurrency, poll=0.02):
             cloud.stop()
     times = [t for t, status in results if status == "ACTIVE"]
     errors = len(results) - len(times)
-    print(_line(f"server create --network to ACTIVE, fake driver, {concurrency} "
-                f"clients ({count} servers, {errors} in ERROR)", count / wall,
+    print(_line(f"server create --network to ACTIVE, fake driver, "
+                f"{_clients(concurrency)} ({count} servers, {errors} in ERROR)", count / wall,
                 times or [0.0], "servers"))
+
+
+def bench_libvirt_servers(count):
+    """``count`` libvirt guests booted at once on ServerLab's nodes; prints the
+    figures."""
+    if os.geteuid() != 0:
+        print("libvirt servers: skipped (needs root)")
+        return
+    sys.path.insert(0, str(HERE.parent))  # tests/: the integration harness
+    from integration import servers as integration_servers
+    from integration.network.server_lab import PREFIX, ServerLab
+    from integration.network.tcg_guest import build_image
+
+    daemon = integration_servers.LibvirtDaemon().start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            image_path = build_image(pathlib.Path(tmp) / "test-image.qcow2")
+            lab = ServerLab(pathlib.Path(tmp) / "lab", daemon.uri)
+            try:
+                lab.start()
+                conn = lab.cloud.connect()
+                image = conn.image.create_image(
+                    name="test-image", data=image_path.read_bytes(),
+                    disk_format="qcow2", container_format="bare")
+                flavor = conn.compute.create_flavor(name="bench.tiny", ram=192, vcpus=1,
+                                                    disk=1)
+                net = lab.admin.create_network(name="bench")
+                lab.admin.create_subnet(net["id"], "10.70.0.0/24")
+                servers = {}
+                for i in range(count):
+                    node = ("n1", "n2")[i % 2]
+                    created = time.monotonic()
+                    server = conn.compute.create_server(
+                        name=f"bench-{i}", image_id=image.id, flavor_id=flavor.id,
+                        networks=[{"uuid": net["id"]}],
+                        availability_zone=f"nova:{lab.lab.host(node)}")
+                    servers[f"bench-{i}"] = (server.id, node, created)
+                times = lab.boot_times(conn, servers, timeout=600)
+                _print_libvirt(count, times, PREFIX)
+                for server_id, _, _ in servers.values():
+                    conn.compute.delete_server(server_id)
+                deadline = time.monotonic() + 120
+                while any(conn.compute.find_server(server_id) is not None
+                          for server_id, _, _ in servers.values()):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("servers not deleted within 120 s")
+                    time.sleep(0.5)
+                conn.close()
+            finally:
+                lab.close()
+    finally:
+        daemon.stop()
+
+
+def _print_libvirt(count, times, prefix):
+    active = [a for a, _ in times.values()]
+    lease = [t for _, t in times.values()]
+    print(f"libvirt TCG, {count} servers at once on 2 nodes: server create to ACTIVE "
+          f"p50 {_pct(active, .5):.1f} s, p95 {_pct(active, .95):.1f} s; to the "
+          f"guest's first DHCP lease ({prefix.strip()} eth0 address=) p50 "
+          f"{_pct(lease, .5):.1f} s, p95 {_pct(lease, .95):.1f} s")
+
+
+def _clients(n):
+    return f"{n} client" + ("s" if n != 1 else "")
 
 
 def _line(what, rate, times, unit):
@@ -207,6 +280,7 @@ def main(argv=None):
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--networks", type=int, default=50)
     parser.add_argument("--servers", type=int, default=40)
+    parser.add_argument("--libvirt", type=int, default=0, metavar="N")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -232,7 +306,7 @@ def main(argv=None):
                         rate, times, "ports"))
             rate, times = bench_ports(url, headers, net["id"], args.ports,
                                       args.concurrency)
-            print(_line(f"port create, {args.concurrency} clients ({args.ports} ports, "
+            print(_line(f"port create, {_clients(args.concurrency)} ({args.ports} ports, "
                         f"same subnet)", rate, times, "ports"))
             rate, times = bench_networks(url, headers, args.networks)
             print(_line(f"network + /24 subnet create, 1 client ({args.networks} "
@@ -241,6 +315,8 @@ def main(argv=None):
             cloud.stop()
     if args.servers:
         bench_servers(args.servers, args.concurrency)
+    if args.libvirt:
+        bench_libvirt_servers(args.libvirt)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,8 @@ guests ``a1`` on n1 and ``a2`` on n2, in a group that admits its own members; a
 router from blue to the external network; a floating IP on a2; tenant network
 ``red`` with the same CIDR as blue (only L2 isolation keeps them apart) and a
 guest ``r`` on n2. The guests have a config drive (no wait for a metadata
-service this lab has no compute service to back).
-
-Not here yet (issue 10): servers made by compute (`server create --network`,
-libvirt), the guest's metadata from 169.254.169.254 (the network agent's
-metadata proxy and compute's metadata API).
+service this lab has no compute service to back). Servers made by compute, and
+their metadata from 169.254.169.254: test_network_servers.py.
 """
 
 import json
