@@ -64,6 +64,10 @@ class PortNotUsable(exception.Invalid):
                "project.")
 
 
+class SecurityGroupNotFound(exception.Invalid):
+    message = "Security group %(name)s not found."
+
+
 class NetworkServiceUnavailable(exception.ServiceUnavailable):
     message = "The network service failed: %(reason)s"
 
@@ -165,6 +169,28 @@ def check_port(client, port_id: str, project_id: str) -> dict:
     if owner and owner != project_id:
         raise PortNotUsable(port_id=port_id)
     return port
+
+
+def security_group_ids(client, names: list[str], project_id: str) -> list[str]:
+    """The ids of the security groups a create names (each a name or an id, as
+    the caller sees them; a name is looked up among the project's groups first);
+    SecurityGroupNotFound (400) for one that does not exist, Conflict (409) for
+    a name several groups share."""
+    with translated():
+        groups = client.list_security_groups()
+    ids = []
+    for name in dict.fromkeys(names):
+        by_id = [g for g in groups if g["id"] == name]
+        by_name = [g for g in groups if g.get("name") == name]
+        own = [g for g in by_name if g.get("project_id") == project_id]
+        found = by_id or own or by_name
+        if not found:
+            raise SecurityGroupNotFound(name=name)
+        if len(found) > 1:
+            raise exception.Conflict(f"Multiple security groups named {name!r}: use "
+                                     "an id.")
+        ids.append(found[0]["id"])
+    return ids
 
 
 def auto_network(client, project_id: str) -> dict | None:

@@ -95,6 +95,8 @@ class Networking:
                 attrs = {"device_id": uuid, "device_owner": owner}
                 if entry.get("fixed_ip"):
                     attrs["fixed_ips"] = [{"ip_address": entry["fixed_ip"]}]
+                if entry.get("security_groups"):
+                    attrs["security_groups"] = entry["security_groups"]
                 port = users.create_port(entry["network_id"], **attrs)
                 preexisting = False
                 # on record before it is bound: a failure must not lose it

@@ -10,6 +10,10 @@ API as the caller, into the ``requested_networks`` its agent makes ports for.
   ``{"port"}`` (the caller's existing, unused port: it is bound, not made) and,
   at 2.32 and from 2.42, a device ``tag``.
 
+``security_groups`` (names or ids, default the project's ``default``) are the
+groups of the ports compute makes; ports the caller gives keep their own, as
+upstream. An unknown group is 400.
+
 Errors are upstream's: a network or port that does not exist (or that the caller
 cannot see) and a port of another project are 400, a port in use is 409.
 """
@@ -44,9 +48,9 @@ def parse(req, body) -> list[dict]:
     "port_id", "fixed_ip", "tag"}``); raises the API's errors."""
     networks = body.get("networks", "auto")
     if networks == "none" or networks == []:
-        return []
+        return _with_groups(req, body, [])
     if networks == "auto":
-        return _auto(req)
+        return _with_groups(req, body, _auto(req))
     entries, ports = [], set()
     for item in networks:
         port_id = item.get("port")
@@ -72,6 +76,20 @@ def parse(req, body) -> list[dict]:
                         "port_id": None, "fixed_ip": fixed_ip,
                         "tag": item.get("tag")})
     _check(req, entries)
+    return _with_groups(req, body, entries)
+
+
+def _with_groups(req, body, entries: list[dict]) -> list[dict]:
+    """``entries`` whose new ports get the create's security groups (ids)."""
+    names = [g.get("name") for g in body.get("security_groups") or ()]
+    if any(not isinstance(n, str) or not n for n in names):
+        raise exception.Invalid("Each security group needs a 'name'.")
+    if not names or not any(e["port_id"] is None for e in entries):
+        return entries
+    ids = network_api.security_group_ids(_client(req), names, req.context.project_id)
+    for entry in entries:
+        if entry["port_id"] is None:
+            entry["security_groups"] = ids
     return entries
 
 

@@ -109,6 +109,36 @@ def test_a_given_port_is_bound_and_kept_unbound_after_delete(
     conn.compute.wait_for_delete(other, interval=0.05, wait=20)
 
 
+def test_security_groups_named_at_create_are_the_new_ports_groups(
+        cloud, conn, image, flavor, private):
+    web = conn.network.create_security_group(name="web")
+    resp = conn.compute.post("/servers", microversion="2.42", json={"server": {
+        "name": "vm-sg", "imageRef": image.id, "flavorRef": flavor.id,
+        "networks": [{"uuid": private.id}],
+        "security_groups": [{"name": "web"}, {"name": "default"}]}})
+    assert resp.status_code == 202, resp.text
+    assert resp.json()["server"]["security_groups"] == [{"name": "web"},
+                                                          {"name": "default"}]
+    server_id = resp.json()["server"]["id"]
+    sender = send_plugged_when_spawned(cloud, conn, server_id)
+    server = conn.compute.wait_for_server(conn.compute.get_server(server_id),
+                                          status="ACTIVE", failures=["ERROR"],
+                                          interval=0.05, wait=30)
+    sender.join(10)
+    (port,) = conn.network.ports(device_id=server.id)
+    (default,) = conn.network.security_groups(name="default",
+                                              project_id=port.project_id)
+    assert sorted(port.security_group_ids) == sorted([web.id, default.id])
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    # an unknown group is refused before anything is made
+    resp = conn.compute.post("/servers", microversion="2.42", json={"server": {
+        "name": "vm-nosg", "imageRef": image.id, "flavorRef": flavor.id,
+        "networks": [{"uuid": private.id}], "security_groups": [{"name": "nope"}]}})
+    assert resp.status_code == 400 and "Security group nope not found" in resp.text
+    conn.network.delete_security_group(web)
+
+
 def test_unusable_networks_and_ports_are_refused_up_front(
         cloud, conn, image, flavor, private):
     missing = "00000000-0000-4000-8000-000000000001"

@@ -371,7 +371,8 @@ def create_server(req):
     req.state.extras["conductor"].build_instance(req.context, instance["uuid"])
     shown = {"id": instance["uuid"], "links": views.links("servers", instance["uuid"]),
              "OS-DCF:diskConfig": body.get("OS-DCF:diskConfig", "MANUAL"),
-             "security_groups": [{"name": "default"}],
+             "security_groups": [{"name": g["name"]} for g in
+                                 body.get("security_groups") or [{"name": "default"}]],
              "adminPass": body.get("adminPass") or secrets.token_urlsafe(9)}
     return json_response({"server": shown}, status=202,
                          headers={"Location": shown["links"][0]["href"]})
