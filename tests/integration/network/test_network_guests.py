@@ -137,7 +137,7 @@ def test_guests_get_their_ports_addresses_by_dhcp(lab, world):
                      == "ACTIVE"), name
     assert world["guests"]["r"].value("eth0 address") == f"{RED_ADDRESS}/24"
     # one DHCP server per network, on n1, reached from n2 over VXLAN
-    dhcp = {n for n in lab.namespaces() if "-qdhcp-" in n}
+    dhcp = {n for n in lab.namespaces() if n.startswith(lab.prefix) and "-qdhcp-" in n}
     assert dhcp == {f"{lab.node_ns('n1')}-qdhcp-{world[net]['id']}"
                     for net in ("blue", "red")}
 
