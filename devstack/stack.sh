@@ -818,12 +818,17 @@ MSG
 # next_steps: the final message's lines about servers.
 next_steps() {
     [[ " ${services[*]} " =~ " compute " ]] || return 0
+    local network=--no-network
+    # a NIC on private is worth having where the agent plugs it into a real guest
+    if [[ -n $NETWORK_AGENT && $VIRT == libvirt ]]; then network="--network private"; fi
     echo "  openstack --os-cloud sovra-demo server create --flavor m1.tiny --image" \
-         "test-image --no-network --wait vm1"
+         "test-image $network --wait vm1"
     if [[ $VIRT == libvirt ]]; then
         echo "  openstack --os-cloud sovra-demo console log show vm1"
         echo "  (vm1 is a QEMU guest: its console says 'sovra-test-image: ready' once" \
-             "booted, within seconds; guests' files: $INSTANCES_PATH)"
+             "booted, within seconds$(if [[ $network != --no-network ]]; then
+                 echo ", after its DHCP address on private (eth0 address=...)"; fi);" \
+             "guests' files: $INSTANCES_PATH)"
     else
         echo "  (the fake virt driver: servers go ACTIVE, no VM runs)"
     fi

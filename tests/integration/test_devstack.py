@@ -186,6 +186,7 @@ def test_stack_use_unstack_clean(tmp_path, libvirt_uri, request):
     assert "Sovra is up" in stack.stdout and "openstack --os-cloud" in stack.stdout
     assert "lite mode:" in stack.stdout and "libvirt/QEMU guests" in stack.stdout
     assert "console log show vm1" in stack.stdout
+    assert "test-image --network private --wait vm1" in stack.stdout
     assert "volume create --size 1 v1" in stack.stdout
     assert f"http://127.0.0.1:{ports['SOVRA_BLOCK_PORT']}/v3" in stack.stdout
     assert "fake virt driver" not in stack.stdout + stack.stderr
