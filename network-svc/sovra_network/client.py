@@ -271,6 +271,16 @@ class NetworkClient:
     def delete_port_forwarding(self, floating_ip_id: str, forwarding_id: str) -> None:
         self._delete(f"floatingips/{floating_ip_id}/port_forwardings", forwarding_id)
 
+    # -- quotas -------------------------------------------------------------------------
+
+    def get_quota(self, project_id: str, *, default: bool = False) -> dict:
+        """A project's limits (``default``: what a project without its own gets)."""
+        return self._get("quotas", "quota",
+                         f"{project_id}/default" if default else project_id)
+
+    def update_quota(self, project_id: str, **limits) -> dict:
+        return self._update("quotas", "quota", project_id, limits)
+
     # -- read-only ----------------------------------------------------------------------
 
     def list_agents(self, **filters) -> list[dict]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import concurrent.futures
 from importlib import metadata
 
-from keystoneauth1 import exceptions as ks_exc
-
 from sovra_common.cli import command, output
 
 TIMEOUT = 5.0
@@ -74,6 +72,8 @@ AGENT_ENTRY_POINTS = "sovra.status.agents"
 
 def agent_rows(cloud, service_types) -> list[dict]:
     """The rows of the agents of every service in ``service_types`` that lists them."""
+    from keystoneauth1 import exceptions as ks_exc  # not at import: `sovra --help`
+
     rows = []
     for entry in metadata.entry_points(group=AGENT_ENTRY_POINTS):
         if entry.name not in service_types:

@@ -1,8 +1,5 @@
 """The network service's part of ``sovra quota show|set`` (entry point group
-``sovra.quota.parts``; see ``sovra_common.cli.quota``).
-
-NetworkClient has no quota methods yet: these go through its generic resource
-helpers (``/v2.0/quotas/<project>``, ``.../default``; body ``{"quota": ...}``)."""
+``sovra.quota.parts``; see ``sovra_common.cli.quota``)."""
 
 #: the option / resource name in ``sovra quota`` -> (the API's key, what it counts)
 RESOURCES = {
@@ -19,11 +16,10 @@ RESOURCES = {
 def get(cloud, project_id: str, *, default: bool = False) -> dict:
     from sovra_network import cli
 
-    path = f"{project_id}/default" if default else project_id
-    return cli.client(cloud)._get("quotas", "quota", path)
+    return cli.client(cloud).get_quota(project_id, default=default)
 
 
 def update(cloud, project_id: str, limits: dict) -> None:
     from sovra_network import cli
 
-    cli.client(cloud)._update("quotas", "quota", project_id, limits)
+    cli.client(cloud).update_quota(project_id, **limits)
