@@ -9,7 +9,7 @@ _UPDATED = "2026-12-04T00:00:00-00:00"
 
 # (alias, name, description)
 EXTENSIONS = (
-    ("agent", "agent", "The agent management extension (read-only here)."),
+    ("agent", "agent", "The agent management extension."),
     ("allowed-address-pairs", "Allowed Address Pairs",
      "Provides allowed address pairs"),
     ("availability_zone", "Availability Zone",

@@ -80,7 +80,8 @@ ROUTES = {
     _QUOTA + "/details.json": {"GET": quota.show_quota_details},
     _QUOTA + "/details": {"GET": quota.show_quota_details},
     _V2 + "/agents": {"GET": info.list_agents},
-    _V2 + "/agents/<agent_id>": {"GET": info.show_agent},
+    _V2 + "/agents/<agent_id>": {"GET": info.show_agent, "PUT": info.update_agent,
+                                 "DELETE": info.delete_agent},
     _V2 + "/availability_zones": {"GET": info.list_availability_zones},
     _V2 + "/network-ip-availabilities": {"GET": info.list_network_ip_availabilities},
     _V2 + "/network-ip-availabilities/<network_id>": {

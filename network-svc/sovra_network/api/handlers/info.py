@@ -1,5 +1,5 @@
-"""Read-only views: agents (from coordination), availability zones (one "nova"
-zone), network IP availability."""
+"""Agents (remembered rows, alive by coordination: service/agent.py), and the
+read-only views: availability zones (one "nova" zone), network IP availability."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sovra_common.wsgi.routes import json_response
 from sovra_network import exception as net_exc
 from sovra_network.api import listing
 from sovra_network.api.policies import info as policies
+from sovra_network.api.schemas import agent as agent_schemas
 from sovra_network.service import agent as agent_service
 from sovra_network.service import ip_availability
 
@@ -20,10 +21,15 @@ def _matches(item: dict, filters: dict) -> bool:
     return True
 
 
+def _agents_args(req) -> tuple:
+    extras = req.state.extras
+    return extras["db"], extras["coordinator"], req.state.conf
+
+
 def list_agents(req):
     req.authorize(policies.GET_AGENT)
     spec, fields = listing.parse(req)
-    agents = agent_service.list_agents(req.state.extras["coordinator"], req.state.conf)
+    agents = agent_service.list_agents(*_agents_args(req))
     items = [listing.select_fields(a, fields) for a in agents
              if _matches(a, spec.filters)]
     return json_response({"agents": items})
@@ -31,8 +37,20 @@ def list_agents(req):
 
 def show_agent(req, agent_id):
     req.authorize(policies.GET_AGENT)
-    agent = agent_service.get(req.state.extras["coordinator"], req.state.conf, agent_id)
+    return json_response({"agent": agent_service.get(*_agents_args(req), agent_id)})
+
+
+def update_agent(req, agent_id):
+    req.authorize(policies.UPDATE_AGENT)
+    changes = req.json_body(agent_schemas.UPDATE)["agent"]
+    agent = agent_service.update(*_agents_args(req), agent_id, changes)
     return json_response({"agent": agent})
+
+
+def delete_agent(req, agent_id):
+    req.authorize(policies.DELETE_AGENT)
+    agent_service.delete(*_agents_args(req), agent_id)
+    return json_response(None, status=204)
 
 
 def list_availability_zones(req):

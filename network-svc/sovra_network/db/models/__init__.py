@@ -6,6 +6,7 @@ floatingip.py.
 """
 
 from sovra_network.db.models import (
+    agent,
     floatingip,
     network,
     port,
@@ -17,5 +18,6 @@ from sovra_network.db.models import (
 )
 from sovra_network.db.models.base import Base, JSONText, StandardAttrMixin, Tag
 
-__all__ = ["Base", "JSONText", "StandardAttrMixin", "Tag", "floatingip", "network",
-           "port", "port_forwarding", "quota", "router", "security_group", "subnet"]
+__all__ = ["Base", "JSONText", "StandardAttrMixin", "Tag", "agent", "floatingip",
+           "network", "port", "port_forwarding", "quota", "router", "security_group",
+           "subnet"]
