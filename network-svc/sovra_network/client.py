@@ -281,13 +281,21 @@ class NetworkClient:
     def update_quota(self, project_id: str, **limits) -> dict:
         return self._update("quotas", "quota", project_id, limits)
 
-    # -- read-only ----------------------------------------------------------------------
+    # -- agents, and read-only views ------------------------------------------------
 
     def list_agents(self, **filters) -> list[dict]:
         return self._api.get("/v2.0/agents", params=filters or None).json()["agents"]
 
     def get_agent(self, agent_id: str) -> dict:
         return self._get("agents", "agent", agent_id)
+
+    def update_agent(self, agent_id: str, **attrs) -> dict:
+        """``admin_state_up`` and/or ``description`` (admin)."""
+        return self._update("agents", "agent", agent_id, attrs)
+
+    def delete_agent(self, agent_id: str) -> None:
+        """Forget an agent (admin); a live one is listed again."""
+        self._delete("agents", agent_id)
 
     def list_extensions(self) -> list[dict]:
         return self._api.get("/v2.0/extensions").json()["extensions"]

@@ -1,5 +1,6 @@
-"""``sovra network agent list|show``: the network agents while their heartbeat
-lasts (a stopped agent disappears, see service/agent.py)."""
+"""``sovra network agent list|show|set|delete``: the network agents the API
+remembers, alive while their heartbeat lasts (a stopped one is listed not alive
+until deleted, see service/agent.py)."""
 
 from sovra_common.cli import command, output
 from sovra_network import cli
@@ -42,7 +43,42 @@ class ShowNetworkAgent(command.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
+        return output.show(_find(cli.client(self.cloud), parsed_args.agent))
+
+
+def _find(net, name: str) -> dict:
+    return cli.find("network agent", name, net.get_agent,
+                    lambda host: net.list_agents(host=host), key="host", label="host")
+
+
+class SetNetworkAgent(command.Command):
+    """Change a network agent's description or administrative state (admin)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("agent", metavar="<agent>", help="id or host")
+        parser.add_argument("--description", metavar="<text>")
+        cli.add_enable_options(parser, "agent")
+        return parser
+
+    def take_action(self, parsed_args):
         net = cli.client(self.cloud)
-        return output.show(cli.find(
-            "network agent", parsed_args.agent, net.get_agent,
-            lambda host: net.list_agents(host=host), key="host", label="host"))
+        attrs = cli.attrs_from(parsed_args, "description", "admin_state_up")
+        if attrs:
+            net.update_agent(_find(net, parsed_args.agent)["id"], **attrs)
+
+
+class DeleteNetworkAgent(command.Command):
+    """Forget network agents, by id or host (admin); one still running is listed
+    again."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("agents", metavar="<agent>", nargs="+", help="id or host")
+        return parser
+
+    def take_action(self, parsed_args):
+        net = cli.client(self.cloud)
+        command.for_each(
+            self, parsed_args.agents,
+            lambda name: net.delete_agent(_find(net, name)["id"]), "network agent")

@@ -409,8 +409,9 @@ def test_names_errors_and_exit_codes(cloud, network):
 
 
 def test_network_agents(cloud, network):
-    """An agent is listed while it heartbeats in the API's coordination group, as
-    sovra-network-agent does (agent/service.py); it goes when it leaves."""
+    """An agent is listed alive while it heartbeats in the API's coordination group,
+    as sovra-network-agent does (agent/service.py); once it left, not alive until
+    deleted."""
     data = {"host": "cli-node1", "agent_type": "Linux bridge agent",
             "tunneling_ip": "192.0.2.11", "serve_unbound_dhcp": True}
     network.coordinator.heartbeat("network-agents", "cli-node1", data, ttl=60)
@@ -423,4 +424,16 @@ def test_network_agents(cloud, network):
         assert shown["configurations"]["tunneling_ip"] == "192.0.2.11"
     finally:
         network.coordinator.leave("network-agents", "cli-node1")
+    [row] = sovra_json(cloud, "network", "agent", "list", "--host", "cli-node1")
+    assert (row["Alive"], row["State"]) == (False, "UP")
+    status = json.loads(sovra(cloud, "status", "-f", "json", expect=None).stdout)
+    [agent_row] = [r for r in status if r["Name"] == "cli-node1"]
+    assert (agent_row["Service"], agent_row["Status"].split(" (")[0]) == \
+        ("network agent", "down")
+    sovra(cloud, "network", "agent", "set", "cli-node1", "--disable",
+          "--description", "gone for repairs")
+    shown = sovra_json(cloud, "network", "agent", "show", row["ID"])
+    assert (shown["alive"], shown["admin_state_up"], shown["description"]) == \
+        (False, False, "gone for repairs")
+    sovra(cloud, "network", "agent", "delete", "cli-node1")
     assert sovra_json(cloud, "network", "agent", "list", "--host", "cli-node1") == []

@@ -43,9 +43,13 @@ def test_sovra_status_rows_of_the_network_agents(monkeypatch):
     from sovra_network.cli import agent_status
 
     listed = [{"host": "node2", "alive": True, "admin_state_up": True},
-              {"host": "node1", "alive": True, "admin_state_up": False}]
+              {"host": "node1", "alive": True, "admin_state_up": False},
+              {"host": "node3", "alive": False, "admin_state_up": True,
+               "heartbeat_timestamp": "2026-12-06 10:00:00"}]
     fake = type("Client", (), {"list_agents": lambda self: listed})()
     monkeypatch.setattr(cli, "client", lambda cloud: fake)
     assert agent_status.agents(cloud=None) == [
         {"type": "network agent", "name": "node1", "status": "up (disabled)"},
-        {"type": "network agent", "name": "node2", "status": "up"}]
+        {"type": "network agent", "name": "node2", "status": "up"},
+        {"type": "network agent", "name": "node3",
+         "status": "down (last heartbeat 2026-12-06 10:00:00)"}]
