@@ -14,7 +14,7 @@ from sovra_compute.api import views
 from sovra_compute.api.policies import flavor as flavor_policies
 from sovra_compute.api.policies import server as policies
 from sovra_compute.metadata import content
-from sovra_compute.service import compute_service, server_group
+from sovra_compute.service import compute_service, config_drive, server_group
 from sovra_compute.service import instance as instance_service
 from sovra_compute.service.availability_zone import DEFAULT_ZONE
 
@@ -145,7 +145,7 @@ def _full_fields(req, instance, admin) -> dict:
     task / vm / power state, volumes, and the admins' OS-EXT-SRV-ATTR fields."""
     fields = {
         "OS-EXT-AZ:availability_zone": instance["availability_zone"] or DEFAULT_ZONE,
-        "config_drive": "", "key_name": instance["key_name"],
+        "config_drive": config_drive.shown(instance), "key_name": instance["key_name"],
         "OS-SRV-USG:launched_at": views.isotime(instance["launched_at"]),
         "OS-SRV-USG:terminated_at": views.isotime(instance["terminated_at"]),
         "OS-EXT-STS:task_state": instance["task_state"],

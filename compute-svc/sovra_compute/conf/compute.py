@@ -55,6 +55,11 @@ OPTS = [
                 help="Whether a build whose ports did not all become ACTIVE within "
                      "vif_plugging_timeout fails (the server in ERROR, with a fault "
                      "naming the ports); false: it goes ACTIVE anyway."),
+    cfg.BoolOpt("force_config_drive", default=False,
+                help="Give every server made from now on a config drive, asked for "
+                     "or not (read by the API at create). Without it a server has "
+                     "one when its create asks for it (config_drive) or when it has "
+                     "no NIC (it cannot reach the metadata service)."),
 ]
 
 FAKE_GROUP = cfg.OptGroup("fake_driver", title="The fake virt driver (tests, scale)")

@@ -114,6 +114,9 @@ class Instance(Base):
     requested_networks: Mapped[list | None] = mapped_column(JSON)
     #: the server's VIFs as its agent made them (sovra_compute.network_api)
     network_info: Mapped[list | None] = mapped_column(JSON)
+    #: whether the guest gets a config drive (sovra_compute.service.config_drive
+    #: decides it at create; rebuilds keep it)
+    config_drive: Mapped[bool | None] = mapped_column(Boolean, default=False)
     #: during a resize, until confirmed or reverted: the flavor before, and the
     #: placement consumer holding that flavor's allocations
     old_flavor: Mapped[dict | None] = mapped_column(JSON)

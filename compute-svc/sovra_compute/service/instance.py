@@ -90,6 +90,7 @@ def _as_dict(row: models.Instance) -> dict:
             "build_hosts": list(row.build_hosts or []),
             "requested_networks": list(row.requested_networks or []),
             "network_info": list(row.network_info or []),
+            "config_drive": bool(row.config_drive),
             "old_flavor": row.old_flavor, "migration_uuid": row.migration_uuid,
             "deleted": row.deleted, "created_at": row.created_at,
             "updated_at": row.updated_at, "launched_at": row.launched_at,
@@ -108,13 +109,15 @@ def for_agent(instance: dict) -> dict:
     what the guest's metadata tells it (name, hostname, key pair name, metadata,
     zone), and its volumes (``block_devices``: the guest opens them with their
     ``connection_info``; one without it is still to be made or connected), its
-    ``requested_networks`` and the VIFs made for them (``network_info``)."""
+    ``requested_networks`` and the VIFs made for them (``network_info``), and
+    whether the guest gets a config drive (``config_drive``)."""
     shown = {key: instance[key] for key in ("uuid", "name", "hostname", "flavor",
                                             "image_ref", "project_id", "user_id",
                                             "key_name", "metadata",
                                             "availability_zone")}
     shown["requested_networks"] = list(instance.get("requested_networks") or ())
     shown["network_info"] = list(instance.get("network_info") or ())
+    shown["config_drive"] = bool(instance.get("config_drive"))
     shown["block_devices"] = [block_device.for_agent(b)
                               for b in instance.get("block_devices") or ()]
     return shown
@@ -132,7 +135,7 @@ def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
            key_data=None, metadata=None, user_data=None, description=None,
            availability_zone=None, tags=(), requested_host=None,
            requested_node=None, hostname=None, image_properties=None,
-           scheduler_hints=None, requested_networks=()) -> dict:
+           scheduler_hints=None, requested_networks=(), config_drive=False) -> dict:
     with db.writer() as session:
         row = models.Instance(
             uuid=str(uuidlib.uuid4()), name=name, description=description,
@@ -145,6 +148,7 @@ def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
             hostname=hostname, image_properties=image_properties or {},
             scheduler_hints=scheduler_hints or {},
             requested_networks=list(requested_networks), network_info=[],
+            config_drive=config_drive,
             tags=[models.InstanceTag(tag=tag) for tag in dict.fromkeys(tags)])
         session.add(row)
         session.flush()

@@ -19,6 +19,7 @@ from sovra_common import exception
 from sovra_common.db import Database
 from sovra_compute.db import models
 from sovra_compute.metadata import content
+from sovra_compute.service import config_drive
 from sovra_compute.service import instance as instance_service
 
 #: every status the API knows (2.38: any other is refused)
@@ -65,11 +66,12 @@ REGEX = {
     "terminated_at": lambda i: _isotime(i["terminated_at"]),
     "progress": lambda i: 100 if instance_service.status(i) == "ACTIVE" else 0,
     "auto_disk_config": lambda i: False,
-    # Sovra's servers have no kernel, ramdisk, config drive flag, root device name
-    # or access IPs, and it does not record who locked one: these match what such
-    # a server would match upstream (the empty value, or nothing).
+    "config_drive": config_drive.shown,
+    # Sovra's servers have no kernel, ramdisk, root device name or access IPs, and
+    # it does not record who locked one: these match what such a server would
+    # match upstream (the empty value, or nothing).
     "kernel_id": lambda i: "", "ramdisk_id": lambda i: "",
-    "config_drive": lambda i: "", "root_device_name": lambda i: None,
+    "root_device_name": lambda i: None,
     "access_ip_v4": lambda i: "", "access_ip_v6": lambda i: "",
     "ip": lambda i: _fixed_ips(i, 4), "ip6": lambda i: _fixed_ips(i, 6),
     "locked_by": lambda i: None,
@@ -88,6 +90,7 @@ SORT_KEYS = {
     "task_state": lambda i: i["task_state"], "power_state": lambda i: i["power_state"],
     "availability_zone": lambda i: i["availability_zone"],
     "locked": lambda i: i["locked"], "instance_type_id": lambda i: i["flavor"]["flavorid"],
+    "config_drive": config_drive.shown,
 }
 
 

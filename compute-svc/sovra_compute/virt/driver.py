@@ -105,7 +105,8 @@ class VirtDriver(abc.ABC):
         which only the fake driver can run, or one that boots from its volume with
         ``boot_index`` 0: then it has no local root disk). ``key_data`` is the public key of the
         server's key pair, ``user_data`` the API's (base64) user data; both reach the
-        guest through its metadata (the config drive).
+        guest through its metadata: the config drive when ``instance["config_drive"]``
+        is true (else it has none), and the metadata API.
 
         If spawn fails, any partial guest (disks, definitions) is cleaned up before
         it raises: a failed spawn leaves nothing behind on the node, so the build can

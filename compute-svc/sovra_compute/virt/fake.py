@@ -67,6 +67,7 @@ class FakeDriver(driver.VirtDriver):
                 "memory_mb": flavor["memory_mb"], "volumes": volumes,
                 "vifs": [dict(v) for v in instance.get("network_info") or ()],
                 "image_id": image.meta.get("id") if image else None,
+                "config_drive": bool(instance.get("config_drive")),
                 "console": f"fake console of {instance['name']}\nlogin: \n"}
 
     def resize(self, instance, flavor):
@@ -215,6 +216,13 @@ class FakeDriver(driver.VirtDriver):
         with self._lock:
             guest = self._guests.get(instance_uuid) or {"vifs": []}
             return [dict(v) for v in guest["vifs"]]
+
+    def has_config_drive(self, instance_uuid: str) -> bool | None:
+        """Whether the guest was spawned with a config drive (tests); None if it
+        is not here."""
+        with self._lock:
+            guest = self._guests.get(instance_uuid)
+            return None if guest is None else guest["config_drive"]
 
     def snapshot(self, instance, upload):
         with self._lock:

@@ -15,6 +15,7 @@ from sovra_compute.api.schemas import server as schemas
 from sovra_compute.service import (
     availability_zone,
     compute_service,
+    config_drive,
     instance_list,
     quota,
     server_group,
@@ -345,6 +346,9 @@ def create_server(req):
     server_volume.check(req, volumes)
     requested_networks = server_network.parse(req, body)
     conf = req.state.conf
+    with_config_drive = config_drive.wanted(
+        config_drive.parse(body.get("config_drive", False)),
+        force=conf.compute.force_config_drive, requested_networks=requested_networks)
     metadata = body.get("metadata") or {}
     max_items = quota.limits(db, conf, req.context.project_id)["metadata_items"]
     if 0 <= max_items < len(metadata):
@@ -364,7 +368,7 @@ def create_server(req):
             availability_zone=zone, tags=body.get("tags") or (),
             requested_host=host, requested_node=node, hostname=body.get("hostname"),
             image_properties=image_properties, scheduler_hints=_hints(request),
-            requested_networks=requested_networks)
+            requested_networks=requested_networks, config_drive=with_config_drive)
         if group is not None:
             server_group.add_member(db, group["uuid"], instance["uuid"])
     server_volume.record(req, instance, volumes)

@@ -1,5 +1,7 @@
 """Server request bodies and query strings."""
 
+from sovra_compute.service import config_drive
+
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255,
          "pattern": r"^(?!\s)[\S ]*(?<!\s)$"}
 _REF = {"type": "string", "minLength": 1, "maxLength": 255}
@@ -46,7 +48,7 @@ _SERVER = {
         "adminPass": {"type": "string"},
         "accessIPv4": {"type": "string"},
         "accessIPv6": {"type": "string"},
-        "config_drive": {"type": ["boolean", "string"]},
+        "config_drive": config_drive.SCHEMA,
         "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
         "description": {"type": ["string", "null"], "maxLength": 255},
         "personality": _PERSONALITY,

@@ -3,11 +3,11 @@
 Each server is a persistent domain ``sovra-<uuid>`` whose metadata names the node
 that owns it (several agents may share one libvirt daemon: each sees only its own
 guests), and a directory ``<instances_path>/<uuid>/`` with its disk (a qcow2
-overlay on the cached image), its config drive and its console log. Deleting the
-server removes all of them. Volumes are files outside it (storage shared with the
-block backend) or NBD exports QEMU reaches over the network, plugged as virtio
-disks (volume.py); a volume-backed server boots from its volume at vda and has no
-local disk.
+overlay on the cached image), its config drive (only when
+``instance["config_drive"]``) and its console log. Deleting the server removes all
+of them. Volumes are files outside it (storage shared with the block backend) or
+NBD exports QEMU reaches over the network, plugged as virtio disks (volume.py); a
+volume-backed server boots from its volume at vda and has no local disk.
 """
 
 from __future__ import annotations
@@ -156,9 +156,12 @@ class LibvirtDriver(virt.VirtDriver):
             root, volumes = volumes[0], volumes[1:]
         else:
             root = config.Disk(paths["disk"], "vda", cache=self.disk_cachemode)
-        drive = config.Disk(paths["config"], "hdd", format="raw", bus="ide",
-                            device="cdrom", readonly=True, cache=self.disk_cachemode)
-        disks = (root, drive, *volumes)
+        disks = [root]
+        if instance.get("config_drive"):
+            disks.append(config.Disk(paths["config"], "hdd", format="raw", bus="ide",
+                                     device="cdrom", readonly=True,
+                                     cache=self.disk_cachemode))
+        disks = (*disks, *volumes)
         return config.GuestConfig(
             uuid=instance["uuid"], display_name=instance["name"], host=self.node,
             vcpus=flavor["vcpus"], memory_mb=flavor["memory_mb"],
@@ -189,8 +192,9 @@ class LibvirtDriver(virt.VirtDriver):
                     base = self._images.fetch(image)
                     imagebackend.create_overlay(base, paths["disk"],
                                                 instance["flavor"].get("root_gb", 0))
-                configdrive.build(paths["config"], instance, key_data=key_data,
-                                  user_data=user_data)
+                if instance.get("config_drive"):
+                    configdrive.build(paths["config"], instance, key_data=key_data,
+                                      user_data=user_data)
                 xml = self.guest_config(instance).to_xml()
                 conn = self._host.connection()
                 with translated(self.lv, uuid):
