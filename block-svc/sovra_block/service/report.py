@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from sovra_block.db import models
 from sovra_block.service import backup as backup_service
-from sovra_block.service import quota
+from sovra_block.service import compute_events, quota
 from sovra_block.service import snapshot as snapshot_service
 from sovra_block.service import volume as volume_service
 from sovra_common.db import schema
@@ -42,8 +42,8 @@ class ReportEndpoint(RPCEndpoint):
     target = oslo_messaging.Target(version="1.1")
 
     def __init__(self, conf, db, agents=None, notifier=None, compute=None):
-        """``compute``: a compute_events.ComputeEvents (None: compute is not told
-        when an attached volume grew)."""
+        """``compute``: a compute_events sender (sovra_compute.external_events;
+        None: compute is not told when an attached volume grew)."""
         self._conf, self._db, self._agents, self._notifier = conf, db, agents, notifier
         self._compute = compute
 
@@ -106,7 +106,8 @@ class ReportEndpoint(RPCEndpoint):
                         reason)
         _notify(self._notifier, ctxt, f"volume.{_event_for(was)}.end", payload)
         if grown_in and self._compute is not None:
-            self._compute.volume_extended(volume_id, grown_in)
+            self._compute.send_all(compute_events.volume_extended_events(volume_id,
+                                                                         grown_in))
         if restore is not None:
             self._agents.restore_backup(ctxt, *restore)
 
