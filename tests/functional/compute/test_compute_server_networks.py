@@ -38,18 +38,21 @@ def private(conn):
     return conn.network.get_network(network.id)
 
 
-def _create(conn, image, flavor, networks, name="vm"):
+def _create(conn, image, flavor, networks, name="vm", **extra):
     return conn.compute.post("/servers", microversion="2.42", json={"server": {
         "name": name, "imageRef": image.id, "flavorRef": flavor.id,
-        "networks": networks}})
+        "networks": networks, **extra}})
 
 
-def _boot(cloud, conn, image, flavor, networks, name="vm", admin=None):
+def _boot(cloud, conn, image, flavor, networks, name="vm", admin=None, **extra):
     """A server booted by ``conn``'s user, its ports' events sent by ``admin``
-    (default: the same connection)."""
-    resp = _create(conn, image, flavor, networks, name)
+    (default: the same connection); ``extra``: more of the create's body."""
+    resp = _create(conn, image, flavor, networks, name, **extra)
     assert resp.status_code == 202, resp.text
-    server_id = resp.json()["server"]["id"]
+    return _active(cloud, conn, resp.json()["server"]["id"], admin)
+
+
+def _active(cloud, conn, server_id, admin=None):
     sender = send_plugged_when_spawned(cloud, admin or conn, server_id)
     server = conn.compute.wait_for_server(conn.compute.get_server(server_id),
                                           status="ACTIVE", failures=["ERROR"],
@@ -137,6 +140,38 @@ def test_security_groups_named_at_create_are_the_new_ports_groups(
         "networks": [{"uuid": private.id}], "security_groups": [{"name": "nope"}]}})
     assert resp.status_code == 400 and "Security group nope not found" in resp.text
     conn.network.delete_security_group(web)
+
+
+def test_a_config_drive_when_asked_for_or_without_a_nic(cloud, conn, image, flavor,
+                                                        private):
+    """On a network the guest reads the metadata service: a config drive only
+    when asked for (openstacksdk's boolean or the string form); no NIC: always."""
+    plain = _boot(cloud, conn, image, flavor, [{"uuid": private.id}], name="cd-plain")
+    asked = _active(cloud, conn, conn.compute.create_server(
+        name="cd-asked", image_id=image.id, flavor_id=flavor.id,
+        networks=[{"uuid": private.id}], config_drive=True).id)
+    asked_str = _boot(cloud, conn, image, flavor, [{"uuid": private.id}],
+                      name="cd-asked-str", config_drive="True")
+    resp = _create(conn, image, flavor, "none", name="cd-no-nic", config_drive=False)
+    assert resp.status_code == 202, resp.text
+    no_nic = conn.compute.wait_for_server(  # no port: nothing to wait for
+        conn.compute.get_server(resp.json()["server"]["id"]), status="ACTIVE",
+        failures=["ERROR"], interval=0.05, wait=30)
+    for server, expected in ((plain, ""), (asked, "True"), (asked_str, "True"),
+                             (no_nic, "True")):
+        shown = _show(conn, server.id)
+        assert shown["config_drive"] == expected, server.name
+        driver = cloud.drivers[shown["OS-EXT-SRV-ATTR:host"]]
+        assert driver.has_config_drive(server.id) is (expected == "True"), server.name
+    listed = conn.compute.get("/servers/detail?config_drive=True",
+                              microversion="2.83").json()["servers"]
+    assert {asked.id, asked_str.id, no_nic.id} <= {s["id"] for s in listed}
+    assert plain.id not in {s["id"] for s in listed}
+    resp = _create(conn, image, flavor, "none", name="cd-bad", config_drive="maybe")
+    assert resp.status_code == 400, resp.text
+    for server in (plain, asked, asked_str, no_nic):
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, interval=0.05, wait=20)
 
 
 def test_unusable_networks_and_ports_are_refused_up_front(
