@@ -33,6 +33,22 @@ class Running(Protocol):
         """Stop promptly, finishing work in flight; idempotent."""
 
 
+class ServedApp:
+    """A started API: its server and app; stopping stops the server, then
+    ``close(app)`` releases the app's resources (database engines, bus...)."""
+
+    def __init__(self, server, app, close):
+        self.server, self.app, self._close = server, app, close
+
+    @property
+    def url(self):
+        return self.server.url
+
+    def stop(self) -> None:
+        self.server.stop()
+        self._close(self.app)
+
+
 class Component(abc.ABC):
     """One API or worker of a service."""
 

@@ -33,20 +33,7 @@ class ComputeApiComponent(component.ApiComponent):
         except Exception:
             compute_app.close(app)
             raise
-        return _Running(server, app)
-
-
-class _Running:
-    def __init__(self, server, app):
-        self.server, self._app = server, app
-
-    @property
-    def url(self):
-        return self.server.url
-
-    def stop(self):
-        self.server.stop()
-        compute_app.close(self._app)
+        return component.ServedApp(server, app, compute_app.close)
 
 
 COMPONENT = ComputeApiComponent()

@@ -34,20 +34,7 @@ class MetadataComponent(component.Component):
         except Exception:
             metadata_app.close(app)
             raise
-        return _Running(server, app)
-
-
-class _Running:
-    def __init__(self, server, app):
-        self.server, self._app = server, app
-
-    @property
-    def url(self):
-        return self.server.url
-
-    def stop(self):
-        self.server.stop()
-        metadata_app.close(self._app)
+        return component.ServedApp(server, app, metadata_app.close)
 
 
 COMPONENT = MetadataComponent()

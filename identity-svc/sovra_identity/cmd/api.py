@@ -10,20 +10,10 @@ from __future__ import annotations
 import sys
 
 from sovra_common import process
-from sovra_common.component import ApiComponent
+from sovra_common.component import ApiComponent, ServedApp
 from sovra_common.wsgi.server import ApiServer
 from sovra_identity import conf as identity_conf
 from sovra_identity.api import app as identity_app
-
-
-class _Running:
-    def __init__(self, server, app):
-        self.server = server
-        self.app = app
-
-    def stop(self) -> None:
-        self.server.stop()
-        identity_app.close(self.app)
 
 
 class IdentityApi(ApiComponent):
@@ -50,7 +40,7 @@ class IdentityApi(ApiComponent):
         except Exception:
             identity_app.close(app)
             raise
-        return _Running(server, app)
+        return ServedApp(server, app, identity_app.close)
 
 
 COMPONENT = IdentityApi()

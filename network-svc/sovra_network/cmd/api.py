@@ -37,22 +37,7 @@ class NetworkApiComponent(component.ApiComponent):
         except Exception:
             network_app.close(app)
             raise
-        return _Running(server, app)
-
-
-class _Running:
-    def __init__(self, server, app):
-        self.server, self._app = server, app
-
-    @property
-    def url(self):
-        return self.server.url
-
-    def stop(self):
-        from sovra_network.api import app as network_app
-
-        self.server.stop()
-        network_app.close(self._app)
+        return component.ServedApp(server, app, network_app.close)
 
 
 COMPONENT = NetworkApiComponent()
