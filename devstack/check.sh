@@ -5,10 +5,11 @@
 #
 # It is `sovra status` (every service of the catalog, and every agent the services
 # list: compute agents, volume backends, network agents), plus what only devstack
-# knows: which network agents should be there. The network API lists a network
-# agent while its heartbeat lasts, so a dead one is not listed as down, it is
-# missing; when this cloud runs network agents (stack.sh as root), every node with
-# a compute agent runs one (stack.sh starts both), and the controller does.
+# knows: which network agents should be there. The network API lists an agent it
+# has seen, dead ones as down (`alive: false`), but one that died before any
+# request saw it is not listed at all; when this cloud runs network agents
+# (stack.sh as root), every node with a compute agent runs one (stack.sh starts
+# both), and the controller does: one of them not listed is missing.
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/settings.sh
