@@ -1,6 +1,7 @@
 """The libvirt driver against the host's real libvirtd and QEMU: the virt driver
 conformance suite, then what only real guests show (the guest reads its config
-drive, answers the power button, a snapshot boots, events, KVM detection)."""
+drive (one without has none), answers the power button, a snapshot boots, events,
+KVM detection)."""
 
 import os
 import time
@@ -64,7 +65,7 @@ def wait_console(drv, guest, text, timeout=BOOT_TIMEOUT):
 
 class TestLibvirtDriver(DriverConformance):
     def make_failing(self, driver, operation):
-        if operation == "spawn":  # after the disk and config drive were made
+        if operation == "spawn":  # after the disk (and config drive, if any) were made
             def broken(_instance):
                 del driver.guest_config
                 raise virt.VirtDriverError(reason="injected failure of spawn")
@@ -85,7 +86,7 @@ class TestLibvirtDriver(DriverConformance):
             raise AssertionError(f"no fault injection for {operation}")
 
     def test_failed_spawn_leaves_no_files(self, driver, image):
-        guest = _tiny()
+        guest = dict(_tiny(), config_drive=True)
         self.make_failing(driver, "spawn")
         with pytest.raises(virt.VirtDriverError):
             driver.spawn(guest, image)
@@ -94,7 +95,7 @@ class TestLibvirtDriver(DriverConformance):
 
 def test_guest_boots_and_reads_its_config_drive(driver, image):
     guest = _tiny("Web One")
-    guest["key_name"] = "k1"
+    guest["key_name"], guest["config_drive"] = "k1", True
     started = time.monotonic()
     driver.spawn(guest, image, key_data="ssh-ed25519 AAAAC3Nz k1",
                  user_data="aGVsbG8gZnJvbSB1c2VyIGRhdGEK")  # "hello from user data"
@@ -131,9 +132,13 @@ def test_guest_boots_and_reads_its_config_drive(driver, image):
 
 
 def test_snapshot_of_a_running_guest_boots(driver, image, tmp_path):
-    guest = _tiny("snap-source")
+    guest = _tiny("snap-source")  # no config drive asked for: none
     driver.spawn(guest, image)
-    wait_console(driver, guest, READY)
+    out = wait_console(driver, guest, READY)
+    assert "sovra-test-image: no-config-drive" in out
+    assert "disk.config" not in os.listdir(driver.instance_dir(guest["uuid"]))
+    domain = driver._host.connection().lookupByUUIDString(guest["uuid"])
+    assert "cdrom" not in domain.XMLDesc(0)
     snapshot = tmp_path / "snap.qcow2"
 
     def upload(data, fmt):
@@ -146,7 +151,7 @@ def test_snapshot_of_a_running_guest_boots(driver, image, tmp_path):
         meta={"id": f"snap-{uuid.uuid4().hex[:8]}", "disk_format": "qcow2",
               "size": len(data)},
         fetch=lambda out: out.write(data))
-    second = _tiny("from-snap")
+    second = dict(_tiny("from-snap"), config_drive=True)
     driver.spawn(second, source)
     out = wait_console(driver, second, READY)
     assert f"instance-uuid={second['uuid']}" in out

@@ -509,8 +509,9 @@ class LibvirtDriver(virt.VirtDriver):
         disk = ET.SubElement(disks, "disk", name="vda", type="file")
         ET.SubElement(disk, "target", file=target)
         ET.SubElement(disk, "driver", type="qcow2")
-        for other in ("hdd",):
-            ET.SubElement(disks, "disk", name=other, backup="no")
+        for cdrom in ET.fromstring(guest.domain.XMLDesc(0)).iterfind(
+                "devices/disk[@device='cdrom']/target"):  # the config drive, if any
+            ET.SubElement(disks, "disk", name=cdrom.get("dev"), backup="no")
         lv = self.lv
         with translated(lv, guest.uuid):
             guest.domain.backupBegin(ET.tostring(backup, encoding="unicode"), None, 0)
