@@ -54,6 +54,10 @@ COMMANDS = {
     "server add network": "sovra_compute.cli.server_interface:AddNetworkToServer",
     "server remove network":
         "sovra_compute.cli.server_interface:RemoveNetworkFromServer",
+    "server add floating ip":
+        "sovra_compute.cli.server_floating_ip:AddFloatingIPToServer",
+    "server remove floating ip":
+        "sovra_compute.cli.server_floating_ip:RemoveFloatingIPFromServer",
     "flavor list": "sovra_compute.cli.flavor:ListFlavor",
     "flavor show": "sovra_compute.cli.flavor:ShowFlavor",
     "keypair list": "sovra_compute.cli.keypair:ListKeypair",

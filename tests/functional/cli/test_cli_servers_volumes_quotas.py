@@ -1,9 +1,11 @@
 """``sovra server add|remove volume``, ``sovra quota show|set``, ``sovra server
-create --network|--port|--nic`` and ``sovra server add|remove port|network``, run
+create --network|--port|--nic``, ``sovra server add|remove port|network`` and
+``sovra server add|remove floating ip``, run
 as the installed ``sovra`` against the CLI cloud plus compute (fake driver on
 node1, not waiting for ports to plug: there is no network agent), block storage
 and the network API from ``cli_services``."""
 
+import re
 import uuid
 
 import cli_services
@@ -245,3 +247,53 @@ def test_server_add_and_remove_ports_and_networks(extra):
         extra.sovra("server", "delete", "--wait", "cli-q-if-vm", expect=None)
         extra.sovra("port", "delete", "cli-q-if-port", expect=None)
         extra.sovra("network", "delete", "cli-q-if-net", expect=None)
+
+
+def test_server_add_and_remove_floating_ip(extra):
+    extra.json("network", "create", "--external", "cli-q-public")
+    extra.json("subnet", "create", "--network", "cli-q-public", "--subnet-range",
+               "203.0.113.0/24", "--no-dhcp", "cli-q-public-v4")
+    extra.json("network", "create", "cli-q-fip-net")
+    extra.json("subnet", "create", "--network", "cli-q-fip-net", "--subnet-range",
+               "10.7.0.0/24", "cli-q-fip-subnet")
+    extra.json("network", "create", "cli-q-lonely")
+    extra.json("subnet", "create", "--network", "cli-q-lonely", "--subnet-range",
+               "10.6.0.0/24", "cli-q-lonely-subnet")
+    extra.json("router", "create", "cli-q-fip-r")
+    extra.sovra("router", "set", "--external-gateway", "cli-q-public", "cli-q-fip-r")
+    extra.sovra("router", "add", "subnet", "cli-q-fip-r", "cli-q-fip-subnet")
+    # its first port (by id) may be the one no router reaches: the next is tried
+    server = _boot(extra, "cli-q-fip-vm", "--network", "cli-q-lonely", "--nic",
+                   "net-id=cli-q-fip-net,v4-fixed-ip=10.7.0.40")
+    fip = extra.json("floating", "ip", "create", "cli-q-public")
+    address = fip["floating_ip_address"]
+    try:
+        extra.sovra("server", "add", "floating", "ip", "cli-q-fip-vm", address)
+        shown = extra.json("floating", "ip", "show", address)
+        assert shown["fixed_ip_address"] == "10.7.0.40"
+        assert extra.json("port", "show", shown["port_id"])["device_id"] == server["id"]
+        # not its address; not associated with it; nothing of the kind: one line
+        wrong = extra.sovra("server", "add", "floating", "ip", "--fixed-ip-address",
+                            "10.9.9.9", "cli-q-fip-vm", address, expect=1)
+        assert wrong.stderr == "Error: cli-q-fip-vm has no port with the address " \
+                               "10.9.9.9\n"
+        [lonely_ip] = re.findall(r"cli-q-lonely=([0-9.]+)", server["addresses"])
+        lonely = extra.sovra("server", "add", "floating", "ip", "--fixed-ip-address",
+                             lonely_ip, "cli-q-fip-vm", address, expect=1)
+        assert lonely.stderr.startswith("Error: HTTP 404 Not Found: ")
+        assert "is not reachable from subnet" in lonely.stderr
+        extra.sovra("server", "remove", "floating", "ip", "cli-q-fip-vm", address)
+        assert extra.json("floating", "ip", "show", address)["port_id"] is None
+        gone = extra.sovra("server", "remove", "floating", "ip", "cli-q-fip-vm",
+                           address, expect=1)
+        assert gone.stderr == f"Error: {address} is not associated with cli-q-fip-vm\n"
+        assert extra.sovra("server", "add", "floating", "ip", "cli-q-fip-vm",
+                           expect=2).stdout == ""
+    finally:
+        extra.sovra("server", "delete", "--wait", "cli-q-fip-vm", expect=None)
+        extra.sovra("floating", "ip", "delete", address, expect=None)
+        extra.sovra("router", "remove", "subnet", "cli-q-fip-r", "cli-q-fip-subnet",
+                    expect=None)
+        extra.sovra("router", "delete", "cli-q-fip-r", expect=None)
+        for network in ("cli-q-fip-net", "cli-q-lonely", "cli-q-public"):
+            extra.sovra("network", "delete", network, expect=None)
