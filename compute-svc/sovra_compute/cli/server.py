@@ -233,6 +233,16 @@ def _networks(cloud, nics: list):
     return networks
 
 
+def _boolean(value: str) -> bool:
+    """true/false as the API's strings have them (a usage error otherwise)."""
+    lowered = value.lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, not {value!r}")
+
+
 class CreateServer(command.ShowOne):
     """Create (boot) a server."""
 
@@ -247,6 +257,12 @@ class CreateServer(command.ShowOne):
                             help="key pair to inject")
         parser.add_argument("--user-data", metavar="<file>",
                             help="user data file for the metadata service / config drive")
+        parser.add_argument("--config-drive", metavar="<true|false>",
+                            type=_boolean, default=None,
+                            help="give the server a config drive (true), or not "
+                                 "(false; the default: it reads the metadata service "
+                                 "at 169.254.169.254, and a server with no NIC gets a "
+                                 "config drive anyway)")
         nics = parser.add_argument_group(
             "networks", "where the server's NICs go, one per option, in order "
                         "(default: one network allocated automatically)")
@@ -281,7 +297,8 @@ class CreateServer(command.ShowOne):
         created = compute.create_server(
             parsed_args.name, flavor["id"], image["id"],
             networks=_networks(self.cloud, parsed_args.nics),
-            key_name=parsed_args.key_name, user_data=user_data)
+            key_name=parsed_args.key_name, user_data=user_data,
+            config_drive=parsed_args.config_drive)
         server = {"id": created["id"], "name": parsed_args.name}
         if parsed_args.wait:
             server = wait_for_status(self, compute, server, {"ACTIVE"},

@@ -297,3 +297,29 @@ def test_server_add_and_remove_floating_ip(extra):
         extra.sovra("router", "delete", "cli-q-fip-r", expect=None)
         for network in ("cli-q-fip-net", "cli-q-lonely", "cli-q-public"):
             extra.sovra("network", "delete", network, expect=None)
+
+
+def test_server_create_config_drive(extra):
+    extra.json("network", "create", "cli-q-cd-net")
+    extra.json("subnet", "create", "--network", "cli-q-cd-net", "--subnet-range",
+               "10.5.0.0/24", "cli-q-cd-subnet")
+    try:
+        plain = _boot(extra, "cli-q-cd1", "--network", "cli-q-cd-net")
+        asked = _boot(extra, "cli-q-cd2", "--network", "cli-q-cd-net",
+                      "--config-drive", "True")
+        no_nic = _boot(extra, "cli-q-cd3", "--no-network", "--config-drive", "false")
+        shown = {s["id"]: extra.json("server", "show", s["id"])["config_drive"]
+                 for s in (plain, asked, no_nic)}
+        # on a network: the metadata service, unless asked; no NIC: a drive anyway
+        assert shown == {plain["id"]: "", asked["id"]: "True", no_nic["id"]: "True"}
+        driver = extra.compute_driver
+        assert [driver.has_config_drive(s["id"]) for s in (plain, asked, no_nic)] == \
+            [False, True, True]
+        usage = extra.sovra("server", "create", "--flavor", "f", "--image", "i",
+                            "--config-drive", "maybe", "vm", expect=2)
+        assert "expected true or false" in usage.stderr
+    finally:
+        extra.sovra("server", "delete", "--wait", "cli-q-cd1", "cli-q-cd2", "cli-q-cd3",
+                    expect=None)
+        extra.sovra("network", "delete", "cli-q-cd-net", expect=None)
+
