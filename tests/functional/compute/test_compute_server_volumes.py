@@ -300,7 +300,9 @@ def test_failed_plug_is_undone(cloud, conn, image, flavor):
             for e in conn.compute.get_server_action(a.request_id, server).events or ()))
     finally:
         driver.fail_operations.discard("detach_volume")
-    assert _status(conn, volume.id) == "in-use"
+    # the failed detach's event may be recorded before block storage is told to
+    # roll the volume back from detaching
+    _wait_status(conn, volume.id, "in-use")
     assert driver.attached_volumes(server.id) == {"/dev/vdb": volume.id}
     conn.compute.delete_volume_attachment(server, volume.id)
     _wait_status(conn, volume.id, "available")
