@@ -9,6 +9,12 @@ is the server. After the change is committed, the handlers queue:
 | status turns ERROR | ``network-vif-plugged``, status ``failed`` |
 | status DOWN after ACTIVE | ``network-vif-unplugged``, status ``completed`` |
 | port deleted | ``network-vif-deleted``, status ``completed`` |
+| its fixed IPs changed (port update) | ``network-changed``, status ``completed`` |
+| a floating IP mapped to it or no more | ``network-changed``, status ``completed`` |
+
+(A floating IP maps to it no more when moved away, disassociated or deleted.)
+A port deleted with a floating IP only sends ``network-vif-deleted``: its
+floating IPs are disassociated with it.
 
 They go through compute's ``external_events.EventSender`` (one thread per API
 process; what gathers within ``[compute] send_events_interval`` goes in one
@@ -48,6 +54,11 @@ def deleted_event(port) -> dict | None:
     return _event(port, "network-vif-deleted")
 
 
+def changed_event(port) -> dict | None:
+    """``network-changed``: compute re-reads the port and its floating IPs."""
+    return _event(port, "network-changed")
+
+
 def from_conf(conf) -> external_events.EventSender | None:
     """The sender ``[compute]`` asks for, or None when compute is not to be told."""
     opts = conf.compute
@@ -69,3 +80,14 @@ def port_deleted(req, port) -> None:
     sender = req.state.extras.get("compute_events")
     if sender is not None:
         sender.send(deleted_event(port))
+
+
+def ports_changed(req, ports) -> None:
+    """For the handlers: the fixed IPs or floating IPs of ``ports`` (committed;
+    None ones skipped) changed."""
+    sender = req.state.extras.get("compute_events")
+    if sender is None:
+        return
+    for port in ports:
+        if port is not None:
+            sender.send(changed_event(port))

@@ -280,6 +280,17 @@ def details(db, row):
                 floatingip_db.fixed_ports(session, [row]).get(row.fixed_port_id))
 
 
+def ports_of(db, port_ids) -> list[Port]:
+    """The ports ``port_ids`` (None ones skipped; gone ones missing), in order."""
+    wanted = [p for p in dict.fromkeys(port_ids) if p]
+    if not wanted:
+        return []
+    with db.reader() as session:
+        found = {p.id: p for p in session.scalars(select(Port).where(
+            Port.id.in_(wanted)))}
+    return [found[p] for p in wanted if p in found]
+
+
 def list_floatingips(db, ctxt, spec):
     """(rows, more, tags by id, fixed ports by port id)."""
     with db.reader() as session:

@@ -148,6 +148,59 @@ def test_server_ports_plugged_unplugged_deleted(cloud_with_compute):
     assert compute.requests.empty()
 
 
+def test_floating_ips_and_fixed_ips_of_server_ports_are_network_changed(
+        cloud_with_compute):
+    """Associated, moved, disassociated, deleted while associated: each port the
+    floating IP left or reached gets network-changed; so does a port whose fixed
+    IPs change. Nothing for a change that maps nothing differently."""
+    cloud, compute, conn = cloud_with_compute
+    public = conn.network.create_network(name="fip-public", is_router_external=True)
+    conn.network.create_subnet(network_id=public.id, ip_version=4,
+                               cidr="172.24.9.0/24")
+    net = conn.network.create_network(name="fip-private")
+    subnet = conn.network.create_subnet(network_id=net.id, ip_version=4,
+                                        cidr="10.71.0.0/24")
+    router = conn.network.create_router(
+        name="fip-router", external_gateway_info={"network_id": public.id})
+    conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+    vm_port = conn.network.create_port(
+        network_id=net.id, device_owner="compute:nova", device_id=SERVER,
+        fixed_ips=[{"subnet_id": subnet.id, "ip_address": "10.71.0.10"}])
+    other = conn.network.create_port(network_id=net.id, device_owner="compute:nova",
+                                     device_id=UNKNOWN_SERVER)
+    plain = conn.network.create_port(network_id=net.id)
+
+    fip = conn.network.create_ip(floating_network_id=public.id, port_id=vm_port.id)
+    assert compute.events(1)[0] == [_event("network-changed", vm_port.id)]
+    conn.network.update_ip(fip, description="no mapping change")
+    conn.network.update_ip(fip, port_id=other.id)  # moved: both ports
+    assert compute.events(2)[0] == [
+        _event("network-changed", vm_port.id),
+        _event("network-changed", other.id, UNKNOWN_SERVER)]
+    conn.network.update_ip(fip, port_id=plain.id)  # to a port of no server
+    assert compute.events(1)[0] == [
+        _event("network-changed", other.id, UNKNOWN_SERVER)]
+    conn.network.update_ip(fip, port_id=vm_port.id)
+    assert compute.events(1)[0] == [_event("network-changed", vm_port.id)]
+    conn.network.update_ip(fip, port_id=None)
+    assert compute.events(1)[0] == [_event("network-changed", vm_port.id)]
+    conn.network.update_ip(fip, port_id=vm_port.id)
+    assert compute.events(1)[0] == [_event("network-changed", vm_port.id)]
+    conn.network.delete_ip(fip)
+    assert compute.events(1)[0] == [_event("network-changed", vm_port.id)]
+
+    conn.network.update_port(vm_port, name="renamed")
+    conn.network.update_port(vm_port, fixed_ips=[
+        {"subnet_id": subnet.id, "ip_address": "10.71.0.11"}])
+    assert compute.events(1)[0] == [_event("network-changed", vm_port.id)]
+    for port in (vm_port, other, plain):
+        conn.network.delete_port(port)
+    compute.events(2)  # network-vif-deleted of the two servers' ports
+    conn.network.remove_interface_from_router(router, subnet_id=subnet.id)
+    conn.network.delete_router(router)
+    assert compute.requests.empty()
+
+
 def test_an_unreachable_compute_fails_no_request(cloud_with_compute):
     cloud, compute, conn = cloud_with_compute
     agent = _agent(cloud)

@@ -43,11 +43,18 @@ def test_only_servers_ports_make_events(owner, device_id):
     row = port(owner=owner, device_id=device_id)
     assert compute_events.status_event(row, "DOWN") is None
     assert compute_events.deleted_event(row) is None
+    assert compute_events.changed_event(row) is None
 
 
 def test_a_deleted_port_of_a_server():
     assert compute_events.deleted_event(port(owner="compute:zone-b")) == {
         "name": "network-vif-deleted", "server_uuid": SERVER, "tag": "p1",
+        "status": "completed"}
+
+
+def test_a_changed_port_of_a_server():
+    assert compute_events.changed_event(port(status="DOWN")) == {
+        "name": "network-changed", "server_uuid": SERVER, "tag": "p1",
         "status": "completed"}
 
 

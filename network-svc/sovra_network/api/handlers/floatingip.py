@@ -3,12 +3,15 @@ delete.
 
 Every change tells the agents (state_changed to all, network None: the router that
 NATs a floating IP may run anywhere yet) and notifies ``floatingip.<action>.end``.
+A change of what a server's port maps to (associated, moved, disassociated,
+deleted while associated) sends compute ``network-changed`` for that port
+(api/compute_events.py), so that the server's ``addresses`` show it.
 """
 
 from __future__ import annotations
 
 from sovra_common.wsgi.routes import json_response
-from sovra_network.api import listing, notifications
+from sovra_network.api import compute_events, listing, notifications
 from sovra_network.api import standard_attrs as std_api
 from sovra_network.api.policies import floatingip as policies
 from sovra_network.api.schemas import floatingip as schemas
@@ -56,6 +59,7 @@ def create_floatingip(req):
     row = floatingip_service.create(db, req.state.conf, req.context, body)
     tags, port = floatingip_service.details(db, row)
     _changed(req, "create", row, tags, port)
+    compute_events.ports_changed(req, [port])
     return json_response({"floatingip": view(row, tags, port)}, status=201)
 
 
@@ -79,13 +83,21 @@ def list_floatingips(req):
 def update_floatingip(req, floatingip_id):
     changes = req.json_body(schemas.UPDATE)["floatingip"]
     db = _db(req)
+    before = None
+
+    def authorize(row):
+        nonlocal before
+        before = (row.fixed_port_id, row.fixed_ip_address)  # locked, not yet changed
+        req.authorize(policies.UPDATE, floatingip_service.target(row))
+
     row = floatingip_service.update(
         db, req.context, floatingip_id, changes,
-        revision=std_api.expected_revision(req),
-        authorize=lambda row: req.authorize(policies.UPDATE,
-                                            floatingip_service.target(row)))
+        revision=std_api.expected_revision(req), authorize=authorize)
     tags, port = floatingip_service.details(db, row)
     _changed(req, "update", row, tags, port)
+    if before != (row.fixed_port_id, row.fixed_ip_address):
+        compute_events.ports_changed(req, floatingip_service.ports_of(
+            db, [before[0], row.fixed_port_id]))
     return json_response({"floatingip": view(row, tags, port)})
 
 
@@ -97,4 +109,7 @@ def delete_floatingip(req, floatingip_id):
     notifications.changed(req, "floatingip", "delete",
                           {"id": row.id, "floating_network_id": row.floating_network_id,
                            "floating_ip_address": row.floating_ip_address})
+    if row.fixed_port_id:
+        compute_events.ports_changed(req, floatingip_service.ports_of(
+            _db(req), [row.fixed_port_id]))
     return json_response(None, status=204)

@@ -55,6 +55,10 @@ def _sees_binding(req, row=None) -> bool:
     return std_api.allowed(req, policies.GET_BINDING, target)
 
 
+def _addresses(row) -> list[tuple]:
+    return sorted((a.subnet_id, a.ip_address) for a in row.fixed_ips)
+
+
 def _payload(row) -> dict:
     return view(row, [], binding=True)
 
@@ -108,7 +112,7 @@ def list_ports(req):
 def update_port(req, port_id):
     changes = req.json_body(schemas.UPDATE)["port"]
     db = _db(req)
-    previous = None
+    previous, previous_ips = None, None
     if set(changes) == {"status"} and req.headers.get("If-Match") is None:
         with db.reader() as session:
             current = port_service.load(session, req.context, port_id)
@@ -117,8 +121,9 @@ def update_port(req, port_id):
         row = port_service.set_port_status(db, port_id, changes["status"])
     else:
         def authorize(row):
-            nonlocal previous
+            nonlocal previous, previous_ips
             previous = row.status  # locked, not yet changed
+            previous_ips = _addresses(row)
             target = port_service.target(row)
             req.authorize(policies.UPDATE, target)
             _authorize_attributes(req, changes, target)
@@ -131,6 +136,8 @@ def update_port(req, port_id):
     notifications.changed(req, "port", "update", _payload(row),
                           network_id=row.network_id, host=row.binding_host_id)
     compute_events.port_status_changed(req, row, previous)
+    if previous_ips is not None and previous_ips != _addresses(row):
+        compute_events.ports_changed(req, [row])
     return json_response({"port": view(row, port_service.tags_of(db, row),
                                        binding=_sees_binding(req, row))})
 
