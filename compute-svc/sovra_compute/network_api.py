@@ -14,10 +14,13 @@ server's ``addresses``) is a plain dict::
     {"port_id", "network_id", "network_name", "mac", "mtu", "vif_type",
      "fixed_ips": [{"ip_address", "subnet_id", "version",
                     "cidr", "gateway_ip", "dns_nameservers"}],
-     "devname": "tap" + port_id[:11], "preexisting": bool, "tag": str | None}
+     "devname": "tap" + port_id[:11], "preexisting": bool, "tag": str | None,
+     "floating_ips": [{"id", "ip_address", "fixed_ip_address", "version"}]}
 
 (``cidr``, ``gateway_ip`` and ``dns_nameservers`` are the subnet's, when it was
-read: the guest's network_data.json needs them.)
+read: the guest's network_data.json needs them. ``floating_ips``: those the
+network API maps to the port's fixed IPs, for the API's ``addresses`` only; a
+VIF recorded before they were kept has none.)
 """
 
 from __future__ import annotations
@@ -209,9 +212,10 @@ def auto_network(client, project_id: str) -> dict | None:
 
 # --- VIFs ---------------------------------------------------------------------------------
 def vif(port: dict, network: dict, *, preexisting: bool, tag: str | None = None,
-        subnets: dict | None = None) -> dict:
+        subnets: dict | None = None, floating_ips: list | None = None) -> dict:
     """The VIF of ``port`` on ``network`` (see the module's docstring);
-    ``subnets``: {subnet id: the subnet} of its fixed IPs, where known."""
+    ``subnets``: {subnet id: the subnet} of its fixed IPs, where known;
+    ``floating_ips``: the network API's floating IPs associated with the port."""
     fixed = []
     for ip in port.get("fixed_ips") or ():
         item = {"ip_address": ip["ip_address"], "subnet_id": ip.get("subnet_id"),
@@ -226,20 +230,46 @@ def vif(port: dict, network: dict, *, preexisting: bool, tag: str | None = None,
             "mac": port["mac_address"], "mtu": network.get("mtu") or 1500,
             "vif_type": port.get("binding:vif_type") or "bridge",
             "fixed_ips": fixed, "devname": tap_name(port["id"]),
-            "preexisting": preexisting, "tag": tag}
+            "preexisting": preexisting, "tag": tag,
+            "floating_ips": _floating(floating_ips or ())}
+
+
+def _floating(floating_ips) -> list[dict]:
+    """What a VIF keeps of its port's floating IPs, by address (one order)."""
+    kept = [{"id": f.get("id"), "ip_address": f["floating_ip_address"],
+             "fixed_ip_address": f.get("fixed_ip_address"),
+             "version": ipaddress.ip_address(f["floating_ip_address"]).version}
+            for f in floating_ips if f.get("floating_ip_address")]
+    return sorted(kept, key=lambda f: ipaddress.ip_address(f["ip_address"]))
+
+
+def floating_ips(service, port_id: str) -> list[dict]:
+    """The floating IPs associated with the port ``port_id`` (the network API's,
+    read with the service client ``service``)."""
+    with translated():
+        return service.list_floating_ips(port_id=port_id)
 
 
 def addresses(network_info: list[dict]) -> dict:
     """The API's ``addresses`` of a server's VIFs: by network name, each address
-    with its version, ``OS-EXT-IPS:type`` (fixed) and ``OS-EXT-IPS-MAC:mac_addr``."""
+    with its version, ``OS-EXT-IPS:type`` and ``OS-EXT-IPS-MAC:mac_addr``; each
+    fixed IP followed by the floating IPs mapped to it (type floating, the same
+    MAC)."""
     shown: dict[str, list] = {}
     for item in network_info or ():
         entries = shown.setdefault(item["network_name"], [])
         for ip in item["fixed_ips"]:
-            entries.append({"version": ip["version"], "addr": ip["ip_address"],
-                            "OS-EXT-IPS:type": "fixed",
-                            "OS-EXT-IPS-MAC:mac_addr": item["mac"]})
+            entries.append(_address(ip["version"], ip["ip_address"], "fixed", item))
+            entries.extend(
+                _address(f["version"], f["ip_address"], "floating", item)
+                for f in item.get("floating_ips") or ()
+                if f.get("fixed_ip_address") == ip["ip_address"])
     return shown
+
+
+def _address(version: int, addr: str, kind: str, item: dict) -> dict:
+    return {"version": version, "addr": addr, "OS-EXT-IPS:type": kind,
+            "OS-EXT-IPS-MAC:mac_addr": item["mac"]}
 
 
 # --- release (agents, and the conductor for a server whose host is down) -------------

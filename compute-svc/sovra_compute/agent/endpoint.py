@@ -260,6 +260,32 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
             except Exception:
                 LOG.exception("event %s of %s failed", name, uuid)
 
+    def _on_network_changed(self, ctxt, instance, event):
+        """The network service changed a port of this server (``tag``: its id;
+        none: every port): its fixed IPs, or the floating IPs mapped to them.
+        Each of the server's VIFs concerned is read again and, if it differs,
+        reported (conductor ``vif_update``: the API's ``addresses``). The guest
+        is not touched."""
+        uuid, tag = instance["uuid"], event.get("tag")
+        vifs = [v for v in instance.get("network_info") or ()
+                if tag is None or v["port_id"] == tag]
+        if not vifs or self._networking is None:
+            LOG.info("network-changed for %s: port %s is not one of its NICs here",
+                     uuid, tag)
+            return
+        for item in vifs:
+            fresh = self._networking.refresh(instance, item)
+            if fresh is None:
+                LOG.info("network-changed for %s: port %s is no more its own",
+                         uuid, item["port_id"])
+            elif fresh != item:
+                self._conductor.vif_update(ctxt, uuid, self._host, item["port_id"],
+                                           fresh)
+                LOG.info("port %s of %s changed: fixed %s, floating %s",
+                         item["port_id"], uuid,
+                         [ip["ip_address"] for ip in fresh["fixed_ips"]],
+                         [f["ip_address"] for f in fresh["floating_ips"]])
+
     def _on_volume_extended(self, ctxt, instance, event):
         """Block storage grew a volume of this server (``tag``: its id): the
         guest is told its disk's new size, the volume's as block storage shows."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
+from sovra_common import exception
 from sovra_compute import network_api
 
 
@@ -105,10 +106,39 @@ class Networking:
             network = users.get_network(port["network_id"])
             subnets = {ip["subnet_id"]: users.get_subnet(ip["subnet_id"])
                        for ip in port.get("fixed_ips") or () if ip.get("subnet_id")}
+        # a given port may have floating IPs already
+        floating = network_api.floating_ips(service, port["id"])
         item = network_api.vif(port, network, preexisting=preexisting,
-                               tag=entry.get("tag"), subnets=subnets)
+                               tag=entry.get("tag"), subnets=subnets,
+                               floating_ips=floating)
         item["active"] = port.get("status") == "ACTIVE"
         return item
+
+    def refresh(self, instance: dict, vif: dict) -> dict | None:
+        """``vif`` rebuilt from its port and floating IPs as the network API has
+        them now (network-changed), its other fields kept; None when the port is
+        gone or is no more the server's. Read with the service's credentials (the
+        event has no user); only subnets ``vif`` does not know are read."""
+        service = self._service()
+        try:
+            with network_api.translated():
+                port = service.get_port(vif["port_id"])
+        except exception.NotFound:
+            return None
+        if port.get("device_id") != instance["uuid"]:
+            return None
+        known = {ip["subnet_id"]: ip for ip in vif.get("fixed_ips") or ()
+                 if ip.get("subnet_id") and "cidr" in ip}
+        with network_api.translated():
+            subnets = {ip["subnet_id"]: known.get(ip["subnet_id"])
+                       or service.get_subnet(ip["subnet_id"])
+                       for ip in port.get("fixed_ips") or () if ip.get("subnet_id")}
+        floating = network_api.floating_ips(service, port["id"])
+        network = {"id": vif["network_id"], "name": vif.get("network_name"),
+                   "mtu": vif.get("mtu")}
+        return {**vif, **network_api.vif(
+            port, network, preexisting=bool(vif.get("preexisting")),
+            tag=vif.get("tag"), subnets=subnets, floating_ips=floating)}
 
     def release(self, ctxt, instance: dict) -> None:
         """Release the server's ports (network_api.release_ports)."""

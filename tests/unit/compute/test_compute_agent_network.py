@@ -25,6 +25,14 @@ class FakeNetworkAPI:
     def __init__(self):
         self.networks = {NET: {"id": NET, "name": "private", "mtu": 1450}}
         self.ports, self.calls, self._n = {}, [], 0
+        #: {floating IP id: the network API's floating IP}
+        self.floating_ips = {}
+
+    def associate(self, fip_id, address, port_id):
+        port = self.ports[port_id]
+        self.floating_ips[fip_id] = {
+            "id": fip_id, "floating_ip_address": address, "port_id": port_id,
+            "fixed_ip_address": port["fixed_ips"][0]["ip_address"]}
 
     def for_user(self, _ctxt):
         return _Client(self, "user")
@@ -56,7 +64,16 @@ class _Client:
     def get_network(self, network_id):
         return dict(self._api.networks[network_id])
 
+    def get_port(self, port_id):
+        self._api.calls.append(("get_port", port_id, self._who))
+        return dict(self._port(port_id))
+
+    def list_floating_ips(self, port_id=None):
+        return [dict(f) for f in self._api.floating_ips.values()
+                if port_id is None or f["port_id"] == port_id]
+
     def get_subnet(self, subnet_id):
+        self._api.calls.append(("get_subnet", subnet_id, self._who))
         return {"id": subnet_id, "cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1",
                 "dns_nameservers": ["10.0.0.2"]}
 
@@ -239,9 +256,86 @@ def test_events_nobody_waits_for_nor_handles_are_only_logged(recorder, caplog):
     agent, _, _ = _agent(recorder, FakeNetworkAPI())
     with caplog.at_level(logging.INFO, logger="sovra_compute.agent.endpoint"):
         agent.external_instance_event(None, instance(), [
-            {"name": "network-changed", "tag": "p1", "status": "completed"}])
-    assert "network-changed (tag p1, completed)" in caplog.text
+            {"name": "network-vif-unplugged", "tag": "p1", "status": "completed"}])
+    assert "network-vif-unplugged (tag p1, completed)" in caplog.text
     assert "nothing here handles it" in caplog.text
+
+
+# --- floating IPs ---------------------------------------------------------------------
+def test_a_given_port_with_a_floating_ip_has_it_in_its_vif(recorder):
+    networks = FakeNetworkAPI()
+    given = networks.add_port()
+    networks.associate("fip1", "172.24.4.7", given)
+    agent, driver, conductor = _agent(recorder, networks)
+    guest = _with_network(network_id=None, port_id=given)
+    agent.build_instance(None, guest)
+    assert conductor.named("build_done")
+    (vif,) = conductor.named("network_info_update")[-1][0][3]
+    assert vif["floating_ips"] == [{"id": "fip1", "ip_address": "172.24.4.7",
+                                    "fixed_ip_address": "10.0.0.11", "version": 4}]
+
+
+def _changed(agent, guest, tag):
+    agent.external_instance_event(None, guest, [
+        {"name": "network-changed", "tag": tag, "status": "completed"}])
+
+
+def test_network_changed_reads_the_port_again_and_reports_its_vif(recorder):
+    networks = FakeNetworkAPI()
+    agent, driver, conductor = _agent(recorder, networks)
+    guest = _with_network(tag="nic1")
+    agent.build_instance(None, guest)
+    plugged = driver.plugged_vifs(guest["uuid"])
+    vif = dict(plugged[0], active=True)  # as recorded once plugged
+    guest["network_info"] = [vif]
+    port_id = vif["port_id"]
+    assert vif["floating_ips"] == []
+
+    networks.associate("fip1", "172.24.4.7", port_id)
+    _changed(agent, guest, port_id)
+    (args, _), = conductor.named("vif_update")
+    assert args[1:4] == (guest["uuid"], "node1", port_id)
+    fresh = args[4]
+    assert fresh["floating_ips"] == [{"id": "fip1", "ip_address": "172.24.4.7",
+                                      "fixed_ip_address": "10.0.0.11", "version": 4}]
+    # the rest as it was: what the build knew (tag, network, subnet, plugged)
+    assert {k: v for k, v in fresh.items() if k != "floating_ips"} == {
+        k: v for k, v in vif.items() if k != "floating_ips"}
+    assert ("get_subnet", "sub", "service") not in networks.calls  # known already
+    # the guest is not touched
+    assert driver.plugged_vifs(guest["uuid"]) == plugged
+
+    # nothing changed: nothing reported
+    guest["network_info"] = [fresh]
+    _changed(agent, guest, port_id)
+    assert len(conductor.named("vif_update")) == 1
+    # disassociated, and a fixed IP on another subnet: read, reported
+    del networks.floating_ips["fip1"]
+    networks.ports[port_id]["fixed_ips"] = [{"ip_address": "10.0.1.5",
+                                             "subnet_id": "sub2"}]
+    _changed(agent, guest, None)  # no tag: every port of the server
+    last = conductor.named("vif_update")[-1][0][4]
+    assert last["floating_ips"] == []
+    assert [ip["ip_address"] for ip in last["fixed_ips"]] == ["10.0.1.5"]
+    assert ("get_subnet", "sub2", "service") in networks.calls
+
+
+def test_network_changed_for_a_port_not_the_servers_reports_nothing(recorder):
+    networks = FakeNetworkAPI()
+    agent, driver, conductor = _agent(recorder, networks)
+    guest = _with_network()
+    agent.build_instance(None, guest)
+    guest["network_info"] = driver.plugged_vifs(guest["uuid"])
+    port_id = guest["network_info"][0]["port_id"]
+    other = networks.add_port()
+    networks.associate("fip1", "172.24.4.7", other)
+    _changed(agent, guest, other)  # not one of its NICs
+    networks.associate("fip2", "172.24.4.8", port_id)
+    networks.ports[port_id]["device_id"] = "another-server"  # taken meanwhile
+    _changed(agent, guest, port_id)
+    del networks.ports[port_id]  # gone (network-vif-deleted's matter)
+    _changed(agent, guest, port_id)
+    assert conductor.named("vif_update") == []
 
 
 def test_a_request_the_network_api_refuses_aborts_the_build(recorder):
