@@ -1,7 +1,8 @@
 """Servers on networks, end to end: the compute API, conductor and two agents
 (fake driver) with the real network API, over HTTP with identity. Ports are
-made (or the user's bound), bound to the server's host, shown as addresses, and
-released on delete; a build waits for network-vif-plugged."""
+made (or the user's bound), bound to the server's host, shown as addresses (with
+their floating IPs, through network-changed), and released on delete; a build
+waits for network-vif-plugged."""
 
 import shutil
 import subprocess
@@ -392,3 +393,42 @@ def _create_request(conn, server_id):
     actions = conn.compute.get(f"/servers/{server_id}/os-instance-actions").json()
     return next(a["request_id"] for a in actions["instanceActions"]
                 if a["action"] == "create")
+
+
+def test_a_floating_ip_shows_in_addresses_through_network_changed(
+        cloud, conn, image, flavor, private):
+    """The network API sends network-changed when a floating IP is associated
+    with the server's port, or disassociated; compute's agent reads the port
+    again and the server's addresses follow (no test-sent event)."""
+    public = conn.network.create_network(name="public", is_router_external=True)
+    conn.network.create_subnet(network_id=public.id, cidr="172.24.4.0/24",
+                               ip_version=4, name="public-v4")
+    router = conn.network.create_router(
+        name="fip-router", external_gateway_info={"network_id": public.id})
+    subnet_id = private.subnet_ids[0]
+    conn.network.add_interface_to_router(router, subnet_id=subnet_id)
+    server = _boot(cloud, conn, image, flavor,
+                   [{"uuid": private.id, "fixed_ip": "10.20.0.70"}], name="fip-vm")
+    (port,) = conn.network.ports(device_id=server.id)
+    fixed = {"version": 4, "addr": "10.20.0.70", "OS-EXT-IPS:type": "fixed",
+             "OS-EXT-IPS-MAC:mac_addr": port.mac_address}
+    assert _show(conn, server.id)["addresses"] == {"private": [fixed]}
+    fip = conn.network.create_ip(floating_network_id=public.id,
+                                 floating_ip_address="172.24.4.7")
+    conn.network.update_ip(fip, port_id=port.id)
+    floating = {"version": 4, "addr": "172.24.4.7", "OS-EXT-IPS:type": "floating",
+                "OS-EXT-IPS-MAC:mac_addr": port.mac_address}
+    wait_for(lambda: _show(conn, server.id)["addresses"] == {
+        "private": [fixed, floating]}, timeout=15)
+    # the servers' list (detail) shows the same
+    listed = conn.compute.get("/servers/detail", microversion="2.42").json()
+    assert next(s for s in listed["servers"] if s["id"] == server.id)[
+        "addresses"] == {"private": [fixed, floating]}
+    conn.network.update_ip(fip, port_id=None)
+    wait_for(lambda: _show(conn, server.id)["addresses"] == {"private": [fixed]},
+             timeout=15)
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    conn.network.delete_ip(fip)
+    conn.network.remove_interface_from_router(router, subnet_id=subnet_id)
+    conn.network.delete_router(router)
