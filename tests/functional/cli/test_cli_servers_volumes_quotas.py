@@ -6,6 +6,7 @@ node1, not waiting for ports to plug: there is no network agent), block storage
 and the network API from ``cli_services``."""
 
 import re
+import time
 import uuid
 
 import cli_services
@@ -249,6 +250,17 @@ def test_server_add_and_remove_ports_and_networks(extra):
         extra.sovra("network", "delete", "cli-q-if-net", expect=None)
 
 
+def _wait_for_addresses(extra, server, wanted, timeout=15.0):
+    """Until ``server show``'s addresses has ``wanted`` (one network's part)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = extra.json("server", "show", server)["addresses"]
+        if wanted in shown.split("; "):
+            return
+        assert time.monotonic() < deadline, shown
+        time.sleep(0.2)
+
+
 def test_server_add_and_remove_floating_ip(extra):
     extra.json("network", "create", "--external", "cli-q-public")
     extra.json("subnet", "create", "--network", "cli-q-public", "--subnet-range",
@@ -272,6 +284,9 @@ def test_server_add_and_remove_floating_ip(extra):
         shown = extra.json("floating", "ip", "show", address)
         assert shown["fixed_ip_address"] == "10.7.0.40"
         assert extra.json("port", "show", shown["port_id"])["device_id"] == server["id"]
+        # the network API told compute (network-changed): server show has both
+        _wait_for_addresses(extra, "cli-q-fip-vm",
+                            f"cli-q-fip-net=10.7.0.40, {address}")
         # not its address; not associated with it; nothing of the kind: one line
         wrong = extra.sovra("server", "add", "floating", "ip", "--fixed-ip-address",
                             "10.9.9.9", "cli-q-fip-vm", address, expect=1)
@@ -284,6 +299,7 @@ def test_server_add_and_remove_floating_ip(extra):
         assert "is not reachable from subnet" in lonely.stderr
         extra.sovra("server", "remove", "floating", "ip", "cli-q-fip-vm", address)
         assert extra.json("floating", "ip", "show", address)["port_id"] is None
+        _wait_for_addresses(extra, "cli-q-fip-vm", "cli-q-fip-net=10.7.0.40")
         gone = extra.sovra("server", "remove", "floating", "ip", "cli-q-fip-vm",
                            address, expect=1)
         assert gone.stderr == f"Error: {address} is not associated with cli-q-fip-vm\n"
