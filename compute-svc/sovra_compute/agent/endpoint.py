@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import threading
 import traceback
 
 import oslo_messaging
@@ -81,6 +82,8 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
         self._vif_fatal = vif_plugging_is_fatal
         #: the external events builds wait for
         self.events = instance_events.InstanceEvents()
+        #: network-changed reports and detaches, one at a time
+        self._vifs_lock = threading.Lock()
 
     @contextlib.contextmanager
     def _event(self, ctxt, instance, event):
@@ -230,14 +233,15 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
         if item is None or self._networking is None:
             LOG.info("detach of port %s from %s: not one of its NICs", port_id, uuid)
             return
-        try:
-            with self._event(ctxt, instance, "compute_detach_interface"):
-                self._driver.detach_interface(instance, item)
-                self._networking.detach(instance, item)
-        except Exception:
-            LOG.exception("detaching port %s from %s failed", port_id, uuid)
-            return
-        self._conductor.vif_update(ctxt, uuid, self._host, port_id, None)
+        with self._vifs_lock:  # (network-changed: see _on_network_changed)
+            try:
+                with self._event(ctxt, instance, "compute_detach_interface"):
+                    self._driver.detach_interface(instance, item)
+                    self._networking.detach(instance, item)
+            except Exception:
+                LOG.exception("detaching port %s from %s failed", port_id, uuid)
+                return
+            self._conductor.vif_update(ctxt, uuid, self._host, port_id, None)
 
     def external_instance_event(self, ctxt, instance, events):  # since 1.7
         """Events from other services, through the API: a waiting build takes
@@ -263,9 +267,12 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
     def _on_network_changed(self, ctxt, instance, event):
         """The network service changed a port of this server (``tag``: its id;
         none: every port): its fixed IPs, or the floating IPs mapped to them.
-        Each of the server's VIFs concerned is read again and, if it differs,
-        reported (conductor ``vif_update``: the API's ``addresses``). The guest
-        is not touched."""
+        Each of the server's VIFs concerned is read again and reported
+        (conductor ``vif_update``: the API's ``addresses``), even if it looks
+        unchanged: ``instance`` may be older than another event's report. One
+        at a time, and not during a detach, so the last read is the last
+        reported and a NIC detached is not brought back. The guest is not
+        touched."""
         uuid, tag = instance["uuid"], event.get("tag")
         vifs = [v for v in instance.get("network_info") or ()
                 if tag is None or v["port_id"] == tag]
@@ -273,16 +280,16 @@ class ComputeAgentEndpoint(rpc.RPCEndpoint):
             LOG.info("network-changed for %s: port %s is not one of its NICs here",
                      uuid, tag)
             return
-        for item in vifs:
-            fresh = self._networking.refresh(instance, item)
-            if fresh is None:
-                LOG.info("network-changed for %s: port %s is no more its own",
-                         uuid, item["port_id"])
-            elif fresh != item:
+        with self._vifs_lock:
+            for item in vifs:
+                fresh = self._networking.refresh(instance, item)
+                if fresh is None:
+                    LOG.info("network-changed for %s: port %s is no more its own",
+                             uuid, item["port_id"])
+                    continue
                 self._conductor.vif_update(ctxt, uuid, self._host, item["port_id"],
                                            fresh)
-                LOG.info("port %s of %s changed: fixed %s, floating %s",
-                         item["port_id"], uuid,
+                LOG.info("port %s of %s: fixed %s, floating %s", item["port_id"], uuid,
                          [ip["ip_address"] for ip in fresh["fixed_ips"]],
                          [f["ip_address"] for f in fresh["floating_ips"]])
 
