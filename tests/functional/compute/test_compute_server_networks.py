@@ -413,10 +413,10 @@ def test_a_floating_ip_shows_in_addresses_through_network_changed(
     fixed = {"version": 4, "addr": "10.20.0.70", "OS-EXT-IPS:type": "fixed",
              "OS-EXT-IPS-MAC:mac_addr": port.mac_address}
     assert _show(conn, server.id)["addresses"] == {"private": [fixed]}
-    fip = conn.network.create_ip(floating_network_id=public.id,
-                                 floating_ip_address="172.24.4.7")
+    fip = conn.network.create_ip(floating_network_id=public.id)
     conn.network.update_ip(fip, port_id=port.id)
-    floating = {"version": 4, "addr": "172.24.4.7", "OS-EXT-IPS:type": "floating",
+    floating = {"version": 4, "addr": fip.floating_ip_address,
+                "OS-EXT-IPS:type": "floating",
                 "OS-EXT-IPS-MAC:mac_addr": port.mac_address}
     wait_for(lambda: _show(conn, server.id)["addresses"] == {
         "private": [fixed, floating]}, timeout=15)

@@ -165,7 +165,7 @@ def test_floating_ips_and_fixed_ips_of_server_ports_are_network_changed(
     conn.network.add_interface_to_router(router, subnet_id=subnet.id)
     vm_port = conn.network.create_port(
         network_id=net.id, device_owner="compute:nova", device_id=SERVER,
-        fixed_ips=[{"subnet_id": subnet.id, "ip_address": "10.71.0.10"}])
+        fixed_ips=[{"subnet_id": subnet.id, "ip_address": "10.71.0.100"}])
     other = conn.network.create_port(network_id=net.id, device_owner="compute:nova",
                                      device_id=UNKNOWN_SERVER)
     plain = conn.network.create_port(network_id=net.id)
@@ -191,7 +191,7 @@ def test_floating_ips_and_fixed_ips_of_server_ports_are_network_changed(
 
     conn.network.update_port(vm_port, name="renamed")
     conn.network.update_port(vm_port, fixed_ips=[
-        {"subnet_id": subnet.id, "ip_address": "10.71.0.11"}])
+        {"subnet_id": subnet.id, "ip_address": "10.71.0.200"}])
     assert compute.events(1)[0] == [_event("network-changed", vm_port.id)]
     for port in (vm_port, other, plain):
         conn.network.delete_port(port)
