@@ -11,8 +11,9 @@ OPTS = [
                 help="Send compute network-vif-plugged when a server's port "
                      "(device_owner compute:*) turns ACTIVE (or fails: ERROR), "
                      "network-vif-unplugged when it goes DOWN after being ACTIVE, "
-                     "network-vif-deleted when it is deleted, with the service's "
-                     "own credentials ([service_auth])."),
+                     "network-vif-deleted when it is deleted, network-changed "
+                     "when its fixed IPs or the floating IPs mapped to them "
+                     "change, with the service's own credentials ([service_auth])."),
     cfg.FloatOpt("send_events_interval", default=0.5, min=0,
                  help="Seconds to gather events before sending them to compute in "
                       "one request."),
