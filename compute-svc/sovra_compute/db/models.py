@@ -1,5 +1,6 @@
-"""Compute's tables: flavors, key pairs, instances (with tags, faults, actions and
-block device mappings), server groups, services.
+"""Compute's tables: flavors (with the projects of private ones), key pairs,
+instances (with tags, faults, actions, block device mappings and passwords), server
+groups, services, host aggregates.
 
 An instance keeps a snapshot of its flavor (JSON): a flavor deleted or changed later
 does not change what a server was built with.
@@ -58,6 +59,17 @@ class FlavorExtraSpec(Base):
                                            primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
+
+
+class FlavorProject(Base):
+    """A project given access to a private flavor (os-flavor-access)."""
+
+    __tablename__ = "flavor_projects"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    flavor_id: Mapped[int] = mapped_column(ForeignKey("flavors.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
 
 
 class KeyPair(Base):
@@ -299,3 +311,59 @@ class Quota(Base):
     project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     resource: Mapped[str] = mapped_column(String(255), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class InstancePassword(Base):
+    """The encrypted admin password a server's guest posted to the metadata API
+    (os-server-password reads and clears it)."""
+
+    __tablename__ = "instance_passwords"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    instance_uuid: Mapped[str] = mapped_column(
+        ForeignKey("instances.uuid", ondelete="CASCADE"), primary_key=True)
+    password: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+
+
+class Aggregate(Base):
+    """A named set of compute hosts with metadata (os-aggregates); an
+    ``availability_zone`` key makes its hosts a zone. ``uuid`` is also its aggregate
+    in placement, which each member's resource provider lists."""
+
+    __tablename__ = "aggregates"
+    __table_args__ = (UniqueConstraint("uuid"), UniqueConstraint("name"),
+                      schema.TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime)
+    hosts: Mapped[list["AggregateHost"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin",
+        order_by="AggregateHost.host")
+    metadata_items: Mapped[list["AggregateMetadata"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin",
+        order_by="AggregateMetadata.key")
+
+
+class AggregateHost(Base):
+    __tablename__ = "aggregate_hosts"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    aggregate_id: Mapped[int] = mapped_column(
+        ForeignKey("aggregates.id", ondelete="CASCADE"), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+
+
+class AggregateMetadata(Base):
+    __tablename__ = "aggregate_metadata"
+    __table_args__ = (schema.TABLE_OPTIONS,)
+
+    aggregate_id: Mapped[int] = mapped_column(
+        ForeignKey("aggregates.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+    value: Mapped[str] = mapped_column(String(255))
