@@ -21,6 +21,10 @@ class PlacementError(exception.ServiceUnavailable):
     message = "Placement answered %(status)s: %(body)s"
 
 
+class ProviderNotFound(exception.NotFound):
+    message = "Placement has no resource provider %(rp_uuid)s."
+
+
 class ClaimConflict(exception.Conflict):
     message = "Placement refused the claim of %(consumer)s (capacity or generation)."
 
@@ -90,16 +94,65 @@ class PlacementClient:
             "usages"]
         return {"inventories": inventories, "usages": usages}
 
+    # --- the API (host aggregates) ----------------------------------------------------
+    def add_to_aggregate(self, rp_uuid: str, aggregate_uuid: str) -> None:
+        """Add ``aggregate_uuid`` to the provider's aggregates (ProviderNotFound if
+        placement has no such provider)."""
+        self._change_aggregates(rp_uuid, lambda current: current | {aggregate_uuid})
+
+    def remove_from_aggregate(self, rp_uuid: str, aggregate_uuid: str) -> None:
+        self._change_aggregates(rp_uuid, lambda current: current - {aggregate_uuid})
+
+    def provider_aggregates(self, rp_uuid: str) -> set[str]:
+        resp = self._request("GET", f"/resource_providers/{rp_uuid}/aggregates",
+                             ok=(200, 404))
+        if resp.status_code == 404:
+            raise ProviderNotFound(rp_uuid=rp_uuid)
+        return set(resp.json()["aggregates"])
+
+    def _change_aggregates(self, rp_uuid: str, change) -> None:
+        """Read the provider's aggregates and write ``change(them)`` with the
+        generation read (1.19), again while someone else changed the provider
+        in between (an agent's inventory, another aggregate's host)."""
+        path = f"/resource_providers/{rp_uuid}/aggregates"
+        for _ in range(10):
+            resp = self._request("GET", path, ok=(200, 404))
+            if resp.status_code == 404:
+                raise ProviderNotFound(rp_uuid=rp_uuid)
+            body = resp.json()
+            current = set(body["aggregates"])
+            wanted = change(current)
+            if wanted == current:
+                return
+            resp = self._request("PUT", path, ok=(200, 404, 409), json={
+                "aggregates": sorted(wanted),
+                "resource_provider_generation": body["resource_provider_generation"]})
+            if resp.status_code == 404:
+                raise ProviderNotFound(rp_uuid=rp_uuid)
+            if resp.status_code == 200:
+                return
+        raise PlacementError(status=409, body="provider generation kept changing")
+
     # --- conductor -----------------------------------------------------------------
     def allocation_candidates(self, resources: dict, limit: int,
-                              in_tree: str | None = None) -> list[dict]:
+                              in_tree: str | None = None, member_of=(),
+                              forbidden_aggregates=()) -> list[dict]:
         """Allocation requests (``{rp_uuid: {"resources": {...}}}``) that fit;
-        ``in_tree``: only on that provider's tree (one node)."""
+        ``in_tree``: only on that provider's tree (one node); ``member_of``: only
+        providers in one of these aggregates; ``forbidden_aggregates``: none in
+        any of these (1.32)."""
         query = ",".join(f"{rc}:{amount}" for rc, amount in sorted(resources.items())
                          if amount)
         params = {"resources": query, "limit": limit}
         if in_tree:
             params["in_tree"] = in_tree
+        aggregates = []
+        if member_of:
+            aggregates.append("in:" + ",".join(sorted(member_of)))
+        if forbidden_aggregates:
+            aggregates.append("!in:" + ",".join(sorted(forbidden_aggregates)))
+        if aggregates:
+            params["member_of"] = aggregates
         body = self._request("GET", "/allocation_candidates", params=params).json()
         return [req["allocations"] for req in body["allocation_requests"]]
 

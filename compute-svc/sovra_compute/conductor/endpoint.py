@@ -159,7 +159,8 @@ class ConductorEndpoint(rpc.RPCEndpoint):
                     raise scheduler.NoValidHost(reason=choice.reason)
                 chosen = scheduler.select_and_claim(
                     self._placement, instance, hosts=choice.hosts,
-                    limit=self._conf.compute.max_candidates, order=choice.order)
+                    limit=self._conf.compute.max_candidates, order=choice.order,
+                    zone=scheduler.zone_request(self._db, instance))
             except scheduler.NoValidHost as exc:
                 self._fail_build(ctxt, instance, exc.msg, details=last_error)
                 return
