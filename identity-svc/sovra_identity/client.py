@@ -46,6 +46,16 @@ class IdentityClient:
     def _post(self, path, body):
         return self._api.post(self._path(path), json=body).json()
 
+    def _patch(self, path, body):
+        return self._api.patch(self._path(path), json=body).json()
+
+    def _delete(self, path):
+        self._api.delete(self._path(path))
+
+    @staticmethod
+    def _given(attrs: dict) -> dict:
+        return {k: v for k, v in attrs.items() if v is not None}
+
     def _find(self, kind: str, plural: str, name_or_id: str, **params) -> dict:
         """One resource by id, else by exact name (optionally within a domain)."""
         resp = self._api.get(self._path(f"/{plural}/{name_or_id}"), raise_exc=False)
@@ -77,10 +87,27 @@ class IdentityClient:
     def catalog(self) -> list[dict]:
         return self._get("/auth/catalog")["catalog"]
 
+    def revoke_token(self, token: str) -> None:
+        """Revoke ``token`` (the caller's own, or any as an admin)."""
+        self._api.delete(self._path("/auth/tokens"), headers={"X-Subject-Token": token})
+
     # -- domains ------------------------------------------------------------------------
 
     def find_domain(self, name_or_id: str) -> dict:
         return self._find("domain", "domains", name_or_id)
+
+    def list_domains(self, **filters) -> list[dict]:
+        return self._get("/domains", **filters)["domains"]
+
+    def create_domain(self, name: str, **attrs) -> dict:
+        return self._post("/domains", {"domain": {"name": name, **self._given(attrs)}})[
+            "domain"]
+
+    def update_domain(self, domain_id: str, **changes) -> dict:
+        return self._patch(f"/domains/{domain_id}", {"domain": changes})["domain"]
+
+    def delete_domain(self, domain_id: str) -> None:
+        self._delete(f"/domains/{domain_id}")
 
     # -- projects -----------------------------------------------------------------------
 
@@ -101,6 +128,9 @@ class IdentityClient:
         body = {"name": name, **{k: v for k, v in attrs.items() if v is not None}}
         return self._post("/projects", {"project": body})["project"]
 
+    def update_project(self, project_id: str, **changes) -> dict:
+        return self._patch(f"/projects/{project_id}", {"project": changes})["project"]
+
     def delete_project(self, project_id: str) -> None:
         self._api.delete(self._path(f"/projects/{project_id}"))
 
@@ -119,16 +149,66 @@ class IdentityClient:
         body = {"name": name, **{k: v for k, v in attrs.items() if v is not None}}
         return self._post("/users", {"user": body})["user"]
 
+    def update_user(self, user_id: str, **changes) -> dict:
+        return self._patch(f"/users/{user_id}", {"user": changes})["user"]
+
+    def change_password(self, user_id: str, original: str, new: str) -> None:
+        """A user's own password change (the original password is the credential)."""
+        self._api.post(self._path(f"/users/{user_id}/password"),
+                       json={"user": {"original_password": original, "password": new}})
+
     def delete_user(self, user_id: str) -> None:
         self._api.delete(self._path(f"/users/{user_id}"))
+
+    # -- groups -------------------------------------------------------------------------
+
+    def list_groups(self, **filters) -> list[dict]:
+        return self._get("/groups", **filters)["groups"]
+
+    def list_user_groups(self, user_id: str) -> list[dict]:
+        return self._get(f"/users/{user_id}/groups")["groups"]
+
+    def find_group(self, name_or_id: str, domain_id: str | None = None) -> dict:
+        return self._find("group", "groups", name_or_id, domain_id=domain_id)
+
+    def create_group(self, name: str, **attrs) -> dict:
+        return self._post("/groups", {"group": {"name": name, **self._given(attrs)}})[
+            "group"]
+
+    def delete_group(self, group_id: str) -> None:
+        self._delete(f"/groups/{group_id}")
+
+    def list_group_users(self, group_id: str) -> list[dict]:
+        return self._get(f"/groups/{group_id}/users")["users"]
+
+    def add_group_user(self, group_id: str, user_id: str) -> None:
+        self._api.put(self._path(f"/groups/{group_id}/users/{user_id}"))
+
+    def remove_group_user(self, group_id: str, user_id: str) -> None:
+        self._delete(f"/groups/{group_id}/users/{user_id}")
+
+    def group_has_user(self, group_id: str, user_id: str) -> bool:
+        resp = self._api.head(self._path(f"/groups/{group_id}/users/{user_id}"),
+                              raise_exc=False)
+        if resp.status_code in (200, 204):
+            return True
+        if resp.status_code == 404:
+            return False
+        raise ks_exc.from_response(resp, "HEAD", resp.url)
 
     # -- roles and assignments ----------------------------------------------------------
 
     def list_roles(self, **filters) -> list[dict]:
         return self._get("/roles", **filters)["roles"]
 
-    def find_role(self, name_or_id: str) -> dict:
-        return self._find("role", "roles", name_or_id)
+    def find_role(self, name_or_id: str, domain_id: str | None = None) -> dict:
+        return self._find("role", "roles", name_or_id, domain_id=domain_id)
+
+    def create_role(self, name: str, **attrs) -> dict:
+        return self._post("/roles", {"role": {"name": name, **self._given(attrs)}})["role"]
+
+    def delete_role(self, role_id: str) -> None:
+        self._delete(f"/roles/{role_id}")
 
     def add_role(self, role_id: str, *, user: str, project: str) -> None:
         self._api.put(self._path(f"/projects/{project}/users/{user}/roles/{role_id}"))
@@ -148,8 +228,84 @@ class IdentityClient:
 
     # -- catalog administration ---------------------------------------------------------
 
+    def list_regions(self, **filters) -> list[dict]:
+        return self._get("/regions", **filters)["regions"]
+
+    def get_region(self, region_id: str) -> dict:
+        return self._get(f"/regions/{region_id}")["region"]
+
+    def create_region(self, region_id: str | None = None, **attrs) -> dict:
+        body = self._given({"id": region_id, **attrs})
+        return self._post("/regions", {"region": body})["region"]
+
+    def delete_region(self, region_id: str) -> None:
+        self._delete(f"/regions/{region_id}")
+
     def list_services(self) -> list[dict]:
         return self._get("/services")["services"]
 
+    def find_service(self, name_or_id: str) -> dict:
+        """A service by id, else by name, else by type (as ``openstack`` finds one)."""
+        resp = self._api.get(self._path(f"/services/{name_or_id}"), raise_exc=False)
+        if resp.status_code == 200:
+            return resp.json()["service"]
+        if resp.status_code not in (403, 404):
+            raise ks_exc.from_response(resp, "GET", resp.url)
+        services = self.list_services()
+        for key in ("name", "type"):
+            matches = [s for s in services if s.get(key) == name_or_id]
+            if len(matches) > 1:
+                raise NoUniqueMatch(kind="service", name=name_or_id)
+            if matches:
+                return matches[0]
+        raise exception.NotFound(f"No service with a name, type or id of '{name_or_id}'.")
+
+    def create_service(self, service_type: str, **attrs) -> dict:
+        body = {"type": service_type, **self._given(attrs)}
+        return self._post("/services", {"service": body})["service"]
+
+    def delete_service(self, service_id: str) -> None:
+        self._delete(f"/services/{service_id}")
+
     def list_endpoints(self, **filters) -> list[dict]:
         return self._get("/endpoints", **filters)["endpoints"]
+
+    def get_endpoint(self, endpoint_id: str) -> dict:
+        return self._get(f"/endpoints/{endpoint_id}")["endpoint"]
+
+    def create_endpoint(self, service_id: str, interface: str, url: str,
+                        **attrs) -> dict:
+        body = {"service_id": service_id, "interface": interface, "url": url,
+                **self._given(attrs)}
+        return self._post("/endpoints", {"endpoint": body})["endpoint"]
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        self._delete(f"/endpoints/{endpoint_id}")
+
+    # -- application credentials --------------------------------------------------------
+
+    def list_application_credentials(self, user_id: str, **filters) -> list[dict]:
+        return self._get(f"/users/{user_id}/application_credentials", **filters)[
+            "application_credentials"]
+
+    def find_application_credential(self, user_id: str, name_or_id: str) -> dict:
+        """One of the user's application credentials, by id or by name."""
+        base = f"/users/{user_id}/application_credentials"
+        resp = self._api.get(self._path(f"{base}/{name_or_id}"), raise_exc=False)
+        if resp.status_code == 200:
+            return resp.json()["application_credential"]
+        if resp.status_code != 404:
+            raise ks_exc.from_response(resp, "GET", resp.url)
+        matches = self.list_application_credentials(user_id, name=name_or_id)
+        if not matches:
+            raise exception.NotFound(
+                f"No application credential with a name or id of '{name_or_id}'.")
+        return matches[0]
+
+    def create_application_credential(self, user_id: str, name: str, **attrs) -> dict:
+        body = {"name": name, **self._given(attrs)}
+        return self._post(f"/users/{user_id}/application_credentials",
+                          {"application_credential": body})["application_credential"]
+
+    def delete_application_credential(self, user_id: str, app_cred_id: str) -> None:
+        self._delete(f"/users/{user_id}/application_credentials/{app_cred_id}")

@@ -1,7 +1,14 @@
-"""``sovra service list`` and ``sovra endpoint list`` (the catalog as stored)."""
+"""The catalog as stored: ``sovra service list|show|create|delete``, ``sovra endpoint
+list|show|create|delete`` and ``sovra region list|create|delete``."""
 
 from sovra_common.cli import command, output
 from sovra_identity import cli
+from sovra_identity.cli.domain import add_enable_options
+
+SERVICE_FIELDS = ["id", "name", "type", "description", "enabled"]
+ENDPOINT_FIELDS = ["id", "region", "region_id", "service_id", "service_name",
+                   "service_type", "interface", "url", "enabled"]
+REGION_FIELDS = ["region", "parent_region", "description"]
 
 
 class ListService(command.Lister):
@@ -52,3 +59,158 @@ class ListEndpoint(command.Lister):
                                      ("Service Type", "service_type"),
                                      ("Enabled", "enabled"), ("Interface", "interface"),
                                      ("URL", "url")])
+
+
+class ShowService(command.ShowOne):
+    """Show a service of the catalog, by id, name or type."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("service", metavar="<service>", help="id, name or type")
+        return parser
+
+    def take_action(self, parsed_args):
+        return output.show(cli.client(self.cloud).find_service(parsed_args.service),
+                           SERVICE_FIELDS)
+
+
+class CreateService(command.ShowOne):
+    """Register a service in the catalog."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("type", metavar="<type>", help="its type (compute, image...)")
+        parser.add_argument("--name", metavar="<name>")
+        parser.add_argument("--description", metavar="<description>")
+        add_enable_options(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        service = cli.client(self.cloud).create_service(
+            parsed_args.type, name=parsed_args.name, description=parsed_args.description,
+            enabled=parsed_args.enabled)
+        return output.show(service, SERVICE_FIELDS)
+
+
+class DeleteService(command.Command):
+    """Delete one or more services from the catalog (with their endpoints)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("services", metavar="<service>", nargs="+",
+                            help="id, name or type")
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        command.for_each(
+            self, parsed_args.services,
+            lambda name: identity.delete_service(identity.find_service(name)["id"]),
+            "service")
+
+
+def _endpoint_view(endpoint: dict, service: dict) -> dict:
+    return {**endpoint, "region": endpoint.get("region_id") or endpoint.get("region"),
+            "service_name": service.get("name"), "service_type": service.get("type")}
+
+
+class ShowEndpoint(command.ShowOne):
+    """Show an endpoint, by id."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("endpoint", metavar="<endpoint-id>")
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        endpoint = identity.get_endpoint(parsed_args.endpoint)
+        service = identity.find_service(endpoint["service_id"])
+        return output.show(_endpoint_view(endpoint, service), ENDPOINT_FIELDS)
+
+
+class CreateEndpoint(command.ShowOne):
+    """Add an endpoint to a service of the catalog."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("service", metavar="<service>", help="id, name or type")
+        parser.add_argument("interface", choices=("public", "internal", "admin"))
+        parser.add_argument("url", metavar="<url>")
+        parser.add_argument("--region", metavar="<region-id>")
+        add_enable_options(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        service = identity.find_service(parsed_args.service)
+        endpoint = identity.create_endpoint(
+            service["id"], parsed_args.interface, parsed_args.url,
+            region_id=parsed_args.region, enabled=parsed_args.enabled)
+        return output.show(_endpoint_view(endpoint, service), ENDPOINT_FIELDS)
+
+
+class DeleteEndpoint(command.Command):
+    """Delete one or more endpoints, by id."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("endpoints", metavar="<endpoint-id>", nargs="+")
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        command.for_each(self, parsed_args.endpoints, identity.delete_endpoint, "endpoint")
+
+
+def _region_view(region: dict) -> dict:
+    return {"region": region["id"], "parent_region": region.get("parent_region_id"),
+            "description": region.get("description")}
+
+
+class ListRegion(command.Lister):
+    """List regions."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--parent-region", metavar="<region-id>",
+                            help="only the children of this region")
+        return parser
+
+    def take_action(self, parsed_args):
+        regions = cli.client(self.cloud).list_regions(
+            parent_region_id=parsed_args.parent_region)
+        rows = sorted((_region_view(r) for r in regions), key=lambda r: r["region"])
+        return output.listing(rows, [("Region", "region"),
+                                     ("Parent Region", "parent_region"),
+                                     ("Description", "description")])
+
+
+class CreateRegion(command.ShowOne):
+    """Create a region."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("region", metavar="<region-id>")
+        parser.add_argument("--parent-region", metavar="<region-id>")
+        parser.add_argument("--description", metavar="<description>")
+        return parser
+
+    def take_action(self, parsed_args):
+        region = cli.client(self.cloud).create_region(
+            parsed_args.region, parent_region_id=parsed_args.parent_region,
+            description=parsed_args.description)
+        return output.show(_region_view(region), REGION_FIELDS)
+
+
+class DeleteRegion(command.Command):
+    """Delete one or more regions."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("regions", metavar="<region-id>", nargs="+")
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        command.for_each(self, parsed_args.regions, identity.delete_region, "region")

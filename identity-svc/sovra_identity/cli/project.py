@@ -1,4 +1,4 @@
-"""``sovra project list|show|create|delete``."""
+"""``sovra project list|show|create|set|delete``."""
 
 from sovra_common.cli import command, output
 from sovra_identity import cli
@@ -71,6 +71,41 @@ class CreateProject(command.ShowOne):
             parsed_args.name, domain_id=_domain_id(identity, parsed_args.domain),
             description=parsed_args.description, enabled=parsed_args.enabled)
         return output.show(project)
+
+
+class SetProject(command.Command):
+    """Change a project's name, description, enabled state or tags."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("project", metavar="<project>", help="name or id")
+        parser.add_argument("--domain", metavar="<domain>",
+                            help="the domain of a project given by name")
+        parser.add_argument("--name", metavar="<name>", help="its new name")
+        parser.add_argument("--description", metavar="<description>")
+        enabled = parser.add_mutually_exclusive_group()
+        enabled.add_argument("--enable", dest="enabled", action="store_true", default=None)
+        enabled.add_argument("--disable", dest="enabled", action="store_false")
+        parser.add_argument("--tag", metavar="<tag>", action="append", default=[],
+                            dest="tags", help="add this tag (repeat for more)")
+        parser.add_argument("--remove-tag", metavar="<tag>", action="append", default=[],
+                            dest="remove_tags", help="remove this tag (repeat for more)")
+        parser.add_argument("--clear-tags", action="store_true",
+                            help="remove every tag (before adding those of --tag)")
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        project = identity.find_project(parsed_args.project,
+                                        _domain_id(identity, parsed_args.domain))
+        changes = {k: getattr(parsed_args, k) for k in ("name", "description", "enabled")
+                   if getattr(parsed_args, k) is not None}
+        if parsed_args.tags or parsed_args.remove_tags or parsed_args.clear_tags:
+            tags = [] if parsed_args.clear_tags else list(project.get("tags") or [])
+            tags = [t for t in tags if t not in parsed_args.remove_tags]
+            changes["tags"] = tags + [t for t in parsed_args.tags if t not in tags]
+        if changes:
+            identity.update_project(project["id"], **changes)
 
 
 class DeleteProject(command.Command):

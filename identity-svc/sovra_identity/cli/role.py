@@ -1,7 +1,11 @@
-"""``sovra role list|add|remove`` and ``sovra role assignment list``."""
+"""``sovra role list|show|create|delete|add|remove`` and ``sovra role assignment
+list``."""
 
 from sovra_common.cli import command, output
 from sovra_identity import cli
+from sovra_identity.cli.project import _domain_id
+
+ROLE_FIELDS = ["id", "name", "domain_id", "description"]
 
 
 class ListRole(command.Lister):
@@ -11,6 +15,69 @@ class ListRole(command.Lister):
         roles = cli.client(self.cloud).list_roles()
         return output.listing(sorted(roles, key=lambda r: r["name"]),
                               [("ID", "id"), ("Name", "name")])
+
+
+class ShowRole(command.ShowOne):
+    """Show a role, by name or id."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("role", metavar="<role>", help="name or id")
+        parser.add_argument("--domain", metavar="<domain>",
+                            help="the domain of a domain-specific role given by name")
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        role = identity.find_role(parsed_args.role, _domain_id(identity, parsed_args.domain))
+        return output.show(role, ROLE_FIELDS)
+
+
+class CreateRole(command.ShowOne):
+    """Create a role (global, or specific to a domain with --domain)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="<role-name>", help="the new role's name")
+        parser.add_argument("--domain", metavar="<domain>",
+                            help="make it a domain-specific role of this domain")
+        parser.add_argument("--description", metavar="<description>")
+        parser.add_argument("--or-show", action="store_true",
+                            help="show the existing role of that name instead of failing")
+        return parser
+
+    def take_action(self, parsed_args):
+        from keystoneauth1 import exceptions as ks_exc
+
+        identity = cli.client(self.cloud)
+        domain_id = _domain_id(identity, parsed_args.domain)
+        try:
+            role = identity.create_role(parsed_args.name, domain_id=domain_id,
+                                        description=parsed_args.description)
+        except ks_exc.Conflict:
+            if not parsed_args.or_show:
+                raise
+            role = identity.find_role(parsed_args.name, domain_id)
+        return output.show(role, ROLE_FIELDS)
+
+
+class DeleteRole(command.Command):
+    """Delete one or more roles, by name or id."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("roles", metavar="<role>", nargs="+", help="name or id")
+        parser.add_argument("--domain", metavar="<domain>",
+                            help="the domain of domain-specific roles given by name")
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        domain_id = _domain_id(identity, parsed_args.domain)
+        command.for_each(
+            self, parsed_args.roles,
+            lambda name: identity.delete_role(identity.find_role(name, domain_id)["id"]),
+            "role")
 
 
 class _Grant(command.Command):

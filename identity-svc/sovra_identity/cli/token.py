@@ -1,4 +1,4 @@
-"""``sovra token issue`` and ``sovra catalog list``."""
+"""``sovra token issue|revoke`` and ``sovra catalog list``."""
 
 from sovra_common.cli import command, output
 from sovra_identity import cli
@@ -40,3 +40,18 @@ class ListCatalog(command.Lister):
         return output.listing(sorted(rows, key=lambda r: r["type"] or ""),
                               [("Name", "name"), ("Type", "type"),
                                ("Endpoints", "endpoints")])
+
+
+class RevokeToken(command.Command):
+    """Revoke a token (your own, or anyone's as an admin)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("token", metavar="<token>", help="the token to revoke")
+        return parser
+
+    def take_action(self, parsed_args):
+        cloud = self.cloud
+        cli.client(cloud).revoke_token(parsed_args.token)
+        if cloud.access().auth_token == parsed_args.token:
+            cloud.invalidate()  # not to be written back to the token cache
