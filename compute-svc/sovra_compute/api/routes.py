@@ -1,4 +1,5 @@
 from sovra_compute.api.handlers import (
+    aggregate,
     availability_zone,
     compute_service,
     flavor,
@@ -94,6 +95,12 @@ ROUTES = {
     "/v2.1/os-availability-zone": {"GET": availability_zone.list_availability_zones},
     "/v2.1/os-availability-zone/detail": {
         "GET": availability_zone.list_availability_zones_detail},
+    "/v2.1/os-aggregates": {"GET": aggregate.list_aggregates,
+                            "POST": aggregate.create_aggregate},
+    "/v2.1/os-aggregates/<aggregate_id>": {"GET": aggregate.show_aggregate,
+                                           "PUT": aggregate.update_aggregate,
+                                           "DELETE": aggregate.delete_aggregate},
+    "/v2.1/os-aggregates/<aggregate_id>/action": {"POST": aggregate.aggregate_action},
     "/v2.1/os-simple-tenant-usage": {"GET": simple_tenant_usage.list_usages},
     "/v2.1/os-simple-tenant-usage/<tenant_id>": {"GET": simple_tenant_usage.show_usage},
     # PUT: before 2.53 the last segment is an action (enable, disable...)

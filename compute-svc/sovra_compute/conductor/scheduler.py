@@ -42,6 +42,15 @@ class ZoneRequest:
     hosts: frozenset | None = None
     excluded_hosts: frozenset = frozenset()
 
+    def placement_query(self) -> dict:
+        """allocation_candidates' aggregate arguments (none when unconstrained)."""
+        query = {}
+        if self.member_of:
+            query["member_of"] = self.member_of
+        if self.forbidden:
+            query["forbidden_aggregates"] = self.forbidden
+        return query
+
     def narrow(self, hosts) -> set[str]:
         hosts = set(hosts) - self.excluded_hosts
         return hosts if self.hosts is None else hosts & self.hosts
@@ -90,8 +99,7 @@ def select_and_claim(placement: placement_client.PlacementClient, instance: dict
         flavor_service.resources(
             instance["flavor"],
             volume_backed=block_device.is_volume_backed(instance)),
-        limit=limit, in_tree=in_tree, member_of=zone.member_of,
-        forbidden_aggregates=zone.forbidden)
+        limit=limit, in_tree=in_tree, **zone.placement_query())
     if order is not None:
         candidates.sort(key=lambda allocations: order(
             by_provider.get(next(iter(allocations)), "")))

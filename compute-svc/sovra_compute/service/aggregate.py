@@ -299,10 +299,22 @@ def zone_aggregates(db: Database) -> dict[str, set[str]]:
         return zones
 
 
-def forget_host(db: Database, host: str) -> None:
-    """Take a host out of every aggregate (its compute service was deleted). The
-    provider goes from placement with the node, so placement is not asked."""
-    with db.writer() as session:
-        for item in session.scalars(select(models.AggregateHost).where(
-                models.AggregateHost.host == host)):
-            session.delete(item)
+def forget_host(db: Database, placement, host: str) -> None:
+    """Take a host out of every aggregate (its compute service was deleted, as
+    upstream does then); placement is told where it can be (the provider may be
+    gone already)."""
+    with db.reader() as session:
+        aggregate_ids = list(session.scalars(select(models.AggregateHost.aggregate_id)
+                                             .where(models.AggregateHost.host == host)))
+    for aggregate_id in aggregate_ids:
+        try:
+            remove_host(db, placement, aggregate_id, host)
+        except (AggregateNotFound, AggregateHostNotFound):
+            continue  # removed meanwhile
+        except placement_client.PlacementError:
+            LOG.warning("placement did not take deleted host %s out of aggregate %s",
+                        host, aggregate_id, exc_info=True)
+            try:
+                _remove_host_row(db, aggregate_id, host)
+            except (AggregateNotFound, AggregateHostNotFound):
+                continue

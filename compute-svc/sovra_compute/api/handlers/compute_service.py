@@ -15,18 +15,20 @@ from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import views
 from sovra_compute.api.policies import compute_service as policies
 from sovra_compute.api.schemas import compute_service as schemas
-from sovra_compute.service import compute_service
+from sovra_compute.service import aggregate, availability_zone, compute_service
 
 
 def _db(req):
     return req.state.extras["db"]
 
 
-def _view(req, service, live) -> dict:
+def _view(req, service, live, zones) -> dict:
+    """``zones``: {host: zone} of the hosts host aggregates put in a zone."""
     shown = {"id": service["id"] if req.microversion.matches("2.53")
              else service["number"],
              "binary": service["binary"],
-             "host": service["host"], "zone": "nova",
+             "host": service["host"],
+             "zone": zones.get(service["host"], availability_zone.DEFAULT_ZONE),
              "status": "disabled" if service["disabled"] else "enabled",
              "state": "up" if service["host"] in live and not service["forced_down"]
              else "down",
@@ -49,7 +51,8 @@ def list_services(req):
     services = [s for s in services
                 if (not query.get("host") or s["host"] == query["host"])
                 and (not query.get("binary") or s["binary"] == query["binary"])]
-    return json_response({"services": [_view(req, s, live) for s in services]})
+    zones = aggregate.host_zones(_db(req))
+    return json_response({"services": [_view(req, s, live, zones) for s in services]})
 
 
 def _service_id(req, raw: str):
@@ -124,11 +127,15 @@ def _update_by_id(req, raw_id):
     if "forced_down" in body:
         changes["forced_down"] = body["forced_down"]
     service = compute_service.update(_db(req), service["id"], **changes)
-    return json_response({"service": _view(req, service, _live(req))})
+    return json_response({"service": _view(req, service, _live(req),
+                                           aggregate.host_zones(_db(req)))})
 
 
 def delete_service(req, service_id):
     req.authorize(policies.DELETE)
     service = compute_service.get(_db(req), _service_id(req, service_id))
     compute_service.delete(_db(req), service["id"])
+    if service["binary"] == compute_service.AGENT_BINARY:  # as upstream
+        aggregate.forget_host(_db(req), req.state.extras["placement"](),
+                              service["host"])
     return json_response(None, status=204)

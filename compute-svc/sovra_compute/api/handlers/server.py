@@ -273,7 +273,7 @@ def _destination(req, body) -> tuple[str | None, str | None, str | None]:
     elif body.get("host") or body.get("hypervisor_hostname"):
         req.authorize(policies.CREATE_REQUESTED_DESTINATION, target)
         host, node = body.get("host"), body.get("hypervisor_hostname")
-    availability_zone.check(zone)
+    availability_zone.check(zone, _db(req))
     live = _extras(req)["coordinator"].members(compute_service.AGENTS_GROUP)
     agents = {s["host"] for s in compute_service.sync_agents(_db(req), live)}
     if host and host not in agents:

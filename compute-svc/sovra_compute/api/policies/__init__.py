@@ -1,4 +1,5 @@
 from sovra_compute.api.policies import (
+    aggregate,
     availability_zone,
     compute_service,
     flavor,
@@ -24,4 +25,4 @@ def list_rules():
             *server_tag.RULES, *server_metadata.RULES, *server_topology.RULES,
             *availability_zone.RULES, *simple_tenant_usage.RULES, *server_group.RULES,
             *volume_attachment.RULES, *server_external_event.RULES,
-            *server_interface.RULES]
+            *server_interface.RULES, *aggregate.RULES]
