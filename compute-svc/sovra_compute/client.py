@@ -25,6 +25,25 @@ MICROVERSION = "2.37"
 EVENTS_MICROVERSION = "2.51"
 
 
+#: the versions the calls that need more than MICROVERSION ask for
+FLAVOR_MICROVERSION = "2.61"        # description (2.55) and extra_specs in bodies
+SERVICE_MICROVERSION = "2.53"       # services by UUID, PUT/DELETE /os-services/{id}
+HYPERVISOR_MICROVERSION = "2.53"    # UUID ids, capacity and usage still in bodies
+SERVER_GROUP_MICROVERSION = "2.64"  # one "policy" and its "rules"
+ACTION_MICROVERSION = "2.84"        # instance actions: updated_at, event details
+IMAGE_MICROVERSION = "2.45"         # createImage answers {"image_id"}
+LOCK_MICROVERSION = "2.73"          # lock takes locked_reason
+DESCRIPTION_MICROVERSION = "2.19"   # servers: description on update and rebuild
+
+
+def _version_headers(version: str | None) -> dict:
+    """Headers asking for ``version`` (none: the client's MICROVERSION)."""
+    if version is None:
+        return {}
+    return {"OpenStack-API-Version": f"compute {version}",
+            "X-OpenStack-Nova-API-Version": version}
+
+
 class NoUniqueMatch(exception.Conflict):
     message = "More than one %(kind)s is named %(name)s; use its id."
 
@@ -47,17 +66,28 @@ class ComputeClient:
             self._prefix = "" if endpoint.endswith("/v2.1") else "/v2.1"
         return self._prefix + path
 
-    def _get(self, path, **params):
+    def _get(self, path, *, version: str | None = None, **params):
         params = {k: v for k, v in params.items() if v is not None}
-        return self._api.get(self._path(path), params=params or None).json()
+        return self._api.get(self._path(path), params=params or None,
+                             headers=_version_headers(version)).json()
 
-    def _post(self, path, body):
-        resp = self._api.post(self._path(path), json=body)
+    def _post(self, path, body, *, version: str | None = None):
+        resp = self._api.post(self._path(path), json=body,
+                              headers=_version_headers(version))
         return resp.json() if resp.content else None
 
-    def _by_id(self, path: str):
+    def _put(self, path, body, *, version: str | None = None):
+        resp = self._api.put(self._path(path), json=body,
+                             headers=_version_headers(version))
+        return resp.json() if resp.content else None
+
+    def _delete(self, path, *, version: str | None = None) -> None:
+        self._api.delete(self._path(path), headers=_version_headers(version))
+
+    def _by_id(self, path: str, *, version: str | None = None):
         """The GET response for ``path``, or None on 404 (or 400: not an id)."""
-        resp = self._api.get(self._path(path), raise_exc=False)
+        resp = self._api.get(self._path(path), raise_exc=False,
+                             headers=_version_headers(version))
         if resp.status_code == 200:
             return resp.json()
         if resp.status_code not in (400, 404):
@@ -125,6 +155,83 @@ class ComputeClient:
         arg = {} if length is None else {"length": length}
         return self.server_action(server_id, "os-getConsoleOutput", arg)["output"]
 
+    def update_server(self, server_id: str, *, name: str | None = None,
+                      description: str | None = None) -> dict:
+        body, version = {}, None
+        if name is not None:
+            body["name"] = name
+        if description is not None:
+            body["description"], version = description, DESCRIPTION_MICROVERSION
+        return self._put(f"/servers/{server_id}", {"server": body},
+                         version=version)["server"]
+
+    def set_server_metadata(self, server_id: str, metadata: dict) -> dict:
+        """Add or replace these items (the others stay)."""
+        return self._post(f"/servers/{server_id}/metadata",
+                          {"metadata": metadata})["metadata"]
+
+    def delete_server_metadata(self, server_id: str, key: str) -> None:
+        self._delete(f"/servers/{server_id}/metadata/{key}")
+
+    def pause_server(self, server_id: str) -> None:
+        self.server_action(server_id, "pause")
+
+    def unpause_server(self, server_id: str) -> None:
+        self.server_action(server_id, "unpause")
+
+    def suspend_server(self, server_id: str) -> None:
+        self.server_action(server_id, "suspend")
+
+    def resume_server(self, server_id: str) -> None:
+        self.server_action(server_id, "resume")
+
+    def lock_server(self, server_id: str, reason: str | None = None) -> None:
+        if reason is None:
+            self.server_action(server_id, "lock")
+        else:
+            self._post(f"/servers/{server_id}/action",
+                       {"lock": {"locked_reason": reason}}, version=LOCK_MICROVERSION)
+
+    def unlock_server(self, server_id: str) -> None:
+        self.server_action(server_id, "unlock")
+
+    def rebuild_server(self, server_id: str, image_id: str, **attrs) -> dict:
+        """A fresh root disk from ``image_id``; ``attrs``: name, adminPass,
+        metadata, description (2.19)... Returns the server (with its adminPass)."""
+        body = {"imageRef": image_id, **{k: v for k, v in attrs.items() if v is not None}}
+        version = DESCRIPTION_MICROVERSION if "description" in body else None
+        return self._post(f"/servers/{server_id}/action", {"rebuild": body},
+                          version=version)["server"]
+
+    def resize_server(self, server_id: str, flavor_id: str) -> None:
+        self.server_action(server_id, "resize", {"flavorRef": flavor_id})
+
+    def confirm_resize(self, server_id: str) -> None:
+        self.server_action(server_id, "confirmResize")
+
+    def revert_resize(self, server_id: str) -> None:
+        self.server_action(server_id, "revertResize")
+
+    def create_server_image(self, server_id: str, name: str,
+                            metadata: dict | None = None) -> str:
+        """Snapshot the server into a new image; returns the image's id (the
+        image is queued: the agent uploads the disk into it)."""
+        arg = {"name": name}
+        if metadata:
+            arg["metadata"] = metadata
+        return self._post(f"/servers/{server_id}/action", {"createImage": arg},
+                          version=IMAGE_MICROVERSION)["image_id"]
+
+    # -- instance actions (server events) -----------------------------------------------
+
+    def list_server_actions(self, server_id: str) -> list[dict]:
+        return self._get(f"/servers/{server_id}/os-instance-actions",
+                         version=ACTION_MICROVERSION)["instanceActions"]
+
+    def get_server_action(self, server_id: str, request_id: str) -> dict:
+        return self._get(f"/servers/{server_id}/os-instance-actions/{request_id}",
+                         version=ACTION_MICROVERSION)["instanceAction"]
+
     # -- volume attachments -------------------------------------------------------------
 
     def list_volume_attachments(self, server_id: str) -> list[dict]:
@@ -143,8 +250,7 @@ class ComputeClient:
                           {"volumeAttachment": body})["volumeAttachment"]
 
     def detach_volume(self, server_id: str, volume_id: str) -> None:
-        self._api.delete(self._path(
-            f"/servers/{server_id}/os-volume_attachments/{volume_id}"))
+        self._delete(f"/servers/{server_id}/os-volume_attachments/{volume_id}")
 
     # -- interfaces (os-interface) ------------------------------------------------------
 
@@ -175,16 +281,42 @@ class ComputeClient:
         return self._get("/flavors/detail", **filters)["flavors"]
 
     def get_flavor(self, flavor_id: str) -> dict:
-        return self._get(f"/flavors/{flavor_id}")["flavor"]
+        """The flavor with its description and extra_specs."""
+        return self._get(f"/flavors/{flavor_id}", version=FLAVOR_MICROVERSION)["flavor"]
 
     def find_flavor(self, name_or_id: str) -> dict:
-        """A flavor by id, else by exact name (unique, public or private)."""
-        found = self._by_id(f"/flavors/{name_or_id}")
+        """A flavor by id, else by exact name (unique, public or private), with its
+        description and extra_specs."""
+        found = self._by_id(f"/flavors/{name_or_id}", version=FLAVOR_MICROVERSION)
         if found is not None:
             return found["flavor"]
         flavors = self.list_flavors(is_public="None")
-        return self._one("flavor", name_or_id,
-                         [f for f in flavors if f.get("name") == name_or_id])
+        match = self._one("flavor", name_or_id,
+                          [f for f in flavors if f.get("name") == name_or_id])
+        return self.get_flavor(match["id"])
+
+    def create_flavor(self, name: str, *, ram: int, vcpus: int, disk: int,
+                      **attrs) -> dict:
+        """``attrs``: id, swap, rxtx_factor, description, ``OS-FLV-EXT-DATA:ephemeral``,
+        ``os-flavor-access:is_public`` (None values left out)."""
+        body = {"name": name, "ram": ram, "vcpus": vcpus, "disk": disk,
+                **{k: v for k, v in attrs.items() if v is not None}}
+        return self._post("/flavors", {"flavor": body},
+                          version=FLAVOR_MICROVERSION)["flavor"]
+
+    def update_flavor(self, flavor_id: str, description: str | None) -> dict:
+        return self._put(f"/flavors/{flavor_id}", {"flavor": {"description": description}},
+                         version=FLAVOR_MICROVERSION)["flavor"]
+
+    def delete_flavor(self, flavor_id: str) -> None:
+        self._delete(f"/flavors/{flavor_id}")
+
+    def set_flavor_extra_specs(self, flavor_id: str, specs: dict) -> dict:
+        return self._post(f"/flavors/{flavor_id}/os-extra_specs",
+                          {"extra_specs": specs})["extra_specs"]
+
+    def delete_flavor_extra_spec(self, flavor_id: str, key: str) -> None:
+        self._delete(f"/flavors/{flavor_id}/os-extra_specs/{key}")
 
     # -- keypairs -----------------------------------------------------------------------
 
@@ -225,7 +357,89 @@ class ComputeClient:
     # -- services -----------------------------------------------------------------------
 
     def list_services(self, **filters) -> list[dict]:
-        return self._get("/os-services", **filters)["services"]
+        """The services, known by UUID (2.53), with forced_down."""
+        return self._get("/os-services", version=SERVICE_MICROVERSION,
+                         **filters)["services"]
+
+    def update_service(self, service_id: str, **changes) -> dict:
+        """``changes``: status ("enabled"/"disabled"), disabled_reason,
+        forced_down (2.53: the service by its UUID)."""
+        return self._put(f"/os-services/{service_id}", changes,
+                         version=SERVICE_MICROVERSION)["service"]
+
+    def delete_service(self, service_id: str) -> None:
+        """By UUID, or by the integer id older microversions show."""
+        self._delete(f"/os-services/{service_id}", version=None if service_id.isdigit()
+                     else SERVICE_MICROVERSION)
+
+    # -- server groups ------------------------------------------------------------------
+
+    def list_server_groups(self, *, all_projects: bool = False) -> list[dict]:
+        return self._get("/os-server-groups", version=SERVER_GROUP_MICROVERSION,
+                         all_projects="True" if all_projects else None)["server_groups"]
+
+    def get_server_group(self, group_id: str) -> dict:
+        return self._get(f"/os-server-groups/{group_id}",
+                         version=SERVER_GROUP_MICROVERSION)["server_group"]
+
+    def find_server_group(self, name_or_id: str) -> dict:
+        """A server group by id, else by exact name (unique, in the project)."""
+        found = self._by_id(f"/os-server-groups/{name_or_id}",
+                            version=SERVER_GROUP_MICROVERSION)
+        if found is not None:
+            return found["server_group"]
+        return self._one("server group", name_or_id,
+                         [g for g in self.list_server_groups()
+                          if g.get("name") == name_or_id])
+
+    def create_server_group(self, name: str, policy: str,
+                            rules: dict | None = None) -> dict:
+        body = {"name": name, "policy": policy}
+        if rules:
+            body["rules"] = rules
+        return self._post("/os-server-groups", {"server_group": body},
+                          version=SERVER_GROUP_MICROVERSION)["server_group"]
+
+    def delete_server_group(self, group_id: str) -> None:
+        self._delete(f"/os-server-groups/{group_id}")
+
+    # -- hypervisors, zones, usage, limits ----------------------------------------------
+
+    def list_hypervisors(self, *, pattern: str | None = None) -> list[dict]:
+        """Every node with its capacity and usage (2.53: UUID ids)."""
+        return self._get("/os-hypervisors/detail", version=HYPERVISOR_MICROVERSION,
+                         hypervisor_hostname_pattern=pattern)["hypervisors"]
+
+    def find_hypervisor(self, name_or_id: str) -> dict:
+        """A hypervisor by id, else by its exact host name."""
+        found = self._by_id(f"/os-hypervisors/{name_or_id}",
+                            version=HYPERVISOR_MICROVERSION)
+        if found is not None:
+            return found["hypervisor"]
+        return self._one("hypervisor", name_or_id,
+                         [h for h in self.list_hypervisors()
+                          if h.get("hypervisor_hostname") == name_or_id])
+
+    def list_availability_zones(self, *, detail: bool = False) -> list[dict]:
+        """The zones; ``detail`` (admin) adds each zone's hosts and services."""
+        path = "/os-availability-zone/detail" if detail else "/os-availability-zone"
+        return self._get(path)["availabilityZoneInfo"]
+
+    def list_usages(self, start: str, end: str) -> list[dict]:
+        """Every project's usage between ``start`` and ``end`` (ISO times), with
+        each server's (``server_usages``)."""
+        return self._get("/os-simple-tenant-usage", start=start, end=end,
+                         detailed="1")["tenant_usages"]
+
+    def get_usage(self, project_id: str, start: str, end: str) -> dict:
+        """The project's usage ({} when it had no server in the period)."""
+        return self._get(f"/os-simple-tenant-usage/{project_id}", start=start,
+                         end=end)["tenant_usage"]
+
+    def get_limits(self, project_id: str | None = None) -> dict:
+        """``{"absolute": {...}, "rate": [...]}`` of the caller's project, or of
+        ``project_id`` (admin)."""
+        return self._get("/limits", tenant_id=project_id)["limits"]
 
     # -- external events ----------------------------------------------------------------
 

@@ -1,5 +1,8 @@
-"""Compute's commands for the ``sovra`` CLI (``sovra.cli`` entry points): server,
-flavor, keypair, compute service."""
+"""Compute's commands for the ``sovra`` CLI (``sovra.cli`` entry points): server
+(and its actions, events, images, groups), flavor, keypair, compute service,
+hypervisor, availability zone, usage, limits."""
+
+import argparse
 
 
 def client(cloud):
@@ -15,3 +18,20 @@ def image_client(cloud):
     from sovra_image import cli as image_cli
 
     return image_cli.client(cloud)
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """argparse type of ``--property key=value`` (a usage error otherwise)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected <key=value>, not {text!r}")
+    return key, value
+
+
+def project_id(cloud, name_or_id: str | None) -> str:
+    """``name_or_id`` looked up in identity, or the token's own project."""
+    if not name_or_id:
+        return cloud.access().project_id
+    from sovra_identity import cli as identity_cli
+
+    return identity_cli.client(cloud).find_project(name_or_id)["id"]

@@ -1,4 +1,4 @@
-"""``sovra flavor list|show``."""
+"""``sovra flavor list|show|create|delete|set|unset``."""
 
 from sovra_common.cli import command, output
 from sovra_compute import cli
@@ -33,4 +33,116 @@ class ShowFlavor(command.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        return output.show(cli.client(self.cloud).find_flavor(parsed_args.flavor))
+        return view(cli.client(self.cloud).find_flavor(parsed_args.flavor))
+
+
+def view(flavor: dict) -> tuple:
+    """A flavor as ``openstack flavor show`` has it: its extra specs as
+    ``properties``."""
+    shown = dict(flavor)
+    shown["properties"] = shown.pop("extra_specs", {})
+    return output.show(shown)
+
+
+class CreateFlavor(command.ShowOne):
+    """Create a flavor (admin)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="<flavor-name>", help="the new flavor's name")
+        parser.add_argument("--id", metavar="<id>",
+                            help="its id (default: a UUID chosen by the API)")
+        parser.add_argument("--ram", type=int, metavar="<size-mb>", default=256,
+                            help="memory in MiB (default 256)")
+        parser.add_argument("--disk", type=int, metavar="<size-gb>", default=0,
+                            help="root disk in GiB (default 0: the image's size)")
+        parser.add_argument("--ephemeral", type=int, metavar="<size-gb>", default=0,
+                            help="ephemeral disk in GiB (default 0)")
+        parser.add_argument("--swap", type=int, metavar="<size-mb>", default=0,
+                            help="swap disk in MiB (default 0)")
+        parser.add_argument("--vcpus", type=int, metavar="<vcpus>", default=1,
+                            help="virtual CPUs (default 1)")
+        parser.add_argument("--rxtx-factor", type=float, metavar="<factor>",
+                            help="network bandwidth factor (default 1.0)")
+        parser.add_argument("--description", metavar="<description>")
+        public = parser.add_mutually_exclusive_group()
+        public.add_argument("--public", dest="public", action="store_true",
+                            default=True, help="every project may use it (default)")
+        public.add_argument("--private", dest="public", action="store_false",
+                            help="only admins (and projects given access) may use it")
+        parser.add_argument("--property", metavar="<key=value>", dest="properties",
+                            type=cli.key_value, action="append", default=[],
+                            help="an extra spec (repeatable)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        flavor = compute.create_flavor(
+            parsed_args.name, ram=parsed_args.ram, vcpus=parsed_args.vcpus,
+            disk=parsed_args.disk, id=parsed_args.id, swap=parsed_args.swap,
+            rxtx_factor=parsed_args.rxtx_factor, description=parsed_args.description,
+            **{"OS-FLV-EXT-DATA:ephemeral": parsed_args.ephemeral,
+               "os-flavor-access:is_public": parsed_args.public})
+        if parsed_args.properties:
+            compute.set_flavor_extra_specs(flavor["id"], dict(parsed_args.properties))
+            flavor = compute.get_flavor(flavor["id"])
+        return view(flavor)
+
+
+class DeleteFlavor(command.Command):
+    """Delete one or more flavors, by name or id (admin)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("flavors", metavar="<flavor>", nargs="+", help="name or id")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        command.for_each(self, parsed_args.flavors, lambda name: compute.delete_flavor(
+            compute.find_flavor(name)["id"]), "flavor")
+
+
+class SetFlavor(command.Command):
+    """Set a flavor's properties (extra specs) or description (admin)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("flavor", metavar="<flavor>", help="name or id")
+        parser.add_argument("--property", metavar="<key=value>", dest="properties",
+                            type=cli.key_value, action="append", default=[],
+                            help="an extra spec to add or change (repeatable)")
+        parser.add_argument("--no-property", action="store_true",
+                            help="remove every extra spec first (then add --property)")
+        parser.add_argument("--description", metavar="<description>",
+                            help="a new description")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        flavor = compute.find_flavor(parsed_args.flavor)
+        if parsed_args.no_property:
+            for key in flavor.get("extra_specs") or {}:
+                compute.delete_flavor_extra_spec(flavor["id"], key)
+        if parsed_args.properties:
+            compute.set_flavor_extra_specs(flavor["id"], dict(parsed_args.properties))
+        if parsed_args.description is not None:
+            compute.update_flavor(flavor["id"], parsed_args.description)
+
+
+class UnsetFlavor(command.Command):
+    """Remove properties (extra specs) from a flavor (admin)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("flavor", metavar="<flavor>", help="name or id")
+        parser.add_argument("--property", metavar="<key>", dest="properties",
+                            action="append", default=[], required=True,
+                            help="an extra spec to remove (repeatable)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        flavor = compute.find_flavor(parsed_args.flavor)
+        for key in parsed_args.properties:
+            compute.delete_flavor_extra_spec(flavor["id"], key)

@@ -1,4 +1,4 @@
-"""``sovra server list|show|create|delete|start|stop|reboot``."""
+"""``sovra server list|show|create|delete|set|unset|start|stop|reboot``."""
 
 import abc
 import argparse
@@ -13,7 +13,7 @@ WAIT_INTERVALS = (0.25, 0.25, 0.5, 0.5, 1.0, 1.0, 2.0)
 WAIT_TIMEOUT = 600.0
 
 
-def _backoff():
+def backoff():
     """A sleep for wait_for: short pauses first (most actions take a second or two
     on a fake or idle node), then WAIT_INTERVALS[-1] apart."""
     import time
@@ -26,7 +26,7 @@ def _backoff():
     return sleep
 
 
-def _id(ref):
+def ref_id(ref):
     return ref.get("id") if isinstance(ref, dict) else ref
 
 
@@ -42,16 +42,16 @@ def _fault(server) -> str | None:
     return fault.get("message")
 
 
-def _view(server: dict) -> tuple:
+def view(server: dict) -> tuple:
     shown = dict(server)
     shown.pop("links", None)
-    shown["flavor"] = _id(server.get("flavor"))
-    shown["image"] = _id(server.get("image")) or ""
+    shown["flavor"] = ref_id(server.get("flavor"))
+    shown["image"] = ref_id(server.get("image")) or ""
     shown["addresses"] = _addresses(server)
     return output.show(shown)
 
 
-def _add_wait(parser, what):
+def add_wait(parser, what):
     parser.add_argument("--wait", action="store_true",
                         help=f"wait until {what}, showing progress on a terminal")
     parser.add_argument("--wait-timeout", metavar="<seconds>", type=float,
@@ -80,7 +80,7 @@ def wait_for_status(cmd, compute, server, ready, timeout=WAIT_TIMEOUT,
 
     return progress.wait_for(fetch, ready=set(ready), failed={"ERROR"},
                              stream=cmd.app.stderr, label=label, timeout=timeout,
-                             interval=WAIT_INTERVALS[-1], fault=_fault, sleep=_backoff())
+                             interval=WAIT_INTERVALS[-1], fault=_fault, sleep=backoff())
 
 
 def wait_for_delete(cmd, compute, server, timeout=WAIT_TIMEOUT):
@@ -103,7 +103,7 @@ def wait_for_delete(cmd, compute, server, timeout=WAIT_TIMEOUT):
 
     progress.wait_for(fetch, ready={"DELETED"}, failed={"ERROR"},
                       stream=cmd.app.stderr, label=label, timeout=timeout,
-                      interval=WAIT_INTERVALS[-1], fault=_fault, sleep=_backoff())
+                      interval=WAIT_INTERVALS[-1], fault=_fault, sleep=backoff())
 
 
 class ListServer(command.Lister):
@@ -127,8 +127,8 @@ class ListServer(command.Lister):
             all_tenants="1" if parsed_args.all_projects else None)
         rows = []
         for server in servers:
-            row = dict(server, image_id=_id(server.get("image")) or "",
-                       flavor_id=_id(server.get("flavor")),
+            row = dict(server, image_id=ref_id(server.get("image")) or "",
+                       flavor_id=ref_id(server.get("flavor")),
                        networks=_addresses(server))
             rows.append(row)
         columns = [("ID", "id"), ("Name", "name"), ("Status", "status"),
@@ -150,7 +150,7 @@ class ShowServer(command.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        return _view(cli.client(self.cloud).find_server(parsed_args.server))
+        return view(cli.client(self.cloud).find_server(parsed_args.server))
 
 
 _NIC_KEYS = ("net-id", "port-id", "v4-fixed-ip", "v6-fixed-ip")
@@ -281,7 +281,7 @@ class CreateServer(command.ShowOne):
                                "each alone")
         nics.add_argument("--no-network", dest="nics", action=_NicAction, kind="none",
                           nargs=0, help="no network at all (as --nic none)")
-        _add_wait(parser, "the server is ACTIVE")
+        add_wait(parser, "the server is ACTIVE")
         return parser
 
     def take_action(self, parsed_args):
@@ -307,7 +307,7 @@ class CreateServer(command.ShowOne):
             server = compute.get_server(created["id"])
         if created.get("adminPass"):
             server = dict(server, adminPass=created["adminPass"])
-        return _view(server)
+        return view(server)
 
 
 class DeleteServer(command.Command):
@@ -316,7 +316,7 @@ class DeleteServer(command.Command):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument("servers", metavar="<server>", nargs="+", help="name or id")
-        _add_wait(parser, "each server is gone")
+        add_wait(parser, "each server is gone")
         return parser
 
     def take_action(self, parsed_args):
@@ -331,14 +331,16 @@ class DeleteServer(command.Command):
         command.for_each(self, parsed_args.servers, delete, "server")
 
 
-class _PowerAction(command.Command):
+class ServerAction(command.Command):
+    """Base of the actions on one or more servers (``act`` each), with --wait."""
+
     action = ""            # the verb in messages
     ready = {"ACTIVE"}     # where --wait stops
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument("servers", metavar="<server>", nargs="+", help="name or id")
-        _add_wait(parser, "each server is " + "/".join(sorted(self.ready)))
+        add_wait(parser, "each server is " + "/".join(sorted(self.ready)))
         return parser
 
     @abc.abstractmethod
@@ -358,7 +360,7 @@ class _PowerAction(command.Command):
         command.for_each(self, parsed_args.servers, run, "server")
 
 
-class StartServer(_PowerAction):
+class StartServer(ServerAction):
     """Start (power on) one or more stopped servers."""
 
     action = "start"
@@ -367,7 +369,7 @@ class StartServer(_PowerAction):
         compute.start_server(server["id"])
 
 
-class StopServer(_PowerAction):
+class StopServer(ServerAction):
     """Stop (power off) one or more servers."""
 
     action = "stop"
@@ -377,7 +379,7 @@ class StopServer(_PowerAction):
         compute.stop_server(server["id"])
 
 
-class RebootServer(_PowerAction):
+class RebootServer(ServerAction):
     """Reboot one or more servers (soft by default)."""
 
     action = "reboot"
@@ -393,3 +395,45 @@ class RebootServer(_PowerAction):
 
     def act(self, compute, server, parsed_args):
         compute.reboot_server(server["id"], hard=parsed_args.hard)
+
+
+class SetServer(command.Command):
+    """Set a server's name, description or properties (metadata)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("server", metavar="<server>", help="name or id")
+        parser.add_argument("--name", metavar="<name>", help="a new name")
+        parser.add_argument("--description", metavar="<description>",
+                            help="a new description")
+        parser.add_argument("--property", metavar="<key=value>", dest="properties",
+                            type=cli.key_value, action="append", default=[],
+                            help="a property to add or change (repeatable)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        server = compute.find_server(parsed_args.server)
+        if parsed_args.name is not None or parsed_args.description is not None:
+            compute.update_server(server["id"], name=parsed_args.name,
+                                  description=parsed_args.description)
+        if parsed_args.properties:
+            compute.set_server_metadata(server["id"], dict(parsed_args.properties))
+
+
+class UnsetServer(command.Command):
+    """Remove properties (metadata) from a server."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("server", metavar="<server>", help="name or id")
+        parser.add_argument("--property", metavar="<key>", dest="properties",
+                            action="append", default=[],
+                            help="a property to remove (repeatable)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        server = compute.find_server(parsed_args.server)
+        for key in parsed_args.properties:
+            compute.delete_server_metadata(server["id"], key)

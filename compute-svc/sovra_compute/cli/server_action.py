@@ -1,0 +1,197 @@
+"""``sovra server pause|unpause|suspend|resume|lock|unlock|rebuild|resize``,
+``sovra server resize confirm|revert``: the server actions beyond start, stop and
+reboot (``server.py``). ``--wait`` follows the server with ``server.py``'s poller
+and progress line."""
+
+from sovra_common.cli import command, errors
+from sovra_compute import cli
+from sovra_compute.cli import server as server_cli
+
+
+class PauseServer(server_cli.ServerAction):
+    """Pause one or more servers (the guest stays in memory, not running)."""
+
+    action = "pause"
+    ready = {"PAUSED"}
+
+    def act(self, compute, server, parsed_args):
+        compute.pause_server(server["id"])
+
+
+class UnpauseServer(server_cli.ServerAction):
+    """Unpause one or more paused servers."""
+
+    action = "unpause"
+
+    def act(self, compute, server, parsed_args):
+        compute.unpause_server(server["id"])
+
+
+class SuspendServer(server_cli.ServerAction):
+    """Suspend one or more servers (the guest's memory saved, then stopped)."""
+
+    action = "suspend"
+    ready = {"SUSPENDED"}
+
+    def act(self, compute, server, parsed_args):
+        compute.suspend_server(server["id"])
+
+
+class ResumeServer(server_cli.ServerAction):
+    """Resume one or more suspended servers."""
+
+    action = "resume"
+
+    def act(self, compute, server, parsed_args):
+        compute.resume_server(server["id"])
+
+
+class LockServer(command.Command):
+    """Lock one or more servers: only an admin may act on them until unlocked."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("servers", metavar="<server>", nargs="+", help="name or id")
+        parser.add_argument("--reason", metavar="<reason>",
+                            help="why the server is locked (shown as locked_reason)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        command.for_each(self, parsed_args.servers, lambda name: compute.lock_server(
+            compute.find_server(name)["id"], reason=parsed_args.reason), "server")
+
+
+class UnlockServer(command.Command):
+    """Unlock one or more servers."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("servers", metavar="<server>", nargs="+", help="name or id")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        command.for_each(self, parsed_args.servers, lambda name: compute.unlock_server(
+            compute.find_server(name)["id"]), "server")
+
+
+def _settled(server) -> set[str]:
+    """Where an action that keeps the power state ends: SHUTOFF for a stopped
+    server, else ACTIVE."""
+    return {"SHUTOFF"} if server.get("status") == "SHUTOFF" else {"ACTIVE"}
+
+
+class RebuildServer(command.ShowOne):
+    """Rebuild a server: a fresh root disk from its image or another one."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("server", metavar="<server>", help="name or id")
+        parser.add_argument("--image", metavar="<image>",
+                            help="image to rebuild from (name or id; default: the "
+                                 "server's own)")
+        parser.add_argument("--name", metavar="<name>", help="a new name")
+        parser.add_argument("--description", metavar="<description>",
+                            help="a new description")
+        parser.add_argument("--property", metavar="<key=value>", dest="properties",
+                            type=cli.key_value, action="append", default=[],
+                            help="the server's properties after the rebuild "
+                                 "(repeatable; replaces them all)")
+        server_cli.add_wait(parser, "the server is ACTIVE (or SHUTOFF if it was)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        server = compute.find_server(parsed_args.server)
+        if parsed_args.image:
+            from sovra_image.cli.image import find_image
+
+            image_id = find_image(cli.image_client(self.cloud), parsed_args.image)["id"]
+        else:
+            image_id = server_cli.ref_id(server.get("image"))
+            if not image_id:
+                raise errors.CommandError(f"{server.get('name') or server['id']} was "
+                                          "not booted from an image: give --image")
+        rebuilt = compute.rebuild_server(
+            server["id"], image_id, name=parsed_args.name,
+            description=parsed_args.description,
+            metadata=dict(parsed_args.properties) or None)
+        if parsed_args.wait:
+            shown = server_cli.wait_for_status(self, compute, server, _settled(server),
+                                               parsed_args.wait_timeout,
+                                               action="rebuild")
+        else:
+            shown = compute.get_server(server["id"])
+        if rebuilt.get("adminPass"):
+            shown = dict(shown, adminPass=rebuilt["adminPass"])
+        return server_cli.view(shown)
+
+
+class ResizeServer(command.Command):
+    """Resize a server to another flavor (then confirm or revert it), or confirm
+    or revert a resize with --confirm / --revert."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("server", metavar="<server>", help="name or id")
+        what = parser.add_mutually_exclusive_group(required=True)
+        what.add_argument("--flavor", metavar="<flavor>",
+                          help="the new flavor (name or id)")
+        what.add_argument("--confirm", action="store_true",
+                          help="confirm a resize (as 'server resize confirm')")
+        what.add_argument("--revert", action="store_true",
+                          help="revert a resize (as 'server resize revert')")
+        server_cli.add_wait(parser, "the resize is done (VERIFY_RESIZE), or the "
+                                    "confirm / revert (ACTIVE or SHUTOFF)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        server = compute.find_server(parsed_args.server)
+        if parsed_args.confirm:
+            return _finish_resize(self, compute, server, parsed_args, confirm=True)
+        if parsed_args.revert:
+            return _finish_resize(self, compute, server, parsed_args, confirm=False)
+        flavor = compute.find_flavor(parsed_args.flavor)
+        compute.resize_server(server["id"], flavor["id"])
+        if parsed_args.wait:
+            server_cli.wait_for_status(self, compute, server, {"VERIFY_RESIZE"},
+                                       parsed_args.wait_timeout, action="resize")
+        return None
+
+
+def _finish_resize(cmd, compute, server, parsed_args, *, confirm: bool):
+    if confirm:
+        compute.confirm_resize(server["id"])
+    else:
+        compute.revert_resize(server["id"])
+    if parsed_args.wait:
+        server_cli.wait_for_status(cmd, compute, server, {"ACTIVE", "SHUTOFF"},
+                                   parsed_args.wait_timeout,
+                                   action="resize " + ("confirm" if confirm else "revert"))
+
+
+class _FinishResize(command.Command):
+    confirm = True
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("server", metavar="<server>", help="name or id")
+        server_cli.add_wait(parser, "the server is ACTIVE (or SHUTOFF)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        _finish_resize(self, compute, compute.find_server(parsed_args.server),
+                       parsed_args, confirm=self.confirm)
+
+
+class ConfirmServerResize(_FinishResize):
+    """Confirm a server's resize (VERIFY_RESIZE): the old flavor's claim goes."""
+
+
+class RevertServerResize(_FinishResize):
+    """Revert a server's resize (VERIFY_RESIZE): back to its old flavor."""
+
+    confirm = False
