@@ -3,6 +3,7 @@ from sovra_compute.api.handlers import (
     availability_zone,
     compute_service,
     flavor,
+    flavor_access,
     hypervisor,
     instance_action,
     keypair,
@@ -66,6 +67,9 @@ ROUTES = {
     "/v2.1/flavors/<flavor_id>": {"GET": flavor.show_flavor,
                                   "PUT": flavor.update_flavor,
                                   "DELETE": flavor.delete_flavor},
+    "/v2.1/flavors/<flavor_id>/action": {"POST": flavor_access.flavor_action},
+    "/v2.1/flavors/<flavor_id>/os-flavor-access": {
+        "GET": flavor_access.list_flavor_access},
     "/v2.1/flavors/<flavor_id>/os-extra_specs": {"GET": flavor.list_extra_specs,
                                                  "POST": flavor.create_extra_specs},
     "/v2.1/flavors/<flavor_id>/os-extra_specs/<key>": {

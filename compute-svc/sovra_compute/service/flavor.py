@@ -1,10 +1,15 @@
-"""Flavors and their extra specs. Knows no HTTP."""
+"""Flavors, their extra specs, and the projects private flavors are given to
+(os-flavor-access). Knows no HTTP.
+
+A private flavor (``is_public`` false) is seen, and booted, only by admins and
+the projects given access to it; to others it does not exist.
+"""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from sovra_common import exception
 from sovra_common.db import Database, DuplicateEntry, retry_on_deadlock
@@ -17,6 +22,32 @@ class FlavorNotFound(exception.NotFound):
 
 class ExtraSpecNotFound(exception.NotFound):
     message = "Flavor %(flavor_id)s has no extra specs with key %(key)s."
+
+
+class FlavorAccessExists(exception.Conflict):
+    message = ("Flavor access already exists for flavor %(flavor_id)s and project "
+               "%(project_id)s combination.")
+
+
+class FlavorAccessNotFound(exception.NotFound):
+    message = ("Flavor access not found for %(flavor_id)s / %(project_id)s "
+               "combination.")
+
+
+class PublicFlavorAccess(exception.Invalid):
+    message = "Can not add access to a public flavor."
+
+
+def _given_to(project_id: str):
+    """Flavors ``project_id`` was given access to (a where clause)."""
+    return exists().where(models.FlavorProject.flavor_id == models.Flavor.id,
+                          models.FlavorProject.project_id == project_id)
+
+
+def _visible(row: models.Flavor, session, context) -> bool:
+    if context is None or row.is_public or context.check_is_admin():
+        return True
+    return session.get(models.FlavorProject, (row.id, context.project_id)) is not None
 
 
 def _as_dict(row: models.Flavor) -> dict:
@@ -62,15 +93,26 @@ def create(db: Database, *, name, vcpus, ram, disk, flavorid=None, ephemeral=0, 
             f"Flavor with name {name} or ID {flavorid} already exists.") from None
 
 
-def get(db: Database, flavor_id: str) -> dict:
+def get(db: Database, flavor_id: str, *, context=None) -> dict:
+    """The flavor; with ``context``, FlavorNotFound too for a private one the
+    caller's project was not given (unless an admin)."""
     with db.reader() as session:
-        return _as_dict(_get_row(session, flavor_id))
+        row = _get_row(session, flavor_id)
+        if not _visible(row, session, context):
+            raise FlavorNotFound(flavor_id=flavor_id)
+        return _as_dict(row)
 
 
-def list_(db: Database, *, is_public=True, min_ram=None, min_disk=None) -> list[dict]:
+def list_(db: Database, *, is_public=True, min_ram=None, min_disk=None,
+          project_id=None) -> list[dict]:
+    """``is_public``: True, public flavors (and, with ``project_id``, the private
+    ones given to that project); False, private ones; None, all."""
     with db.reader() as session:
         query = select(models.Flavor).order_by(models.Flavor.flavorid)
-        if is_public is not None:
+        if is_public and project_id is not None:
+            query = query.where(or_(models.Flavor.is_public.is_(True),
+                                    _given_to(project_id)))
+        elif is_public is not None:
             query = query.where(models.Flavor.is_public.is_(is_public))
         if min_ram is not None:
             query = query.where(models.Flavor.memory_mb >= min_ram)
@@ -118,3 +160,39 @@ def delete_extra_spec(db: Database, flavor_id: str, key: str) -> None:
         if spec is None:
             raise ExtraSpecNotFound(flavor_id=flavor_id, key=key)
         row.extra_specs.remove(spec)
+
+
+def list_access(db: Database, flavor_id: str) -> list[str]:
+    """The projects given access to a flavor."""
+    with db.reader() as session:
+        row = _get_row(session, flavor_id)
+        return list(session.scalars(select(models.FlavorProject.project_id).where(
+            models.FlavorProject.flavor_id == row.id).order_by(
+            models.FlavorProject.project_id)))
+
+
+@retry_on_deadlock
+def add_access(db: Database, flavor_id: str, project_id: str) -> list[str]:
+    try:
+        with db.writer() as session:
+            row = _get_row(session, flavor_id)
+            if row.is_public:
+                raise PublicFlavorAccess()
+            if session.get(models.FlavorProject, (row.id, project_id)) is not None:
+                raise FlavorAccessExists(flavor_id=flavor_id, project_id=project_id)
+            session.add(models.FlavorProject(flavor_id=row.id, project_id=project_id))
+            session.flush()
+    except DuplicateEntry:  # a concurrent add
+        raise FlavorAccessExists(flavor_id=flavor_id, project_id=project_id) from None
+    return list_access(db, flavor_id)
+
+
+@retry_on_deadlock
+def remove_access(db: Database, flavor_id: str, project_id: str) -> list[str]:
+    with db.writer() as session:
+        row = _get_row(session, flavor_id)
+        given = session.get(models.FlavorProject, (row.id, project_id))
+        if given is None:
+            raise FlavorAccessNotFound(flavor_id=flavor_id, project_id=project_id)
+        session.delete(given)
+    return list_access(db, flavor_id)

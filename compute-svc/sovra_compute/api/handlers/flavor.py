@@ -1,5 +1,6 @@
 """Flavors (description from 2.55, extra specs in their bodies from 2.61) and their
-extra specs (checked from 2.86)."""
+extra specs (checked from 2.86). A private flavor is listed and shown only to
+admins and the projects given it (``flavor_access.py``)."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def _list(req, detail):
         raw = query["is_public"].lower()
         is_public = None if raw in ("none", "") else _bool(raw, "is_public")
     flavors = flavor_service.list_(
-        _db(req), is_public=is_public,
+        _db(req), is_public=is_public, project_id=req.context.project_id,
         min_ram=int(query["minRam"]) if "minRam" in query else None,
         min_disk=int(query["minDisk"]) if "minDisk" in query else None)
     if "marker" in query:
@@ -88,7 +89,8 @@ def list_flavors_detail(req):
 
 def show_flavor(req, flavor_id):
     req.authorize(policies.SHOW)
-    return json_response({"flavor": _view(req, flavor_service.get(_db(req), flavor_id))})
+    return json_response({"flavor": _view(req, flavor_service.get(
+        _db(req), flavor_id, context=req.context))})
 
 
 def create_flavor(req):
@@ -129,7 +131,7 @@ def _validate(req, specs: dict) -> None:
 
 def list_extra_specs(req, flavor_id):
     req.authorize(policies.EXTRA_SPECS_SHOW)
-    flavor = flavor_service.get(_db(req), flavor_id)
+    flavor = flavor_service.get(_db(req), flavor_id, context=req.context)
     return json_response({"extra_specs": flavor["extra_specs"]})
 
 
@@ -144,7 +146,7 @@ def create_extra_specs(req, flavor_id):
 
 def show_extra_spec(req, flavor_id, key):
     req.authorize(policies.EXTRA_SPECS_SHOW)
-    specs = flavor_service.get(_db(req), flavor_id)["extra_specs"]
+    specs = flavor_service.get(_db(req), flavor_id, context=req.context)["extra_specs"]
     if key not in specs:
         raise flavor_service.ExtraSpecNotFound(flavor_id=flavor_id, key=key)
     return json_response({key: specs[key]})

@@ -323,7 +323,8 @@ def create_server(req):
         except (binascii.Error, ValueError):
             raise exception.Invalid("User data needs to be valid base 64.") from None
     try:
-        flavor = flavor_service.get(db, _flavor_id(body["flavorRef"]))
+        flavor = flavor_service.get(db, _flavor_id(body["flavorRef"]),
+                                    context=req.context)
     except flavor_service.FlavorNotFound:
         raise exception.Invalid(
             f"Flavor {body['flavorRef']} could not be found.") from None

@@ -200,7 +200,7 @@ def _resize(req, server_id, arg):
     check_unlocked(req, instance)
     flavor_id = arg["flavorRef"].rstrip("/").rsplit("/", 1)[-1]
     try:
-        flavor = flavor_service.get(_db(req), flavor_id)
+        flavor = flavor_service.get(_db(req), flavor_id, context=req.context)
     except flavor_service.FlavorNotFound:
         raise exception.Invalid(f"Unable to find flavor {flavor_id}.") from None
     old = instance["flavor"]

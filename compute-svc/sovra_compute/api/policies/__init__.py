@@ -3,6 +3,7 @@ from sovra_compute.api.policies import (
     availability_zone,
     compute_service,
     flavor,
+    flavor_access,
     hypervisor,
     instance_action,
     keypair,
@@ -25,4 +26,5 @@ def list_rules():
             *server_tag.RULES, *server_metadata.RULES, *server_topology.RULES,
             *availability_zone.RULES, *simple_tenant_usage.RULES, *server_group.RULES,
             *volume_attachment.RULES, *server_external_event.RULES,
-            *server_interface.RULES, *aggregate.RULES]
+            *server_interface.RULES, *aggregate.RULES,
+            *flavor_access.RULES]
