@@ -318,6 +318,19 @@ class ComputeClient:
     def delete_flavor_extra_spec(self, flavor_id: str, key: str) -> None:
         self._delete(f"/flavors/{flavor_id}/os-extra_specs/{key}")
 
+    def list_flavor_access(self, flavor_id: str) -> list[str]:
+        """The projects given a private flavor (a public one's list is a 404)."""
+        return [a["tenant_id"] for a in self._get(
+            f"/flavors/{flavor_id}/os-flavor-access")["flavor_access"]]
+
+    def add_flavor_access(self, flavor_id: str, project_id: str) -> None:
+        self._post(f"/flavors/{flavor_id}/action",
+                   {"addTenantAccess": {"tenant": project_id}})
+
+    def remove_flavor_access(self, flavor_id: str, project_id: str) -> None:
+        self._post(f"/flavors/{flavor_id}/action",
+                   {"removeTenantAccess": {"tenant": project_id}})
+
     # -- keypairs -----------------------------------------------------------------------
 
     def list_keypairs(self) -> list[dict]:

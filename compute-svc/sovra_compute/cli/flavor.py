@@ -1,6 +1,6 @@
 """``sovra flavor list|show|create|delete|set|unset``."""
 
-from sovra_common.cli import command, output
+from sovra_common.cli import command, errors, output
 from sovra_compute import cli
 
 COLUMNS = [("ID", "id"), ("Name", "name"), ("RAM", "ram"), ("Disk", "disk"),
@@ -33,15 +33,31 @@ class ShowFlavor(command.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        return view(cli.client(self.cloud).find_flavor(parsed_args.flavor))
+        compute = cli.client(self.cloud)
+        return view(compute, compute.find_flavor(parsed_args.flavor))
 
 
-def view(flavor: dict) -> tuple:
+def view(compute, flavor: dict) -> tuple:
     """A flavor as ``openstack flavor show`` has it: its extra specs as
-    ``properties``."""
+    ``properties``, a private one's projects as ``access_project_ids`` (when the
+    caller may read them)."""
+    from keystoneauth1 import exceptions as ks_exc
+
     shown = dict(flavor)
     shown["properties"] = shown.pop("extra_specs", {})
+    shown["access_project_ids"] = None
+    if not flavor.get("os-flavor-access:is_public", True):
+        try:
+            shown["access_project_ids"] = compute.list_flavor_access(flavor["id"])
+        except ks_exc.Forbidden:
+            pass
     return output.show(shown)
+
+
+def _add_project(parser, what: str) -> None:
+    parser.add_argument("--project", metavar="<project>", dest="projects",
+                        action="append", default=[],
+                        help=f"{what} (name or id; repeatable; private flavors only)")
 
 
 class CreateFlavor(command.ShowOne):
@@ -73,10 +89,14 @@ class CreateFlavor(command.ShowOne):
         parser.add_argument("--property", metavar="<key=value>", dest="properties",
                             type=cli.key_value, action="append", default=[],
                             help="an extra spec (repeatable)")
+        _add_project(parser, "a project that may use it (with --private)")
         return parser
 
     def take_action(self, parsed_args):
+        if parsed_args.projects and parsed_args.public:
+            raise errors.CommandError("--project is only for a --private flavor")
         compute = cli.client(self.cloud)
+        projects = [cli.project_id(self.cloud, p) for p in parsed_args.projects]
         flavor = compute.create_flavor(
             parsed_args.name, ram=parsed_args.ram, vcpus=parsed_args.vcpus,
             disk=parsed_args.disk, id=parsed_args.id, swap=parsed_args.swap,
@@ -86,7 +106,9 @@ class CreateFlavor(command.ShowOne):
         if parsed_args.properties:
             compute.set_flavor_extra_specs(flavor["id"], dict(parsed_args.properties))
             flavor = compute.get_flavor(flavor["id"])
-        return view(flavor)
+        for project in projects:
+            compute.add_flavor_access(flavor["id"], project)
+        return view(compute, flavor)
 
 
 class DeleteFlavor(command.Command):
@@ -104,7 +126,7 @@ class DeleteFlavor(command.Command):
 
 
 class SetFlavor(command.Command):
-    """Set a flavor's properties (extra specs) or description (admin)."""
+    """Set a flavor's properties (extra specs), description or projects (admin)."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -116,11 +138,14 @@ class SetFlavor(command.Command):
                             help="remove every extra spec first (then add --property)")
         parser.add_argument("--description", metavar="<description>",
                             help="a new description")
+        _add_project(parser, "a project to give access to")
         return parser
 
     def take_action(self, parsed_args):
         compute = cli.client(self.cloud)
         flavor = compute.find_flavor(parsed_args.flavor)
+        for project in parsed_args.projects:
+            compute.add_flavor_access(flavor["id"], cli.project_id(self.cloud, project))
         if parsed_args.no_property:
             for key in flavor.get("extra_specs") or {}:
                 compute.delete_flavor_extra_spec(flavor["id"], key)
@@ -131,18 +156,26 @@ class SetFlavor(command.Command):
 
 
 class UnsetFlavor(command.Command):
-    """Remove properties (extra specs) from a flavor (admin)."""
+    """Remove properties (extra specs) or projects from a flavor (admin)."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument("flavor", metavar="<flavor>", help="name or id")
         parser.add_argument("--property", metavar="<key>", dest="properties",
-                            action="append", default=[], required=True,
+                            action="append", default=[],
                             help="an extra spec to remove (repeatable)")
+        _add_project(parser, "a project to take access from")
         return parser
 
     def take_action(self, parsed_args):
+        if not parsed_args.properties and not parsed_args.projects:  # usage error
+            self.app.stderr.write("sovra flavor unset: error: nothing to unset: give "
+                                  "--property or --project\n")
+            return errors.EXIT_USAGE
         compute = cli.client(self.cloud)
         flavor = compute.find_flavor(parsed_args.flavor)
+        for project in parsed_args.projects:
+            compute.remove_flavor_access(flavor["id"],
+                                         cli.project_id(self.cloud, project))
         for key in parsed_args.properties:
             compute.delete_flavor_extra_spec(flavor["id"], key)
