@@ -31,7 +31,10 @@ Rules:
 Transactions are tracked per thread and per asyncio task (contextvars), so one
 Database serves a threaded WSGI server; a session itself is never shared. With
 in-memory SQLite (tests), where every thread shares one connection, outermost
-transactions of different threads run one at a time.
+transactions of different threads run one at a time. With a SQLite file, outermost
+writers of this process take turns on the file's lock (see engine.py): a writer
+that cannot have it within the busy timeout fails as SQLite would (Deadlock,
+retryable).
 """
 
 import contextlib
@@ -84,6 +87,8 @@ class Database:
         # two threads would interleave on it, so they take turns.
         self._shared_connection_lock = (
             threading.Lock() if isinstance(engine.pool, pool.StaticPool) else None)
+        # A SQLite file's writers in this process queue here, not in SQLite.
+        self._write_lock = db_engine.sqlite_write_lock(engine)
 
     @classmethod
     def from_conf(cls, conf, *, name: str | None = None) -> "Database":
@@ -137,7 +142,19 @@ class Database:
 
     @contextlib.contextmanager
     def _transaction(self, access):
-        if self._shared_connection_lock is None:
+        if access == _WRITE and self._write_lock is not None:
+            lock, timeout = self._write_lock
+            if not lock.acquire(timeout=timeout):
+                exc = errors.Deadlock("The database stayed locked by another writer "
+                                      f"for {timeout} s.")
+                exc.retryable = True  # nothing of this transaction ran
+                raise exc
+            try:
+                with self._session(access) as session:
+                    yield session
+            finally:
+                lock.release()
+        elif self._shared_connection_lock is None:
             with self._session(access) as session:
                 yield session
         else:

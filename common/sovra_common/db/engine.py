@@ -11,6 +11,12 @@ SQLite (lite mode):
     deferred ``BEGIN`` with ``query_only`` on for a reader;
   * in-memory (``sqlite://``): one connection shared by every thread (StaticPool),
     so all sessions see the same database. For tests.
+  * a file database has one writer at a time; in one process (lite mode: every
+    API and worker) the writers of that file queue on a lock of the process
+    (:func:`sqlite_write_lock`, which Database takes around a writer), woken as soon
+    as the writer before them ends, instead of polling in SQLite's busy handler
+    (which sleeps up to 100 ms between tries). Other processes still meet the busy
+    timeout.
 
 MySQL / MariaDB (full mode), always through PyMySQL:
   * ``charset=utf8mb4`` unless the URL names one; a bare ``mysql://`` or
@@ -29,6 +35,9 @@ Reader/writer behaviour is chosen per connection through execution options
 import contextlib
 import logging
 import math
+import os
+import threading
+import weakref
 
 import sqlalchemy as sa
 from sqlalchemy import event, pool
@@ -90,6 +99,25 @@ def is_memory_sqlite(url: str | URL) -> bool:
 
 # --- SQLite --------------------------------------------------------------------------
 
+# file path -> the lock its writers in this process take turns on
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+# engine -> (its file's write lock, the busy timeout in seconds)
+_ENGINE_WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def sqlite_write_lock(engine: Engine) -> tuple[threading.Lock, float] | None:
+    """The lock the writers of ``engine``'s SQLite file take in this process, and
+    how long a writer may wait for it (the busy timeout); None for other engines
+    (MySQL, in-memory SQLite)."""
+    return _ENGINE_WRITE_LOCKS.get(engine)
+
+
+def _file_write_lock(path: str) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(os.path.realpath(path), threading.Lock())
+
+
 def _sqlite_engine(url, max_pool_size, max_overflow, pool_timeout, busy_timeout,
                    logging_name):
     if is_memory_sqlite(url):
@@ -103,6 +131,8 @@ def _sqlite_engine(url, max_pool_size, max_overflow, pool_timeout, busy_timeout,
                                   connect_args={"check_same_thread": False},
                                   logging_name=logging_name)
     busy_ms = int(math.ceil(busy_timeout * 1000))
+    if not is_memory_sqlite(url):
+        _ENGINE_WRITE_LOCKS[engine] = (_file_write_lock(url.database), busy_timeout)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, record):

@@ -267,3 +267,72 @@ def test_memory_database_transactions_of_two_threads_take_turns(memory_db):
         assert seen == []
     thread.join(5)
     assert seen == [1]
+
+
+def test_writers_of_one_file_in_this_process_queue_on_a_lock(example_db, file_url):
+    """Two Databases of one file (as lite mode's components): the second writer
+    waits for the first, longer than SQLite's busy timeout would have let it
+    (0.2 s here), and goes on as soon as the first commits."""
+    other = Database.from_url(file_url, sqlite_busy_timeout=2.0)
+    inside, done = threading.Event(), []
+
+    def second_writer():
+        inside.wait(5)
+        with other.writer() as session:
+            session.add(_widget("second"))
+        done.append(True)
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    try:
+        with example_db.writer() as session:
+            session.add(_widget("first"))
+            session.flush()
+            inside.set()
+            thread.join(0.5)  # past the first engine's busy timeout of 0.2 s
+            assert thread.is_alive() and not done  # it waits on the lock
+        thread.join(5)
+        assert done and _count(example_db) == 2
+    finally:
+        other.dispose()
+
+
+def test_a_writer_waiting_past_the_busy_timeout_is_a_retryable_deadlock(
+        example_db, file_url):
+    other = Database.from_url(file_url, sqlite_busy_timeout=0.05)
+    failed = []
+
+    def second_writer():
+        try:
+            with other.writer() as session:
+                session.add(_widget("second"))
+        except Deadlock as exc:
+            failed.append(exc.retryable)
+
+    try:
+        with example_db.writer() as session:
+            session.add(_widget("first"))
+            thread = threading.Thread(target=second_writer)
+            thread.start()
+            thread.join(5)
+        assert failed == [True]
+        assert _count(example_db) == 1
+    finally:
+        other.dispose()
+
+
+def test_one_write_lock_per_file_in_this_process(tmp_path):
+    from sovra_common.db import engine as db_engine
+    (tmp_path / "sub").mkdir()
+    dbs = [Database.from_url(f"sqlite:///{tmp_path / 'a.sqlite'}"),
+           Database.from_url(f"sqlite:///{tmp_path / 'sub' / '..' / 'a.sqlite'}"),
+           Database.from_url(f"sqlite:///{tmp_path / 'b.sqlite'}"),
+           Database.from_url("sqlite://")]
+    try:
+        locks = [db_engine.sqlite_write_lock(db.engine) for db in dbs]
+        assert locks[0][0] is locks[1][0]  # the same file, however it is spelt
+        assert locks[2][0] is not locks[0][0]
+        assert locks[3] is None  # in memory: one shared connection, its own lock
+    finally:
+        for db in dbs:
+            db.dispose()
