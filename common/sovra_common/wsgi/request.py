@@ -59,6 +59,8 @@ class ApiRequest(flask.Request):
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise exception.Invalid(f"Malformed request body: {exc}.") from None
+        except RecursionError:  # "[[[[..." nested deeper than the parser goes
+            raise exception.Invalid("Malformed request body: nested too deeply.") from None
         if schema is not None:
             validation.validate(schema, body)
         return body
