@@ -15,6 +15,7 @@ from sovra_compute.api.handlers import (
     server_group,
     server_interface,
     server_metadata,
+    server_password,
     server_tag,
     server_topology,
     simple_tenant_usage,
@@ -50,6 +51,9 @@ ROUTES = {
     "/v2.1/servers/<server_id>/os-interface/<port_id>": {
         "GET": server_interface.show_interface,
         "DELETE": server_interface.delete_interface},
+    "/v2.1/servers/<server_id>/os-server-password": {
+        "GET": server_password.show_server_password,
+        "DELETE": server_password.delete_server_password},
     "/v2.1/servers/<server_id>/topology": {"GET": server_topology.show_topology},
     "/v2.1/servers/<server_id>/os-volume_attachments": {
         "GET": volume_attachment.list_volume_attachments,

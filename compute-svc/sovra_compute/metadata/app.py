@@ -15,12 +15,15 @@ Two trees, as the OpenStack metadata service serves them::
     /openstack/<version>/              the files of that version
     /openstack/<version>/<file>        meta_data.json, user_data, network_data.json,
                                        vendor_data.json, vendor_data2.json
+    /openstack/<version>/password      (2013-04-04 on) the encrypted password the
+                                       guest posts once (POST; 409 when one is
+                                       already set, 400 over 256 bytes), "" before
 
 The files are the config drive's (``content.py``). A folder is listed as text, one
 entry a line, sub-folders with a trailing slash; a path that names a folder
-answers with or without the slash. GET and HEAD only. Errors are short text
-bodies (guests' tools print them). Every request is read from the compute
-database afresh: nothing is cached.
+answers with or without the slash. GET and HEAD only, but for the password's
+POST. Errors are short text bodies (guests' tools print them). Every request is
+read from the compute database afresh: nothing is cached.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sovra_common.db import Database
 from sovra_common.wsgi import faults, request_id
 from sovra_compute.metadata import auth, content
 from sovra_compute.service import instance as instance_service
+from sovra_compute.service import server_password
 
 LOG = logging.getLogger(__name__)
 
@@ -41,6 +45,9 @@ _TEXT = "text/plain; charset=utf-8"
 _JSON = "application/json"
 _BYTES = "application/octet-stream"
 _METHODS = ("GET", "HEAD")
+#: the first version with the password file (not on the config drive)
+_PASSWORD_SINCE = "2013-04-04"
+_PASSWORD = "password"
 
 
 class MetadataApp:
@@ -59,15 +66,36 @@ class MetadataApp:
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
-        if request.method not in _METHODS:
+        parts = [p for p in request.path.split("/") if p]
+        allowed = _METHODS + (("POST",) if _is_password(parts) else ())
+        if request.method not in allowed:
             return _error(405, "The method is not allowed for this resource.",
-                          headers={"Allow": ", ".join(_METHODS)})
+                          headers={"Allow": ", ".join(allowed)})
         proxied = auth.authenticate(self._secret, request.headers)
         instance = instance_service.get(self.db, proxied.instance_id)
         if instance["project_id"] != proxied.project_id:
             # not the proxy's project: as if it did not exist (no probing by uuid)
             raise instance_service.InstanceNotFound(uuid=proxied.instance_id)
-        return _resolve([p for p in request.path.split("/") if p], instance, proxied)
+        if _is_password(parts):
+            return self._password(request, instance)
+        return _resolve(parts, instance, proxied)
+
+    def _password(self, request: Request, instance: dict) -> Response:
+        """The password file: read it, or post it (once)."""
+        if request.method != "POST":
+            return Response(server_password.get(self.db, instance["uuid"]),
+                            status=200, content_type=_TEXT)
+        if (request.content_length or 0) > server_password.MAX_SIZE:
+            raise server_password.PasswordTooLarge(size=server_password.MAX_SIZE)
+        body = request.stream.read(server_password.MAX_SIZE + 1)
+        if len(body) > server_password.MAX_SIZE:
+            raise server_password.PasswordTooLarge(size=server_password.MAX_SIZE)
+        try:
+            password = body.decode()
+        except UnicodeDecodeError:
+            raise exception.Invalid("The password is not UTF-8 text.") from None
+        server_password.set_once(self.db, instance["uuid"], password)
+        return Response("", status=200, content_type=_TEXT)
 
     def close(self) -> None:
         self.db.dispose()
@@ -92,12 +120,26 @@ def _openstack(parts, instance) -> Response:
     files = content.openstack_files(instance, key_data=instance["key_data"],
                                     user_data=instance["user_data"])
     present = [name for name in names if name in files]
+    if _has_password(parts[0]):
+        present.append(_PASSWORD)
     if len(parts) == 1:
         return _listing(present)
     if parts[1] not in present:
         raise _not_found()
     kind = _JSON if parts[1].endswith(".json") else _BYTES
     return Response(files[parts[1]], status=200, content_type=kind)
+
+
+def _has_password(version: str) -> bool:
+    return version == content.LATEST or (
+        content.openstack_file_names(version) is not None
+        and version >= _PASSWORD_SINCE)
+
+
+def _is_password(parts: list[str]) -> bool:
+    """Whether the path is ``/openstack/<version>/password`` of a version with it."""
+    return (len(parts) == 3 and parts[0] == "openstack" and parts[2] == _PASSWORD
+            and _has_password(parts[1]))
 
 
 def _ec2(parts, instance, proxied) -> Response:

@@ -64,7 +64,8 @@ def test_openstack_lists_dated_versions_then_latest(client, server):
     assert lines == sorted(lines)
     listing = _get(client, "/openstack/latest/", server).get_data(as_text=True)
     assert listing.split("\n") == ["meta_data.json", "user_data", "vendor_data.json",
-                                   "network_data.json", "vendor_data2.json"]
+                                   "network_data.json", "vendor_data2.json",
+                                   "password"]
     # older versions hold what they held then
     assert _get(client, "/openstack/2012-08-10", server).get_data(
         as_text=True).split("\n") == ["meta_data.json", "user_data"]
@@ -171,6 +172,32 @@ def test_get_and_head_only(client, server):
     for method in ("POST", "PUT", "DELETE"):
         resp = _get(client, "/openstack/latest/meta_data.json", server, method=method)
         assert resp.status_code == 405 and resp.headers["Allow"] == "GET, HEAD"
+
+
+def test_the_guest_posts_its_password_once(client, server):
+    path = "/openstack/latest/password"
+    assert _get(client, path, server).get_data() == b""
+    assert _get(client, "/openstack/2013-04-04/", server).get_data(
+        as_text=True).split("\n")[-1] == "password"
+    assert _get(client, "/openstack/2012-08-10/password", server).status_code == 404
+    too_big = _post(client, path, server, b"x" * 257)
+    assert too_big.status_code == 400
+    assert _post(client, path, server, b"c2VjcmV0").status_code == 200
+    assert _get(client, "/openstack/2013-04-04/password", server).get_data() == \
+        b"c2VjcmV0"
+    assert _post(client, path, server, b"b3RoZXI=").status_code == 409
+    assert _get(client, path, server).get_data() == b"c2VjcmV0"
+    # another project's signature is no way in
+    assert _post(client, path, server, b"eA==", project="p2").status_code == 404
+    assert _get(client, "/openstack/latest/user_data", server,
+                method="POST").status_code == 405
+
+
+def _post(client, path, instance, data, *, project="p1"):
+    headers = {"X-Instance-ID": instance["uuid"], "X-Tenant-ID": project,
+               "X-Instance-ID-Signature": auth.sign(SECRET, instance["uuid"]),
+               "X-Forwarded-For": "10.0.0.5"}
+    return client.post(path, data=data, headers=headers)
 
 
 def test_a_server_on_a_network_is_told_its_vifs(client, db, server):

@@ -13,6 +13,7 @@ from sovra_compute.api.policies import (
     server_group,
     server_interface,
     server_metadata,
+    server_password,
     server_tag,
     server_topology,
     simple_tenant_usage,
@@ -27,4 +28,4 @@ def list_rules():
             *availability_zone.RULES, *simple_tenant_usage.RULES, *server_group.RULES,
             *volume_attachment.RULES, *server_external_event.RULES,
             *server_interface.RULES, *aggregate.RULES,
-            *flavor_access.RULES]
+            *flavor_access.RULES, *server_password.RULES]

@@ -1,0 +1,90 @@
+"""A server's password: the guest posts it to the metadata API (as the network
+agent's proxy relays it), its owner reads it through os-server-password
+(openstacksdk and HTTP) and clears it, after which the guest may post again."""
+
+import openstack
+import pytest
+import requests
+
+from sovra_compute.cmd import metadata as metadata_cmd
+from sovra_compute.metadata import auth
+
+SECRET = "password-proxy-secret"
+ENCRYPTED = "c2VjcmV0LWVuY3J5cHRlZC13aXRoLXRoZS1rZXk="
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
+]
+
+
+@pytest.fixture(scope="module")
+def metadata_url(cloud):
+    extra = cloud.tmp / "metadata-password.conf"
+    extra.write_text(f"[metadata]\nproxy_shared_secret = {SECRET}\nbind_port = 0\n")
+    conf = metadata_cmd.COMPONENT.new_conf()
+    args = []
+    for name in ("sovra.conf", "sovra-compute.conf", "metadata-password.conf"):
+        args += ["--config-file", str(cloud.tmp / name)]
+    conf(args, project="sovra", default_config_files=[])
+    running = metadata_cmd.COMPONENT.start(conf, cloud.resources)
+    yield running.url
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def server(conn, image, flavor):
+    created = conn.compute.create_server(name="pw", image_id=image.id,
+                                         flavor_id=flavor.id, networks="none")
+    server = conn.compute.wait_for_server(created, status="ACTIVE", failures=["ERROR"],
+                                          interval=0.05, wait=20)
+    yield server
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+
+
+def _guest_posts(url, server, project_id, password):
+    return requests.post(f"{url}/openstack/latest/password", data=password, timeout=10,
+                         headers={"X-Instance-ID": server.id, "X-Tenant-ID": project_id,
+                                  "X-Instance-ID-Signature": auth.sign(SECRET,
+                                                                       server.id),
+                                  "X-Forwarded-For": "10.0.0.5"})
+
+
+def test_guest_posts_owner_reads_and_clears(conn, server, metadata_url):
+    project_id = conn.current_project_id
+    path = f"/servers/{server.id}/os-server-password"
+    resp = conn.compute.get(path)
+    assert resp.status_code == 200 and resp.json() == {"password": ""}
+    assert _guest_posts(metadata_url, server, project_id, ENCRYPTED).status_code == 200
+    assert conn.compute.get_server_password(server) == ENCRYPTED
+    # once only
+    again = _guest_posts(metadata_url, server, project_id, "b3RoZXI=")
+    assert again.status_code == 409
+    assert conn.compute.get_server_password(server) == ENCRYPTED
+    conn.compute.clear_server_password(server)
+    assert conn.compute.get(path).json() == {"password": ""}
+    assert _guest_posts(metadata_url, server, project_id, "bmV3").status_code == 200
+    assert conn.compute.get_server_password(server) == "bmV3"
+    resp = conn.compute.delete(path)
+    assert resp.status_code == 204
+    assert conn.compute.get("/servers/00000000-0000-0000-0000-000000000000/"
+                            "os-server-password").status_code == 404
+
+
+def test_another_project_cannot_read_it(conn, cloud, server):
+    domain = conn.identity.find_domain("Default")
+    project = conn.identity.create_project(name="pw-demo", domain_id=domain.id)
+    user = conn.identity.create_user(name="pw-demo", password="pw-demo-pw",
+                                     domain_id=domain.id)
+    conn.identity.assign_project_role_to_user(project, user,
+                                              conn.identity.find_role("member"))
+    other = openstack.connect(auth_url=cloud.auth_url, username="pw-demo",
+                              password="pw-demo-pw", project_name="pw-demo",
+                              user_domain_name="Default", project_domain_name="Default",
+                              region_name="RegionOne", interface="public")
+    try:
+        path = f"/servers/{server.id}/os-server-password"
+        assert other.compute.get(path).status_code == 404
+        assert other.compute.delete(path).status_code == 404
+    finally:
+        other.close()
