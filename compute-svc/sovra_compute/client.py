@@ -34,6 +34,7 @@ ACTION_MICROVERSION = "2.84"        # instance actions: updated_at, event detail
 IMAGE_MICROVERSION = "2.45"         # createImage answers {"image_id"}
 LOCK_MICROVERSION = "2.73"          # lock takes locked_reason
 DESCRIPTION_MICROVERSION = "2.19"   # servers: description on update and rebuild
+AGGREGATE_MICROVERSION = "2.41"     # aggregates: "uuid" in bodies
 
 
 def _version_headers(version: str | None) -> dict:
@@ -415,6 +416,43 @@ class ComputeClient:
 
     def delete_server_group(self, group_id: str) -> None:
         self._delete(f"/os-server-groups/{group_id}")
+
+    # -- host aggregates ----------------------------------------------------------------
+
+    def list_aggregates(self) -> list[dict]:
+        return self._get("/os-aggregates", version=AGGREGATE_MICROVERSION)["aggregates"]
+
+    def find_aggregate(self, name_or_id: str) -> dict:
+        """An aggregate by id (integer or uuid), else by exact name."""
+        if name_or_id.isdigit():
+            found = self._by_id(f"/os-aggregates/{name_or_id}",
+                                version=AGGREGATE_MICROVERSION)
+            if found is not None:
+                return found["aggregate"]
+        return self._one("aggregate", name_or_id,
+                         [a for a in self.list_aggregates()
+                          if name_or_id in (a.get("name"), a.get("uuid"))])
+
+    def create_aggregate(self, name: str, zone: str | None = None) -> dict:
+        body = {"name": name}
+        if zone:
+            body["availability_zone"] = zone
+        return self._post("/os-aggregates", {"aggregate": body},
+                          version=AGGREGATE_MICROVERSION)["aggregate"]
+
+    def update_aggregate(self, aggregate_id, **changes) -> dict:
+        """``changes``: name, availability_zone."""
+        return self._put(f"/os-aggregates/{aggregate_id}", {"aggregate": changes},
+                         version=AGGREGATE_MICROVERSION)["aggregate"]
+
+    def delete_aggregate(self, aggregate_id) -> None:
+        self._delete(f"/os-aggregates/{aggregate_id}")
+
+    def aggregate_action(self, aggregate_id, action: str, arg: dict) -> dict:
+        """add_host / remove_host ({"host"}) or set_metadata ({"metadata"}: a None
+        value removes the key); returns the aggregate."""
+        return self._post(f"/os-aggregates/{aggregate_id}/action", {action: arg},
+                          version=AGGREGATE_MICROVERSION)["aggregate"]
 
     # -- hypervisors, zones, usage, limits ----------------------------------------------
 
