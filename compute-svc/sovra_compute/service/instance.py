@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from sovra_common import exception
 from sovra_common.db import Database, retry_on_deadlock, schema
@@ -154,6 +154,16 @@ def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
         session.flush()
         _start_action(session, row.uuid, "create", ctxt)
         return _as_dict(row)
+
+
+@retry_on_deadlock
+def discard(db: Database, instance_uuid: str) -> None:
+    """Remove a server that was recorded but never announced (its create was
+    refused after the fact: the quota recheck): its row and, by the database's
+    cascades, its tags, action, group membership."""
+    with db.writer() as session:
+        session.execute(delete(models.Instance).where(
+            models.Instance.uuid == instance_uuid))
 
 
 def get(db: Database, instance_uuid: str) -> dict:

@@ -2,9 +2,15 @@
 per user, metadata items per server, members per server group), counted from real
 usage.
 
-Checks and the creations they allow run under a per-project lock of the
-coordination service, so concurrent requests (in any API process) cannot both take
-the last unit.
+Servers are counted, then claimed, then counted again (upstream's unified limits
+way, :func:`create_servers`): the check before the rows exist refuses most
+requests over quota cheaply; the recheck after they were recorded (each server
+row is its own claim) refuses a request whose rows, with those of concurrent
+ones, went over, and the request's rows are removed before anyone was told of
+them. Two requests racing for the last unit may both be refused, never both let
+through, in any number of API processes, with no lock held while the database
+writes. Key pairs and server groups are still checked under a per-project lock
+of the coordination service (:func:`locked`).
 """
 
 from __future__ import annotations
@@ -59,10 +65,9 @@ def set_limits(db: Database, project_id: str, changes: dict) -> None:
 def usage(db: Database, project_id: str) -> dict:
     """What the project uses now: its servers (not deleted) and server groups."""
     with db.reader() as session:
-        rows = session.scalars(select(models.Instance).where(
+        flavors = list(session.scalars(select(models.Instance.flavor).where(
             models.Instance.project_id == project_id,
-            models.Instance.deleted.is_(False)))
-        flavors = [row.flavor for row in rows]
+            models.Instance.deleted.is_(False))))
         groups = session.scalar(select(func.count()).select_from(
             models.ServerGroup).where(models.ServerGroup.project_id == project_id))
     return {"instances": len(flavors), "cores": sum(f["vcpus"] for f in flavors),
@@ -75,21 +80,50 @@ def keypair_count(db: Database, user_id: str) -> int:
             models.KeyPair.user_id == user_id))
 
 
+_SERVER_RESOURCES = ("instances", "cores", "ram")
+
+
 def check_servers(db: Database, conf, project_id: str, flavor: dict,
-                  count: int = 1) -> None:
+                  count: int = 1, *, allowed: dict | None = None,
+                  counted: bool = False) -> None:
     """QuotaExceeded (403, upstream's message) if ``count`` more servers of
-    ``flavor`` do not fit the project's quota."""
-    allowed = limits(db, conf, project_id)
+    ``flavor`` do not fit the project's quota. ``allowed``: the project's
+    limits, if the caller has them; ``counted``: those servers are recorded
+    already (the recheck), so the usage includes them."""
+    allowed = allowed if allowed is not None else limits(db, conf, project_id)
+    if all(allowed[name] < 0 for name in _SERVER_RESOURCES):
+        return  # unlimited: nothing to count
     used = usage(db, project_id)
     requested = {"instances": count, "cores": count * flavor["vcpus"],
                  "ram": count * flavor["memory_mb"]}
-    over = [name for name in ("instances", "cores", "ram")
+    if counted:
+        used = {name: used[name] - requested[name] for name in _SERVER_RESOURCES}
+    over = [name for name in _SERVER_RESOURCES
             if allowed[name] >= 0 and used[name] + requested[name] > allowed[name]]
     if over:
         raise QuotaExceeded(names=", ".join(over),
                             requested=", ".join(str(requested[n]) for n in over),
                             used=", ".join(str(used[n]) for n in over),
                             allowed=", ".join(str(allowed[n]) for n in over))
+
+
+def create_servers(db: Database, conf, project_id: str, flavor: dict, create,
+                   discard, *, count: int = 1, allowed: dict | None = None):
+    """Count, claim, recount: check that ``count`` servers of ``flavor`` fit,
+    ``create()`` them (their rows are the claim; it returns what it made), then
+    check again with them counted; if the project went over meanwhile (requests
+    raced), ``discard(made)`` removes them and QuotaExceeded is raised. Returns
+    what ``create()`` made."""
+    allowed = allowed if allowed is not None else limits(db, conf, project_id)
+    check_servers(db, conf, project_id, flavor, count, allowed=allowed)
+    made = create()
+    try:
+        check_servers(db, conf, project_id, flavor, count, allowed=allowed,
+                      counted=True)
+    except QuotaExceeded:
+        discard(made)
+        raise
+    return made
 
 
 def check_resize(db: Database, conf, project_id: str, old: dict, new: dict) -> None:

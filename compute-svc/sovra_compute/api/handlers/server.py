@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import secrets
 
 from sovra_common import exception
@@ -274,6 +275,8 @@ def _destination(req, body) -> tuple[str | None, str | None, str | None]:
         req.authorize(policies.CREATE_REQUESTED_DESTINATION, target)
         host, node = body.get("host"), body.get("hypervisor_hostname")
     availability_zone.check(zone, _db(req))
+    if not host and not node:
+        return zone, host, node
     live = _extras(req)["coordinator"].members(compute_service.AGENTS_GROUP)
     agents = {s["host"] for s in compute_service.sync_agents(_db(req), live)}
     if host and host not in agents:
@@ -351,16 +354,14 @@ def create_server(req):
         config_drive.parse(body.get("config_drive", False)),
         force=conf.compute.force_config_drive, requested_networks=requested_networks)
     metadata = body.get("metadata") or {}
-    max_items = quota.limits(db, conf, req.context.project_id)["metadata_items"]
+    allowed = quota.limits(db, conf, req.context.project_id)
+    max_items = allowed["metadata_items"]
     if 0 <= max_items < len(metadata):
         raise quota.QuotaExceeded(names="metadata_items", requested=len(metadata),
                                   used=0, allowed=max_items)
-    with quota.locked(_extras(req)["coordinator"], req.context.project_id):
-        quota.check_servers(db, conf, req.context.project_id, flavor)
-        if group is not None:
-            server_group.check_room(db, group["uuid"], quota.limits(
-                db, conf, req.context.project_id)["server_group_members"])
-        instance = instance_service.create(
+
+    def create():
+        return instance_service.create(
             db, req.context, name=body["name"], flavor=flavor, image_ref=image_ref,
             key_name=body.get("key_name"), key_data=key_data, metadata=metadata,
             user_data=user_data,
@@ -370,6 +371,19 @@ def create_server(req):
             requested_host=host, requested_node=node, hostname=body.get("hostname"),
             image_properties=image_properties, scheduler_hints=_hints(request),
             requested_networks=requested_networks, config_drive=with_config_drive)
+
+    def discard(instance):
+        instance_service.discard(db, instance["uuid"])
+
+    # servers: counted, claimed (the row), recounted, with no lock held; a
+    # group's members are counted under the project's lock
+    with quota.locked(_extras(req)["coordinator"], req.context.project_id) \
+            if group is not None else contextlib.nullcontext():
+        if group is not None:
+            server_group.check_room(db, group["uuid"],
+                                    allowed["server_group_members"])
+        instance = quota.create_servers(db, conf, req.context.project_id, flavor,
+                                        create, discard, allowed=allowed)
         if group is not None:
             server_group.add_member(db, group["uuid"], instance["uuid"])
     server_volume.record(req, instance, volumes)
