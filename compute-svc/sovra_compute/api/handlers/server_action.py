@@ -1,5 +1,6 @@
 """POST /servers/{id}/action: start, stop, reboot, pause, suspend, lock, console
-output, createImage (instance actions are in instance_action.py)."""
+output, createImage, forceDelete and restore (instance actions are in
+instance_action.py)."""
 
 from __future__ import annotations
 
@@ -271,7 +272,36 @@ def _unlock(req, server_id, _arg):
     return json_response(None, status=202)
 
 
+class NotSoftDeleted(exception.Conflict):
+    message = ("Cannot 'restore' instance %(uuid)s while it is in vm_state "
+               "%(state)s: only a soft-deleted server can be restored, and this "
+               "cloud deletes servers at once (no reclaim_instance_interval).")
+
+
+def _force_delete(req, server_id, _arg):
+    """forceDelete: Sovra never defers a delete (no soft delete), so this is the
+    delete, as upstream's with reclaim_instance_interval off; but, as there, only
+    for a server no task is running on."""
+    instance = load(req, server_id, policies.FORCE_DELETE)
+    check_unlocked(req, instance)
+    if instance["task_state"] is not None:
+        raise states.InstanceInvalidState(action="forceDelete", uuid=instance["uuid"],
+                                          attr="task_state",
+                                          state=instance["task_state"])
+    states.begin_delete(_db(req), req.context, instance["uuid"])
+    req.state.extras["conductor"].delete_instance(req.context, instance["uuid"])
+    return json_response(None, status=202)
+
+
+def _restore(req, server_id, _arg):
+    """restore: no server is ever soft-deleted here, so none can be restored (the
+    409 upstream answers for a server that is not SOFT_DELETED)."""
+    instance = load(req, server_id, policies.RESTORE)
+    raise NotSoftDeleted(uuid=instance["uuid"], state=instance["vm_state"])
+
+
 _ACTIONS = {
+    "forceDelete": _force_delete, "restore": _restore,
     "os-start": _start, "os-stop": _stop, "reboot": _reboot,
     "os-getConsoleOutput": _console_output, "lock": _lock, "unlock": _unlock,
     "createImage": _create_image, "rebuild": _rebuild, "resize": _resize,

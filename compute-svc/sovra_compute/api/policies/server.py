@@ -31,6 +31,8 @@ REVERT_RESIZE = "compute:servers:revert_resize"
 LOCK = "compute:servers:lock"
 UNLOCK = "compute:servers:unlock"
 LOCKED_OVERRIDE = "compute:servers:locked:override"
+FORCE_DELETE = "compute:servers:force_delete"
+RESTORE = "compute:servers:restore"
 
 RULES = [
     oslo_policy.DocumentedRuleDefault(
@@ -142,4 +144,12 @@ RULES = [
         LOCKED_OVERRIDE, policy.ADMIN,
         "Act on a locked server.",
         [{"method": "POST", "path": "/servers/{server_id}/action"}]),
+    oslo_policy.DocumentedRuleDefault(
+        FORCE_DELETE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Delete a server at once (forceDelete; Sovra never defers a delete).",
+        [{"method": "POST", "path": "/servers/{server_id}/action (forceDelete)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        RESTORE, policy.PROJECT_MEMBER_OR_ADMIN,
+        "Restore a soft-deleted server (none is: always a 409).",
+        [{"method": "POST", "path": "/servers/{server_id}/action (restore)"}]),
 ]
