@@ -76,6 +76,51 @@ class ImageClient:
             return self._api.patch(f"/v2/images/{image_id}", json=ops,
                                    headers={"Content-Type": PATCH_TYPE}).json()
 
+    def remove_properties(self, image_id: str, names) -> dict:
+        """Remove custom properties (JSON patch ``remove``; a missing one is a 409)."""
+        ops = [{"op": "remove", "path": f"/{n.replace('~', '~0').replace('/', '~1')}"}
+               for n in names]
+        with _translated():
+            return self._api.patch(f"/v2/images/{image_id}", json=ops,
+                                   headers={"Content-Type": PATCH_TYPE}).json()
+
+    def add_tag(self, image_id: str, tag: str) -> None:
+        with _translated():
+            self._api.put(f"/v2/images/{image_id}/tags/{tag}")
+
+    def delete_tag(self, image_id: str, tag: str) -> None:
+        with _translated():
+            self._api.delete(f"/v2/images/{image_id}/tags/{tag}")
+
+    def deactivate(self, image_id: str) -> None:
+        with _translated():
+            self._api.post(f"/v2/images/{image_id}/actions/deactivate")
+
+    def reactivate(self, image_id: str) -> None:
+        with _translated():
+            self._api.post(f"/v2/images/{image_id}/actions/reactivate")
+
+    # -- members (sharing with other projects) ------------------------------------------
+
+    def list_members(self, image_id: str) -> list[dict]:
+        with _translated():
+            return self._api.get(f"/v2/images/{image_id}/members").json()["members"]
+
+    def add_member(self, image_id: str, project_id: str) -> dict:
+        with _translated():
+            return self._api.post(f"/v2/images/{image_id}/members",
+                                  json={"member": project_id}).json()
+
+    def update_member(self, image_id: str, project_id: str, status: str) -> dict:
+        """``accepted``, ``rejected`` or ``pending``: the member project's answer."""
+        with _translated():
+            return self._api.put(f"/v2/images/{image_id}/members/{project_id}",
+                                 json={"status": status}).json()
+
+    def remove_member(self, image_id: str, project_id: str) -> None:
+        with _translated():
+            self._api.delete(f"/v2/images/{image_id}/members/{project_id}")
+
     def upload(self, image_id: str, data) -> None:
         """Upload ``data`` (a file object, bytes, or an iterator of chunks)."""
         with _translated():

@@ -1,4 +1,4 @@
-"""``sovra image list|show|create|delete|save``."""
+"""``sovra image list|show|create|set|unset|delete|save``."""
 
 import os
 import uuid
@@ -121,6 +121,99 @@ class CreateImage(command.ShowOne):
                 images.upload(image["id"], reader)
             image = images.get_image(image["id"])
         return output.show(image, exclude=("links", "self", "file", "schema"))
+
+
+VISIBILITIES = ("public", "private", "shared", "community")
+
+
+class SetImage(command.Command):
+    """Change an image: name, formats, visibility, protection, properties, tags;
+    deactivate or reactivate it; as a member project, accept or reject it."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("image", metavar="<image>", help="name or id")
+        parser.add_argument("--name", metavar="<name>", help="its new name")
+        parser.add_argument("--min-disk", type=int, metavar="<GiB>")
+        parser.add_argument("--min-ram", type=int, metavar="<MiB>")
+        parser.add_argument("--disk-format", choices=DISK_FORMATS)
+        parser.add_argument("--container-format", choices=CONTAINER_FORMATS)
+        protected = parser.add_mutually_exclusive_group()
+        protected.add_argument("--protected", dest="protected", action="store_true",
+                               default=None, help="it cannot be deleted")
+        protected.add_argument("--unprotected", dest="protected", action="store_false",
+                               help="it can be deleted")
+        visibility = parser.add_mutually_exclusive_group()
+        for name in VISIBILITIES:
+            visibility.add_argument(f"--{name}", dest="visibility", action="store_const",
+                                    const=name, help=f"make it {name}")
+        parser.add_argument("--property", metavar="<key=value>", type=_property,
+                            action="append", default=[],
+                            help="set a custom property (repeat for more)")
+        parser.add_argument("--tag", metavar="<tag>", action="append", default=[],
+                            help="add a tag (repeat for more)")
+        state = parser.add_mutually_exclusive_group()
+        state.add_argument("--deactivate", dest="state", action="store_const",
+                           const="deactivate", help="make its data unavailable "
+                                                    "(admin)")
+        state.add_argument("--activate", dest="state", action="store_const",
+                           const="reactivate", help="reactivate a deactivated image")
+        member = parser.add_mutually_exclusive_group()
+        for status, text in (("accept", "accepted"), ("reject", "rejected"),
+                             ("pending", "pending")):
+            member.add_argument(f"--{status}", dest="member_status", action="store_const",
+                                const=text, help=f"as a member project: mark the shared "
+                                                 f"image {text}")
+        parser.add_argument("--project", metavar="<project>",
+                            help="with --accept/--reject/--pending: the member project "
+                                 "(default: yours)")
+        return parser
+
+    def take_action(self, parsed_args):
+        if parsed_args.project and not parsed_args.member_status:
+            raise errors.CommandError("--project goes with --accept, --reject or --pending")
+        images = cli.client(self.cloud)
+        image = find_image(images, parsed_args.image)
+        changes = dict(parsed_args.property)
+        for key in ("name", "min_disk", "min_ram", "disk_format", "container_format",
+                    "protected", "visibility"):
+            if getattr(parsed_args, key) is not None:
+                changes[key] = getattr(parsed_args, key)
+        if changes:
+            images.update_image(image["id"], **changes)
+        for tag in parsed_args.tag:
+            images.add_tag(image["id"], tag)
+        if parsed_args.state == "deactivate":
+            images.deactivate(image["id"])
+        elif parsed_args.state == "reactivate":
+            images.reactivate(image["id"])
+        if parsed_args.member_status:
+            from sovra_image.cli.image_member import project_id
+
+            member = (project_id(self.cloud, parsed_args.project) if parsed_args.project
+                      else self.cloud.access().project_id)
+            images.update_member(image["id"], member, parsed_args.member_status)
+
+
+class UnsetImage(command.Command):
+    """Remove tags or custom properties from an image."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("image", metavar="<image>", help="name or id")
+        parser.add_argument("--tag", metavar="<tag>", action="append", default=[],
+                            help="remove this tag (repeat for more)")
+        parser.add_argument("--property", metavar="<key>", action="append", default=[],
+                            help="remove this custom property (repeat for more)")
+        return parser
+
+    def take_action(self, parsed_args):
+        images = cli.client(self.cloud)
+        image = find_image(images, parsed_args.image)
+        for tag in parsed_args.tag:
+            images.delete_tag(image["id"], tag)
+        if parsed_args.property:
+            images.remove_properties(image["id"], parsed_args.property)
 
 
 class DeleteImage(command.Command):
