@@ -67,14 +67,17 @@ def test_openstacksdk(identity):
         conn.close()
 
 
-def _cli_session(identity, commands):
+def _cli_session(identity, commands, **auth):
     """Run ``commands`` in ONE `openstack` process (its interactive mode reading
-    stdin: the CLI takes ~2 s to start); returns the JSON documents printed."""
+    stdin: the CLI takes ~2 s to start); returns the JSON documents printed.
+    ``auth``: OS_* variables instead of the admin's password."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env.update(OS_AUTH_URL=identity.auth_url, OS_USERNAME="admin",
-               OS_PASSWORD=identity.admin_password, OS_PROJECT_NAME="admin",
-               OS_USER_DOMAIN_NAME="Default", OS_PROJECT_DOMAIN_NAME="Default",
-               OS_IDENTITY_API_VERSION="3", OS_REGION_NAME="RegionOne")
+    env.update(OS_AUTH_URL=identity.auth_url, OS_IDENTITY_API_VERSION="3",
+               OS_REGION_NAME="RegionOne")
+    env.update(auth or dict(
+        OS_USERNAME="admin", OS_PASSWORD=identity.admin_password,
+        OS_PROJECT_NAME="admin", OS_USER_DOMAIN_NAME="Default",
+        OS_PROJECT_DOMAIN_NAME="Default"))
     proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "openstack")],
                           input="\n".join(commands) + "\n", env=env,
                           capture_output=True, text=True, timeout=60)
@@ -118,7 +121,19 @@ def test_openstack_cli(identity):
     assert "identity" in {c["Type"] for c in catalog}
     assert {e["Interface"] for e in endpoints} == {"public", "internal", "admin"}
     assert name not in {p["Name"] for p in after}
-    # then authenticating with the application credential the CLI created
+    # then authenticating with the application credential the CLI created: the CLI
+    # itself, then keystoneauth1
+    (cred_token, roles) = _cli_session(identity, [
+        "token issue -f json",
+        f"role assignment list --names --project {token['project_id']} -f json"],
+        OS_AUTH_TYPE="v3applicationcredential",
+        OS_APPLICATION_CREDENTIAL_ID=app_cred["ID"],
+        OS_APPLICATION_CREDENTIAL_SECRET=app_cred["Secret"])
+    assert cred_token["project_id"] == token["project_id"]
+    assert cred_token["user_id"] == token["user_id"]
+    # a reader: it may read the project's assignments
+    assert ("admin", "admin@Default", "admin@Default") in {
+        (r["Role"], r["User"], r["Project"]) for r in roles}
     sess = ks_session.Session(auth=v3.ApplicationCredential(
         auth_url=identity.auth_url, application_credential_id=app_cred["ID"],
         application_credential_secret=app_cred["Secret"]))

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+import requests
 
 
 def _create(identity, kind, body):
@@ -140,3 +141,66 @@ def test_none_in_a_filter_is_not_a_wildcard(identity, tenants):
     assert identity.call("GET", "/users?domain_id=None", token).status_code == 403
     assert identity.call("GET", "/role_assignments?scope.domain.id=None",
                          token).status_code == 403
+
+
+def test_member_cannot_change_another_projects_users_or_assignments(identity, tenants):
+    """Alice (member of A) against Bob and project B: every write refused, and
+    nothing changed."""
+    token, _ = identity.token(tenants["alice"]["name"], "alice-pw",
+                              project=tenants["a"]["name"])
+    bob, b = tenants["bob"], tenants["b"]
+    grant = f"/projects/{b['id']}/users/{bob['id']}/roles/{tenants['member']}"
+    own_grant = f"/projects/{b['id']}/users/{tenants['alice']['id']}/roles/" \
+                f"{tenants['member']}"
+    refused = {
+        ("PATCH", f"/users/{bob['id']}"): {"user": {"enabled": False}},
+        ("DELETE", f"/users/{bob['id']}"): None,
+        # (the password change needs Bob's password, not a token: as Keystone)
+        ("POST", f"/users/{bob['id']}/password"): {"user": {
+            "original_password": "alice-pw", "password": "stolen"}},
+        ("PUT", grant): None,          # grant Bob more on B
+        ("PUT", own_grant): None,      # or herself a role on B
+        ("DELETE", f"/projects/{b['id']}/users/{bob['id']}/roles/"
+                   f"{_role_id(identity, 'reader')}"): None,
+        ("PATCH", f"/projects/{b['id']}"): {"project": {"enabled": False}},
+        ("DELETE", f"/projects/{b['id']}"): None,
+    }
+    for (method, path), body in refused.items():
+        resp = identity.call(method, path, token, json=body)
+        assert resp.status_code in (401, 403), (method, path, resp.status_code)
+    # nor can she read B's assignments another way
+    for path in (f"/projects/{b['id']}/users/{bob['id']}/roles",
+                 f"/role_assignments?user.id={bob['id']}",
+                 f"/users/{bob['id']}/projects",
+                 f"/users/{bob['id']}/groups"):
+        assert identity.call("GET", path, token).status_code == 403, path
+    # Bob, B and his reader role there are as they were
+    assert identity.call("GET", f"/users/{bob['id']}").json()["user"]["enabled"] is True
+    assert identity.call("GET", f"/projects/{b['id']}").json()["project"]["enabled"]
+    roles = identity.call("GET", f"/projects/{b['id']}/users/{bob['id']}/roles").json()
+    assert [r["name"] for r in roles["roles"]] == ["reader"]
+    assert identity.call("HEAD", own_grant).status_code == 404
+    identity.token(bob["name"], "bob-pw", project=b["name"])  # password unchanged
+
+
+def test_failed_logins_all_look_the_same(identity, tenants):
+    """Wrong password, unknown user, wrong domain, disabled user (right password):
+    the same 401 body, naming none of them."""
+    erin = _create(identity, "user", {"name": f"erin-{uuid.uuid4().hex[:6]}",
+                                      "password": "erin-pw", "enabled": False})
+
+    def login(name, password, domain="default"):
+        resp = requests.post(f"{identity.auth_url}/auth/tokens", timeout=10, json={
+            "auth": {"identity": {"methods": ["password"], "password": {"user": {
+                "name": name, "domain": {"id": domain}, "password": password}}}}})
+        assert resp.status_code == 401 and "X-Subject-Token" not in resp.headers
+        return resp.json()
+
+    alice = tenants["alice"]["name"]
+    bodies = [login(alice, "wrong-pw"), login("no-such-user", "alice-pw"),
+              login(alice, "alice-pw", domain="no-such-domain"),
+              login(erin["name"], "erin-pw")]
+    assert all(body == bodies[0] for body in bodies), bodies
+    message = bodies[0]["error"]["message"].lower()
+    for hint in ("password", "user", "domain", "disabled", "not found", "exist"):
+        assert hint not in message, message
