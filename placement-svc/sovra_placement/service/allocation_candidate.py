@@ -91,8 +91,8 @@ class _Tree:
     """What the search knows of provider trees, loaded as it goes: the providers
     found by capacity queries, and whole trees when they are needed."""
 
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, conn):
+        self.conn = conn
         self.uuid: dict[int, str] = {}
         self.parent: dict[int, int | None] = {}
         self.root: dict[int, int] = {}
@@ -105,15 +105,17 @@ class _Tree:
     def load_roots(self, roots) -> None:
         """Every provider of the trees rooted at ``roots``."""
         roots = [r for r in set(roots) if r not in self.members]
-        for start in range(0, len(roots), _CHUNK):
-            chunk = roots[start:start + _CHUNK]
-            for root in chunk:
-                self.members[root] = []
-            for rp_id, uuid, parent, root in self.session.execute(
-                    sa.select(RP.id, RP.uuid, RP.parent_provider_id, RP.root_provider_id)
-                    .where(RP.root_provider_id.in_(chunk))):
+        for root in roots:
+            self.members[root] = []
+        members = sa.select(RP.id, RP.uuid, RP.parent_provider_id, RP.root_provider_id)
+        wanted = set(roots) if len(roots) > _WHOLE_TABLE_FROM else None
+        for query in _scoped(members, RP.root_provider_id, roots):
+            for rp_id, uuid, parent, root in self.conn.execute(query).all():
+                if wanted is not None and root not in wanted:
+                    continue
                 self.uuid[rp_id] = uuid
-                self.note(rp_id, root, parent)
+                self.root[rp_id] = root
+                self.parent[rp_id] = parent
                 self.members[root].append(rp_id)
 
     def is_within(self, rp_id: int, ancestor: int) -> bool:
@@ -124,16 +126,17 @@ class _Tree:
         return False
 
 
-def _traits_of(session, ids) -> dict[int, set[str]]:
+def _traits_of(conn, ids) -> dict[int, set[str]]:
     link = models.ResourceProviderTrait
     result: dict[int, set[str]] = {}
     ids = list(ids)
-    for start in range(0, len(ids), _CHUNK):
-        for rp_id, name in session.execute(
-                sa.select(link.resource_provider_id, models.Trait.name)
-                .join(models.Trait, models.Trait.id == link.trait_id)
-                .where(link.resource_provider_id.in_(ids[start:start + _CHUNK]))):
-            result.setdefault(rp_id, set()).add(name)
+    held = (sa.select(link.resource_provider_id, models.Trait.name)
+            .join(models.Trait, models.Trait.id == link.trait_id))
+    wanted = set(ids) if len(ids) > _WHOLE_TABLE_FROM else None
+    for query in _scoped(held, link.resource_provider_id, ids):
+        for rp_id, name in conn.execute(query).all():
+            if wanted is None or rp_id in wanted:
+                result.setdefault(rp_id, set()).add(name)
     return result
 
 
@@ -146,20 +149,30 @@ class _Search:
         self.request = request
         self.cap = cap
         self.randomize = randomize
-        self.tree = _Tree(session)
+        # Core queries on the session's connection: rows come back as tuples,
+        # without the ORM's per-row work (thousands of rows per request).
+        self.conn = session.connection()
+        self.tree = _Tree(self.conn)
         self.free: dict[tuple[int, str], int] = {}   # (rp, class) -> free capacity
         self.sharing = filters.trait_holders(session, [os_traits.MISC_SHARES_VIA_AGGREGATE])
         self._sharing_roots: dict[int, set[int]] = {}
         self._trait_cache: dict[int, set[str]] = {}
+        # Trait sets the unsuffixed group's providers must hold between them.
+        self._tree_traits = [any_of for g in request.groups if not g.use_same_provider
+                             for any_of in g.required]
+        self._resourceless = any(not g.resources for g in request.groups)
 
     def traits(self, rp_id) -> set[str]:
         if rp_id not in self._trait_cache:
             self.preload_traits([rp_id])
         return self._trait_cache[rp_id]
 
+    def known_traits(self) -> dict[int, set[str]]:
+        return self._trait_cache
+
     def preload_traits(self, ids):
         ids = [i for i in set(ids) if i not in self._trait_cache]
-        found = _traits_of(self.session, ids)
+        found = _traits_of(self.conn, ids)
         for i in ids:
             self._trait_cache[i] = found.get(i, set())
 
@@ -250,12 +263,14 @@ class _Search:
                 sa.select(RP.id).where(RP.root_provider_id.between(*window))))
         per_class = {}
         for rc, amount in group.resources.items():
-            rows = filters.capacity_rows(self.session, rc_ids[rc], amount,
+            rows = filters.capacity_rows(self.conn, rc_ids[rc], amount,
                                          where=where + inv_where,
                                          correlated=window is not None)
+            free, root_of, parent_of = self.free, self.tree.root, self.tree.parent
             for rp_id, capacity, used, root, parent in rows:
-                self.free[(rp_id, rc)] = int(capacity) - int(used)
-                self.tree.note(rp_id, root, parent)
+                free[(rp_id, rc)] = int(capacity) - int(used)
+                root_of[rp_id] = root
+                parent_of[rp_id] = parent
             per_class[rc] = {r[0] for r in rows}
         if not group.use_same_provider:
             return per_class
@@ -361,12 +376,25 @@ class _Search:
                                  for rps in p[2].values() for rp in rps})
         if self.randomize and batch is None:
             random.shuffle(roots)
+        # Per part: its group's suffix and the amounts it asks for.
+        plan = [(group.suffix, tuple(group.resources.items()) if key == "*"
+                 else ((key, group.resources[key]),)) for group, key, _ in parts]
+        by_root = [p[2] for p in parts]
+        same_subtree, sharing = self.request.same_subtree, self.sharing
         for root in roots:
-            if self.request.same_subtree:
+            if same_subtree:
                 self.tree.load_roots([root])  # ancestors, for is_within
-            choices = [p[2][root] for p in parts]
+            choices = [servers[root] for servers in by_root]
+            if not sharing and all(len(c) == 1 for c in choices):
+                # One combination, of providers only this tree has: no duplicate.
+                candidate = self._build(plan, [c[0] for c in choices])
+                if candidate is not None:
+                    found.append(candidate)
+                    if len(found) >= want:
+                        return True
+                continue
             for combo in itertools.product(*choices):
-                candidate = self._build(parts, combo)
+                candidate = self._build(plan, combo)
                 if candidate is None:
                     continue
                 key = tuple(sorted((rp, rc, n) for rp, res in candidate.allocations.items()
@@ -382,37 +410,46 @@ class _Search:
                     return True
         return False
 
-    def _build(self, parts, combo) -> Candidate | None:
+    def _build(self, plan, combo) -> Candidate | None:
+        """The candidate giving each part of ``plan`` (suffix, amounts) to the
+        provider ``combo`` names for it, or None when it does not hold."""
         allocations: dict[int, dict[str, int]] = {}
         mappings: dict[str, list[int]] = {}
-        for (group, key, _), rp_id in zip(parts, combo, strict=True):
-            mapped = mappings.setdefault(group.suffix, [])
-            if rp_id not in mapped:
+        free = self.free
+        for (suffix, amounts), rp_id in zip(plan, combo, strict=True):
+            mapped = mappings.get(suffix)
+            if mapped is None:
+                mappings[suffix] = [rp_id]
+            elif rp_id not in mapped:
                 mapped.append(rp_id)
-            classes = group.resources if key == "*" else {key: group.resources[key]}
-            for rc, amount in classes.items():
-                res = allocations.setdefault(rp_id, {})
-                res[rc] = res.get(rc, 0) + amount
-                if res[rc] > self.free.get((rp_id, rc), 0):
+            res = allocations.get(rp_id)
+            if res is None:
+                res = allocations[rp_id] = {}
+            for rc, amount in amounts:
+                total = res.get(rc, 0) + amount
+                if total > free.get((rp_id, rc), 0):
                     return None
-        suffixed = [m for s, m in mappings.items() if s != ""]
-        if self.request.group_policy == "isolate" and suffixed:
-            used = [rp for m in suffixed for rp in m]
+                res[rc] = total
+        if self.request.group_policy == "isolate":
+            used = [rp for s, m in mappings.items() if s != "" for rp in m]
             if len(used) != len(set(used)):
                 return None
-        for group in self.request.groups:
-            if group.use_same_provider or not group.required:
-                continue
-            traits = set().union(*(self.traits(rp) for rp in mappings.get("", [])))
-            if not all(traits & any_of for any_of in group.required):
-                return None
+        if self._tree_traits:
+            unsuffixed = mappings.get("", ())
+            if len(unsuffixed) == 1:
+                traits = self.traits(unsuffixed[0])
+            else:
+                traits = set().union(*(self.traits(rp) for rp in unsuffixed))
+            for any_of in self._tree_traits:
+                if not traits & any_of:
+                    return None
         for suffixes in self.request.same_subtree:
             chosen = {rp for s in suffixes for rp in mappings.get(s, [])}
             if not any(all(self.tree.is_within(rp, top) for rp in chosen)
                        for top in chosen):
                 return None
-        for rp_id in list(allocations):
-            if not allocations[rp_id]:
+        if self._resourceless:  # its provider is mapped but given nothing
+            for rp_id in [rp for rp, res in allocations.items() if not res]:
                 del allocations[rp_id]
         return Candidate(allocations, mappings)
 
@@ -426,19 +463,23 @@ def _scoped(query, column, ids):
             for start in range(0, len(ids), _CHUNK)]
 
 
-def _summaries(session, tree: _Tree, ids) -> dict[int, dict]:
+def _summaries(conn, tree: _Tree, ids, known_traits) -> dict[int, dict]:
+    """Summaries of the providers ``ids``; ``known_traits`` {id: trait names} are
+    the traits of some of them, already read in this transaction."""
     ids = sorted(ids)
     tree.load_roots({tree.root[i] for i in ids})
-    result = {i: {"uuid": tree.uuid[i], "parent_id": tree.parent[i],
-                  "root_id": tree.root[i], "resources": {}, "traits": set()}
-              for i in ids}
-    rc_name = dict(session.execute(sa.select(models.ResourceClass.id,
+    uuid_of, parent_of, root_of = tree.uuid, tree.parent, tree.root
+    result = {i: {"uuid": uuid_of[i], "parent_id": parent_of[i],
+                  "root_id": root_of[i], "resources": {},
+                  "traits": known_traits.get(i)} for i in ids}
+    rc_name = dict(conn.execute(sa.select(models.ResourceClass.id,
                                              models.ResourceClass.name)).all())
     inventories = sa.select(INV.resource_provider_id, INV.resource_class_id, INV.total,
                             INV.reserved, INV.allocation_ratio)
+    get = result.get
     for query in _scoped(inventories, INV.resource_provider_id, ids):
-        for rp_id, rc_id, total, reserved, ratio in session.execute(query):
-            summary = result.get(rp_id)
+        for rp_id, rc_id, total, reserved, ratio in conn.execute(query).all():
+            summary = get(rp_id)
             if summary is not None:
                 summary["resources"][rc_name[rc_id]] = {
                     "capacity": int((total - reserved) * ratio), "used": 0}
@@ -446,19 +487,17 @@ def _summaries(session, tree: _Tree, ids) -> dict[int, dict]:
                        sa.func.sum(ALLOC.used))
              .group_by(ALLOC.resource_provider_id, ALLOC.resource_class_id))
     for query in _scoped(usage, ALLOC.resource_provider_id, ids):
-        for rp_id, rc_id, used in session.execute(query):
+        for rp_id, rc_id, used in conn.execute(query).all():
             summary = result.get(rp_id)
             entry = summary and summary["resources"].get(rc_name[rc_id])
             if entry is not None:
                 entry["used"] = int(used)
-    link = models.ResourceProviderTrait
-    traits = (sa.select(link.resource_provider_id, models.Trait.name)
-              .join(models.Trait, models.Trait.id == link.trait_id))
-    for query in _scoped(traits, link.resource_provider_id, ids):
-        for rp_id, name in session.execute(query):
-            summary = result.get(rp_id)
-            if summary is not None:
-                summary["traits"].add(name)
+    unknown = [i for i in ids if result[i]["traits"] is None]
+    for rp_id, names in _traits_of(conn, unknown).items():
+        result[rp_id]["traits"] = names
+    for i in unknown:
+        if result[i]["traits"] is None:
+            result[i]["traits"] = set()
     return result
 
 
@@ -488,4 +527,5 @@ def find(db, request: Request, *, cap: int, randomize: bool = False,
         if whole_trees:
             involved |= {m for rp in list(involved)
                          for m in tree.members.get(tree.root[rp], ())}
-        return Result(candidates, _summaries(session, tree, involved))
+        return Result(candidates, _summaries(search.conn, tree, involved,
+                                             search.known_traits()))

@@ -1,17 +1,24 @@
 """The real `openstack` CLI with osc-placement against our placement API."""
 
 import json
+import pathlib
 import shutil
 import subprocess
+import sys
 
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("openstack") is None,
+# The one on PATH, else the one installed next to this python (a tox env run
+# without activating it).
+OPENSTACK = shutil.which("openstack") or shutil.which(
+    "openstack", path=str(pathlib.Path(sys.executable).parent))
+
+pytestmark = pytest.mark.skipif(OPENSTACK is None,
                                 reason="the openstack CLI is not installed")
 
 
 def _cli(url, *args, version="1.39"):
-    cmd = ["openstack", "--os-auth-type", "admin_token", "--os-token", "admin",
+    cmd = [OPENSTACK, "--os-auth-type", "admin_token", "--os-token", "admin",
            "--os-endpoint", url, "--os-placement-api-version", version, *args]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, f"{' '.join(args)}: {done.stderr}"

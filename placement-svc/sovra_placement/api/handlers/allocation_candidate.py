@@ -128,30 +128,43 @@ def _parse(req) -> ac_service.Request:
     return request
 
 
-def _allocation_request(req, candidate, uuids):
-    version = req.microversion
-    if version.matches("1.12"):
-        shown = {"allocations": {uuids[rp]: {"resources": res}
-                                 for rp, res in candidate.allocations.items()}}
-        if version.matches("1.34"):
-            shown["mappings"] = {suffix: [uuids[rp] for rp in rps]
-                                 for suffix, rps in candidate.mappings.items()}
-        return shown
-    return {"allocations": [{"resource_provider": {"uuid": uuids[rp]}, "resources": res}
-                            for rp, res in candidate.allocations.items()]}
+def _allocation_requests(version, candidates, uuids) -> list[dict]:
+    """The candidates at ``version``'s shape (the version is read once: thousands of
+    candidates may be shown)."""
+    if not version.matches("1.12"):
+        return [{"allocations": [{"resource_provider": {"uuid": uuids[rp]},
+                                  "resources": res}
+                                 for rp, res in c.allocations.items()]}
+                for c in candidates]
+    if not version.matches("1.34"):
+        return [{"allocations": {uuids[rp]: {"resources": res}
+                                 for rp, res in c.allocations.items()}}
+                for c in candidates]
+    return [{"allocations": {uuids[rp]: {"resources": res}
+                             for rp, res in c.allocations.items()},
+             "mappings": {suffix: [uuids[rp] for rp in rps]
+                          for suffix, rps in c.mappings.items()}}
+            for c in candidates]
 
 
-def _summary(req, info, uuids, requested):
-    version = req.microversion
-    resources = info["resources"]
-    if not version.matches("1.27"):
-        resources = {rc: v for rc, v in resources.items() if rc in requested}
-    shown = {"resources": resources}
-    if version.matches("1.17"):
-        shown["traits"] = sorted(info["traits"])
-    if version.matches("1.29"):
-        shown["parent_provider_uuid"] = uuids.get(info["parent_id"])
-        shown["root_provider_uuid"] = uuids.get(info["root_id"])
+def _summaries(version, providers, uuids, requested) -> dict[str, dict]:
+    """provider_summaries at ``version``'s shape: only the requested classes before
+    1.27, traits from 1.17, parent and root from 1.29."""
+    all_classes = version.matches("1.27")
+    with_traits = version.matches("1.17")
+    with_tree = version.matches("1.29")
+    shown = {}
+    for info in providers.values():
+        resources = info["resources"]
+        if not all_classes:
+            resources = {rc: v for rc, v in resources.items() if rc in requested}
+        summary = {"resources": resources}
+        if with_traits:
+            summary["traits"] = sorted(info["traits"])
+        if with_tree:
+            summary["parent_provider_uuid"] = uuids.get(info["parent_id"])
+            summary["root_provider_uuid"] = uuids.get(info["root_id"])
+        shown[info["uuid"]] = summary
     return shown
 
 
@@ -170,8 +183,6 @@ def list_allocation_candidates(req):
     uuids = {rp_id: info["uuid"] for rp_id, info in result.providers.items()}
     requested = {rc for g in request.groups for rc in g.resources}
     return wire.respond(req, {
-        "allocation_requests": [_allocation_request(req, c, uuids)
-                                for c in result.candidates],
-        "provider_summaries": {info["uuid"]: _summary(req, info, uuids, requested)
-                               for info in result.providers.values()},
+        "allocation_requests": _allocation_requests(version, result.candidates, uuids),
+        "provider_summaries": _summaries(version, result.providers, uuids, requested),
     })
