@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 
+import flask
+
 from sovra_compute import network_api
 from sovra_compute.api import views
 from sovra_compute.api.policies import flavor as flavor_policies
 from sovra_compute.api.policies import server as policies
 from sovra_compute.metadata import content
-from sovra_compute.service import compute_service, config_drive, server_group
+from sovra_compute.service import aggregate, compute_service, config_drive, server_group
 from sovra_compute.service import instance as instance_service
 from sovra_compute.service.availability_zone import DEFAULT_ZONE
 
@@ -140,11 +142,23 @@ def _volumes(req, instance) -> list[dict]:
     return shown
 
 
+def _zone(req, instance) -> str:
+    """The server's zone: the one it asked for, else its host's (host aggregates:
+    read once a request), else the default one."""
+    if instance["availability_zone"]:
+        return instance["availability_zone"]
+    if not instance["host"]:
+        return DEFAULT_ZONE
+    if "host_zones" not in flask.g:
+        flask.g.host_zones = aggregate.host_zones(req.state.extras["db"])
+    return flask.g.host_zones.get(instance["host"], DEFAULT_ZONE)
+
+
 def _full_fields(req, instance, admin) -> dict:
     """What the update answer lacks before 2.75: zone, config drive, key, usage,
     task / vm / power state, volumes, and the admins' OS-EXT-SRV-ATTR fields."""
     fields = {
-        "OS-EXT-AZ:availability_zone": instance["availability_zone"] or DEFAULT_ZONE,
+        "OS-EXT-AZ:availability_zone": _zone(req, instance),
         "config_drive": config_drive.shown(instance), "key_name": instance["key_name"],
         "OS-SRV-USG:launched_at": views.isotime(instance["launched_at"]),
         "OS-SRV-USG:terminated_at": views.isotime(instance["terminated_at"]),

@@ -37,11 +37,11 @@ def _rp_aggregates(conn, host):
     return set(_ok(resp)["aggregates"])
 
 
-def _boot(conn, image, flavor, name, zone=None):
+def _boot(conn, image, flavor, name, zone=None, version="2.37", **extra):
     body = {"server": {"name": name, "imageRef": image.id, "flavorRef": flavor.id,
                        "networks": "none",
-                       **({"availability_zone": zone} if zone else {})}}
-    server_id = _ok(_call(conn, "POST", "/servers", "2.37", body), 202)["server"]["id"]
+                       **({"availability_zone": zone} if zone else {}), **extra}}
+    server_id = _ok(_call(conn, "POST", "/servers", version, body), 202)["server"]["id"]
     server = wait_for(lambda: (s := _ok(_call(conn, "GET", f"/servers/{server_id}"))[
         "server"])["status"] in ("ACTIVE", "ERROR") and s)
     return server
@@ -182,6 +182,12 @@ def test_zones_are_listed_and_kept_by_the_scheduler(conn, image, flavor):
         assert {s["OS-EXT-SRV-ATTR:host"] for s in in_a} == {"node1"}
         assert {s["OS-EXT-SRV-ATTR:host"] for s in in_nova} == {"node2"}
         assert all(s["OS-EXT-AZ:availability_zone"] == "zone-a" for s in in_a)
+        # one that asked for no zone is shown its host's
+        anywhere = _boot(conn, image, flavor, "anywhere", version="2.74", host="node1")
+        assert anywhere["OS-EXT-AZ:availability_zone"] == "zone-a"
+        assert _ok(_call(conn, "GET", f"/servers/{anywhere['id']}", "2.96"))["server"][
+            "pinned_availability_zone"] is None
+        in_nova.append(anywhere)
         # hosts with servers do not change zone
         resp = _call(conn, "PUT", f"/os-aggregates/{agg.id}",
                      body={"aggregate": {"availability_zone": "zone-c"}})
