@@ -50,7 +50,7 @@ VERSIONS = [
     "2.38",  # servers: an unknown status filter is a 400 (was an empty list)
     "2.39",  # limits: no maxImageMeta (the image-metadata proxy: never served here)
     "2.40",  # os-simple-tenant-usage: limit and marker, tenant_usages_links
-    "2.41",  # (aggregate uuid: aggregates not served)
+    "2.41",  # aggregates: "uuid" in bodies (the aggregate's in placement too)
     "2.42",  # servers: device "tag" accepted again in networks and block devices
     "2.43",  # (os-hosts removed: never served here)
     "2.44",  # (fixed/floating IP actions and virtual interfaces removed: not served)
@@ -95,7 +95,8 @@ VERSIONS = [
     "2.78",  # servers: GET /servers/{id}/topology (no NUMA topology: no nodes)
     "2.79",  # volume attachments: "delete_on_termination" on attach, in bodies
     "2.80",  # (user_id and project_id of migrations: migrations not served)
-    "2.81",  # (image caching by aggregate: aggregates not served)
+    "2.81",  # (image caching by aggregate, POST /os-aggregates/{id}/images: not
+             # served; the other aggregate APIs are)
     "2.82",  # (accelerator-request-bound external event: not served)
     "2.83",  # servers: more list filters for everyone (zone, key_name, states,
              # launch and termination times, user_id...)
