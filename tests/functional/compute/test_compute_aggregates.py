@@ -84,6 +84,14 @@ def test_sdk_aggregate_lifecycle_and_placement(conn):
     assert agg.metadata == {"availability_zone": "az1"}
     assert _rp_aggregates(conn, "node1") == {uuid}
     assert uuid not in _rp_aggregates(conn, "node2")
+    # what the scheduler asks placement for: only node1 is member_of, node2 not
+    placement = placement_client.PlacementClient(conn.session, interface="public")
+    resources = {"VCPU": 1, "MEMORY_MB": 64}
+    node1, node2 = (placement_client.node_uuid(h) for h in ("node1", "node2"))
+    assert [set(c) for c in placement.allocation_candidates(
+        resources, 10, member_of={uuid})] == [{node1}]
+    assert [set(c) for c in placement.allocation_candidates(
+        resources, 10, forbidden_aggregates={uuid})] == [{node2}]
     agg = conn.compute.set_aggregate_metadata(agg, {"ssd": "true", "gpu": "no"})
     assert agg.metadata == {"availability_zone": "az1", "ssd": "true", "gpu": "no"}
     agg = conn.compute.set_aggregate_metadata(agg, {"gpu": None})
