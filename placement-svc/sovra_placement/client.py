@@ -77,3 +77,82 @@ class PlacementClient:
             generation = self.get_resource_provider(uuid)["generation"]
         body = {"resource_provider_generation": generation, "inventories": inventories}
         return self._api.put(f"/resource_providers/{uuid}/inventories", json=body).json()
+
+    # -- usages -------------------------------------------------------------------------
+
+    def get_usages(self, uuid: str) -> dict:
+        """{"resource_provider_generation": g, "usages": {RC: used}}"""
+        return self._api.get(f"/resource_providers/{uuid}/usages").json()
+
+    # -- traits -------------------------------------------------------------------------
+
+    def list_traits(self, name: str | None = None, associated: bool | None = None
+                    ) -> list[str]:
+        params = {"name": name}
+        if associated is not None:
+            params["associated"] = "true" if associated else "false"
+        params = {k: v for k, v in params.items() if v is not None}
+        return self._api.get("/traits", params=params or None).json()["traits"]
+
+    def create_trait(self, name: str) -> None:
+        """A custom trait (``CUSTOM_*``); creating one that exists is no error."""
+        self._api.put(f"/traits/{name}")
+
+    def delete_trait(self, name: str) -> None:
+        self._api.delete(f"/traits/{name}")
+
+    def get_provider_traits(self, uuid: str) -> dict:
+        """{"resource_provider_generation": g, "traits": [...]}"""
+        return self._api.get(f"/resource_providers/{uuid}/traits").json()
+
+    def set_provider_traits(self, uuid: str, traits: list[str],
+                            generation: int | None = None) -> dict:
+        """Replace the provider's traits (at ``generation``, else the current one)."""
+        if generation is None:
+            generation = self.get_resource_provider(uuid)["generation"]
+        body = {"resource_provider_generation": generation, "traits": traits}
+        return self._api.put(f"/resource_providers/{uuid}/traits", json=body).json()
+
+    def delete_provider_traits(self, uuid: str) -> None:
+        self._api.delete(f"/resource_providers/{uuid}/traits")
+
+    # -- resource classes ---------------------------------------------------------------
+
+    def list_resource_classes(self) -> list[dict]:
+        return self._api.get("/resource_classes").json()["resource_classes"]
+
+    def create_resource_class(self, name: str) -> None:
+        """A custom resource class (``CUSTOM_*``)."""
+        self._api.post("/resource_classes", json={"name": name})
+
+    def delete_resource_class(self, name: str) -> None:
+        self._api.delete(f"/resource_classes/{name}")
+
+    # -- aggregates ---------------------------------------------------------------------
+
+    def get_aggregates(self, uuid: str) -> dict:
+        """{"resource_provider_generation": g, "aggregates": [uuid, ...]}"""
+        return self._api.get(f"/resource_providers/{uuid}/aggregates").json()
+
+    def set_aggregates(self, uuid: str, aggregates: list[str],
+                       generation: int | None = None) -> dict:
+        """Replace the provider's aggregates (at ``generation``, else the current one)."""
+        if generation is None:
+            generation = self.get_resource_provider(uuid)["generation"]
+        body = {"resource_provider_generation": generation, "aggregates": aggregates}
+        return self._api.put(f"/resource_providers/{uuid}/aggregates", json=body).json()
+
+    # -- allocations --------------------------------------------------------------------
+
+    def get_allocations(self, consumer_uuid: str) -> dict:
+        """{"allocations": {rp_uuid: {"generation", "resources"}}, "project_id",
+        "user_id", "consumer_generation"} (empty allocations for an unknown consumer)."""
+        return self._api.get(f"/allocations/{consumer_uuid}").json()
+
+    def delete_allocations(self, consumer_uuid: str) -> None:
+        self._api.delete(f"/allocations/{consumer_uuid}")
+
+    def list_allocation_candidates(self, params) -> dict:
+        """GET /allocation_candidates with ``params`` (a dict, or a list of pairs for
+        repeated keys such as ``member_of``)."""
+        return self._api.get("/allocation_candidates", params=params).json()

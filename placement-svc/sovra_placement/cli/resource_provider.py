@@ -1,5 +1,6 @@
 """``sovra resource provider list|show|create|delete`` and
-``sovra resource provider inventory list|set``."""
+``sovra resource provider inventory list|set`` and ``sovra resource provider usage
+show``."""
 
 from sovra_common.cli import command, errors, output
 from sovra_placement import cli
@@ -143,3 +144,20 @@ class SetResourceProviderInventory(command.Lister):
         result = placement.set_inventories(uuid, inventories,
                                            current["resource_provider_generation"])
         return _inventory_rows(result["inventories"])
+
+
+class ShowResourceProviderUsage(command.Lister):
+    """Show how much of each resource class a resource provider has allocated."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("provider", metavar="<provider>", help="uuid or name")
+        return parser
+
+    def take_action(self, parsed_args):
+        placement = cli.client(self.cloud)
+        uuid = placement.find_resource_provider(parsed_args.provider)["uuid"]
+        usages = placement.get_usages(uuid)["usages"]
+        rows = [{"resource_class": rc, "usage": used} for rc, used in sorted(usages.items())]
+        return output.listing(rows, [("resource_class", "resource_class"),
+                                     ("usage", "usage")])
