@@ -59,3 +59,28 @@ def instances_path():
     path = traversable_tempdir("sovra-instances-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def conn(cloud):
+    """An openstacksdk connection to the module's ``cloud``."""
+    connection = cloud.connect()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def virsh(libvirt_uri):
+    """A libvirt connection of the test's own, to look at guests as libvirt sees them."""
+    import libvirt
+    connection = libvirt.open(libvirt_uri)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def image(conn, guest_image):
+    """The test guest, uploaded (public) to the module's cloud."""
+    return conn.image.create_image(name="test-image", data=guest_image.read_bytes(),
+                                   disk_format="qcow2", container_format="bare",
+                                   visibility="public", allow_duplicates=True)

@@ -22,10 +22,10 @@ import subprocess
 import time
 import uuid
 
-import libvirt
 import pytest
 from functional.compute.compute_cloud import start_cloud, wait_for
 from integration.compute.guest_console import console, guest_shell
+from integration.compute.libvirt_cloud import stop_with_guests, volume_status
 
 from sovra_compute.virt.libvirt import config
 from sovra_compute.virt.libvirt.driver import LibvirtDriver
@@ -118,34 +118,9 @@ def cloud(tmp_path_factory, libvirt_uri, instances_path):
             try:
                 yield cloud
             finally:
-                cloud.stop()
-                for driver in cloud.drivers.values():
-                    for leftover in driver.list_instances():
-                        driver.destroy({"uuid": leftover})
-                    driver.close()
+                stop_with_guests(cloud)
         finally:  # whatever failed: the daemon does not outlive its namespace
             stop_daemon(str(state_dir))
-
-
-@pytest.fixture(scope="module")
-def conn(cloud):
-    connection = cloud.connect()
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def virsh(libvirt_uri):
-    connection = libvirt.open(libvirt_uri)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def image(conn, guest_image):
-    return conn.image.create_image(name="test-image", data=guest_image.read_bytes(),
-                                   disk_format="qcow2", container_format="bare",
-                                   visibility="public", allow_duplicates=True)
 
 
 @pytest.fixture(scope="module")
@@ -189,11 +164,6 @@ def says_again(conn, server, text, before):
     once it is there."""
     out = console(conn, server, text, times=before + 1)
     return [x for x in out.splitlines() if text in x][before]
-
-
-def volume_status(conn, volume_id, status, timeout=60):
-    wait_for(lambda: conn.block_storage.get_volume(volume_id).status == status,
-             timeout=timeout, interval=0.05)
 
 
 def nbd_exports(cloud):

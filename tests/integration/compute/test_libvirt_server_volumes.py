@@ -17,6 +17,7 @@ import libvirt
 import pytest
 from functional.compute.compute_cloud import start_cloud, wait_for
 from integration.compute.guest_console import console, guest_shell
+from integration.compute.libvirt_cloud import stop_with_guests, volume_status
 
 from sovra_compute.virt.libvirt import config
 from sovra_compute.virt.libvirt.driver import LibvirtDriver
@@ -45,43 +46,13 @@ def cloud(tmp_path_factory, libvirt_uri, instances_path):
     try:
         yield cloud
     finally:
-        cloud.stop()
-        for driver in cloud.drivers.values():
-            for leftover in driver.list_instances():
-                driver.destroy({"uuid": leftover})
-            driver.close()
+        stop_with_guests(cloud)
         shutil.rmtree(volume_dir, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def conn(cloud):
-    connection = cloud.connect()
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def virsh(libvirt_uri):
-    connection = libvirt.open(libvirt_uri)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def image(conn, guest_image):
-    return conn.image.create_image(name="test-image", data=guest_image.read_bytes(),
-                                   disk_format="qcow2", container_format="bare",
-                                   visibility="public", allow_duplicates=True)
 
 
 @pytest.fixture(scope="module")
 def flavor(conn):
     return conn.compute.create_flavor(name="lv.tiny", ram=256, vcpus=1, disk=1)
-
-
-def volume_status(conn, volume_id, status, timeout=60):
-    wait_for(lambda: conn.block_storage.get_volume(volume_id).status == status,
-             timeout=timeout, interval=0.05)
 
 
 def disk_targets(virsh, server_id, flags=0):

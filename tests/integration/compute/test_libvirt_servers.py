@@ -12,6 +12,7 @@ import uuid
 import libvirt
 import pytest
 from functional.compute.compute_cloud import _load, start_cloud, wait_for
+from integration.compute.libvirt_cloud import stop_with_guests
 
 from sovra_common.auth import sessions
 from sovra_compute import placement_client
@@ -44,25 +45,7 @@ def cloud(tmp_path_factory, libvirt_uri, instances_path, node):
     try:
         yield cloud
     finally:
-        cloud.stop()
-        for driver in cloud.drivers.values():
-            for leftover in driver.list_instances():
-                driver.destroy({"uuid": leftover})
-            driver.close()
-
-
-@pytest.fixture(scope="module")
-def conn(cloud):
-    connection = cloud.connect()
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def virsh(libvirt_uri):
-    connection = libvirt.open(libvirt_uri)
-    yield connection
-    connection.close()
+        stop_with_guests(cloud)
 
 
 def cli(cloud, *args, timeout=180):
