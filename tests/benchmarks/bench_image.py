@@ -1,37 +1,59 @@
 """Image data speed over loopback against plain file copy (figures, not a test).
 
-    python3 tests/benchmarks/bench_image.py [--size-mib N] [--dir DIR]
+Usage:
+    python tests/benchmarks/bench_image.py [--size-mib 1024] [--rounds 3] [--dir DIR]
 
 Starts `sovra-image-api` (python -m sovra_image.cmd.api) in its own process with a
-SQLite database and a filesystem store under DIR (default: a temp dir on the same
-disk as /tmp), then measures:
+SQLite database and a filesystem store under DIR (default: a temp dir under /tmp),
+writes an N MiB source file there (fsync'd, so no writeback of it runs during the
+timings), then runs ROUNDS rounds of, side by side:
 
-- file copy: shutil.copyfile of an N MiB file on that disk (the reference);
-- upload with Content-Length (a file body) and chunked (a generator body);
-- download (streamed, 1 MiB reads);
+- copy:     shutil.copyfile(source, DIR/copy) + fsync (what `cp` does: the kernel
+            copies page cache to page cache, then the disk write). The reference.
+- upload:   PUT /v2/images/{id}/file with Content-Length, the client sending the
+            source with sendfile(2); the server hashes MD5 + SHA-512, inspects the
+            header, writes into its store on the same disk and fsyncs before it
+            answers 204.
+- download: GET /v2/images/{id}/file, the client writing the body to DIR/download
+            and fsync'ing it (what `openstack image save --file` does).
 
-each in MiB/s and as a share of the copy speed, with the server's RSS growth
-(VmHWM - VmRSS at start). The issue's target: >= 80% of the copy speed, RSS growth
-under 50 MiB.
+Both sides of each comparison read their input from the page cache (the source
+and the stored object were just written) and end with their output fsync'd on the
+same disk, so the copy is the same work minus HTTP and hashing. Each line gives
+the median MiB/s over the rounds, the share of the copy's median, and the server
+CPU seconds per GiB (utime + stime of the server process: what the data path
+costs, whatever else runs on the machine). One chunked upload (no
+Content-Length, 1 MiB chunks from a Python client) is timed once.
+
+Also printed: the in-memory hash ceiling (MD5 and SHA-512 of the data in two
+threads at once, which an upload must at least do), the server's RSS growth
+(VmHWM minus VmRSS before the first upload), the load average and the date.
+The issue's target: upload and download >= 80% of the copy, RSS growth < 50 MiB.
 """
 
 import argparse
 import contextlib
+import datetime
+import filecmp
+import hashlib
+import http.client
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-
-import requests
 
 from sovra_common.cmd import manage
 from sovra_image.db import DATABASE
 
-HEADERS = {"X-Auth-Token": "admin"}
+TOKEN = "admin"
 MIB = 1024 * 1024
+# BENCH_LOG=file keeps the server's log
+_LOG = open(os.environ["BENCH_LOG"], "a") if os.environ.get("BENCH_LOG") else subprocess.DEVNULL
 
 
 def _free_port():
@@ -50,6 +72,30 @@ def _memory(pid):
     return values
 
 
+def _cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load():
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
+
+
+def _connection(port):
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+
+
+def _request(port, method, path, body=None):
+    conn = _connection(port)
+    headers = {"X-Auth-Token": TOKEN, "Content-Type": "application/json"}
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, data
+
+
 @contextlib.contextmanager
 def _server(workdir):
     port = _free_port()
@@ -63,82 +109,172 @@ def _server(workdir):
                     services=[DATABASE], commands=[])
     proc = subprocess.Popen([sys.executable, "-m", "sovra_image.cmd.api",
                              "--config-file", config],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+                            stdout=_LOG, stderr=_LOG)
     try:
-        for _ in range(100):
-            with contextlib.suppress(requests.ConnectionError):
-                requests.get(url + "/versions", timeout=1)
-                break
+        for _ in range(200):
+            with contextlib.suppress(OSError):
+                if _request(port, "GET", "/versions")[0] == 200:
+                    break
             time.sleep(0.1)
-        yield proc, url
+        yield proc, port
     finally:
         proc.terminate()
         proc.wait(10)
 
 
-def _new_image(url):
-    return requests.post(url + "/v2/images", headers=HEADERS, timeout=10, json={
-        "disk_format": "raw", "container_format": "bare"}).json()["id"]
+def _new_image(port):
+    import json
+    status, data = _request(port, "POST", "/v2/images", json.dumps(
+        {"disk_format": "raw", "container_format": "bare"}))
+    assert status == 201, data
+    return json.loads(data)["id"]
 
 
-def _upload(url, body):
-    image_id = _new_image(url)
+def _put_headers(conn, path, length=None):
+    conn.putrequest("PUT", path)
+    conn.putheader("X-Auth-Token", TOKEN)
+    conn.putheader("Content-Type", "application/octet-stream")
+    if length is None:
+        conn.putheader("Transfer-Encoding", "chunked")
+    else:
+        conn.putheader("Content-Length", str(length))
+    conn.endheaders()
+
+
+def _finish(conn):
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    assert resp.status == 204, (resp.status, body)
+
+
+def copy(source, target):
     start = time.perf_counter()
-    resp = requests.put(f"{url}/v2/images/{image_id}/file", data=body, timeout=3600,
-                        headers={**HEADERS, "Content-Type": "application/octet-stream"})
-    resp.raise_for_status()
+    shutil.copyfile(source, target)
+    with open(target, "rb+") as f:
+        os.fsync(f.fileno())
+    seconds = time.perf_counter() - start
+    os.unlink(target)
+    return seconds
+
+
+def upload(port, source):
+    image_id = _new_image(port)
+    size = os.path.getsize(source)
+    start = time.perf_counter()
+    conn = _connection(port)
+    _put_headers(conn, f"/v2/images/{image_id}/file", size)
+    with open(source, "rb") as f:
+        conn.sock.sendfile(f)
+    _finish(conn)
     return image_id, time.perf_counter() - start
+
+
+def upload_chunked(port, source):
+    image_id = _new_image(port)
+    buf = bytearray(MIB)
+    start = time.perf_counter()
+    conn = _connection(port)
+    _put_headers(conn, f"/v2/images/{image_id}/file")
+    with open(source, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            conn.send(b"%x\r\n" % n)
+            conn.send(memoryview(buf)[:n])
+            conn.send(b"\r\n")
+    conn.send(b"0\r\n\r\n")
+    _finish(conn)
+    return time.perf_counter() - start
+
+
+def download(port, image_id, target):
+    buf = bytearray(MIB)
+    view = memoryview(buf)
+    start = time.perf_counter()
+    conn = _connection(port)
+    conn.request("GET", f"/v2/images/{image_id}/file", headers={"X-Auth-Token": TOKEN})
+    resp = conn.getresponse()
+    assert resp.status == 200, resp.status
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        while n := resp.readinto(buf):
+            written = 0
+            while written < n:
+                written += os.write(fd, view[written:n])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        conn.close()
+    return time.perf_counter() - start
+
+
+def hash_ceiling(block, mib):
+    """MiB/s of MD5 and SHA-512 over ``mib`` MiB in memory, one thread each."""
+    def run(name):
+        digest = hashlib.new(name)
+        for _ in range(mib):
+            digest.update(block)
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("md5", "sha512")]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return mib / (time.perf_counter() - start)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", default=None)
     args = parser.parse_args()
-    size = args.size_mib * MIB
+    mib = args.size_mib
+    print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {mib} MiB x "
+          f"{args.rounds} rounds, {os.cpu_count()} CPUs, {_load()}")
     with tempfile.TemporaryDirectory(dir=args.dir) as workdir:
         source = os.path.join(workdir, "source.raw")
         block = os.urandom(MIB)
         with open(source, "wb") as f:
-            for _ in range(args.size_mib):
-                f.write(block)
-        start = time.perf_counter()
-        shutil.copyfile(source, source + ".copy")
-        with open(source + ".copy", "rb+") as f:
+            for i in range(mib):
+                f.write(block[:-8] + i.to_bytes(8, "big"))  # no two MiB alike
             os.fsync(f.fileno())
-        copy_s = time.perf_counter() - start
-        os.unlink(source + ".copy")
-        copy_rate = args.size_mib / copy_s
-        print(f"file copy            {copy_rate:8.1f} MiB/s")
-
-        with _server(workdir) as (proc, url):
+        print(f"hash ceiling (MD5 + SHA-512 in memory, 2 threads) "
+              f"{hash_ceiling(block, min(mib, 256)):7.1f} MiB/s")
+        times = {"copy": [], "upload": [], "download": []}
+        cpu = {"upload": [], "download": []}
+        with _server(workdir) as (proc, port):
             baseline = _memory(proc.pid)["VmRSS"]
+            target = os.path.join(workdir, "copy")
+            for _ in range(args.rounds):
+                times["copy"].append(copy(source, target))
+                before = _cpu_seconds(proc.pid)
+                image_id, seconds = upload(port, source)
+                times["upload"].append(seconds)
+                cpu["upload"].append(_cpu_seconds(proc.pid) - before)
+                before = _cpu_seconds(proc.pid)
+                times["download"].append(download(port, image_id, target))
+                cpu["download"].append(_cpu_seconds(proc.pid) - before)
+                assert filecmp.cmp(source, target, shallow=False), "download differs"
+                os.unlink(target)
+                _request(port, "DELETE", f"/v2/images/{image_id}")
+            before = _cpu_seconds(proc.pid)
+            chunked = upload_chunked(port, source)
+            chunked_cpu = _cpu_seconds(proc.pid) - before
+            growth = (_memory(proc.pid)["VmHWM"] - baseline) / MIB
 
-            def report(what, seconds):
-                rate = args.size_mib / seconds
-                growth = (_memory(proc.pid)["VmHWM"] - baseline) / MIB
-                print(f"{what:20} {rate:8.1f} MiB/s  {100 * rate / copy_rate:5.1f}% of "
-                      f"copy  server RSS growth {growth:5.1f} MiB")
-
-            with open(source, "rb") as f:
-                image_id, seconds = _upload(url, f)
-            report("upload (length)", seconds)
-
-            def chunks():
-                for _ in range(args.size_mib):
-                    yield block
-            _, seconds = _upload(url, chunks())
-            report("upload (chunked)", seconds)
-
-            start = time.perf_counter()
-            got = 0
-            with requests.get(f"{url}/v2/images/{image_id}/file", headers=HEADERS,
-                              stream=True, timeout=3600) as resp:
-                for chunk in resp.iter_content(MIB):
-                    got += len(chunk)
-            assert got == size
-            report("download", time.perf_counter() - start)
+        copy_rate = mib / statistics.median(times["copy"])
+        print(f"{'copy':18} {copy_rate:7.1f} MiB/s  (rounds: "
+              + ", ".join(f"{mib / s:.0f}" for s in times["copy"]) + ")")
+        for what in ("upload", "download"):
+            rate = mib / statistics.median(times[what])
+            per_gib = statistics.median(cpu[what]) * 1024 / mib
+            print(f"{what:18} {rate:7.1f} MiB/s  {100 * rate / copy_rate:5.1f}% of copy  "
+                  f"server CPU {per_gib:5.2f} s/GiB  (rounds: "
+                  + ", ".join(f"{mib / s:.0f}" for s in times[what]) + ")")
+        rate = mib / chunked
+        print(f"{'upload (chunked)':18} {rate:7.1f} MiB/s  {100 * rate / copy_rate:5.1f}% of "
+              f"copy  server CPU {chunked_cpu * 1024 / mib:5.2f} s/GiB  (one run)")
+        print(f"server RSS growth {growth:.1f} MiB (target < 50); {_load()}")
 
 
 if __name__ == "__main__":

@@ -118,8 +118,9 @@ class Inspector:
         missing = self._header_limit - len(self._header)
         if missing > 0:
             self._header += chunk[:missing]
+        # bytes() copies: the caller may reuse the chunk's buffer.
         self._tail = (self._tail + chunk)[-TAIL_BYTES:] if len(chunk) < TAIL_BYTES \
-            else chunk[-TAIL_BYTES:]
+            else bytes(chunk[-TAIL_BYTES:])
         if not self._header_checked and len(self._header) >= self._header_limit:
             self._check_header()
 

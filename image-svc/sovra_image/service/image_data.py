@@ -4,9 +4,11 @@ Upload contract (``upload``):
 
 * only a ``queued`` image with disk_format and container_format set takes data; it
   moves to ``saving`` with a compare-and-set, so two uploads cannot both run;
-* the body is read chunk by chunk (never whole in memory) into a store writer,
-  while MD5 (``checksum``), SHA-512 (``os_hash_value``) and the size are computed
-  and the header is inspected (sovra_image.format.inspector) for ``bare`` data;
+* the body (``readinto(buffer)``, or ``read(n)``) is read into a small ring of
+  buffers, never whole in memory; MD5 (``checksum``), SHA-512 (``os_hash_value``)
+  and the store write each run in a thread of their own over each buffer, while
+  the size is counted and the header inspected (sovra_image.format.inspector) for
+  ``bare`` data;
 * success: the data is committed under its SHA-512, the image becomes ``active``
   with size, virtual_size, hashes and its location, in one transaction;
 * any failure (size cap, format refused, client gone, store error, the image
@@ -18,6 +20,7 @@ Upload contract (``upload``):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import queue
 import threading
@@ -30,6 +33,7 @@ from sovra_image.service import quota as image_quota
 LOG = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1024 * 1024
+BUFFERS = 8  # chunks in flight at most, between the socket and the consumers
 HASH_ALGO = "sha512"
 
 
@@ -126,52 +130,78 @@ def receive(db, store, conf, image, stream, content_length, working_status: str,
         raise
 
 
-class _Digest(threading.Thread):
-    """A hash computed in its own thread, fed through a short queue.
+class _Consumer(threading.Thread):
+    """Runs ``work(chunk)`` on each chunk handed to it, in order, in its own thread,
+    and says when it is done with each (the producer then reuses that buffer).
 
-    hashlib releases the GIL on large buffers, so MD5 and SHA-512 run in parallel
-    with each other and with the socket reads and disk writes of the upload; the
-    queue bound keeps memory flat (QUEUE_DEPTH chunks at most)."""
+    hashlib and os.write release the GIL on large buffers, so MD5, SHA-512 and the
+    store write run in parallel with each other and with the socket reads. The
+    first error is kept (``error``); later chunks are then skipped, not worked on."""
 
-    QUEUE_DEPTH = 4
-
-    def __init__(self, name: str):
-        super().__init__(name=f"image-digest-{name}", daemon=True)
-        self._hash = hashlib.new(name, usedforsecurity=name != "md5")
-        self._chunks: queue.Queue = queue.Queue(self.QUEUE_DEPTH)
+    def __init__(self, name: str, work):
+        super().__init__(name=f"image-data-{name}", daemon=True)
+        self._work = work
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self.error: BaseException | None = None
         self.start()
 
     def run(self):
-        while (chunk := self._chunks.get()) is not None:
-            self._hash.update(chunk)
+        while (chunk := self._todo.get()) is not None:
+            if self.error is None:
+                try:
+                    self._work(chunk)
+                except BaseException as exc:  # handed to the producer
+                    self.error = exc
+            self._done.put(None)
 
-    def update(self, chunk: bytes) -> None:
-        self._chunks.put(chunk)
+    def submit(self, chunk: memoryview) -> None:
+        self._todo.put(chunk)
 
-    def hexdigest(self) -> str:
-        self.close()
-        return self._hash.hexdigest()
+    def wait_done(self) -> None:
+        """Wait until the oldest chunk not yet waited for is done with."""
+        self._done.get()
 
     def close(self) -> None:
         if self.is_alive():
-            self._chunks.put(None)
+            self._todo.put(None)
             self.join()
+
+
+def _reader(stream):
+    """``readinto(buffer) -> int`` of ``stream`` (one with only ``read(n)`` too)."""
+    if hasattr(stream, "readinto"):
+        return stream.readinto
+
+    def readinto(buffer) -> int:
+        data = stream.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+    return readinto
+
+
+def _fill(readinto, buffer: bytearray) -> int:
+    """Read into ``buffer`` until it is full or the stream ends; the byte count."""
+    view = memoryview(buffer)
+    got = 0
+    while got < len(buffer):
+        n = readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return got
 
 
 def _receive(db, store, image, stream, content_length, cap, writer, working_status,
              quota):
     check = (inspector.Inspector(image.disk_format)
              if image.container_format == "bare" else None)
-    digests = [_Digest("md5"), _Digest(HASH_ALGO)]
-    try:
-        size = _copy(stream, writer, check, digests, cap, quota)
-        if content_length is not None and size != content_length:
-            raise ImageDataIncomplete(got=size, expected=content_length)
-        virtual_size = check.finish() if check is not None else None
-        md5, digest = (d.hexdigest() for d in digests)
-    finally:
-        for d in digests:
-            d.close()
+    digests = [hashlib.md5(usedforsecurity=False), hashlib.new(HASH_ALGO)]
+    size = _copy(stream, writer, check, digests, cap, quota)
+    if content_length is not None and size != content_length:
+        raise ImageDataIncomplete(got=size, expected=content_length)
+    virtual_size = check.finish() if check is not None else None
+    md5, digest = (d.hexdigest() for d in digests)
     values = {"size": size, "virtual_size": virtual_size, "checksum": md5,
               "os_hash_algo": HASH_ALGO, "os_hash_value": digest}
     with store.reference_lock():
@@ -194,20 +224,43 @@ def _receive(db, store, image, stream, content_length, cap, writer, working_stat
 
 
 def _copy(stream, writer, check, digests, cap, quota) -> int:
+    """Read ``stream`` into a ring of BUFFERS buffers; each filled buffer goes to
+    one thread per digest and one for the store writer, and is refilled once all
+    three are done with it. Memory stays at BUFFERS * CHUNK_SIZE whatever the size.
+    """
+    readinto = _reader(stream)
+    consumers = [_Consumer(d.name, d.update) for d in digests]
+    consumers.append(_Consumer("store", writer.write))
+    buffers = [bytearray(CHUNK_SIZE) for _ in range(BUFFERS)]
     size = 0
-    while True:
-        chunk = stream.read(CHUNK_SIZE)
-        if not chunk:
-            return size
-        size += len(chunk)
-        if size > cap:
-            raise ImageDataTooLarge(cap=cap)
-        quota.check(size)
-        if check is not None:
-            check.feed(chunk)
-        for d in digests:
-            d.update(chunk)
-        writer.write(chunk)
+    try:
+        for index in itertools.count():
+            if index >= BUFFERS:  # the buffer's previous chunk must be done with
+                for consumer in consumers:
+                    consumer.wait_done()
+            for consumer in consumers:
+                if consumer.error is not None:
+                    raise consumer.error
+            buffer = buffers[index % BUFFERS]
+            got = _fill(readinto, buffer)
+            if not got:
+                break
+            size += got
+            if size > cap:
+                raise ImageDataTooLarge(cap=cap)
+            quota.check(size)
+            chunk = memoryview(buffer)[:got]
+            if check is not None:
+                check.feed(chunk)
+            for consumer in consumers:
+                consumer.submit(chunk)
+    finally:
+        for consumer in consumers:
+            consumer.close()
+    for consumer in consumers:
+        if consumer.error is not None:
+            raise consumer.error
+    return size
 
 
 def copy_to_store(db, stores, image, target) -> None:

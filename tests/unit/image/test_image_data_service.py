@@ -41,8 +41,9 @@ def _stored_files(store):
     return [f for _, _, files in os.walk(store.datadir) for f in files if f != ".lock"]
 
 
-class _Stream(io.RawIOBase):
-    """``size`` bytes in 1000-byte reads, optionally failing after ``fail_after``."""
+class _Stream:
+    """``size`` bytes in 1000-byte reads, optionally failing after ``fail_after``
+    (a stream with read() only: the service also takes those)."""
 
     def __init__(self, size, fail_after=None):
         self.left, self.sent, self.fail_after = size, 0, fail_after
@@ -50,7 +51,7 @@ class _Stream(io.RawIOBase):
     def read(self, n=-1):
         if self.fail_after is not None and self.sent >= self.fail_after:
             raise OSError("client went away")
-        n = min(1000, self.left)
+        n = min(1000, self.left, n if n >= 0 else 1000)
         self.left -= n
         self.sent += n
         return b"\x07" * n
@@ -149,3 +150,51 @@ def test_image_deleted_during_upload_keeps_no_data(env):
     assert _stored_files(store) == []
     with pytest.raises(image_service.ImageNotFound):
         image_service.get_visible(db, CTX, image.id)
+
+
+def test_data_larger_than_the_buffer_ring_is_stored_and_hashed_exactly(env):
+    """More chunks than buffers: each buffer is refilled only once the hashes and
+    the store are done with it (a refill too early would corrupt both)."""
+    db, conf, store = env
+    conf.set_override("image_size_cap", 64 << 20, group="image")
+    size = (image_data.BUFFERS + 3) * image_data.CHUNK_SIZE + 12345
+    data = os.urandom(size)
+    done = image_data.upload(db, store, conf, _new(db, conf), io.BytesIO(data), size)
+    assert done.size == size
+    assert done.checksum == hashlib.md5(data).hexdigest()
+    assert done.os_hash_value == hashlib.sha512(data).hexdigest()
+    assert b"".join(store.read(done.locations[0].url)) == data
+
+
+def test_a_store_write_failing_midway_leaves_queued_and_nothing_stored(env):
+    db, conf, store = env
+    conf.set_override("image_size_cap", 64 << 20, group="image")
+    writers = []
+
+    class FailingWriter:
+        def __init__(self, inner):
+            self.inner, self.chunks = inner, 0
+            writers.append(self)
+
+        def write(self, chunk):
+            self.chunks += 1
+            if self.chunks == 3:
+                raise OSError(28, "No space left on device")
+            self.inner.write(chunk)
+
+        def commit(self, content_id):
+            return self.inner.commit(content_id)
+
+        def abort(self):
+            self.inner.abort()
+
+    real_writer = store.writer
+    store.writer = lambda: FailingWriter(real_writer())
+    image = _new(db, conf)
+    data = os.urandom(12 * image_data.CHUNK_SIZE)
+    with pytest.raises(OSError, match="No space"):
+        image_data.upload(db, store, conf, image, io.BytesIO(data), len(data))
+    assert writers[0].chunks == 3  # nothing written after the failure
+    again = image_service.get_visible(db, CTX, image.id)
+    assert again.status == "queued" and again.locations == []
+    assert _stored_files(store) == []

@@ -205,3 +205,14 @@ def test_differencing_vhd_is_refused():
 def test_vhd_without_footer_is_refused():
     with pytest.raises(inspector.ImageFormatError, match="no VHD footer"):
         inspect(b"\0" * 5000, "vhd")
+
+
+def test_chunks_may_be_views_of_a_reused_buffer():
+    """The upload feeds views of buffers it refills: the inspector keeps copies."""
+    data = b"\0" * 4096 + _vhd_footer(2, 4096)
+    buffer = bytearray(len(data))
+    check = inspector.Inspector("vhd")
+    buffer[:] = data
+    check.feed(memoryview(buffer))
+    buffer[:] = b"\xff" * len(buffer)  # the next chunk would land here
+    assert check.finish() == 4096
