@@ -9,6 +9,8 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
+from sovra_identity.db import models
+
 
 def _ok(resp, status=200):
     assert resp.status_code == status, resp.text
@@ -91,8 +93,12 @@ def test_application_credentials_are_isolated(identity):
 
 
 def test_expired_application_credential(identity):
+    """Its tokens live no longer than it; once past its expiry it neither
+    authenticates nor keeps its tokens valid. (Time passing is played by moving
+    its expiry into the past in the server's own database, as an identity write
+    does, so that a loaded machine cannot race a real clock.)"""
     project, user, token = _user_on_new_project(identity)
-    soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=2))
+    soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=120))
     cred = _ok(identity.call("POST", f"/users/{user['id']}/application_credentials", token,
                              json={"application_credential": {
                                  "name": "short", "expires_at": soon.isoformat()}}),
@@ -102,8 +108,19 @@ def test_expired_application_credential(identity):
                                       "id": cred["id"], "secret": cred["secret"]}}}}
     resp = requests.post(f"{identity.auth_url}/auth/tokens", json=auth, timeout=10)
     assert resp.status_code == 201
+    app_token = resp.headers["X-Subject-Token"]
     expires = datetime.datetime.fromisoformat(resp.json()["token"]["expires_at"])
     assert expires <= soon
+    subject = {"X-Subject-Token": app_token}
+    assert identity.call("GET", "/auth/tokens", headers=subject).status_code == 200
+
+    db = identity.app.extensions["sovra"].extras["identity"].db
+    with db.writer() as session:
+        row = session.get(models.ApplicationCredential, cred["id"])
+        row.expires_at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    assert requests.post(f"{identity.auth_url}/auth/tokens", json=auth,
+                         timeout=10).status_code == 401
+    assert identity.call("GET", "/auth/tokens", headers=subject).status_code == 404
     assert identity.call("POST", f"/users/{user['id']}/application_credentials", token,
                          json={"application_credential": {
                              "name": "bad", "expires_at": "yesterday"}}).status_code == 400
