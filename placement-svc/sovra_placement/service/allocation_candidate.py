@@ -335,9 +335,10 @@ class _Search:
         if self.sharing or self.randomize or want > _WINDOWED_UP_TO:
             self._run_batch(None, want, found, seen)
             return found
-        lowest, highest = self.session.execute(
-            sa.select(sa.func.min(RP.id), sa.func.max(RP.id))
-            .where(RP.parent_provider_id.is_(None))).one()
+        # Every root is its own root: the lowest and highest root ids, each read
+        # from the index's end (one aggregate per query, or SQLite scans).
+        lowest = self.conn.scalar(sa.select(sa.func.min(RP.root_provider_id)))
+        highest = self.conn.scalar(sa.select(sa.func.max(RP.root_provider_id)))
         if lowest is None:
             return found
         done = lowest - 1
