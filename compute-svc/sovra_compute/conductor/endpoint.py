@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import threading
 import uuid as uuidlib
 
 import oslo_messaging
@@ -56,6 +57,9 @@ class ConductorEndpoint(rpc.RPCEndpoint):
         self._coordinator = coordinator
         self._agents = agent_api
         self._notifier = notifier
+        #: builds read the agents one at a time: the first after new agents
+        #: joined records them, the others find them recorded
+        self._agents_lock = threading.Lock()
 
     # --- builds --------------------------------------------------------------------
     def build_instance(self, ctxt, instance_uuid):
@@ -70,15 +74,17 @@ class ConductorEndpoint(rpc.RPCEndpoint):
 
     def build_done(self, ctxt, instance_uuid, host, power_state):
         try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
-            return
-        try:
             instance = instance_service.update(
                 self._db, instance_uuid, expected_task_state=(instance_service.SPAWNING,),
                 vm_state=instance_service.ACTIVE, task_state=None,
                 power_state=power_state, launched_at=schema.utcnow())
+        except instance_service.InstanceNotFound:
+            return
         except instance_service.InstanceInvalidState:  # deleted while it was built
+            try:
+                instance = instance_service.get(self._db, instance_uuid)
+            except instance_service.InstanceNotFound:
+                return
             self._agents.terminate_instance(ctxt, host,
                                             instance_service.for_agent(instance))
             return
@@ -128,8 +134,9 @@ class ConductorEndpoint(rpc.RPCEndpoint):
                      instance_uuid, host)
 
     def _event(self, ctxt, instance_uuid, event, **finish):
-        """Record a step the conductor runs (finished if ``finish`` has a result)."""
-        if finish:
+        """Record a step the conductor runs (finished if ``finish`` has a result;
+        ``start_time`` in it: when it started, default now)."""
+        if finish.get("result"):
             finish.setdefault("finish_time", schema.utcnow())
         try:
             instance_action.record_event(
@@ -139,17 +146,20 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             LOG.exception("recording event %s of %s failed", event, instance_uuid)
 
     def _schedule(self, ctxt, instance, last_error=None):
-        self._event(ctxt, instance["uuid"], _SCHEDULE_EVENT)
+        # the event is recorded once, when the scheduling is over (with its start)
+        started = schema.utcnow()
         tried = instance["build_hosts"]
         attempts = self._conf.compute.max_build_attempts
         if len(tried) >= attempts:
             message = ("Exceeded maximum number of retries. Exhausted all hosts "
                        f"available for retrying build failures for instance "
                        f"{instance['uuid']}.")
-            self._fail_build(ctxt, instance, message, details=last_error)
+            self._fail_build(ctxt, instance, message, details=last_error,
+                             started=started)
             return
         live = set(self._coordinator.members(compute_service.AGENTS_GROUP))
-        hosts = compute_service.schedulable_hosts(self._db, live) - set(tried)
+        with self._agents_lock:
+            hosts = compute_service.schedulable_hosts(self._db, live) - set(tried)
         lock = filters.group_lock_name(self._db, instance["uuid"])
         # a group's members are placed one at a time: each sees where the others went
         with self._coordinator.lock(lock) if lock else contextlib.nullcontext():
@@ -162,12 +172,13 @@ class ConductorEndpoint(rpc.RPCEndpoint):
                     limit=self._conf.compute.max_candidates, order=choice.order,
                     zone=scheduler.zone_request(self._db, instance))
             except scheduler.NoValidHost as exc:
-                self._fail_build(ctxt, instance, exc.msg, details=last_error)
+                self._fail_build(ctxt, instance, exc.msg, details=last_error,
+                                 started=started)
                 return
             except Exception as exc:  # placement unreachable, timed out...
                 LOG.exception("scheduling %s failed", instance["uuid"])
                 self._fail_build(ctxt, instance, f"Scheduling failed: {exc}"[:255],
-                                 details=last_error)
+                                 details=last_error, started=started)
                 return
             try:
                 instance = instance_service.update(
@@ -183,7 +194,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
             except instance_service.InstanceInvalidState:  # being deleted
                 self._finish_delete(ctxt, instance)
                 return
-        self._event(ctxt, instance["uuid"], _SCHEDULE_EVENT,
+        self._event(ctxt, instance["uuid"], _SCHEDULE_EVENT, start_time=started,
                     result=instance_action.SUCCESS)
         self._agents.build_instance(ctxt, chosen.host,
                                     instance_service.for_agent(instance),
@@ -201,9 +212,9 @@ class ConductorEndpoint(rpc.RPCEndpoint):
                             instance_uuid, attempt + 1, exc_info=True)
         LOG.error("allocations of %s could not be released", instance_uuid)
 
-    def _fail_build(self, ctxt, instance, message, details=None):
+    def _fail_build(self, ctxt, instance, message, details=None, started=None):
         self._release(instance["uuid"])
-        self._event(ctxt, instance["uuid"], _SCHEDULE_EVENT,
+        self._event(ctxt, instance["uuid"], _SCHEDULE_EVENT, start_time=started,
                     result=instance_action.ERROR, details=message,
                     traceback=details)
         instance_service.add_fault(self._db, instance["uuid"], code=500, message=message,
