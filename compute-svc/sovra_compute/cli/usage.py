@@ -47,7 +47,7 @@ def _row(usage: dict) -> dict:
 
 
 class ListUsage(command.Lister):
-    """List every project's usage over a period (admin)."""
+    """List every project's usage over a period (admin), by project name."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -57,10 +57,25 @@ class ListUsage(command.Lister):
     def take_action(self, parsed_args):
         start, end = _period(parsed_args)
         usages = cli.client(self.cloud).list_usages(start, end)
+        names = _project_names(self.cloud)
+        rows = [dict(_row(u), tenant_id=names.get(u["tenant_id"], u["tenant_id"]))
+                for u in usages]
         if parsed_args.formatter == "table":
             self.app.stdout.write(f"Usage from {start[:10]} to {end[:10]}:\n")
-        return output.listing(sorted((_row(u) for u in usages),
-                                     key=lambda r: r["tenant_id"]), COLUMNS)
+        return output.listing(sorted(rows, key=lambda r: r["tenant_id"]), COLUMNS)
+
+
+def _project_names(cloud) -> dict:
+    """Project id -> name, as identity lets the caller list them ({} when it does
+    not: the ids are shown then)."""
+    from keystoneauth1 import exceptions as ks_exc
+
+    from sovra_identity import cli as identity_cli
+
+    try:
+        return {p["id"]: p["name"] for p in identity_cli.client(cloud).list_projects()}
+    except ks_exc.HttpError:
+        return {}
 
 
 class ShowUsage(command.ShowOne):

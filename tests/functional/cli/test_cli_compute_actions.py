@@ -297,7 +297,7 @@ def test_usage_and_limits(extra, server, cloud):
     assert usage["Project"] == project and usage["Servers"] >= 1
     assert usage["RAM MB-Hours"] > 0
     listed = extra.json("usage", "list")
-    assert next(r for r in listed if r["Project"] == project)["Servers"] >= 1
+    assert next(r for r in listed if r["Project"] == "admin")["Servers"] >= 1
     table = extra.sovra("usage", "list").stdout
     assert table.startswith("Usage from ") and "| RAM MB-Hours" in table
     # a period before the server existed: nothing used
