@@ -31,6 +31,9 @@ from sovra_common.conf import auth as auth_conf
 
 T = TypeVar("T")
 
+#: connections kept per host by a service session (and the user sessions over it)
+POOL_MAXSIZE = 64
+
 
 def service_session(conf: cfg.ConfigOpts) -> ks_session.Session:
     """The service's own session, from ``[service_auth]``.
@@ -42,8 +45,15 @@ def service_session(conf: cfg.ConfigOpts) -> ks_session.Session:
     if plugin is None:
         raise cfg.RequiredOptError("auth_type", auth_conf.SERVICE_AUTH_GROUP)
     timeout = conf[group].timeout or conf.auth.identity_timeout
-    return ks_loading.load_session_from_conf_options(conf, group, auth=plugin,
+    sess = ks_loading.load_session_from_conf_options(conf, group, auth=plugin,
                                                      timeout=timeout)
+    # one pool for every thread of the process that calls out (API workers, RPC
+    # executors, agents): requests' default keeps 10 connections per host and
+    # closes the others after each call, so busy callers reconnected every time
+    for prefix in ("https://", "http://"):
+        sess.session.mount(prefix, ks_session.TCPKeepAliveAdapter(
+            pool_maxsize=POOL_MAXSIZE))
+    return sess
 
 
 class ContextAuth(ks_plugin.BaseAuthPlugin):

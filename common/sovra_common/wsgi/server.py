@@ -33,8 +33,11 @@ class ApiServer:
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *,
                  threads: int = 16, name: str = "sovra"):
         self.name = name
+        # request_queue_size: the listen backlog (cheroot's default, 5, made
+        # clients connecting at once see resets and 1 s SYN retries)
         self._server = wsgi.Server((host, port), _input_terminated(app),
-                                   numthreads=threads, server_name=name)
+                                   numthreads=threads, server_name=name,
+                                   request_queue_size=128)
         self._thread: threading.Thread | None = None
 
     @property

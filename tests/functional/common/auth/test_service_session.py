@@ -49,6 +49,22 @@ def test_user_session_finds_endpoints_in_the_service_catalog(identity, write_con
     assert url.startswith(identity.url)
 
 
+def test_service_session_keeps_a_connection_per_concurrent_caller(
+        identity, callee, write_conf):
+    """Callers of one service session (and of user sessions over it) in many
+    threads reuse their connections: the pool keeps POOL_MAXSIZE per host."""
+    import concurrent.futures
+
+    service = sessions.service_session(write_conf(identity.url))
+    adapter = service.session.get_adapter(callee.url)
+    assert adapter._pool_maxsize == sessions.POOL_MAXSIZE > 10
+    with concurrent.futures.ThreadPoolExecutor(20) as pool:
+        assert all(pool.map(lambda _: service.get(f"{callee.url}/whoami").ok,
+                            range(60)))
+    connections = adapter.poolmanager.connection_from_url(callee.url)
+    assert connections.num_connections <= 20  # one per thread at most, kept
+
+
 def test_service_session_alone_has_no_user(identity, callee, write_conf):
     body = sessions.service_session(write_conf(identity.url)).get(
         f"{callee.url}/whoami").json()
