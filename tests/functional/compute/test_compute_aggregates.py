@@ -245,3 +245,18 @@ def test_cli_aggregate_create_add_host_list(cloud, conn):
     cli("aggregate", "remove", "host", "cli-agg", "node2")
     cli("aggregate", "delete", "cli-agg")
     assert conn.compute.find_aggregate("cli-agg") is None
+
+
+def test_a_deleted_compute_service_leaves_its_aggregates(conn):
+    """As upstream: its host is taken out of them, here and in placement (the
+    agent, still alive, is listed again as a new service)."""
+    agg = conn.compute.create_aggregate(name="leaving", availability_zone="gone")
+    conn.compute.add_host_to_aggregate(agg, "node2")
+    uuid = _ok(_call(conn, "GET", f"/os-aggregates/{agg.id}"))["aggregate"]["uuid"]
+    assert _rp_aggregates(conn, "node2") == {uuid}
+    service = next(s for s in _ok(_call(conn, "GET", "/os-services", "2.53"))[
+        "services"] if s["host"] == "node2")
+    _ok(_call(conn, "DELETE", f"/os-services/{service['id']}", "2.53"), 204)
+    assert conn.compute.get_aggregate(agg.id).hosts == []
+    assert _rp_aggregates(conn, "node2") == set()
+    conn.compute.delete_aggregate(agg)
