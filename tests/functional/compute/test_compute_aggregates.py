@@ -260,3 +260,39 @@ def test_a_deleted_compute_service_leaves_its_aggregates(conn):
     assert conn.compute.get_aggregate(agg.id).hosts == []
     assert _rp_aggregates(conn, "node2") == set()
     conn.compute.delete_aggregate(agg)
+
+
+def test_placement_membership_survives_a_concurrent_provider_change(conn):
+    """The provider's generation guards the write: a change made between compute's
+    read and write (here another aggregate added behind its back) makes placement
+    refuse the write (409), and compute reads again and keeps both."""
+    rp = placement_client.node_uuid("node1")
+    path = f"/resource_providers/{rp}/aggregates"
+    other = "00000000-0000-4000-8000-00000000abcd"
+    mine = "00000000-0000-4000-8000-00000000ef01"
+
+    class Racing(placement_client.PlacementClient):
+        raced = 0
+        puts: list = []
+
+        def _request(self, method, url, **kwargs):
+            resp = super()._request(method, url, **kwargs)
+            if method == "PUT":
+                self.puts.append(resp.status_code)
+            if method == "GET" and url == path and not self.raced:
+                self.raced = 1
+                body = resp.json()
+                _ok(conn.placement.put(path, microversion="1.19", json={
+                    "aggregates": [*body["aggregates"], other],
+                    "resource_provider_generation":
+                        body["resource_provider_generation"]}))
+            return resp
+
+    client = Racing(conn.session, interface="public")
+    before = _rp_aggregates(conn, "node1")
+    client.add_to_aggregate(rp, mine)
+    assert client.puts == [409, 200]
+    assert _rp_aggregates(conn, "node1") == before | {other, mine}
+    client.remove_from_aggregate(rp, mine)
+    client.remove_from_aggregate(rp, other)
+    assert _rp_aggregates(conn, "node1") == before
