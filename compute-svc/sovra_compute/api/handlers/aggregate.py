@@ -44,6 +44,16 @@ def _view(req, agg: dict, *, full: bool = True) -> dict:
     return shown
 
 
+#: zone checks and the changes they allow are made one at a time, across API
+#: workers: two adds of one host to aggregates of different zones would each pass
+#: their check alone
+_ZONES_LOCK = "compute-aggregate-zones"
+
+
+def _zones_locked(req):
+    return req.state.extras["coordinator"].lock(_ZONES_LOCK)
+
+
 def _answer(req, agg: dict, *, full: bool = True):
     return json_response({"aggregate": _view(req, agg, full=full)})
 
@@ -77,7 +87,9 @@ def update_aggregate(req, aggregate_id):
     if "availability_zone" in body:
         zone = body["availability_zone"]
         changes["availability_zone"] = zone.strip() if zone else None
-    return _answer(req, aggregate.update(_db(req), _id(aggregate_id), **changes))
+    with _zones_locked(req):
+        updated = aggregate.update(_db(req), _id(aggregate_id), **changes)
+    return _answer(req, updated)
 
 
 def delete_aggregate(req, aggregate_id):
@@ -92,8 +104,9 @@ def _add_host(req, aggregate_id, arg):
     live = req.state.extras["coordinator"].members(compute_service.AGENTS_GROUP)
     if host not in {s["host"] for s in compute_service.sync_agents(_db(req), live)}:
         raise ComputeHostNotFound(host=host)
-    return aggregate.add_host(_db(req), req.state.extras["placement"](),
-                              aggregate_id, host)
+    with _zones_locked(req):
+        return aggregate.add_host(_db(req), req.state.extras["placement"](),
+                                  aggregate_id, host)
 
 
 def _remove_host(req, aggregate_id, arg):
@@ -109,7 +122,8 @@ def _set_metadata(req, aggregate_id, arg):
         metadata[aggregate.ZONE_KEY] = metadata[aggregate.ZONE_KEY].strip()
         if ":" in metadata[aggregate.ZONE_KEY]:
             raise exception.Invalid("An availability zone name may not contain ':'.")
-    return aggregate.set_metadata(_db(req), aggregate_id, metadata)
+    with _zones_locked(req):
+        return aggregate.set_metadata(_db(req), aggregate_id, metadata)
 
 
 _ACTIONS = {"add_host": _add_host, "remove_host": _remove_host,
