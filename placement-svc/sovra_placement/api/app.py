@@ -12,6 +12,8 @@ from sovra_placement.api.microversion import MICROVERSIONS
 from sovra_placement.api.routes import ROUTES
 from sovra_placement.service import resource_class, trait
 
+_GC_GEN0_THRESHOLD = 10000
+
 
 def create_app(conf, database: Database | None = None) -> flask.Flask:
     """The Flask app; ``database`` defaults to one built from ``[database]``. The
@@ -27,8 +29,12 @@ def create_app(conf, database: Database | None = None) -> flask.Flask:
     app.after_request(_error_code_from_1_23)
     # What is loaded by now lives as long as the process: out of the collector's
     # sight, a request building thousands of candidates does not pay for scanning
-    # it again at every full collection (a third of such a request's time).
+    # it again at every full collection (a third of such a request's time). Young
+    # collections every 10,000 allocations rather than 700 take another tenth.
     gc.freeze()
+    gen0, gen1, gen2 = gc.get_threshold()
+    if 0 < gen0 < _GC_GEN0_THRESHOLD:
+        gc.set_threshold(_GC_GEN0_THRESHOLD, gen1, gen2)
     return app
 
 

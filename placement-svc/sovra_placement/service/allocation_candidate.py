@@ -267,11 +267,12 @@ class _Search:
                                          where=where + inv_where,
                                          correlated=window is not None)
             free, root_of, parent_of = self.free, self.tree.root, self.tree.parent
+            served = per_class[rc] = set()
             for rp_id, capacity, used, root, parent in rows:
                 free[(rp_id, rc)] = int(capacity) - int(used)
                 root_of[rp_id] = root
                 parent_of[rp_id] = parent
-            per_class[rc] = {r[0] for r in rows}
+                served.add(rp_id)
         if not group.use_same_provider:
             return per_class
         if group.resources:
