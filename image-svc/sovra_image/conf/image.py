@@ -22,6 +22,11 @@ OPTS = [
     cfg.StrOpt("filesystem_store_datadir", default="/var/lib/sovra/images",
                help="Directory of the filesystem store: image data is kept there, "
                     "named by the SHA-512 of its content."),
+    cfg.IntOpt("stalled_upload_timeout", default=600, min=1,
+               help="Seconds after which an image left in saving by an upload that "
+                    "stopped (its API process was killed) takes a new upload, and "
+                    "the filesystem store drops unfinished writes that old when it "
+                    "starts. A running upload touches its image every tenth of it."),
     cfg.StrOpt("staging_dir", default="/var/lib/sovra/image-staging",
                help="Where data staged for interoperable import (PUT .../stage) waits "
                     "for its import."),

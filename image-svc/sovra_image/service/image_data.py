@@ -14,16 +14,24 @@ Upload contract (``upload``):
 * any failure (size cap, format refused, client gone, store error, the image
   deleted meanwhile): the written data is removed and the image goes back to
   ``queued``: an upload never leaves partial data or an active image with wrong
-  bytes.
+  bytes;
+* an upload whose process was killed leaves the image in ``saving`` (and, for
+  the filesystem store, an unfinished file in its staging dir): the upload touches
+  the image every tenth of ``[image] stalled_upload_timeout``, so once that long
+  has passed without a touch a new upload takes the image over, and the store
+  drops unfinished files that old when it starts. The hashes and the location
+  become the image's in one transaction, from the one upload that commits.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import itertools
 import logging
 import queue
 import threading
+import time
 
 from sovra_common import exception
 from sovra_image.db.api import image as image_db
@@ -103,8 +111,11 @@ def upload(db, store, conf, image, stream, content_length: int | None, limits=No
     """Store the data read from ``stream`` (``.read(n)``) as the image's; returns the
     image, now active. See the module docstring for the contract."""
     check_uploadable(conf, image, content_length, db, limits)
+    stalled = (datetime.datetime.now(datetime.UTC)
+               - datetime.timedelta(seconds=conf.image.stalled_upload_timeout))
     with db.writer() as session:
-        if not image_db.set_status(session, image.id, ("queued",), "saving"):
+        if not (image_db.set_status(session, image.id, ("queued",), "saving")
+                or image_db.take_over_stalled(session, image.id, "saving", stalled)):
             raise ImageNotQueued(status=image.status)
     return receive(db, store, conf, image, stream, content_length, "saving", limits)
 
@@ -118,7 +129,9 @@ def receive(db, store, conf, image, stream, content_length, working_status: str,
     try:
         return _receive(db, store, image, stream, content_length,
                         conf.image.image_size_cap, writer, working_status,
-                        _quota_limit(db, conf, image, limits))
+                        _quota_limit(db, conf, image, limits),
+                        _Heartbeat(db, image.id, working_status,
+                                   conf.image.stalled_upload_timeout / 10))
     except BaseException:
         writer.abort()
         try:
@@ -168,6 +181,27 @@ class _Consumer(threading.Thread):
             self.join()
 
 
+class _Heartbeat:
+    """Touches the image (updated_at) every ``interval`` seconds while its data
+    streams, so that only an upload that really stopped looks stalled
+    ([image] stalled_upload_timeout); raises if the image left ``status``."""
+
+    def __init__(self, db, image_id: str, status: str, interval: float):
+        self._db, self._image_id, self._status = db, image_id, status
+        self._interval = interval
+        self._next = time.monotonic() + interval
+
+    def __call__(self) -> None:
+        if time.monotonic() < self._next:
+            return
+        self._next = time.monotonic() + self._interval
+        with self._db.writer() as session:
+            alive = image_db.set_status(session, self._image_id, (self._status,),
+                                        self._status)
+        if not alive:
+            raise ImageDeletedDuringUpload(image_id=self._image_id)
+
+
 def _reader(stream):
     """``readinto(buffer) -> int`` of ``stream`` (one with only ``read(n)`` too)."""
     if hasattr(stream, "readinto"):
@@ -193,11 +227,11 @@ def _fill(readinto, buffer: bytearray) -> int:
 
 
 def _receive(db, store, image, stream, content_length, cap, writer, working_status,
-             quota):
+             quota, heartbeat):
     check = (inspector.Inspector(image.disk_format)
              if image.container_format == "bare" else None)
     digests = [hashlib.md5(usedforsecurity=False), hashlib.new(HASH_ALGO)]
-    size = _copy(stream, writer, check, digests, cap, quota)
+    size = _copy(stream, writer, check, digests, cap, quota, heartbeat)
     if content_length is not None and size != content_length:
         raise ImageDataIncomplete(got=size, expected=content_length)
     virtual_size = check.finish() if check is not None else None
@@ -223,7 +257,7 @@ def _receive(db, store, image, stream, content_length, cap, writer, working_stat
         return image_db.get(session, image.id)
 
 
-def _copy(stream, writer, check, digests, cap, quota) -> int:
+def _copy(stream, writer, check, digests, cap, quota, heartbeat) -> int:
     """Read ``stream`` into a ring of BUFFERS buffers; each filled buffer goes to
     one thread per digest and one for the store writer, and is refilled once all
     three are done with it. Memory stays at BUFFERS * CHUNK_SIZE whatever the size.
@@ -249,6 +283,7 @@ def _copy(stream, writer, check, digests, cap, quota) -> int:
             if size > cap:
                 raise ImageDataTooLarge(cap=cap)
             quota.check(size)
+            heartbeat()
             chunk = memoryview(buffer)[:got]
             if check is not None:
                 check.feed(chunk)

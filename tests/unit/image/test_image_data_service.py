@@ -1,9 +1,11 @@
 """The upload contract: hashes and sizes computed while streaming; any failure leaves
 the image queued with nothing stored."""
 
+import datetime
 import hashlib
 import io
 import os
+import time
 
 import pytest
 
@@ -198,3 +200,35 @@ def test_a_store_write_failing_midway_leaves_queued_and_nothing_stored(env):
     again = image_service.get_visible(db, CTX, image.id)
     assert again.status == "queued" and again.locations == []
     assert _stored_files(store) == []
+
+
+def test_an_upload_stalled_in_saving_is_taken_over_after_the_timeout(env):
+    """A killed API process leaves its image in saving: a new upload is refused
+    while the old one may still be alive, and taken over once it is stalled."""
+    db, conf, store = env
+    conf.set_override("stalled_upload_timeout", 60, group="image")
+    image = _new(db, conf)
+    with db.writer() as session:  # what the killed upload left behind
+        assert image_data.image_db.set_status(session, image.id, ("queued",), "saving")
+    with pytest.raises(image_data.ImageNotQueued):
+        image_data.upload(db, store, conf, image, io.BytesIO(b"new"), 3)
+    long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=61)
+    with db.writer() as session:
+        image_data.image_db.set_status(session, image.id, ("saving",), "saving",
+                                       updated_at=long_ago)
+    done = image_data.upload(db, store, conf, image, io.BytesIO(b"new"), 3)
+    assert (done.status, done.os_hash_value) == ("active",
+                                                 hashlib.sha512(b"new").hexdigest())
+
+
+def test_the_store_drops_unfinished_writes_of_a_killed_process(tmp_path):
+    store = FilesystemStore(str(tmp_path / "store"))
+    old, live = store.writer(), store.writer()
+    old.write(b"partial")
+    live.write(b"still going")
+    stale = time.time() - 120
+    os.utime(old._path, (stale, stale))  # not written to for two minutes
+    FilesystemStore(str(tmp_path / "store"), stale_after=60)  # the next start
+    assert os.listdir(store.staging_dir) == [os.path.basename(live._path)]
+    location = live.commit(hashlib.sha512(b"still going").hexdigest())
+    assert b"".join(store.read(location)) == b"still going"

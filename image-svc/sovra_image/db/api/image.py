@@ -69,6 +69,17 @@ def set_status(session, image_id: str, expected: tuple[str, ...], status: str,
     return result.rowcount == 1
 
 
+def take_over_stalled(session, image_id: str, status: str,
+                      before: datetime.datetime) -> bool:
+    """Restart the clock of an image left in ``status`` since before ``before`` by
+    an upload that stopped (a compare-and-set: one taker wins); True if taken."""
+    result = session.execute(
+        update(Image).where(Image.id == image_id, Image.deleted == false(),
+                            Image.status == status, Image.updated_at < before)
+        .values(updated_at=_now()).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 def add_location(session, image_id: str, store: str, url: str) -> None:
     session.add(ImageLocation(image_id=image_id, store=store, url=url, created_at=_now()))
 

@@ -12,7 +12,8 @@ DESCRIPTIONS = {"file": "Filesystem store", "s3": "S3-compatible object store"}
 
 def _build(conf, store_id: str) -> Store:
     if store_id == "file":
-        return FilesystemStore(conf.image.filesystem_store_datadir)
+        return FilesystemStore(conf.image.filesystem_store_datadir,
+                               stale_after=conf.image.stalled_upload_timeout)
     if store_id == "s3":
         from sovra_image.drivers.store.s3 import S3Store
         s3 = conf.s3_store

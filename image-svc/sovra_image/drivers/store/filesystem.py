@@ -3,7 +3,9 @@
 Layout under the data dir::
 
     objects/<first 2 hex of sha512>/<sha512 hex>   one file per distinct content
-    staging/<random>.part                         uploads in progress
+    staging/<random>.part                         uploads in progress (dropped
+                                                  when the store starts if
+                                                  stale_after seconds old)
     .lock                                         reference_lock (flock)
 
 Locations are ``file:///<data dir>/objects/..``; a location outside the data dir is
@@ -16,6 +18,7 @@ import contextlib
 import fcntl
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -66,13 +69,28 @@ class _FileWriter(StoreWriter):
 class FilesystemStore(Store):
     name = "file"
 
-    def __init__(self, datadir: str):
+    def __init__(self, datadir: str, stale_after: float | None = None):
         self.datadir = os.path.abspath(datadir)
         self.objects_dir = os.path.join(self.datadir, "objects")
         self.staging_dir = os.path.join(self.datadir, "staging")
         os.makedirs(self.objects_dir, exist_ok=True)
         os.makedirs(self.staging_dir, exist_ok=True)
         self._lock_path = os.path.join(self.datadir, ".lock")
+        if stale_after is not None:
+            self.drop_stale_writes(stale_after)
+
+    def drop_stale_writes(self, older_than: float) -> list[str]:
+        """Remove unfinished writes not written to for ``older_than`` seconds (left
+        by a process that was killed; a live upload keeps writing); their names."""
+        limit = time.time() - older_than
+        dropped = []
+        with os.scandir(self.staging_dir) as entries:
+            for entry in entries:
+                if entry.name.endswith(".part") and entry.stat().st_mtime < limit:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                        dropped.append(entry.name)
+        return dropped
 
     def object_path(self, content_id: str) -> str:
         return os.path.join(self.objects_dir, content_id[:2], content_id)
