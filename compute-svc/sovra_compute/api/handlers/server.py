@@ -174,8 +174,11 @@ def list_servers_detail(req):
 
 
 def show_server(req, server_id):
-    instance = load(req, server_id, policies.SHOW)
-    return json_response({"server": view(req, instance)})
+    # one snapshot (one transaction) for the server and what its view reads
+    with _db(req).reader():
+        instance = load(req, server_id, policies.SHOW)
+        body = {"server": view(req, instance)}
+    return json_response(body)
 
 
 def _flavor_id(ref: str) -> str:
