@@ -240,6 +240,68 @@ choose_virt_driver() {
     VIRT=libvirt TEST_IMAGE_FILE=$STATE_DIR/test-image.qcow2
 }
 
+# The Python packages Sovra and the openstack CLI need, as wheels, in a directory
+# per requirement set (pyproject.toml, setup.cfg, extras, this Python):
+# $SOVRA_CACHE_DIR/wheels/<hash>/. The first run fills it from the package index
+# (pip wheel: what pip install would download, libvirt-python built once); every
+# later install of the same set, in any clone, is offline from there: no index
+# page fetched per package (pip revalidates them on each install, cache or not),
+# nothing resolved against the whole index, nothing built.
+wheelhouse_for() {
+    local extras=$1 key
+    key=$( (cat "$TOP/pyproject.toml" "$TOP/setup.cfg"; echo "extras: $extras"
+            "$VENV/bin/python" -c 'import sys, sysconfig
+print(sys.version, sysconfig.get_platform())') | sha256sum | cut -c1-16)
+    echo "${SOVRA_CACHE_DIR:-$HOME/.cache/sovra}/wheels/$key"
+}
+
+# pip_install_sovra EXTRAS: Sovra (editable, with EXTRAS: "" or "[libvirt]") and
+# the openstack CLI into $VENV, from the wheelhouse (wheelhouse_for; filled first
+# if it is not complete). Without byte-compiling every file of every package: the
+# modules Python imports are compiled on first import (the venv is ours, writable).
+pip_install_sovra() {
+    local extras=$1 wheelhouse tmp
+    local -a pip=("$VENV/bin/python" -m pip --quiet --disable-pip-version-check)
+    local -a wanted=(python-openstackclient osc-placement)
+    wheelhouse=$(wheelhouse_for "$extras")
+    if [[ ! -f $wheelhouse/complete ]]; then
+        say "fetching the Python packages into $wheelhouse (once per requirement set:" \
+            "later installs are offline from there)"
+        mkdir -p "$(dirname "$wheelhouse")"
+        tmp=$(mktemp -d "$wheelhouse.tmp-XXXXXX")
+        # Sovra's own requirements (not Sovra: it is installed editable, from here),
+        # and what builds it (setuptools, pyproject.toml's build-system)
+        local -a requirements
+        mapfile -t requirements < <("$VENV/bin/python" - "$TOP/pyproject.toml" \
+            "${extras:1:-1}" <<'PY'
+import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    meta = tomllib.load(f)
+wanted = meta["project"]["dependencies"] + meta["build-system"]["requires"]
+for extra in filter(None, sys.argv[2].split(",")):
+    wanted += meta["project"]["optional-dependencies"][extra]
+print("\n".join(wanted))
+PY
+        )
+        if ! "${pip[@]}" wheel --wheel-dir "$tmp" "${requirements[@]}" "${wanted[@]}" \
+            > "$LOG_DIR/pip-wheel.log" 2>&1; then
+            rm -rf "$tmp"
+            # (no index here, e.g. offline, with SOVRA_VENV holding it all already)
+            say "could not fill the wheelhouse (see $LOG_DIR/pip-wheel.log):" \
+                "installing with pip's own index and cache"
+            "${pip[@]}" install -e "$TOP$extras" "${wanted[@]}"
+            return
+        fi
+        touch "$tmp/complete"
+        # another stack.sh may have filled it meanwhile: either is whole
+        mv -T "$tmp" "$wheelhouse" 2>/dev/null || rm -rf "$tmp"
+    fi
+    say "installing Sovra${extras:+ (with libvirt-python)} and the openstack CLI into" \
+        "the virtualenv (from $wheelhouse)"
+    "${pip[@]}" install --no-compile --no-index --find-links "$wheelhouse" \
+        -e "$TOP$extras" "${wanted[@]}"
+}
+
 install_sovra() {
     if [[ ! -x $VENV/bin/python ]]; then
         # never turn an existing directory (SOVRA_VENV=/usr...) into a virtualenv
@@ -249,25 +311,23 @@ install_sovra() {
         say "creating virtualenv $VENV"
         python3 -m venv "$VENV"
     fi
-    # Reinstall only when the packaging metadata or the extras changed (editable:
-    # code is live). The libvirt driver needs the libvirt extra (libvirt-python).
-    local stamp=$DATA_DIR/.installed want extras=
+    # Reinstall only when the packaging metadata, the extras or the clone changed
+    # (editable: code is live). The libvirt driver needs the libvirt extra
+    # (libvirt-python). The stamp is the virtualenv's: a SOVRA_VENV shared by
+    # several data dirs (test nodes) is installed into once.
+    local stamp=$VENV/.sovra-devstack-installed want extras=
     [[ $VIRT == libvirt ]] && extras="[libvirt]"
-    want=$( (cat "$TOP/pyproject.toml" "$TOP/setup.cfg"; echo "extras: $extras") |
+    want=$( (cat "$TOP/pyproject.toml" "$TOP/setup.cfg"; echo "extras: $extras $TOP") |
         sha256sum | cut -d' ' -f1)
     if [[ $(cat "$stamp" 2>/dev/null) == "$want" ]]; then
         say "Sovra already installed in $VENV"
         return 0
     fi
-    local -a pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
-    say "installing Sovra${extras:+ (with libvirt-python)} and the openstack CLI into" \
-        "the virtualenv"
-    if ! "${pip[@]}" -e "$TOP$extras" python-openstackclient osc-placement; then
+    if ! pip_install_sovra "$extras"; then
         [[ -n $extras ]] || die "pip install failed (see above)"
         without_libvirt "pip could not install libvirt-python (the libvirt extra; see above)"
-        "${pip[@]}" -e "$TOP" python-openstackclient osc-placement ||
-            die "pip install failed (see above)"
-        want=$( (cat "$TOP/pyproject.toml" "$TOP/setup.cfg"; echo "extras: ") |
+        pip_install_sovra "" || die "pip install failed (see above)"
+        want=$( (cat "$TOP/pyproject.toml" "$TOP/setup.cfg"; echo "extras:  $TOP") |
             sha256sum | cut -d' ' -f1)
     fi
     echo "$want" > "$stamp"
@@ -380,25 +440,57 @@ write_service_conf() {
     chmod 600 "$file"
 }
 
-manage() {
+# The sovra-manage commands of the set-up, queued by configure_* and run by
+# run_manage_queues: one Python process per queue (tools/manage-batch.py), not one
+# per command (each start-up imports Sovra again: a second or more of CPU each), and
+# the two first queues side by side: identity's database, keys and bootstrap, and
+# the other services' databases (each its own), then the catalog entries, which
+# go into identity's database once it is bootstrapped.
+MANAGE_IDENTITY=() MANAGE_SYNC=() MANAGE_CATALOG=()
+
+# queue_manage QUEUE [NAME=VALUE|@quiet...] SERVICE ARGS...: a sovra-manage command
+# of SERVICE (with its config files) on QUEUE (an array's name), see manage-batch.py.
+queue_manage() {
+    local -n queue=$1
+    shift
+    local -a fields=()
+    while [[ $1 == *=* || $1 == @quiet ]]; do fields+=("$1"); shift; done
     local service=$1; shift
-    "$VENV/bin/sovra-manage" "$service" "$@" --config-file "$ETC_DIR/sovra.conf" \
-        --config-file "$ETC_DIR/sovra-$service.conf"
+    fields+=("$service" "$@" --config-file "$ETC_DIR/sovra.conf"
+             --config-file "$ETC_DIR/sovra-$service.conf")
+    queue+=("$(IFS=$'\t'; echo "${fields[*]}")")
+}
+
+# run_manage_queues: run what configure_* queued (see above); die when one fails.
+run_manage_queues() {
+    local batch="$VENV/bin/python $TOP/devstack/tools/manage-batch.py" out=$RUN_DIR/manage
+    printf '%s\n' "${MANAGE_IDENTITY[@]}" | $batch > "$out.identity" 2>&1 &
+    local identity=$!
+    local sync_status=0 identity_status=0
+    printf '%s\n' "${MANAGE_SYNC[@]}" | $batch > "$out.sync" 2>&1 || sync_status=$?
+    wait "$identity" || identity_status=$?
+    cat "$out.identity" "$out.sync"
+    rm -f "$out.identity" "$out.sync"
+    (( identity_status == 0 )) || die "setting identity up failed (see above)"
+    (( sync_status == 0 )) || die "creating the services' databases failed (see above)"
+    printf '%s\n' "${MANAGE_CATALOG[@]}" | $batch ||
+        die "registering the services in the catalog failed (see above)"
+    MANAGE_IDENTITY=() MANAGE_SYNC=() MANAGE_CATALOG=()
 }
 
 configure_identity() {
     write_service_conf identity \
         "" "[fernet_tokens]" "key_repository = $STATE_DIR/fernet-keys" \
         "" "[credential]" "key_repository = $STATE_DIR/credential-keys"
-    manage identity db sync
+    queue_manage MANAGE_IDENTITY identity db sync
     if [[ ! -d $STATE_DIR/fernet-keys ]]; then
-        manage identity fernet setup
+        queue_manage MANAGE_IDENTITY identity fernet setup
     fi
     if [[ ! -d $STATE_DIR/credential-keys ]]; then
-        manage identity credential-keys setup
+        queue_manage MANAGE_IDENTITY identity credential-keys setup
     fi
-    SOVRA_BOOTSTRAP_PASSWORD=$ADMIN_PASSWORD manage identity bootstrap \
-        --region "$REGION" --public-url "$AUTH_URL" >/dev/null
+    queue_manage MANAGE_IDENTITY "SOVRA_BOOTSTRAP_PASSWORD=$ADMIN_PASSWORD" @quiet \
+        identity bootstrap --region "$REGION" --public-url "$AUTH_URL"
 }
 
 # configure_service SERVICE TYPE [extra config lines...]: config, database, catalog.
@@ -406,11 +498,12 @@ configure_identity() {
 configure_service() {
     local service=$1 type=$2; shift 2
     write_service_conf "$service" "$@"
-    manage "$service" db sync
-    SOVRA_SERVICE_PASSWORD=$(sovra_secret "service-$service") manage identity \
-        register-service --type "$type" --name "$service" --region "$REGION" \
+    queue_manage MANAGE_SYNC "$service" db sync
+    queue_manage MANAGE_CATALOG "SOVRA_SERVICE_PASSWORD=$(sovra_secret "service-$service")" \
+        @quiet identity register-service --type "$type" --name "$service" \
+        --region "$REGION" \
         --public-url "http://$SERVICE_HOST:${SOVRA_PORTS[$service]}${URL_PATH:-}" \
-        --user "$service" >/dev/null
+        --user "$service"
 }
 
 # Stop the APIs a previous run started (either mode); the servers stay, for reuse.
@@ -447,7 +540,10 @@ wait_for_api() {
     local service=$1 url="http://$SERVICE_HOST:${SOVRA_PORTS[$1]}/" i
     for ((i = 0; i < 300; i++)); do
         "${PROCESSES}_check" "$service"
-        http_answers "$url" && return 0
+        # (a Python start per try only once the port is open: not dozens of them
+        # competing for the CPU with the APIs starting)
+        sovra_port_open "$SERVICE_HOST" "${SOVRA_PORTS[$service]}" && http_answers "$url" &&
+            return 0
         sleep 0.2
     done
     die "$service did not answer at $url within 60 s; see $("${PROCESSES}_logs")"
@@ -596,6 +692,10 @@ main() {
         esac
     done
 
+    say "databases, Fernet keys, admin and the catalog (sovra-manage: identity beside" \
+        "the other services' databases, then the catalog)"
+    run_manage_queues
+
     if [[ $MESSAGING == rabbit ]]; then
         wait_rabbitmq
         say "RabbitMQ is up: $SERVICE_HOST:$RABBIT_PORT"
@@ -686,7 +786,7 @@ wait_for_metadata() {
         elif ! sovra_pid_alive "$RUN_DIR/sovra-compute-metadata.pid"; then
             die "sovra-compute-metadata exited; see $LOG_DIR/sovra-compute-metadata.out"
         fi
-        http_answers "$url" && return 0
+        sovra_port_open "$SERVICE_HOST" "$METADATA_PORT" && http_answers "$url" && return 0
         sleep 0.2
     done
     die "the metadata API did not answer at $url within 60 s; see $("${PROCESSES}_logs")"
@@ -765,49 +865,94 @@ wait_for_controller() {
         "RabbitMQ :$RABBIT_PORT, etcd :$ETCD_PORT) within 60 s: run stack.sh there first"
 }
 
-# main_compute_node: NODE_ROLE=compute: this node's agents, joined to the controller.
+# main_compute_node: NODE_ROLE=compute: this node's agents (ENABLED_SERVICES),
+# joined to the controller.
 main_compute_node() {
     mkdir -p "$ETC_DIR" "$LOG_DIR" "$RUN_DIR" "$STATE_DIR"
     ensure_python_venv
-    choose_virt_driver
+    if sovra_node_enables compute-agent; then choose_virt_driver; fi
     install_sovra
     local -a components
     mapfile -t components < <(available_components)
-    [[ " ${components[*]} " =~ " compute-agent " ]] ||
-        die "this checkout has no compute agent: nothing to run on a compute node"
-    choose_network_agent "${components[@]}"
+    local agent
+    for agent in $(sovra_node_services); do
+        [[ " ${components[*]} " =~ " $agent " ]] ||
+            die "ENABLED_SERVICES names $agent, which this checkout does not have"
+    done
+    if sovra_node_enables network-agent; then choose_network_agent "${components[@]}"; fi
+    if sovra_node_enables block-volume; then
+        local why
+        why=$(nbd_blocker)
+        [[ -z $why ]] || die "ENABLED_SERVICES names block-volume, but $why"
+    fi
     stop_running_cloud
-    say "joining the controller at $SERVICE_HOST as compute node $NODE_NAME"
+    say "joining the controller at $SERVICE_HOST as compute node $NODE_NAME" \
+        "($(sovra_node_services | xargs))"
     wait_for_controller
     write_common_conf
-    local -a lines agents=(compute-agent) wait_network=()
-    mapfile -t lines < <(virt_conf_lines; compute_network_conf_lines)
-    write_agent_conf compute "${lines[@]}"
-    if [[ -n $NETWORK_AGENT ]]; then
-        local host_ip
+    local -a lines agents=() wait_args=() shown=()
+    local host_ip='' user=''
+    if [[ -n $NETWORK_AGENT ]] || sovra_node_enables block-volume; then
         host_ip=$(network_host_ip)
         [[ -n $host_ip ]] || die "no route to the controller at $SERVICE_HOST: set HOST_IP" \
             "(local.conf) to this node's address"
+    fi
+    if sovra_node_enables compute-agent; then
+        mapfile -t lines < <(virt_conf_lines; compute_network_conf_lines)
+        write_agent_conf compute "${lines[@]}"
+        agents+=(compute-agent) wait_args+=(--compute-agent) user=${user:-compute}
+        shown+=("compute ($LOG_DIR/sovra-compute-agent.log)")
+    fi
+    if [[ -n $NETWORK_AGENT ]]; then
         say "network agent: VXLAN endpoint $host_ip"
         mapfile -t lines < <(network_agent_conf_lines "$host_ip")
         write_agent_conf network "${lines[@]}"
-        agents+=(network-agent) wait_network=(--network-agent)
+        agents+=(network-agent) wait_args+=(--network-agent) user=${user:-network}
+        shown+=("network ($LOG_DIR/sovra-network-agent.log; VXLAN endpoint $host_ip)")
+    fi
+    if sovra_node_enables block-volume; then
+        local backend=$NODE_NAME@$VOLUME_BACKEND_NAME
+        say "volume agent: backend $backend (NBD exports on $host_ip:$NBD_PORT," \
+            "volumes in $BLOCK_VOLUME_DIR)"
+        mkdir -p "$BLOCK_VOLUME_DIR" "$STATE_DIR/block-conversion"
+        mapfile -t lines < <(node_block_conf_lines "$host_ip")
+        write_agent_conf block "${lines[@]}"
+        agents+=(block-volume) wait_args+=(--volume-backend "$backend") user=${user:-block}
+        shown+=("volume ($LOG_DIR/sovra-block-volume.log; backend $backend, zone"
+                "$VOLUME_AVAILABILITY_ZONE, NBD on $host_ip:$NBD_PORT)")
     fi
     start_split "${agents[@]}"
-    SOVRA_AUTH_URL=$AUTH_URL SOVRA_SERVICE_PASSWORD=$(sovra_secret service-compute) \
+    SOVRA_AUTH_URL=$AUTH_URL SOVRA_SERVICE_USER=$user \
+        SOVRA_SERVICE_PASSWORD=$(sovra_secret "service-$user") \
         "$VENV/bin/python" "$TOP/devstack/tools/wait-node.py" --host "$NODE_NAME" \
-        "${wait_network[@]}" --timeout 60 || die "compute node $NODE_NAME did not come" \
-        "up; see $LOG_DIR/sovra-compute-agent.log and sovra-network-agent.log"
-    cat <<MSG
-
-Compute node $NODE_NAME is up in $((SECONDS - started)) s, joined to the controller at
-$SERVICE_HOST: $(if [[ $VIRT == libvirt ]]; then
-        echo "servers are libvirt/QEMU guests ($SOVRA_LIBVIRT_URI, $INSTANCES_PATH)"
-    else echo "servers on the fake virt driver"; fi).
-  agents:     compute ($LOG_DIR/sovra-compute-agent.log)
-$(if [[ -n $NETWORK_AGENT ]]; then echo "              network ($LOG_DIR/sovra-network-agent.log; VXLAN endpoint $host_ip)"; fi)
+        "${wait_args[@]}" --timeout 60 || die "compute node $NODE_NAME did not come" \
+        "up; see $LOG_DIR/sovra-<agent>.log"
+    local line first=yes
+    echo
+    echo "Compute node $NODE_NAME is up in $((SECONDS - started)) s, joined to the controller at"
+    echo "$SERVICE_HOST$(if sovra_node_enables compute-agent; then
+        if [[ $VIRT == libvirt ]]; then
+            echo ": servers are libvirt/QEMU guests ($SOVRA_LIBVIRT_URI, $INSTANCES_PATH)"
+        else echo ": servers on the fake virt driver"; fi; fi)."
+    for line in "${shown[@]}"; do
+        if [[ -n $first ]]; then printf '  agents:     %s\n' "$line"; first=
+        else printf '              %s\n' "$line"; fi
+    done
+    if sovra_node_enables compute-agent; then
+        cat <<MSG
   check:      openstack --os-cloud sovra-admin compute service list --host $NODE_NAME
               (on the controller; servers are scheduled here like on any other node)
+MSG
+    fi
+    if sovra_node_enables block-volume; then
+        cat <<MSG
+  volumes:    openstack --os-cloud sovra-admin volume type create --property \\
+                  volume_backend_name=$VOLUME_BACKEND_NAME on-$NODE_NAME
+              openstack --os-cloud sovra-demo volume create --type on-$NODE_NAME --size 1 v1
+              (on the controller; any node's servers attach them over NBD)
+MSG
+    fi
+    cat <<MSG
 
 Stop it with devstack/unstack.sh; remove everything with devstack/clean.sh.
 MSG

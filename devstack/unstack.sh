@@ -9,7 +9,8 @@
 #      another cloud (another data dir, another instances path) are never touched;
 #   2. the APIs and agents (the volume agent too: volumes are files that stay, in
 #      the data dir or SOVRA_BLOCK_VOLUME_DIR, for the next stack.sh), then the
-#      servers of full mode (etcd, RabbitMQ, MariaDB);
+#      servers of full mode (etcd, RabbitMQ, MariaDB), and a compute node's NBD
+#      daemon (its volume agent's exports: it outlives the agent);
 #   3. what the network agent made, which outlives it (bridges, dnsmasq, DHCP and
 #      router namespaces, its nftables tables), and the public network's uplink
 #      (lib/network.sh), when this node ran one (as root);
@@ -65,7 +66,7 @@ our_guests() {
 qemu_pids() {
     local pid cmdline
     for pid in /proc/[0-9]*; do
-        cmdline=$(tr '\0' ' ' < "$pid/cmdline" 2>/dev/null) || continue
+        cmdline=$(tr '\0' ' ' 2>/dev/null < "$pid/cmdline") || continue
         [[ $cmdline == *qemu-system* && $cmdline == *"$INSTANCES_PATH/"* ]] &&
             echo "${pid#/proc/}"
     done
@@ -122,6 +123,14 @@ if [[ -d $RUN_DIR ]]; then
     SOVRA_STOPPED=0
     sovra_stop_all
     total=$SOVRA_STOPPED
+fi
+# a compute node's volume agent's NBD server (lib/block.sh: node_nbd_state_dir)
+shopt -s nullglob
+nbd_pidfiles=("$STATE_DIR"/nbd-*/qsd.pid)
+shopt -u nullglob
+if (( ${#nbd_pidfiles[@]} )); then
+    sovra_stop_pidfiles 30 "${nbd_pidfiles[@]}"   # ("stopping qsd (pid N)")
+    total=$((total + SOVRA_STOPPED))
 fi
 if [[ -n $INSTANCES_PATH ]]; then destroy_leftover_guests; fi
 network_cleanup 2>&1 | sed 's/^/unstack: /'

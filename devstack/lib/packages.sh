@@ -31,6 +31,8 @@ declare -gA SOVRA_PACKAGE_GROUPS=(
     [network]="iproute2 nftables dnsmasq-base conntrack kmod iputils-ping busybox"
     # block storage's file backend (devstack/lib/block.sh): qemu-img
     [block]="qemu-utils"
+    # a compute node's volume agent (NBD backend): qemu-storage-daemon exports
+    [nbd]="qemu-utils qemu-system-common"
     [guest-image]="syslinux syslinux-common mtools dosfstools fdisk qemu-utils genisoimage qemu-system-x86"  # devstack/tools/build-test-image.sh
 )
 

@@ -10,7 +10,7 @@ TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # ones (ports, SOVRA_DATA_DIR...) are, unless local.conf sets them itself.
 unset MODE DATABASE MESSAGING COORDINATION PROCESSES SERVICE_HOST VIRT_DRIVER NODE_ROLE \
     NODE_NAME CONTROLLER_SECRETS HOST_IP FLOATING_RANGE PUBLIC_NETWORK_GATEWAY FIXED_RANGE \
-    NETWORK_NAMESPACE_PREFIX
+    NETWORK_NAMESPACE_PREFIX ENABLED_SERVICES VOLUME_BACKEND_NAME VOLUME_AVAILABILITY_ZONE
 LOCAL_CONF=${SOVRA_LOCAL_CONF:-$TOP/devstack/local.conf}
 if [[ -f $LOCAL_CONF ]]; then
     # shellcheck source=/dev/null
@@ -51,6 +51,21 @@ NODE_ROLE=${NODE_ROLE:-${SOVRA_NODE_ROLE:-controller}}
 # The name this node's agents go by ([compute] host): the host name unless told.
 NODE_NAME=${NODE_NAME:-${SOVRA_NODE_NAME:-$(hostname -s)}}
 CONTROLLER_SECRETS=${CONTROLLER_SECRETS:-${SOVRA_CONTROLLER_SECRETS:-}}
+
+# A compute node's agents (DevStack's ENABLED_SERVICES): component names, separated
+# by commas or spaces, among compute-agent, network-agent (as root, with its
+# packages; else skipped with a warning) and block-volume (a volume agent whose NBD
+# backend serves the volumes kept on this node to the compute agents of every node,
+# over the network). The controller runs every component of its checkout and does
+# not read it.
+ENABLED_SERVICES=${ENABLED_SERVICES:-${SOVRA_ENABLED_SERVICES:-compute-agent,network-agent}}
+# A compute node's volume agent (block-volume): its backend's name (the
+# volume_backend_name volume types select it by; the service is
+# <NODE_NAME>@<name>), its availability zone, and the TCP port of its NBD server
+# (on the node's address, HOST_IP or the one towards the controller).
+VOLUME_BACKEND_NAME=${VOLUME_BACKEND_NAME:-${SOVRA_VOLUME_BACKEND_NAME:-nbd}}
+VOLUME_AVAILABILITY_ZONE=${VOLUME_AVAILABILITY_ZONE:-${SOVRA_VOLUME_AVAILABILITY_ZONE:-nova}}
+NBD_PORT=${SOVRA_NBD_PORT:-10809}
 
 DATA_DIR=${SOVRA_DATA_DIR:-$TOP/.stack}
 # An existing virtualenv to install into instead of $DATA_DIR/venv (e.g. tox's).
@@ -143,12 +158,36 @@ sovra_check_settings() {
                  "<data dir>/secrets directory (${CONTROLLER_SECRETS:-not set})" >&2
             return 1
         fi
+        local agent known=" compute-agent network-agent block-volume "
+        for agent in $(sovra_node_services); do
+            [[ $known == *" $agent "* ]] || bad+=" $agent"
+        done
+        if [[ -n $bad ]]; then
+            echo "ENABLED_SERVICES names what a compute node cannot run:$bad (it runs" \
+                 "some of:$known)" >&2
+            return 1
+        fi
+        if [[ -z $(sovra_node_services) ]]; then
+            echo "NODE_ROLE=compute: ENABLED_SERVICES names no agent" >&2
+            return 1
+        fi
         if [[ $SERVICE_HOST == 127.* || $SERVICE_HOST == localhost ]]; then
             echo "NODE_ROLE=compute: SERVICE_HOST must be the controller's address, not" \
                  "$SERVICE_HOST" >&2
             return 1
         fi
     fi
+}
+
+# sovra_node_services: a compute node's ENABLED_SERVICES, one per line.
+sovra_node_services() {
+    local word
+    for word in ${ENABLED_SERVICES//,/ }; do echo "$word"; done
+}
+
+# sovra_node_enables AGENT: true when this compute node's ENABLED_SERVICES names AGENT.
+sovra_node_enables() {
+    [[ $'\n'$(sovra_node_services)$'\n' == *$'\n'"$1"$'\n'* ]]
 }
 
 # sovra_mode_label: "lite mode", "full mode", or "custom mode (the four settings)".

@@ -98,12 +98,18 @@ def volume_round_trip(openstack, cli_env, volume_dir, timeout=60):
     return available
 
 
-def network_api(clouds_yaml, cloud="sovra-admin"):
-    """GET on the network API as ``cloud`` of stack.sh's clouds.yaml: path -> JSON."""
+def service_api(clouds_yaml, service_type, cloud="sovra-admin"):
+    """GET on the catalog's ``service_type`` API as ``cloud`` of stack.sh's
+    clouds.yaml: path -> JSON."""
     auth = yaml.safe_load(Path(clouds_yaml).read_text())["clouds"][cloud]["auth"]
     sess = session.Session(auth=v3.Password(**auth))
     return lambda path: sess.get(path, endpoint_filter={
-        "service_type": "network", "interface": "public"}).json()
+        "service_type": service_type, "interface": "public"}).json()
+
+
+def network_api(clouds_yaml, cloud="sovra-admin"):
+    """GET on the network API as ``cloud`` of stack.sh's clouds.yaml: path -> JSON."""
+    return service_api(clouds_yaml, "network", cloud)
 
 
 def alive_network_agents(get) -> dict:

@@ -17,8 +17,15 @@ address, reaches router1's interface on ctl over VXLAN between the namespaces.
 Each node's agent has its own namespace prefix: the nodes share the machine's
 namespace names.
 
+cn2 also runs a volume agent (ENABLED_SERVICES names block-volume): its NBD backend
+keeps volumes in cn2's data dir and exports them on cn2's address. A volume of a
+type naming that backend is created there and attached to the server on cn1: in
+use, its export answers from cn1's namespace over the bridge; detached, available
+again and no longer exported.
+
 The virt driver is the fake one: a guest's boot is test_devstack*.py's and the
-libvirt driver's tests' to check; here the subject is the nodes joining one cloud.
+libvirt driver's tests' to check (tests/integration/compute/test_libvirt_nbd_volumes.py
+for NBD volumes in real guests); here the subject is the nodes joining one cloud.
 """
 
 import contextlib
@@ -33,7 +40,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from integration.test_devstack import alive_network_agents, network_api, wait_ping
+from integration.test_devstack import (
+    alive_network_agents,
+    network_api,
+    service_api,
+    wait_ping,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBNET = "10.77.{}.{}"
@@ -175,6 +187,52 @@ def guest_reaches_router(ctl, get, hosts):
         _ip("netns", "delete", guest, check=False)
 
 
+def nbd_info(namespace, address, volume_id):
+    """`qemu-img info` of the volume's NBD export at ``address`` (cn2's NBD server),
+    from ``namespace``: the completed process."""
+    return subprocess.run(
+        ["ip", "netns", "exec", namespace, "qemu-img", "info", "--output", "json",
+         f"nbd://{address}:10809/volume-{volume_id}"],
+        capture_output=True, text=True, timeout=30)
+
+
+def nbd_volume_on_another_node(cli, block_get, storage, hosts, server_id):
+    """A volume of a type naming cn2's backend (``storage``) lives there, a file in
+    its data dir; attached to the server on cn1 it is in-use, exported on cn2's
+    address and read from cn1's namespace; detached, available and no longer
+    exported. The openstack CLI acts; the block storage API (``block_get``) is
+    polled for the outcome."""
+    cli("volume", "type", "create", "--property", "volume_backend_name=nbd", "on-cn2")
+    volume = cli("volume", "create", "--type", "on-cn2", "--size", "1", "nv1")
+
+    def wait_status(wanted, timeout=60):
+        deadline = time.monotonic() + timeout
+        while (shown := block_get(f"/volumes/{volume['id']}")["volume"])[
+                "status"] != wanted:
+            assert shown["status"] not in ("error", "error_attaching"), shown
+            assert time.monotonic() < deadline, f"nv1 not {wanted}: {shown}"
+            time.sleep(0.5)
+        return shown
+
+    shown = wait_status("available")
+    assert shown["os-vol-host-attr:host"] == "cn2@nbd#nbd", shown
+    assert (storage.data_dir / "data" / "volumes" / f"volume-{volume['id']}.raw").stat(
+        ).st_size == 1024 ** 3
+    cn1, cn2_address = hosts["cn1"][0], hosts["cn2"][1]
+    assert nbd_info(cn1, cn2_address, volume["id"]).returncode != 0   # not exported
+
+    cli("server", "add", "volume", server_id, volume["id"])
+    shown = wait_status("in-use")
+    assert [a["server_id"] for a in shown["attachments"]] == [server_id], shown
+    info = nbd_info(cn1, cn2_address, volume["id"])   # over the bridge, from cn1
+    assert info.returncode == 0, info.stderr
+    assert json.loads(info.stdout)["virtual-size"] == 1024 ** 3
+
+    cli("server", "remove", "volume", server_id, volume["id"], output=False)
+    assert wait_status("available")["attachments"] == []
+    assert nbd_info(cn1, cn2_address, volume["id"]).returncode != 0   # withdrawn
+
+
 def test_controller_and_two_compute_nodes(hosts, tmp_path):
     _, ctl_address = hosts["ctl"]
     ctl = Node("ctl", hosts["ctl"][0], tmp_path, "MODE=full\nVIRT_DRIVER=fake\n",
@@ -190,9 +248,12 @@ def test_controller_and_two_compute_nodes(hosts, tmp_path):
 
         secrets = tmp_path / "controller-secrets"   # what an operator would scp
         shutil.copytree(ctl.data_dir / "secrets", secrets)
+        agents = {"cn1": ("compute-agent", "network-agent"),
+                  "cn2": ("compute-agent", "network-agent", "block-volume")}
         for name in ("cn1", "cn2"):
             node = Node(name, hosts[name][0], tmp_path,
                         f"MODE=full\nNODE_ROLE=compute\nVIRT_DRIVER=fake\n"
+                        f"ENABLED_SERVICES={','.join(agents[name])}\n"
                         f"CONTROLLER_SECRETS={secrets}\n", ctl_address)
             nodes.append(node)
             started = time.monotonic()
@@ -204,18 +265,19 @@ def test_controller_and_two_compute_nodes(hosts, tmp_path):
             assert "[database]" not in agent_conf and f"host = {name}" in agent_conf
             assert not (node.data_dir / "secrets").exists()   # made nothing of its own
             # only the agents run there (and their supervisors)
-            assert set(node.pids()) == {f"sovra-{agent}-agent.{kind}"
-                                        for agent in ("compute", "network")
+            assert set(node.pids()) == {f"sovra-{agent}.{kind}" for agent in agents[name]
                                         for kind in ("pid", "child")}
 
         cli_env = {**ctl.env, "OS_CLIENT_CONFIG_FILE": str(ctl.data_dir / "clouds.yaml")}
         openstack = str(Path(sys.prefix) / "bin" / "openstack")
 
-        def cli(*args):
-            out = ctl.run(openstack, "--os-cloud", "sovra-admin", *args, "-f", "json",
-                          env=cli_env)
+        def cli(*args, output=True):
+            """openstack as admin: its JSON output (output=False: a command that
+            prints nothing)."""
+            out = ctl.run(openstack, "--os-cloud", "sovra-admin", *args,
+                          *(("-f", "json") if output else ()), env=cli_env)
             assert out.returncode == 0, out.stderr
-            return json.loads(out.stdout)
+            return json.loads(out.stdout) if output else None
 
         def sovra_status():
             """(exit status, {agent host: status}) of `sovra status`."""
@@ -228,22 +290,33 @@ def test_controller_and_two_compute_nodes(hosts, tmp_path):
         services = cli("compute", "service", "list")
         assert {(s["Host"], s["State"]) for s in services} == {
             ("ctl", "up"), ("cn1", "up"), ("cn2", "up")}
-        # block storage runs on the controller only: its one backend, up
-        assert [(s["Host"], s["State"]) for s in cli("volume", "service", "list")] == [
-            ("ctl@file", "up")]
+        # block storage: the controller's file backend and cn2's NBD backend, up
+        assert sorted((s["Host"], s["State"]) for s in cli("volume", "service", "list")
+                      ) == [("cn2@nbd", "up"), ("ctl@file", "up")]
+        block_conf = (nodes[2].data_dir / "etc" / "sovra-block.conf").read_text()
+        assert f"nbd_listen_address = {hosts['cn2'][1]}\n" in block_conf
+        assert "[database]" not in block_conf
         hypervisors = cli("hypervisor", "list")
         assert {h["Hypervisor Hostname"] for h in hypervisors} == {"ctl", "cn1", "cn2"}
 
         group = cli("server", "group", "create", "--policy",
                     "anti-affinity", "spread")
-        hosts_used = set()
+        server_on = {}
         for index in range(3):
             server = cli("server", "create", "--flavor", "m1.tiny",
                          "--image", "test-image", "--no-network", "--hint",
                          f"group={group['id']}", "--wait", f"vm{index}")
             assert server["status"] == "ACTIVE"
-            hosts_used.add(server["OS-EXT-SRV-ATTR:host"])
-        assert hosts_used == {"ctl", "cn1", "cn2"}
+            server_on[server["OS-EXT-SRV-ATTR:host"]] = server["id"]
+        assert set(server_on) == {"ctl", "cn1", "cn2"}
+
+        started = time.monotonic()
+        with in_netns(ctl.namespace):   # where the controller's address is
+            nbd_volume_on_another_node(
+                cli, service_api(ctl.data_dir / "clouds.yaml", "block-storage"),
+                nodes[2], hosts, server_on["cn1"])
+        print(f"cn2's NBD volume attached to cn1's server and detached: "
+              f"{time.monotonic() - started:.1f} s")
 
         assert sovra_status() == (0, {"ctl": "up", "cn1": "up", "cn2": "up"})
 
@@ -257,8 +330,13 @@ def test_controller_and_two_compute_nodes(hosts, tmp_path):
         assert check.returncode == 0, check.stdout + check.stderr
 
         # a compute node stops: the cloud sees its agent down, the health check fails
+        nbd_pidfile = nodes[2].data_dir / "data" / "nbd-nbd" / "qsd.pid"
+        nbd_daemon = int(nbd_pidfile.read_text())
         down = nodes[2].script("unstack.sh")
         assert down.returncode == 0, down.stdout + down.stderr
+        # the volume agent's NBD server, which outlives the agent, stopped with it
+        assert f"stopping qsd (pid {nbd_daemon})" in down.stdout, down.stdout
+        assert not _alive(nbd_daemon) and not nbd_pidfile.exists()
         deadline = time.monotonic() + 60
         while True:
             services = cli("compute", "service", "list", "--host", "cn2")
