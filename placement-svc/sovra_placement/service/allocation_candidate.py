@@ -154,6 +154,8 @@ class _Search:
         self.conn = session.connection()
         self.tree = _Tree(self.conn)
         self.free: dict[tuple[int, str], int] = {}   # (rp, class) -> free capacity
+        # (rp, class) -> (capacity, used), for the summaries
+        self.inventory: dict[tuple[int, str], tuple[int, int]] = {}
         self.sharing = filters.trait_holders(session, [os_traits.MISC_SHARES_VIA_AGGREGATE])
         self._sharing_roots: dict[int, set[int]] = {}
         self._trait_cache: dict[int, set[str]] = {}
@@ -267,9 +269,12 @@ class _Search:
                                          where=where + inv_where,
                                          correlated=window is not None)
             free, root_of, parent_of = self.free, self.tree.root, self.tree.parent
+            inventory = self.inventory
             served = per_class[rc] = set()
             for rp_id, capacity, used, root, parent in rows:
-                free[(rp_id, rc)] = int(capacity) - int(used)
+                capacity, used = int(capacity), int(used)
+                free[(rp_id, rc)] = capacity - used
+                inventory[(rp_id, rc)] = (capacity, used)
                 root_of[rp_id] = root
                 parent_of[rp_id] = parent
                 served.add(rp_id)
@@ -465,9 +470,12 @@ def _scoped(query, column, ids):
             for start in range(0, len(ids), _CHUNK)]
 
 
-def _summaries(conn, tree: _Tree, ids, known_traits) -> dict[int, dict]:
-    """Summaries of the providers ``ids``; ``known_traits`` {id: trait names} are
-    the traits of some of them, already read in this transaction."""
+def _summaries(conn, tree: _Tree, ids, known_traits, known_inventory,
+               requested) -> dict[int, dict]:
+    """Summaries of the providers ``ids``. Already read in this transaction:
+    ``known_traits`` {id: trait names} of some of them, ``known_inventory``
+    {(id, class): (capacity, used)} of some of them for some ``requested`` classes;
+    a provider known for every requested class needs only its other classes read."""
     ids = sorted(ids)
     tree.load_roots({tree.root[i] for i in ids})
     uuid_of, parent_of, root_of = tree.uuid, tree.parent, tree.root
@@ -478,13 +486,27 @@ def _summaries(conn, tree: _Tree, ids, known_traits) -> dict[int, dict]:
                                              models.ResourceClass.name)).all())
     inventories = sa.select(INV.resource_provider_id, INV.resource_class_id, INV.total,
                             INV.reserved, INV.allocation_ratio)
+    requested = sorted(requested)
+    read, unread = [], []
+    for i in ids:
+        if all((i, rc) in known_inventory for rc in requested):
+            read.append(i)
+            result[i]["resources"] = {
+                rc: {"capacity": known_inventory[(i, rc)][0],
+                     "used": known_inventory[(i, rc)][1]} for rc in requested}
+        else:
+            unread.append(i)
+    rc_id_of = {name: rc_id for rc_id, name in rc_name.items()}
+    others = inventories.where(INV.resource_class_id.not_in(
+        [rc_id_of[rc] for rc in requested if rc in rc_id_of]))
     get = result.get
-    for query in _scoped(inventories, INV.resource_provider_id, ids):
-        for rp_id, rc_id, total, reserved, ratio in conn.execute(query).all():
-            summary = get(rp_id)
-            if summary is not None:
-                summary["resources"][rc_name[rc_id]] = {
-                    "capacity": int((total - reserved) * ratio), "used": 0}
+    for query, among in ((others, read), (inventories, unread)):
+        wanted = set(among)
+        for scoped in _scoped(query, INV.resource_provider_id, among):
+            for rp_id, rc_id, total, reserved, ratio in conn.execute(scoped).all():
+                if rp_id in wanted:
+                    get(rp_id)["resources"][rc_name[rc_id]] = {
+                        "capacity": int((total - reserved) * ratio), "used": 0}
     usage = (sa.select(ALLOC.resource_provider_id, ALLOC.resource_class_id,
                        sa.func.sum(ALLOC.used))
              .group_by(ALLOC.resource_provider_id, ALLOC.resource_class_id))
@@ -529,5 +551,7 @@ def find(db, request: Request, *, cap: int, randomize: bool = False,
         if whole_trees:
             involved |= {m for rp in list(involved)
                          for m in tree.members.get(tree.root[rp], ())}
+        requested = {rc for group in request.groups for rc in group.resources}
         return Result(candidates, _summaries(search.conn, tree, involved,
-                                             search.known_traits()))
+                                             search.known_traits(), search.inventory,
+                                             requested))
