@@ -248,7 +248,11 @@ def main():
             for _ in range(args.rounds):
                 times["copy"].append(copy(source, target))
                 before = _cpu_seconds(proc.pid)
-                image_id, seconds = upload(port, source)
+                try:
+                    image_id, seconds = upload(port, source)
+                except http.client.RemoteDisconnected:
+                    sys.exit(f"the server hung up (exit status {proc.poll()}); "
+                             "BENCH_LOG=<file> keeps its log")
                 times["upload"].append(seconds)
                 cpu["upload"].append(_cpu_seconds(proc.pid) - before)
                 before = _cpu_seconds(proc.pid)

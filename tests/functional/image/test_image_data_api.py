@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import PROJECT_A, PROJECT_B
 
-from sovra_image.service import quota
+from sovra_image.service import image_data, quota
 
 OCTET = {"Content-Type": "application/octet-stream"}
 
@@ -227,3 +227,27 @@ def test_quotas_from_unified_limits(image_api_factory):
     assert resp.status_code == 403  # identity: one image for project A
     assert api.create(project=PROJECT_B)  # no limit in identity: configuration's
     assert api.upload(image["id"], b"x" * 1001).status_code == 413
+
+
+def test_body_arriving_in_pieces_across_a_buffer_boundary(image_api):
+    """A Content-Length body whose first piece stops just short of the server's
+    1 MiB read buffer, the rest after a pause: the read that fills the buffer
+    takes its last bytes from a fresh socket read (a pure-Python buffered reader
+    once failed there with ValueError, and the client saw the connection drop)."""
+    image = image_api.create()
+    data = os.urandom(image_data.CHUNK_SIZE + 300_000)
+    first = image_data.CHUNK_SIZE - 100
+    host, port = image_api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall((f"PUT /v2/images/{image['id']}/file HTTP/1.1\r\n"
+                      f"Host: {host}\r\nX-Auth-Token: u1:{PROJECT_A}\r\n"
+                      "Content-Type: application/octet-stream\r\n"
+                      f"Content-Length: {len(data)}\r\n\r\n").encode())
+        sock.sendall(data[:first])
+        time.sleep(0.5)
+        sock.sendall(data[first:])
+        reply = sock.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 204"), reply
+    shown = image_api.request("GET", f"/v2/images/{image['id']}").json()
+    assert shown["os_hash_value"] == hashlib.sha512(data).hexdigest()
+    assert image_api.request("GET", f"/v2/images/{image['id']}/file").content == data

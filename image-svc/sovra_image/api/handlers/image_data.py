@@ -32,7 +32,9 @@ class _KnownLengthBody:
         want = min(len(buffer), stream.remaining)
         if want <= 0:
             return 0
-        got = stream.rfile.readinto(memoryview(buffer)[:want])
+        # readinto1, not readinto: _pyio's readinto raises ValueError when its loop
+        # copies buffered bytes after a partial read (more than the space left).
+        got = stream.rfile.readinto1(memoryview(buffer)[:want])
         stream.remaining -= got
         return got
 
