@@ -132,6 +132,22 @@ class TestRefusedUploads:
         assert _stored(image_api) == []
 
     @pytest.mark.skipif(shutil.which("qemu-img") is None, reason="needs qemu-img")
+    def test_qcow2_with_external_data_file_is_refused(self, image_api, tmp_path):
+        disk = tmp_path / "disk.qcow2"
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-o",
+                        f"data_file={tmp_path / 'data.raw'}", str(disk), "1M"],
+                       check=True)
+        for declared in ("qcow2", "raw"):  # and it cannot pass as raw either
+            image = image_api.create(disk_format=declared)
+            with open(disk, "rb") as f:
+                resp = image_api.upload(image["id"], f)
+            assert resp.status_code == 400, resp.text
+            assert ("external data file" if declared == "qcow2" else "qcow2") in \
+                resp.json()["message"]
+            assert _status(image_api, image["id"]) == "queued"
+        assert _stored(image_api) == []
+
+    @pytest.mark.skipif(shutil.which("qemu-img") is None, reason="needs qemu-img")
     def test_qcow2_gets_its_virtual_size(self, image_api, tmp_path):
         path = tmp_path / "disk.qcow2"
         subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), "2G"],
