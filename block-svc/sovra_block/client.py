@@ -320,7 +320,18 @@ class BlockClient:
         return self._api.put(f"/v3/os-quota-sets/{project_id}",
                              json={"quota_set": limits}).json()["quota_set"]
 
+    def get_limits(self, project_id: str | None = None) -> dict:
+        """``{"absolute": {...}, "rate": []}`` of the caller's project, or of
+        ``project_id`` (admin; 3.39)."""
+        return self._api.get("/v3/limits", params={"project_id": project_id}
+                             if project_id else None).json()["limits"]
+
     # -- services -----------------------------------------------------------------------
+
+    def list_availability_zones(self) -> list[dict]:
+        """os-availability-zone: ``[{"zoneName", "zoneState": {"available"}}]``."""
+        return self._api.get("/v3/os-availability-zone").json()["availabilityZoneInfo"]
+
 
     def list_services(self, **filters) -> list[dict]:
         """os-services (admin): one ``cinder-volume`` per backend, ``<host>@<backend>``."""

@@ -35,6 +35,7 @@ IMAGE_MICROVERSION = "2.45"         # createImage answers {"image_id"}
 LOCK_MICROVERSION = "2.73"          # lock takes locked_reason
 DESCRIPTION_MICROVERSION = "2.19"   # servers: description on update and rebuild
 AGGREGATE_MICROVERSION = "2.41"     # aggregates: "uuid" in bodies
+TAGS_MICROVERSION = "2.52"          # servers: "tags" at create
 
 
 def _version_headers(version: str | None) -> dict:
@@ -122,19 +123,30 @@ class ComputeClient:
         return self._one("server", name_or_id,
                          [s for s in servers if s.get("name") == name_or_id])
 
-    def create_server(self, name: str, flavor_id: str, image_id: str, *,
+    def create_server(self, name: str, flavor_id: str, image_id: str | None, *,
                       networks="auto", key_name: str | None = None,
-                      user_data: str | None = None, **attrs) -> dict:
+                      user_data: str | None = None, hints: dict | None = None,
+                      **attrs) -> dict:
         """``networks``: ``"auto"``, ``"none"`` or a list (required since 2.37).
-        ``user_data``: already base64-encoded."""
-        body = {"name": name, "flavorRef": flavor_id, "imageRef": image_id,
-                "networks": networks}
+        ``image_id``: None for a server booting from a volume (in
+        ``block_device_mapping_v2``). ``user_data``: already base64-encoded.
+        ``hints``: the scheduler hints (``{"group": <server group id>}``...). Other
+        ``attrs`` go in the body as they are (``availability_zone``, ``metadata``,
+        ``min_count``...); ``description`` is sent at 2.19, ``tags`` at 2.52."""
+        body = {"name": name, "flavorRef": flavor_id, "networks": networks}
+        if image_id:
+            body["imageRef"] = image_id
         if key_name:
             body["key_name"] = key_name
         if user_data is not None:
             body["user_data"] = user_data
         body.update({k: v for k, v in attrs.items() if v is not None})
-        return self._post("/servers", {"server": body})["server"]
+        request = {"server": body}
+        if hints:
+            request["os:scheduler_hints"] = hints
+        version = TAGS_MICROVERSION if body.get("tags") else \
+            DESCRIPTION_MICROVERSION if "description" in body else None
+        return self._post("/servers", request, version=version)["server"]
 
     def delete_server(self, server_id: str) -> None:
         self._api.delete(self._path(f"/servers/{server_id}"))

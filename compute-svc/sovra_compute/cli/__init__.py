@@ -1,6 +1,7 @@
 """Compute's commands for the ``sovra`` CLI (``sovra.cli`` entry points): server
 (and its actions, events, images, groups), flavor, keypair, compute service,
-hypervisor, availability zone, usage, limits."""
+hypervisor, availability zone, usage, limits (the last two with block storage's
+and network's parts, where the cloud has them)."""
 
 import argparse
 
@@ -35,3 +36,17 @@ def project_id(cloud, name_or_id: str | None) -> str:
     from sovra_identity import cli as identity_cli
 
     return identity_cli.client(cloud).find_project(name_or_id)["id"]
+
+
+def if_served(cloud, call):
+    """``call()``, or None when the catalog has no endpoint for its service (a
+    cached catalog that lacks it is trusted only after a fresh login: the command
+    runs again then)."""
+    from keystoneauth1 import exceptions as ks_exc
+
+    try:
+        return call()
+    except ks_exc.EndpointNotFound:
+        if cloud.from_cache:
+            raise
+        return None

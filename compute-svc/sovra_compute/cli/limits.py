@@ -1,12 +1,14 @@
-"""``sovra limits show --absolute|--rate`` (compute's /limits: a project's quotas
-and what it uses of them)."""
+"""``sovra limits show --absolute|--rate``: a project's quotas and what it uses of
+them, from compute's /limits and, where the cloud has block storage, block
+storage's (as ``openstack limits show`` does)."""
 
 from sovra_common.cli import command, output
 from sovra_compute import cli
 
 
 class ShowLimits(command.Lister):
-    """Show compute limits: absolute (quotas and usage) or rate limits."""
+    """Show compute and block storage limits: absolute (quotas and usage) or rate
+    limits."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -24,7 +26,13 @@ class ShowLimits(command.Lister):
             if parsed_args.project else None
         limits = cli.client(self.cloud).get_limits(project)
         if parsed_args.absolute:
-            return ("Name", "Value"), sorted(limits.get("absolute", {}).items())
+            from sovra_block import cli as block_cli
+
+            block = cli.if_served(
+                self.cloud, lambda: block_cli.client(self.cloud).get_limits(project))
+            rows = sorted(limits.get("absolute", {}).items())
+            return ("Name", "Value"), rows + sorted(
+                ((block or {}).get("absolute") or {}).items())
         rows = [dict(rate, verb=limit.get("verb"), value=limit.get("value"),
                      remain=limit.get("remaining"), unit=limit.get("unit"),
                      next=limit.get("next-available"))

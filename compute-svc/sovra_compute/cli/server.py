@@ -243,6 +243,85 @@ def _boolean(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, not {value!r}")
 
 
+def _hints(pairs: list) -> dict:
+    """``--hint`` pairs as the API's scheduler hints: a key given more than once
+    becomes a list (``different_host`` with several servers)."""
+    hints = {}
+    for key, value in pairs:
+        if key in hints:
+            hints[key] = (hints[key] if isinstance(hints[key], list)
+                          else [hints[key]]) + [value]
+        else:
+            hints[key] = value
+    return hints
+
+
+def _count(text: str) -> int:
+    """--min / --max: a count of at least 1 (a usage error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a count of 1 or more, not {text!r}")
+    return value
+
+
+#: --block-device keys, and how each value is read
+_BDM_KEYS = {"uuid": str, "source_type": str, "destination_type": str,
+             "boot_index": int, "volume_size": int, "delete_on_termination": _boolean,
+             "disk_bus": str, "device_type": str, "device_name": str,
+             "guest_format": str, "volume_type": str, "tag": str}
+
+
+def _block_device(text: str) -> dict:
+    """``--block-device``'s value: ``key=value,...`` with the API's
+    block_device_mapping_v2 keys (a usage error otherwise)."""
+    bdm = {}
+    for piece in text.split(","):
+        key, sep, value = piece.partition("=")
+        key = key.strip()
+        if not sep or key not in _BDM_KEYS or not value.strip():
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: expected key=value pairs with keys among "
+                + ", ".join(_BDM_KEYS))
+        try:
+            bdm[key] = _BDM_KEYS[key](value.strip())
+        except (ValueError, argparse.ArgumentTypeError):
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: {key} has a bad value {value!r}") from None
+    if bdm.get("source_type", "volume") not in ("volume", "snapshot", "image", "blank"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: source_type is volume, snapshot, image or blank")
+    if bdm.get("source_type") != "blank" and "uuid" not in bdm:
+        raise argparse.ArgumentTypeError(f"{text!r}: uuid (name or id) is required "
+                                         "unless source_type is blank")
+    return bdm
+
+
+def _resolve_block_devices(cloud, image_finder, bdms: list) -> list:
+    """The mappings with names of volumes, snapshots and images turned into ids
+    (source_type defaults to volume, destination_type to volume)."""
+    if not bdms:
+        return []
+    resolved = []
+    block = None
+    for bdm in bdms:
+        bdm = {"source_type": "volume", "destination_type": "volume", **bdm}
+        source = bdm["source_type"]
+        if source == "image":
+            bdm["uuid"] = image_finder(bdm["uuid"])["id"]
+        elif source in ("volume", "snapshot"):
+            from sovra_block import cli as block_cli
+
+            block = block or block_cli.client(cloud)
+            find = block_cli.find_volume if source == "volume" else \
+                block_cli.find_snapshot
+            bdm["uuid"] = find(block, bdm["uuid"])["id"]
+        resolved.append(bdm)
+    return resolved
+
+
 class CreateServer(command.ShowOne):
     """Create (boot) a server."""
 
@@ -251,8 +330,48 @@ class CreateServer(command.ShowOne):
         parser.add_argument("name", metavar="<name>", help="the new server's name")
         parser.add_argument("--flavor", metavar="<flavor>", required=True,
                             help="flavor (name or id)")
-        parser.add_argument("--image", metavar="<image>", required=True,
-                            help="image to boot from (name or id)")
+        parser.add_argument("--image", metavar="<image>",
+                            help="image to boot from (name or id); required unless "
+                                 "a --block-device has boot_index=0")
+        parser.add_argument("--boot-from-volume", metavar="<size>", type=_count,
+                            help="boot from a new volume of this size (GB) made "
+                                 "from --image (kept when the server is deleted)")
+        parser.add_argument("--block-device", metavar="<uuid=..,source_type=..,"
+                                                   "destination_type=..,boot_index=..,"
+                                                   "volume_size=..,...>",
+                            dest="block_devices", type=_block_device,
+                            action="append", default=[],
+                            help="a block_device_mapping_v2 entry (repeatable): "
+                                 "uuid (a volume's, snapshot's or image's name or "
+                                 "id), source_type (volume, the default, snapshot, "
+                                 "image or blank), destination_type (volume, the "
+                                 "default, or local), boot_index, volume_size (GB), "
+                                 "delete_on_termination (true|false), disk_bus, "
+                                 "device_type, device_name, guest_format, "
+                                 "volume_type, tag")
+        parser.add_argument("--availability-zone", metavar="<zone>[:<host>[:<node>]]",
+                            help="the zone to build in; zone:host, zone::node or "
+                                 "zone:host:node also pick the host (admin)")
+        parser.add_argument("--hint", metavar="<key=value>", dest="hints",
+                            type=cli.key_value, action="append", default=[],
+                            help="a scheduler hint (repeatable; a key given again "
+                                 "makes a list), e.g. group=<server group name or "
+                                 "id>")
+        parser.add_argument("--property", metavar="<key=value>", dest="properties",
+                            type=cli.key_value, action="append", default=[],
+                            help="a property (metadata item) to set (repeatable)")
+        parser.add_argument("--security-group", metavar="<security-group>",
+                            dest="security_groups", action="append", default=[],
+                            help="a security group for the server's ports (name or "
+                                 "id; repeatable; default: 'default')")
+        parser.add_argument("--description", metavar="<description>",
+                            help="the server's description")
+        parser.add_argument("--tag", metavar="<tag>", dest="tags", action="append",
+                            default=[], help="a tag (repeatable)")
+        parser.add_argument("--min", metavar="<count>", dest="min_count", type=_count,
+                            help="the fewest servers to make (default 1)")
+        parser.add_argument("--max", metavar="<count>", dest="max_count", type=_count,
+                            help="the most servers to make (default 1)")
         parser.add_argument("--key-name", metavar="<keypair>",
                             help="key pair to inject")
         parser.add_argument("--user-data", metavar="<file>",
@@ -282,9 +401,36 @@ class CreateServer(command.ShowOne):
         nics.add_argument("--no-network", dest="nics", action=_NicAction, kind="none",
                           nargs=0, help="no network at all (as --nic none)")
         add_wait(parser, "the server is ACTIVE")
+        self._parser = parser
         return parser
 
+    def _usage(self, parsed_args) -> None:
+        """What argparse alone cannot check: a usage error (exit status 2)."""
+        boots = [b for b in parsed_args.block_devices if b.get("boot_index") == 0]
+        if parsed_args.boot_from_volume and not parsed_args.image:
+            self._parser.error("--boot-from-volume needs --image")
+        if parsed_args.boot_from_volume and boots:
+            self._parser.error("--boot-from-volume and a --block-device with "
+                               "boot_index=0 both name the boot disk")
+        if not parsed_args.image and not boots:
+            self._parser.error("--image is required unless a --block-device has "
+                               "boot_index=0")
+        low, high = parsed_args.min_count, parsed_args.max_count
+        if low is not None and high is not None and low > high:
+            self._parser.error(f"--min ({low}) is more than --max ({high})")
+
+    def _block_devices(self, parsed_args, image, image_finder) -> list:
+        bdms = _resolve_block_devices(self.cloud, image_finder,
+                                      parsed_args.block_devices)
+        if parsed_args.boot_from_volume:
+            bdms.insert(0, {"uuid": image["id"], "source_type": "image",
+                            "destination_type": "volume", "boot_index": 0,
+                            "volume_size": parsed_args.boot_from_volume,
+                            "delete_on_termination": False})
+        return bdms
+
     def take_action(self, parsed_args):
+        self._usage(parsed_args)
         user_data = None
         if parsed_args.user_data:
             with open(os.path.expanduser(parsed_args.user_data), "rb") as f:
@@ -293,12 +439,32 @@ class CreateServer(command.ShowOne):
         flavor = compute.find_flavor(parsed_args.flavor)
         from sovra_image.cli.image import find_image
 
-        image = find_image(cli.image_client(self.cloud), parsed_args.image)
+        images = None
+
+        def image_finder(name_or_id):
+            nonlocal images
+            images = images or cli.image_client(self.cloud)
+            return find_image(images, name_or_id)
+
+        image = image_finder(parsed_args.image) if parsed_args.image else None
+        bdms = self._block_devices(parsed_args, image, image_finder)
+        hints = _hints(parsed_args.hints)
+        if isinstance(hints.get("group"), str):
+            hints["group"] = compute.find_server_group(hints["group"])["id"]
+        volume_backed = any(b.get("boot_index") == 0 for b in bdms)
         created = compute.create_server(
-            parsed_args.name, flavor["id"], image["id"],
+            parsed_args.name, flavor["id"],
+            None if volume_backed or image is None else image["id"],
             networks=_networks(self.cloud, parsed_args.nics),
             key_name=parsed_args.key_name, user_data=user_data,
-            config_drive=parsed_args.config_drive)
+            config_drive=parsed_args.config_drive, hints=hints,
+            availability_zone=parsed_args.availability_zone,
+            metadata=dict(parsed_args.properties) or None,
+            security_groups=[{"name": g} for g in parsed_args.security_groups]
+            or None,
+            description=parsed_args.description, tags=parsed_args.tags or None,
+            min_count=parsed_args.min_count, max_count=parsed_args.max_count,
+            block_device_mapping_v2=bdms or None)
         server = {"id": created["id"], "name": parsed_args.name}
         if parsed_args.wait:
             server = wait_for_status(self, compute, server, {"ACTIVE"},
