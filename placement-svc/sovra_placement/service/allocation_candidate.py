@@ -486,7 +486,9 @@ def _summaries(conn, tree: _Tree, ids, known_traits, known_inventory,
                                              models.ResourceClass.name)).all())
     inventories = sa.select(INV.resource_provider_id, INV.resource_class_id, INV.total,
                             INV.reserved, INV.allocation_ratio)
-    requested = sorted(requested)
+    rc_id_of = {name: rc_id for rc_id, name in rc_name.items()}
+    # Classes in id order (the standard classes' order), whichever query read them.
+    requested = sorted(requested, key=lambda rc: rc_id_of.get(rc, -1))
     read, unread = [], []
     for i in ids:
         if all((i, rc) in known_inventory for rc in requested):
@@ -496,17 +498,24 @@ def _summaries(conn, tree: _Tree, ids, known_traits, known_inventory,
                      "used": known_inventory[(i, rc)][1]} for rc in requested}
         else:
             unread.append(i)
-    rc_id_of = {name: rc_id for rc_id, name in rc_name.items()}
     others = inventories.where(INV.resource_class_id.not_in(
         [rc_id_of[rc] for rc in requested if rc in rc_id_of]))
     get = result.get
+    mixed = set()   # read providers with other classes too: put back in id order
     for query, among in ((others, read), (inventories, unread)):
         wanted = set(among)
-        for scoped in _scoped(query, INV.resource_provider_id, among):
+        for scoped in _scoped(query.order_by(INV.resource_class_id),
+                              INV.resource_provider_id, among):
             for rp_id, rc_id, total, reserved, ratio in conn.execute(scoped).all():
                 if rp_id in wanted:
                     get(rp_id)["resources"][rc_name[rc_id]] = {
                         "capacity": int((total - reserved) * ratio), "used": 0}
+                    if among is read:
+                        mixed.add(rp_id)
+    for rp_id in mixed:
+        resources = result[rp_id]["resources"]
+        result[rp_id]["resources"] = dict(sorted(resources.items(),
+                                                 key=lambda item: rc_id_of[item[0]]))
     usage = (sa.select(ALLOC.resource_provider_id, ALLOC.resource_class_id,
                        sa.func.sum(ALLOC.used))
              .group_by(ALLOC.resource_provider_id, ALLOC.resource_class_id))
