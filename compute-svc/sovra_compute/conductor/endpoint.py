@@ -57,8 +57,8 @@ class ConductorEndpoint(rpc.RPCEndpoint):
         self._coordinator = coordinator
         self._agents = agent_api
         self._notifier = notifier
-        #: builds read the agents one at a time: the first after new agents
-        #: joined records them, the others find them recorded
+        #: agents that joined are recorded by one build at a time: the first
+        #: records them, the others find them recorded
         self._agents_lock = threading.Lock()
 
     # --- builds --------------------------------------------------------------------
@@ -158,8 +158,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
                              started=started)
             return
         live = set(self._coordinator.members(compute_service.AGENTS_GROUP))
-        with self._agents_lock:
-            hosts = compute_service.schedulable_hosts(self._db, live) - set(tried)
+        hosts = self._schedulable_hosts(live) - set(tried)
         lock = filters.group_lock_name(self._db, instance["uuid"])
         # a group's members are placed one at a time: each sees where the others went
         with self._coordinator.lock(lock) if lock else contextlib.nullcontext():
@@ -200,6 +199,16 @@ class ConductorEndpoint(rpc.RPCEndpoint):
                                     instance_service.for_agent(instance),
                                     key_data=instance["key_data"],
                                     user_data=instance["user_data"])
+
+    def _schedulable_hosts(self, live: set[str]) -> set[str]:
+        """compute_service.schedulable_hosts, with the agents not recorded yet
+        recorded by one build at a time (not by every concurrent one)."""
+        known = compute_service.list_(self._db, binary=compute_service.AGENT_BINARY)
+        if live - {agent["host"] for agent in known}:
+            with self._agents_lock:
+                return compute_service.schedulable_hosts(self._db, live)
+        return {agent["host"] for agent in known if agent["host"] in live
+                and not agent["disabled"] and not agent["forced_down"]}
 
     def _release(self, instance_uuid):
         """Remove the server's allocations, retried: a leak is worse than a wait."""

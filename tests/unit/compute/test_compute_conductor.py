@@ -135,6 +135,15 @@ def test_down_or_disabled_hosts_are_not_scheduled_to(cloud):
     assert cloud.agents.named("build_instance")[0][0][1] == "node2"
 
 
+@pytest.mark.parametrize("change", [{"disabled": True}, {"forced_down": True}])
+def test_disabled_or_forced_down_recorded_hosts_are_not_scheduled_to(cloud, change):
+    agents = compute_service.sync_agents(cloud.db, {"node1", "node2"})
+    node1 = next(a for a in agents if a["host"] == "node1")
+    compute_service.update(cloud.db, node1["id"], **change)
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    assert cloud.agents.named("build_instance")[0][0][1] == "node2"
+
+
 def test_no_live_host_fails_the_build(cloud):
     for host in ("node1", "node2"):
         cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
