@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import json
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -52,13 +51,7 @@ class Services:
     def sovra(self, *args, user="admin", expect=0):
         """The installed ``sovra`` with the cloud's clouds.yaml and this module's
         token cache; asserts the exit status."""
-        cloud_args = ["--os-cloud", user] if user else []
-        done = subprocess.run([str(SOVRA), *cloud_args, *args], capture_output=True,
-                              text=True, timeout=120, env=self.env(), check=False)
-        if expect is not None:
-            assert done.returncode == expect, \
-                f"sovra {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
-        return done
+        return self.cloud.sovra(*args, cloud=user, expect=expect, env=self.env())
 
     def json(self, *args, **kwargs):
         return json.loads(self.sovra(*args, "-f", "json", **kwargs).stdout)

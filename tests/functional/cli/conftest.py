@@ -3,6 +3,7 @@ sovra-allinone starts it (its own ConfigOpts, SQLite file, ProcessResources) on
 127.0.0.1, all on one private ``sovra-inproc://`` bus, with keystone auth; plus a
 clouds.yaml for ``sovra --os-cloud``, and a counter of password logins."""
 
+import configparser
 import dataclasses
 import io
 import json
@@ -28,8 +29,33 @@ from sovra_placement.cmd import api as placement_api
 from sovra_placement.db import DATABASE as PLACEMENT_DB
 
 HERE = Path(__file__).resolve().parent
-LAUNCHER = HERE / "sovra_launcher.py"
+SETUP_CFG = HERE.parents[2] / "setup.cfg"
+SOVRA = Path(sys.executable).parent / "sovra"
 ADMIN_PASSWORD = "cli-admin-pw"
+
+
+def setup_cfg_commands() -> set[str]:
+    """The ``sovra.cli`` entry point names setup.cfg declares."""
+    parser = configparser.ConfigParser()
+    parser.read(SETUP_CFG)
+    lines = parser["options.entry_points"]["sovra.cli"].splitlines()
+    return {line.split("=")[0].strip() for line in lines if line.strip()}
+
+
+def installed_commands() -> dict:
+    """The ``sovra.cli`` entry points of the installed Sovra, by name."""
+    from importlib import metadata
+
+    return {ep.name: ep for ep in metadata.entry_points(group="sovra.cli")}
+
+
+def _check_installed() -> None:
+    """The tests run the installed ``sovra``: it must exist and know every command
+    setup.cfg declares (an editable install made before setup.cfg changed does not)."""
+    missing = setup_cfg_commands() - set(installed_commands())
+    if not SOVRA.exists() or missing:
+        pytest.fail(f"{SOVRA} is missing or lacks {sorted(missing)[:5]}: refresh the "
+                    "install (pip install --no-deps -e .)", pytrace=False)
 
 
 def _free_port() -> int:
@@ -82,12 +108,12 @@ class Cloud:
         return env
 
     def sovra(self, *args, cloud="admin", expect=0, env=None, stdin=None):
-        """Run ``sovra --os-cloud <cloud> <args>``; assert the exit status; return
-        the CompletedProcess."""
-        argv = [sys.executable, str(LAUNCHER)]
+        """Run the installed ``sovra --os-cloud <cloud> <args>`` (``cloud`` None: no
+        --os-cloud); assert the exit status; return the CompletedProcess."""
+        argv = [str(SOVRA)]
         if cloud:
             argv += ["--os-cloud", cloud]
-        done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=60,
+        done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=120,
                               env=env or self.env(), input=stdin, check=False)
         if expect is not None:
             assert done.returncode == expect, \
@@ -105,6 +131,7 @@ def _write(path: Path, text: str) -> str:
 
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory):
+    _check_installed()
     tmp = tmp_path_factory.mktemp("cli-cloud")
     ports = {name: _free_port() for name in ("identity", "image", "placement")}
     auth_url = f"http://127.0.0.1:{ports['identity']}/v3"

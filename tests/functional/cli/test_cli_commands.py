@@ -248,13 +248,14 @@ def test_status(cloud):
         requests.delete(f"{cloud.auth_url}/services/{sid}", headers=headers, timeout=10)
 
 
-def test_every_command_in_the_table_loads():
-    from cli_commands import COMMANDS, entry_point_lines
+def test_every_declared_command_is_installed_and_loads():
+    from conftest import installed_commands, setup_cfg_commands
 
-    from sovra_common.cli import app, command
+    from sovra_common.cli import command
 
-    for name, target in COMMANDS.items():
-        cls = app._Lazy(name, target).load()
+    installed = installed_commands()
+    assert set(installed) == setup_cfg_commands()
+    for name, entry_point in installed.items():
+        cls = entry_point.load()
         assert issubclass(cls, command._Base), name
         assert (cls.__doc__ or "").strip(), f"{name} has no summary for --help"
-    assert len(entry_point_lines()) == len(COMMANDS)

@@ -6,12 +6,11 @@ process: API, conductor and one agent (``node1``) with the fake driver, on their
 
 import socket
 import subprocess
-import sys
 import uuid
 
 import pytest
 import requests
-from conftest import ADMIN_PASSWORD, LAUNCHER
+from conftest import ADMIN_PASSWORD, SOVRA
 
 from sovra_common import conf as sovra_conf
 from sovra_common import process
@@ -171,7 +170,7 @@ def test_console_log_shows_and_follows(cloud, compute):
     assert cloud.sovra("console", "log", "show", "--lines", "1",
                        created["id"]).stdout == "line three\n"
     follow = subprocess.Popen(
-        [sys.executable, str(LAUNCHER), "--os-cloud", "admin", "console", "log",
+        [str(SOVRA), "--os-cloud", "admin", "console", "log",
          "--follow", "--interval", "0.2", "vm-console"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cloud.env())
     try:

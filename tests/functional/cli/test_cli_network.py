@@ -32,33 +32,18 @@ def _free_port() -> int:
 
 
 def sovra(cloud, *args, user="admin", expect=0, env=None):
-    """The installed ``sovra`` with the cloud's clouds.yaml; asserts the exit status."""
-    cloud_args = ["--os-cloud", user] if user else []
-    done = subprocess.run([str(SOVRA), *cloud_args, *args], capture_output=True,
-                          text=True, timeout=120, env=env or cloud.env(), check=False)
-    if expect is not None:
-        assert done.returncode == expect, \
-            f"sovra {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
-    return done
+    """The installed ``sovra`` as ``user`` of the cloud's clouds.yaml."""
+    return cloud.sovra(*args, cloud=user, expect=expect, env=env)
 
 
 def sovra_json(cloud, *args, **kwargs):
     return json.loads(sovra(cloud, *args, "-f", "json", **kwargs).stdout)
 
 
-def _entry_points() -> set:
-    from importlib import metadata
-
-    return {e.name for e in metadata.entry_points(group="sovra.cli")}
-
-
 @pytest.fixture(scope="module")
 def network(cloud):
     """The network API next to the CLI cloud; yields the process's resources (its
     coordinator is where network agents heartbeat)."""
-    if not SOVRA.exists() or "floating_ip_create" not in _entry_points():
-        pytest.fail(f"{SOVRA} lacks the network commands: refresh the editable install "
-                    "(pip install --no-deps -e .)", pytrace=False)
     from sovra_network.cmd import api as network_api
     from sovra_network.db import DATABASE as NETWORK_DB
 

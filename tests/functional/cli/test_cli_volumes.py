@@ -37,15 +37,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def sovra(cloud, *args, user="admin", expect=0, **kwargs):
-    """The installed ``sovra`` with the cloud's clouds.yaml; asserts the exit status."""
-    cloud_args = ["--os-cloud", user] if user else []
-    done = subprocess.run([str(SOVRA), *cloud_args, *args], capture_output=True,
-                          text=True, timeout=120, env=cloud.env(), check=False, **kwargs)
-    if expect is not None:
-        assert done.returncode == expect, \
-            f"sovra {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
-    return done
+def sovra(cloud, *args, user="admin", expect=0):
+    """The installed ``sovra`` as ``user`` of the cloud's clouds.yaml."""
+    return cloud.sovra(*args, cloud=user, expect=expect)
 
 
 def sovra_json(cloud, *args, **kwargs):
@@ -70,9 +64,6 @@ class BlockService:
 @pytest.fixture(scope="module")
 def block(cloud):
     """block-api and a volume agent next to the CLI cloud."""
-    if not SOVRA.exists() or "volume_list" not in _entry_points():
-        pytest.fail(f"{SOVRA} lacks the volume commands: refresh the editable install "
-                    "(pip install --no-deps -e .)", pytrace=False)
     tmp = cloud.tmp / "block"
     tmp.mkdir()
     port = _free_port()
@@ -128,12 +119,6 @@ def block(cloud):
         for handle in reversed(running):
             handle.stop()
         resources.stop()
-
-
-def _entry_points() -> str:
-    from importlib import metadata
-
-    return " ".join(e.name for e in metadata.entry_points(group="sovra.cli"))
 
 
 def test_help_explains_volume_commands(cloud):
