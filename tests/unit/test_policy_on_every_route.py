@@ -3,7 +3,9 @@
 The app fails at run time any request whose handler returned without a policy check;
 this test catches the same bug before any request is made, for routes no test calls
 yet. A handler passes when its own body calls ``<something>.authorize(...)``, or
-calls a function of its own module that does (one level: keep checks visible).
+calls a function of its own module that does, or dispatches through a table of its
+module whose every function does (``_ACTIONS[name](...)``; one level: keep checks
+visible).
 """
 
 import ast
@@ -41,14 +43,25 @@ def _calls(func) -> set[str]:
     return names
 
 
+def _names(func) -> set[str]:
+    tree = ast.parse(inspect.getsource(func).lstrip())
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def _authorizes(func) -> bool:
+    return inspect.isfunction(func) and ".authorize" in _calls(func)
+
+
 def _checks_policy(handler) -> bool:
     calls = _calls(handler)
     if ".authorize" in calls:
         return True
     module = inspect.getmodule(handler)
-    for name in calls:
-        helper = getattr(module, name, None)
-        if inspect.isfunction(helper) and ".authorize" in _calls(helper):
+    if any(_authorizes(getattr(module, name, None)) for name in calls):
+        return True
+    for name in _names(handler):
+        table = getattr(module, name, None)
+        if isinstance(table, dict) and table and all(map(_authorizes, table.values())):
             return True
     return False
 

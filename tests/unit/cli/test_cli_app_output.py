@@ -211,7 +211,7 @@ def test_commands_come_from_entry_points_unimported(monkeypatch):
 
     eps = [metadata.EntryPoint("thing_list", "test_cli_app_output:ListThing", app.ENTRY_POINTS),
            metadata.EntryPoint("broken_thing", "no_such_module_xyz:Nope", app.ENTRY_POINTS)]
-    monkeypatch.setattr(metadata, "entry_points",
+    monkeypatch.setattr(app, "entry_points",
                         lambda group: [e for e in eps if e.group == group])
     table = app.CommandTable()
     assert set(dict(iter(table))) == {"thing list", "broken thing"}
@@ -219,6 +219,14 @@ def test_commands_come_from_entry_points_unimported(monkeypatch):
     assert app.SovraApp(None, stdout=out, stderr=err).run(["thing", "list", "-f", "json"]) == 0
     assert json.loads(out.getvalue())[0]["Name"] == "alpha"
     assert app.main(["--help"]) == 0   # a broken plugin is listed, not fatal
+
+
+def test_entry_points_found_as_importlib_finds_them():
+    from importlib import metadata
+
+    for group in (app.ENTRY_POINTS, "console_scripts"):
+        assert {(e.name, e.value) for e in app.entry_points(group)} == \
+            {(e.name, e.value) for e in metadata.entry_points(group=group)}
 
 
 class DeleteThings(command.Command):
