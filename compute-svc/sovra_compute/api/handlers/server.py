@@ -174,11 +174,8 @@ def list_servers_detail(req):
 
 
 def show_server(req, server_id):
-    # one snapshot (one transaction) for the server and what its view reads
-    with _db(req).reader():
-        instance = load(req, server_id, policies.SHOW)
-        body = {"server": view(req, instance)}
-    return json_response(body)
+    instance = load(req, server_id, policies.SHOW)
+    return json_response({"server": view(req, instance)})
 
 
 def _flavor_id(ref: str) -> str:
