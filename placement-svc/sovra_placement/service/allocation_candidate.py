@@ -48,6 +48,10 @@ _WHOLE_TABLE_FROM = 2000
 _WINDOWED_UP_TO = 50
 _WINDOW = 256
 _WINDOWS = 4
+# Shortcuts the tests turn off to check them against the general path: one capacity
+# query per request group (not one per class), and the one-provider candidate builder.
+_ONE_QUERY_PER_GROUP = True
+_ONE_PROVIDER_BUILDER = True
 
 
 @dataclasses.dataclass
@@ -75,7 +79,7 @@ class Request:
     same_subtree: list[list[str]] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Candidate:
     allocations: dict[int, dict[str, int]]   # provider id -> {class: amount}
     mappings: dict[str, list[int]]           # group suffix -> provider ids
@@ -263,21 +267,29 @@ class _Search:
             # Drives the query from the window's providers, not the whole class.
             inv_where.append(filters.INV.resource_provider_id.in_(
                 sa.select(RP.id).where(RP.root_provider_id.between(*window))))
-        per_class = {}
-        for rc, amount in group.resources.items():
-            rows = filters.capacity_rows(self.conn, rc_ids[rc], amount,
-                                         where=where + inv_where,
-                                         correlated=window is not None)
-            free, root_of, parent_of = self.free, self.tree.root, self.tree.parent
-            inventory = self.inventory
-            served = per_class[rc] = set()
-            for rp_id, capacity, used, root, parent in rows:
-                capacity, used = int(capacity), int(used)
-                free[(rp_id, rc)] = capacity - used
-                inventory[(rp_id, rc)] = (capacity, used)
-                root_of[rp_id] = root
-                parent_of[rp_id] = parent
-                served.add(rp_id)
+        per_class = {rc: set() for rc in group.resources}
+        free, root_of, parent_of = self.free, self.tree.root, self.tree.parent
+        inventory = self.inventory
+        if _ONE_QUERY_PER_GROUP and window is None and len(group.resources) > 1:
+            # Every class in one query (its filters evaluated once per inventory).
+            name_of = {rc_ids[rc]: rc for rc in group.resources}
+            query = filters.capacity_by_class_query(
+                {rc_ids[rc]: amount for rc, amount in group.resources.items()}, where)
+            rows = [(rp_id, name_of[rc_id], capacity, used, root, parent)
+                    for rp_id, rc_id, capacity, used, root, parent
+                    in self.conn.execute(query)]
+        else:
+            rows = [(row[0], rc, *row[1:]) for rc, amount in group.resources.items()
+                    for row in filters.capacity_rows(self.conn, rc_ids[rc], amount,
+                                                     where=where + inv_where,
+                                                     correlated=window is not None)]
+        for rp_id, rc, capacity, used, root, parent in rows:
+            capacity, used = int(capacity), int(used)
+            free[(rp_id, rc)] = capacity - used
+            inventory[(rp_id, rc)] = (capacity, used)
+            root_of[rp_id] = root
+            parent_of[rp_id] = parent
+            per_class[rc].add(rp_id)
         if not group.use_same_provider:
             return per_class
         if group.resources:
@@ -388,10 +400,21 @@ class _Search:
                  else ((key, group.resources[key]),)) for group, key, _ in parts]
         by_root = [p[2] for p in parts]
         same_subtree, sharing = self.request.same_subtree, self.sharing
+        single = None if sharing else self._single_provider(plan)
         for root in roots:
             if same_subtree:
                 self.tree.load_roots([root])  # ancestors, for is_within
             choices = [servers[root] for servers in by_root]
+            first = choices[0]
+            if single is not None and len(first) == 1 and all(c == first for c in choices):
+                # Every part has one server in this tree, the same provider (a flat
+                # request): the one candidate, checked as _build would.
+                candidate = single(first[0])
+                if candidate is not None:
+                    found.append(candidate)
+                    if len(found) >= want:
+                        return True
+                continue
             if not sharing and all(len(c) == 1 for c in choices):
                 # One combination, of providers only this tree has: no duplicate.
                 candidate = self._build(plan, [c[0] for c in choices])
@@ -416,6 +439,38 @@ class _Search:
                 if len(found) >= want:
                     return True
         return False
+
+    def _single_provider(self, plan):
+        """For ``plan`` served wholly by one provider: a function giving the
+        candidate on a provider (or None when it has no room or misses the
+        unsuffixed group's traits), what _build gives for that provider in every
+        part; None when _build's other checks could matter."""
+        request = self.request
+        if not _ONE_PROVIDER_BUILDER or request.same_subtree or self._resourceless:
+            return None
+        suffixes = list(dict.fromkeys(suffix for suffix, _ in plan))
+        if request.group_policy == "isolate" and sum(1 for s in suffixes if s) > 1:
+            return None
+        if self._tree_traits and "" not in suffixes:
+            return None
+        merged: dict[str, int] = {}
+        for _, amounts in plan:
+            for rc, amount in amounts:
+                merged[rc] = merged.get(rc, 0) + amount
+        wanted = tuple(merged.items())
+        free, tree_traits, traits = self.free, self._tree_traits, self.traits
+
+        def build(rp_id):
+            for rc, amount in wanted:
+                if amount > free.get((rp_id, rc), 0):
+                    return None
+            if tree_traits:
+                held = traits(rp_id)
+                for any_of in tree_traits:
+                    if not held & any_of:
+                        return None
+            return Candidate({rp_id: dict(merged)}, {s: [rp_id] for s in suffixes})
+        return build
 
     def _build(self, plan, combo) -> Candidate | None:
         """The candidate giving each part of ``plan`` (suffix, amounts) to the

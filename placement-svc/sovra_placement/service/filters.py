@@ -147,6 +147,29 @@ def capacity_query(rc_id: int, amount: int, where=(), rp=models.ResourceProvider
     return query
 
 
+def capacity_by_class_query(amounts: dict[int, int], where=(), rp=models.ResourceProvider):
+    """SQL: (provider id, class id, capacity, used, root id, parent id) of the
+    inventories with room for the amount ``amounts`` {class id: amount} asks of
+    their class, as :func:`capacity_query` for each class, in one pass: the clauses
+    ``where`` (on ``rp``) and the usage sums are computed once for every class."""
+    capacity = (INV.total - INV.reserved) * INV.allocation_ratio
+    amount = sa.case(amounts, value=INV.resource_class_id)
+    used = (sa.select(ALLOC.resource_provider_id.label("rp_id"),
+                      ALLOC.resource_class_id.label("rc_id"),
+                      sa.func.sum(ALLOC.used).label("used"))
+            .where(ALLOC.resource_class_id.in_(list(amounts)))
+            .group_by(ALLOC.resource_provider_id, ALLOC.resource_class_id).subquery())
+    in_use = sa.func.coalesce(used.c.used, 0)
+    return (sa.select(INV.resource_provider_id, INV.resource_class_id, capacity, in_use,
+                      rp.root_provider_id, rp.parent_provider_id)
+            .join(rp, rp.id == INV.resource_provider_id)
+            .outerjoin(used, sa.and_(used.c.rp_id == INV.resource_provider_id,
+                                     used.c.rc_id == INV.resource_class_id))
+            .where(INV.resource_class_id.in_(list(amounts)), INV.min_unit <= amount,
+                   INV.max_unit >= amount, amount % INV.step_size == 0,
+                   capacity >= in_use + amount, *where))
+
+
 def capacity_rows(session, rc_id: int, amount: int, ids=None, where=(), correlated=False):
     """The rows of :func:`capacity_query` (among ``ids`` if given)."""
     query = capacity_query(rc_id, amount, where, correlated=correlated)

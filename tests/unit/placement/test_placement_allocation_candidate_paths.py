@@ -1,0 +1,124 @@
+"""The candidate search's shortcuts (one capacity query per request group, the
+one-provider candidate builder) give exactly what the general path gives, on flat,
+nested and sharing providers, with traits, aggregates and usage."""
+
+import pytest
+
+from sovra_placement.service import aggregate, allocation, inventory
+from sovra_placement.service import allocation_candidate as ac
+from sovra_placement.service import resource_provider as rp_service
+from sovra_placement.service import trait as trait_service
+
+AGG1 = "11111111-0000-0000-0000-000000000001"
+AGG2 = "11111111-0000-0000-0000-000000000002"
+AVX = "HW_CPU_X86_AVX2"
+SSD = "STORAGE_DISK_SSD"
+
+
+def _inv(total, **kw):
+    return inventory.with_defaults({"total": total, **kw}, reserved_may_equal_total=True)
+
+
+def _provider(db, name, invs, traits=(), aggs=(), parent=None):
+    rp = rp_service.create(db, name, parent_uuid=parent)
+    if invs:
+        inventory.set_inventories(db, rp["uuid"], 0, invs)
+    if traits:
+        trait_service.set_provider_traits(db, rp["uuid"], list(traits), 1)
+    if aggs:
+        aggregate.set_aggregates(db, rp["uuid"], list(aggs))
+    return rp["uuid"]
+
+
+def _cloud(db, sharing=False):
+    """Flat and nested providers (and, with ``sharing``, a provider sharing disk:
+    the search takes no shortcut when there is one)."""
+    uuids = {}
+    for i in range(8):
+        uuids[f"cn{i}"] = _provider(
+            db, f"cn{i}",
+            {"VCPU": _inv(8, max_unit=4), "MEMORY_MB": _inv(4096, step_size=256),
+             "DISK_GB": _inv(100, reserved=10)},
+            traits=[AVX] if i % 2 else [SSD] if i % 3 == 0 else [],
+            aggs=[AGG1] if i < 5 else [AGG2])
+    for t in range(3):  # trees: root with CPU, two NUMA nodes, each with a PF
+        root = uuids[f"tree{t}"] = _provider(
+            db, f"tree{t}", {"VCPU": _inv(16), "MEMORY_MB": _inv(8192)},
+            traits=[AVX] if t != 1 else [], aggs=[AGG1])
+        for n in range(2):
+            numa = _provider(db, f"tree{t}-numa{n}",
+                             {"VCPU": _inv(8), "MEMORY_MB": _inv(4096)}, parent=root)
+            uuids[f"tree{t}-pf{n}"] = _provider(
+                db, f"tree{t}-numa{n}-pf", {"SRIOV_NET_VF": _inv(4)},
+                traits=["HW_NIC_SRIOV"], parent=numa)
+    if sharing:
+        uuids["share"] = _provider(db, "share", {"DISK_GB": _inv(500)},
+                                   traits=["MISC_SHARES_VIA_AGGREGATE"], aggs=[AGG2])
+    # Usage: cn1 has 1 VCPU left, cn2's disk is full, tree0's PFs have 1 VF left.
+    used = [(uuids["cn1"], {"VCPU": 3}), (uuids["cn1"], {"VCPU": 4}),
+            (uuids["cn2"], {"DISK_GB": 90}), (uuids["tree0-pf0"], {"SRIOV_NET_VF": 3}),
+            (uuids["tree0-pf1"], {"SRIOV_NET_VF": 3})]
+    allocation.replace_all(db, [allocation.ConsumerAllocations(
+        consumer_uuid=f"00000000-0000-0000-0000-00000000000{n}", allocations={rp: res},
+        project_id="p", user_id="u") for n, (rp, res) in enumerate(used)])
+    return uuids
+
+
+def _g(suffix="", **kw):
+    return ac.RequestGroup(suffix=suffix, **kw)
+
+
+REQUESTS = {
+    "flat": [_g(resources={"VCPU": 1, "MEMORY_MB": 256, "DISK_GB": 10})],
+    "some full": [_g(resources={"VCPU": 3, "DISK_GB": 10})],
+    "step and max_unit": [_g(resources={"VCPU": 4, "MEMORY_MB": 512})],
+    "required": [_g(resources={"VCPU": 1, "MEMORY_MB": 256}, required=[{AVX}])],
+    "any of": [_g(resources={"VCPU": 1, "DISK_GB": 1}, required=[{AVX, SSD}])],
+    "forbidden": [_g(resources={"VCPU": 1, "MEMORY_MB": 256}, forbidden={AVX})],
+    "member_of": [_g(resources={"VCPU": 1, "MEMORY_MB": 256}, member_of=[{AGG1}])],
+    "not member_of": [_g(resources={"VCPU": 1}, forbidden_aggs={AGG1})],
+    "nested": [_g(resources={"VCPU": 2, "SRIOV_NET_VF": 1})],
+    "granular": [_g(resources={"VCPU": 1}),
+                 _g("1", resources={"SRIOV_NET_VF": 1}),
+                 _g("2", resources={"VCPU": 1, "MEMORY_MB": 512})],
+    "granular only": [_g("a", resources={"VCPU": 2, "MEMORY_MB": 256}, required=[{AVX}])],
+    "two groups, one class": [_g(resources={"VCPU": 1}),
+                              _g("1", resources={"VCPU": 1}, forbidden={"HW_NIC_SRIOV"})],
+    "sharing": [_g(resources={"VCPU": 1, "DISK_GB": 200})],   # only the sharer has 200
+}
+
+
+@pytest.mark.parametrize("name", sorted(REQUESTS))
+@pytest.mark.parametrize("policy", [None, "isolate"])
+def test_shortcuts_match_the_general_path(db, monkeypatch, name, policy):
+    _cloud(db, sharing=name == "sharing")
+    request = ac.Request(groups=REQUESTS[name], group_policy=policy)
+
+    def shape(result):
+        return ([(c.allocations, c.mappings) for c in result.candidates],
+                result.providers)
+
+    fast = shape(ac.find(db, request, cap=1000))
+    monkeypatch.setattr(ac, "_ONE_QUERY_PER_GROUP", False)
+    monkeypatch.setattr(ac, "_ONE_PROVIDER_BUILDER", False)
+    general = shape(ac.find(db, request, cap=1000))
+    assert fast == general
+    assert fast[0]    # every request here has candidates: the comparison is not empty
+
+
+def test_no_candidate_over_commits(db):
+    cloud = _cloud(db)
+    one = ac.find(db, ac.Request(groups=REQUESTS["some full"]), cap=1000)
+    chosen = {rp for c in one.candidates for rp in c.allocations}
+    names = {one.providers[rp]["uuid"] for rp in chosen}
+    assert cloud["cn0"] in names
+    assert cloud["cn1"] not in names    # 1 VCPU left of 8
+    assert cloud["cn2"] not in names    # its disk is full
+    two = ac.find(db, ac.Request(groups=REQUESTS["two groups, one class"]), cap=1000)
+    assert {two.providers[rp]["uuid"] for c in two.candidates
+            for rp in c.allocations} >= {cloud["cn0"], cloud["cn2"]}
+    assert cloud["cn1"] not in {two.providers[rp]["uuid"] for c in two.candidates
+                                for rp in c.allocations}   # 1 + 1 > 1 left
+    vf = ac.find(db, ac.Request(groups=[_g(resources={"SRIOV_NET_VF": 2})]), cap=1000)
+    pfs = {vf.providers[rp]["uuid"] for c in vf.candidates for rp in c.allocations}
+    assert cloud["tree1-pf0"] in pfs and cloud["tree0-pf0"] not in pfs  # 1 VF left
