@@ -275,9 +275,9 @@ class _Search:
             name_of = {rc_ids[rc]: rc for rc in group.resources}
             query = filters.capacity_by_class_query(
                 {rc_ids[rc]: amount for rc, amount in group.resources.items()}, where)
-            rows = [(rp_id, name_of[rc_id], capacity, used, root, parent)
+            rows = ((rp_id, name_of[rc_id], capacity, used, root, parent)
                     for rp_id, rc_id, capacity, used, root, parent
-                    in self.conn.execute(query)]
+                    in self.conn.execute(query))
         else:
             rows = [(row[0], rc, *row[1:]) for rc, amount in group.resources.items()
                     for row in filters.capacity_rows(self.conn, rc_ids[rc], amount,
@@ -545,14 +545,16 @@ def _summaries(conn, tree: _Tree, ids, known_traits, known_inventory,
     # Classes in id order (the standard classes' order), whichever query read them.
     requested = sorted(requested, key=lambda rc: rc_id_of.get(rc, -1))
     read, unread = [], []
+    known = known_inventory.get
     for i in ids:
-        if all((i, rc) in known_inventory for rc in requested):
+        entries = [known((i, rc)) for rc in requested]
+        if None in entries:
+            unread.append(i)
+        else:
             read.append(i)
             result[i]["resources"] = {
-                rc: {"capacity": known_inventory[(i, rc)][0],
-                     "used": known_inventory[(i, rc)][1]} for rc in requested}
-        else:
-            unread.append(i)
+                rc: {"capacity": capacity, "used": used}
+                for rc, (capacity, used) in zip(requested, entries, strict=True)}
     others = inventories.where(INV.resource_class_id.not_in(
         [rc_id_of[rc] for rc in requested if rc in rc_id_of]))
     get = result.get
