@@ -15,27 +15,12 @@ import requests
 
 @pytest.fixture(scope="module")
 def extra(cloud):
-    """Compute next to the CLI cloud, with an image to boot (over REST: fewer
-    ``sovra`` runs); flavors are made with ``sovra flavor create``."""
-    with cli_services.started(cloud, compute=True) as services:
-        headers = cli_services.admin_headers(cloud)
-        image_name = f"cli-a-image-{uuid.uuid4().hex[:6]}"
-        resp = requests.post(f"{cloud.urls['image']}/v2/images", timeout=30,
-                             headers=headers,
-                             json={"name": image_name, "disk_format": "raw",
-                                   "container_format": "bare"})
-        assert resp.status_code == 201, resp.text
-        image_id = resp.json()["id"]
-        resp = requests.put(f"{cloud.urls['image']}/v2/images/{image_id}/file",
-                            timeout=30, data=b"\0" * 4096, headers={
-                                **headers, "Content-Type": "application/octet-stream"})
-        assert resp.status_code == 204, resp.text
-        services.image, services.image_id = image_name, image_id
-        try:
-            yield services
-        finally:
-            requests.delete(f"{cloud.urls['image']}/v2/images/{image_id}",
-                            headers=cli_services.admin_headers(cloud), timeout=30)
+    """Compute next to the CLI cloud, with an image to boot; flavors are made with
+    ``sovra flavor create``."""
+    with cli_services.started(cloud, compute=True) as services, \
+            cli_services.boot_image(cloud, "cli-a-image") as (name, image_id):
+        services.image, services.image_id = name, image_id
+        yield services
 
 
 def _one_line_error(done, *needles):

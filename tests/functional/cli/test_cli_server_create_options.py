@@ -9,42 +9,20 @@ output, exit status 0, 1 (API error) and 2 (usage error)."""
 
 import json
 import time
-import uuid
 
 import cli_services
 import pytest
-import requests
 
 
 @pytest.fixture(scope="module")
 def extra(cloud):
     """Compute, block storage and network next to the CLI cloud, with a flavor and
-    an image to boot (over REST: fewer ``sovra`` runs)."""
-    with cli_services.started(cloud, block=True, compute=True,
-                              network=True) as services:
-        headers = cli_services.admin_headers(cloud)
-        resp = requests.post(f"{services.urls['compute']}/flavors", timeout=30,
-                             headers=headers, json={"flavor": {
-                                 "name": "cli.o.tiny", "ram": 256, "vcpus": 1,
-                                 "disk": 1}})
-        assert resp.status_code == 200, resp.text
-        image_name = f"cli-o-image-{uuid.uuid4().hex[:6]}"
-        resp = requests.post(f"{cloud.urls['image']}/v2/images", timeout=30,
-                             headers=headers,
-                             json={"name": image_name, "disk_format": "raw",
-                                   "container_format": "bare"})
-        assert resp.status_code == 201, resp.text
-        image_id = resp.json()["id"]
-        resp = requests.put(f"{cloud.urls['image']}/v2/images/{image_id}/file",
-                            timeout=30, data=b"\0" * 4096, headers={
-                                **headers, "Content-Type": "application/octet-stream"})
-        assert resp.status_code == 204, resp.text
-        services.image, services.image_id = image_name, image_id
-        try:
-            yield services
-        finally:
-            requests.delete(f"{cloud.urls['image']}/v2/images/{image_id}",
-                            headers=cli_services.admin_headers(cloud), timeout=30)
+    an image to boot."""
+    with cli_services.started(cloud, block=True, compute=True, network=True) as services, \
+            cli_services.boot_image(cloud, "cli-o-image") as (name, image_id):
+        cli_services.create_flavor(services, "cli.o.tiny")
+        services.image, services.image_id = name, image_id
+        yield services
 
 
 def _create(extra, name, *args, expect=0, fmt="json"):

@@ -7,42 +7,20 @@ and the network API from ``cli_services``."""
 
 import re
 import time
-import uuid
 
 import cli_services
 import pytest
-import requests
 
 
 @pytest.fixture(scope="module")
 def extra(cloud):
     """Compute, block storage and network next to the CLI cloud, with a flavor and
-    an image to boot (over REST: fewer ``sovra`` runs)."""
-    with cli_services.started(cloud, block=True, compute=True,
-                              network=True) as services:
-        headers = cli_services.admin_headers(cloud)
-        resp = requests.post(f"{services.urls['compute']}/flavors", timeout=30,
-                             headers=headers, json={"flavor": {
-                                 "name": "cli.q.tiny", "ram": 256, "vcpus": 1,
-                                 "disk": 1}})
-        assert resp.status_code == 200, resp.text
-        image_name = f"cli-q-image-{uuid.uuid4().hex[:6]}"
-        resp = requests.post(f"{cloud.urls['image']}/v2/images", timeout=30,
-                             headers=headers,
-                             json={"name": image_name, "disk_format": "raw",
-                                   "container_format": "bare"})
-        assert resp.status_code == 201, resp.text
-        image_id = resp.json()["id"]
-        resp = requests.put(f"{cloud.urls['image']}/v2/images/{image_id}/file",
-                            timeout=30, data=b"\0" * 4096, headers={
-                                **headers, "Content-Type": "application/octet-stream"})
-        assert resp.status_code == 204, resp.text
-        services.image = image_name
-        try:
-            yield services
-        finally:
-            requests.delete(f"{cloud.urls['image']}/v2/images/{image_id}",
-                            headers=cli_services.admin_headers(cloud), timeout=30)
+    an image to boot."""
+    with cli_services.started(cloud, block=True, compute=True, network=True) as services, \
+            cli_services.boot_image(cloud, "cli-q-image") as (name, image_id):
+        cli_services.create_flavor(services, "cli.q.tiny")
+        services.image, services.image_id = name, image_id
+        yield services
 
 
 def _boot(extra, name, *nic_args):
