@@ -269,6 +269,8 @@ def report(shape, sovra, reference):
                   f"server CPU {ref_cpu:8.1f} ms/request ({ref_found} candidates)\n"
                   f"    sovra faster: {ref_median / median:5.1f}x (median latency), "
                   f"{ref_cpu / max(cpu, 0.01):5.1f}x (server CPU)")
+    if "writes" not in sovra:  # --writes 0
+        return
     line = f"  allocation writes (one client): sovra {sovra['writes']:7.1f}/s"
     if reference:
         line += (f" | reference {reference['writes']:7.1f}/s -> "
