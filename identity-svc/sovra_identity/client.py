@@ -309,3 +309,72 @@ class IdentityClient:
 
     def delete_application_credential(self, user_id: str, app_cred_id: str) -> None:
         self._delete(f"/users/{user_id}/application_credentials/{app_cred_id}")
+
+    # -- credentials --------------------------------------------------------------------
+
+    def list_credentials(self, **filters) -> list[dict]:
+        return self._get("/credentials", **filters)["credentials"]
+
+    def get_credential(self, credential_id: str) -> dict:
+        return self._get(f"/credentials/{credential_id}")["credential"]
+
+    def create_credential(self, user_id: str, cred_type: str, blob: str,
+                          project_id: str | None = None) -> dict:
+        body = self._given({"user_id": user_id, "type": cred_type, "blob": blob,
+                            "project_id": project_id})
+        return self._post("/credentials", {"credential": body})["credential"]
+
+    def delete_credential(self, credential_id: str) -> None:
+        self._delete(f"/credentials/{credential_id}")
+
+    # -- unified limits -----------------------------------------------------------------
+
+    def list_registered_limits(self, **filters) -> list[dict]:
+        return self._get("/registered_limits", **filters)["registered_limits"]
+
+    def get_registered_limit(self, registered_limit_id: str) -> dict:
+        return self._get(f"/registered_limits/{registered_limit_id}")["registered_limit"]
+
+    def create_registered_limit(self, service_id: str, resource_name: str,
+                                default_limit: int, **attrs) -> dict:
+        body = {"service_id": service_id, "resource_name": resource_name,
+                "default_limit": default_limit, **self._given(attrs)}
+        return self._post("/registered_limits", {"registered_limits": [body]})[
+            "registered_limits"][0]
+
+    def update_registered_limit(self, registered_limit_id: str, **changes) -> dict:
+        return self._patch(f"/registered_limits/{registered_limit_id}",
+                           {"registered_limit": changes})["registered_limit"]
+
+    def delete_registered_limit(self, registered_limit_id: str) -> None:
+        self._delete(f"/registered_limits/{registered_limit_id}")
+
+    def list_limits(self, **filters) -> list[dict]:
+        return self._get("/limits", **filters)["limits"]
+
+    def get_limit(self, limit_id: str) -> dict:
+        return self._get(f"/limits/{limit_id}")["limit"]
+
+    def create_limit(self, service_id: str, resource_name: str, resource_limit: int,
+                     **attrs) -> dict:
+        body = {"service_id": service_id, "resource_name": resource_name,
+                "resource_limit": resource_limit, **self._given(attrs)}
+        return self._post("/limits", {"limits": [body]})["limits"][0]
+
+    def update_limit(self, limit_id: str, **changes) -> dict:
+        return self._patch(f"/limits/{limit_id}", {"limit": changes})["limit"]
+
+    def delete_limit(self, limit_id: str) -> None:
+        self._delete(f"/limits/{limit_id}")
+
+    # -- implied roles ------------------------------------------------------------------
+
+    def create_implied_role(self, prior_id: str, implied_id: str) -> dict:
+        return self._api.put(self._path(f"/roles/{prior_id}/implies/{implied_id}")
+                             ).json()["role_inference"]
+
+    def delete_implied_role(self, prior_id: str, implied_id: str) -> None:
+        self._delete(f"/roles/{prior_id}/implies/{implied_id}")
+
+    def list_role_inferences(self) -> list[dict]:
+        return self._get("/role_inferences")["role_inferences"]

@@ -1,0 +1,97 @@
+"""``sovra credential|limit|registered limit|implied role ...`` (identity), ``ip
+availability`` and ``extension list`` (network), ``volume attachment`` and ``volume
+backend pool list`` (block storage), run as the installed ``sovra`` console script
+against the CLI cloud: json and table output, exit codes 0, 1 (API error, one line)
+and 2 (usage error). Every test removes what it made: the cloud is shared."""
+
+import cli_services
+import pytest
+
+
+@pytest.fixture(scope="module")
+def sv(cloud):
+    with cli_services.started(cloud) as services:
+        yield services
+
+
+def _error(done) -> str:
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    return lines[0]
+
+
+def test_credential_create_list_show_delete(sv):
+    cred = sv.json("credential", "create", "admin", '{"access": "a1", "secret": "s1"}',
+                   "--type", "ec2", "--project", "admin")
+    assert cred["type"] == "ec2" and cred["blob"] == '{"access": "a1", "secret": "s1"}'
+    assert cred["project_id"] and cred["user_id"]
+    listed = sv.json("credential", "list", "--type", "ec2")
+    assert [c["ID"] for c in listed] == [cred["id"]]
+    assert listed[0]["Data"] == cred["blob"]
+    assert "| User ID" in sv.sovra("credential", "list").stdout
+    assert sv.json("credential", "show", cred["id"])["user_id"] == cred["user_id"]
+    sv.sovra("credential", "delete", cred["id"])
+    assert _error(sv.sovra("credential", "show", cred["id"], expect=1)).startswith(
+        "Error: HTTP 404 Not Found: ")
+    assert "usage:" in sv.sovra("credential", "create", "admin", expect=2).stderr
+
+
+def test_registered_limit_and_limit(sv):
+    reg = sv.json("registered", "limit", "create", "cli-widgets", "--service", "identity",
+                  "--default-limit", "5", "--description", "widgets")
+    try:
+        assert (reg["resource_name"], reg["default_limit"]) == ("cli-widgets", 5)
+        assert [r["ID"] for r in sv.json("registered", "limit", "list", "--resource-name",
+                                         "cli-widgets")] == [reg["id"]]
+        assert sv.json("registered", "limit", "set", reg["id"],
+                       "--default-limit", "7")["default_limit"] == 7
+        assert sv.json("registered", "limit", "show", reg["id"])["default_limit"] == 7
+        assert "| Default Limit" in sv.sovra("registered", "limit", "list").stdout
+
+        lim = sv.json("limit", "create", "cli-widgets", "--project", "admin",
+                      "--service", "identity", "--resource-limit", "9")
+        assert lim["resource_limit"] == 9 and lim["project_id"]
+        listed = sv.json("limit", "list", "--project", "admin")
+        assert {"ID": lim["id"], "Resource Limit": 9}.items() <= \
+            next(row for row in listed if row["ID"] == lim["id"]).items()
+        assert sv.json("limit", "set", lim["id"], "--resource-limit",
+                       "11")["resource_limit"] == 11
+        assert "| resource_limit | 11" in sv.sovra("limit", "show", lim["id"]).stdout
+        # a limit of a resource nobody registered: the API says no
+        assert _error(sv.sovra("limit", "create", "cli-nothing", "--project", "admin",
+                               "--service", "identity", "--resource-limit", "1",
+                               expect=1)).startswith("Error: HTTP 4")
+        assert _error(sv.sovra("limit", "set", lim["id"], expect=1)).startswith(
+            "Error: nothing to change")
+        sv.sovra("limit", "delete", lim["id"])
+        assert _error(sv.sovra("limit", "show", lim["id"], expect=1)).startswith(
+            "Error: HTTP 404 Not Found: ")
+        assert "usage:" in sv.sovra("limit", "create", "x", "--project", "admin",
+                                    expect=2).stderr
+    finally:
+        sv.sovra("registered", "limit", "delete", reg["id"])
+    assert sv.json("registered", "limit", "list", "--resource-name", "cli-widgets") == []
+
+
+def test_implied_role_create_list_delete(sv):
+    sv.sovra("role", "create", "cli-prior")
+    sv.sovra("role", "create", "cli-implied")
+    try:
+        rule = sv.json("implied", "role", "create", "cli-prior", "--implied-role",
+                       "cli-implied")
+        assert rule["prior_role"] and rule["implies"] and rule["prior_role"] != \
+            rule["implies"]
+        rows = sv.json("implied", "role", "list")
+        assert {"Prior Role ID": rule["prior_role"], "Prior Role Name": "cli-prior",
+                "Implied Role ID": rule["implies"],
+                "Implied Role Name": "cli-implied"} in rows
+        assert "| Prior Role Name" in sv.sovra("implied", "role", "list").stdout
+        sv.sovra("implied", "role", "delete", "cli-prior", "--implied-role", "cli-implied")
+        assert rule["prior_role"] not in {
+            r["Prior Role ID"] for r in sv.json("implied", "role", "list")}
+        assert _error(sv.sovra("implied", "role", "delete", "cli-prior", "--implied-role",
+                               "cli-implied", expect=1)).startswith("Error: HTTP 404")
+        assert "usage:" in sv.sovra("implied", "role", "create", "cli-prior",
+                                    expect=2).stderr
+    finally:
+        sv.sovra("role", "delete", "cli-prior", "cli-implied")
