@@ -17,6 +17,10 @@ timings), then runs ROUNDS rounds of, side by side:
             answers 204.
 - download: GET /v2/images/{id}/file, the client writing the body to DIR/download
             and fsync'ing it (what `openstack image save --file` does).
+- download, discarded: the same GET, the client dropping what it reads: the
+            server's own streaming rate, without the client's disk write (which
+            the line above adds: a Python client's write of a new file costs more
+            than the kernel's copy does).
 
 Both sides of each comparison read their input from the page cache (the source
 and the stored object were just written) and end with their output fsync'd on the
@@ -189,6 +193,7 @@ def upload_chunked(port, source):
 
 
 def download(port, image_id, target):
+    """Seconds to GET the image's data into ``target`` (fsync'd); None: dropped."""
     buf = bytearray(MIB)
     view = memoryview(buf)
     start = time.perf_counter()
@@ -196,6 +201,11 @@ def download(port, image_id, target):
     conn.request("GET", f"/v2/images/{image_id}/file", headers={"X-Auth-Token": TOKEN})
     resp = conn.getresponse()
     assert resp.status == 200, resp.status
+    if target is None:
+        while resp.readinto(buf):
+            pass
+        conn.close()
+        return time.perf_counter() - start
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         while n := resp.readinto(buf):
@@ -259,8 +269,8 @@ def main():
               f"{1024 / max(costs.values()):.0f} MiB/s on this CPU")
         print(f"hash ceiling (MD5 + SHA-512 in memory, 2 threads) "
               f"{hash_ceiling(block, min(mib, 256)):7.1f} MiB/s now")
-        times = {"copy": [], "upload": [], "download": []}
-        cpu = {"upload": [], "download": []}
+        times = {"copy": [], "upload": [], "download": [], "download, discarded": []}
+        cpu = {"upload": [], "download": [], "download, discarded": []}
         with _server(workdir) as (proc, port):
             baseline = _memory(proc.pid)["VmRSS"]
             target = os.path.join(workdir, "copy")
@@ -279,6 +289,9 @@ def main():
                 cpu["download"].append(_cpu_seconds(proc.pid) - before)
                 assert filecmp.cmp(source, target, shallow=False), "download differs"
                 os.unlink(target)
+                before = _cpu_seconds(proc.pid)
+                times["download, discarded"].append(download(port, image_id, None))
+                cpu["download, discarded"].append(_cpu_seconds(proc.pid) - before)
                 _request(port, "DELETE", f"/v2/images/{image_id}")
             before = _cpu_seconds(proc.pid)
             chunked = upload_chunked(port, source)
@@ -286,16 +299,16 @@ def main():
             growth = (_memory(proc.pid)["VmHWM"] - baseline) / MIB
 
         copy_rate = mib / statistics.median(times["copy"])
-        print(f"{'copy':18} {copy_rate:7.1f} MiB/s  (rounds: "
+        print(f"{'copy':20} {copy_rate:7.1f} MiB/s  (rounds: "
               + ", ".join(f"{mib / s:.0f}" for s in times["copy"]) + ")")
-        for what in ("upload", "download"):
+        for what in ("upload", "download", "download, discarded"):
             rate = mib / statistics.median(times[what])
             per_gib = statistics.median(cpu[what]) * 1024 / mib
-            print(f"{what:18} {rate:7.1f} MiB/s  {100 * rate / copy_rate:5.1f}% of copy  "
+            print(f"{what:20} {rate:7.1f} MiB/s  {100 * rate / copy_rate:5.1f}% of copy  "
                   f"server CPU {per_gib:5.2f} s/GiB  (rounds: "
                   + ", ".join(f"{mib / s:.0f}" for s in times[what]) + ")")
         rate = mib / chunked
-        print(f"{'upload (chunked)':18} {rate:7.1f} MiB/s  {100 * rate / copy_rate:5.1f}% of "
+        print(f"{'upload (chunked)':20} {rate:7.1f} MiB/s  {100 * rate / copy_rate:5.1f}% of "
               f"copy  server CPU {chunked_cpu * 1024 / mib:5.2f} s/GiB  (one run)")
         print(f"server RSS growth {growth:.1f} MiB (target < 50); {_load()}")
 
