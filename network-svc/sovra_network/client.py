@@ -299,3 +299,17 @@ class NetworkClient:
 
     def list_extensions(self) -> list[dict]:
         return self._api.get("/v2.0/extensions").json()["extensions"]
+
+    def get_extension(self, alias: str) -> dict:
+        return self._get("extensions", "extension", alias)
+
+    # -- IP availability (admin) --------------------------------------------------------
+
+    def list_network_ip_availabilities(self, **filters) -> list[dict]:
+        return self._api.get("/v2.0/network-ip-availabilities",
+                             params={k: v for k, v in filters.items() if v is not None}
+                             or None).json()["network_ip_availabilities"]
+
+    def get_network_ip_availability(self, network_id: str) -> dict:
+        return self._get("network-ip-availabilities", "network_ip_availability",
+                         network_id)

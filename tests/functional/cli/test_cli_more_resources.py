@@ -95,3 +95,51 @@ def test_implied_role_create_list_delete(sv):
                                     expect=2).stderr
     finally:
         sv.sovra("role", "delete", "cli-prior", "cli-implied")
+
+
+@pytest.fixture(scope="module")
+def extra(cloud):
+    """Block storage and the network API next to the CLI cloud."""
+    with cli_services.started(cloud, block=True, network=True) as services:
+        yield services
+
+
+def test_ip_availability_list_show(extra):
+    net = extra.json("network", "create", "cli-ipa-net")
+    try:
+        extra.json("subnet", "create", "--network", "cli-ipa-net", "--subnet-range",
+                   "10.9.0.0/29", "cli-ipa-sub")
+        shown = extra.json("ip", "availability", "show", "cli-ipa-net")
+        # 10.9.0.0/29: .1 the gateway, .2-.6 the pool
+        assert (shown["network_id"], shown["total_ips"]) == (net["id"], 5)
+        used = shown["used_ips"]
+        assert [s["cidr"] for s in shown["subnet_ip_availability"]] == ["10.9.0.0/29"]
+        extra.json("port", "create", "--network", "cli-ipa-net", "cli-ipa-port")
+        rows = extra.json("ip", "availability", "list", "--ip-version", "4")
+        assert {"Network ID": net["id"], "Network Name": "cli-ipa-net",
+                "Total IPs": 5, "Used IPs": used + 1} in rows
+        assert net["id"] not in {r["Network ID"] for r in extra.json(
+            "ip", "availability", "list", "--ip-version", "6")}
+        table = extra.sovra("ip", "availability", "list").stdout
+        assert "| Network ID" in table and "| Used IPs" in table and "cli-ipa-net" in table
+        assert _error(extra.sovra("ip", "availability", "show", "no-such-net",
+                                  expect=1)) == \
+            "Error: No network with a name or id of 'no-such-net'."
+        assert "usage:" in extra.sovra("ip", "availability", "list", "--ip-version", "5",
+                                       expect=2).stderr
+    finally:
+        extra.sovra("port", "delete", "cli-ipa-port", expect=None)
+        extra.sovra("network", "delete", "cli-ipa-net", expect=None)
+
+
+def test_extension_list_show(extra):
+    rows = extra.json("extension", "list", "--network")
+    aliases = [r["Alias"] for r in rows]
+    assert "network-ip-availability" in aliases and aliases == sorted(aliases)
+    assert set(rows[0]) == {"Name", "Alias", "Description"}
+    assert "| Alias" in extra.sovra("extension", "list").stdout
+    shown = extra.json("extension", "show", "network-ip-availability")
+    assert shown["name"] == "Network IP Availability"
+    assert _error(extra.sovra("extension", "show", "no-such-ext", expect=1)).startswith(
+        "Error: HTTP 404 Not Found: ")
+    assert "usage:" in extra.sovra("extension", "list", "--bogus", expect=2).stderr
