@@ -142,8 +142,7 @@ class BlockClient:
         return self._api.get(f"/v3/attachments/{attachment_id}").json()["attachment"]
 
     def list_attachments(self, **filters) -> list[dict]:
-        return self._api.get("/v3/attachments/detail",
-                             params=filters or None).json()["attachments"]
+        return self._paged("/v3/attachments/detail", "attachments", filters)
 
     def update_attachment(self, attachment_id: str, connector: dict) -> dict:
         """Connect: the backend exports the volume to ``connector``'s host; the
@@ -337,6 +336,15 @@ class BlockClient:
         """os-services (admin): one ``cinder-volume`` per backend, ``<host>@<backend>``."""
         return self._api.get("/v3/os-services", params={
             k: v for k, v in filters.items() if v is not None} or None).json()["services"]
+
+    def list_pools(self, *, detail: bool = False, **filters) -> list[dict]:
+        """scheduler-stats/get_pools (admin): ``<host>@<backend>#<pool>``, with
+        ``capabilities`` when ``detail``; filters (3.28+): name, volume_type."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        if detail:
+            params["detail"] = "true"
+        return self._api.get("/v3/scheduler-stats/get_pools",
+                             params=params or None).json()["pools"]
 
     def _paged(self, url: str, key: str, params: dict) -> list[dict]:
         items, params = [], params or None

@@ -4,8 +4,11 @@ backend pool list`` (block storage), run as the installed ``sovra`` console scri
 against the CLI cloud: json and table output, exit codes 0, 1 (API error, one line)
 and 2 (usage error). Every test removes what it made: the cloud is shared."""
 
+import uuid
+
 import cli_services
 import pytest
+import requests
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +146,41 @@ def test_extension_list_show(extra):
     assert _error(extra.sovra("extension", "show", "no-such-ext", expect=1)).startswith(
         "Error: HTTP 404 Not Found: ")
     assert "usage:" in extra.sovra("extension", "list", "--bogus", expect=2).stderr
+
+
+def test_volume_attachment_list_show(extra, cloud):
+    volume = extra.json("volume", "create", "--size", "1", "--wait", "cli-att-vol")
+    headers = {**cli_services.admin_headers(cloud),
+               "OpenStack-API-Version": "volume 3.44"}
+    server_id = str(uuid.uuid4())
+    resp = requests.post(f"{extra.urls['block']}/attachments", timeout=30, headers=headers,
+                         json={"attachment": {"volume_uuid": volume["id"],
+                                              "instance_uuid": server_id}})
+    assert resp.status_code == 200, resp.text
+    attachment = resp.json()["attachment"]
+    try:
+        rows = extra.json("volume", "attachment", "list", "--volume-id", volume["id"])
+        assert rows == [{"ID": attachment["id"], "Volume ID": volume["id"],
+                         "Server ID": server_id, "Status": attachment["status"]}]
+        assert "| Server ID" in extra.sovra("volume", "attachment", "list").stdout
+        shown = extra.json("volume", "attachment", "show", attachment["id"])
+        assert (shown["volume_id"], shown["instance"], shown["attach_mode"]) == \
+            (volume["id"], server_id, "rw")
+    finally:
+        requests.delete(f"{extra.urls['block']}/attachments/{attachment['id']}",
+                        timeout=30, headers=headers)
+        extra.sovra("volume", "delete", volume["id"], expect=None)
+    assert _error(extra.sovra("volume", "attachment", "show", attachment["id"],
+                              expect=1)).startswith("Error: HTTP 404 Not Found: ")
+    assert "usage:" in extra.sovra("volume", "attachment", "show", expect=2).stderr
+
+
+def test_volume_backend_pool_list(extra):
+    assert extra.json("volume", "backend", "pool", "list") == [{"Name": "node1@file1#file1"}]
+    long = extra.json("volume", "backend", "pool", "list", "--long")
+    assert len(long) == 1 and long[0]["Name"] == "node1@file1#file1"
+    assert long[0]["Protocol"] == "file" and long[0]["Capacity"] > 0
+    table = extra.sovra("volume", "backend", "pool", "list", "--long").stdout
+    assert "| Max Over Ratio" in table and "node1@file1#file1" in table
+    assert "usage:" in extra.sovra("volume", "backend", "pool", "list", "--bogus",
+                                   expect=2).stderr
