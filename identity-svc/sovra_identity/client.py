@@ -210,11 +210,34 @@ class IdentityClient:
     def delete_role(self, role_id: str) -> None:
         self._delete(f"/roles/{role_id}")
 
-    def add_role(self, role_id: str, *, user: str, project: str) -> None:
-        self._api.put(self._path(f"/projects/{project}/users/{user}/roles/{role_id}"))
+    @staticmethod
+    def _grant_path(role_id: str, *, user: str | None, group: str | None,
+                    project: str | None, domain: str | None, system: bool,
+                    inherited: bool) -> str:
+        """The grant's URL: to a user or a group; on a project, a domain or the
+        system (``all``); ``inherited``: OS-INHERIT, to the projects under it."""
+        actor = f"users/{user}" if user else f"groups/{group}"
+        if system:
+            return f"/system/{actor}/roles/{role_id}"
+        target = f"projects/{project}" if project else f"domains/{domain}"
+        if inherited:
+            return f"/OS-INHERIT/{target}/{actor}/roles/{role_id}/inherited_to_projects"
+        return f"/{target}/{actor}/roles/{role_id}"
 
-    def remove_role(self, role_id: str, *, user: str, project: str) -> None:
-        self._api.delete(self._path(f"/projects/{project}/users/{user}/roles/{role_id}"))
+    def add_role(self, role_id: str, *, user: str | None = None, group: str | None = None,
+                 project: str | None = None, domain: str | None = None,
+                 system: bool = False, inherited: bool = False) -> None:
+        self._api.put(self._path(self._grant_path(
+            role_id, user=user, group=group, project=project, domain=domain,
+            system=system, inherited=inherited)))
+
+    def remove_role(self, role_id: str, *, user: str | None = None,
+                    group: str | None = None, project: str | None = None,
+                    domain: str | None = None, system: bool = False,
+                    inherited: bool = False) -> None:
+        self._api.delete(self._path(self._grant_path(
+            role_id, user=user, group=group, project=project, domain=domain,
+            system=system, inherited=inherited)))
 
     def list_role_assignments(self, *, user: str | None = None, project: str | None = None,
                               role: str | None = None, names: bool = False,

@@ -1,7 +1,7 @@
 """``sovra role list|show|create|delete|add|remove`` and ``sovra role assignment
 list``."""
 
-from sovra_common.cli import command, output
+from sovra_common.cli import command, errors, output
 from sovra_identity import cli
 from sovra_identity.cli.project import _domain_id
 
@@ -84,32 +84,50 @@ class _Grant(command.Command):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument("role", metavar="<role>", help="role name or id")
-        parser.add_argument("--user", metavar="<user>", required=True, help="name or id")
-        parser.add_argument("--project", metavar="<project>", required=True,
-                            help="name or id")
+        actor = parser.add_mutually_exclusive_group(required=True)
+        actor.add_argument("--user", metavar="<user>", help="name or id")
+        actor.add_argument("--group", metavar="<group>", help="name or id")
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--project", metavar="<project>", help="name or id")
+        target.add_argument("--domain", metavar="<domain>", help="name or id")
+        target.add_argument("--system", metavar="<system>", choices=("all",),
+                            help="the whole deployment (all)")
+        parser.add_argument("--inherited", action="store_true",
+                            help="to the projects under the project or domain "
+                                 "(OS-INHERIT), not on it")
         return parser
 
-    def _resolve(self, parsed_args):
+    def _grant(self, parsed_args) -> tuple:
+        """(identity, role id, the grant's keyword arguments)."""
+        if parsed_args.inherited and parsed_args.system:
+            raise errors.CommandError("--inherited goes with --project or --domain")
         identity = cli.client(self.cloud)
-        return (identity, identity.find_role(parsed_args.role)["id"],
-                identity.find_user(parsed_args.user)["id"],
-                identity.find_project(parsed_args.project)["id"])
+        where = {"inherited": parsed_args.inherited, "system": bool(parsed_args.system)}
+        if parsed_args.user:
+            where["user"] = identity.find_user(parsed_args.user)["id"]
+        else:
+            where["group"] = identity.find_group(parsed_args.group)["id"]
+        if parsed_args.project:
+            where["project"] = identity.find_project(parsed_args.project)["id"]
+        elif parsed_args.domain:
+            where["domain"] = identity.find_domain(parsed_args.domain)["id"]
+        return identity, identity.find_role(parsed_args.role)["id"], where
 
 
 class AddRole(_Grant):
-    """Give a user a role on a project."""
+    """Give a user or group a role on a project, a domain or the system."""
 
     def take_action(self, parsed_args):
-        identity, role, user, project = self._resolve(parsed_args)
-        identity.add_role(role, user=user, project=project)
+        identity, role, where = self._grant(parsed_args)
+        identity.add_role(role, **where)
 
 
 class RemoveRole(_Grant):
-    """Take a role on a project away from a user."""
+    """Take a role on a project, a domain or the system away from a user or group."""
 
     def take_action(self, parsed_args):
-        identity, role, user, project = self._resolve(parsed_args)
-        identity.remove_role(role, user=user, project=project)
+        identity, role, where = self._grant(parsed_args)
+        identity.remove_role(role, **where)
 
 
 def _named(entity: dict | None) -> str:

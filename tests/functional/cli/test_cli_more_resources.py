@@ -100,6 +100,37 @@ def test_implied_role_create_list_delete(sv):
         sv.sovra("role", "delete", "cli-prior", "cli-implied")
 
 
+def test_role_add_remove_system_group_inherited(sv):
+    user = sv.json("user", "create", "cli-sys-user", "--password", "sys-user-pw-1")
+    group = sv.json("group", "create", "cli-inh-group")
+    sv.sovra("role", "create", "cli-grant")
+    try:
+        sv.sovra("role", "add", "cli-grant", "--user", "cli-sys-user", "--system", "all")
+        sv.sovra("role", "add", "cli-grant", "--group", "cli-inh-group", "--domain",
+                 "default", "--inherited")
+        rows = sv.json("role", "assignment", "list", "--role", "cli-grant")
+        assert sorted((r["User"], r["Group"], r["Domain"], r["System"], r["Inherited"])
+                      for r in rows) == sorted([
+            (user["id"], "", "", "all", False),
+            ("", group["id"], "default", "", True)])
+        assert _error(sv.sovra("role", "add", "cli-grant", "--user", "cli-sys-user",
+                               "--system", "all", "--inherited", expect=1)) == \
+            "Error: --inherited goes with --project or --domain"
+        assert "usage:" in sv.sovra("role", "add", "cli-grant", "--user", "cli-sys-user",
+                                    expect=2).stderr
+        assert "usage:" in sv.sovra("role", "add", "cli-grant", "--user", "cli-sys-user",
+                                    "--group", "g", "--system", "all", expect=2).stderr
+        sv.sovra("role", "remove", "cli-grant", "--user", "cli-sys-user", "--system",
+                 "all")
+        sv.sovra("role", "remove", "cli-grant", "--group", "cli-inh-group", "--domain",
+                 "default", "--inherited")
+        assert sv.json("role", "assignment", "list", "--role", "cli-grant") == []
+    finally:
+        sv.sovra("role", "delete", "cli-grant")
+        sv.sovra("group", "delete", "cli-inh-group")
+        sv.sovra("user", "delete", "cli-sys-user")
+
+
 @pytest.fixture(scope="module")
 def extra(cloud):
     """Block storage and the network API next to the CLI cloud."""
