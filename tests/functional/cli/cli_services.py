@@ -11,6 +11,7 @@ older catalog."""
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import dataclasses
 import json
@@ -29,7 +30,9 @@ from sovra_identity.cmd import manage as identity_manage
 from sovra_identity.db import DATABASE as IDENTITY_DB
 
 SOVRA = Path(sys.executable).parent / "sovra"
+SETUP_CFG = Path(__file__).resolve().parents[3] / "setup.cfg"
 SERVICE_PASSWORD = "svc-cli-extra-pw"
+ADMIN_PASSWORD = "cli-admin-pw"  # the CLI cloud's (conftest) admin
 
 
 def _free_port() -> int:
@@ -254,3 +257,18 @@ def create_flavor(services: Services, name: str) -> None:
                          headers=admin_headers(services.cloud), json={"flavor": {
                              "name": name, "ram": 256, "vcpus": 1, "disk": 1}})
     assert resp.status_code == 200, resp.text
+
+
+def setup_cfg_commands() -> set[str]:
+    """The ``sovra.cli`` entry point names setup.cfg declares."""
+    parser = configparser.ConfigParser()
+    parser.read(SETUP_CFG)
+    lines = parser["options.entry_points"]["sovra.cli"].splitlines()
+    return {line.split("=")[0].strip() for line in lines if line.strip()}
+
+
+def installed_commands() -> dict:
+    """The ``sovra.cli`` entry points of the installed Sovra, by name."""
+    from importlib import metadata
+
+    return {ep.name: ep for ep in metadata.entry_points(group="sovra.cli")}

@@ -3,18 +3,17 @@ sovra-allinone starts it (its own ConfigOpts, SQLite file, ProcessResources) on
 127.0.0.1, all on one private ``sovra-inproc://`` bus, with keystone auth; plus a
 clouds.yaml for ``sovra --os-cloud``, and a counter of password logins."""
 
-import configparser
 import dataclasses
 import io
 import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 import uuid
 from pathlib import Path
 
+import cli_services
 import pytest
 
 from sovra_common import conf as sovra_conf
@@ -29,30 +28,14 @@ from sovra_placement.cmd import api as placement_api
 from sovra_placement.db import DATABASE as PLACEMENT_DB
 
 HERE = Path(__file__).resolve().parent
-SETUP_CFG = HERE.parents[2] / "setup.cfg"
-SOVRA = Path(sys.executable).parent / "sovra"
-ADMIN_PASSWORD = "cli-admin-pw"
-
-
-def setup_cfg_commands() -> set[str]:
-    """The ``sovra.cli`` entry point names setup.cfg declares."""
-    parser = configparser.ConfigParser()
-    parser.read(SETUP_CFG)
-    lines = parser["options.entry_points"]["sovra.cli"].splitlines()
-    return {line.split("=")[0].strip() for line in lines if line.strip()}
-
-
-def installed_commands() -> dict:
-    """The ``sovra.cli`` entry points of the installed Sovra, by name."""
-    from importlib import metadata
-
-    return {ep.name: ep for ep in metadata.entry_points(group="sovra.cli")}
+SOVRA = cli_services.SOVRA
+ADMIN_PASSWORD = cli_services.ADMIN_PASSWORD
 
 
 def _check_installed() -> None:
     """The tests run the installed ``sovra``: it must exist and know every command
     setup.cfg declares (an editable install made before setup.cfg changed does not)."""
-    missing = setup_cfg_commands() - set(installed_commands())
+    missing = cli_services.setup_cfg_commands() - set(cli_services.installed_commands())
     if not SOVRA.exists() or missing:
         pytest.fail(f"{SOVRA} is missing or lacks {sorted(missing)[:5]}: refresh the "
                     "install (pip install --no-deps -e .)", pytrace=False)

@@ -7,6 +7,7 @@ import os
 import stat
 import time
 
+import cli_services
 import requests
 
 
@@ -249,12 +250,10 @@ def test_status(cloud):
 
 
 def test_every_declared_command_is_installed_and_loads():
-    from conftest import installed_commands, setup_cfg_commands
-
     from sovra_common.cli import command
 
-    installed = installed_commands()
-    assert set(installed) == setup_cfg_commands()
+    installed = cli_services.installed_commands()
+    assert set(installed) == cli_services.setup_cfg_commands()
     for name, entry_point in installed.items():
         cls = entry_point.load()
         assert issubclass(cls, command._Base), name

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import ADMIN_PASSWORD, SOVRA
+from cli_services import ADMIN_PASSWORD, SOVRA
 
 from sovra_common import conf as sovra_conf
 from sovra_common import process

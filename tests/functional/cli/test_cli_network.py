@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import ADMIN_PASSWORD
+from cli_services import ADMIN_PASSWORD
 
 from sovra_common import conf as sovra_conf
 from sovra_common import process

@@ -99,20 +99,24 @@ def test_provider_traits_aggregates_candidates(sv, providers):
     assert _error(stale).startswith("Error: HTTP 409 Conflict: ")
 
     def candidates(*args):
+        """The candidates on this test's providers (the session's cloud may hold
+        others: compute nodes of earlier modules)."""
         rows = sv.json("allocation", "candidate", "list", "--resource", "VCPU=2", *args)
-        return {r["resource provider"]: r for r in rows}
+        return {r["resource provider"]: r for r in rows
+                if r["resource provider"] in (rp1, rp2)}
 
     both = candidates("--resource", "MEMORY_MB=512")
     assert set(both) == {rp1, rp2}
     assert both[rp1]["allocation"] == "MEMORY_MB=512,VCPU=2"
     assert both[rp1]["inventory used/capacity"] == "MEMORY_MB=0/2048,VCPU=0/8"
     assert both[rp1]["traits"] == "CUSTOM_CLI_FAST,HW_CPU_X86_AVX2"
-    assert sorted(r["#"] for r in both.values()) == [1, 2]
+    assert len({r["#"] for r in both.values()}) == 2  # a number each
     assert set(candidates("--required", "CUSTOM_CLI_FAST")) == {rp1}
     assert set(candidates("--forbidden", "CUSTOM_CLI_FAST")) == {rp2}
     assert set(candidates("--member-of", AGGREGATE)) == {rp1}
     assert set(candidates("--member-of", f"{OTHER_AGGREGATE},{AGGREGATE}")) == {rp1}
-    assert len(candidates("--limit", "1")) == 1
+    assert len(sv.json("allocation", "candidate", "list", "--resource", "VCPU=2",
+                       "--limit", "1")) == 1
     # amounts of one class add up: 2 + 5 VCPUs fit only the 8-VCPU provider
     assert candidates("--resource", "VCPU=5")[rp1]["allocation"] == "VCPU=7"
     assert set(candidates("--resource", "VCPU=5")) == {rp1}

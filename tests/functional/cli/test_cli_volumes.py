@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import ADMIN_PASSWORD
+from cli_services import ADMIN_PASSWORD
 
 from sovra_block.db import DATABASE as BLOCK_DB
 from sovra_common import conf as sovra_conf
