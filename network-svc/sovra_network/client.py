@@ -63,6 +63,9 @@ class NetworkClient:
 
     # -- networks -----------------------------------------------------------------------
 
+    def list_availability_zones(self, **filters) -> list[dict]:
+        return self._list("availability_zones", "availability_zones", filters)
+
     def list_networks(self, **filters) -> list[dict]:
         return self._list("networks", "networks", filters)
 

@@ -48,9 +48,7 @@ def _volume_rows(cloud, long: bool) -> list[dict]:
 def _network_rows(cloud, long: bool) -> list[dict]:
     from sovra_network import cli as network_cli
 
-    # NetworkClient's generic listing (it has no availability zone call of its own)
-    zones = network_cli.client(cloud)._list("availability_zones",
-                                           "availability_zones", {})
+    zones = network_cli.client(cloud).list_availability_zones()
     return [{"name": z["name"], "resource": z.get("resource") or "",
              "status": "available" if z.get("state") == "available"
              else "not available"}
