@@ -1,12 +1,12 @@
 """``sovra server list|show|create|delete|set|unset|start|stop|reboot``."""
 
 import abc
-import argparse
 import base64
 import os
 
 from sovra_common.cli import command, output, progress
 from sovra_compute import cli
+from sovra_compute.cli import server_options as options
 
 #: ``--wait`` polls after these pauses (seconds), then every last one; for how long
 WAIT_INTERVALS = (0.25, 0.25, 0.5, 0.5, 1.0, 1.0, 2.0)
@@ -153,175 +153,6 @@ class ShowServer(command.ShowOne):
         return view(cli.client(self.cloud).find_server(parsed_args.server))
 
 
-_NIC_KEYS = ("net-id", "port-id", "v4-fixed-ip", "v6-fixed-ip")
-
-
-def _nic(text: str) -> dict | str:
-    """``--nic``'s value: "none", "auto" or ``net-id=..,port-id=..,v4-fixed-ip=..``
-    (net-id or port-id, not both; a fixed IP only with net-id). Raises ValueError
-    with what is wrong."""
-    if text in ("none", "auto"):
-        return text
-    nic = {}
-    for piece in text.split(","):
-        key, sep, value = piece.partition("=")
-        key = key.strip()
-        if not sep or key not in _NIC_KEYS or not value.strip():
-            raise ValueError(f"{text!r}: expected " +
-                             ",".join(f"{k}=<value>" for k in _NIC_KEYS) +
-                             " (net-id or port-id), or none, or auto")
-        nic[key] = value.strip()
-    if ("net-id" in nic) == ("port-id" in nic):
-        raise ValueError(f"{text!r}: give either net-id or port-id")
-    if "port-id" in nic and ("v4-fixed-ip" in nic or "v6-fixed-ip" in nic):
-        raise ValueError(f"{text!r}: a fixed IP goes with net-id, not port-id")
-    if "v4-fixed-ip" in nic and "v6-fixed-ip" in nic:
-        raise ValueError(f"{text!r}: give either v4-fixed-ip or v6-fixed-ip")
-    return nic
-
-
-class _NicAction(argparse.Action):
-    """--network, --port, --nic and --no-network collect, in order, into one list
-    of (kind, value); "none" and "auto" must be alone (a usage error otherwise,
-    exit status 2, whichever comes first)."""
-
-    def __init__(self, option_strings, dest, kind, **kwargs):
-        self.kind = kind
-        super().__init__(option_strings, dest, **kwargs)
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        nics = list(getattr(namespace, self.dest, None) or [])
-        if self.kind == "none":
-            value = "none"
-        elif self.kind == "nic":
-            try:
-                value = _nic(values)
-            except ValueError as exc:
-                parser.error(f"argument --nic: {exc}")
-        else:
-            value = {self.kind: values}
-        alone = [n for n in nics + [value] if isinstance(n, str)]
-        if alone and len(nics) + 1 > 1:
-            parser.error(f"{option_string}: --nic none, --nic auto and --no-network "
-                         "take no other --nic, --network or --port")
-        nics.append(value)
-        setattr(namespace, self.dest, nics)
-
-
-def _networks(cloud, nics: list):
-    """The API's ``networks``: "auto" (no option), "none", or one entry per NIC,
-    names looked up in the network service."""
-    if not nics:
-        return "auto"
-    if isinstance(nics[0], str):
-        return nics[0]
-    from sovra_network import cli as network_cli
-
-    net = network_cli.client(cloud)
-    networks = []
-    for nic in nics:
-        if "network" in nic or "net-id" in nic:
-            entry = {"uuid": network_cli.find_network(
-                net, nic.get("network") or nic["net-id"])["id"]}
-            fixed_ip = nic.get("v4-fixed-ip") or nic.get("v6-fixed-ip")
-            if fixed_ip:
-                entry["fixed_ip"] = fixed_ip
-        else:
-            entry = {"port": network_cli.find_port(
-                net, nic.get("port") or nic["port-id"])["id"]}
-        networks.append(entry)
-    return networks
-
-
-def _boolean(value: str) -> bool:
-    """true/false as the API's strings have them (a usage error otherwise)."""
-    lowered = value.lower()
-    if lowered in ("true", "1", "yes", "on"):
-        return True
-    if lowered in ("false", "0", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, not {value!r}")
-
-
-def _hints(pairs: list) -> dict:
-    """``--hint`` pairs as the API's scheduler hints: a key given more than once
-    becomes a list (``different_host`` with several servers)."""
-    hints = {}
-    for key, value in pairs:
-        if key in hints:
-            hints[key] = (hints[key] if isinstance(hints[key], list)
-                          else [hints[key]]) + [value]
-        else:
-            hints[key] = value
-    return hints
-
-
-def _count(text: str) -> int:
-    """--min / --max: a count of at least 1 (a usage error otherwise)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a count of 1 or more, not {text!r}")
-    return value
-
-
-#: --block-device keys, and how each value is read
-_BDM_KEYS = {"uuid": str, "source_type": str, "destination_type": str,
-             "boot_index": int, "volume_size": int, "delete_on_termination": _boolean,
-             "disk_bus": str, "device_type": str, "device_name": str,
-             "guest_format": str, "volume_type": str, "tag": str}
-
-
-def _block_device(text: str) -> dict:
-    """``--block-device``'s value: ``key=value,...`` with the API's
-    block_device_mapping_v2 keys (a usage error otherwise)."""
-    bdm = {}
-    for piece in text.split(","):
-        key, sep, value = piece.partition("=")
-        key = key.strip()
-        if not sep or key not in _BDM_KEYS or not value.strip():
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: expected key=value pairs with keys among "
-                + ", ".join(_BDM_KEYS))
-        try:
-            bdm[key] = _BDM_KEYS[key](value.strip())
-        except (ValueError, argparse.ArgumentTypeError):
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: {key} has a bad value {value!r}") from None
-    if bdm.get("source_type", "volume") not in ("volume", "snapshot", "image", "blank"):
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: source_type is volume, snapshot, image or blank")
-    if bdm.get("source_type") != "blank" and "uuid" not in bdm:
-        raise argparse.ArgumentTypeError(f"{text!r}: uuid (name or id) is required "
-                                         "unless source_type is blank")
-    return bdm
-
-
-def _resolve_block_devices(cloud, image_finder, bdms: list) -> list:
-    """The mappings with names of volumes, snapshots and images turned into ids
-    (source_type defaults to volume, destination_type to volume)."""
-    if not bdms:
-        return []
-    resolved = []
-    block = None
-    for bdm in bdms:
-        bdm = {"source_type": "volume", "destination_type": "volume", **bdm}
-        source = bdm["source_type"]
-        if source == "image":
-            bdm["uuid"] = image_finder(bdm["uuid"])["id"]
-        elif source in ("volume", "snapshot"):
-            from sovra_block import cli as block_cli
-
-            block = block or block_cli.client(cloud)
-            find = block_cli.find_volume if source == "volume" else \
-                block_cli.find_snapshot
-            bdm["uuid"] = find(block, bdm["uuid"])["id"]
-        resolved.append(bdm)
-    return resolved
-
-
 class CreateServer(command.ShowOne):
     """Create (boot) a server."""
 
@@ -333,13 +164,13 @@ class CreateServer(command.ShowOne):
         parser.add_argument("--image", metavar="<image>",
                             help="image to boot from (name or id); required unless "
                                  "a --block-device has boot_index=0")
-        parser.add_argument("--boot-from-volume", metavar="<size>", type=_count,
+        parser.add_argument("--boot-from-volume", metavar="<size>", type=options.count,
                             help="boot from a new volume of this size (GB) made "
                                  "from --image (kept when the server is deleted)")
         parser.add_argument("--block-device", metavar="<uuid=..,source_type=..,"
                                                    "destination_type=..,boot_index=..,"
                                                    "volume_size=..,...>",
-                            dest="block_devices", type=_block_device,
+                            dest="block_devices", type=options.block_device,
                             action="append", default=[],
                             help="a block_device_mapping_v2 entry (repeatable): "
                                  "uuid (a volume's, snapshot's or image's name or "
@@ -368,16 +199,16 @@ class CreateServer(command.ShowOne):
                             help="the server's description")
         parser.add_argument("--tag", metavar="<tag>", dest="tags", action="append",
                             default=[], help="a tag (repeatable)")
-        parser.add_argument("--min", metavar="<count>", dest="min_count", type=_count,
+        parser.add_argument("--min", metavar="<count>", dest="min_count", type=options.count,
                             help="the fewest servers to make (default 1)")
-        parser.add_argument("--max", metavar="<count>", dest="max_count", type=_count,
+        parser.add_argument("--max", metavar="<count>", dest="max_count", type=options.count,
                             help="the most servers to make (default 1)")
         parser.add_argument("--key-name", metavar="<keypair>",
                             help="key pair to inject")
         parser.add_argument("--user-data", metavar="<file>",
                             help="user data file for the metadata service / config drive")
         parser.add_argument("--config-drive", metavar="<true|false>",
-                            type=_boolean, default=None,
+                            type=options.boolean, default=None,
                             help="give the server a config drive (true), or not "
                                  "(false; the default: it reads the metadata service "
                                  "at 169.254.169.254, and a server with no NIC gets a "
@@ -386,19 +217,19 @@ class CreateServer(command.ShowOne):
             "networks", "where the server's NICs go, one per option, in order "
                         "(default: one network allocated automatically)")
         nics.add_argument("--network", metavar="<network>", dest="nics",
-                          action=_NicAction, kind="network", default=[],
+                          action=options.NicAction, kind="network", default=[],
                           help="a NIC on this network (name or id; repeatable)")
-        nics.add_argument("--port", metavar="<port>", dest="nics", action=_NicAction,
+        nics.add_argument("--port", metavar="<port>", dest="nics", action=options.NicAction,
                           kind="port", help="a NIC on this existing port (name or "
                                             "id; repeatable)")
         nics.add_argument("--nic", metavar="<net-id=..,port-id=..,v4-fixed-ip=..,"
                                            "v6-fixed-ip=..|none|auto>",
-                          dest="nics", action=_NicAction, kind="nic",
+                          dest="nics", action=options.NicAction, kind="nic",
                           help="a NIC: net-id (a network's name or id) or port-id, "
                                "optionally with a fixed IP (repeatable); or 'none' "
                                "(no network) or 'auto' (one allocated automatically), "
                                "each alone")
-        nics.add_argument("--no-network", dest="nics", action=_NicAction, kind="none",
+        nics.add_argument("--no-network", dest="nics", action=options.NicAction, kind="none",
                           nargs=0, help="no network at all (as --nic none)")
         add_wait(parser, "the server is ACTIVE")
         self._parser = parser
@@ -420,7 +251,7 @@ class CreateServer(command.ShowOne):
             self._parser.error(f"--min ({low}) is more than --max ({high})")
 
     def _block_devices(self, parsed_args, image, image_finder) -> list:
-        bdms = _resolve_block_devices(self.cloud, image_finder,
+        bdms = options.resolve_block_devices(self.cloud, image_finder,
                                       parsed_args.block_devices)
         if parsed_args.boot_from_volume:
             bdms.insert(0, {"uuid": image["id"], "source_type": "image",
@@ -448,14 +279,14 @@ class CreateServer(command.ShowOne):
 
         image = image_finder(parsed_args.image) if parsed_args.image else None
         bdms = self._block_devices(parsed_args, image, image_finder)
-        hints = _hints(parsed_args.hints)
+        hints = options.hints(parsed_args.hints)
         if isinstance(hints.get("group"), str):
             hints["group"] = compute.find_server_group(hints["group"])["id"]
         volume_backed = any(b.get("boot_index") == 0 for b in bdms)
         created = compute.create_server(
             parsed_args.name, flavor["id"],
             None if volume_backed or image is None else image["id"],
-            networks=_networks(self.cloud, parsed_args.nics),
+            networks=options.networks(self.cloud, parsed_args.nics),
             key_name=parsed_args.key_name, user_data=user_data,
             config_drive=parsed_args.config_drive, hints=hints,
             availability_zone=parsed_args.availability_zone,

@@ -6,16 +6,16 @@ import argparse
 
 import pytest
 
-from sovra_compute.cli import server
+from sovra_compute.cli import server_options
 
 
 def _parser():
     parser = argparse.ArgumentParser(prog="sovra server create", exit_on_error=False)
-    parser.add_argument("--network", dest="nics", action=server._NicAction,
+    parser.add_argument("--network", dest="nics", action=server_options.NicAction,
                         kind="network", default=[])
-    parser.add_argument("--port", dest="nics", action=server._NicAction, kind="port")
-    parser.add_argument("--nic", dest="nics", action=server._NicAction, kind="nic")
-    parser.add_argument("--no-network", dest="nics", action=server._NicAction,
+    parser.add_argument("--port", dest="nics", action=server_options.NicAction, kind="port")
+    parser.add_argument("--nic", dest="nics", action=server_options.NicAction, kind="nic")
+    parser.add_argument("--no-network", dest="nics", action=server_options.NicAction,
                         kind="none", nargs=0)
     return parser
 
@@ -37,9 +37,9 @@ def test_options_keep_their_order():
 
 def test_networks_without_lookups():
     # no options: auto; none/auto as they are (no network service asked)
-    assert server._networks(None, []) == "auto"
-    assert server._networks(None, ["none"]) == "none"
-    assert server._networks(None, ["auto"]) == "auto"
+    assert server_options.networks(None, []) == "auto"
+    assert server_options.networks(None, ["none"]) == "none"
+    assert server_options.networks(None, ["auto"]) == "auto"
 
 
 @pytest.mark.parametrize("argv", [
