@@ -3,6 +3,8 @@
 import datetime
 import email.utils
 
+import flask
+
 from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
 
@@ -12,9 +14,13 @@ def link(rel, href):
 
 
 def respond(req, body, status=200, *, last_modified=None, headers=None):
-    """A JSON response; from 1.15 a GET's answer says when it last changed and that
-    it must not be cached."""
-    response = json_response(body, status=status, headers=headers)
+    """A JSON response (``body``: an object, or its JSON text as bytes); from 1.15
+    a GET's answer says when it last changed and that it must not be cached."""
+    if isinstance(body, bytes):
+        response = flask.Response(body, status=status, headers=headers,
+                                  mimetype="application/json")
+    else:
+        response = json_response(body, status=status, headers=headers)
     if req.method == "GET" and req.microversion.matches("1.15"):
         when = last_modified or datetime.datetime.now(datetime.UTC)
         response.headers["Last-Modified"] = email.utils.format_datetime(
