@@ -36,8 +36,11 @@ def _host_status(req, instance) -> str:
     host = instance["host"]
     if not host:
         return ""
-    services = compute_service.list_(req.state.extras["db"], host=host,
-                                     binary=compute_service.AGENT_BINARY)
+    if "host_service" in instance:  # read with the instance (server_show)
+        services = [instance["host_service"]] if instance["host_service"] else []
+    else:
+        services = compute_service.list_(req.state.extras["db"], host=host,
+                                         binary=compute_service.AGENT_BINARY)
     if services and services[0]["forced_down"]:
         return "DOWN"
     if not req.state.extras["coordinator"].is_alive(compute_service.AGENTS_GROUP, host):
@@ -149,6 +152,8 @@ def _zone(req, instance) -> str:
         return instance["availability_zone"]
     if not instance["host"]:
         return DEFAULT_ZONE
+    if "host_zone" in instance:  # read with the instance (server_show)
+        return instance["host_zone"] or DEFAULT_ZONE
     if "host_zones" not in flask.g:
         flask.g.host_zones = aggregate.host_zones(req.state.extras["db"])
     return flask.g.host_zones.get(instance["host"], DEFAULT_ZONE)
@@ -173,8 +178,8 @@ def _full_fields(req, instance, admin) -> dict:
                        "OS-EXT-SRV-ATTR:instance_name": instance_name(instance)})
         if req.microversion.matches("2.3"):
             fields.update({
-                "OS-EXT-SRV-ATTR:reservation_id": "r-" + instance["uuid"][:8],
-                "OS-EXT-SRV-ATTR:launch_index": 0,
+                "OS-EXT-SRV-ATTR:reservation_id": instance["reservation_id"],
+                "OS-EXT-SRV-ATTR:launch_index": instance["launch_index"],
                 "OS-EXT-SRV-ATTR:hostname": content.guest_hostname(instance),
                 "OS-EXT-SRV-ATTR:kernel_id": "",
                 "OS-EXT-SRV-ATTR:ramdisk_id": "",

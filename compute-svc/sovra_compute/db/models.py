@@ -133,6 +133,10 @@ class Instance(Base):
     #: placement consumer holding that flavor's allocations
     old_flavor: Mapped[dict | None] = mapped_column(JSON)
     migration_uuid: Mapped[str | None] = mapped_column(String(36))
+    #: the create request that made the server (its ``r-`` id; one request may
+    #: make several servers: min_count / max_count) and its 0-based index in it
+    reservation_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    launch_index: Mapped[int | None] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
                                                           default=schema.utcnow)

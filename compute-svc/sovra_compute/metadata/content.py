@@ -52,7 +52,7 @@ def meta_data(instance: dict, key_data: str | None) -> dict:
         "uuid": instance["uuid"],
         "name": instance["name"],
         "hostname": guest_hostname(instance),
-        "launch_index": 0,
+        "launch_index": instance.get("launch_index") or 0,
         "availability_zone": instance.get("availability_zone") or "nova",
         "project_id": instance.get("project_id"),
         "meta": dict(instance.get("metadata") or {}),
@@ -175,7 +175,7 @@ def ec2_meta_data(instance: dict, key_data: str | None,
     host = guest_hostname(instance)
     local_ipv4 = fixed_ipv4(instance) or local_ipv4
     tree = {
-        "ami-launch-index": "0",
+        "ami-launch-index": str(instance.get("launch_index") or 0),
         "hostname": host,
         "instance-id": instance["uuid"],
         "instance-type": (instance.get("flavor") or {}).get("name", ""),

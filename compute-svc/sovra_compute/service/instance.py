@@ -92,6 +92,8 @@ def _as_dict(row: models.Instance) -> dict:
             "network_info": list(row.network_info or []),
             "config_drive": bool(row.config_drive),
             "old_flavor": row.old_flavor, "migration_uuid": row.migration_uuid,
+            "reservation_id": row.reservation_id or "r-" + row.uuid[:8],
+            "launch_index": row.launch_index or 0,
             "deleted": row.deleted, "created_at": row.created_at,
             "updated_at": row.updated_at, "launched_at": row.launched_at,
             "terminated_at": row.terminated_at,
@@ -115,6 +117,7 @@ def for_agent(instance: dict) -> dict:
                                             "image_ref", "project_id", "user_id",
                                             "key_name", "metadata",
                                             "availability_zone")}
+    shown["launch_index"] = instance.get("launch_index") or 0
     shown["requested_networks"] = list(instance.get("requested_networks") or ())
     shown["network_info"] = list(instance.get("network_info") or ())
     shown["config_drive"] = bool(instance.get("config_drive"))
@@ -135,10 +138,12 @@ def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
            key_data=None, metadata=None, user_data=None, description=None,
            availability_zone=None, tags=(), requested_host=None,
            requested_node=None, hostname=None, image_properties=None,
-           scheduler_hints=None, requested_networks=(), config_drive=False) -> dict:
+           scheduler_hints=None, requested_networks=(), config_drive=False,
+           reservation_id=None, launch_index=0) -> dict:
     with db.writer() as session:
         row = models.Instance(
             uuid=str(uuidlib.uuid4()), name=name, description=description,
+            reservation_id=reservation_id, launch_index=launch_index,
             project_id=ctxt.project_id, user_id=ctxt.user_id, flavor=flavor,
             image_ref=image_ref, vm_state=BUILDING, task_state=SCHEDULING,
             power_state=0, key_name=key_name, key_data=key_data,

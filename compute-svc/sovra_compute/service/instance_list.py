@@ -29,10 +29,6 @@ STATUSES = ("ACTIVE", "BUILD", "DELETED", "ERROR", "HARD_REBOOT", "MIGRATING",
             "SUSPENDED", "UNKNOWN", "VERIFY_RESIZE")
 
 
-def _reservation_id(i):
-    return "r-" + i["uuid"][:8]
-
-
 def _isotime(value):
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
 
@@ -57,10 +53,10 @@ REGEX = {
     "description": lambda i: i["description"],
     "display_description": lambda i: i["description"],
     "key_name": lambda i: i["key_name"], "node": lambda i: i["node"],
-    "hostname": content.guest_hostname, "reservation_id": _reservation_id,
+    "hostname": content.guest_hostname, "reservation_id": lambda i: i["reservation_id"],
     "availability_zone": lambda i: i["availability_zone"] or "nova",
     "power_state": lambda i: i["power_state"],
-    "launch_index": lambda i: 0,
+    "launch_index": lambda i: i["launch_index"],
     "created_at": lambda i: _isotime(i["created_at"]),
     "launched_at": lambda i: _isotime(i["launched_at"]),
     "terminated_at": lambda i: _isotime(i["terminated_at"]),

@@ -107,16 +107,48 @@ def check_servers(db: Database, conf, project_id: str, flavor: dict,
                             allowed=", ".join(str(allowed[n]) for n in over))
 
 
-def create_servers(db: Database, conf, project_id: str, flavor: dict, create,
-                   discard, *, count: int = 1, allowed: dict | None = None):
-    """Count, claim, recount: check that ``count`` servers of ``flavor`` fit,
-    ``create()`` them (their rows are the claim; it returns what it made), then
-    check again with them counted; if the project went over meanwhile (requests
-    raced), ``discard(made)`` removes them and QuotaExceeded is raised. Returns
-    what ``create()`` made."""
+def fitting_count(db: Database, conf, project_id: str, flavor: dict,
+                  min_count: int, max_count: int, *, allowed: dict | None = None) -> int:
+    """How many servers of ``flavor`` a create asking for ``min_count`` to
+    ``max_count`` of them gets: as many as the project's quota leaves room for,
+    at most ``max_count``; QuotaExceeded (upstream's message: the instances
+    requested as ``min-max``, cores and ram for ``max_count``) if fewer than
+    ``min_count`` fit."""
     allowed = allowed if allowed is not None else limits(db, conf, project_id)
-    check_servers(db, conf, project_id, flavor, count, allowed=allowed)
-    made = create()
+    if all(allowed[name] < 0 for name in _SERVER_RESOURCES):
+        return max_count
+    used = usage(db, project_id)
+    each = {"instances": 1, "cores": flavor["vcpus"], "ram": flavor["memory_mb"]}
+    fits = max_count
+    for name in _SERVER_RESOURCES:
+        if allowed[name] >= 0 and each[name] > 0:
+            fits = min(fits, max(allowed[name] - used[name], 0) // each[name])
+    if fits >= min_count:
+        return fits
+    requested = {"instances": (str(max_count) if min_count == max_count
+                               else f"{min_count}-{max_count}"),
+                 "cores": max_count * each["cores"], "ram": max_count * each["ram"]}
+    over = [name for name in _SERVER_RESOURCES if allowed[name] >= 0
+            and used[name] + max_count * each[name] > allowed[name]]
+    raise QuotaExceeded(names=", ".join(over),
+                        requested=", ".join(str(requested[n]) for n in over),
+                        used=", ".join(str(used[n]) for n in over),
+                        allowed=", ".join(str(allowed[n]) for n in over))
+
+
+def create_servers(db: Database, conf, project_id: str, flavor: dict, create,
+                   discard, *, min_count: int = 1, max_count: int = 1,
+                   allowed: dict | None = None):
+    """Count, claim, recount: find how many servers of ``flavor`` fit (at least
+    ``min_count``, at most ``max_count``: :func:`fitting_count`), ``create(n)``
+    them (their rows are the claim; it returns what it made), then check again
+    with them counted; if the project went over meanwhile (requests raced),
+    ``discard(made)`` removes them and QuotaExceeded is raised. Returns what
+    ``create(n)`` made."""
+    allowed = allowed if allowed is not None else limits(db, conf, project_id)
+    count = fitting_count(db, conf, project_id, flavor, min_count, max_count,
+                          allowed=allowed)
+    made = create(count)
     try:
         check_servers(db, conf, project_id, flavor, count, allowed=allowed,
                       counted=True)

@@ -96,9 +96,11 @@ def delete(db: Database, group_uuid: str) -> None:
         session.delete(_row(session, group_uuid))
 
 
-def check_room(db: Database, group_uuid: str, max_members: int) -> None:
-    """MemberQuotaExceeded if the group has ``max_members`` servers already."""
-    if 0 <= max_members <= len(get(db, group_uuid)["members"]):
+def check_room(db: Database, group_uuid: str, max_members: int,
+               count: int = 1) -> None:
+    """MemberQuotaExceeded if ``count`` more servers would take the group past
+    ``max_members``."""
+    if 0 <= max_members < len(get(db, group_uuid)["members"]) + count:
         raise MemberQuotaExceeded()
 
 

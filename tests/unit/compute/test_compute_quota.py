@@ -39,7 +39,8 @@ def _rows(db):
 
 
 def _create(db, conf, barrier=None):
-    def create():
+    def create(count):
+        assert count == 1
         if barrier is not None:
             barrier.wait(10)  # every request passed the first count: a real race
         return instance_service.create(db, CTXT, name="s", flavor=FLAVOR,
@@ -78,7 +79,7 @@ def test_a_refused_recheck_removes_the_row_and_its_action(file_db):
     conf = _conf(instances=1, cores=-1)
     first = _create(file_db, conf)
 
-    def create_behind_the_first_count():
+    def create_behind_the_first_count(count):
         # a concurrent request recorded its server between our count and claim
         instance_service.create(file_db, CTXT, name="other", flavor=FLAVOR,
                                 image_ref="img")

@@ -19,6 +19,7 @@ from sovra_compute.service import (
     instance_list,
     quota,
     server_group,
+    server_show,
 )
 from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as instance_service
@@ -57,10 +58,10 @@ def _db(req):
 view = server_view.view
 
 
-def load(req, server_id, rule):
-    """The instance, after checking ``rule`` against its project. Another
-    project's server is a 404, as upstream: its existence is not disclosed."""
-    instance = instance_service.get(_db(req), server_id)
+def load(req, server_id, rule, *, get=instance_service.get):
+    """The instance (read by ``get``), after checking ``rule`` against its project.
+    Another project's server is a 404, as upstream: its existence is not disclosed."""
+    instance = get(_db(req), server_id)
     try:
         req.authorize(rule, {"project_id": instance["project_id"]})
     except exception.Forbidden:
@@ -173,7 +174,7 @@ def list_servers_detail(req):
 
 
 def show_server(req, server_id):
-    instance = load(req, server_id, policies.SHOW)
+    instance = load(req, server_id, policies.SHOW, get=server_show.get)
     return json_response({"server": view(req, instance)})
 
 
@@ -306,6 +307,54 @@ def _group(req, request) -> dict | None:
     return group
 
 
+def _counts(body) -> tuple[int, int]:
+    """(min_count, max_count) of a create: max_count defaults to min_count, as
+    upstream; both at least 1, min_count <= max_count."""
+    for key in ("min_count", "max_count"):
+        if key in body and int(body[key]) < 1:
+            raise exception.ValidationError(
+                f"Invalid input for field/attribute {key}. Value: {body[key]}. "
+                f"{body[key]!r} is less than the minimum of 1")
+    min_count = int(body.get("min_count", 1))
+    max_count = int(body.get("max_count", min_count))
+    if min_count > max_count:
+        raise exception.Invalid("min_count must be <= max_count")
+    return min_count, max_count
+
+
+def _check_multiple(body) -> None:
+    """What one request may not give several servers (upstream's 400s): a port,
+    a fixed IP, a hostname (2.90), an existing volume."""
+    networks = body.get("networks")
+    for network in networks if isinstance(networks, list) else ():
+        if network.get("port"):
+            raise exception.Invalid(
+                "Failed to launch instances: Unable to launch multiple instances "
+                "with a single configured port ID. Please launch your instance one "
+                "by one with different ports.")
+        if network.get("fixed_ip"):
+            raise exception.Invalid("Failed to launch instances: max_count cannot be "
+                                    "greater than 1 if an fixed_ip is specified.")
+    if body.get("hostname"):
+        raise exception.Invalid("Unable to allocate a single hostname to multiple "
+                                "instances.")
+    if any(bdm.get("source_type") == "volume"
+           for bdm in body.get("block_device_mapping_v2") or ()):
+        raise exception.Invalid("Block Device Mapping is Invalid: Cannot attach one "
+                                "or more volumes to multiple instances.")
+
+
+def _return_reservation_id(body) -> bool:
+    value = body.get("return_reservation_id", False)
+    if isinstance(value, bool):
+        return value
+    return views.bool_param(value, "return_reservation_id")
+
+
+def _new_reservation_id() -> str:
+    return "r-" + secrets.token_hex(4)
+
+
 def create_server(req):
     request = req.json_body(schemas.create(req.microversion))
     body = request["server"]
@@ -315,8 +364,9 @@ def create_server(req):
     _check_device_tags(req, body)
     _unsupported(req, body)
     zone, host, node = _destination(req, body)
-    if int(body.get("min_count", 1)) != 1 or int(body.get("max_count", 1)) != 1:
-        raise exception.Invalid("Only one server per request is supported.")
+    min_count, max_count = _counts(body)
+    if max_count > 1:
+        _check_multiple(body)
     image_ref, volumes = _server_volumes(req, body)
     user_data = body.get("user_data")
     if user_data is not None:
@@ -359,9 +409,17 @@ def create_server(req):
         raise quota.QuotaExceeded(names="metadata_items", requested=len(metadata),
                                   used=0, allowed=max_items)
 
-    def create():
+    reservation_id = _new_reservation_id()
+
+    def create(count):
+        # several servers: "<name>-<n>", n from 1, as upstream names them
+        return [create_one(f"{body['name']}-{index + 1}" if count > 1 else body["name"],
+                           index) for index in range(count)]
+
+    def create_one(name, index):
         return instance_service.create(
-            db, req.context, name=body["name"], flavor=flavor, image_ref=image_ref,
+            db, req.context, name=name, flavor=flavor, image_ref=image_ref,
+            reservation_id=reservation_id, launch_index=index,
             key_name=body.get("key_name"), key_data=key_data, metadata=metadata,
             user_data=user_data,
             description=(body.get("description")
@@ -371,8 +429,9 @@ def create_server(req):
             image_properties=image_properties, scheduler_hints=_hints(request),
             requested_networks=requested_networks, config_drive=with_config_drive)
 
-    def discard(instance):
-        instance_service.discard(db, instance["uuid"])
+    def discard(instances):
+        for instance in instances:
+            instance_service.discard(db, instance["uuid"])
 
     # servers: counted, claimed (the row), recounted: never over quota, even if
     # the lock were lost (its TTL); the project's lock is still held, as it
@@ -380,14 +439,25 @@ def create_server(req):
     # let in all at once flooded the one process (3.1 against 4.8 cycles/s)
     with quota.locked(_extras(req)["coordinator"], req.context.project_id):
         if group is not None:
-            server_group.check_room(db, group["uuid"],
-                                    allowed["server_group_members"])
-        instance = quota.create_servers(db, conf, req.context.project_id, flavor,
-                                        create, discard, allowed=allowed)
+            # at least min_count more members fit the group, at most its room
+            max_members = allowed["server_group_members"]
+            server_group.check_room(db, group["uuid"], max_members, min_count)
+            if max_members >= 0:
+                room = max_members - len(server_group.get(db, group["uuid"])["members"])
+                max_count = min(max_count, room)
+        instances = quota.create_servers(db, conf, req.context.project_id, flavor,
+                                         create, discard, min_count=min_count,
+                                         max_count=max_count, allowed=allowed)
         if group is not None:
-            server_group.add_member(db, group["uuid"], instance["uuid"])
-    server_volume.record(req, instance, volumes)
-    req.state.extras["conductor"].build_instance(req.context, instance["uuid"])
+            for instance in instances:
+                server_group.add_member(db, group["uuid"], instance["uuid"])
+    # each server is recorded, then built (its own scheduling and allocation)
+    for instance in instances:
+        server_volume.record(req, instance, volumes)
+        req.state.extras["conductor"].build_instance(req.context, instance["uuid"])
+    if _return_reservation_id(body):
+        return json_response({"reservation_id": reservation_id}, status=202)
+    instance = instances[0]  # a multi-create without it answers with the first
     shown = {"id": instance["uuid"], "links": views.links("servers", instance["uuid"]),
              "OS-DCF:diskConfig": body.get("OS-DCF:diskConfig", "MANUAL"),
              "security_groups": [{"name": g["name"]} for g in

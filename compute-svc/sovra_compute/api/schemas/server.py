@@ -21,6 +21,8 @@ _PERSONALITY = {"type": "array", "items": {
     "type": "object", "properties": {"path": {"type": "string"},
                                      "contents": {"type": "string"}},
     "additionalProperties": False}}
+#: min_count / max_count: a positive integer, or its digits (the handler refuses "0")
+_COUNT = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1}
 _FQDN = {"type": "string", "minLength": 1, "maxLength": 255,
          "pattern": r"^[a-zA-Z0-9-._]*$"}
 
@@ -42,8 +44,8 @@ _SERVER = {
         "availability_zone": {"type": "string", "maxLength": 255},
         "networks": _networks(_NETWORK),
         "security_groups": {"type": "array", "items": {"type": "object"}},
-        "min_count": {"type": ["integer", "string"], "pattern": "^[0-9]+$"},
-        "max_count": {"type": ["integer", "string"], "pattern": "^[0-9]+$"},
+        "min_count": _COUNT,
+        "max_count": _COUNT,
         "return_reservation_id": {"type": ["boolean", "string"]},
         "adminPass": {"type": "string"},
         "accessIPv4": {"type": "string"},
