@@ -175,6 +175,9 @@ class IdentityClient:
         return self._post("/groups", {"group": {"name": name, **self._given(attrs)}})[
             "group"]
 
+    def update_group(self, group_id: str, **changes) -> dict:
+        return self._patch(f"/groups/{group_id}", {"group": changes})["group"]
+
     def delete_group(self, group_id: str) -> None:
         self._delete(f"/groups/{group_id}")
 
@@ -261,6 +264,9 @@ class IdentityClient:
         body = self._given({"id": region_id, **attrs})
         return self._post("/regions", {"region": body})["region"]
 
+    def update_region(self, region_id: str, **changes) -> dict:
+        return self._patch(f"/regions/{region_id}", {"region": changes})["region"]
+
     def delete_region(self, region_id: str) -> None:
         self._delete(f"/regions/{region_id}")
 
@@ -287,6 +293,9 @@ class IdentityClient:
         body = {"type": service_type, **self._given(attrs)}
         return self._post("/services", {"service": body})["service"]
 
+    def update_service(self, service_id: str, **changes) -> dict:
+        return self._patch(f"/services/{service_id}", {"service": changes})["service"]
+
     def delete_service(self, service_id: str) -> None:
         self._delete(f"/services/{service_id}")
 
@@ -301,6 +310,10 @@ class IdentityClient:
         body = {"service_id": service_id, "interface": interface, "url": url,
                 **self._given(attrs)}
         return self._post("/endpoints", {"endpoint": body})["endpoint"]
+
+    def update_endpoint(self, endpoint_id: str, **changes) -> dict:
+        return self._patch(f"/endpoints/{endpoint_id}", {"endpoint": changes})[
+            "endpoint"]
 
     def delete_endpoint(self, endpoint_id: str) -> None:
         self._delete(f"/endpoints/{endpoint_id}")

@@ -127,6 +127,24 @@ class ImageClient:
             self._api.put(f"/v2/images/{image_id}/file", data=data,
                           headers={"Content-Type": "application/octet-stream"})
 
+    def stage(self, image_id: str, data) -> None:
+        """Upload ``data`` to the image's staging area (interoperable import, step 1)."""
+        with _translated():
+            self._api.put(f"/v2/images/{image_id}/stage", data=data,
+                          headers={"Content-Type": "application/octet-stream"})
+
+    def import_image(self, image_id: str, method: str = "glance-direct", *,
+                     uri: str | None = None, stores: list[str] | None = None,
+                     all_stores: bool | None = None) -> None:
+        """Start an import (step 2; 202: it goes on in the image service)."""
+        body = {"method": {"name": method, **({"uri": uri} if uri else {})}}
+        if stores:
+            body["stores"] = stores
+        if all_stores is not None:
+            body["all_stores"] = all_stores
+        with _translated():
+            self._api.post(f"/v2/images/{image_id}/import", json=body)
+
     def download(self, image_id: str, out, chunk_size: int = 1024 * 1024, *,
                  image: dict | None = None) -> int:
         """Write the image's data to ``out``; returns its size. Raises ImageDataCorrupt

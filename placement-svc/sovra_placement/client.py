@@ -98,6 +98,10 @@ class PlacementClient:
         """A custom trait (``CUSTOM_*``); creating one that exists is no error."""
         self._api.put(f"/traits/{name}")
 
+    def check_trait(self, name: str) -> None:
+        """GET /traits/{name}: returns if the trait exists (204), raises the 404."""
+        self._api.get(f"/traits/{name}")
+
     def delete_trait(self, name: str) -> None:
         self._api.delete(f"/traits/{name}")
 
@@ -124,6 +128,14 @@ class PlacementClient:
     def create_resource_class(self, name: str) -> None:
         """A custom resource class (``CUSTOM_*``)."""
         self._api.post("/resource_classes", json={"name": name})
+
+    def get_resource_class(self, name: str) -> dict:
+        return self._api.get(f"/resource_classes/{name}").json()
+
+    def set_resource_class(self, name: str) -> None:
+        """PUT /resource_classes/{name} (1.7+): creates the custom class, or confirms
+        it exists (no error either way)."""
+        self._api.put(f"/resource_classes/{name}")
 
     def delete_resource_class(self, name: str) -> None:
         self._api.delete(f"/resource_classes/{name}")

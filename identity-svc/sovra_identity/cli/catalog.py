@@ -1,5 +1,6 @@
-"""The catalog as stored: ``sovra service list|show|create|delete``, ``sovra endpoint
-list|show|create|delete`` and ``sovra region list|create|delete``."""
+"""The catalog as stored: ``sovra service list|show|create|set|delete``, ``sovra
+endpoint list|show|create|set|delete`` and ``sovra region
+list|show|create|set|delete``."""
 
 from sovra_common.cli import command, output
 from sovra_identity import cli
@@ -92,6 +93,28 @@ class CreateService(command.ShowOne):
         return output.show(service, SERVICE_FIELDS)
 
 
+class SetService(command.Command):
+    """Change a service's type, name, description or enabled state."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("service", metavar="<service>", help="id, name or type")
+        parser.add_argument("--type", metavar="<type>", help="its new type")
+        parser.add_argument("--name", metavar="<service-name>", help="its new name")
+        parser.add_argument("--description", metavar="<description>")
+        add_enable_options(parser, "enabled")
+        return parser
+
+    def take_action(self, parsed_args):
+        changes = {k: getattr(parsed_args, k) for k in
+                   ("type", "name", "description", "enabled")
+                   if getattr(parsed_args, k) is not None}
+        identity = cli.client(self.cloud)
+        service = identity.find_service(parsed_args.service)
+        if changes:
+            identity.update_service(service["id"], **changes)
+
+
 class DeleteService(command.Command):
     """Delete one or more services from the catalog (with their endpoints)."""
 
@@ -150,6 +173,34 @@ class CreateEndpoint(command.ShowOne):
         return output.show(_endpoint_view(endpoint, service), ENDPOINT_FIELDS)
 
 
+class SetEndpoint(command.Command):
+    """Change an endpoint: its region, interface, URL, service or enabled state."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("endpoint", metavar="<endpoint-id>")
+        parser.add_argument("--region", metavar="<region-id>")
+        parser.add_argument("--interface", choices=("public", "internal", "admin"))
+        parser.add_argument("--url", metavar="<url>")
+        parser.add_argument("--service", metavar="<service>",
+                            help="the service it belongs to (id, name or type)")
+        add_enable_options(parser, "enabled")
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        changes = {k: getattr(parsed_args, k) for k in ("interface", "url", "enabled")
+                   if getattr(parsed_args, k) is not None}
+        if parsed_args.region is not None:
+            changes["region_id"] = parsed_args.region
+        if parsed_args.service is not None:
+            changes["service_id"] = identity.find_service(parsed_args.service)["id"]
+        if changes:
+            identity.update_endpoint(parsed_args.endpoint, **changes)
+        else:
+            identity.get_endpoint(parsed_args.endpoint)   # a missing one still fails
+
+
 class DeleteEndpoint(command.Command):
     """Delete one or more endpoints, by id."""
 
@@ -186,6 +237,19 @@ class ListRegion(command.Lister):
                                      ("Description", "description")])
 
 
+class ShowRegion(command.ShowOne):
+    """Show a region."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("region", metavar="<region-id>")
+        return parser
+
+    def take_action(self, parsed_args):
+        return output.show(_region_view(cli.client(self.cloud).get_region(
+            parsed_args.region)), REGION_FIELDS)
+
+
 class CreateRegion(command.ShowOne):
     """Create a region."""
 
@@ -201,6 +265,30 @@ class CreateRegion(command.ShowOne):
             parsed_args.region, parent_region_id=parsed_args.parent_region,
             description=parsed_args.description)
         return output.show(_region_view(region), REGION_FIELDS)
+
+
+class SetRegion(command.Command):
+    """Change a region's parent region or description."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("region", metavar="<region-id>")
+        parser.add_argument("--parent-region", metavar="<region-id>",
+                            help="its new parent region")
+        parser.add_argument("--description", metavar="<description>")
+        return parser
+
+    def take_action(self, parsed_args):
+        changes = {}
+        if parsed_args.parent_region is not None:
+            changes["parent_region_id"] = parsed_args.parent_region
+        if parsed_args.description is not None:
+            changes["description"] = parsed_args.description
+        identity = cli.client(self.cloud)
+        if changes:
+            identity.update_region(parsed_args.region, **changes)
+        else:
+            identity.get_region(parsed_args.region)   # a missing one still fails
 
 
 class DeleteRegion(command.Command):

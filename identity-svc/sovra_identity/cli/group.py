@@ -1,4 +1,4 @@
-"""``sovra group create|list|show|delete`` and ``sovra group add user|remove
+"""``sovra group create|list|show|set|delete`` and ``sovra group add user|remove
 user|contains user``."""
 
 from sovra_common.cli import command, errors, output
@@ -152,3 +152,25 @@ class CheckUserInGroup(_Membership):
         if not identity.group_has_user(group["id"], user["id"]):
             raise errors.CommandError(f"{name} not in group {parsed_args.group}")
         self.app.stdout.write(f"{name} in group {parsed_args.group}\n")
+
+
+class SetGroup(command.Command):
+    """Change a group's name or description."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("group", metavar="<group>", help="name or id")
+        parser.add_argument("--domain", metavar="<domain>",
+                            help="the group's domain (name or id), to find it by name")
+        parser.add_argument("--name", metavar="<name>", help="its new name")
+        parser.add_argument("--description", metavar="<description>")
+        return parser
+
+    def take_action(self, parsed_args):
+        identity = cli.client(self.cloud)
+        group = identity.find_group(parsed_args.group,
+                                    _domain_id(identity, parsed_args.domain))
+        changes = {k: getattr(parsed_args, k) for k in ("name", "description")
+                   if getattr(parsed_args, k) is not None}
+        if changes:
+            identity.update_group(group["id"], **changes)

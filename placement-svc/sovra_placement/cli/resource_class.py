@@ -1,4 +1,4 @@
-"""``sovra resource class list|create|delete``."""
+"""``sovra resource class list|show|create|set|delete``."""
 
 from sovra_common.cli import command, output
 from sovra_placement import cli
@@ -22,6 +22,32 @@ class CreateResourceClass(command.Command):
 
     def take_action(self, parsed_args):
         cli.client(self.cloud).create_resource_class(parsed_args.name)
+
+
+class ShowResourceClass(command.ShowOne):
+    """Show a resource class."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="<name>")
+        return parser
+
+    def take_action(self, parsed_args):
+        rc = cli.client(self.cloud).get_resource_class(parsed_args.name)
+        return output.show(rc, ["name"])
+
+
+class SetResourceClass(command.Command):
+    """Create a custom resource class if it does not exist yet (no error if it
+    does; placement 1.7+)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="<name>")
+        return parser
+
+    def take_action(self, parsed_args):
+        cli.client(self.cloud).set_resource_class(parsed_args.name)
 
 
 class DeleteResourceClass(command.Command):

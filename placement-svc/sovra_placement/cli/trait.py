@@ -1,4 +1,4 @@
-"""``sovra trait list|create|delete`` and ``sovra resource provider trait
+"""``sovra trait list|show|create|delete`` and ``sovra resource provider trait
 list|set|delete``."""
 
 from sovra_common.cli import command, output
@@ -23,6 +23,19 @@ class ListTrait(command.Lister):
     def take_action(self, parsed_args):
         return _names(cli.client(self.cloud).list_traits(
             name=parsed_args.name, associated=True if parsed_args.associated else None))
+
+
+class ShowTrait(command.ShowOne):
+    """Show a trait (fails with the 404 if there is no such trait)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="<name>")
+        return parser
+
+    def take_action(self, parsed_args):
+        cli.client(self.cloud).check_trait(parsed_args.name)
+        return output.show({"name": parsed_args.name}, ["name"])
 
 
 class CreateTrait(command.Command):
