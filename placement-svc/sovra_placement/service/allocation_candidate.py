@@ -252,13 +252,15 @@ class _Search:
         free, root_of, parent_of = self.free, self.tree.root, self.tree.parent
         inventory = self.inventory
         if _ONE_QUERY_PER_GROUP and window is None and len(group.resources) > 1:
-            # Every class in one query (its filters evaluated once per inventory).
-            name_of = {rc_ids[rc]: rc for rc in group.resources}
-            query = filters.capacity_by_class_query(
-                {rc_ids[rc]: amount for rc, amount in group.resources.items()}, where)
-            rows = ((rp_id, name_of[rc_id], capacity, used, root, parent)
-                    for rp_id, rc_id, capacity, used, root, parent
-                    in self.conn.execute(query))
+            # Every class in one query, one row per provider (its filters evaluated
+            # once): (id, root, parent, then capacity and usage per class).
+            classes = list(group.resources)
+            query = filters.capacity_by_provider_query(
+                {rc_ids[rc]: group.resources[rc] for rc in classes}, where)
+            columns = [(rc, 3 + 2 * k) for k, rc in enumerate(classes)]
+            rows = [(row[0], rc, row[n], row[n + 1], row[1], row[2])
+                    for row in self.conn.execute(query).all()
+                    for rc, n in columns if row[n] is not None]
         else:
             rows = [(row[0], rc, *row[1:]) for rc, amount in group.resources.items()
                     for row in filters.capacity_rows(self.conn, rc_ids[rc], amount,
@@ -360,9 +362,12 @@ class _Search:
         """Add the candidates of the trees of ``batch`` (None: all trees, or those
         of the root ids in ``window``) to ``found``; True once ``want`` are found."""
         parts = []   # (group, class or "*", {root: [providers]})
+        unsuffixed_servers = []
         for group in self.request.groups:
             for key, ids in self.servers(group, batch, window).items():
                 parts.append((group, key, self.by_root(ids)))
+                if not group.use_same_provider:
+                    unsuffixed_servers.append(ids)
         if not parts:
             return False
         roots = set.intersection(*(set(p[2]) for p in parts))
@@ -372,8 +377,7 @@ class _Search:
             roots = [r for r in roots if self.root_ok(r)]
         unsuffixed = [g for g in self.request.groups if not g.use_same_provider]
         if any(g.required for g in unsuffixed):
-            self.preload_traits({rp for p in parts if not p[0].use_same_provider
-                                 for rps in p[2].values() for rp in rps})
+            self.preload_traits(set().union(*unsuffixed_servers))
         if self.randomize and batch is None:
             random.shuffle(roots)
         # Per part: its group's suffix and the amounts it asks for.

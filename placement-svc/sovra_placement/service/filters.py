@@ -6,6 +6,7 @@ Python intersects, which keeps the SQL simple and fast on both backends.
 """
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from sovra_common import exception
 from sovra_placement.db import models
@@ -147,27 +148,30 @@ def capacity_query(rc_id: int, amount: int, where=(), rp=models.ResourceProvider
     return query
 
 
-def capacity_by_class_query(amounts: dict[int, int], where=(), rp=models.ResourceProvider):
-    """SQL: (provider id, class id, capacity, used, root id, parent id) of the
-    inventories with room for the amount ``amounts`` {class id: amount} asks of
-    their class, as :func:`capacity_query` for each class, in one pass: the clauses
-    ``where`` (on ``rp``) and the usage sums are computed once for every class."""
-    capacity = (INV.total - INV.reserved) * INV.allocation_ratio
-    amount = sa.case(amounts, value=INV.resource_class_id)
-    used = (sa.select(ALLOC.resource_provider_id.label("rp_id"),
-                      ALLOC.resource_class_id.label("rc_id"),
-                      sa.func.sum(ALLOC.used).label("used"))
-            .where(ALLOC.resource_class_id.in_(list(amounts)))
-            .group_by(ALLOC.resource_provider_id, ALLOC.resource_class_id).subquery())
-    in_use = sa.func.coalesce(used.c.used, 0)
-    return (sa.select(INV.resource_provider_id, INV.resource_class_id, capacity, in_use,
-                      rp.root_provider_id, rp.parent_provider_id)
-            .join(rp, rp.id == INV.resource_provider_id)
-            .outerjoin(used, sa.and_(used.c.rp_id == INV.resource_provider_id,
-                                     used.c.rc_id == INV.resource_class_id))
-            .where(INV.resource_class_id.in_(list(amounts)), INV.min_unit <= amount,
-                   INV.max_unit >= amount, amount % INV.step_size == 0,
-                   capacity >= in_use + amount, *where))
+def capacity_by_provider_query(amounts: dict[int, int], where=(),
+                               rp=models.ResourceProvider):
+    """SQL: one row per provider passing the clauses ``where`` (on ``rp``) with room
+    for the amount ``amounts`` {class id: amount} asks of at least one class: (provider
+    id, root id, parent id, then for each class of ``amounts`` in order its capacity
+    and usage), as :func:`capacity_query` decides for each class; a class the provider
+    has no room for has a NULL capacity. The providers' filters are evaluated once,
+    and a provider's inventories are found through its (provider, class) key."""
+    query = sa.select(rp.id, rp.root_provider_id, rp.parent_provider_id).select_from(rp)
+    serves = []
+    for rc_id, amount in amounts.items():
+        inv = aliased(INV)
+        capacity = (inv.total - inv.reserved) * inv.allocation_ratio
+        in_use = sa.func.coalesce(
+            sa.select(sa.func.sum(ALLOC.used))
+            .where(ALLOC.resource_provider_id == rp.id, ALLOC.resource_class_id == rc_id)
+            .correlate(rp).scalar_subquery(), 0)
+        query = query.outerjoin(inv, sa.and_(
+            inv.resource_provider_id == rp.id, inv.resource_class_id == rc_id,
+            inv.min_unit <= amount, inv.max_unit >= amount,
+            sa.literal(amount) % inv.step_size == 0, capacity >= in_use + amount))
+        query = query.add_columns(capacity, in_use)
+        serves.append(inv.resource_provider_id.is_not(None))
+    return query.where(sa.or_(*serves), *where)
 
 
 def capacity_rows(session, rc_id: int, amount: int, ids=None, where=(), correlated=False):
