@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import flask
-from cheroot import server as cheroot_server
 from werkzeug import exceptions as wz_exceptions
 
 from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
-from sovra_image.api import notifications
+from sovra_image.api import notifications, upload_body
 from sovra_image.api.policies import image_data as policies
 from sovra_image.drivers.store.base import StoreError
 from sovra_image.service import image as image_service
@@ -17,37 +16,6 @@ from sovra_image.service import image_data as data_service
 
 OCTET_STREAM = "application/octet-stream"
 DOWNLOAD_CHUNK = 1024 * 1024
-
-
-class _KnownLengthBody:
-    """cheroot's body of a request with a Content-Length, read straight from the
-    socket into the caller's buffer: its read() goes through a pure-Python buffered
-    reader that copies every chunk several times, which cost more CPU than MD5."""
-
-    def __init__(self, stream: cheroot_server.KnownLengthRFile):
-        self._stream = stream
-
-    def readinto(self, buffer) -> int:
-        stream = self._stream
-        want = min(len(buffer), stream.remaining)
-        if want <= 0:
-            return 0
-        # readinto1, not readinto: _pyio's readinto raises ValueError when its loop
-        # copies buffered bytes after a partial read (more than the space left).
-        got = stream.rfile.readinto1(memoryview(buffer)[:want])
-        stream.remaining -= got
-        return got
-
-
-def _body(req):
-    """The upload's body, for the service's ``readinto``/``read``. It is the
-    server's input stream itself, not Flask's: the JSON body limit ([api]
-    max_request_body_size) is not for image data, the service enforces
-    [image] image_size_cap while it streams."""
-    stream = req.environ["wsgi.input"]
-    if isinstance(stream, cheroot_server.KnownLengthRFile):
-        return _KnownLengthBody(stream)
-    return stream
 
 
 def upload_image_data(req, image_id):
@@ -60,7 +28,8 @@ def upload_image_data(req, image_id):
     stores = req.state.extras["store"]
     wanted = req.headers.get("X-Image-Meta-Store")
     store = stores.get(wanted) if wanted else stores
-    image = data_service.upload(db, store, req.state.conf, image, _body(req),
+    image = data_service.upload(db, store, req.state.conf, image,
+                                upload_body.body(req.environ),
                                 req.content_length, req.state.extras["limits"])
     notifications.image_event(req, "upload", image)
     return json_response(None, status=204)
