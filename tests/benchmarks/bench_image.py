@@ -24,17 +24,28 @@ timings), then runs ROUNDS rounds of, side by side:
 
 Both sides of each comparison read their input from the page cache (the source
 and the stored object were just written) and end with their output fsync'd on the
-same disk, so the copy is the same work minus HTTP and hashing. Each line gives
+same disk, so the copy is the same work minus HTTP and hashing. Right before each
+side that writes a new file (copy, upload, download), the benchmark writes and
+deletes a scratch file of the same size, untimed: on a VM whose free memory goes
+back to the host (free page reporting, a few seconds after it is freed), a file
+written into memory the host took back costs 3-5 times the CPU of one written into
+memory just freed, and without that step the download into a file was the side
+that always got the former (21% of the copy where the same download, discarded,
+ran at 119%): the order of the sides decided, not the server. Each line gives
 the median MiB/s over the rounds, the share of the copy's median, and the server
 CPU seconds per GiB (utime + stime of the server process: what the data path
 costs, whatever else runs on the machine). One chunked upload (no
 Content-Length, 1 MiB chunks from a Python client) is timed once.
 
-Also printed: what MD5 and SHA-512 cost per GiB in CPU time (SHA-512 cannot be
-split across cores, so 1 GiB / its cost bounds any upload on this CPU), the
-in-memory hash ceiling now (both hashes in two threads at once, which an upload
-must at least do, under the machine's current load), the server's RSS growth
-(VmHWM minus VmRSS before the first upload), the load average and the date.
+Also printed: what MD5 and SHA-512 cost per GiB in CPU time, and the upload's
+ceiling on this machine computed from them: neither hash can be split, so no
+upload beats 1 GiB / the slower one's cost; and every byte must be hashed twice,
+received and written, so with N cores no upload beats N GiB / (MD5 + SHA-512 +
+the measured rest: the server's CPU beyond the two hashes and the client's
+sendfile). Then the in-memory
+hash rate now (both hashes in two threads at once, under the machine's current
+load), the server's RSS growth (VmHWM minus VmRSS before the first upload), the
+load average and the date.
 The issue's target: upload and download >= 80% of the copy, RSS growth < 50 MiB.
 """
 
@@ -154,6 +165,20 @@ def _finish(conn):
     assert resp.status == 204, (resp.status, body)
 
 
+def prime(workdir, mib):
+    """Write and delete a scratch file of ``mib`` MiB (untimed; see the docstring:
+    the timed side after it gets memory freed just now, whatever ran before)."""
+    path = os.path.join(workdir, "scratch")
+    block = bytes(MIB)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for _ in range(mib):
+            os.write(fd, block)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+
 def copy(source, target):
     start = time.perf_counter()
     shutil.copyfile(source, target)
@@ -265,18 +290,21 @@ def main():
             os.fsync(f.fileno())
         costs = hash_cpu(block, min(mib, 256))
         print(f"hash CPU per core: MD5 {costs['md5']:.2f} s/GiB, SHA-512 "
-              f"{costs['sha512']:.2f} s/GiB: no upload beats "
-              f"{1024 / max(costs.values()):.0f} MiB/s on this CPU")
+              f"{costs['sha512']:.2f} s/GiB")
         print(f"hash ceiling (MD5 + SHA-512 in memory, 2 threads) "
               f"{hash_ceiling(block, min(mib, 256)):7.1f} MiB/s now")
         times = {"copy": [], "upload": [], "download": [], "download, discarded": []}
         cpu = {"upload": [], "download": [], "download, discarded": []}
+        client_cpu = []
         with _server(workdir) as (proc, port):
             baseline = _memory(proc.pid)["VmRSS"]
             target = os.path.join(workdir, "copy")
             for _ in range(args.rounds):
+                prime(workdir, mib)
                 times["copy"].append(copy(source, target))
+                prime(workdir, mib)
                 before = _cpu_seconds(proc.pid)
+                client_before = sum(os.times()[:2])
                 try:
                     image_id, seconds = upload(port, source)
                 except http.client.RemoteDisconnected:
@@ -284,6 +312,8 @@ def main():
                              "BENCH_LOG=<file> keeps its log")
                 times["upload"].append(seconds)
                 cpu["upload"].append(_cpu_seconds(proc.pid) - before)
+                client_cpu.append(sum(os.times()[:2]) - client_before)
+                prime(workdir, mib)
                 before = _cpu_seconds(proc.pid)
                 times["download"].append(download(port, image_id, target))
                 cpu["download"].append(_cpu_seconds(proc.pid) - before)
@@ -307,6 +337,19 @@ def main():
             print(f"{what:20} {rate:7.1f} MiB/s  {100 * rate / copy_rate:5.1f}% of copy  "
                   f"server CPU {per_gib:5.2f} s/GiB  (rounds: "
                   + ", ".join(f"{mib / s:.0f}" for s in times[what]) + ")")
+        hashes = costs["md5"] + costs["sha512"]
+        server = statistics.median(cpu["upload"]) * 1024 / mib
+        client = statistics.median(client_cpu) * 1024 / mib
+        rest = max(server - hashes, 0.0) + client
+        cores = os.cpu_count()
+        slowest = max(costs.values())
+        bound = min(1024 / slowest, cores * 1024 / (hashes + rest))
+        print(f"upload ceiling on {cores} cores: min(1024 / the slower hash {slowest:.2f}"
+              f" = {1024 / slowest:.0f}, {cores} x 1024 / (MD5 "
+              f"{costs['md5']:.2f} + SHA-512 {costs['sha512']:.2f} + rest {rest:.2f} "
+              f"[server {server - hashes:.2f} beyond the hashes, client {client:.2f}]) "
+              f"= {cores * 1024 / (hashes + rest):.0f}) = {bound:.0f} MiB/s, "
+              f"{100 * bound / copy_rate:.0f}% of copy")
         rate = mib / chunked
         print(f"{'upload (chunked)':20} {rate:7.1f} MiB/s  {100 * rate / copy_rate:5.1f}% of "
               f"copy  server CPU {chunked_cpu * 1024 / mib:5.2f} s/GiB  (one run)")
