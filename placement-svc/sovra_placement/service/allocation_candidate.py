@@ -104,18 +104,35 @@ class _Tree:
     def load_roots(self, roots) -> None:
         """Every provider of the trees rooted at ``roots``."""
         roots = [r for r in set(roots) if r not in self.members]
-        for root in roots:
-            self.members[root] = []
         members = sa.select(RP.id, RP.uuid, RP.parent_provider_id, RP.root_provider_id)
-        wanted = set(roots) if len(roots) > provider_summary.WHOLE_TABLE_FROM else None
-        for query in provider_summary.scoped(members, RP.root_provider_id, roots):
-            for rp_id, uuid, parent, root in self.conn.execute(query).all():
-                if wanted is not None and root not in wanted:
-                    continue
-                self.uuid[rp_id] = uuid
-                self.root[rp_id] = root
-                self.parent[rp_id] = parent
-                self.members[root].append(rp_id)
+        if len(roots) <= provider_summary.WHOLE_TABLE_FROM:
+            for root in roots:
+                self.members[root] = []
+            for query in provider_summary.scoped(members, RP.root_provider_id, roots):
+                for rp_id, uuid, parent, root in self.conn.execute(query).all():
+                    self._add(rp_id, uuid, parent, root)
+            return
+        # Many trees: their roots, and their other providers among all that have a
+        # parent (none on a flat cloud); only the roots' uuids not yet known are read.
+        wanted = set(roots)
+        for root in roots:
+            self.members[root] = [root]
+            self.root[root] = root
+            self.parent[root] = None
+        children = members.where(RP.parent_provider_id.is_not(None))
+        for rp_id, uuid, parent, root in self.conn.execute(children).all():
+            if root in wanted:
+                self._add(rp_id, uuid, parent, root)
+        unknown = [r for r in roots if r not in self.uuid]
+        found = sa.select(RP.id, RP.uuid)
+        for query in provider_summary.scoped(found, RP.id, unknown):
+            self.uuid.update(self.conn.execute(query).all())
+
+    def _add(self, rp_id, uuid, parent, root) -> None:
+        self.uuid[rp_id] = uuid
+        self.root[rp_id] = root
+        self.parent[rp_id] = parent
+        self.members[root].append(rp_id)
 
     def is_within(self, rp_id: int, ancestor: int) -> bool:
         while rp_id is not None:
@@ -253,14 +270,15 @@ class _Search:
         inventory = self.inventory
         if _ONE_QUERY_PER_GROUP and window is None and len(group.resources) > 1:
             # Every class in one query, one row per provider (its filters evaluated
-            # once): (id, root, parent, then capacity and usage per class).
+            # once): (id, root, parent, uuid, then capacity and usage per class).
             classes = list(group.resources)
             query = filters.capacity_by_provider_query(
                 {rc_ids[rc]: group.resources[rc] for rc in classes}, where)
-            columns = [(rc, 3 + 2 * k) for k, rc in enumerate(classes)]
+            columns = [(rc, 4 + 2 * k) for k, rc in enumerate(classes)]
+            found = self.conn.execute(query).all()
+            self.tree.uuid.update((row[0], row[3]) for row in found)
             rows = [(row[0], rc, row[n], row[n + 1], row[1], row[2])
-                    for row in self.conn.execute(query).all()
-                    for rc, n in columns if row[n] is not None]
+                    for row in found for rc, n in columns if row[n] is not None]
         else:
             rows = [(row[0], rc, *row[1:]) for rc, amount in group.resources.items()
                     for row in filters.capacity_rows(self.conn, rc_ids[rc], amount,

@@ -152,11 +152,12 @@ def capacity_by_provider_query(amounts: dict[int, int], where=(),
                                rp=models.ResourceProvider):
     """SQL: one row per provider passing the clauses ``where`` (on ``rp``) with room
     for the amount ``amounts`` {class id: amount} asks of at least one class: (provider
-    id, root id, parent id, then for each class of ``amounts`` in order its capacity
+    id, root id, parent id, uuid, then for each class of ``amounts`` in order its capacity
     and usage), as :func:`capacity_query` decides for each class; a class the provider
     has no room for has a NULL capacity. The providers' filters are evaluated once,
     and a provider's inventories are found through its (provider, class) key."""
-    query = sa.select(rp.id, rp.root_provider_id, rp.parent_provider_id).select_from(rp)
+    query = (sa.select(rp.id, rp.root_provider_id, rp.parent_provider_id, rp.uuid)
+             .select_from(rp))
     serves = []
     for rc_id, amount in amounts.items():
         inv = aliased(INV)

@@ -4,7 +4,7 @@ nested and sharing providers, with traits, aggregates and usage."""
 
 import pytest
 
-from sovra_placement.service import aggregate, allocation, inventory
+from sovra_placement.service import aggregate, allocation, inventory, provider_summary
 from sovra_placement.service import allocation_candidate as ac
 from sovra_placement.service import resource_provider as rp_service
 from sovra_placement.service import trait as trait_service
@@ -104,6 +104,19 @@ def test_shortcuts_match_the_general_path(db, monkeypatch, name, policy):
     general = shape(ac.find(db, request, cap=1000))
     assert fast == general
     assert fast[0]    # every request here has candidates: the comparison is not empty
+
+
+@pytest.mark.parametrize("name", sorted(REQUESTS))
+def test_whole_table_reads_match_the_chunked_reads(db, monkeypatch, name):
+    """Many trees are read over whole tables (roots and their children, traits,
+    inventories, usage): the same answer as the reads by chunks of ids."""
+    _cloud(db, sharing=name == "sharing")
+    request = ac.Request(groups=REQUESTS[name])
+    chunked = ac.find(db, request, cap=1000)
+    monkeypatch.setattr(provider_summary, "WHOLE_TABLE_FROM", 0)
+    whole = ac.find(db, request, cap=1000)
+    assert (whole.candidates, whole.providers) == (chunked.candidates, chunked.providers)
+    assert chunked.candidates and len(chunked.providers) > 1
 
 
 def test_no_candidate_over_commits(db):
