@@ -202,7 +202,7 @@ class _Heartbeat:
             raise ImageDeletedDuringUpload(image_id=self._image_id)
 
 
-def _reader(stream):
+def reader(stream):
     """``readinto(buffer) -> int`` of ``stream`` (one with only ``read(n)`` too)."""
     if hasattr(stream, "readinto"):
         return stream.readinto
@@ -262,7 +262,7 @@ def _copy(stream, writer, check, digests, cap, quota, heartbeat) -> int:
     one thread per digest and one for the store writer, and is refilled once all
     three are done with it. Memory stays at BUFFERS * CHUNK_SIZE whatever the size.
     """
-    readinto = _reader(stream)
+    readinto = reader(stream)
     consumers = [_Consumer(d.name, d.update) for d in digests]
     consumers.append(_Consumer("store", writer.write))
     buffers = [bytearray(CHUNK_SIZE) for _ in range(BUFFERS)]

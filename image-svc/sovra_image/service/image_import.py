@@ -67,13 +67,18 @@ def stage(db, conf, image, stream, content_length: int | None, limits=None) -> N
     os.makedirs(conf.image.staging_dir, exist_ok=True)
     path = staging_path(conf, image.id)
     cap, size = conf.image.image_size_cap, 0
+    readinto = image_data.reader(stream)
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
     try:
-        with open(path, "wb") as staged:
-            while chunk := stream.read(_CHUNK):
-                size += len(chunk)
+        with open(path, "wb", buffering=0) as staged:
+            while got := readinto(buffer):
+                size += got
                 if size > cap:
                     raise image_data.ImageDataTooLarge(cap=cap)
-                staged.write(chunk)
+                written = 0
+                while written < got:
+                    written += staged.write(view[written:got])
         if content_length is not None and size != content_length:
             raise image_data.ImageDataIncomplete(got=size, expected=content_length)
     except BaseException:

@@ -79,6 +79,22 @@ def test_glance_direct(image_api):
                     os.listdir(image_api.conf.image.staging_dir)))
 
 
+def test_glance_direct_staged_chunked(image_api):
+    """A chunked stage (no Content-Length) lands whole, through the same body
+    reader as an upload, across more than one 1 MiB buffer."""
+    image = image_api.create()
+    data = os.urandom(3 * 1024 * 1024 + 5)
+    pieces = (data[i:i + 700_000] for i in range(0, len(data), 700_000))
+    resp = image_api.request("PUT", f"/v2/images/{image['id']}/stage", data=pieces,
+                             headers=OCTET)
+    assert resp.status_code == 204, resp.text
+    assert _import(image_api, image["id"], "glance-direct").status_code == 202
+    assert _wait_status(image_api, image["id"], {"active", "queued"}) == "active"
+    shown = image_api.request("GET", f"/v2/images/{image['id']}").json()
+    assert shown["size"] == len(data)
+    assert shown["os_hash_value"] == hashlib.sha512(data).hexdigest()
+
+
 def test_glance_direct_needs_staged_data(image_api):
     image = image_api.create()
     assert _import(image_api, image["id"], "glance-direct").status_code == 409

@@ -1,10 +1,8 @@
 """Interoperable import: ``PUT /v2/images/{id}/stage`` and ``POST .../import``."""
 
-import sys
-
 from sovra_common import exception
 from sovra_common.wsgi.routes import json_response
-from sovra_image.api import notifications
+from sovra_image.api import notifications, upload_body
 from sovra_image.api.policies import image_import as policies
 from sovra_image.api.schemas import image_import as schemas
 from sovra_image.service import image as image_service
@@ -20,9 +18,8 @@ def stage_image_data(req, image_id):
     if req.mimetype != OCTET_STREAM:
         raise exception.UnsupportedMediaType(
             f"Content type {req.mimetype!r} is not supported; use {OCTET_STREAM}.")
-    req.max_content_length = sys.maxsize  # streamed; [image] image_size_cap applies
-    import_service.stage(db, req.state.conf, image, req.stream, req.content_length,
-                         req.state.extras["limits"])
+    import_service.stage(db, req.state.conf, image, upload_body.body(req.environ),
+                         req.content_length, req.state.extras["limits"])
     return json_response(None, status=204)
 
 
