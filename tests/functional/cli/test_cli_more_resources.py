@@ -1,9 +1,11 @@
 """``sovra credential|limit|registered limit|implied role ...`` (identity), ``ip
 availability`` and ``extension list`` (network), ``volume attachment`` and ``volume
-backend pool list`` (block storage), run as the installed ``sovra`` console script
+backend pool list`` (block storage), the lookup and API errors of the network and
+volume groups, run as the installed ``sovra`` console script
 against the CLI cloud: json and table output, exit codes 0, 1 (API error, one line)
 and 2 (usage error). Every test removes what it made: the cloud is shared."""
 
+import re
 import uuid
 
 import cli_services
@@ -215,3 +217,29 @@ def test_volume_backend_pool_list(extra):
     assert "| Max Over Ratio" in table and "node1@file1#file1" in table
     assert "usage:" in extra.sovra("volume", "backend", "pool", "list", "--bogus",
                                    expect=2).stderr
+
+
+ZERO = "00000000-0000-0000-0000-000000000000"
+EXTRA_ERRORS = [
+    # (command, the HTTP status of the API's refusal; None: no such name or id, said
+    # by the CLI after the API's 404)
+    (("network", "agent", "show", ZERO), None),
+    (("security", "group", "show", "cli-no-sg"), None),
+    (("security", "group", "rule", "show", ZERO), 404),
+    (("subnet", "pool", "show", "cli-no-pool"), None),
+    (("subnet", "pool", "create", "--pool-prefix", "10.0.0.0/8",
+      "--default-prefix-length", "40", "cli-bad-pool"), 400),
+    (("floating", "ip", "port", "forwarding", "show", ZERO, ZERO), None),
+    (("volume", "snapshot", "show", ZERO), None),
+    (("volume", "type", "show", ZERO), None),
+]
+
+
+@pytest.mark.parametrize("args,status", EXTRA_ERRORS,
+                         ids=[" ".join(a[:3]) for a, _ in EXTRA_ERRORS])
+def test_network_and_volume_errors_exit_1(extra, args, status):
+    line = _error(extra.sovra(*args, expect=1))
+    if status:
+        assert line.startswith(f"Error: HTTP {status} ") and "(request id req-" in line
+    else:
+        assert re.fullmatch(r"Error: No [A-Za-z ]+ with an? [a-z ]+ of '\S+'\.", line), line
