@@ -73,6 +73,38 @@ def admin_headers(cloud) -> dict:
     return {"X-Auth-Token": resp.headers["X-Subject-Token"]}
 
 
+@contextlib.contextmanager
+def member(cloud, name: str):
+    """A user ``name`` with only the member role on a project ``name`` of its own;
+    yields the environment (OS_* variables, its own token cache) that runs ``sovra``
+    as that user; both are deleted after."""
+    headers = admin_headers(cloud)
+
+    def call(method, path, body=None):
+        resp = requests.request(method, f"{cloud.auth_url}/{path}", json=body,
+                                headers=headers, timeout=30)
+        assert resp.status_code < 300, resp.text
+        return resp.json() if resp.content else None
+
+    project = call("POST", "projects", {"project": {"name": name,
+                                                    "domain_id": "default"}})["project"]
+    try:
+        user = call("POST", "users", {"user": {"name": name, "password": f"{name}-pw",
+                                               "domain_id": "default"}})["user"]
+        try:
+            role = call("GET", "roles?name=member")["roles"][0]
+            call("PUT", f"projects/{project['id']}/users/{user['id']}/roles/{role['id']}")
+            yield cloud.env(OS_AUTH_URL=cloud.auth_url, OS_USERNAME=name,
+                            OS_PASSWORD=f"{name}-pw", OS_PROJECT_NAME=name,
+                            OS_USER_DOMAIN_ID="default", OS_PROJECT_DOMAIN_ID="default",
+                            OS_REGION_NAME="RegionOne",
+                            XDG_CACHE_HOME=str(cloud.tmp / f"cache-{name}"))
+        finally:
+            call("DELETE", f"users/{user['id']}")
+    finally:
+        call("DELETE", f"projects/{project['id']}")
+
+
 def _register(cloud, service_type, name, url, user=None):
     common, id_file = cloud.tmp / "sovra.conf", cloud.tmp / "sovra-identity.conf"
     extra = ["--user", user, "--password", SERVICE_PASSWORD] if user else []

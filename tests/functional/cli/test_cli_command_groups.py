@@ -13,7 +13,6 @@ import uuid
 
 import cli_services
 import pytest
-import requests
 
 ZERO = "00000000-0000-0000-0000-000000000000"
 HTTP_LINE = re.compile(r"^Error: HTTP (\d{3}) [A-Za-z ]+: \S.* \(request id req-[0-9a-f-]+\)$")
@@ -230,31 +229,8 @@ ADMIN_ONLY = [
 
 @pytest.fixture(scope="module")
 def member_env(cloud):
-    """OS_* for a user with only the member role on a project of its own."""
-    headers = cli_services.admin_headers(cloud)
-
-    def call(method, path, body=None):
-        resp = requests.request(method, f"{cloud.auth_url}/{path}", json=body,
-                                headers=headers, timeout=30)
-        assert resp.status_code < 300, resp.text
-        return resp.json() if resp.content else None
-
-    project = call("POST", "projects", {"project": {"name": "cli-groups-member",
-                                                    "domain_id": "default"}})["project"]
-    user = call("POST", "users", {"user": {"name": "cli-groups-member",
-                                           "password": "cli-member-pw",
-                                           "domain_id": "default"}})["user"]
-    role = call("GET", "roles?name=member")["roles"][0]
-    call("PUT", f"projects/{project['id']}/users/{user['id']}/roles/{role['id']}")
-    try:
-        yield cloud.env(OS_AUTH_URL=cloud.auth_url, OS_USERNAME="cli-groups-member",
-                        OS_PASSWORD="cli-member-pw", OS_PROJECT_NAME="cli-groups-member",
-                        OS_USER_DOMAIN_ID="default", OS_PROJECT_DOMAIN_ID="default",
-                        OS_REGION_NAME="RegionOne",
-                        XDG_CACHE_HOME=str(cloud.tmp / "member-cache"))
-    finally:
-        call("DELETE", f"users/{user['id']}")
-        call("DELETE", f"projects/{project['id']}")
+    with cli_services.member(cloud, "cli-groups-member") as env:
+        yield env
 
 
 @pytest.mark.parametrize("args", ADMIN_ONLY, ids=[" ".join(a[:3]) for a in ADMIN_ONLY])

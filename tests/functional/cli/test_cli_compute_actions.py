@@ -370,3 +370,18 @@ def test_aggregates(extra):
                 if a["Name"].startswith("cli-a-agg")]
     _one_line_error(extra.sovra("aggregate", "show", "cli-a-agg2", expect=1),
                     "cli-a-agg2")
+
+
+@pytest.fixture(scope="module")
+def member_env(cloud):
+    with cli_services.member(cloud, "cli-a-member") as env:
+        yield env
+
+
+@pytest.mark.parametrize("args", [("hypervisor", "list"), ("compute", "service", "list"),
+                                  ("aggregate", "create", "cli-member-agg"),
+                                  ("flavor", "create", "--vcpus", "1", "--ram", "64",
+                                   "--disk", "1", "cli.member")])
+def test_member_gets_403_on_admin_commands(extra, cloud, member_env, args):
+    done = cloud.sovra(*args, cloud=None, env=member_env, expect=1)
+    _one_line_error(done, "Error: HTTP 403 Forbidden: ", "(request id req-")
