@@ -83,7 +83,7 @@ class Candidate:
 @dataclasses.dataclass
 class Result:
     candidates: list[Candidate]
-    providers: dict[int, dict]   # id -> uuid, parent, root, resources, traits
+    providers: dict[int, dict]   # id -> provider_summary.summaries' summary
 
 
 class _Tree:
@@ -274,11 +274,18 @@ class _Search:
             classes = list(group.resources)
             query = filters.capacity_by_provider_query(
                 {rc_ids[rc]: group.resources[rc] for rc in classes}, where)
-            columns = [(rc, 4 + 2 * k) for k, rc in enumerate(classes)]
-            found = self.conn.execute(query).all()
-            self.tree.uuid.update((row[0], row[3]) for row in found)
-            rows = [(row[0], rc, row[n], row[n + 1], row[1], row[2])
-                    for row in found for rc, n in columns if row[n] is not None]
+            columns = [(rc, 4 + 2 * k, per_class[rc]) for k, rc in enumerate(classes)]
+            uuid_of = self.tree.uuid
+            for row in self.conn.execute(query).all():
+                rp_id = row[0]
+                root_of[rp_id], parent_of[rp_id], uuid_of[rp_id] = row[1], row[2], row[3]
+                for rc, n, served in columns:
+                    if row[n] is not None:
+                        capacity, used = int(row[n]), int(row[n + 1])
+                        free[(rp_id, rc)] = capacity - used
+                        inventory[(rp_id, rc)] = (capacity, used)
+                        served.add(rp_id)
+            rows = ()
         else:
             rows = [(row[0], rc, *row[1:]) for rc, amount in group.resources.items()
                     for row in filters.capacity_rows(self.conn, rc_ids[rc], amount,

@@ -40,7 +40,8 @@ def scoped(query, column, ids):
 
 def summaries(conn, tree, ids, known_traits, known_inventory,
                requested) -> dict[int, dict]:
-    """Summaries of the providers ``ids``. Already read in this transaction:
+    """Summaries of the providers ``ids``: {id: {"uuid", "parent_id", "root_id",
+    "resources": {class: (capacity, used)}, "traits": names}}. Already read in this transaction:
     ``known_traits`` {id: trait names} of some of them, ``known_inventory``
     {(id, class): (capacity, used)} of some of them for some ``requested`` classes;
     a provider known for every requested class needs only its other classes read."""
@@ -65,9 +66,7 @@ def summaries(conn, tree, ids, known_traits, known_inventory,
             unread.append(i)
         else:
             read.append(i)
-            result[i]["resources"] = {
-                rc: {"capacity": capacity, "used": used}
-                for rc, (capacity, used) in zip(requested, entries, strict=True)}
+            result[i]["resources"] = dict(zip(requested, entries, strict=True))
     others = inventories.where(INV.resource_class_id.not_in(
         [rc_id_of[rc] for rc in requested if rc in rc_id_of]))
     get = result.get
@@ -78,8 +77,8 @@ def summaries(conn, tree, ids, known_traits, known_inventory,
                             INV.resource_provider_id, among):
             for rp_id, rc_id, total, reserved, ratio in conn.execute(chunk).all():
                 if rp_id in wanted:
-                    get(rp_id)["resources"][rc_name[rc_id]] = {
-                        "capacity": int((total - reserved) * ratio), "used": 0}
+                    get(rp_id)["resources"][rc_name[rc_id]] = (
+                        int((total - reserved) * ratio), 0)
                     if among is read:
                         mixed.add(rp_id)
     for rp_id in mixed:
@@ -92,9 +91,10 @@ def summaries(conn, tree, ids, known_traits, known_inventory,
     for query in scoped(usage, ALLOC.resource_provider_id, ids):
         for rp_id, rc_id, used in conn.execute(query).all():
             summary = result.get(rp_id)
-            entry = summary and summary["resources"].get(rc_name[rc_id])
-            if entry is not None:
-                entry["used"] = int(used)
+            if summary is not None:
+                resources, rc = summary["resources"], rc_name[rc_id]
+                if rc in resources:
+                    resources[rc] = (resources[rc][0], int(used))
     unknown = [i for i in ids if result[i]["traits"] is None]
     for rp_id, names in traits_of(conn, unknown).items():
         result[rp_id]["traits"] = names

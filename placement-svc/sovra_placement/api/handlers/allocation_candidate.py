@@ -179,8 +179,9 @@ def _summaries(version, providers, uuids, names, requested) -> str:
     shown = []
     for rp_id, info in providers.items():
         fields = ['"resources":{%s}' % ",".join(
-            ['%s:{"capacity":%d,"used":%d}' % (names[rc], v["capacity"], v["used"])
-             for rc, v in info["resources"].items() if all_classes or rc in requested])]
+            ['%s:{"capacity":%d,"used":%d}' % (names[rc], capacity, used)
+             for rc, (capacity, used) in info["resources"].items()
+             if all_classes or rc in requested])]
         if with_traits:
             held = frozenset(info["traits"])
             text = trait_lists.get(held)
