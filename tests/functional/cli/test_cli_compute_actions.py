@@ -133,6 +133,15 @@ def test_pause_suspend_and_their_reverse(extra, server):
                     "no-such-vm")
 
 
+def test_reboot(extra, server):
+    extra.sovra("server", "reboot", "--hard", "--wait", "cli-a-vm")
+    assert _status(extra, "cli-a-vm") == "ACTIVE"
+    events = [e["Action"] for e in extra.json("server", "event", "list", "cli-a-vm")]
+    assert "reboot" in events
+    _one_line_error(extra.sovra("server", "reboot", "no-such-vm", expect=1), "no-such-vm")
+    extra.sovra("server", "reboot", "--hard", "--soft", "cli-a-vm", expect=2)
+
+
 def test_lock_unlock(extra, server):
     extra.sovra("server", "lock", "--reason", "maintenance", "cli-a-vm")
     assert extra.json("server", "show", "cli-a-vm")["locked"] is True

@@ -134,11 +134,17 @@ def test_keypair_create_list_delete(cloud, compute):
     imported = cloud.json("keypair", "create", "--public-key", str(pub), "cli-k2")
     assert "private_key" not in imported
     assert imported["fingerprint"] == generated["fingerprint"]
+    shown = cloud.json("keypair", "show", "cli-k2")
+    assert (shown["name"], shown["fingerprint"]) == ("cli-k2", generated["fingerprint"])
+    assert generated["fingerprint"] in cloud.sovra("keypair", "show", "cli-k2").stdout
     cloud.sovra("keypair", "delete", "cli-k2")
     names = [k["Name"] for k in cloud.json("keypair", "list")]
     assert "cli-k1" in names and "cli-k2" not in names
     gone = cloud.sovra("keypair", "delete", "cli-k2", expect=1)
     assert gone.stderr.startswith("Error: HTTP 404") and gone.stderr.count("\n") == 1
+    gone = cloud.sovra("keypair", "show", "cli-k2", expect=1)
+    assert gone.stderr.startswith("Error: HTTP 404") and gone.stderr.count("\n") == 1
+    assert "usage:" in cloud.sovra("keypair", "show", expect=2).stderr
 
 
 def test_server_lifecycle_with_wait(cloud, compute):
