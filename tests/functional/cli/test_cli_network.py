@@ -249,6 +249,13 @@ def test_network_flow(cloud, network):
         ("10.10.0.20", port["id"], 22, 2222)
     listed = sovra_json(cloud, "floating", "ip", "port", "forwarding", "list", fip["id"])
     assert [(f["ID"], f["External Port"]) for f in listed] == [(forwarding["id"], 2222)]
+    sovra(cloud, "floating", "ip", "port", "forwarding", "set", "--external-protocol-port",
+          "2223", "--description", "ssh", address, forwarding["id"])
+    shown = sovra_json(cloud, "floating", "ip", "port", "forwarding", "show", address,
+                       forwarding["id"])
+    assert (shown["external_port"], shown["description"]) == (2223, "ssh")
+    assert "| ssh " in sovra(cloud, "floating", "ip", "port", "forwarding", "list",
+                             address).stdout
     sovra(cloud, "floating", "ip", "port", "forwarding", "delete", address,
           forwarding["id"])
     sovra(cloud, "floating", "ip", "set", "--port", "cli-p1", "--fixed-ip-address",
@@ -266,6 +273,11 @@ def test_network_flow(cloud, network):
     assert sovra_json(cloud, "network", "show", "cli-app")["tags"] == []
     sovra(cloud, "port", "delete", "cli-p1")
     sovra(cloud, "security", "group", "rule", "delete", rule["id"])
+    sovra(cloud, "security", "group", "set", "--description", "webs", "cli-web")
+    assert {"Name": "cli-web", "Description": "webs"}.items() <= next(
+        g for g in sovra_json(cloud, "security", "group", "list")
+        if g["Name"] == "cli-web").items()
+    assert "| webs " in sovra(cloud, "security", "group", "list").stdout
     sovra(cloud, "security", "group", "delete", "cli-web")
     sovra(cloud, "router", "remove", "subnet", "cli-r1", "cli-private-v4b")
     # a port as the router's interface instead: removing it deletes it
@@ -290,6 +302,12 @@ def test_network_flow(cloud, network):
     pooled = sovra_json(cloud, "subnet", "create", "--network", "cli-app",
                         "--subnet-pool", "cli-pool", "cli-pooled")
     assert (pooled["cidr"], pooled["subnetpool_id"]) == ("10.200.0.0/26", pool["id"])
+    sovra(cloud, "subnet", "pool", "set", "--default-prefix-length", "27",
+          "--description", "pooled", "cli-pool")
+    shown = sovra_json(cloud, "subnet", "pool", "show", "cli-pool")
+    assert (shown["default_prefixlen"], shown["description"]) == (27, "pooled")
+    assert [p["Name"] for p in sovra_json(cloud, "subnet", "pool", "list")] == ["cli-pool"]
+    assert "| 10.200.0.0/16 " in sovra(cloud, "subnet", "pool", "list").stdout
     sovra(cloud, "subnet", "delete", "cli-private-v4b", "cli-public-v4", "cli-pooled")
     sovra(cloud, "subnet", "pool", "delete", "cli-pool")
     sovra(cloud, "network", "delete", "cli-app", "cli-public")
