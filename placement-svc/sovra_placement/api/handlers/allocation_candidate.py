@@ -175,24 +175,30 @@ def _summaries(version, providers, uuids, names, requested) -> str:
     all_classes = version.matches("1.27")
     with_traits = version.matches("1.17")
     with_tree = version.matches("1.29")
+    # Many providers show the same resources and traits (alike hosts): each
+    # distinct object is written once.
+    resource_texts: dict[tuple, str] = {}
     trait_lists: dict[frozenset, str] = {}
     shown = []
     for rp_id, info in providers.items():
-        fields = ['"resources":{%s}' % ",".join(
-            ['%s:{"capacity":%d,"used":%d}' % (names[rc], capacity, used)
-             for rc, (capacity, used) in info["resources"].items()
-             if all_classes or rc in requested])]
+        key = tuple(info["resources"].items())
+        resources = resource_texts.get(key)
+        if resources is None:
+            resources = resource_texts[key] = "{%s}" % ",".join(
+                ['%s:{"capacity":%d,"used":%d}' % (names[rc], capacity, used)
+                 for rc, (capacity, used) in key if all_classes or rc in requested])
+        text = '%s:{"resources":%s' % (uuids[rp_id], resources)
         if with_traits:
             held = frozenset(info["traits"])
-            text = trait_lists.get(held)
-            if text is None:
-                text = trait_lists[held] = "[%s]" % ",".join(
+            traits = trait_lists.get(held)
+            if traits is None:
+                traits = trait_lists[held] = "[%s]" % ",".join(
                     [names[t] for t in sorted(held)])
-            fields.append('"traits":' + text)
+            text += ',"traits":' + traits
         if with_tree:
-            fields.append('"parent_provider_uuid":%s,"root_provider_uuid":%s' % (
-                uuids.get(info["parent_id"], "null"), uuids.get(info["root_id"], "null")))
-        shown.append("%s:{%s}" % (uuids[rp_id], ",".join(fields)))
+            text += ',"parent_provider_uuid":%s,"root_provider_uuid":%s' % (
+                uuids.get(info["parent_id"], "null"), uuids.get(info["root_id"], "null"))
+        shown.append(text + "}")
     return "{%s}" % ",".join(shown)
 
 
