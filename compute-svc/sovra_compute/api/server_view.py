@@ -126,7 +126,7 @@ def view(req, instance, *, detail=True, kind="show") -> dict:
     if full and mv.matches("2.90") and not admin:  # the hostname is no secret now
         shown["OS-EXT-SRV-ATTR:hostname"] = content.guest_hostname(instance)
     if mv.matches("2.96"):
-        shown["pinned_availability_zone"] = instance["availability_zone"]
+        shown["pinned_availability_zone"] = instance.get("requested_zone")
     if mv.matches("2.100"):
         shown["OS-SCH-HNT:scheduler_hints"] = dict(instance["scheduler_hints"])
     return shown

@@ -28,7 +28,12 @@ from sovra_common import exception, rpc
 from sovra_common.db import schema
 from sovra_compute import block_api, network_api, placement_client
 from sovra_compute.conductor import filters, scheduler
-from sovra_compute.service import block_device, compute_service, instance_action
+from sovra_compute.service import (
+    availability_zone,
+    block_device,
+    compute_service,
+    instance_action,
+)
 from sovra_compute.service import instance as instance_service
 from sovra_compute.virt import driver as virt
 
@@ -185,6 +190,8 @@ class ConductorEndpoint(rpc.RPCEndpoint):
                     expected_task_state=(instance_service.SCHEDULING,
                                          instance_service.SPAWNING),
                     host=chosen.host, node=chosen.node,
+                    # the server is in its host's zone (its aggregates'), as upstream
+                    availability_zone=availability_zone.zone_of(self._db, chosen.host),
                     task_state=instance_service.SPAWNING,
                     build_hosts=[*tried, chosen.host])
             except instance_service.InstanceNotFound:  # deleted meanwhile

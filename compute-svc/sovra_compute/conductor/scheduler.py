@@ -57,9 +57,11 @@ class ZoneRequest:
 
 
 def zone_request(db, instance: dict) -> ZoneRequest:
-    """The ZoneRequest of ``instance``'s availability zone (none asked for: any
-    host, as upstream without a default_schedule_zone)."""
-    zone = instance.get("availability_zone")
+    """The ZoneRequest of the availability zone ``instance`` asked for (none: any
+    host, as upstream without a default_schedule_zone); not the zone it is in,
+    which the conductor records from its host."""
+    zone = (instance["requested_zone"] if "requested_zone" in instance
+            else instance.get("availability_zone"))
     if not zone:
         return ZoneRequest()
     zones = aggregate_service.zone_aggregates(db)

@@ -107,7 +107,10 @@ class Instance(Base):
     key_data: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
     user_data: Mapped[str | None] = mapped_column(Text)
+    #: the zone the server is in: the one it asked for until the conductor
+    #: records its host's (at scheduling); ``requested_zone``: the one it asked for
     availability_zone: Mapped[str | None] = mapped_column(String(255))
+    requested_zone: Mapped[str | None] = mapped_column(String(255))
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     locked_reason: Mapped[str | None] = mapped_column(String(255))
     #: the host / node an admin asked the server to be built on (2.74), if any

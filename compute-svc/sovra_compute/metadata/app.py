@@ -36,8 +36,8 @@ from sovra_common import exception
 from sovra_common.db import Database
 from sovra_common.wsgi import faults, request_id
 from sovra_compute.metadata import auth, content
+from sovra_compute.service import availability_zone, server_password
 from sovra_compute.service import instance as instance_service
-from sovra_compute.service import server_password
 
 LOG = logging.getLogger(__name__)
 
@@ -78,6 +78,10 @@ class MetadataApp:
             raise instance_service.InstanceNotFound(uuid=proxied.instance_id)
         if _is_password(parts):
             return self._password(request, instance)
+        if not instance["availability_zone"] and instance["host"]:
+            # scheduled before the conductor recorded its host's zone: that zone
+            instance = {**instance, "availability_zone": availability_zone.zone_of(
+                self.db, instance["host"])}
         return _resolve(parts, instance, proxied)
 
     def _password(self, request: Request, instance: dict) -> Response:
