@@ -13,6 +13,7 @@ from sovra_common import context
 from sovra_compute import conf as compute_conf
 from sovra_compute.metadata import app as metadata_app
 from sovra_compute.metadata import auth
+from sovra_compute.service import aggregate
 from sovra_compute.service import instance as instance_service
 
 SECRET = "proxy-secret"
@@ -215,3 +216,27 @@ def test_a_server_on_a_network_is_told_its_vifs(client, db, server):
     # its own address, not the one the proxy saw
     assert _get(client, "/latest/meta-data/local-ipv4", server,
                 address="10.0.0.77").get_data(as_text=True) == "10.0.0.9"
+
+
+class _Placement:
+    """Placement as aggregate membership mirrors it: accepts every change."""
+
+    def add_to_aggregate(self, provider_uuid, aggregate_uuid):
+        pass
+
+
+def test_the_zone_is_the_recorded_one_else_the_hosts(client, db, server):
+    zoned = aggregate.create(db, "rack-b", availability_zone="zone-b")
+    aggregate.add_host(db, _Placement(), zoned["id"], "node1")
+    # scheduled before the conductor recorded zones: no zone, a host in zone-b
+    old = instance_service.create(db, CTXT, name="old", flavor=FLAVOR, image_ref="img")
+    instance_service.update(db, old["uuid"], host="node1")
+    path = "/latest/meta-data/placement/availability-zone"
+    assert _get(client, path, old).get_data(as_text=True) == "zone-b"
+    instance_service.update(db, old["uuid"], host="node2")  # in no zone
+    assert _get(client, path, old).get_data(as_text=True) == "nova"
+    # a recorded zone is the answer, wherever its host is now
+    instance_service.update(db, server["uuid"], host="node1")
+    assert _get(client, path, server).get_data(as_text=True) == "zone-a"
+    meta = json.loads(_get(client, "/openstack/latest/meta_data.json", old).data)
+    assert meta["availability_zone"] == "nova"
