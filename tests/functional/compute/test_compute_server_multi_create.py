@@ -9,7 +9,7 @@ import subprocess
 
 import openstack
 import pytest
-from compute_cloud import wait_for
+from compute_cloud import HOSTS, wait_for
 
 from sovra_compute import placement_client
 
@@ -75,6 +75,23 @@ def test_three_servers_each_scheduled_and_allocated(conn, image, flavor):
     _each_holds_its_allocation(conn, servers)
     _delete_and_check_released(conn, servers)
     assert _reservation(conn, reservation) == []
+
+
+def test_anti_affinity_members_of_one_request_go_to_different_hosts(
+        conn, image, flavor):
+    group = conn.compute.create_server_group(name="multi-anti",
+                                             policy="anti-affinity")
+    first = conn.compute.create_server(name="anti", image_id=image.id,
+                                       flavor_id=flavor.id, networks="none",
+                                       min_count=2, max_count=2,
+                                       scheduler_hints={"group": group.id})
+    servers = _reservation(conn, conn.compute.get_server(first.id).reservation_id)
+    hosts = {s.compute_host for s in _active(conn, servers)}
+    assert hosts == set(HOSTS)  # each scheduled on its own, seeing the other
+    assert set(conn.compute.get_server_group(group).member_ids) == {
+        s["id"] for s in servers}
+    _delete_and_check_released(conn, servers)
+    conn.compute.delete_server_group(group)
 
 
 def test_return_reservation_id_and_refused_requests(conn, image, flavor):
