@@ -114,6 +114,24 @@ def test_api_errors_exit_1_with_one_line(cloud, args, status):
     _http_error(cloud.sovra(*args, expect=1), status)
 
 
+LOOKUP_ERRORS = [
+    (("image", "member", "list", "cli-no-image"), "No image with a name or id of "
+                                                   "'cli-no-image'."),
+    (("role", "assignment", "list", "--user", "cli-no-user"), "No user with a name or "
+                                                               "id of 'cli-no-user'."),
+    (("service", "set", "cli-no-service", "--disable"), "No service with a name, type "
+                                                          "or id of 'cli-no-service'."),
+]
+
+
+@pytest.mark.parametrize("args,message", LOOKUP_ERRORS,
+                         ids=[" ".join(a[:3]) for a, _ in LOOKUP_ERRORS])
+def test_lookup_errors_exit_1_with_one_line(cloud, args, message):
+    """A name that matches nothing (the API said 404 to it as an id): exit 1, one
+    line from the CLI."""
+    assert cloud.sovra(*args, expect=1).stderr == f"Error: {message}\n"
+
+
 def test_region_service_endpoint_group_set(cloud):
     cloud.sovra("region", "create", "cli-set-parent")
     region = cloud.json("region", "create", "cli-set-region", "--description", "one")
@@ -176,7 +194,15 @@ def test_trait_show_and_resource_class_show_set(cloud):
         assert f"| name  | {name} |" in cloud.sovra("trait", "show", name).stdout
         cloud.sovra("trait", "delete", name)
         _http_error(cloud.sovra("trait", "show", name, expect=1), 404)
+        # the new class in a provider's inventory, its usage shown
+        cloud.sovra("resource", "provider", "create", "cli-rc-provider")
+        cloud.sovra("resource", "provider", "inventory", "set", "cli-rc-provider",
+                    "--resource", f"{name}=4")
+        usage = cloud.sovra("resource", "provider", "usage", "show",
+                            "cli-rc-provider").stdout
+        assert re.search(rf"\| {name} +\| +0 \|", usage), usage
     finally:
+        cloud.sovra("resource", "provider", "delete", "cli-rc-provider", expect=None)
         cloud.sovra("resource", "class", "delete", name, expect=None)
         cloud.sovra("trait", "delete", name, expect=None)
     _http_error(cloud.sovra("resource", "class", "show", name, expect=1), 404)

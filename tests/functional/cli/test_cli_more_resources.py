@@ -243,3 +243,12 @@ def test_network_and_volume_errors_exit_1(extra, args, status):
         assert line.startswith(f"Error: HTTP {status} ") and "(request id req-" in line
     else:
         assert re.fullmatch(r"Error: No [A-Za-z ]+ with an? [a-z ]+ of '\S+'\.", line), line
+
+
+@pytest.mark.parametrize("args", [("volume", "service", "list"),
+                                  ("volume", "backend", "pool", "list"),
+                                  ("network", "agent", "list")])
+def test_member_gets_403_on_admin_commands(extra, cloud, args):
+    with cli_services.member(cloud, f"cli-m-{args[1]}") as env:
+        line = _error(extra.cloud.sovra(*args, cloud=None, env=env, expect=1))
+    assert line.startswith("Error: HTTP 403 Forbidden: ") and "(request id req-" in line
