@@ -81,6 +81,7 @@ def test_cores_bound_the_count_too(api, flavor):
 @pytest.mark.parametrize("counts", [
     {"min_count": 0}, {"max_count": 0}, {"min_count": "0"}, {"min_count": -1},
     {"min_count": "x"}, {"min_count": 3, "max_count": 2}, {"max_count": 1.5},
+    {"max_count": 2, "return_reservation_id": "maybe"},
 ])
 def test_bad_counts_are_400(api, flavor, counts):
     resp = boot(api, **counts)

@@ -365,6 +365,7 @@ def create_server(req):
     _unsupported(req, body)
     zone, host, node = _destination(req, body)
     min_count, max_count = _counts(body)
+    answer_reservation = _return_reservation_id(body)
     if max_count > 1:
         _check_multiple(body)
     image_ref, volumes = _server_volumes(req, body)
@@ -455,7 +456,7 @@ def create_server(req):
     for instance in instances:
         server_volume.record(req, instance, volumes)
         req.state.extras["conductor"].build_instance(req.context, instance["uuid"])
-    if _return_reservation_id(body):
+    if answer_reservation:
         return json_response({"reservation_id": reservation_id}, status=202)
     instance = instances[0]  # a multi-create without it answers with the first
     shown = {"id": instance["uuid"], "links": views.links("servers", instance["uuid"]),
