@@ -274,14 +274,19 @@ class _Search:
             classes = list(group.resources)
             query = filters.capacity_by_provider_query(
                 {rc_ids[rc]: group.resources[rc] for rc in classes}, where)
-            columns = [(rc, 4 + 2 * k, per_class[rc]) for k, rc in enumerate(classes)]
+            columns = [(rc, 4 + 2 * k, per_class[rc], group.resources[rc])
+                       for k, rc in enumerate(classes)]
             uuid_of = self.tree.uuid
             for row in self.conn.execute(query).all():
                 rp_id = row[0]
                 root_of[rp_id], parent_of[rp_id], uuid_of[rp_id] = row[1], row[2], row[3]
-                for rc, n, served in columns:
-                    if row[n] is not None:
-                        capacity, used = int(row[n]), int(row[n + 1])
+                for rc, n, served, amount in columns:
+                    if row[n] is None:
+                        continue
+                    # int(capacity) - used >= amount holds exactly when capacity >=
+                    # used + amount does: both sides but capacity are integers.
+                    capacity, used = int(row[n]), int(row[n + 1])
+                    if capacity - used >= amount:
                         free[(rp_id, rc)] = capacity - used
                         inventory[(rp_id, rc)] = (capacity, used)
                         served.add(rp_id)

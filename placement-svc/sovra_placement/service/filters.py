@@ -150,18 +150,19 @@ def capacity_query(rc_id: int, amount: int, where=(), rp=models.ResourceProvider
 
 def capacity_by_provider_query(amounts: dict[int, int], where=(),
                                rp=models.ResourceProvider):
-    """SQL: one row per provider passing the clauses ``where`` (on ``rp``) with room
-    for the amount ``amounts`` {class id: amount} asks of at least one class: (provider
-    id, root id, parent id, uuid, then for each class of ``amounts`` in order its capacity
-    and usage), as :func:`capacity_query` decides for each class; a class the provider
-    has no room for has a NULL capacity. The providers' filters are evaluated once,
+    """SQL: one row per provider passing the clauses ``where`` (on ``rp``) with an
+    inventory of at least one class of ``amounts`` {class id: amount} whose
+    min_unit, max_unit and step_size allow that class's amount: (provider id, root
+    id, parent id, uuid, then for each class of ``amounts`` in order its capacity
+    and usage; NULL capacity when it has no such inventory). The caller checks the
+    room (capacity - usage >= amount, as :func:`capacity_query` does in SQL): the
+    usage is summed once per inventory. The providers' filters are evaluated once,
     and a provider's inventories are found through its (provider, class) key."""
     query = (sa.select(rp.id, rp.root_provider_id, rp.parent_provider_id, rp.uuid)
              .select_from(rp))
     serves = []
     for rc_id, amount in amounts.items():
         inv = aliased(INV)
-        capacity = (inv.total - inv.reserved) * inv.allocation_ratio
         in_use = sa.func.coalesce(
             sa.select(sa.func.sum(ALLOC.used))
             .where(ALLOC.resource_provider_id == rp.id, ALLOC.resource_class_id == rc_id)
@@ -169,8 +170,9 @@ def capacity_by_provider_query(amounts: dict[int, int], where=(),
         query = query.outerjoin(inv, sa.and_(
             inv.resource_provider_id == rp.id, inv.resource_class_id == rc_id,
             inv.min_unit <= amount, inv.max_unit >= amount,
-            sa.literal(amount) % inv.step_size == 0, capacity >= in_use + amount))
-        query = query.add_columns(capacity, in_use)
+            sa.literal(amount) % inv.step_size == 0))
+        query = query.add_columns((inv.total - inv.reserved) * inv.allocation_ratio,
+                                  in_use)
         serves.append(inv.resource_provider_id.is_not(None))
     return query.where(sa.or_(*serves), *where)
 
