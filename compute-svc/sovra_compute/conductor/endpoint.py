@@ -167,7 +167,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
         lock = filters.group_lock_name(self._db, instance["uuid"])
         # a group's members are placed one at a time: each sees where the others went
         with self._coordinator.lock(lock) if lock else contextlib.nullcontext():
-            choice = filters.choose(self._db, instance, hosts)
+            choice = filters.choose(self._db, instance, hosts, grouped=lock is not None)
             try:
                 if not choice.hosts and choice.reason:
                     raise scheduler.NoValidHost(reason=choice.reason)
@@ -210,12 +210,11 @@ class ConductorEndpoint(rpc.RPCEndpoint):
     def _schedulable_hosts(self, live: set[str]) -> set[str]:
         """compute_service.schedulable_hosts, with the agents not recorded yet
         recorded by one build at a time (not by every concurrent one)."""
-        known = compute_service.list_(self._db, binary=compute_service.AGENT_BINARY)
-        if live - {agent["host"] for agent in known}:
+        known = compute_service.agent_hosts(self._db)
+        if live - known.keys():
             with self._agents_lock:
                 return compute_service.schedulable_hosts(self._db, live)
-        return {agent["host"] for agent in known if agent["host"] in live
-                and not agent["disabled"] and not agent["forced_down"]}
+        return {host for host, usable in known.items() if usable and host in live}
 
     def _release(self, instance_uuid):
         """Remove the server's allocations, retried: a leak is worse than a wait."""

@@ -40,7 +40,9 @@ def member_hosts(db, members: list[str]) -> collections.Counter:
     return counts
 
 
-def choose(db, instance: dict, hosts: set[str]) -> HostChoice:
+def choose(db, instance: dict, hosts: set[str], *, grouped: bool = True) -> HostChoice:
+    """``grouped=False``: the caller found the server in no group (its group's
+    policy is not read again)."""
     hosts = set(hosts)
     if instance.get("requested_host"):
         hosts &= {instance["requested_host"]}
@@ -50,7 +52,7 @@ def choose(db, instance: dict, hosts: set[str]) -> HostChoice:
                                             "available.")
     if instance.get("requested_node"):
         hosts &= {instance["requested_node"]}  # a node is its agent's host here
-    group = server_group.policy_of(db, instance["uuid"])
+    group = server_group.policy_of(db, instance["uuid"]) if grouped else None
     if group is None:
         return HostChoice(hosts)
     used = member_hosts(db, group["members"])

@@ -110,6 +110,17 @@ def sync_agents(db: Database, live_hosts) -> list[dict]:
     return list(known.values())
 
 
+def agent_hosts(db: Database) -> dict[str, bool]:
+    """{host: whether it may be scheduled to (enabled, not forced down)} of every
+    recorded agent: two columns of one query (the conductor asks at each build)."""
+    with db.reader() as session:
+        rows = session.execute(select(models.Service.host, models.Service.disabled,
+                                      models.Service.forced_down)
+                               .where(models.Service.binary == AGENT_BINARY))
+        return {host: not disabled and not forced_down
+                for host, disabled, forced_down in rows}
+
+
 def schedulable_hosts(db: Database, live_hosts) -> set[str]:
     """Agents that are up (heartbeat alive), enabled and not forced down."""
     return {s["host"] for s in sync_agents(db, live_hosts)

@@ -2,6 +2,9 @@
 statement (service/server_show.py): what it shows follows every change at once
 (nothing cached), with tags, volumes and faults as the other reads give them."""
 
+import contextlib
+import sqlite3
+
 import pytest
 from compute_cloud import wait_for
 
@@ -53,6 +56,15 @@ def test_show_follows_host_service_and_zone(conn, cloud, image, flavor):
             "name": "show-zone", "availability_zone": "zone-show"}}))["aggregate"]
         _ok(_call(conn, "POST", f"/os-aggregates/{aggregate['id']}/action",
                   body={"add_host": {"host": host}}))
+        # the zone recorded when it was scheduled stays (its host moving does not
+        # move it) ...
+        assert _show(conn, server_id)["OS-EXT-AZ:availability_zone"] == "nova"
+        # ... and a server with none recorded (scheduled before the conductor
+        # recorded zones) shows its host's, read in the same statement
+        with contextlib.closing(sqlite3.connect(cloud.tmp / "compute.db")) as db:
+            db.execute("UPDATE instances SET availability_zone = NULL "
+                       "WHERE uuid = ?", (server_id,))
+            db.commit()
         assert _show(conn, server_id)["OS-EXT-AZ:availability_zone"] == "zone-show"
         # the same server in the list agrees with the show
         listed = _ok(_call(conn, "GET", "/servers/detail"))["servers"]
