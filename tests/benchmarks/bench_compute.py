@@ -98,6 +98,12 @@ def _server_side_boots(database) -> list[float]:
                   for created, launched in rows)
 
 
+def _cpu_seconds() -> float:
+    """This (the cloud's) process's CPU time so far, user + system, every thread."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _load():
     return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -145,6 +151,7 @@ def main(argv=None):
                                   "Content-Type": "application/octet-stream"},
                          data=b"\0" * 512, timeout=30).raise_for_status()
             load_before = _load()
+            cpu_before = _cpu_seconds()
             mp = multiprocessing.get_context("spawn")
             receive, send = mp.Pipe(duplex=False)
             client = mp.Process(target=_clients, args=(
@@ -154,6 +161,7 @@ def main(argv=None):
             send.close()
             results, elapsed, client_rss = receive.recv()
             client.join()
+            cpu = _cpu_seconds() - cpu_before
             load_after = _load()
         finally:
             cloud.stop()
@@ -179,6 +187,9 @@ def main(argv=None):
               f"not the figure the target is about)")
     print(f"throughput {len(results) / elapsed:.1f} boot+delete cycles/s "
           f"({elapsed:.1f} s)")
+    print(f"cloud process CPU: {cpu * 1000 / len(results):.0f} ms per boot+delete cycle "
+          f"(user+sys, every thread; busy {100 * cpu / elapsed:.0f}% of the run: one "
+          f"GIL, so about 100% is its ceiling; the least load-dependent figure here)")
     print(f"peak RSS: cloud process (every API, the conductor, {args.agents} agents) "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
           f"client process {client_rss:.0f} MiB")
