@@ -67,8 +67,10 @@ def summaries(conn, tree, ids, known_traits, known_inventory,
         else:
             read.append(i)
             result[i]["resources"] = dict(zip(requested, entries, strict=True))
-    others = inventories.where(INV.resource_class_id.not_in(
-        [rc_id_of[rc] for rc in requested if rc in rc_id_of]))
+    # The other classes listed (not NOT IN): each is found through the class index.
+    requested_ids = {rc_id_of[rc] for rc in requested if rc in rc_id_of}
+    others = inventories.where(INV.resource_class_id.in_(
+        [rc_id for rc_id in rc_name if rc_id not in requested_ids]))
     get = result.get
     mixed = set()   # read providers with other classes too: put back in id order
     for query, among in ((others, read), (inventories, unread)):
