@@ -416,12 +416,13 @@ class _Search:
         by_root = [p[2] for p in parts]
         same_subtree, sharing = self.request.same_subtree, self.sharing
         single = None if sharing else self._single_provider(plan)
+        first_part, other_parts = by_root[0], by_root[1:]
         for root in roots:
             if same_subtree:
                 self.tree.load_roots([root])  # ancestors, for is_within
-            choices = [servers[root] for servers in by_root]
-            first = choices[0]
-            if single is not None and len(first) == 1 and all(c == first for c in choices):
+            first = first_part[root]
+            if (single is not None and len(first) == 1
+                    and all(servers[root] == first for servers in other_parts)):
                 # Every part has one server in this tree, the same provider (a flat
                 # request): the one candidate, checked as _build would.
                 candidate = single(first[0])
@@ -430,6 +431,7 @@ class _Search:
                     if len(found) >= want:
                         return True
                 continue
+            choices = [servers[root] for servers in by_root]
             if not sharing and all(len(c) == 1 for c in choices):
                 # One combination, of providers only this tree has: no duplicate.
                 candidate = self._build(plan, [c[0] for c in choices])
@@ -474,15 +476,18 @@ class _Search:
                 merged[rc] = merged.get(rc, 0) + amount
         wanted = tuple(merged.items())
         free, tree_traits, traits = self.free, self._tree_traits, self.traits
+        known_traits = self._trait_cache
 
         def build(rp_id):
             for rc, amount in wanted:
                 if amount > free.get((rp_id, rc), 0):
                     return None
             if tree_traits:
-                held = traits(rp_id)
+                held = known_traits.get(rp_id)
+                if held is None:
+                    held = traits(rp_id)
                 for any_of in tree_traits:
-                    if not held & any_of:
+                    if held.isdisjoint(any_of):
                         return None
             return Candidate({rp_id: dict(merged)}, {s: [rp_id] for s in suffixes})
         return build
