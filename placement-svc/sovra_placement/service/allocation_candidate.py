@@ -270,25 +270,33 @@ class _Search:
         inventory = self.inventory
         if _ONE_QUERY_PER_GROUP and window is None and len(group.resources) > 1:
             # Every class in one query, one row per provider (its filters evaluated
-            # once): (id, root, parent, uuid, then capacity and usage per class).
+            # once): (id, root, parent, uuid, then capacity (and usage) per class).
+            # Over every tree, the usage is read apart in one grouped pass (not
+            # looked up per provider and class).
             classes = list(group.resources)
+            usage = filters.usage_by_provider(self.conn, rc_ids.values()) if (
+                roots is None) else None
             query = filters.capacity_by_provider_query(
-                {rc_ids[rc]: group.resources[rc] for rc in classes}, where)
-            columns = [(rc, 4 + 2 * k, per_class[rc], group.resources[rc])
+                {rc_ids[rc]: group.resources[rc] for rc in classes}, where,
+                with_usage=usage is None)
+            step = 2 if usage is None else 1
+            columns = [(rc, rc_ids[rc], 4 + step * k, per_class[rc], group.resources[rc])
                        for k, rc in enumerate(classes)]
             uuid_of = self.tree.uuid
             for row in self.conn.execute(query).all():
                 rp_id = row[0]
                 root_of[rp_id], parent_of[rp_id], uuid_of[rp_id] = row[1], row[2], row[3]
-                for rc, n, served, amount in columns:
+                for rc, rc_id, n, served, amount in columns:
                     if row[n] is None:
                         continue
                     # int(capacity) - used >= amount holds exactly when capacity >=
                     # used + amount does: both sides but capacity are integers.
-                    capacity, used = int(row[n]), int(row[n + 1])
+                    capacity = int(row[n])
+                    used = int(row[n + 1]) if usage is None else usage.get((rp_id, rc_id), 0)
                     if capacity - used >= amount:
-                        free[(rp_id, rc)] = capacity - used
-                        inventory[(rp_id, rc)] = (capacity, used)
+                        key = (rp_id, rc)
+                        free[key] = capacity - used
+                        inventory[key] = (capacity, used)
                         served.add(rp_id)
             rows = ()
         else:

@@ -149,15 +149,16 @@ def capacity_query(rc_id: int, amount: int, where=(), rp=models.ResourceProvider
 
 
 def capacity_by_provider_query(amounts: dict[int, int], where=(),
-                               rp=models.ResourceProvider):
+                               rp=models.ResourceProvider, with_usage=True):
     """SQL: one row per provider passing the clauses ``where`` (on ``rp``) with an
     inventory of at least one class of ``amounts`` {class id: amount} whose
     min_unit, max_unit and step_size allow that class's amount: (provider id, root
     id, parent id, uuid, then for each class of ``amounts`` in order its capacity
-    and usage; NULL capacity when it has no such inventory). The caller checks the
-    room (capacity - usage >= amount, as :func:`capacity_query` does in SQL): the
-    usage is summed once per inventory. The providers' filters are evaluated once,
-    and a provider's inventories are found through its (provider, class) key."""
+    and, ``with_usage``, its usage; NULL capacity when it has no such inventory).
+    The caller checks the room (capacity - usage >= amount, as
+    :func:`capacity_query` does in SQL), with the usage of these columns or of
+    :func:`usage_by_provider`. The providers' filters are evaluated once, and a
+    provider's inventories are found through its (provider, class) key."""
     query = (sa.select(rp.id, rp.root_provider_id, rp.parent_provider_id, rp.uuid)
              .select_from(rp))
     serves = []
@@ -171,10 +172,21 @@ def capacity_by_provider_query(amounts: dict[int, int], where=(),
             inv.resource_provider_id == rp.id, inv.resource_class_id == rc_id,
             inv.min_unit <= amount, inv.max_unit >= amount,
             sa.literal(amount) % inv.step_size == 0))
-        query = query.add_columns((inv.total - inv.reserved) * inv.allocation_ratio,
-                                  in_use)
+        query = query.add_columns((inv.total - inv.reserved) * inv.allocation_ratio)
+        if with_usage:
+            query = query.add_columns(in_use)
         serves.append(inv.resource_provider_id.is_not(None))
     return query.where(sa.or_(*serves), *where)
+
+
+def usage_by_provider(conn, rc_ids) -> dict[tuple[int, int], int]:
+    """{(provider id, class id): units allocated} for the classes ``rc_ids``, in one
+    grouped pass over their allocations (pairs with nothing allocated are absent)."""
+    query = (sa.select(ALLOC.resource_provider_id, ALLOC.resource_class_id,
+                       sa.func.sum(ALLOC.used))
+             .where(ALLOC.resource_class_id.in_(list(rc_ids)))
+             .group_by(ALLOC.resource_provider_id, ALLOC.resource_class_id))
+    return {(rp_id, rc_id): int(used) for rp_id, rc_id, used in conn.execute(query).all()}
 
 
 def capacity_rows(session, rc_id: int, amount: int, ids=None, where=(), correlated=False):
