@@ -44,7 +44,9 @@ def _cycle(session, url, image_id, index, poll):
     answered = time.perf_counter() - start
     server_id = resp.json()["server"]["id"]
     deadline = start + 120
+    polls = 0
     while True:
+        polls += 1
         status = session.get(f"{url}/servers/{server_id}", timeout=120).json()[
             "server"]["status"]
         if status in ("ACTIVE", "ERROR") or time.perf_counter() > deadline:
@@ -53,8 +55,9 @@ def _cycle(session, url, image_id, index, poll):
     boot = time.perf_counter() - start
     session.delete(f"{url}/servers/{server_id}", timeout=120).raise_for_status()
     while session.get(f"{url}/servers/{server_id}", timeout=120).status_code != 404:
+        polls += 1
         time.sleep(poll)
-    return boot, status, answered
+    return boot, status, answered, polls + 1
 
 
 def _clients(url, headers, image_id, servers, concurrency, poll, out):
@@ -70,7 +73,7 @@ def _clients(url, headers, image_id, servers, concurrency, poll, out):
                     results.append(_cycle(session, url, image_id, i, poll))
                 except Exception as exc:  # counted, and the run goes on
                     print(f"cycle {i} failed: {exc}", file=sys.stderr)
-                    results.append((None, "FAILED", None))
+                    results.append((None, "FAILED", None, 0))
         return results
 
     chunks = [range(w, servers, concurrency) for w in range(concurrency)]
@@ -166,12 +169,12 @@ def main(argv=None):
         finally:
             cloud.stop()
         server_boots = _server_side_boots(pathlib.Path(tmp) / "compute.db")
-    boots = sorted(boot for boot, _, _ in results if boot is not None)
-    posts = sorted(post for _, _, post in results if post is not None)
-    errors = sum(1 for _, status, _ in results if status == "ERROR")
-    failed = sum(1 for _, status, _ in results if status == "FAILED")
-    stuck = sum(1 for _, status, _ in results
-                if status not in ("ACTIVE", "ERROR", "FAILED"))
+    boots = sorted(r[0] for r in results if r[0] is not None)
+    posts = sorted(r[2] for r in results if r[2] is not None)
+    polls = sum(r[3] for r in results)
+    errors = sum(1 for r in results if r[1] == "ERROR")
+    failed = sum(1 for r in results if r[1] == "FAILED")
+    stuck = sum(1 for r in results if r[1] not in ("ACTIVE", "ERROR", "FAILED"))
     p95 = boots[min(len(boots) - 1, int(len(boots) * 0.95))]
     print(f"{len(results)} boot+delete cycles, {args.agents} agents, concurrency "
           f"{args.concurrency}, poll every {args.poll} s: {errors} in ERROR, "
@@ -189,7 +192,8 @@ def main(argv=None):
           f"({elapsed:.1f} s)")
     print(f"cloud process CPU: {cpu * 1000 / len(results):.0f} ms per boot+delete cycle "
           f"(user+sys, every thread; busy {100 * cpu / elapsed:.0f}% of the run: one "
-          f"GIL, so about 100% is its ceiling; the least load-dependent figure here)")
+          f"GIL, so about 100% is its ceiling; the least load-dependent figure here); "
+          f"{polls / len(results):.1f} GET /servers/{{id}} polls per cycle")
     print(f"peak RSS: cloud process (every API, the conductor, {args.agents} agents) "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
           f"client process {client_rss:.0f} MiB")
