@@ -160,12 +160,21 @@ def _allocation_requests(version, candidates, uuids, names) -> str:
             ['%s:{"resources":%s}' % (uuids[rp], amounts(res))
              for rp, res in c.allocations.items()]) for c in candidates]
     else:
-        shown = ['{"allocations":{%s},"mappings":{%s}}' % (
-            ",".join(['%s:{"resources":%s}' % (uuids[rp], amounts(res))
-                      for rp, res in c.allocations.items()]),
-            ",".join(["%s:[%s]" % (names[suffix], ",".join([uuids[rp] for rp in rps]))
-                      for suffix, rps in c.mappings.items()]))
-            for c in candidates]
+        shown = []
+        for c in candidates:
+            if len(c.allocations) == 1 and len(c.mappings) == 1:
+                # One provider serving one group (flat hosts): one format.
+                ((rp, res),) = c.allocations.items()
+                ((suffix, rps),) = c.mappings.items()
+                if rps == [rp]:
+                    shown.append('{"allocations":{%s:{"resources":%s}},"mappings":{%s:[%s]}}'
+                                 % (uuids[rp], amounts(res), names[suffix], uuids[rp]))
+                    continue
+            shown.append('{"allocations":{%s},"mappings":{%s}}' % (
+                ",".join(['%s:{"resources":%s}' % (uuids[rp], amounts(res))
+                          for rp, res in c.allocations.items()]),
+                ",".join(["%s:[%s]" % (names[suffix], ",".join([uuids[rp] for rp in rps]))
+                          for suffix, rps in c.mappings.items()])))
     return "[%s]" % ",".join(shown)
 
 
