@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import uuid as uuidlib
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import joinedload
 
 from sovra_common import exception
 from sovra_common.db import Database, retry_on_deadlock, schema
@@ -127,8 +128,15 @@ def for_agent(instance: dict) -> dict:
     return shown
 
 
+#: one statement for a server and its tags, faults and volumes (not four: the
+#: relationships' own loading is one query each); built once, as is its cache key
+_GET = (select(models.Instance).where(models.Instance.uuid == bindparam("uuid"))
+        .options(joinedload(models.Instance.tags), joinedload(models.Instance.faults),
+                 joinedload(models.Instance.block_devices)))
+
+
 def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:
-    row = session.get(models.Instance, instance_uuid)
+    row = session.execute(_GET, {"uuid": instance_uuid}).unique().scalar()
     if row is None or (row.deleted and not deleted):
         raise InstanceNotFound(uuid=instance_uuid)
     return row
