@@ -1,15 +1,26 @@
 """Compute boot/delete speed with the fake driver (figures, not a test).
 
-usage: python3 tests/benchmarks/bench_compute.py [--servers 1000] [--agents 100]
-                                                 [--concurrency 50] [--poll 0.1]
+usage: .tox/integration/bin/python tests/benchmarks/bench_compute.py
+           [--servers 1000] [--agents 100] [--concurrency 50] [--poll 0.1]
+           [--full [--agent-processes 4]]
+  (lite mode needs the functional env's packages; --full the integration env's,
+  and rabbitmq-server, etcd and mariadbd installed: devstack/tools/install-packages.sh)
 
-The cloud is one lite-mode process, as sovra-allinone runs it: real identity,
+Lite mode (the default): the cloud is one process, as sovra-allinone runs it: real identity,
 placement, image and compute (API, conductor, ``--agents`` agents with the fake
 driver) on the in-process bus, SQLite files (WAL). The clients are a second
 process (as they would be on another machine: their CPU is not the cloud's):
 ``--concurrency`` threads each boot a server over HTTP (POST /servers), poll it
 with GET /servers/{id} every ``--poll`` s until ACTIVE, then DELETE it and poll
 until it is a 404, ``--servers`` times in all.
+
+``--full``: the production topology instead (compute_cloud_full.py): identity,
+placement, image and compute APIs and the compute conductor each a process of its
+own, the agents in ``--agent-processes`` processes (the agents split evenly), over
+a RabbitMQ, an etcd (liveness) and a MariaDB (a database per service) started for
+the run on private ports and data dirs, and stopped at its end. It prints the same
+figures, and the CPU per cycle and peak RSS of each kind of process (RabbitMQ,
+etcd and MariaDB included), from /proc.
 
 Prints boot time p50/p95 (POST to ACTIVE seen by a poll: it includes up to one
 poll interval; next to it, labelled, the server-side boot time: created ->
@@ -86,17 +97,22 @@ def _clients(url, headers, image_id, servers, concurrency, poll, out):
     out.close()
 
 
-def _server_side_boots(database) -> list[float]:
-    """Sorted seconds from each server's created_at to its launched_at, read from
-    the compute SQLite file after the run (deleted rows keep both)."""
+def _sqlite_launches(database) -> list:
+    """(created_at, launched_at) of every server that launched, from the compute
+    SQLite file after the run (deleted rows keep both)."""
     import sqlite3
 
-    def parse(value):
-        return datetime.datetime.fromisoformat(value)
-
     with contextlib.closing(sqlite3.connect(database)) as conn:
-        rows = conn.execute("SELECT created_at, launched_at FROM instances "
+        return conn.execute("SELECT created_at, launched_at FROM instances "
                             "WHERE launched_at IS NOT NULL").fetchall()
+
+
+def _server_side_boots(rows) -> list[float]:
+    """Sorted seconds from each server's created_at to its launched_at."""
+    def parse(value):  # SQLite gives text, MariaDB datetimes
+        return (value if isinstance(value, datetime.datetime)
+                else datetime.datetime.fromisoformat(value))
+
     return sorted((parse(launched) - parse(created)).total_seconds()
                   for created, launched in rows)
 
@@ -105,6 +121,33 @@ def _cpu_seconds() -> float:
     """This (the cloud's) process's CPU time so far, user + system, every thread."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(kinds) -> dict:
+    """{pid: CPU seconds so far (user + system)} of every pid in {kind: [pid]}."""
+    cpu = {}
+    for pids in kinds.values():
+        for pid in pids:
+            try:
+                stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue  # exited
+            fields = stat.rsplit(")", 1)[1].split()
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    return cpu
+
+
+def _peak_rss_mib(pid) -> float:
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _load():
@@ -118,24 +161,41 @@ def main(argv=None):
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--poll", type=float, default=0.1,
                         help="seconds between a client's GETs of its server")
+    parser.add_argument("--full", action="store_true",
+                        help="full mode: a process per service, RabbitMQ, etcd, MariaDB")
+    parser.add_argument("--agent-processes", type=int, default=4,
+                        help="--full: processes the agents are spread over")
     args = parser.parse_args(argv)
 
     import requests
 
-    sys.path.insert(0, str(HERE.parent / "functional" / "compute"))
-    from compute_cloud import start_cloud
-
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
           f"{os.cpu_count()} CPUs, {_load()}")
     room = 2 * args.concurrency
+    # quotas that hold (twice the servers alive at once) but are counted, as in a
+    # real project
+    quotas = f"[quota]\ninstances = {room}\ncores = {room}\nram = {64 * room}\n"
+    hosts = [f"node{i}" for i in range(args.agents)]
+    if args.full:
+        from compute_cloud_full import start_full_cloud
+
+        mode = (f"mode: full (a process per API and the conductor, {args.agents} agents "
+                f"in {min(args.agent_processes, args.agents)} processes; RabbitMQ, "
+                "etcd, MariaDB)")
+    else:
+        sys.path.insert(0, str(HERE.parent / "functional" / "compute"))
+        from compute_cloud import start_cloud
+
+        mode = "mode: lite (one process: every API, the conductor, the agents)"
+    print(mode)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        cloud = start_cloud(pathlib.Path(tmp),
-                            hosts=[f"node{i}" for i in range(args.agents)],
-                            # quotas that hold (twice the servers alive at once)
-                            # but are counted, as in a real project
-                            compute_extra=f"[quota]\ninstances = {room}\n"
-                                          f"cores = {room}\nram = {64 * room}\n")
+        if args.full:
+            cloud = start_full_cloud(pathlib.Path(tmp), hosts=hosts,
+                                     agent_processes=args.agent_processes,
+                                     compute_extra=quotas)
+        else:
+            cloud = start_cloud(pathlib.Path(tmp), hosts=hosts, compute_extra=quotas)
         print(f"cloud with {args.agents} agents up in "
               f"{time.perf_counter() - started:.1f} s")
         try:
@@ -154,6 +214,9 @@ def main(argv=None):
                                   "Content-Type": "application/octet-stream"},
                          data=b"\0" * 512, timeout=30).raise_for_status()
             load_before = _load()
+            if args.full:
+                kinds_before = cloud.pids()
+                procs_before = _proc_cpu(kinds_before)
             cpu_before = _cpu_seconds()
             mp = multiprocessing.get_context("spawn")
             receive, send = mp.Pipe(duplex=False)
@@ -166,9 +229,17 @@ def main(argv=None):
             client.join()
             cpu = _cpu_seconds() - cpu_before
             load_after = _load()
+            if args.full:
+                kinds = cloud.pids()
+                procs_after = _proc_cpu(kinds)
+                peaks = {pid: _peak_rss_mib(pid) for pids in kinds.values()
+                         for pid in pids}
+                launches = cloud.server_side_boots()
         finally:
             cloud.stop()
-        server_boots = _server_side_boots(pathlib.Path(tmp) / "compute.db")
+        if not args.full:
+            launches = _sqlite_launches(pathlib.Path(tmp) / "compute.db")
+    server_boots = _server_side_boots(launches)
     boots = sorted(r[0] for r in results if r[0] is not None)
     posts = sorted(r[2] for r in results if r[2] is not None)
     polls = sum(r[3] for r in results)
@@ -176,6 +247,7 @@ def main(argv=None):
     failed = sum(1 for r in results if r[1] == "FAILED")
     stuck = sum(1 for r in results if r[1] not in ("ACTIVE", "ERROR", "FAILED"))
     p95 = boots[min(len(boots) - 1, int(len(boots) * 0.95))]
+    print(mode)
     print(f"{len(results)} boot+delete cycles, {args.agents} agents, concurrency "
           f"{args.concurrency}, poll every {args.poll} s: {errors} in ERROR, "
           f"{stuck} stuck in BUILD, {failed} failed requests")
@@ -189,15 +261,38 @@ def main(argv=None):
               f" s (created -> launched_at in the compute database; no polling delay, "
               f"not the figure the target is about)")
     print(f"throughput {len(results) / elapsed:.1f} boot+delete cycles/s "
-          f"({elapsed:.1f} s)")
-    print(f"cloud process CPU: {cpu * 1000 / len(results):.0f} ms per boot+delete cycle "
-          f"(user+sys, every thread; busy {100 * cpu / elapsed:.0f}% of the run: one "
-          f"GIL, so about 100% is its ceiling; the least load-dependent figure here); "
-          f"{polls / len(results):.1f} GET /servers/{{id}} polls per cycle")
-    print(f"peak RSS: cloud process (every API, the conductor, {args.agents} agents) "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
-          f"client process {client_rss:.0f} MiB")
+          f"({elapsed:.1f} s); {polls / len(results):.1f} GET /servers/{{id}} polls "
+          f"per cycle")
+    if args.full:
+        _print_processes(kinds, procs_before, procs_after, peaks, len(results), elapsed)
+        print(f"peak RSS: client process {client_rss:.0f} MiB")
+    else:
+        print(f"cloud process CPU: {cpu * 1000 / len(results):.0f} ms per boot+delete "
+              f"cycle (user+sys, every thread; busy {100 * cpu / elapsed:.0f}% of the "
+              f"run: one GIL, so about 100% is its ceiling; the least load-dependent "
+              f"figure here)")
+        print(f"peak RSS: cloud process (every API, the conductor, {args.agents} agents) "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
+              f"client process {client_rss:.0f} MiB")
     print(f"{load_before} at the start of the cycles, {load_after} at the end")
+
+
+def _print_processes(kinds, before, after, peaks, cycles, elapsed):
+    """Full mode: CPU per cycle and peak RSS of each kind of process."""
+    print("CPU per boot+delete cycle (user+sys, from /proc) and peak RSS, per kind "
+          "of process:")
+    total = 0.0
+    for kind, pids in kinds.items():
+        cpu = sum(after.get(pid, 0.0) - before.get(pid, 0.0) for pid in pids)
+        total += cpu
+        rss = [peaks[pid] for pid in pids]
+        several = (f", {len(pids)} processes: peak RSS max {max(rss):.0f} MiB, "
+                   f"sum {sum(rss):.0f} MiB" if len(pids) > 1 else
+                   f", peak RSS {rss[0]:.0f} MiB" if rss else "")
+        print(f"  {kind:18} {cpu * 1000 / cycles:6.1f} ms/cycle, busy "
+              f"{100 * cpu / elapsed:4.0f}% of a core{several}")
+    print(f"  {'all of the cloud':18} {total * 1000 / cycles:6.1f} ms/cycle, busy "
+          f"{100 * total / elapsed:4.0f}% of a core (2 cores: 200% is the machine)")
 
 
 if __name__ == "__main__":
