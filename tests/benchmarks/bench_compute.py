@@ -2,7 +2,7 @@
 
 usage: .tox/integration/bin/python tests/benchmarks/bench_compute.py
            [--servers 1000] [--agents 100] [--concurrency 50] [--poll 0.1]
-           [--full [--agent-processes 4]]
+           [--full [--agent-processes 4] [--full-db mariadb|sqlite]]
   (lite mode needs the functional env's packages; --full the integration env's,
   and rabbitmq-server, etcd and mariadbd installed: devstack/tools/install-packages.sh)
 
@@ -17,8 +17,9 @@ until it is a 404, ``--servers`` times in all.
 ``--full``: the production topology instead (compute_cloud_full.py): identity,
 placement, image and compute APIs and the compute conductor each a process of its
 own, the agents in ``--agent-processes`` processes (the agents split evenly), over
-a RabbitMQ, an etcd (liveness) and a MariaDB (a database per service) started for
-the run on private ports and data dirs, and stopped at its end. It prints the same
+a RabbitMQ, an etcd (liveness) and a MariaDB (a database per service; ``--full-db
+sqlite``: a SQLite file per service instead) started for the run on private ports
+and data dirs, and stopped at its end. It prints the same
 figures, and the CPU per cycle and peak RSS of each kind of process (RabbitMQ,
 etcd and MariaDB included), from /proc.
 
@@ -165,6 +166,8 @@ def main(argv=None):
                         help="full mode: a process per service, RabbitMQ, etcd, MariaDB")
     parser.add_argument("--agent-processes", type=int, default=4,
                         help="--full: processes the agents are spread over")
+    parser.add_argument("--full-db", choices=("mariadb", "sqlite"), default="mariadb",
+                        help="--full: a MariaDB database per service, or a SQLite file")
     args = parser.parse_args(argv)
 
     import requests
@@ -181,7 +184,7 @@ def main(argv=None):
 
         mode = (f"mode: full (a process per API and the conductor, {args.agents} agents "
                 f"in {min(args.agent_processes, args.agents)} processes; RabbitMQ, "
-                "etcd, MariaDB)")
+                f"etcd, {'MariaDB' if args.full_db == 'mariadb' else 'SQLite files'})")
     else:
         sys.path.insert(0, str(HERE.parent / "functional" / "compute"))
         from compute_cloud import start_cloud
@@ -193,7 +196,7 @@ def main(argv=None):
         if args.full:
             cloud = start_full_cloud(pathlib.Path(tmp), hosts=hosts,
                                      agent_processes=args.agent_processes,
-                                     compute_extra=quotas)
+                                     compute_extra=quotas, database=args.full_db)
         else:
             cloud = start_cloud(pathlib.Path(tmp), hosts=hosts, compute_extra=quotas)
         print(f"cloud with {args.agents} agents up in "

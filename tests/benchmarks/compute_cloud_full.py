@@ -6,9 +6,11 @@ module's own (``python compute_cloud_full.py agents DIR HOST...``: several agent
 per process, sharing one placement client, one etcd coordinator and one token
 cache, as sovra-allinone's agents do); over this run's own RabbitMQ and etcd, one
 MariaDB database per service (the integration tier's servers: private ports and
-data dirs, stopped at the end). Every process is a child of the benchmark, in a
-session of its own, logging to ``<name>.log`` in the cloud's directory; ``stop()``
-ends each by its PID.
+data dirs, stopped at the end), or with ``database="sqlite"`` a SQLite file per
+service as in lite mode (the compute API and the conductor then share one file
+from two processes: their writers wait in SQLite's busy handler). Every process
+is a child of the benchmark, in a session of its own, logging to ``<name>.log`` in
+the cloud's directory; ``stop()`` ends each by its PID.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ SERVICES = (("identity-api", "sovra-identity-api", "identity"),
 class FullCloud(Cloud):
     """compute_cloud.Cloud's URLs and admin token, for a cloud of processes."""
 
-    def __init__(self, tmp, urls, rabbit, etcd, mariadb):
+    def __init__(self, tmp, urls, rabbit, etcd, mariadb=None):
         super().__init__(tmp=tmp, auth_url=f"{urls['identity']}/v3",
                          compute_url=f"{urls['compute']}/v2.1",
                          placement_url=urls["placement"], image_url=urls["image"],
@@ -61,7 +63,8 @@ class FullCloud(Cloud):
         for kind, proc in self.procs:
             kinds.setdefault(kind, []).append(proc.pid)
         for kind, server in self.servers.items():
-            kinds[kind] = server.pids()
+            if server is not None:
+                kinds[kind] = server.pids()
         return kinds
 
     def check_alive(self):
@@ -72,6 +75,13 @@ class FullCloud(Cloud):
 
     def server_side_boots(self) -> list:
         """(created_at, launched_at) of every server that launched."""
+        if self.servers["mariadb"] is None:
+            import contextlib
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(self.tmp / "compute.db")) as conn:
+                return conn.execute("SELECT created_at, launched_at FROM instances "
+                                    "WHERE launched_at IS NOT NULL").fetchall()
         with self.servers["mariadb"].connect(database="compute") as conn, \
                 conn.cursor() as cur:
             cur.execute("SELECT created_at, launched_at FROM instances "
@@ -128,14 +138,15 @@ def _db_sync(name, conf_file):
 
 
 def start_full_cloud(tmp: Path, *, hosts, agent_processes=4, compute_extra="",
-                     timeout=180.0) -> FullCloud:
+                     database="mariadb", timeout=180.0) -> FullCloud:
     """Start everything, wait until every agent's node is up in os-services."""
     rabbit = etcd = mariadb = None
     cloud = None
     try:
         rabbit = servers.RabbitMQServer().start()
         etcd = servers.EtcdServer().start()
-        mariadb = servers.MariaDBServer().start()
+        if database == "mariadb":
+            mariadb = servers.MariaDBServer().start()
         ports = dict(zip(APIS, servers.free_ports(len(APIS)), strict=True))
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         cloud = FullCloud(tmp, urls, rabbit, etcd, mariadb)
@@ -157,7 +168,8 @@ def start_full_cloud(tmp: Path, *, hosts, agent_processes=4, compute_extra="",
         files = {}
         for name in APIS:
             files[name] = _write_conf(
-                tmp / f"sovra-{name}.conf", bus, ports[name], mariadb.url_for(name),
+                tmp / f"sovra-{name}.conf", bus, ports[name],
+                mariadb.url_for(name) if mariadb else f"sqlite:///{tmp / name}.db",
                 service=({**service, "user": users[name]} if name in users else None),
                 extra=extras[name])
         _identity_setup(tmp, files["identity"], cloud.auth_url, urls)
