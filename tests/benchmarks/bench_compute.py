@@ -2,7 +2,7 @@
 
 usage: .tox/integration/bin/python tests/benchmarks/bench_compute.py
            [--servers 1000] [--agents 100] [--concurrency 50] [--poll 0.1]
-           [--full [--agent-processes 4] [--full-db mariadb|sqlite]]
+           [--full [--agent-processes 4] [--full-db mariadb|sqlite]] [--workdir DIR]
   (lite mode needs the functional env's packages; --full the integration env's,
   and rabbitmq-server, etcd and mariadbd installed: devstack/tools/install-packages.sh)
 
@@ -168,6 +168,9 @@ def main(argv=None):
                         help="--full: processes the agents are spread over")
     parser.add_argument("--full-db", choices=("mariadb", "sqlite"), default="mariadb",
                         help="--full: a MariaDB database per service, or a SQLite file")
+    parser.add_argument("--workdir", type=pathlib.Path,
+                        help="the cloud's files (databases, logs) here, kept after the "
+                             "run (default: a temporary directory, removed)")
     args = parser.parse_args(argv)
 
     import requests
@@ -191,7 +194,10 @@ def main(argv=None):
 
         mode = "mode: lite (one process: every API, the conductor, the agents)"
     print(mode)
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.workdir:
+        args.workdir.mkdir(parents=True)  # a fresh one: the databases start empty
+    with (contextlib.nullcontext(str(args.workdir.resolve())) if args.workdir
+          else tempfile.TemporaryDirectory()) as tmp:
         started = time.perf_counter()
         if args.full:
             cloud = start_full_cloud(pathlib.Path(tmp), hosts=hosts,
