@@ -121,7 +121,17 @@ def apply(session, requests: list[ConsumerAllocations]) -> None:
                                 "exist." % sorted(missing)[0])
     rc_ids = filters.class_ids(session, {rc for r in requests
                                          for res in r.allocations.values() for rc in res})
-    generations = {rp.id: rp.generation for rp in rps.values()}
+    # Lock every provider the write touches (those asked for, those the consumers
+    # hold now), in one order, before writing: concurrent writes on a provider then
+    # queue on its row. Unlocked, on MariaDB, each one's INSERT share-locked the row
+    # (foreign key) that its generation bump then needed exclusively: deadlocks, or
+    # lost compare-and-swaps, retried until callers timed out. (SQLite: no-op.)
+    held = session.scalars(sa.select(ALLOC.resource_provider_id).join(CONSUMER).where(
+        CONSUMER.uuid.in_({r.consumer_uuid for r in requests})))
+    generations = dict(session.execute(
+        sa.select(RP.id, RP.generation)
+        .where(RP.id.in_({rp.id for rp in rps.values()} | set(held)))
+        .order_by(RP.id).with_for_update()).all())
     touched: set[int] = set()
     before: dict[tuple[int, int], int] = {}
     for request in requests:
