@@ -138,7 +138,7 @@ def _db_sync(name, conf_file):
 
 
 def start_full_cloud(tmp: Path, *, hosts, agent_processes=4, compute_extra="",
-                     database="mariadb", timeout=180.0) -> FullCloud:
+                     database="mariadb", timeout=300.0) -> FullCloud:
     """Start everything, wait until every agent's node is up in os-services."""
     rabbit = etcd = mariadb = None
     cloud = None
