@@ -73,7 +73,8 @@ def _cycle(session, url, image_id, index, poll):
 
 
 def _clients(url, headers, image_id, servers, concurrency, poll, out):
-    """The client process: every cycle, then (results, elapsed, its peak RSS)."""
+    """The client process: every cycle, then (results, elapsed, its peak RSS, its
+    CPU seconds)."""
     import requests
 
     def worker(indexes):
@@ -94,7 +95,7 @@ def _clients(url, headers, image_id, servers, concurrency, poll, out):
         results = [r for chunk in pool.map(worker, chunks) for r in chunk]
     elapsed = time.perf_counter() - started
     out.send((results, elapsed,
-              resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+              resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, _cpu_seconds()))
     out.close()
 
 
@@ -234,7 +235,7 @@ def main(argv=None):
                 send))
             client.start()
             send.close()
-            results, elapsed, client_rss = receive.recv()
+            results, elapsed, client_rss, client_cpu = receive.recv()
             client.join()
             cpu = _cpu_seconds() - cpu_before
             load_after = _load()
@@ -283,6 +284,8 @@ def main(argv=None):
         print(f"peak RSS: cloud process (every API, the conductor, {args.agents} agents) "
               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
               f"client process {client_rss:.0f} MiB")
+    print(f"client process CPU: {client_cpu * 1000 / len(results):.0f} ms per cycle "
+          f"(busy {100 * client_cpu / elapsed:.0f}% of a core; on the same machine)")
     print(f"{load_before} at the start of the cycles, {load_after} at the end")
 
 
