@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from keystoneauth1 import adapter
+from keystoneauth1 import exceptions as ks_exceptions
 
 from sovra_common import exception
 
@@ -158,10 +159,24 @@ class PlacementClient:
 
     def claim(self, consumer: str, allocations: dict, project_id: str,
               user_id: str) -> None:
-        """Write a new consumer's allocations; ClaimConflict on 409."""
-        resp = self._request("PUT", f"/allocations/{consumer}", ok=(204, 409), json={
-            "allocations": allocations, "project_id": project_id, "user_id": user_id,
-            "consumer_generation": None})
+        """Write a new consumer's allocations; ClaimConflict on 409.
+
+        An answer that does not come in time (a busy placement: the write may
+        or may not have landed) is settled by reading the consumer back: its
+        allocations are these, the claim is made; none, ClaimConflict (the
+        caller tries its next candidate; a write still in flight then makes
+        that claim a 409 too, and the caller's release on failure removes it)."""
+        try:
+            resp = self._request("PUT", f"/allocations/{consumer}", ok=(204, 409),
+                                 json={"allocations": allocations,
+                                       "project_id": project_id, "user_id": user_id,
+                                       "consumer_generation": None})
+        except ks_exceptions.ConnectTimeout:
+            held = self.allocations(consumer)
+            if {rp: a["resources"] for rp, a in held.items()} == \
+                    {rp: a["resources"] for rp, a in allocations.items()}:
+                return
+            raise ClaimConflict(consumer=consumer) from None
         if resp.status_code == 409:
             raise ClaimConflict(consumer=consumer)
 
