@@ -23,6 +23,7 @@ from sovra_compute import placement_client
 from sovra_compute.cmd import agent as compute_agent
 from sovra_compute.cmd import api as compute_api
 from sovra_compute.cmd import conductor as compute_conductor
+from sovra_compute.cmd import metadata as metadata_cmd
 from sovra_compute.db import DATABASE as COMPUTE_DB
 from sovra_compute.virt import fake
 from sovra_identity.cmd import api as identity_api
@@ -248,6 +249,17 @@ def _wait_backend(block_running, timeout=30.0):
         with db.reader() as session:
             return session.query(block_models.Backend).first() is not None
     wait_for(reported, timeout=timeout)
+
+
+def start_metadata(cloud, secret: str, name: str = "metadata"):
+    """compute-metadata on a free port, from the cloud's compute config plus
+    ``<name>.conf`` (its proxy shared secret), as sovra-allinone starts it (with the
+    process's shared resources); the running component (``.url``, ``.stop()``)."""
+    extra = cloud.tmp / f"{name}.conf"
+    extra.write_text(f"[metadata]\nproxy_shared_secret = {secret}\nbind_port = 0\n")
+    conf = _load(metadata_cmd.COMPONENT, cloud.tmp / "sovra.conf",
+                 cloud.tmp / "sovra-compute.conf", extra)
+    return metadata_cmd.COMPONENT.start(conf, cloud.resources)
 
 
 def wait_for(predicate, timeout=20.0, interval=0.05):

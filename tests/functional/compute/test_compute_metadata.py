@@ -15,9 +15,8 @@ import time
 
 import pytest
 import requests
+from compute_cloud import start_metadata
 from compute_network_cloud import send_plugged_when_spawned, start_network_cloud
-
-from sovra_compute.cmd import metadata as metadata_cmd
 
 SECRET = "metadata-proxy-secret"
 USER_DATA = b"#cloud-config\nhostname: ignored\n"
@@ -25,19 +24,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
 ]
-
-
-def _start_metadata(cloud, secret):
-    """compute-metadata on a free port, from the cloud's compute config (as
-    sovra-allinone would start it, with the process's shared resources)."""
-    extra = cloud.tmp / f"metadata-{len(secret)}.conf"
-    extra.write_text(f"[metadata]\nproxy_shared_secret = {secret}\nbind_port = 0\n")
-    conf = metadata_cmd.COMPONENT.new_conf()
-    args = []
-    for name in ("sovra.conf", "sovra-compute.conf"):
-        args += ["--config-file", str(cloud.tmp / name)]
-    conf([*args, "--config-file", str(extra)], project="sovra", default_config_files=[])
-    return metadata_cmd.COMPONENT.start(conf, cloud.resources)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +37,7 @@ def cloud(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def metadata_url(cloud):
-    running = _start_metadata(cloud, SECRET)
+    running = start_metadata(cloud, SECRET)
     yield running.url
     running.stop()
 
@@ -156,7 +142,7 @@ def test_requests_the_proxy_did_not_sign_are_refused(metadata_url, server):
 
 
 def test_without_a_shared_secret_nothing_is_served(cloud, server):
-    running = _start_metadata(cloud, "")
+    running = start_metadata(cloud, "", "metadata-no-secret")
     try:
         for secret in ("", SECRET):
             assert _get(running.url, server, "/", secret=secret).status_code == 403

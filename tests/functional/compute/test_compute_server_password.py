@@ -5,8 +5,8 @@ agent's proxy relays it), its owner reads it through os-server-password
 import openstack
 import pytest
 import requests
+from compute_cloud import start_metadata
 
-from sovra_compute.cmd import metadata as metadata_cmd
 from sovra_compute.metadata import auth
 
 SECRET = "password-proxy-secret"
@@ -19,14 +19,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def metadata_url(cloud):
-    extra = cloud.tmp / "metadata-password.conf"
-    extra.write_text(f"[metadata]\nproxy_shared_secret = {SECRET}\nbind_port = 0\n")
-    conf = metadata_cmd.COMPONENT.new_conf()
-    args = []
-    for name in ("sovra.conf", "sovra-compute.conf", "metadata-password.conf"):
-        args += ["--config-file", str(cloud.tmp / name)]
-    conf(args, project="sovra", default_config_files=[])
-    running = metadata_cmd.COMPONENT.start(conf, cloud.resources)
+    running = start_metadata(cloud, SECRET, "metadata-password")
     yield running.url
     running.stop()
 

@@ -10,9 +10,8 @@ import json
 
 import pytest
 import requests
-from compute_cloud import wait_for
+from compute_cloud import start_metadata, wait_for
 
-from sovra_compute.cmd import metadata as metadata_cmd
 from sovra_compute.virt import driver as virt
 
 SECRET = "zone-test-secret"
@@ -24,14 +23,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def metadata_url(cloud):
-    """compute-metadata from the cloud's compute config, on a free port."""
-    extra = cloud.tmp / "metadata-zones.conf"
-    extra.write_text(f"[metadata]\nproxy_shared_secret = {SECRET}\nbind_port = 0\n")
-    conf = metadata_cmd.COMPONENT.new_conf()
-    conf(["--config-file", str(cloud.tmp / "sovra.conf"), "--config-file",
-          str(cloud.tmp / "sovra-compute.conf"), "--config-file", str(extra)],
-         project="sovra", default_config_files=[])
-    running = metadata_cmd.COMPONENT.start(conf, cloud.resources)
+    running = start_metadata(cloud, SECRET, "metadata-zones")
     yield running.url
     running.stop()
 
