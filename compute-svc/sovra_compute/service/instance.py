@@ -128,11 +128,14 @@ def for_agent(instance: dict) -> dict:
     return shown
 
 
-#: one statement for a server and its tags, faults and volumes (not four: the
-#: relationships' own loading is one query each); built once, as is its cache key
+#: what a server is read with, in the same statement (not one query per
+#: relationship, their own loading): its tags, faults and volumes
+WITH_COLLECTIONS = (joinedload(models.Instance.tags), joinedload(models.Instance.faults),
+                    joinedload(models.Instance.block_devices))
+
+#: one statement for a server and its collections; built once, as is its cache key
 _GET = (select(models.Instance).where(models.Instance.uuid == bindparam("uuid"))
-        .options(joinedload(models.Instance.tags), joinedload(models.Instance.faults),
-                 joinedload(models.Instance.block_devices)))
+        .options(*WITH_COLLECTIONS))
 
 
 def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:

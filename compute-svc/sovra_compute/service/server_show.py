@@ -12,7 +12,6 @@ once).
 from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import joinedload
 
 from sovra_common.db import Database
 from sovra_compute.db import models
@@ -33,9 +32,7 @@ def _statement():
                 models.Service.host == models.Instance.host,
                 models.Service.binary == compute_service.AGENT_BINARY))
             .where(models.Instance.uuid == bindparam("uuid"))
-            .options(joinedload(models.Instance.tags),
-                     joinedload(models.Instance.faults),
-                     joinedload(models.Instance.block_devices)))
+            .options(*instance_service.WITH_COLLECTIONS))
 
 
 #: built once: SQLAlchemy then also computes its cache key once, not per request
