@@ -28,10 +28,14 @@ class ConductorAPI(RPCAPI):
               elsewhere: its ports never plugged).
         1.5 - vif_update (from agents: one VIF plugged or unplugged by
               os-interface).
+        1.6 - migrate_server (from the API: cold migration);
+              migration_disk_ready, migration_failed, migration_reverted (from
+              agents: the halves of a move to another host); resize_instance may
+              move the server to another host.
     """
 
     TOPIC = CONDUCTOR_TOPIC
-    VERSION = "1.5"
+    VERSION = "1.6"
 
     def build_instance(self, ctxt, instance_uuid):
         """Schedule and build a server that the API recorded in BUILD."""
@@ -62,6 +66,31 @@ class ConductorAPI(RPCAPI):
         """Resize a server (in task resize_prep) to ``flavor`` (a flavor dict)."""
         self.prepare(self.choose_version("1.1")).cast(
             ctxt, "resize_instance", instance_uuid=instance_uuid, flavor=flavor)
+
+    def migrate_server(self, ctxt, instance_uuid, host=None):
+        """Move a server (in task resize_prep) to another host with its flavor:
+        ``host``, or one the scheduler chooses."""
+        self.prepare(self.choose_version("1.6")).cast(
+            ctxt, "migrate_server", instance_uuid=instance_uuid, host=host)
+
+    def migration_disk_ready(self, ctxt, instance_uuid, host, flavor, image_id):
+        """The source of a move stopped the guest and uploaded its root disk as
+        the hidden image ``image_id``; the destination is to spawn it with
+        ``flavor``."""
+        self.prepare(self.choose_version("1.6")).cast(
+            ctxt, "migration_disk_ready", instance_uuid=instance_uuid, host=host,
+            flavor=flavor, image_id=image_id)
+
+    def migration_failed(self, ctxt, instance_uuid, host, reason):
+        """The destination of a move could not spawn the guest."""
+        self.prepare(self.choose_version("1.6")).cast(
+            ctxt, "migration_failed", instance_uuid=instance_uuid, host=host,
+            reason=reason)
+
+    def migration_reverted(self, ctxt, instance_uuid, host):
+        """The destination of a reverted move destroyed its guest."""
+        self.prepare(self.choose_version("1.6")).cast(
+            ctxt, "migration_reverted", instance_uuid=instance_uuid, host=host)
 
     def confirm_resize(self, ctxt, instance_uuid):
         self.prepare(self.choose_version("1.1")).cast(
@@ -160,10 +189,12 @@ class ComputeAgentAPI(RPCAPI):
               ``requested_networks`` (ports to make or bind), which a 1.6 agent
               ignores; terminate_instance's releases the server's ports.
         1.8 - attach_interface, detach_interface (os-interface).
+        1.9 - migrate_disk, finish_migration, confirm_migration,
+              revert_migration, finish_revert_migration (moves to another host).
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.8"
+    VERSION = "1.9"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
         self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
@@ -228,6 +259,39 @@ class ComputeAgentAPI(RPCAPI):
         """Undo the resize: back to ``flavor`` (the one before)."""
         self.prepare(self.choose_version("1.4"), server=host).cast(
             ctxt, "revert_resize", instance=instance, flavor=flavor)
+
+    def migrate_disk(self, ctxt, host, instance, flavor):
+        """Source of a move: stop the guest (kept) and upload its root disk as a
+        hidden image; the conductor hears ``migration_disk_ready`` (or
+        ``resize_failed``)."""
+        self.prepare(self.choose_version("1.9"), server=host).cast(
+            ctxt, "migrate_disk", instance=instance, flavor=flavor)
+
+    def finish_migration(self, ctxt, host, instance, flavor, image_id, power_on=True,
+                         key_data=None, user_data=None):
+        """Destination of a move: spawn the guest with ``flavor`` from the image
+        of its disk (stopped unless ``power_on``)."""
+        self.prepare(self.choose_version("1.9"), server=host).cast(
+            ctxt, "finish_migration", instance=instance, flavor=flavor,
+            image_id=image_id, power_on=power_on, key_data=key_data,
+            user_data=user_data)
+
+    def confirm_migration(self, ctxt, host, instance, image_id):
+        """Source of a confirmed move: destroy the kept guest, delete the image."""
+        self.prepare(self.choose_version("1.9"), server=host).cast(
+            ctxt, "confirm_migration", instance=instance, image_id=image_id)
+
+    def revert_migration(self, ctxt, host, instance):
+        """Destination of a reverted move: destroy its guest."""
+        self.prepare(self.choose_version("1.9"), server=host).cast(
+            ctxt, "revert_migration", instance=instance)
+
+    def finish_revert_migration(self, ctxt, host, instance, image_id, power_on=True):
+        """Source of a reverted (or failed) move: the kept guest started again if
+        ``power_on``, the image deleted."""
+        self.prepare(self.choose_version("1.9"), server=host).cast(
+            ctxt, "finish_revert_migration", instance=instance, image_id=image_id,
+            power_on=power_on)
 
     def get_power_state(self, ctxt, host, instance, timeout=30):
         """The guest's power state on ``host`` (InstanceNotFound: it has none)."""

@@ -32,6 +32,7 @@ import oslo_messaging
 from sovra_common import exception, rpc
 from sovra_compute import block_api
 from sovra_compute.agent import events as instance_events
+from sovra_compute.agent import move
 from sovra_compute.service import block_device, instance_action
 from sovra_compute.service import instance as states
 from sovra_compute.virt import driver as virt
@@ -57,16 +58,16 @@ class BuildAborted(virt.VirtDriverError):
     message = "Build of instance %(uuid)s aborted: %(reason)s"
 
 
-class ComputeAgentEndpoint(rpc.RPCEndpoint):
+class ComputeAgentEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
     """``images(context)``: an image client acting for the context's user (images
     are read, and snapshots written, with the requesting user's rights);
     ``volumes(context)``: a block storage client, likewise; ``volume_timeout``:
     seconds a volume made at boot may take to become available; ``networking``:
     an agent.network.Networking (None: servers that ask for networks fail to
     build here); ``vif_plugging_timeout`` / ``vif_plugging_is_fatal``: [compute]'s
-    options of that name."""
+    options of that name. Moves to another host: move.py."""
 
-    target = oslo_messaging.Target(version="1.8")
+    target = oslo_messaging.Target(version="1.9")
 
     def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None,
                  volumes=None, volume_timeout=600.0, networking=None,

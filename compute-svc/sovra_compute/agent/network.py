@@ -140,6 +140,13 @@ class Networking:
             port, network, preexisting=bool(vif.get("preexisting")),
             tag=vif.get("tag"), subnets=subnets, floating_ips=floating)}
 
+    def rebind(self, instance: dict) -> None:
+        """Bind the server's ports to this node (its guest moved here)."""
+        service = self._service()
+        with network_api.translated():
+            for vif in instance.get("network_info") or ():
+                service.bind_port(vif["port_id"], self.host)
+
     def release(self, ctxt, instance: dict) -> None:
         """Release the server's ports (network_api.release_ports)."""
         network_api.release_ports(self._service(), instance)

@@ -66,7 +66,7 @@ VERSIONS = [
              # hostname pattern and with_servers queries (search/servers removed)
     "2.54",  # servers: rebuild takes key_name
     "2.55",  # flavors: "description" (create, PUT /flavors/{id}, every body)
-    "2.56",  # (migrate to a host: not served)
+    "2.56",  # migrate: an optional destination "host"
     "2.57",  # servers: no personality, rebuild takes user_data; limits and quota
              # sets: no injected files
     "2.58",  # instance actions: limit, marker, changes-since; "updated_at"

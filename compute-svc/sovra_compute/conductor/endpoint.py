@@ -20,14 +20,13 @@ import contextlib
 import datetime
 import logging
 import threading
-import uuid as uuidlib
 
 import oslo_messaging
 
 from sovra_common import exception, rpc
 from sovra_common.db import schema
-from sovra_compute import block_api, network_api, placement_client
-from sovra_compute.conductor import filters, scheduler
+from sovra_compute import block_api, network_api
+from sovra_compute.conductor import filters, move, scheduler
 from sovra_compute.service import (
     availability_zone,
     block_device,
@@ -41,16 +40,15 @@ LOG = logging.getLogger(__name__)
 
 # the instance action events of the conductor's own steps (upstream's names)
 _SCHEDULE_EVENT = "conductor_schedule_and_build_instances"
-_MIGRATE_EVENT = "conductor_migrate_server"
 
 
-class ConductorEndpoint(rpc.RPCEndpoint):
+class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
     """``volumes(context)``: a block storage client acting for the context's
     user (attachments and volumes of deleted servers are removed with it);
     ``networks()``: a network client with the service's credentials (ports of
-    deleted servers are released with it)."""
+    deleted servers are released with it). Resizes and migrations: move.py."""
 
-    target = oslo_messaging.Target(version="1.5")
+    target = oslo_messaging.Target(version="1.6")
 
     def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None,
                  volumes=None, networks=None):
@@ -311,6 +309,7 @@ class ConductorEndpoint(rpc.RPCEndpoint):
 
     def _finish_delete(self, ctxt, instance):
         self._release(instance["uuid"])
+        self._abandon_move(ctxt, instance)
         self._release_volumes(ctxt, instance["uuid"])
         self._release_ports(instance)
         instance_service.mark_deleted(self._db, instance["uuid"])
@@ -375,137 +374,6 @@ class ConductorEndpoint(rpc.RPCEndpoint):
 
     def block_device_removed(self, ctxt, instance_uuid, host, bdm_uuid):  # since 1.3
         block_device.delete(self._db, bdm_uuid)
-
-    # --- resizes (on the server's own host) -------------------------------------------
-    # While a resize is in flight or waits for its confirmation, the old flavor's
-    # allocations are held by a migration consumer (``migration_uuid``) and the new
-    # flavor's by the server; confirm releases the first, revert the second.
-    def resize_instance(self, ctxt, instance_uuid, flavor):
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
-            return
-        host, migration = instance["host"], str(uuidlib.uuid4())
-        self._event(ctxt, instance_uuid, _MIGRATE_EVENT)
-        try:
-            self._placement.move_allocations(instance_uuid, migration,
-                                             instance["project_id"], instance["user_id"])
-        except Exception as exc:
-            LOG.exception("resize of %s: moving its allocations failed", instance_uuid)
-            self._resize_refused(ctxt, instance, f"Resize failed: {exc}"[:255])
-            return
-        try:
-            scheduler.select_and_claim(
-                self._placement, dict(instance, flavor=flavor), hosts={host},
-                limit=self._conf.compute.max_candidates,
-                in_tree=placement_client.node_uuid(host))
-        except Exception as exc:  # no room for the new flavor here
-            self._undo_migration(instance, migration)
-            message = exc.msg if isinstance(exc, scheduler.NoValidHost) else \
-                f"Resize failed: {exc}"[:255]
-            self._resize_refused(ctxt, instance, message)
-            return
-        try:
-            instance = instance_service.update(
-                self._db, instance_uuid, expected_task_state=(instance_service.RESIZE_PREP,),
-                task_state=instance_service.RESIZE_MIGRATING, migration_uuid=migration)
-        except (instance_service.InstanceNotFound, instance_service.InstanceInvalidState):
-            self._release(instance_uuid)
-            self._undo_migration(instance, migration)
-            return
-        self._event(ctxt, instance_uuid, _MIGRATE_EVENT, result=instance_action.SUCCESS)
-        self._agents.resize_instance(ctxt, host, instance_service.for_agent(instance),
-                                     flavor)
-
-    def _back_to_old_allocations(self, instance):
-        """Drop the new flavor's allocations; the old one's go back to the server."""
-        self._release(instance["uuid"])
-        if instance["migration_uuid"]:
-            self._undo_migration(instance, instance["migration_uuid"])
-
-    def _undo_migration(self, instance, migration):
-        """Give the server back what its migration consumer holds."""
-        try:
-            self._placement.move_allocations(migration, instance["uuid"],
-                                             instance["project_id"], instance["user_id"])
-        except Exception:
-            LOG.exception("allocations of migration %s of %s could not be moved back",
-                          migration, instance["uuid"])
-
-    def _resize_refused(self, ctxt, instance, message):
-        self._event(ctxt, instance["uuid"], _MIGRATE_EVENT,
-                    result=instance_action.ERROR, details=message)
-        instance_service.add_fault(self._db, instance["uuid"], code=400, message=message)
-        try:
-            instance = instance_service.update(self._db, instance["uuid"], task_state=None,
-                                               migration_uuid=None)
-        except instance_service.InstanceNotFound:
-            return
-        self._notify(ctxt, "compute.instance.resize.error", instance)
-
-    def resize_done(self, ctxt, instance_uuid, host, flavor, power_state):
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-            instance = instance_service.update(
-                self._db, instance_uuid,
-                expected_task_state=(instance_service.RESIZE_MIGRATING,),
-                vm_state=instance_service.RESIZED, task_state=None, flavor=flavor,
-                old_flavor=instance["flavor"], power_state=power_state)
-        except (instance_service.InstanceNotFound, instance_service.InstanceInvalidState):
-            return
-        self._notify(ctxt, "compute.instance.resize.end", instance)
-
-    def resize_failed(self, ctxt, instance_uuid, host, reason):
-        LOG.warning("resize of %s failed on %s: %s", instance_uuid, host, reason)
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
-            return
-        self._back_to_old_allocations(instance)
-        instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
-                                   message=reason)
-        instance = instance_service.update(self._db, instance_uuid, task_state=None,
-                                           migration_uuid=None)
-        self._notify(ctxt, "compute.instance.resize.error", instance)
-
-    def confirm_resize(self, ctxt, instance_uuid):
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
-            return
-        if instance["migration_uuid"]:
-            self._release(instance["migration_uuid"])
-        running = instance["power_state"] in (virt.RUNNING, virt.PAUSED)
-        instance = instance_service.update(
-            self._db, instance_uuid,
-            vm_state=instance_service.ACTIVE if running else instance_service.STOPPED,
-            task_state=None, old_flavor=None, migration_uuid=None)
-        if instance["host"]:
-            self._agents.confirm_resize(ctxt, instance["host"],
-                                        instance_service.for_agent(instance))
-        self._notify(ctxt, "compute.instance.resize.confirm.end", instance)
-
-    def revert_resize(self, ctxt, instance_uuid):
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
-            return
-        self._agents.revert_resize(ctxt, instance["host"],
-                                   instance_service.for_agent(instance),
-                                   instance["old_flavor"])
-
-    def revert_done(self, ctxt, instance_uuid, host, power_state):
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
-            return
-        self._back_to_old_allocations(instance)
-        running = power_state in (virt.RUNNING, virt.PAUSED)
-        instance = instance_service.update(
-            self._db, instance_uuid, flavor=instance["old_flavor"], old_flavor=None,
-            migration_uuid=None, task_state=None, power_state=power_state,
-            vm_state=instance_service.ACTIVE if running else instance_service.STOPPED)
-        self._notify(ctxt, "compute.instance.resize.revert.end", instance)
 
     # --- other reports ---------------------------------------------------------------
     def action_event(self, ctxt, instance_uuid, host, event, start_time,

@@ -25,6 +25,12 @@ OPTS = [
                     "host must not leave servers building forever). 0 disables."),
     cfg.IntOpt("max_candidates", default=50, min=1,
                help="Allocation candidates asked of placement per scheduling."),
+    cfg.BoolOpt("allow_resize_to_same_host", default=True,
+                help="Whether a resize may stay on the server's own host: when "
+                     "true that host is tried first (the only one with the room "
+                     "is fine), else the resize moves the server to another host "
+                     "as a cold migration does. Upstream's default is false; "
+                     "Sovra's is true so that a single-node cloud can resize."),
     cfg.FloatOpt("cpu_allocation_ratio", default=16.0, min=0.0),
     cfg.FloatOpt("ram_allocation_ratio", default=1.5, min=0.0),
     cfg.FloatOpt("disk_allocation_ratio", default=1.0, min=0.0),

@@ -1,6 +1,6 @@
 """Compute's tables: flavors (with the projects of private ones), key pairs,
 instances (with tags, faults, actions, block device mappings and passwords), server
-groups, services, host aggregates.
+groups, services, host aggregates, migrations (moves of servers).
 
 An instance keeps a snapshot of its flavor (JSON): a flavor deleted or changed later
 does not change what a server was built with.
@@ -374,3 +374,37 @@ class AggregateMetadata(Base):
         ForeignKey("aggregates.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
     value: Mapped[str] = mapped_column(String(255))
+
+
+class Migration(Base):
+    """One move of a server (cold migration or resize, on its own host or to
+    another): where from, where to, which flavors, how far it went."""
+
+    __tablename__ = "migrations"
+    __table_args__ = (UniqueConstraint("uuid"), schema.TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: also the placement consumer of the source's allocations while it runs
+    uuid: Mapped[str] = mapped_column(String(36))
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    #: "migration" (the same flavor) or "resize"
+    migration_type: Mapped[str] = mapped_column(String(32))
+    #: migrating, post-migrating, finished (VERIFY_RESIZE),
+    #: confirmed, reverting, reverted, error
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    source_compute: Mapped[str | None] = mapped_column(String(255), index=True)
+    dest_compute: Mapped[str | None] = mapped_column(String(255), index=True)
+    source_node: Mapped[str | None] = mapped_column(String(255))
+    dest_node: Mapped[str | None] = mapped_column(String(255))
+    #: the flavors' ids (flavorid) before and after
+    old_flavor_id: Mapped[str | None] = mapped_column(String(255))
+    new_flavor_id: Mapped[str | None] = mapped_column(String(255))
+    #: the hidden image the root disk travels in between hosts (none on one host)
+    disk_image_id: Mapped[str | None] = mapped_column(String(36))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime.datetime] = mapped_column(schema.UTCDateTime,
+                                                          default=schema.utcnow)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(schema.UTCDateTime,
+                                                                 index=True)

@@ -130,6 +130,17 @@ class VirtDriver(abc.ABC):
         stopped. A smaller root disk is refused (VirtDriverError), the guest left
         as it was; so is any other failure."""
 
+    def migrate_disk_and_power_off(self, instance: dict,
+                                   upload: Callable[[BinaryIO, str], None]) -> None:
+        """The source's half of a move to another host: stop the guest (keeping
+        it defined, its disks kept: a revert starts it again, a confirm destroys
+        it) and hand its root disk to ``upload(data, disk_format)`` as one
+        standalone image, as ``snapshot`` does; the destination spawns from that
+        image. This default refuses (VirtDriverError, the guest as it was): a
+        driver that cannot move its guests need not do anything."""
+        raise VirtDriverError(reason=f"the {type(self).__name__} driver cannot move a "
+                                     "guest to another host")
+
     @abc.abstractmethod
     def confirm_resize(self, instance: dict) -> None:
         """Forget what the last resize kept for a revert (nothing kept: no error)."""

@@ -7,7 +7,7 @@ import threading
 from sovra_compute.virt import driver
 
 OPERATIONS = ("spawn", "destroy", "reboot", "power_on", "power_off", "pause", "unpause",
-              "suspend", "resume", "snapshot", "resize", "attach_volume",
+              "suspend", "resume", "snapshot", "resize", "migrate_disk", "attach_volume",
               "detach_volume", "extend_volume", "attach_interface",
               "detach_interface")
 
@@ -81,6 +81,14 @@ class FakeDriver(driver.VirtDriver):
                 raise driver.VirtDriverError(reason="a root disk cannot shrink")
             guest["resize_backup"] = (guest["vcpus"], guest["memory_mb"])
             guest["vcpus"], guest["memory_mb"] = flavor["vcpus"], flavor["memory_mb"]
+
+    def migrate_disk_and_power_off(self, instance, upload):
+        """The guest stops; its 'disk' (the snapshot's bytes) goes to ``upload``."""
+        with self._lock:
+            guest = self._guest(instance)
+            self._maybe_fail("migrate_disk")
+            guest["power_state"] = driver.SHUTDOWN
+        self.snapshot(instance, upload)
 
     def confirm_resize(self, instance):
         with self._lock:

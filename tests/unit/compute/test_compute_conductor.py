@@ -47,7 +47,8 @@ class FakePlacement:
 @pytest.fixture
 def cloud(db, coordinator, recorder):
     conf = types.SimpleNamespace(compute=types.SimpleNamespace(
-        max_build_attempts=3, max_candidates=10, build_timeout=60))
+        max_build_attempts=3, max_candidates=10, build_timeout=60,
+        allow_resize_to_same_host=True))
     for host in ("node1", "node2"):
         coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
     placement = FakePlacement(["node1", "node2"])
@@ -310,7 +311,8 @@ def test_revert_gives_back_the_old_flavor_and_its_allocations(cloud):
 def test_resize_without_room_keeps_the_server_and_its_allocations(cloud):
     host, bigger = _resizable(cloud)
     uuid = cloud.instance["uuid"]
-    cloud.placement.refuse.add(placement_client.node_uuid(host))
+    cloud.placement.refuse.update(placement_client.node_uuid(h)
+                                  for h in ("node1", "node2"))  # no room anywhere
     cloud.endpoint.resize_instance(CTXT, uuid, bigger)
     instance = _get(cloud)
     assert (instance["vm_state"], instance["task_state"]) == ("active", None)

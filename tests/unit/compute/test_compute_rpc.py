@@ -14,7 +14,7 @@ from sovra_compute.conductor.endpoint import ConductorEndpoint
 
 
 def test_conductor_rpc_contract():
-    check_fingerprint(ConductorEndpoint, "1.5", {
+    check_fingerprint(ConductorEndpoint, "1.6", {
         "action_event": "017f43f67fde88f9",
         "block_device_removed": "38687dcc7d4b061c",
         "block_device_update": "88379f1d397b9d13",
@@ -26,6 +26,10 @@ def test_conductor_rpc_contract():
         "delete_instance": "1a534384be524703",
         "instance_destroyed": "3061f4d525cad2cf",
         "instance_update": "a184e747070bd944",
+        "migrate_server": "1e66470955c6d491",
+        "migration_disk_ready": "23258bf7b053ed56",
+        "migration_failed": "5bc4675571de0434",
+        "migration_reverted": "3061f4d525cad2cf",
         "network_info_update": "48c4b733ca11155d",
         "resize_done": "830cf67e2a0619bd",
         "resize_failed": "5bc4675571de0434",
@@ -38,21 +42,26 @@ def test_conductor_rpc_contract():
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.8", {
+    check_fingerprint(ComputeAgentEndpoint, "1.9", {
         "attach_interface": "71fee859b0ede027",
         "attach_volume": "f5a773dd5b6ca164",
         "build_instance": "a25a8cdfe8e0ccee",
+        "confirm_migration": "94a86c6493f2d350",
         "confirm_resize": "56ed5d0242f9fab1",
         "detach_interface": "e15a2ccfa0d032e0",
         "detach_volume": "f5a773dd5b6ca164",
         "external_instance_event": "6319e8f6941f4c85",
+        "finish_migration": "493f440a21002bf6",
+        "finish_revert_migration": "3a055aca36c803f4",
         "get_console_output": "56ed5d0242f9fab1",
         "get_power_state": "56ed5d0242f9fab1",
+        "migrate_disk": "868b5bbefa2d6608",
         "pause_instance": "56ed5d0242f9fab1",
         "reboot_instance": "ebffa047fc1243c2",
         "rebuild_instance": "c246e4977b19fc4c",
         "resize_instance": "868b5bbefa2d6608",
         "resume_instance": "56ed5d0242f9fab1",
+        "revert_migration": "56ed5d0242f9fab1",
         "revert_resize": "868b5bbefa2d6608",
         "snapshot_instance": "94a86c6493f2d350",
         "start_instance": "56ed5d0242f9fab1",

@@ -1,6 +1,6 @@
 """POST /servers/{id}/action: start, stop, reboot, pause, suspend, lock, console
-output, createImage, forceDelete and restore (instance actions are in
-instance_action.py)."""
+output, createImage, resize, migrate, forceDelete and restore (instance actions
+are in instance_action.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sovra_compute.api.handlers import server as server_handlers
 from sovra_compute.api.handlers.server import load
 from sovra_compute.api.policies import server as policies
 from sovra_compute.api.schemas import server as schemas
-from sovra_compute.service import block_device, quota
+from sovra_compute.service import block_device, compute_service, quota
 from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as states
 from sovra_compute.service import keypair as keypair_service
@@ -222,6 +222,30 @@ def _resize(req, server_id, arg):
     return json_response(None, status=202)
 
 
+def _migrate(req, server_id, arg):
+    """Cold migration: the conductor chooses another host (2.56: the one asked
+    for, which must be a compute host other than the server's)."""
+    host = None
+    if req.microversion.matches("2.56"):
+        validation.validate(schemas.MIGRATE_V2_56, arg)
+        host = (arg or {}).get("host")
+    else:
+        validation.validate(schemas.MIGRATE, arg)
+    instance = load(req, server_id, policies.MIGRATE)
+    check_unlocked(req, instance)
+    if host is not None:
+        if host not in compute_service.agent_hosts(_db(req)):
+            raise exception.Invalid(f"Compute host {host} could not be found.")
+        if host == instance["host"]:
+            raise exception.Invalid(f"The target host {host} is the server's own: "
+                                    "a migration must change host.")
+    instance = _begin(req, instance, "migrate", states.RESIZE_PREP,
+                      (states.ACTIVE, states.STOPPED))
+    req.state.extras["conductor"].migrate_server(req.context, instance["uuid"],
+                                                 host=host)
+    return json_response(None, status=202)
+
+
 def _resized(req, server_id, rule):
     instance = load(req, server_id, rule)
     check_unlocked(req, instance)
@@ -306,6 +330,7 @@ _ACTIONS = {
     "os-getConsoleOutput": _console_output, "lock": _lock, "unlock": _unlock,
     "createImage": _create_image, "rebuild": _rebuild, "resize": _resize,
     "confirmResize": _confirm_resize, "revertResize": _revert_resize,
+    "migrate": _migrate,
     "pause": _power_action("pause", policies.PAUSE, states.PAUSING, (states.ACTIVE,),
                            "pause_instance"),
     "unpause": _power_action("unpause", policies.UNPAUSE, states.UNPAUSING,

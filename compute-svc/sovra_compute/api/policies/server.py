@@ -28,6 +28,7 @@ REBUILD = "compute:servers:rebuild"
 RESIZE = "compute:servers:resize"
 CONFIRM_RESIZE = "compute:servers:confirm_resize"
 REVERT_RESIZE = "compute:servers:revert_resize"
+MIGRATE = "os_compute_api:os-migrate-server:migrate"
 LOCK = "compute:servers:lock"
 UNLOCK = "compute:servers:unlock"
 LOCKED_OVERRIDE = "compute:servers:locked:override"
@@ -128,6 +129,10 @@ RULES = [
         REVERT_RESIZE, policy.PROJECT_MEMBER_OR_ADMIN,
         "Revert a server's resize.",
         [{"method": "POST", "path": "/servers/{server_id}/action (revertResize)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        MIGRATE, policy.ADMIN,
+        "Cold-migrate a server to another host (2.56: a given one).",
+        [{"method": "POST", "path": "/servers/{server_id}/action (migrate)"}]),
     oslo_policy.DocumentedRuleDefault(
         CREATE_IMAGE, policy.PROJECT_MEMBER_OR_ADMIN,
         "Snapshot a server's root disk into a new image.",

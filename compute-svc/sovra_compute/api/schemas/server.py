@@ -268,6 +268,10 @@ def rebuild(version) -> dict:
                 if version.matches(first))
 
 
+MIGRATE = {"type": "null"}
+MIGRATE_V2_56 = {"type": ["object", "null"], "properties": {
+    "host": {"type": ["string", "null"], "minLength": 1, "maxLength": 255}},
+    "additionalProperties": False}
 RESIZE = {"type": "object", "properties": {
     "flavorRef": _REF,
     "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},

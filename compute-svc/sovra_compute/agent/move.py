@@ -1,0 +1,137 @@
+"""The agent's halves of a move to another host (cold migration, a resize that
+changes host). The disk travels through the image service, as a hidden private
+image of the requesting user's: the source uploads it (``migrate_disk``), the
+destination spawns from it (``finish_migration``); whichever side ends the move
+(confirm on the source, revert on the source) deletes it.
+
+The source keeps its guest, stopped, until the move is confirmed (destroyed) or
+reverted or failed (started again if it ran).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from sovra_compute.service import instance as states
+from sovra_compute.virt import driver as virt
+
+LOG = logging.getLogger(__name__)
+
+
+class MoveEndpoint:
+    """The move half of ComputeAgentEndpoint (its ``_driver``, ``_host``,
+    ``_conductor``, ``_images``, ``_networking``, ``_event``, ``_image_source``,
+    ``_upload``)."""
+
+    def migrate_disk(self, ctxt, instance, flavor):  # since 1.9
+        uuid, client, image_id = instance["uuid"], None, None
+        try:
+            running = self._driver.get_info(instance).power_state == virt.RUNNING
+        except virt.InstanceNotFound as exc:
+            self._conductor.resize_failed(ctxt, uuid, self._host, str(exc))
+            return
+        try:
+            with self._event(ctxt, instance, "compute_resize_instance"):
+                if self._images is None:
+                    raise virt.VirtDriverError(
+                        reason="this agent has no image client: no disk can leave it")
+                client = self._images(ctxt)
+                image_id = client.create_image(
+                    name=f"migration of {uuid}", disk_format="qcow2",
+                    container_format="bare", visibility="private", os_hidden=True,
+                    instance_uuid=uuid, image_type="migration")["id"]
+                self._driver.migrate_disk_and_power_off(
+                    instance, lambda data, fmt: self._upload(client, image_id, data, fmt))
+        except Exception as exc:  # the guest stays here, running again if it ran
+            LOG.warning("move of %s off %s failed: %s", uuid, self._host, exc)
+            self._delete_image(client, image_id)
+            lost = uuid not in self._driver.list_instances()
+            if running and not lost:
+                with contextlib.suppress(Exception):
+                    self._driver.power_on(instance)
+            self._conductor.resize_failed(ctxt, uuid, self._host, str(exc))
+            if lost:  # nothing left to run: upstream's ERROR with a fault
+                self._conductor.instance_update(
+                    ctxt, uuid, self._host, {"vm_state": states.ERROR},
+                    fault={"code": 500, "message": f"guest lost: {exc}"[:255]})
+            return
+        self._conductor.migration_disk_ready(ctxt, uuid, self._host, flavor, image_id)
+
+    def finish_migration(self, ctxt, instance, flavor, image_id, power_on=True,
+                         key_data=None, user_data=None):  # since 1.9
+        uuid = instance["uuid"]
+        moved = dict(instance, flavor=flavor)
+        try:
+            with self._event(ctxt, instance, "compute_finish_resize"):
+                self._bind_ports_here(moved)
+                image = self._image_source(ctxt, image_id)
+                self._driver.spawn(moved, image, key_data=key_data,
+                                   user_data=user_data)
+                if not power_on:
+                    self._driver.power_off(moved)
+                power_state = self._driver.get_info(moved).power_state
+        except Exception as exc:  # spawn left nothing behind
+            LOG.warning("move of %s onto %s failed: %s", uuid, self._host, exc)
+            with contextlib.suppress(Exception):
+                self._driver.destroy(moved)
+            self._conductor.migration_failed(ctxt, uuid, self._host, str(exc))
+            return
+        self._conductor.resize_done(ctxt, uuid, self._host, flavor, power_state)
+
+    def confirm_migration(self, ctxt, instance, image_id):  # since 1.9
+        try:
+            with self._event(ctxt, instance, "compute_confirm_resize"):
+                self._driver.destroy(instance)
+        except Exception:  # a guest left stopped here: only space
+            LOG.exception("destroying the moved-away guest of %s failed",
+                          instance["uuid"])
+        self._delete_image(self._images(ctxt) if self._images else None, image_id)
+
+    def revert_migration(self, ctxt, instance):  # since 1.9
+        uuid = instance["uuid"]
+        try:
+            with self._event(ctxt, instance, "compute_revert_resize"):
+                self._driver.destroy(instance)
+        except Exception as exc:
+            LOG.warning("revert of the move of %s failed on %s: %s", uuid, self._host,
+                        exc)
+            self._conductor.instance_update(
+                ctxt, uuid, self._host, {"vm_state": states.ERROR, "task_state": None},
+                fault={"code": 500, "message": str(exc)[:255]})
+            return
+        self._conductor.migration_reverted(ctxt, uuid, self._host)
+
+    def finish_revert_migration(self, ctxt, instance, image_id,
+                                power_on=True):  # since 1.9
+        uuid = instance["uuid"]
+        try:
+            with self._event(ctxt, instance, "compute_finish_revert_resize"):
+                self._bind_ports_here(instance)
+                if power_on:
+                    self._driver.power_on(instance)
+                power_state = self._driver.get_info(instance).power_state
+        except Exception as exc:
+            LOG.warning("starting %s again on %s failed: %s", uuid, self._host, exc)
+            self._conductor.instance_update(
+                ctxt, uuid, self._host, {"vm_state": states.ERROR, "task_state": None},
+                fault={"code": 500, "message": str(exc)[:255]})
+        else:
+            self._conductor.instance_update(
+                ctxt, uuid, self._host,
+                {"vm_state": states.ACTIVE if power_on else states.STOPPED,
+                 "task_state": None, "power_state": power_state})
+        self._delete_image(self._images(ctxt) if self._images else None, image_id)
+
+    def _bind_ports_here(self, instance):
+        if self._networking is not None and instance.get("network_info"):
+            self._networking.rebind(instance)
+
+    @staticmethod
+    def _delete_image(client, image_id):
+        if client is None or not image_id:
+            return
+        try:
+            client.delete_image(image_id)
+        except Exception:
+            LOG.warning("could not delete image %s of a move", image_id, exc_info=True)

@@ -1,0 +1,348 @@
+"""The conductor's moves of servers: resize (on the server's own host or to
+another) and cold migration (``migrate``: the same flavor, to another host).
+
+Allocation rule of a move: from the moment a destination is claimed until the move
+is confirmed or reverted, the source's allocations (the old flavor) are held by a
+migration consumer (the migration's uuid) and the destination's (the new flavor)
+by the server; confirm releases the first, revert the second (and gives the server
+the first back); a move that fails or finds no host puts them back the same way.
+
+A move to another host (the disk travels through the image service, no channel
+between nodes): the source agent powers the guest off (keeping it) and uploads its
+root disk as a hidden private image (``migrate_disk``); the conductor points the
+server at the destination, whose agent spawns it from that image
+(``finish_migration``). Confirm: the source destroys its guest; revert: the
+destination destroys its own, the source powers the original back on. Both delete
+the image. Servers with volumes stay on their host (their attachments would have to
+move too: not built yet).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid as uuidlib
+
+from sovra_compute import placement_client
+from sovra_compute.conductor import filters, scheduler
+from sovra_compute.service import (
+    availability_zone,
+    block_device,
+    compute_service,
+    instance_action,
+)
+from sovra_compute.service import instance as instance_service
+from sovra_compute.service import migration as migration_service
+from sovra_compute.virt import driver as virt
+
+LOG = logging.getLogger(__name__)
+
+#: the conductor's step of a move (upstream's name)
+MIGRATE_EVENT = "conductor_migrate_server"
+
+
+class MoveEndpoint:
+    """The move half of ConductorEndpoint (its attributes: ``_db``, ``_conf``,
+    ``_placement``, ``_coordinator``, ``_agents``; its ``_event``, ``_release``,
+    ``_notify``, ``_schedulable_hosts``)."""
+
+    # --- from the API ----------------------------------------------------------------
+    def resize_instance(self, ctxt, instance_uuid, flavor):
+        self._move(ctxt, instance_uuid, flavor)
+
+    def migrate_server(self, ctxt, instance_uuid, host=None):  # since 1.6
+        """Cold migration (the server in task resize_prep) to another host:
+        ``host``, or one the scheduler chooses."""
+        self._move(ctxt, instance_uuid, None, requested_host=host)
+
+    def _move(self, ctxt, instance_uuid, flavor, requested_host=None):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        migration_type = migration_service.RESIZE if flavor else \
+            migration_service.MIGRATION
+        flavor = flavor or instance["flavor"]
+        source, migration = instance["host"], str(uuidlib.uuid4())
+        self._event(ctxt, instance_uuid, MIGRATE_EVENT)
+        try:
+            self._placement.move_allocations(instance_uuid, migration,
+                                             instance["project_id"], instance["user_id"])
+        except Exception as exc:
+            LOG.exception("move of %s: moving its allocations failed", instance_uuid)
+            self._resize_refused(ctxt, instance, f"Resize failed: {exc}"[:255])
+            return
+        try:
+            dest = self._claim_destination(instance, flavor, requested_host,
+                                           resize=migration_type == "resize")
+        except Exception as exc:  # no room anywhere (or placement failed)
+            self._undo_migration(instance, migration)
+            message = exc.msg if isinstance(exc, scheduler.NoValidHost) else \
+                f"Resize failed: {exc}"[:255]
+            self._resize_refused(ctxt, instance, message)
+            return
+        migration_service.create(self._db, uuid=migration, instance=instance,
+                                 old_flavor=instance["flavor"], new_flavor=flavor,
+                                 source=source, dest=dest, migration_type=migration_type)
+        try:
+            instance = instance_service.update(
+                self._db, instance_uuid, expected_task_state=(instance_service.RESIZE_PREP,),
+                task_state=instance_service.RESIZE_MIGRATING, migration_uuid=migration)
+        except (instance_service.InstanceNotFound, instance_service.InstanceInvalidState):
+            self._release(instance_uuid)
+            self._undo_migration(instance, migration)
+            migration_service.update(self._db, migration, status=migration_service.ERROR)
+            return
+        self._event(ctxt, instance_uuid, MIGRATE_EVENT, result=instance_action.SUCCESS)
+        if dest == source:
+            self._agents.resize_instance(ctxt, source,
+                                         instance_service.for_agent(instance), flavor)
+        else:
+            self._agents.migrate_disk(ctxt, source, instance_service.for_agent(instance),
+                                      flavor)
+
+    def _claim_destination(self, instance, flavor, requested_host, *, resize) -> str:
+        """Claim ``flavor`` for the server (its own consumer holds nothing now) on
+        the host it moves to, and return that host. A resize tries its own host
+        first when [compute] allow_resize_to_same_host; a migration never does. A
+        server with volumes may only stay (NoValidHost otherwise)."""
+        source, limit = instance["host"], self._conf.compute.max_candidates
+        moving = dict(instance, flavor=flavor, requested_host=None, requested_node=None)
+        pinned = bool(block_device.list_for(self._db, instance["uuid"]))
+        if resize and self._conf.compute.allow_resize_to_same_host:
+            try:
+                scheduler.select_and_claim(self._placement, moving, hosts={source},
+                                           limit=limit,
+                                           in_tree=placement_client.node_uuid(source))
+                return source
+            except scheduler.NoValidHost:
+                if pinned:
+                    raise
+        if pinned:
+            raise scheduler.NoValidHost(
+                reason="A server with volumes cannot move to another host yet.")
+        live = set(self._coordinator.members(compute_service.AGENTS_GROUP))
+        hosts = self._schedulable_hosts(live) - {source}
+        if requested_host:
+            if requested_host not in hosts:
+                raise scheduler.NoValidHost(
+                    reason=f"The requested host {requested_host} is not available.")
+            hosts = {requested_host}
+        lock = filters.group_lock_name(self._db, instance["uuid"])
+        with self._coordinator.lock(lock) if lock else contextlib.nullcontext():
+            choice = filters.choose(self._db, moving, hosts, grouped=lock is not None)
+            if not choice.hosts and choice.reason:
+                raise scheduler.NoValidHost(reason=choice.reason)
+            return scheduler.select_and_claim(
+                self._placement, moving, hosts=choice.hosts, limit=limit,
+                order=choice.order, zone=scheduler.zone_request(self._db, instance)).host
+
+    def _back_to_old_allocations(self, instance):
+        """Drop the new flavor's allocations; the old one's go back to the server."""
+        self._release(instance["uuid"])
+        if instance["migration_uuid"]:
+            self._undo_migration(instance, instance["migration_uuid"])
+
+    def _undo_migration(self, instance, migration):
+        """Give the server back what its migration consumer holds."""
+        try:
+            self._placement.move_allocations(migration, instance["uuid"],
+                                             instance["project_id"], instance["user_id"])
+        except Exception:
+            LOG.exception("allocations of migration %s of %s could not be moved back",
+                          migration, instance["uuid"])
+
+    def _resize_refused(self, ctxt, instance, message):
+        self._event(ctxt, instance["uuid"], MIGRATE_EVENT,
+                    result=instance_action.ERROR, details=message)
+        instance_service.add_fault(self._db, instance["uuid"], code=400, message=message)
+        try:
+            instance = instance_service.update(self._db, instance["uuid"], task_state=None,
+                                               migration_uuid=None)
+        except instance_service.InstanceNotFound:
+            return
+        self._notify(ctxt, "compute.instance.resize.error", instance)
+
+    # --- from the agents -------------------------------------------------------------
+    def migration_disk_ready(self, ctxt, instance_uuid, host, flavor,
+                             image_id):  # since 1.6
+        """The source agent stopped the guest and uploaded its disk as image
+        ``image_id``: the server is the destination's to spawn, with ``flavor``."""
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            instance = None
+        migration = migration_service.get(
+            self._db, instance and instance["migration_uuid"])
+        if migration is None or \
+                instance["task_state"] != instance_service.RESIZE_MIGRATING:
+            # deleted meanwhile: its allocations went with it; the source's guest
+            # is destroyed by the delete, the image nobody's now
+            LOG.info("disk of gone move of %s ready on %s: dropped", instance_uuid, host)
+            self._agents.confirm_migration(ctxt, host, {"uuid": instance_uuid,
+                                                        "name": instance_uuid,
+                                                        "flavor": flavor}, image_id)
+            return
+        dest = migration["dest_compute"]
+        migration_service.update(self._db, migration["uuid"], disk_image_id=image_id,
+                                 status=migration_service.POST_MIGRATING)
+        instance = instance_service.update(
+            self._db, instance_uuid, host=dest, node=migration["dest_node"],
+            availability_zone=availability_zone.zone_of(self._db, dest))
+        self._agents.finish_migration(
+            ctxt, dest, instance_service.for_agent(instance), flavor, image_id,
+            power_on=instance["vm_state"] == instance_service.ACTIVE,
+            key_data=instance["key_data"], user_data=instance["user_data"])
+
+    def migration_failed(self, ctxt, instance_uuid, host, reason):  # since 1.6
+        """The destination could not spawn the guest (nothing is left of it
+        there): the server goes back to its source, whose guest is started again
+        if it ran."""
+        LOG.warning("move of %s failed on %s: %s", instance_uuid, host, reason)
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        migration = migration_service.get(self._db, instance["migration_uuid"])
+        self._back_to_old_allocations(instance)
+        instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
+                                   message=reason[:255])
+        if migration is None:
+            return
+        migration_service.update(self._db, migration["uuid"],
+                                 status=migration_service.ERROR)
+        self._back_to_source(ctxt, instance, migration, flavor=instance["flavor"])
+
+    def _back_to_source(self, ctxt, instance, migration, *, flavor):
+        """Point the server at its source again and have that agent start its
+        kept guest (if it ran) and report it (``instance_update``: the task ends
+        then)."""
+        source = migration["source_compute"]
+        instance = instance_service.update(
+            self._db, instance["uuid"], host=source, node=migration["source_node"],
+            availability_zone=availability_zone.zone_of(self._db, source),
+            flavor=flavor, old_flavor=None, migration_uuid=None)
+        self._agents.finish_revert_migration(
+            ctxt, source, instance_service.for_agent(instance),
+            migration["disk_image_id"],
+            power_on=instance["power_state"] in (virt.RUNNING, virt.PAUSED))
+
+    def resize_done(self, ctxt, instance_uuid, host, flavor, power_state):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+            instance = instance_service.update(
+                self._db, instance_uuid,
+                expected_task_state=(instance_service.RESIZE_MIGRATING,),
+                vm_state=instance_service.RESIZED, task_state=None, flavor=flavor,
+                old_flavor=instance["flavor"], power_state=power_state)
+        except (instance_service.InstanceNotFound, instance_service.InstanceInvalidState):
+            return
+        migration_service.update(self._db, instance["migration_uuid"],
+                                 status=migration_service.FINISHED)
+        self._notify(ctxt, "compute.instance.resize.end", instance)
+
+    def resize_failed(self, ctxt, instance_uuid, host, reason):
+        """The resize (same host) or the source's half of a move failed: the
+        guest is where it was."""
+        LOG.warning("resize of %s failed on %s: %s", instance_uuid, host, reason)
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        self._back_to_old_allocations(instance)
+        migration_service.update(self._db, instance["migration_uuid"],
+                                 status=migration_service.ERROR)
+        instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
+                                   message=reason[:255])
+        instance = instance_service.update(self._db, instance_uuid, task_state=None,
+                                           migration_uuid=None)
+        self._notify(ctxt, "compute.instance.resize.error", instance)
+
+    # --- confirm, revert (from the API) ----------------------------------------------
+    def confirm_resize(self, ctxt, instance_uuid):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        migration = migration_service.get(self._db, instance["migration_uuid"])
+        if instance["migration_uuid"]:
+            self._release(instance["migration_uuid"])
+        running = instance["power_state"] in (virt.RUNNING, virt.PAUSED)
+        instance = instance_service.update(
+            self._db, instance_uuid,
+            vm_state=instance_service.ACTIVE if running else instance_service.STOPPED,
+            task_state=None, old_flavor=None, migration_uuid=None)
+        if migration is not None:
+            migration_service.update(self._db, migration["uuid"],
+                                     status=migration_service.CONFIRMED)
+        if migration_service.cross_host(migration):
+            self._agents.confirm_migration(
+                ctxt, migration["source_compute"],
+                instance_service.for_agent(instance), migration["disk_image_id"])
+        elif instance["host"]:
+            self._agents.confirm_resize(ctxt, instance["host"],
+                                        instance_service.for_agent(instance))
+        self._notify(ctxt, "compute.instance.resize.confirm.end", instance)
+
+    def revert_resize(self, ctxt, instance_uuid):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        migration = migration_service.get(self._db, instance["migration_uuid"])
+        if migration_service.cross_host(migration):
+            migration_service.update(self._db, migration["uuid"],
+                                     status=migration_service.REVERTING)
+            self._agents.revert_migration(ctxt, instance["host"],
+                                          instance_service.for_agent(instance))
+            return
+        self._agents.revert_resize(ctxt, instance["host"],
+                                   instance_service.for_agent(instance),
+                                   instance["old_flavor"])
+
+    def migration_reverted(self, ctxt, instance_uuid, host):  # since 1.6
+        """The destination destroyed its guest (a revert): the server goes back to
+        its source with its old flavor and allocations."""
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        migration = migration_service.get(self._db, instance["migration_uuid"])
+        if migration is None:
+            return
+        self._back_to_old_allocations(instance)
+        migration_service.update(self._db, migration["uuid"],
+                                 status=migration_service.REVERTED)
+        self._back_to_source(ctxt, instance, migration, flavor=instance["old_flavor"])
+
+    def revert_done(self, ctxt, instance_uuid, host, power_state):
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return
+        self._back_to_old_allocations(instance)
+        migration_service.update(self._db, instance["migration_uuid"],
+                                 status=migration_service.REVERTED)
+        running = power_state in (virt.RUNNING, virt.PAUSED)
+        instance = instance_service.update(
+            self._db, instance_uuid, flavor=instance["old_flavor"], old_flavor=None,
+            migration_uuid=None, task_state=None, power_state=power_state,
+            vm_state=instance_service.ACTIVE if running else instance_service.STOPPED)
+        self._notify(ctxt, "compute.instance.resize.revert.end", instance)
+
+    def _abandon_move(self, ctxt, instance):
+        """A server deleted while its move waits: its migration consumer's
+        allocations go, and the guest a cross-host move kept on the source."""
+        migration = migration_service.get(self._db, instance.get("migration_uuid"))
+        if not instance.get("migration_uuid"):
+            return
+        self._release(instance["migration_uuid"])
+        if migration is None:
+            return
+        migration_service.update(self._db, migration["uuid"],
+                                 status=migration_service.ERROR)
+        if migration_service.cross_host(migration) and \
+                migration["source_compute"] != instance["host"]:
+            self._agents.confirm_migration(ctxt, migration["source_compute"],
+                                           instance_service.for_agent(instance),
+                                           migration["disk_image_id"])

@@ -1,0 +1,80 @@
+"""Migrations: the record of each move of a server (a cold migration or a resize,
+on its own host or to another), written by the conductor as the move goes; what
+os-migrations lists. Knows no HTTP.
+
+A migration's uuid is also the placement consumer that holds the source's
+allocations while the move waits for its confirmation.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sovra_common.db import Database, retry_on_deadlock, schema
+from sovra_compute.db import models
+
+MIGRATION = "migration"
+RESIZE = "resize"
+
+MIGRATING = "migrating"          # on its way (same host: being resized)
+POST_MIGRATING = "post-migrating"  # the disk handed over, the destination spawns
+FINISHED = "finished"            # waits for confirm or revert (VERIFY_RESIZE)
+CONFIRMED = "confirmed"
+REVERTING = "reverting"
+REVERTED = "reverted"
+ERROR = "error"
+
+_FIELDS = ("id", "uuid", "instance_uuid", "migration_type", "status",
+           "source_compute", "dest_compute", "source_node", "dest_node",
+           "old_flavor_id", "new_flavor_id", "disk_image_id", "hidden", "user_id",
+           "project_id", "created_at", "updated_at")
+
+
+def _as_dict(row: models.Migration) -> dict:
+    return {field: getattr(row, field) for field in _FIELDS}
+
+
+def cross_host(migration: dict | None) -> bool:
+    """Whether the move leaves its host (its disk travels between nodes)."""
+    return bool(migration) and migration["source_compute"] != migration["dest_compute"]
+
+
+@retry_on_deadlock
+def create(db: Database, *, uuid: str, instance: dict, old_flavor: dict,
+           new_flavor: dict, source: str, dest: str, migration_type: str) -> dict:
+    with db.writer() as session:
+        row = models.Migration(
+            uuid=uuid, instance_uuid=instance["uuid"], migration_type=migration_type,
+            status=MIGRATING, source_compute=source, source_node=source,
+            dest_compute=dest, dest_node=dest, old_flavor_id=old_flavor["flavorid"],
+            new_flavor_id=new_flavor["flavorid"], hidden=False,
+            user_id=instance["user_id"], project_id=instance["project_id"],
+            updated_at=schema.utcnow())
+        session.add(row)
+        session.flush()
+        return _as_dict(row)
+
+
+def get(db: Database, uuid: str | None) -> dict | None:
+    if not uuid:
+        return None
+    with db.reader() as session:
+        row = session.execute(select(models.Migration).where(
+            models.Migration.uuid == uuid)).scalar_one_or_none()
+        return None if row is None else _as_dict(row)
+
+
+@retry_on_deadlock
+def update(db: Database, uuid: str | None, **changes) -> dict | None:
+    """Set ``changes`` (status, disk_image_id...); None if there is no such row."""
+    if not uuid:
+        return None
+    with db.writer() as session:
+        row = session.execute(select(models.Migration).where(
+            models.Migration.uuid == uuid)).scalar_one_or_none()
+        if row is None:
+            return None
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.updated_at = schema.utcnow()
+        return _as_dict(row)

@@ -1,0 +1,235 @@
+"""Cold migration (the migrate action) between the two fake-driver agents, through
+openstacksdk and the openstack CLI: the server's host, the guests on each node,
+placement's allocations at every stage, a migration nowhere to go, policy."""
+
+import json
+import shutil
+import subprocess
+
+import openstack
+import pytest
+from compute_cloud import wait_for
+
+from sovra_compute import placement_client
+from sovra_compute.virt import driver as virt
+
+OPENSTACK = shutil.which("openstack")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
+]
+OTHER = {"node1": "node2", "node2": "node1"}
+
+
+def _server(conn, server_id, mv="2.47"):
+    return conn.compute.get(f"/servers/{server_id}", microversion=mv).json()["server"]
+
+
+def _settled(conn, server_id, status):
+    wait_for(lambda: (lambda s: s["status"] == status and
+                      s["OS-EXT-STS:task_state"] is None)(_server(conn, server_id)))
+    return _server(conn, server_id)
+
+
+def _action(conn, server_id, body, mv="2.47"):
+    return conn.compute.post(f"/servers/{server_id}/action", json=body, microversion=mv)
+
+
+def _boot(conn, image, flavor, name):
+    server = conn.compute.create_server(name=name, image_id=image.id,
+                                        flavor_id=flavor.id, networks="none")
+    server = conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
+                                          interval=0.05, wait=20)
+    return server, _server(conn, server.id)["OS-EXT-SRV-ATTR:host"]
+
+
+def _consumers(conn, host):
+    """{consumer: resources} of the allocations against ``host``'s provider."""
+    node = placement_client.node_uuid(host)
+    allocations = conn.placement.get(f"/resource_providers/{node}/allocations").json()
+    return {consumer: a["resources"] for consumer, a in
+            allocations["allocations"].items()}
+
+
+def _guest_state(cloud, host, server_id):
+    driver = cloud.drivers[host]
+    if server_id not in driver.list_instances():
+        return None
+    return driver.get_info({"uuid": server_id}).power_state
+
+
+def _moving_images(conn):
+    return [i for i in conn.image.get("/images?os_hidden=true").json()["images"]
+            if i["name"].startswith("migration of")]
+
+
+def _delete(conn, server):
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+
+
+TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
+
+
+def test_sdk_migrate_then_confirm(cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "migrate-confirm")
+    dest = OTHER[source]
+    conn.compute.migrate_server(server)
+    shown = _settled(conn, server.id, "VERIFY_RESIZE")
+    assert shown["OS-EXT-SRV-ATTR:host"] == dest
+    assert shown["flavor"]["original_name"] == "m1.tiny"
+    # the server holds the destination, its migration the source
+    assert _consumers(conn, dest) == {server.id: TINY}
+    (migration, resources), = _consumers(conn, source).items()
+    assert migration != server.id and resources == TINY
+    assert _guest_state(cloud, dest, server.id) == virt.RUNNING
+    assert _guest_state(cloud, source, server.id) == virt.SHUTDOWN  # kept, stopped
+    assert len(_moving_images(conn)) == 1  # the disk it travelled in
+    assert _action(conn, server.id, {"confirmResize": None}).status_code == 204
+    _settled(conn, server.id, "ACTIVE")
+    wait_for(lambda: _guest_state(cloud, source, server.id) is None)
+    assert server.id not in _consumers(conn, source) and \
+        migration not in _consumers(conn, source)
+    assert _consumers(conn, dest) == {server.id: TINY}
+    wait_for(lambda: _moving_images(conn) == [])
+    actions = conn.compute.get(f"/servers/{server.id}/os-instance-actions").json()
+    assert {"migrate", "confirmResize"} <= {a["action"] for a in
+                                            actions["instanceActions"]}
+    _delete(conn, server)
+    assert server.id not in _consumers(conn, dest)
+
+
+def test_migrate_to_a_host_and_the_refusals(cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "migrate-host")
+    for body, mv in (({"migrate": {"host": source}}, "2.56"),
+                     ({"migrate": {"host": "no-such-host"}}, "2.56"),
+                     ({"migrate": {"host": OTHER[source]}}, "2.55")):
+        resp = _action(conn, server.id, body, mv=mv)
+        assert resp.status_code == 400, (body, mv, resp.text)
+    assert _server(conn, server.id)["OS-EXT-STS:task_state"] is None
+    resp = _action(conn, server.id, {"migrate": {"host": OTHER[source]}}, mv="2.56")
+    assert resp.status_code == 202, resp.text
+    assert _settled(conn, server.id, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"] == \
+        OTHER[source]
+    assert _action(conn, server.id, {"migrate": None}).status_code == 409  # resized
+    assert _action(conn, server.id, {"revertResize": None}).status_code == 202
+    _settled(conn, server.id, "ACTIVE")
+    _delete(conn, server)
+
+
+def test_a_stopped_server_migrates_stopped(cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "migrate-stopped")
+    conn.compute.stop_server(server)
+    _settled(conn, server.id, "SHUTOFF")
+    assert _action(conn, server.id, {"migrate": None}).status_code == 202
+    _settled(conn, server.id, "VERIFY_RESIZE")
+    assert _guest_state(cloud, OTHER[source], server.id) == virt.SHUTDOWN
+    assert _action(conn, server.id, {"confirmResize": None}).status_code == 204
+    shown = _settled(conn, server.id, "SHUTOFF")
+    assert shown["OS-EXT-SRV-ATTR:host"] == OTHER[source]
+    _delete(conn, server)
+
+
+def _set_service(conn, host, status):
+    services = conn.compute.get("/os-services?binary=nova-compute",
+                                microversion="2.53").json()["services"]
+    service = next(s for s in services if s["host"] == host)
+    resp = conn.compute.put(f"/os-services/{service['id']}", json={"status": status},
+                            microversion="2.53")
+    assert resp.status_code == 200, resp.text
+
+
+def test_nowhere_to_go_leaves_the_server_as_it_was(cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "migrate-nowhere")
+    _set_service(conn, OTHER[source], "disabled")
+    try:
+        assert _action(conn, server.id, {"migrate": None}).status_code == 202
+        wait_for(lambda: _server(conn, server.id)["OS-EXT-STS:task_state"] is None)
+    finally:
+        _set_service(conn, OTHER[source], "enabled")
+    shown = _server(conn, server.id)
+    assert (shown["status"], shown["OS-EXT-SRV-ATTR:host"]) == ("ACTIVE", source)
+    assert _consumers(conn, source) == {server.id: TINY}  # nothing leaked
+    assert server.id not in _consumers(conn, OTHER[source])
+    assert _guest_state(cloud, source, server.id) == virt.RUNNING
+    actions = conn.compute.get(f"/servers/{server.id}/os-instance-actions",
+                               microversion="2.84").json()["instanceActions"]
+    migrate = next(a for a in actions if a["action"] == "migrate")
+    events = conn.compute.get(
+        f"/servers/{server.id}/os-instance-actions/{migrate['request_id']}",
+        microversion="2.84").json()["instanceAction"]["events"]
+    assert [(e["event"], e["result"]) for e in events] == [
+        ("conductor_migrate_server", "Error")]
+    assert "No valid host" in events[0]["details"]
+    _delete(conn, server)
+
+
+def test_a_failed_spawn_on_the_destination_goes_back(cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "migrate-fails")
+    cloud.drivers[OTHER[source]].fail_operations.add("spawn")
+    try:
+        assert _action(conn, server.id, {"migrate": None}).status_code == 202
+        shown = _settled(conn, server.id, "ACTIVE")
+    finally:
+        cloud.drivers[OTHER[source]].fail_operations.discard("spawn")
+    assert shown["OS-EXT-SRV-ATTR:host"] == source
+    assert _guest_state(cloud, source, server.id) == virt.RUNNING
+    assert _consumers(conn, source) == {server.id: TINY}
+    assert server.id not in _consumers(conn, OTHER[source])
+    wait_for(lambda: _moving_images(conn) == [])
+    _delete(conn, server)
+
+
+def test_members_may_not_migrate(cloud, conn, image, flavor):
+    server, _ = _boot(conn, image, flavor, "migrate-policy")
+    domain = conn.identity.find_domain("Default")
+    project = conn.identity.find_project("admin")
+    user = conn.identity.create_user(name="migrate-demo", password="migrate-pw",
+                                     domain_id=domain.id)
+    conn.identity.assign_project_role_to_user(project, user,
+                                              conn.identity.find_role("member"))
+    member = openstack.connect(auth_url=cloud.auth_url, username="migrate-demo",
+                               password="migrate-pw", project_name="admin",
+                               user_domain_name="Default", project_domain_name="Default",
+                               region_name="RegionOne", interface="public")
+    try:
+        resp = _action(member, server.id, {"migrate": None})
+        assert resp.status_code == 403, resp.text
+    finally:
+        member.close()
+        conn.identity.delete_user(user)
+    assert _server(conn, server.id)["OS-EXT-STS:task_state"] is None
+    _delete(conn, server)
+
+
+@pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")
+def test_cli_migrate_revert_and_confirm(cloud, conn, image, flavor):
+    def cli(*args):
+        done = subprocess.run([OPENSTACK, *args], capture_output=True, text=True,
+                              env=cloud.client_env(), timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    server, source = _boot(conn, image, flavor, "cli-migrate")
+    dest = OTHER[source]
+    cli("server", "migrate", "--wait", server.id)
+    shown = json.loads(cli("server", "show", server.id, "-f", "json"))
+    assert (shown["status"], shown["OS-EXT-SRV-ATTR:host"]) == ("VERIFY_RESIZE", dest)
+    cli("server", "migrate", "revert", server.id)
+    _settled(conn, server.id, "ACTIVE")
+    shown = json.loads(cli("server", "show", server.id, "-f", "json"))
+    assert shown["OS-EXT-SRV-ATTR:host"] == source
+    assert _guest_state(cloud, source, server.id) == virt.RUNNING
+    assert _guest_state(cloud, dest, server.id) is None
+    assert _consumers(conn, source) == {server.id: TINY}  # the old allocation back
+    assert server.id not in _consumers(conn, dest)
+    wait_for(lambda: _moving_images(conn) == [])
+    cli("--os-compute-api-version", "2.56", "server", "migrate", "--host", dest,
+        "--wait", server.id)
+    assert _server(conn, server.id)["OS-EXT-SRV-ATTR:host"] == dest
+    cli("server", "migrate", "confirm", server.id)
+    _settled(conn, server.id, "ACTIVE")
+    wait_for(lambda: _guest_state(cloud, source, server.id) is None)
+    assert _consumers(conn, dest) == {server.id: TINY}
+    assert _consumers(conn, source) == {}
+    _delete(conn, server)

@@ -1,0 +1,196 @@
+"""The conductor's moves to another host (cold migration, cross-host resize): the
+placement bookkeeping of each step and of each failure, and the casts to the two
+agents."""
+
+import types
+
+import pytest
+from test_compute_conductor import CTXT, FakePlacement
+
+from sovra_compute import placement_client
+from sovra_compute.conductor.endpoint import ConductorEndpoint
+from sovra_compute.service import compute_service, instance_action
+from sovra_compute.service import flavor as flavor_service
+from sovra_compute.service import instance as instance_service
+from sovra_compute.service import migration as migration_service
+
+NODE1, NODE2 = placement_client.node_uuid("node1"), placement_client.node_uuid("node2")
+
+
+@pytest.fixture
+def cloud(db, coordinator, recorder):
+    """A server ACTIVE on node1 (node2 live too), in task resize_prep."""
+    conf = types.SimpleNamespace(compute=types.SimpleNamespace(
+        max_build_attempts=3, max_candidates=10, build_timeout=60, host="controller",
+        allow_resize_to_same_host=True))
+    for host in ("node1", "node2"):
+        coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
+    placement = FakePlacement(["node1", "node2"])
+    agents = recorder()
+    endpoint = ConductorEndpoint(conf, db, placement, coordinator, agents,
+                                 notifier=recorder())
+    flavor = flavor_service.create(db, name="m1.tiny", flavorid="1", vcpus=1, ram=512,
+                                   disk=1)
+    bigger = flavor_service.create(db, name="m1.small", flavorid="2", vcpus=2,
+                                   ram=1024, disk=2)
+    instance = instance_service.create(db, CTXT, name="vm", flavor=flavor,
+                                       image_ref="img")
+    endpoint.build_instance(CTXT, instance["uuid"])
+    assert instance_service.get(db, instance["uuid"])["host"] == "node1"
+    endpoint.build_done(CTXT, instance["uuid"], "node1", 1)
+    instance_service.begin_task(db, CTXT, instance["uuid"], "migrate",
+                                instance_service.RESIZE_PREP,
+                                allowed_vm_states=(instance_service.ACTIVE,))
+    return types.SimpleNamespace(db=db, placement=placement, agents=agents, conf=conf,
+                                 endpoint=endpoint, uuid=instance["uuid"],
+                                 bigger=bigger)
+
+
+def _get(cloud):
+    return instance_service.get(cloud.db, cloud.uuid)
+
+
+def _migrated(cloud, flavor=None):
+    """Run a move to node2 up to VERIFY_RESIZE; the migration's uuid."""
+    if flavor is None:
+        cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    else:
+        cloud.endpoint.resize_instance(CTXT, cloud.uuid, flavor)
+    migration = _get(cloud)["migration_uuid"]
+    (args, _), = cloud.agents.named("migrate_disk")
+    assert args[1] == "node1"
+    cloud.endpoint.migration_disk_ready(CTXT, cloud.uuid, "node1", args[3], "img-1")
+    (args, kwargs), = cloud.agents.named("finish_migration")
+    assert (args[1], args[4], kwargs["power_on"]) == ("node2", "img-1", True)
+    cloud.endpoint.resize_done(CTXT, cloud.uuid, "node2", args[3], 1)
+    return migration
+
+
+def test_migrate_holds_the_source_under_the_migration_until_confirmed(cloud):
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    instance = _get(cloud)
+    migration = instance["migration_uuid"]
+    assert instance["task_state"] == instance_service.RESIZE_MIGRATING
+    assert instance["host"] == "node1"  # until the disk left it
+    assert cloud.placement.claims == {migration: NODE1, cloud.uuid: NODE2}
+    record = migration_service.get(cloud.db, migration)
+    assert (record["source_compute"], record["dest_compute"], record["status"],
+            record["migration_type"]) == ("node1", "node2", "migrating", "migration")
+    cloud.endpoint.migration_disk_ready(CTXT, cloud.uuid, "node1",
+                                        instance["flavor"], "img-1")
+    assert _get(cloud)["host"] == "node2"
+    cloud.endpoint.resize_done(CTXT, cloud.uuid, "node2", instance["flavor"], 1)
+    assert instance_service.status(_get(cloud)) == "VERIFY_RESIZE"
+    assert migration_service.get(cloud.db, migration)["status"] == "finished"
+    cloud.endpoint.confirm_resize(CTXT, cloud.uuid)
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["host"], instance["migration_uuid"]) == (
+        "active", "node2", None)
+    assert cloud.placement.claims == {cloud.uuid: NODE2}
+    (args, _), = cloud.agents.named("confirm_migration")
+    assert (args[1], args[3]) == ("node1", "img-1")  # the source destroys its guest
+    assert not cloud.agents.named("confirm_resize")
+    assert migration_service.get(cloud.db, migration)["status"] == "confirmed"
+
+
+def test_revert_gives_the_source_back(cloud):
+    migration = _migrated(cloud)
+    instance_service.update(cloud.db, cloud.uuid,
+                            task_state=instance_service.RESIZE_REVERTING)
+    cloud.endpoint.revert_resize(CTXT, cloud.uuid)
+    (args, _), = cloud.agents.named("revert_migration")
+    assert args[1] == "node2"  # the destination destroys its guest first
+    assert cloud.placement.claims == {migration: NODE1, cloud.uuid: NODE2}
+    cloud.endpoint.migration_reverted(CTXT, cloud.uuid, "node2")
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+    instance = _get(cloud)
+    assert (instance["host"], instance["migration_uuid"], instance["old_flavor"]) == (
+        "node1", None, None)
+    (args, kwargs), = cloud.agents.named("finish_revert_migration")
+    assert (args[1], args[3], kwargs["power_on"]) == ("node1", "img-1", True)
+    assert migration_service.get(cloud.db, migration)["status"] == "reverted"
+
+
+def test_no_other_host_leaves_the_server_as_it_was(cloud):
+    cloud.placement.refuse.add(NODE2)
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"], instance["host"],
+            instance["migration_uuid"]) == ("active", None, "node1", None)
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+    assert not cloud.agents.named("migrate_disk")
+    events = instance_action.get(cloud.db, cloud.uuid, CTXT.request_id)["events"]
+    assert [(e["event"], e["result"]) for e in events] == [
+        ("conductor_migrate_server", "Error")]
+
+
+def test_a_requested_host_is_the_only_one_tried(cloud):
+    cloud.placement.refuse.add(NODE2)
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid, host="node2")
+    assert "node2 is not available" not in (_get(cloud)["fault"] or {}).get("message",
+                                                                           "")
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+    cloud.placement.refuse.clear()
+    instance_service.update(cloud.db, cloud.uuid,
+                            task_state=instance_service.RESIZE_PREP)
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid, host="node3")  # not an agent
+    assert "node3 is not available" in _get(cloud)["fault"]["message"]
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+
+
+def test_the_source_failing_puts_everything_back(cloud):
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    migration = _get(cloud)["migration_uuid"]
+    cloud.endpoint.resize_failed(CTXT, cloud.uuid, "node1", "upload refused")
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"], instance["host"]) == (
+        "active", None, "node1")
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+    assert migration_service.get(cloud.db, migration)["status"] == "error"
+
+
+def test_the_destination_failing_sends_the_server_back(cloud):
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    migration = _get(cloud)["migration_uuid"]
+    cloud.endpoint.migration_disk_ready(CTXT, cloud.uuid, "node1",
+                                        _get(cloud)["flavor"], "img-1")
+    cloud.endpoint.migration_failed(CTXT, cloud.uuid, "node2", "spawn failed")
+    instance = _get(cloud)
+    assert (instance["host"], instance["migration_uuid"]) == ("node1", None)
+    assert instance["fault"]["message"] == "spawn failed"
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+    (args, kwargs), = cloud.agents.named("finish_revert_migration")
+    assert (args[1], args[3], kwargs["power_on"]) == ("node1", "img-1", True)
+    assert migration_service.get(cloud.db, migration)["status"] == "error"
+
+
+def test_resize_prefers_its_own_host(cloud):
+    cloud.endpoint.resize_instance(CTXT, cloud.uuid, cloud.bigger)
+    migration = _get(cloud)["migration_uuid"]
+    assert cloud.placement.claims == {migration: NODE1, cloud.uuid: NODE1}
+    assert cloud.agents.named("resize_instance") and \
+        not cloud.agents.named("migrate_disk")
+    assert migration_service.get(cloud.db, migration)["migration_type"] == "resize"
+
+
+def test_resize_moves_when_its_host_is_full_or_not_allowed(cloud):
+    cloud.conf.compute.allow_resize_to_same_host = False
+    migration = _migrated(cloud, cloud.bigger)
+    (args, _), = cloud.agents.named("finish_migration")
+    assert args[3]["flavorid"] == "2"
+    instance = _get(cloud)
+    assert (instance["flavor"]["flavorid"], instance["old_flavor"]["flavorid"]) == (
+        "2", "1")
+    assert cloud.placement.claims == {migration: NODE1, cloud.uuid: NODE2}
+    record = migration_service.get(cloud.db, migration)
+    assert (record["old_flavor_id"], record["new_flavor_id"]) == ("1", "2")
+
+
+def test_delete_while_verifying_releases_both_and_clears_the_source(cloud):
+    migration = _migrated(cloud)
+    instance_service.begin_delete(cloud.db, CTXT, cloud.uuid)
+    cloud.endpoint.instance_destroyed(CTXT, cloud.uuid, "node2")
+    assert cloud.placement.claims == {}
+    assert {cloud.uuid, migration} <= set(cloud.placement.released)
+    (args, _), = cloud.agents.named("confirm_migration")
+    assert (args[1], args[3]) == ("node1", "img-1")
