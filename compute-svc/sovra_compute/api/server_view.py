@@ -119,8 +119,9 @@ def view(req, instance, *, detail=True, kind="show") -> dict:
     if mv.matches("2.63"):
         shown["trusted_image_certificates"] = None
     if mv.matches("2.71") and kind != "list":
-        shown["server_groups"] = server_group.groups_of(req.state.extras["db"],
-                                                        instance["uuid"])
+        shown["server_groups"] = (  # read with the instance (server_show), or now
+            instance["server_groups"] if "server_groups" in instance else
+            server_group.groups_of(req.state.extras["db"], instance["uuid"]))
     if mv.matches("2.73"):
         shown["locked_reason"] = instance["locked_reason"]
     if full and mv.matches("2.90") and not admin:  # the hostname is no secret now

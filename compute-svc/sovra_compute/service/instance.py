@@ -70,12 +70,17 @@ def status(instance: dict) -> str:
     return _STATUS.get(instance["vm_state"], "UNKNOWN")
 
 
-def _fault(row: models.InstanceFault) -> dict:
+def fault_dict(row) -> dict:
+    """A fault (an InstanceFault, or a Core row with its columns) as shown."""
     return {"code": row.code, "message": row.message, "details": row.details,
             "created": row.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "host": row.host}
 
 
-def _as_dict(row: models.Instance) -> dict:
+def shown(row, *, tags: list[str], block_devices: list[dict],
+          fault: dict | None) -> dict:
+    """The instance dict from ``row``'s columns (a models.Instance, or a Core row of
+    the instances table with ``metadata`` keyed ``metadata_``) and its collections,
+    read by the caller (server_show reads them with Core, not the ORM)."""
     return {"uuid": row.uuid, "name": row.name, "description": row.description,
             "project_id": row.project_id, "user_id": row.user_id,
             "flavor": row.flavor, "image_ref": row.image_ref, "vm_state": row.vm_state,
@@ -85,7 +90,7 @@ def _as_dict(row: models.Instance) -> dict:
             "user_data": row.user_data, "availability_zone": row.availability_zone,
             "requested_zone": row.requested_zone,
             "locked": row.locked, "locked_reason": row.locked_reason,
-            "tags": [t.tag for t in row.tags],
+            "tags": tags,
             "requested_host": row.requested_host, "requested_node": row.requested_node,
             "hostname": row.hostname, "image_properties": dict(row.image_properties or {}),
             "scheduler_hints": dict(row.scheduler_hints or {}),
@@ -99,8 +104,13 @@ def _as_dict(row: models.Instance) -> dict:
             "deleted": row.deleted, "created_at": row.created_at,
             "updated_at": row.updated_at, "launched_at": row.launched_at,
             "terminated_at": row.terminated_at,
-            "block_devices": [block_device.as_dict(b) for b in row.block_devices],
-            "fault": _fault(row.faults[-1]) if row.faults else None}
+            "block_devices": block_devices, "fault": fault}
+
+
+def _as_dict(row: models.Instance) -> dict:
+    return shown(row, tags=[t.tag for t in row.tags],
+                 block_devices=[block_device.as_dict(b) for b in row.block_devices],
+                 fault=fault_dict(row.faults[-1]) if row.faults else None)
 
 
 def as_dict(row: models.Instance) -> dict:

@@ -1,55 +1,99 @@
-"""What GET /servers/{id} reads, in one SQL statement.
+"""What GET /servers/{id} reads, with SQLAlchemy Core.
 
 The server body needs, besides the instance row and its tags, faults and volumes,
-its host's agent service (``host_status``: forced down, disabled) and its host's
-zone (host aggregates). Read one by one that is six queries in three sessions, and
-clients poll this URL while they wait for a build: here it is one statement (the
-collections joined, the service outer-joined, the zone a scalar subquery), read
-fresh every time (nothing cached: a service disabled or a zone changed shows at
-once).
+its host's agent service (``host_status``: forced down, disabled), its host's zone
+(host aggregates) and, from 2.71, its server group. Clients poll this URL while they
+wait for a build, so it is read lean: one Core statement gives the instance's
+columns, the service (outer-joined), the zone and the group (scalar subqueries),
+and how many tags and volumes and which newest fault the server has (subqueries
+too); the tags, the volumes and the fault are read only when there are some (one
+more statement each). No ORM objects, identity map or relationship loading: the
+rows map straight to the dict ``instance.get`` gives. Read fresh every time
+(nothing cached: a service disabled, a zone or a group changed shows at once).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 
 from sovra_common.db import Database
 from sovra_compute.db import models
-from sovra_compute.service import aggregate, compute_service
+from sovra_compute.service import aggregate, block_device, compute_service
 from sovra_compute.service import instance as instance_service
+
+_INSTANCES = models.Instance.__table__
+_TAGS = models.InstanceTag.__table__
+_FAULTS = models.InstanceFault.__table__
+_DEVICES = models.BlockDeviceMapping.__table__
+_SERVICES = models.Service.__table__
+
+
+def _per_instance(column, aggregate_fn):
+    table = column.table
+    return (select(aggregate_fn(column))
+            .where(table.c.instance_uuid == _INSTANCES.c.uuid)
+            .correlate(_INSTANCES).scalar_subquery())
 
 
 def _statement():
-    zone = (select(models.AggregateMetadata.value)
-            .join(models.AggregateHost, models.AggregateHost.aggregate_id
-                  == models.AggregateMetadata.aggregate_id)
-            .where(models.AggregateHost.host == models.Instance.host,
-                   models.AggregateMetadata.key == aggregate.ZONE_KEY)
-            .limit(1).correlate(models.Instance).scalar_subquery())
-    return (select(models.Instance, models.Service.id, models.Service.forced_down,
-                   models.Service.disabled, zone)
-            .outerjoin(models.Service, and_(
-                models.Service.host == models.Instance.host,
-                models.Service.binary == compute_service.AGENT_BINARY))
-            .where(models.Instance.uuid == bindparam("uuid"))
-            .options(*instance_service.WITH_COLLECTIONS))
+    zone = (select(models.AggregateMetadata.__table__.c.value)
+            .join(models.AggregateHost.__table__,
+                  models.AggregateHost.__table__.c.aggregate_id
+                  == models.AggregateMetadata.__table__.c.aggregate_id)
+            .where(models.AggregateHost.__table__.c.host == _INSTANCES.c.host,
+                   models.AggregateMetadata.__table__.c.key == aggregate.ZONE_KEY)
+            .limit(1).correlate(_INSTANCES).scalar_subquery())
+    members = models.ServerGroupMember.__table__
+    groups = models.ServerGroup.__table__
+    group = (select(groups.c.uuid).join(members, members.c.group_id == groups.c.id)
+             .where(members.c.instance_uuid == _INSTANCES.c.uuid)
+             .limit(1).correlate(_INSTANCES).scalar_subquery())
+    columns = [c.label("metadata_") if c.key == "metadata" else c
+               for c in _INSTANCES.c]
+    return (select(*columns,
+                   _SERVICES.c.id.label("service_id"),
+                   _SERVICES.c.forced_down.label("service_forced_down"),
+                   _SERVICES.c.disabled.label("service_disabled"),
+                   zone.label("host_zone"), group.label("server_group"),
+                   _per_instance(_TAGS.c.tag, func.count).label("tag_count"),
+                   _per_instance(_DEVICES.c.id, func.count).label("device_count"),
+                   _per_instance(_FAULTS.c.id, func.max).label("fault_id"))
+            .select_from(_INSTANCES.outerjoin(_SERVICES, and_(
+                _SERVICES.c.host == _INSTANCES.c.host,
+                _SERVICES.c.binary == compute_service.AGENT_BINARY)))
+            .where(_INSTANCES.c.uuid == bindparam("uuid")))
 
 
-#: built once: SQLAlchemy then also computes its cache key once, not per request
+#: built once: SQLAlchemy then also computes their cache keys once, not per request
 _STATEMENT = _statement()
+_TAGS_OF = (select(_TAGS.c.tag).where(_TAGS.c.instance_uuid == bindparam("uuid"))
+            .order_by(_TAGS.c.tag))
+_DEVICES_OF = (select(_DEVICES).where(_DEVICES.c.instance_uuid == bindparam("uuid"))
+               .order_by(_DEVICES.c.id))
+_FAULT = select(_FAULTS).where(_FAULTS.c.id == bindparam("id"))
 
 
 def get(db: Database, instance_uuid: str) -> dict:
     """``instance.get`` plus ``host_service`` (None when its host has no agent
-    service, else ``{"forced_down", "disabled"}``) and ``host_zone`` (the zone of its
-    host's aggregates, None when they name none). InstanceNotFound as ``get``."""
+    service, else ``{"forced_down", "disabled"}``), ``host_zone`` (the zone of its
+    host's aggregates, None when they name none) and ``server_groups`` (the uuid of
+    its group in a list, or an empty one). InstanceNotFound as ``get``."""
     with db.reader() as session:
-        found = session.execute(_STATEMENT, {"uuid": instance_uuid}).unique().first()
-        if found is None or found[0].deleted:
+        connection = session.connection()
+        found = connection.execute(_STATEMENT, {"uuid": instance_uuid}).first()
+        if found is None or found.deleted:
             raise instance_service.InstanceNotFound(uuid=instance_uuid)
-        row, service_id, forced_down, disabled, host_zone = found
-        shown = instance_service.as_dict(row)
-    shown["host_service"] = (None if service_id is None else
-                             {"forced_down": bool(forced_down), "disabled": bool(disabled)})
-    shown["host_zone"] = host_zone
+        tags = ([tag for (tag,) in connection.execute(_TAGS_OF, {"uuid": instance_uuid})]
+                if found.tag_count else [])
+        devices = ([block_device.as_dict(row) for row in
+                    connection.execute(_DEVICES_OF, {"uuid": instance_uuid})]
+                   if found.device_count else [])
+        fault = (None if found.fault_id is None else instance_service.fault_dict(
+            connection.execute(_FAULT, {"id": found.fault_id}).one()))
+    shown = instance_service.shown(found, tags=tags, block_devices=devices, fault=fault)
+    shown["host_service"] = (None if found.service_id is None else
+                             {"forced_down": bool(found.service_forced_down),
+                              "disabled": bool(found.service_disabled)})
+    shown["host_zone"] = found.host_zone
+    shown["server_groups"] = [found.server_group] if found.server_group else []
     return shown

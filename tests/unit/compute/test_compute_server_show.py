@@ -1,0 +1,73 @@
+"""server_show.get (SQLAlchemy Core, for GET /servers/{id}) gives what instance.get
+(the ORM) gives, plus the host's service, the host's zone and the server group, read
+fresh on every call."""
+
+import pytest
+
+from sovra_compute.service import block_device, compute_service, server_group, server_show
+from sovra_compute.service import instance as instance_service
+
+
+class _Ctxt:
+    project_id, user_id, request_id = "proj-a", "alice", "req-show"
+
+
+FLAVOR = {"flavorid": "1", "name": "m1.tiny", "vcpus": 1, "memory_mb": 512,
+          "root_gb": 1, "ephemeral_gb": 0, "swap": 0, "extra_specs": {"a": "b"}}
+
+
+def _server(db, **extra):
+    return instance_service.create(db, _Ctxt, name="vm", flavor=FLAVOR,
+                                   image_ref="img-1", **extra)["uuid"]
+
+
+def _extras(shown):
+    return {key: shown.pop(key) for key in ("host_service", "host_zone", "server_groups")}
+
+
+def test_a_plain_server_as_instance_get(db):
+    server_id = _server(db)
+    shown = server_show.get(db, server_id)
+    assert _extras(shown) == {"host_service": None, "host_zone": None,
+                              "server_groups": []}
+    assert shown == instance_service.get(db, server_id)
+
+
+def test_collections_newest_fault_service_and_group(db):
+    server_id = _server(db, tags=["b", "a", "c"], metadata={"k": "v", "a": "1"},
+                        description="d", scheduler_hints={"group": "x"},
+                        requested_networks=[{"network_id": "n"}])
+    instance_service.update(db, server_id, host="node1", node="node1",
+                            vm_state="error", task_state=None)
+    for volume_id in ("vol-2", "vol-1"):
+        block_device.create(db, server_id, source_type="volume", volume_id=volume_id)
+    instance_service.add_fault(db, server_id, code=500, message="old", host="node1")
+    instance_service.add_fault(db, server_id, code=400, message="newest",
+                               details="why", host="node1")
+    other = _server(db, tags=["z"])  # another server's rows stay out
+    block_device.create(db, other, source_type="volume", volume_id="vol-9")
+    instance_service.add_fault(db, other, code=500, message="not mine")
+    service = compute_service.report(db, "node1", compute_service.AGENT_BINARY)
+    group = server_group.create(db, _Ctxt, name="g", policy="affinity", max_groups=-1)
+    server_group.add_member(db, group["uuid"], server_id)
+
+    shown = server_show.get(db, server_id)
+    assert _extras(shown) == {
+        "host_service": {"forced_down": False, "disabled": False},
+        "host_zone": None, "server_groups": [group["uuid"]]}
+    assert shown == instance_service.get(db, server_id)
+    assert shown["tags"] == ["a", "b", "c"]
+    assert [b["volume_id"] for b in shown["block_devices"]] == ["vol-2", "vol-1"]
+    assert shown["fault"]["message"] == "newest"
+
+    compute_service.update(db, service["id"], disabled=True, forced_down=True)
+    assert server_show.get(db, server_id)["host_service"] == {
+        "forced_down": True, "disabled": True}
+
+
+def test_deleted_or_unknown_is_not_found(db):
+    server_id = _server(db)
+    instance_service.mark_deleted(db, server_id)
+    for uuid in (server_id, "no-such-server"):
+        with pytest.raises(instance_service.InstanceNotFound):
+            server_show.get(db, uuid)
