@@ -90,163 +90,204 @@ def get_provider_allocations(db, uuid):
 
 def replace_all(db, requests: list[ConsumerAllocations]) -> None:
     """Make each consumer hold exactly its ``allocations``, atomically."""
+    _write(db, requests)
+
+
+def delete_consumer_allocations(db, consumer_uuid) -> None:
+    """Remove every allocation of ``consumer_uuid`` (NotFound if it holds none)."""
+    _write(db, [ConsumerAllocations(consumer_uuid, {})], must_exist=True)
+
+
+def _write(db, requests, must_exist=False):
     for attempt in range(_RACE_ATTEMPTS):
         try:
-            return _replace_all(db, requests)
+            return _replace_all(db, requests, must_exist)
         except _ProviderRace:
             if attempt == _RACE_ATTEMPTS - 1:
                 raise ConcurrentUpdate(what="resource provider") from None
 
 
-def delete_consumer_allocations(db, consumer_uuid) -> None:
-    with db.reader() as session:
-        if _consumer_row(session, consumer_uuid) is None:
-            raise exception.NotFound(f"No allocations for consumer '{consumer_uuid}'")
-    replace_all(db, [ConsumerAllocations(consumer_uuid, {})])
-
-
 @retry_on_deadlock
-def _replace_all(db, requests):
+def _replace_all(db, requests, must_exist=False):
+    outermost = not db.in_transaction()
     with db.writer() as session:
-        apply(session, requests)
+        if outermost and session.get_bind().dialect.name in ("mysql", "mariadb"):
+            # Reads after the provider locks must see what the writers that held
+            # them committed: under REPEATABLE READ the snapshot would date from
+            # this transaction's first read, before the lock wait, and two claims
+            # of the last unit could both pass the capacity check. (SET TRANSACTION
+            # applies to the transaction this statement precedes.)
+            session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+        apply(session, requests, must_exist)
 
 
-def apply(session, requests: list[ConsumerAllocations]) -> None:
-    """The body of replace_all, inside the caller's writer (the reshaper uses it)."""
+def apply(session, requests: list[ConsumerAllocations], must_exist=False) -> None:
+    """The body of replace_all, inside the caller's writer (the reshaper uses it).
+    ``must_exist``: NotFound for a consumer that holds nothing.
+
+    Core statements on the session's connection (no ORM objects): this runs for
+    every claim and release of the compute boot path."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the caller's ORM changes, before our own reads
+    conn = session.connection()
     rp_uuids = {u for r in requests for u in r.allocations}
-    rps = {rp.uuid: rp for rp in session.scalars(sa.select(RP).where(RP.uuid.in_(rp_uuids)))}
-    missing = rp_uuids - set(rps)
+    rp_ids: dict[str, int] = {}
+    if rp_uuids:
+        rp_ids = dict(conn.execute(sa.select(RP.uuid, RP.id)
+                                   .where(RP.uuid.in_(rp_uuids))).all())
+    missing = rp_uuids - set(rp_ids)
     if missing:
         raise exception.Invalid("Allocation for resource provider '%s' that does not "
                                 "exist." % sorted(missing)[0])
-    rc_ids = filters.class_ids(session, {rc for r in requests
-                                         for res in r.allocations.values() for rc in res})
+    names = {rc for r in requests for res in r.allocations.values() for rc in res}
+    rc_ids = filters.class_ids(conn, names) if names else {}
+    # The consumers and what they hold now, in one read. Anything that changes a
+    # consumer's allocations moves its generation: the compare-and-swap on it
+    # below catches a concurrent writer this read missed.
+    consumers: dict[str, tuple] = {}
+    held: dict[str, list[tuple[int, int, int]]] = {}
+    for row in conn.execute(
+            sa.select(CONSUMER.uuid, CONSUMER.id, CONSUMER.generation,
+                      ALLOC.resource_provider_id, ALLOC.resource_class_id, ALLOC.used)
+            .outerjoin(ALLOC, ALLOC.consumer_id == CONSUMER.id)
+            .where(CONSUMER.uuid.in_([r.consumer_uuid for r in requests]))):
+        consumers[row[0]] = (row[1], row[2])
+        if row[3] is not None:
+            held.setdefault(row[0], []).append((row[3], row[4], row[5]))
     # Lock every provider the write touches (those asked for, those the consumers
     # hold now), in one order, before writing: concurrent writes on a provider then
     # queue on its row. Unlocked, on MariaDB, each one's INSERT share-locked the row
     # (foreign key) that its generation bump then needed exclusively: deadlocks, or
     # lost compare-and-swaps, retried until callers timed out. (SQLite: no-op.)
-    held = session.scalars(sa.select(ALLOC.resource_provider_id).join(CONSUMER).where(
-        CONSUMER.uuid.in_({r.consumer_uuid for r in requests})))
-    generations = dict(session.execute(
-        sa.select(RP.id, RP.generation)
-        .where(RP.id.in_({rp.id for rp in rps.values()} | set(held)))
-        .order_by(RP.id).with_for_update()).all())
-    touched: set[int] = set()
+    touched = set(rp_ids.values()) | {h[0] for rows in held.values() for h in rows}
+    generations = dict(conn.execute(
+        sa.select(RP.id, RP.generation).where(RP.id.in_(touched))
+        .order_by(RP.id).with_for_update()).all()) if touched else {}
+    if len(generations) != len(touched):
+        raise _ProviderRace(what="resource provider")  # deleted since: re-run
     before: dict[tuple[int, int], int] = {}
+    new_rows = []
     for request in requests:
-        consumer = _prepare_consumer(session, request)
-        if consumer is None:
+        found = consumers.get(request.consumer_uuid)
+        _check_consumer_generation(request, found)
+        if found is None and must_exist:
+            raise exception.NotFound(
+                f"No allocations for consumer '{request.consumer_uuid}'")
+        if found is None and not request.allocations:
             continue
-        old = session.execute(sa.select(ALLOC.resource_provider_id, ALLOC.resource_class_id,
-                                        ALLOC.used)
-                              .where(ALLOC.consumer_id == consumer.id)).all()
-        for rp_id, rc_id, used in old:
-            touched.add(rp_id)
+        for rp_id, rc_id, used in held.get(request.consumer_uuid, ()):
             before[(rp_id, rc_id)] = before.get((rp_id, rc_id), 0) - used
-        session.execute(sa.delete(ALLOC).where(ALLOC.consumer_id == consumer.id))
-        rows = []
+        consumer_id = _write_consumer(conn, request, found)
         for rp_uuid, resources in request.allocations.items():
-            rp = rps[rp_uuid]
-            touched.add(rp.id)
+            rp_id = rp_ids[rp_uuid]
             for rc, amount in resources.items():
-                rows.append({"resource_provider_id": rp.id, "consumer_id": consumer.id,
-                             "resource_class_id": rc_ids[rc], "used": amount})
-                key = (rp.id, rc_ids[rc])
-                before[key] = before.get(key, 0) + amount
-        if rows:
-            session.execute(sa.insert(ALLOC), rows)
-            consumer.generation += 1
-            session.flush()
-        else:
-            session.delete(consumer)
-            session.flush()
+                rc_id = rc_ids[rc]
+                new_rows.append({"resource_provider_id": rp_id,
+                                 "consumer_id": consumer_id,
+                                 "resource_class_id": rc_id, "used": amount})
+                before[(rp_id, rc_id)] = before.get((rp_id, rc_id), 0) + amount
+    if new_rows:
+        conn.execute(sa.insert(ALLOC), new_rows)
     grown = {key for key, delta in before.items() if delta > 0}
-    _check_capacity(session, grown, requests, rps, rc_ids)
-    current = dict(session.execute(sa.select(RP.id, RP.generation)
-                                   .where(RP.id.in_(touched))).all())
-    for rp_id in touched:
-        expected = generations.get(rp_id, current.get(rp_id))
-        result = session.execute(
+    _check_capacity(conn, grown, requests, rp_ids, rc_ids)
+    for rp_id in sorted(touched):
+        expected = generations[rp_id]
+        result = conn.execute(
             sa.update(RP).where(RP.id == rp_id, RP.generation == expected)
-            .values(generation=expected + 1).execution_options(synchronize_session=False))
+            .values(generation=expected + 1))
         if result.rowcount != 1:
             raise _ProviderRace(what="resource provider")
 
 
-def _prepare_consumer(session, request):
-    consumer = _consumer_row(session, request.consumer_uuid)
-    if request.check_generation:
-        if consumer is None and request.generation is not None:
-            raise ConcurrentUpdate(
-                f"consumer generation conflict - expected null but got "
-                f"{request.generation}")
-        if consumer is not None and request.generation != consumer.generation:
-            raise ConcurrentUpdate(
-                f"consumer generation conflict - expected {consumer.generation} but got "
-                f"{request.generation}")
-    if consumer is None:
-        if not request.allocations:
-            return None
-        consumer = CONSUMER(uuid=request.consumer_uuid, project_id=request.project_id,
-                            user_id=request.user_id, generation=0)
-        session.add(consumer)
+def _check_consumer_generation(request, found):
+    if not request.check_generation:
+        return
+    if found is None and request.generation is not None:
+        raise ConcurrentUpdate(
+            f"consumer generation conflict - expected null but got "
+            f"{request.generation}")
+    if found is not None and request.generation != found[1]:
+        raise ConcurrentUpdate(
+            f"consumer generation conflict - expected {found[1]} but got "
+            f"{request.generation}")
+
+
+def _write_consumer(conn, request, found) -> int | None:
+    """Create, update (generation + 1) or delete (no allocations left) the
+    consumer row of ``request``; its id."""
+    values = {}
+    if request.consumer_type is not None:
+        values["consumer_type_id"] = _consumer_type_id(conn, request.consumer_type)
+    if found is None:
+        # A concurrent creator of the same consumer makes this a DuplicateEntry.
+        return conn.execute(sa.insert(CONSUMER).values(
+            uuid=request.consumer_uuid, project_id=request.project_id,
+            user_id=request.user_id, generation=1, **values)).inserted_primary_key[0]
+    consumer_id, generation = found
+    conn.execute(sa.delete(ALLOC).where(ALLOC.consumer_id == consumer_id))
+    if not request.allocations:
+        result = conn.execute(sa.delete(CONSUMER).where(
+            CONSUMER.id == consumer_id, CONSUMER.generation == generation))
     else:
         if request.project_id is not None:
-            consumer.project_id = request.project_id
+            values["project_id"] = request.project_id
         if request.user_id is not None:
-            consumer.user_id = request.user_id
-    if request.consumer_type is not None:
-        consumer.consumer_type_id = _consumer_type_id(session, request.consumer_type)
-    session.flush()
-    return consumer
+            values["user_id"] = request.user_id
+        result = conn.execute(sa.update(CONSUMER).where(
+            CONSUMER.id == consumer_id, CONSUMER.generation == generation)
+            .values(generation=generation + 1, **values))
+    if result.rowcount != 1:
+        raise _ProviderRace(what="consumer")  # written since our read: re-run
+    return consumer_id
 
 
-def _consumer_type_id(session, name):
+def _consumer_type_id(conn, name):
     ctype = models.ConsumerType
-    found = session.scalar(sa.select(ctype.id).where(ctype.name == name))
+    found = conn.scalar(sa.select(ctype.id).where(ctype.name == name))
     if found is None:
-        obj = ctype(name=name)
-        session.add(obj)
-        session.flush()
-        found = obj.id
+        found = conn.execute(sa.insert(ctype).values(name=name)).inserted_primary_key[0]
     return found
 
 
-def _check_capacity(session, grown, requests, rps, rc_ids):
-    rp_ids = {k[0] for k in grown} | {rp.id for rp in rps.values()}
-    if not rp_ids:
+def _check_capacity(conn, grown, requests, rp_ids, rc_ids):
+    """Every amount asked for within its inventory's min_unit, max_unit and
+    step_size; every (provider, class) whose usage grew within its capacity.
+    Runs after this write's rows are in, so the usage read counts them."""
+    providers = {k[0] for k in grown} | set(rp_ids.values())
+    if not providers:
         return
-    invs = {(inv.resource_provider_id, inv.resource_class_id): inv for inv in
-            session.scalars(sa.select(INV).where(INV.resource_provider_id.in_(rp_ids)))}
-    usage = dict(((rp_id, rc_id), int(used)) for rp_id, rc_id, used in session.execute(
-        sa.select(ALLOC.resource_provider_id, ALLOC.resource_class_id,
-                  sa.func.sum(ALLOC.used))
-        .where(ALLOC.resource_provider_id.in_(rp_ids))
-        .group_by(ALLOC.resource_provider_id, ALLOC.resource_class_id)).all())
+    used = sa.func.coalesce(
+        sa.select(sa.func.sum(ALLOC.used))
+        .where(ALLOC.resource_provider_id == INV.resource_provider_id,
+               ALLOC.resource_class_id == INV.resource_class_id)
+        .correlate(INV).scalar_subquery(), 0)
+    invs = {(row[0], row[1]): row[2:] for row in conn.execute(
+        sa.select(INV.resource_provider_id, INV.resource_class_id, INV.total,
+                  INV.reserved, INV.min_unit, INV.max_unit, INV.step_size,
+                  INV.allocation_ratio, used)
+        .where(INV.resource_provider_id.in_(providers)))}
     names = {v: k for k, v in rc_ids.items()}
-    by_id = {rp.id: rp for rp in rps.values()}
+    uuids = {v: k for k, v in rp_ids.items()}
     for request in requests:
         for rp_uuid, resources in request.allocations.items():
-            rp = rps[rp_uuid]
+            rp_id = rp_ids[rp_uuid]
             for rc, amount in resources.items():
-                inv = invs.get((rp.id, rc_ids[rc]))
+                inv = invs.get((rp_id, rc_ids[rc]))
                 if inv is None:
                     raise InsufficientCapacity(
                         f"Unable to allocate inventory: Resource provider {rp_uuid} "
                         f"has no inventory of class {rc}.")
-                if (amount < inv.min_unit or amount > inv.max_unit
-                        or amount % inv.step_size):
+                _total, _reserved, min_unit, max_unit, step_size, _ratio, _used = inv
+                if amount < min_unit or amount > max_unit or amount % step_size:
                     raise InsufficientCapacity(
                         f"Unable to allocate inventory: Unable to allocate {amount} of "
                         f"{rc} on resource provider {rp_uuid}: it violates min_unit "
-                        f"({inv.min_unit}), max_unit ({inv.max_unit}) or step_size "
-                        f"({inv.step_size}).")
+                        f"({min_unit}), max_unit ({max_unit}) or step_size "
+                        f"({step_size}).")
     for rp_id, rc_id in sorted(grown):
-        inv = invs.get((rp_id, rc_id))
-        capacity = int((inv.total - inv.reserved) * inv.allocation_ratio)
-        if usage.get((rp_id, rc_id), 0) > capacity:
+        total, reserved, _min, _max, _step, ratio, in_use = invs[(rp_id, rc_id)]
+        if int(in_use) > int((total - reserved) * ratio):
             raise InsufficientCapacity(
                 f"Unable to allocate inventory: Unable to create allocation for "
-                f"'{names[rc_id]}' on resource provider '{by_id[rp_id].uuid}'. The "
+                f"'{names[rc_id]}' on resource provider '{uuids[rp_id]}'. The "
                 "requested amount would exceed the capacity.")

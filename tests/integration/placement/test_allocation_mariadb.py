@@ -71,3 +71,21 @@ def test_concurrent_claims_and_releases_on_one_provider_all_succeed_first_time(d
     with db.reader() as session:
         used = session.scalar(sa.select(sa.func.sum(allocation.ALLOC.used)))
     assert used == CLAIMS
+
+
+def test_concurrent_claims_of_the_last_unit_do_not_over_commit(db):
+    """Each claim's capacity check reads the usage after its provider lock, with
+    what the claims before it committed (not a snapshot from before the wait:
+    then every one of these claims fitted, 4 units used of 1)."""
+    rp = rp_service.create(db, "cn1")
+    inventory.set_inventories(db, rp["uuid"], 0, {"VCPU": inventory.with_defaults(
+        {"total": 1}, reserved_may_equal_total=False)})
+    for _ in range(3):
+        outcome = _write_at_once(db, [_claim(rp["uuid"], str(uuid.uuid4()))
+                                      for _ in range(4)])
+        assert sorted(type(o).__name__ for o in outcome) == [
+            "InsufficientCapacity"] * 3 + ["NoneType"], outcome
+        with db.reader() as session:
+            assert session.scalar(sa.select(sa.func.sum(allocation.ALLOC.used))) == 1
+            consumer = session.scalar(sa.select(allocation.CONSUMER.uuid))
+        allocation.delete_consumer_allocations(db, consumer)
