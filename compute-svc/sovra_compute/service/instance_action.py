@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 
 from sovra_common import exception
 from sovra_common.db import Database, retry_on_deadlock, schema
@@ -98,6 +98,39 @@ def _time(value) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(value)
 
 
+_ACTIONS = models.InstanceAction.__table__
+_EVENTS = models.InstanceActionEvent.__table__
+
+
+def _event_lookup(by_request: bool):
+    """The action an event belongs to (of the request id if ``by_request`` and the
+    instance has one, else its newest) and that action's newest event of that name
+    and host, if any: one statement, one row (None: the instance has no action)."""
+    order = [_ACTIONS.c.id.desc(), _EVENTS.c.id.desc()]
+    if by_request:
+        order.insert(0, case((_ACTIONS.c.request_id == bindparam("request_id"), 1),
+                             else_=0).desc())
+    return (select(_ACTIONS.c.id.label("action_id"), _EVENTS.c.id.label("event_id"))
+            .select_from(_ACTIONS.outerjoin(_EVENTS, and_(
+                _EVENTS.c.action_id == _ACTIONS.c.id,
+                _EVENTS.c.event == bindparam("event"),
+                _EVENTS.c.host.is_not_distinct_from(bindparam("host")))))
+            .where(_ACTIONS.c.instance_uuid == bindparam("instance_uuid"))
+            .order_by(*order).limit(1))
+
+
+#: built once (their cache keys too): the conductor records every step of every
+#: action, twice (start and finish)
+_LOOKUP = {True: _event_lookup(True), False: _event_lookup(False)}
+_ADD_EVENT = insert(_EVENTS)
+_FINISH_EVENT = (update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"))
+                 .values(finish_time=bindparam("finish_time"),
+                         result=bindparam("result"), traceback=bindparam("traceback"),
+                         details=bindparam("details")))
+_TOUCH_ACTION = (update(_ACTIONS).where(_ACTIONS.c.id == bindparam("action_id"))
+                 .values(updated_at=bindparam("updated_at")))
+
+
 @retry_on_deadlock
 def record_event(db: Database, instance_uuid: str, request_id: str | None, event: str,
                  *, host: str | None = None, start_time=None, finish_time=None,
@@ -110,30 +143,32 @@ def record_event(db: Database, instance_uuid: str, request_id: str | None, event
     Idempotent and order-free: a start after the finish of the same event (name
     and host) changes nothing; a finish with no start recorded creates the event.
     Returns False if the instance has no action to attach it to (nothing done).
+
+    SQLAlchemy Core, three statements at most (find, write the event, touch the
+    action): no ORM objects, and the action's other events are not read.
     """
     start = _time(start_time) or schema.utcnow()
     finish = _time(finish_time)
     with db.writer() as session:
-        actions = select(models.InstanceAction).where(
-            models.InstanceAction.instance_uuid == instance_uuid).order_by(
-            models.InstanceAction.id.desc())
-        action = None
-        if request_id:
-            action = session.scalars(actions.where(
-                models.InstanceAction.request_id == request_id)).first()
-        if action is None:
-            action = session.scalars(actions).first()
-        if action is None:
+        connection = session.connection()
+        found = connection.execute(_LOOKUP[bool(request_id)], {
+            "instance_uuid": instance_uuid, "request_id": request_id,
+            "event": event, "host": host}).first()
+        if found is None:
             return False
-        row = next((e for e in reversed(action.events)
-                    if e.event == event and e.host == host), None)
-        if row is None:
-            row = models.InstanceActionEvent(event=event, host=host, start_time=start)
-            action.events.append(row)
+        if found.event_id is None:
+            connection.execute(_ADD_EVENT, {
+                "action_id": found.action_id, "event": event, "host": host,
+                "start_time": start, "finish_time": finish,
+                "result": result if finish is not None else None,
+                "traceback": traceback if finish is not None else None,
+                "details": details if finish is not None else None})
         elif finish is None:
             return True  # a repeated start, or one overtaken by its finish
-        if finish is not None:
-            row.finish_time, row.result = finish, result
-            row.traceback, row.details = traceback, details
-        action.updated_at = schema.utcnow()
+        else:
+            connection.execute(_FINISH_EVENT, {
+                "event_id": found.event_id, "finish_time": finish, "result": result,
+                "traceback": traceback, "details": details})
+        connection.execute(_TOUCH_ACTION, {"action_id": found.action_id,
+                                           "updated_at": schema.utcnow()})
         return True

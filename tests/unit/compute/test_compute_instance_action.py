@@ -62,3 +62,27 @@ def test_an_unknown_request_id_goes_to_the_newest_action(db):
 
 def test_a_server_without_actions_records_nothing(db):
     assert not instance_action.record_event(db, "no-such-server", None, "compute_x")
+
+
+def test_the_action_of_the_request_id_not_the_newest(db):
+    uuid = _server(db)["uuid"]  # its create action has CTXT's request id
+    later = RequestContext(user_id="u1", project_id="p1", roles=["member"])
+    instance_service.record_action(db, later, uuid, "reboot")
+    instance_action.record_event(db, uuid, CTXT.request_id, "compute_x")
+    instance_action.record_event(db, uuid, None, "compute_y")  # no id: the newest
+    assert [e["event"] for e in _events(db, uuid)] == ["compute_x"]
+    assert [e["event"] for e in instance_action.get(db, uuid, later.request_id)[
+        "events"]] == ["compute_y"]
+
+
+def test_a_step_without_host_is_one_event_and_touches_its_action(db):
+    uuid = _server(db)["uuid"]
+    created = instance_action.get(db, uuid, CTXT.request_id)["updated_at"]
+    instance_action.record_event(db, uuid, CTXT.request_id, "conductor_x",
+                                 start_time="2026-01-01T12:00:00")
+    instance_action.record_event(db, uuid, CTXT.request_id, "conductor_x",
+                                 finish_time="2099-01-01T12:00:00",
+                                 result=instance_action.SUCCESS)
+    [event] = _events(db, uuid)
+    assert (event["host"], event["result"]) == (None, "Success")
+    assert instance_action.get(db, uuid, CTXT.request_id)["updated_at"] > created
