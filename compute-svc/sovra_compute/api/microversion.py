@@ -32,7 +32,7 @@ VERSIONS = [
     "2.20",  # (volumes of shelved servers: not served)
     "2.21",  # instance actions: those of a deleted server can still be read
     "2.22",  # (live migration: not served)
-    "2.23",  # (migrations: not served)
+    "2.23",  # os-migrations: "migration_type" (and "links")
     "2.24",  # (abort live migration: not served)
     "2.25",  # (live migration: not served)
     "2.26",  # servers: "tags", the /servers/{id}/tags API, tags list filters
@@ -70,7 +70,7 @@ VERSIONS = [
     "2.57",  # servers: no personality, rebuild takes user_data; limits and quota
              # sets: no injected files
     "2.58",  # instance actions: limit, marker, changes-since; "updated_at"
-    "2.59",  # (migrations pagination: not served)
+    "2.59",  # os-migrations: "uuid"; limit, marker, changes-since
     "2.60",  # (multiattach volumes: refused, no shareable disks)
     "2.61",  # flavors: "extra_specs" in flavor bodies
     "2.62",  # instance action events: "hostId", and "host" for admins
@@ -78,7 +78,7 @@ VERSIONS = [
              # rebuild)
     "2.64",  # server groups: one "policy" and its "rules" (no policies, metadata)
     "2.65",  # (abort queued live migrations: not served)
-    "2.66",  # servers, instance actions: changes-before filter
+    "2.66",  # servers, instance actions, os-migrations: changes-before filter
     "2.67",  # servers: "volume_type" of a volume made at create
     "2.68",  # (forced evacuate and live migration removed: not served)
     "2.69",  # (minimal bodies from down cells: Sovra has one cell, always up)
@@ -94,7 +94,7 @@ VERSIONS = [
     "2.77",  # (availability zone on unshelve: not served)
     "2.78",  # servers: GET /servers/{id}/topology (no NUMA topology: no nodes)
     "2.79",  # volume attachments: "delete_on_termination" on attach, in bodies
-    "2.80",  # (user_id and project_id of migrations: migrations not served)
+    "2.80",  # os-migrations: "user_id", "project_id" (and filters)
     "2.81",  # (image caching by aggregate, POST /os-aggregates/{id}/images: not
              # served; the other aggregate APIs are)
     "2.82",  # (accelerator-request-bound external event: not served)

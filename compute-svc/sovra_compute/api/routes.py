@@ -7,6 +7,7 @@ from sovra_compute.api.handlers import (
     hypervisor,
     instance_action,
     keypair,
+    migration,
     quota,
     root,
     server,
@@ -62,6 +63,7 @@ ROUTES = {
         "GET": volume_attachment.show_volume_attachment,
         "PUT": volume_attachment.update_volume_attachment,
         "DELETE": volume_attachment.delete_volume_attachment},
+    "/v2.1/os-migrations": {"GET": migration.list_migrations},
     "/v2.1/servers/<server_id>/os-instance-actions": {
         "GET": instance_action.list_instance_actions},
     "/v2.1/servers/<server_id>/os-instance-actions/<request_id>": {

@@ -8,8 +8,9 @@ allocations while the move waits for its confirmation.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
+from sovra_common import exception
 from sovra_common.db import Database, retry_on_deadlock, schema
 from sovra_compute.db import models
 
@@ -78,3 +79,49 @@ def update(db: Database, uuid: str | None, **changes) -> dict | None:
             setattr(row, key, value)
         row.updated_at = schema.utcnow()
         return _as_dict(row)
+
+
+class MarkerNotFound(exception.Invalid):
+    message = "Marker %(marker)s could not be found."
+
+
+#: the list filters that are a column's value
+EXACT_FILTERS = ("instance_uuid", "status", "source_compute", "migration_type",
+                 "user_id", "project_id")
+
+
+def list_(db: Database, *, filters=None, hidden=False, limit=None, marker=None,
+          changes_since=None, changes_before=None) -> list[dict]:
+    """Migrations, newest first (created_at, then id); ``filters``: column
+    values (EXACT_FILTERS) and ``host`` (the source or the destination);
+    ``hidden``: the hidden ones instead of the others; the page after the
+    migration whose uuid is ``marker`` (MarkerNotFound if none), updated within
+    the window if given."""
+    filters = filters or {}
+    updated = func.coalesce(models.Migration.updated_at, models.Migration.created_at)
+    query = select(models.Migration).where(
+        models.Migration.hidden == bool(hidden)).order_by(
+        models.Migration.created_at.desc(), models.Migration.id.desc())
+    for key in EXACT_FILTERS:
+        if filters.get(key) is not None:
+            query = query.where(getattr(models.Migration, key) == filters[key])
+    if filters.get("host") is not None:
+        query = query.where(or_(models.Migration.source_compute == filters["host"],
+                                models.Migration.dest_compute == filters["host"]))
+    if changes_since is not None:
+        query = query.where(updated >= changes_since)
+    if changes_before is not None:
+        query = query.where(updated <= changes_before)
+    with db.reader() as session:
+        if marker is not None:
+            row = session.execute(select(models.Migration).where(
+                models.Migration.uuid == marker)).scalar_one_or_none()
+            if row is None:
+                raise MarkerNotFound(marker=marker)
+            query = query.where(or_(
+                models.Migration.created_at < row.created_at,
+                and_(models.Migration.created_at == row.created_at,
+                     models.Migration.id < row.id)))
+        if limit is not None:
+            query = query.limit(limit)
+        return [_as_dict(r) for r in session.scalars(query)]

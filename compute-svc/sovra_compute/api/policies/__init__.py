@@ -7,6 +7,7 @@ from sovra_compute.api.policies import (
     hypervisor,
     instance_action,
     keypair,
+    migration,
     quota,
     server,
     server_external_event,
@@ -28,4 +29,4 @@ def list_rules():
             *availability_zone.RULES, *simple_tenant_usage.RULES, *server_group.RULES,
             *volume_attachment.RULES, *server_external_event.RULES,
             *server_interface.RULES, *aggregate.RULES,
-            *flavor_access.RULES, *server_password.RULES]
+            *flavor_access.RULES, *server_password.RULES, *migration.RULES]
