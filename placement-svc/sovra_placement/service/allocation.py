@@ -26,6 +26,39 @@ CONSUMER = models.Consumer
 INV = models.Inventory
 _RACE_ATTEMPTS = 10
 
+# The statements of an allocation write, built once (building one costs about as
+# much as running it on SQLite); IN lists are expanding parameters.
+_PROVIDER_IDS = sa.select(RP.uuid, RP.id).where(
+    RP.uuid.in_(sa.bindparam("uuids", expanding=True)))
+_CONSUMERS_AND_HOLDINGS = (
+    sa.select(CONSUMER.uuid, CONSUMER.id, CONSUMER.generation,
+              ALLOC.resource_provider_id, ALLOC.resource_class_id, ALLOC.used)
+    .outerjoin(ALLOC, ALLOC.consumer_id == CONSUMER.id)
+    .where(CONSUMER.uuid.in_(sa.bindparam("uuids", expanding=True))))
+_LOCK_PROVIDERS = (sa.select(RP.id, RP.generation)
+                   .where(RP.id.in_(sa.bindparam("ids", expanding=True)))
+                   .order_by(RP.id).with_for_update())
+_BUMP_PROVIDER = (sa.update(RP).where(RP.id == sa.bindparam("b_id"),
+                                      RP.generation == sa.bindparam("b_generation"))
+                  .values(generation=sa.bindparam("b_generation") + 1))
+_INSERT_ALLOCATIONS = sa.insert(ALLOC)
+_DELETE_ALLOCATIONS = sa.delete(ALLOC).where(ALLOC.consumer_id == sa.bindparam("b_id"))
+_INSERT_CONSUMER = sa.insert(CONSUMER)
+# (the columns to set are the other parameters of the execution)
+_UPDATE_CONSUMER = sa.update(CONSUMER).where(
+    CONSUMER.id == sa.bindparam("b_id"), CONSUMER.generation == sa.bindparam("b_generation"))
+_DELETE_CONSUMER = sa.delete(CONSUMER).where(
+    CONSUMER.id == sa.bindparam("b_id"), CONSUMER.generation == sa.bindparam("b_generation"))
+_CAPACITY = (
+    sa.select(INV.resource_provider_id, INV.resource_class_id, INV.total, INV.reserved,
+              INV.min_unit, INV.max_unit, INV.step_size, INV.allocation_ratio,
+              sa.func.coalesce(
+                  sa.select(sa.func.sum(ALLOC.used))
+                  .where(ALLOC.resource_provider_id == INV.resource_provider_id,
+                         ALLOC.resource_class_id == INV.resource_class_id)
+                  .correlate(INV).scalar_subquery(), 0))
+    .where(INV.resource_provider_id.in_(sa.bindparam("ids", expanding=True))))
+
 
 class _ProviderRace(ConcurrentUpdate):
     """A provider's generation moved under us: re-run the whole write."""
@@ -133,8 +166,7 @@ def apply(session, requests: list[ConsumerAllocations], must_exist=False) -> Non
     rp_uuids = {u for r in requests for u in r.allocations}
     rp_ids: dict[str, int] = {}
     if rp_uuids:
-        rp_ids = dict(conn.execute(sa.select(RP.uuid, RP.id)
-                                   .where(RP.uuid.in_(rp_uuids))).all())
+        rp_ids = dict(conn.execute(_PROVIDER_IDS, {"uuids": list(rp_uuids)}).all())
     missing = rp_uuids - set(rp_ids)
     if missing:
         raise exception.Invalid("Allocation for resource provider '%s' that does not "
@@ -146,11 +178,8 @@ def apply(session, requests: list[ConsumerAllocations], must_exist=False) -> Non
     # below catches a concurrent writer this read missed.
     consumers: dict[str, tuple] = {}
     held: dict[str, list[tuple[int, int, int]]] = {}
-    for row in conn.execute(
-            sa.select(CONSUMER.uuid, CONSUMER.id, CONSUMER.generation,
-                      ALLOC.resource_provider_id, ALLOC.resource_class_id, ALLOC.used)
-            .outerjoin(ALLOC, ALLOC.consumer_id == CONSUMER.id)
-            .where(CONSUMER.uuid.in_([r.consumer_uuid for r in requests]))):
+    for row in conn.execute(_CONSUMERS_AND_HOLDINGS,
+                            {"uuids": [r.consumer_uuid for r in requests]}):
         consumers[row[0]] = (row[1], row[2])
         if row[3] is not None:
             held.setdefault(row[0], []).append((row[3], row[4], row[5]))
@@ -160,9 +189,8 @@ def apply(session, requests: list[ConsumerAllocations], must_exist=False) -> Non
     # (foreign key) that its generation bump then needed exclusively: deadlocks, or
     # lost compare-and-swaps, retried until callers timed out. (SQLite: no-op.)
     touched = set(rp_ids.values()) | {h[0] for rows in held.values() for h in rows}
-    generations = dict(conn.execute(
-        sa.select(RP.id, RP.generation).where(RP.id.in_(touched))
-        .order_by(RP.id).with_for_update()).all()) if touched else {}
+    generations = dict(conn.execute(_LOCK_PROVIDERS, {"ids": sorted(touched)}).all()
+                       ) if touched else {}
     if len(generations) != len(touched):
         raise _ProviderRace(what="resource provider")  # deleted since: re-run
     before: dict[tuple[int, int], int] = {}
@@ -187,14 +215,12 @@ def apply(session, requests: list[ConsumerAllocations], must_exist=False) -> Non
                                  "resource_class_id": rc_id, "used": amount})
                 before[(rp_id, rc_id)] = before.get((rp_id, rc_id), 0) + amount
     if new_rows:
-        conn.execute(sa.insert(ALLOC), new_rows)
+        conn.execute(_INSERT_ALLOCATIONS, new_rows)
     grown = {key for key, delta in before.items() if delta > 0}
     _check_capacity(conn, grown, requests, rp_ids, rc_ids)
     for rp_id in sorted(touched):
-        expected = generations[rp_id]
-        result = conn.execute(
-            sa.update(RP).where(RP.id == rp_id, RP.generation == expected)
-            .values(generation=expected + 1))
+        result = conn.execute(_BUMP_PROVIDER,
+                              {"b_id": rp_id, "b_generation": generations[rp_id]})
         if result.rowcount != 1:
             raise _ProviderRace(what="resource provider")
 
@@ -220,22 +246,21 @@ def _write_consumer(conn, request, found) -> int | None:
         values["consumer_type_id"] = _consumer_type_id(conn, request.consumer_type)
     if found is None:
         # A concurrent creator of the same consumer makes this a DuplicateEntry.
-        return conn.execute(sa.insert(CONSUMER).values(
+        return conn.execute(_INSERT_CONSUMER, dict(
             uuid=request.consumer_uuid, project_id=request.project_id,
             user_id=request.user_id, generation=1, **values)).inserted_primary_key[0]
     consumer_id, generation = found
-    conn.execute(sa.delete(ALLOC).where(ALLOC.consumer_id == consumer_id))
+    conn.execute(_DELETE_ALLOCATIONS, {"b_id": consumer_id})
+    where = {"b_id": consumer_id, "b_generation": generation}
     if not request.allocations:
-        result = conn.execute(sa.delete(CONSUMER).where(
-            CONSUMER.id == consumer_id, CONSUMER.generation == generation))
+        result = conn.execute(_DELETE_CONSUMER, where)
     else:
         if request.project_id is not None:
             values["project_id"] = request.project_id
         if request.user_id is not None:
             values["user_id"] = request.user_id
-        result = conn.execute(sa.update(CONSUMER).where(
-            CONSUMER.id == consumer_id, CONSUMER.generation == generation)
-            .values(generation=generation + 1, **values))
+        result = conn.execute(_UPDATE_CONSUMER,
+                              {**where, "generation": generation + 1, **values})
     if result.rowcount != 1:
         raise _ProviderRace(what="consumer")  # written since our read: re-run
     return consumer_id
@@ -256,16 +281,8 @@ def _check_capacity(conn, grown, requests, rp_ids, rc_ids):
     providers = {k[0] for k in grown} | set(rp_ids.values())
     if not providers:
         return
-    used = sa.func.coalesce(
-        sa.select(sa.func.sum(ALLOC.used))
-        .where(ALLOC.resource_provider_id == INV.resource_provider_id,
-               ALLOC.resource_class_id == INV.resource_class_id)
-        .correlate(INV).scalar_subquery(), 0)
     invs = {(row[0], row[1]): row[2:] for row in conn.execute(
-        sa.select(INV.resource_provider_id, INV.resource_class_id, INV.total,
-                  INV.reserved, INV.min_unit, INV.max_unit, INV.step_size,
-                  INV.allocation_ratio, used)
-        .where(INV.resource_provider_id.in_(providers)))}
+        _CAPACITY, {"ids": sorted(providers)})}
     names = {v: k for k, v in rc_ids.items()}
     uuids = {v: k for k, v in rp_ids.items()}
     for request in requests:
