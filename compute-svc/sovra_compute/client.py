@@ -36,6 +36,7 @@ LOCK_MICROVERSION = "2.73"          # lock takes locked_reason
 DESCRIPTION_MICROVERSION = "2.19"   # servers: description on update and rebuild
 AGGREGATE_MICROVERSION = "2.41"     # aggregates: "uuid" in bodies
 TAGS_MICROVERSION = "2.52"          # servers: "tags" at create
+MIGRATE_HOST_MICROVERSION = "2.56"  # migrate takes a destination "host"
 
 
 def _version_headers(version: str | None) -> dict:
@@ -218,6 +219,15 @@ class ComputeClient:
 
     def resize_server(self, server_id: str, flavor_id: str) -> None:
         self.server_action(server_id, "resize", {"flavorRef": flavor_id})
+
+    def migrate_server(self, server_id: str, host: str | None = None) -> None:
+        """Cold-migrate the server (admin): to ``host``, else where the scheduler
+        chooses."""
+        if host is None:
+            self.server_action(server_id, "migrate")
+        else:
+            self._post(f"/servers/{server_id}/action", {"migrate": {"host": host}},
+                       version=MIGRATE_HOST_MICROVERSION)
 
     def confirm_resize(self, server_id: str) -> None:
         self.server_action(server_id, "confirmResize")

@@ -1,5 +1,5 @@
-"""``sovra server pause|unpause|suspend|resume|lock|unlock|rebuild|resize``,
-``sovra server resize confirm|revert``: the server actions beyond start, stop and
+"""``sovra server pause|unpause|suspend|resume|lock|unlock|rebuild|resize|migrate``,
+``sovra server resize|migrate confirm|revert``: the server actions beyond start, stop and
 reboot (``server.py``). ``--wait`` follows the server with ``server.py``'s poller
 and progress line."""
 
@@ -193,5 +193,37 @@ class ConfirmServerResize(_FinishResize):
 
 class RevertServerResize(_FinishResize):
     """Revert a server's resize (VERIFY_RESIZE): back to its old flavor."""
+
+    confirm = False
+
+
+class MigrateServer(command.Command):
+    """Move a server to another host (cold migration, admin only; then confirm or
+    revert it)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("server", metavar="<server>", help="name or id")
+        parser.add_argument("--host", metavar="<host>",
+                            help="the compute host to move it to (default: the "
+                                 "scheduler chooses)")
+        server_cli.add_wait(parser, "the move is done (VERIFY_RESIZE)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        server = compute.find_server(parsed_args.server)
+        compute.migrate_server(server["id"], host=parsed_args.host)
+        if parsed_args.wait:
+            server_cli.wait_for_status(self, compute, server, {"VERIFY_RESIZE"},
+                                       parsed_args.wait_timeout, action="migrate")
+
+
+class ConfirmServerMigration(_FinishResize):
+    """Confirm a server's migration (VERIFY_RESIZE): its old host lets it go."""
+
+
+class RevertServerMigration(_FinishResize):
+    """Revert a server's migration (VERIFY_RESIZE): back to its old host."""
 
     confirm = False

@@ -5,6 +5,8 @@ placement's allocations at every stage, a migration nowhere to go, policy."""
 import json
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import openstack
 import pytest
@@ -230,6 +232,33 @@ def test_cli_migrate_revert_and_confirm(cloud, conn, image, flavor):
     cli("server", "migrate", "confirm", server.id)
     _settled(conn, server.id, "ACTIVE")
     wait_for(lambda: _guest_state(cloud, source, server.id) is None)
+    assert _consumers(conn, dest) == {server.id: TINY}
+    assert _consumers(conn, source) == {}
+    _delete(conn, server)
+
+
+def test_sovra_cli_migrate_confirm_and_revert(cloud, conn, image, flavor):
+    sovra = Path(sys.executable).parent / "sovra"
+    env = dict(cloud.client_env(), XDG_CACHE_HOME=str(cloud.tmp / "sovra-cache"))
+
+    def run(*args, expect=0):
+        done = subprocess.run([str(sovra), *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert done.returncode == expect, done.stderr
+        return done
+
+    server, source = _boot(conn, image, flavor, "sovra-migrate")
+    dest = OTHER[source]
+    run("server", "migrate", "--wait", server.id)
+    assert _server(conn, server.id)["OS-EXT-SRV-ATTR:host"] == dest
+    run("server", "migrate", "revert", "--wait", server.id)
+    assert _settled(conn, server.id, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == source
+    assert _consumers(conn, source) == {server.id: TINY}
+    assert "is the server's own" in run("server", "migrate", "--host", source,
+                                        server.id, expect=1).stderr
+    run("server", "migrate", "--host", dest, "--wait", server.id)
+    run("server", "migrate", "confirm", "--wait", server.id)
+    assert _settled(conn, server.id, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == dest
     assert _consumers(conn, dest) == {server.id: TINY}
     assert _consumers(conn, source) == {}
     _delete(conn, server)
