@@ -12,17 +12,25 @@ def timestamp(value) -> str:
 
 
 def image(image) -> dict:
+    return image_body(image, tags=[t.value for t in image.tags],
+                      stores=[loc.store for loc in image.locations],
+                      properties=[(p.name, p.value) for p in image.properties])
+
+
+def image_body(image, *, tags, stores, properties) -> dict:
+    """The image body from ``image``'s columns (an Image, or a Core row of the images
+    table), its tags, its locations' stores and its properties [(name, value)]."""
     shown = {key: getattr(image, key) for key in _CORE}
-    shown["tags"] = sorted(t.value for t in image.tags)
+    shown["tags"] = sorted(tags)
     shown["created_at"] = timestamp(image.created_at)
     shown["updated_at"] = timestamp(image.updated_at)
     shown["self"] = f"/v2/images/{image.id}"
     shown["file"] = f"/v2/images/{image.id}/file"
     shown["schema"] = "/v2/schemas/image"
-    if image.status in ("active", "deactivated") and image.locations:
-        shown["stores"] = ",".join(sorted({loc.store for loc in image.locations}))
-    for prop in image.properties:
-        shown.setdefault(prop.name, prop.value)
+    if image.status in ("active", "deactivated") and stores:
+        shown["stores"] = ",".join(sorted(set(stores)))
+    for name, value in properties:
+        shown.setdefault(name, value)
     return shown
 
 

@@ -83,13 +83,18 @@ def is_member(db, image: Image, project_id: str | None, status: str | None = Non
     return member is not None and (status is None or member.status == status)
 
 
-def can_see(db, context, image: Image) -> bool:
-    """Whether the caller may know the image exists."""
+def _sees(context, image, member: bool) -> bool:
     if context.is_admin or image.visibility in ("public", "community"):
         return True
     if context.project_id is not None and image.owner == context.project_id:
         return True
-    return image.visibility == "shared" and is_member(db, image, context.project_id)
+    return image.visibility == "shared" and member
+
+
+def can_see(db, context, image: Image) -> bool:
+    """Whether the caller may know the image exists."""
+    return _sees(context, image, image.visibility == "shared"
+                 and is_member(db, image, context.project_id))
 
 
 def get_visible(db, context, image_id: str) -> Image:
@@ -106,6 +111,24 @@ def policy_target(db, context, image: Image) -> dict:
     member = context.project_id if is_member(db, image, context.project_id) else ""
     return {"project_id": image.owner or "", "visibility": image.visibility,
             "member_id": member or ""}
+
+
+def shown(db, context, image_id: str):
+    """For GET /v2/images/{id}, read in one reader with Core (no ORM objects), fresh
+    every time: (the image's row, its properties [(name, value)], tags, stores, its
+    policy target), if the caller may see it; ImageNotFound otherwise. The same
+    checks as ``get_visible`` then ``policy_target``."""
+    with db.reader() as session:
+        found = image_db.shown(session, image_id, context.project_id)
+    if found is None:
+        raise ImageNotFound(image_id=image_id)
+    row, properties, tags, stores = found
+    member = context.project_id is not None and row.member_status is not None
+    if not _sees(context, row, member):
+        raise ImageNotFound(image_id=image_id)
+    target = {"project_id": row.owner or "", "visibility": row.visibility,
+              "member_id": context.project_id if member else ""}
+    return row, properties, tags, stores, target
 
 
 def properties_of(image: Image) -> dict[str, str]:

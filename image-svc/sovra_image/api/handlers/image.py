@@ -65,10 +65,11 @@ def create_image(req):
 
 
 def show_image(req, image_id):
-    db = _db(req)
-    image = image_service.get_visible(db, req.context, image_id)
-    req.authorize(policies.GET, image_service.policy_target(db, req.context, image))
-    return json_response(views.image(image))
+    row, properties, tags, stores, target = image_service.shown(
+        _db(req), req.context, image_id)
+    req.authorize(policies.GET, target)
+    return json_response(views.image_body(row, tags=tags, stores=stores,
+                                          properties=properties))
 
 
 def _bool(value: str) -> bool:
