@@ -203,6 +203,32 @@ class DriverConformance:
         with pytest.raises(virt.InstanceNotFound):
             driver.snapshot(instance(), lambda data, fmt: None)
 
+    def test_migrate_disk_stops_the_guest_and_hands_its_disk_over(self, driver, image):
+        """The source's half of a move to another host; the kept guest may start
+        again (a revert) or go (a confirm)."""
+        guest = instance()
+        driver.spawn(guest, image)
+        uploads = []
+        driver.migrate_disk_and_power_off(
+            guest, lambda data, fmt: uploads.append((data.read(), fmt)))
+        (data, fmt), = uploads
+        assert fmt in ("qcow2", "raw") and len(data) > 0
+        assert driver.get_info(guest).power_state == virt.SHUTDOWN  # kept, stopped
+        driver.power_on(guest)
+        assert driver.get_info(guest).power_state == virt.RUNNING
+        driver.destroy(guest)
+        assert guest["uuid"] not in driver.list_instances()
+        # the destination spawns from the disk (on another node it keeps the uuid)
+        moved = instance("moved")
+        driver.spawn(moved, virt.ImageSource(
+            meta={"id": f"moved-{uuid.uuid4().hex[:8]}", "disk_format": fmt,
+                  "size": len(data)},
+            fetch=lambda out: out.write(data)))
+        assert driver.get_info(moved).power_state == virt.RUNNING
+        driver.destroy(moved)
+        with pytest.raises(virt.InstanceNotFound):
+            driver.migrate_disk_and_power_off(instance(), lambda data, fmt: None)
+
     def test_traits_are_names(self, driver):
         assert all(isinstance(t, str) and t.isupper() for t in driver.get_traits())
 

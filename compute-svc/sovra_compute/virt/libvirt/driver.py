@@ -270,6 +270,13 @@ class LibvirtDriver(virt.VirtDriver):
                         guest.start()
                 raise
 
+    def migrate_disk_and_power_off(self, instance, upload):
+        """The guest shut down (kept defined, its files kept) and its root disk
+        exported as one standalone qcow2 (``snapshot`` of a stopped guest). Its
+        ephemeral and swap disks do not travel: the destination makes them anew."""
+        self.power_off(instance)
+        self.snapshot(instance, upload)
+
     def confirm_resize(self, instance):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._paths(instance["uuid"])["resize_backup"])
