@@ -6,7 +6,6 @@ Python intersects, which keeps the SQL simple and fast on both backends.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from sovra_common import exception
 from sovra_placement.db import models
@@ -162,13 +161,14 @@ def capacity_by_provider_query(amounts: dict[int, int], where=(),
     query = (sa.select(rp.id, rp.root_provider_id, rp.parent_provider_id, rp.uuid)
              .select_from(rp))
     serves = []
-    for rc_id, amount in amounts.items():
-        inv = aliased(INV)
+    for k, (rc_id, amount) in enumerate(amounts.items()):
+        table = INV.__table__.alias(f"inv{k}")  # a Core alias: an ORM one costs ~1 ms
+        inv = table.c
         in_use = sa.func.coalesce(
             sa.select(sa.func.sum(ALLOC.used))
             .where(ALLOC.resource_provider_id == rp.id, ALLOC.resource_class_id == rc_id)
             .correlate(rp).scalar_subquery(), 0)
-        query = query.outerjoin(inv, sa.and_(
+        query = query.outerjoin(table, sa.and_(
             inv.resource_provider_id == rp.id, inv.resource_class_id == rc_id,
             inv.min_unit <= amount, inv.max_unit >= amount,
             sa.literal(amount) % inv.step_size == 0))

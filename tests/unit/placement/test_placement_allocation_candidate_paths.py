@@ -90,9 +90,10 @@ REQUESTS = {
 
 @pytest.mark.parametrize("name", sorted(REQUESTS))
 @pytest.mark.parametrize("policy", [None, "isolate"])
-def test_shortcuts_match_the_general_path(db, monkeypatch, name, policy):
+@pytest.mark.parametrize("limit", [None, 3])   # 3: the windows of root ids
+def test_shortcuts_match_the_general_path(db, monkeypatch, name, policy, limit):
     _cloud(db, sharing=name == "sharing")
-    request = ac.Request(groups=REQUESTS[name], group_policy=policy)
+    request = ac.Request(groups=REQUESTS[name], group_policy=policy, limit=limit)
 
     def shape(result):
         return ([(c.allocations, c.mappings) for c in result.candidates],
@@ -135,3 +136,23 @@ def test_no_candidate_over_commits(db):
     vf = ac.find(db, ac.Request(groups=[_g(resources={"SRIOV_NET_VF": 2})]), cap=1000)
     pfs = {vf.providers[rp]["uuid"] for c in vf.candidates for rp in c.allocations}
     assert cloud["tree1-pf0"] in pfs and cloud["tree0-pf0"] not in pfs  # 1 VF left
+
+
+@pytest.mark.parametrize("limit", [None, 3])
+def test_a_reused_statement_reads_the_usage_of_now(db, limit):
+    """The second search of a shape runs the statement the first one built: it
+    sees the allocations made in between."""
+    cloud = _cloud(db)
+    request = ac.Request(groups=[_g(resources={"VCPU": 4, "MEMORY_MB": 256})],
+                         limit=limit)
+
+    def providers():
+        found = ac.find(db, request, cap=1000)
+        return {found.providers[rp]["uuid"] for c in found.candidates
+                for rp in c.allocations}
+
+    assert cloud["cn0"] in providers()
+    allocation.replace_all(db, [allocation.ConsumerAllocations(
+        f"00000000-0000-0000-0000-0000000000a{n}", {cloud["cn0"]: {"VCPU": n}},
+        project_id="p", user_id="u") for n in (2, 3)])
+    assert cloud["cn0"] not in providers()   # 8 - 2 - 3 < 4
