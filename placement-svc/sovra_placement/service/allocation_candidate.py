@@ -54,6 +54,10 @@ _ONE_PROVIDER_BUILDER = True
 # window), and no row it reads is kept. Oldest dropped first.
 _STATEMENTS: dict[tuple, sa.Select] = {}
 _STATEMENTS_KEPT = 256
+_MEMBERS = sa.select(RP.id, RP.uuid, RP.parent_provider_id, RP.root_provider_id)
+_TREE_MEMBERS = provider_summary.Scoped(_MEMBERS, RP.root_provider_id)
+_CHILDREN = _MEMBERS.where(RP.parent_provider_id.is_not(None))
+_UUIDS = provider_summary.Scoped(sa.select(RP.id, RP.uuid), RP.id)
 
 
 @dataclasses.dataclass
@@ -111,13 +115,11 @@ class _Tree:
     def load_roots(self, roots) -> None:
         """Every provider of the trees rooted at ``roots``."""
         roots = [r for r in set(roots) if r not in self.members]
-        members = sa.select(RP.id, RP.uuid, RP.parent_provider_id, RP.root_provider_id)
         if len(roots) <= provider_summary.WHOLE_TABLE_FROM:
             for root in roots:
                 self.members[root] = []
-            for query in provider_summary.scoped(members, RP.root_provider_id, roots):
-                for rp_id, uuid, parent, root in self.conn.execute(query).all():
-                    self._add(rp_id, uuid, parent, root)
+            for rp_id, uuid, parent, root in _TREE_MEMBERS.rows(self.conn, roots):
+                self._add(rp_id, uuid, parent, root)
             return
         # Many trees: their roots, and their other providers among all that have a
         # parent (none on a flat cloud); only the roots' uuids not yet known are read.
@@ -126,14 +128,11 @@ class _Tree:
             self.members[root] = [root]
             self.root[root] = root
             self.parent[root] = None
-        children = members.where(RP.parent_provider_id.is_not(None))
-        for rp_id, uuid, parent, root in self.conn.execute(children).all():
+        for rp_id, uuid, parent, root in self.conn.execute(_CHILDREN).all():
             if root in wanted:
                 self._add(rp_id, uuid, parent, root)
         unknown = [r for r in roots if r not in self.uuid]
-        found = sa.select(RP.id, RP.uuid)
-        for query in provider_summary.scoped(found, RP.id, unknown):
-            self.uuid.update(self.conn.execute(query).all())
+        self.uuid.update(_UUIDS.rows(self.conn, unknown))
 
     def _add(self, rp_id, uuid, parent, root) -> None:
         self.uuid[rp_id] = uuid
@@ -165,7 +164,7 @@ class _Search:
         self.free: dict[tuple[int, str], int] = {}   # (rp, class) -> free capacity
         # (rp, class) -> (capacity, used), for the summaries
         self.inventory: dict[tuple[int, str], tuple[int, int]] = {}
-        self.sharing = filters.trait_holders(session, [os_traits.MISC_SHARES_VIA_AGGREGATE])
+        self.sharing = filters.trait_holders(self.conn, [os_traits.MISC_SHARES_VIA_AGGREGATE])
         self._sharing_roots: dict[int, set[int]] = {}
         self._trait_cache: dict[int, set[str]] = {}
         self._tree_roots: dict[str, int] = {}

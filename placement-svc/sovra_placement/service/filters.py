@@ -32,12 +32,16 @@ def by_aggregates(session, ids: set[int], member_of, forbidden_aggs) -> set[int]
     return ids
 
 
+_TRAIT_HOLDERS = (
+    sa.select(models.ResourceProviderTrait.resource_provider_id)
+    .join(models.Trait, models.Trait.id == models.ResourceProviderTrait.trait_id)
+    .where(models.Trait.name.in_(sa.bindparam("names", expanding=True))))
+
+
 def trait_holders(session, names) -> set[int]:
-    link = models.ResourceProviderTrait
-    return set(session.scalars(
-        sa.select(link.resource_provider_id).join(
-            models.Trait, models.Trait.id == link.trait_id)
-        .where(models.Trait.name.in_(set(names)))))
+    """Ids of providers with any of the traits ``names`` (``session``: a Session
+    or a Connection)."""
+    return set(session.scalars(_TRAIT_HOLDERS, {"names": list(set(names))}))
 
 
 def check_traits_exist(session, names) -> None:
