@@ -182,6 +182,34 @@ def test_a_failed_spawn_on_the_destination_goes_back(cloud, conn, image, flavor)
     _delete(conn, server)
 
 
+def test_a_failure_on_the_source_keeps_the_server_there(cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "migrate-source-fails")
+    cloud.drivers[source].fail_operations.add("migrate_disk")
+    try:
+        assert _action(conn, server.id, {"migrate": None}).status_code == 202
+        shown = _settled(conn, server.id, "ACTIVE")
+    finally:
+        cloud.drivers[source].fail_operations.discard("migrate_disk")
+    assert shown["OS-EXT-SRV-ATTR:host"] == source
+    assert _guest_state(cloud, source, server.id) == virt.RUNNING
+    assert _guest_state(cloud, OTHER[source], server.id) is None
+    assert _consumers(conn, source) == {server.id: TINY}
+    assert server.id not in _consumers(conn, OTHER[source])
+    assert _moving_images(conn) == []
+    _delete(conn, server)
+
+
+def test_delete_while_verifying_leaves_nothing(cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "migrate-deleted")
+    assert _action(conn, server.id, {"migrate": None}).status_code == 202
+    _settled(conn, server.id, "VERIFY_RESIZE")
+    _delete(conn, server)
+    for host in (source, OTHER[source]):
+        wait_for(lambda host=host: _guest_state(cloud, host, server.id) is None)
+        assert _consumers(conn, host) == {}
+    wait_for(lambda: _moving_images(conn) == [])
+
+
 def test_members_may_not_migrate(cloud, conn, image, flavor):
     server, _ = _boot(conn, image, flavor, "migrate-policy")
     domain = conn.identity.find_domain("Default")
