@@ -235,7 +235,12 @@ class MoveEndpoint:
                 expected_task_state=(instance_service.RESIZE_MIGRATING,),
                 vm_state=instance_service.RESIZED, task_state=None, flavor=flavor,
                 old_flavor=instance["flavor"], power_state=power_state)
-        except (instance_service.InstanceNotFound, instance_service.InstanceInvalidState):
+        except instance_service.InstanceNotFound:  # deleted while it moved here
+            self._drop_guest(ctxt, host, instance_uuid, flavor)
+            return
+        except instance_service.InstanceInvalidState:
+            if instance["task_state"] == instance_service.DELETING:
+                self._drop_guest(ctxt, host, instance_uuid, flavor)
             return
         migration_service.update(self._db, instance["migration_uuid"],
                                  status=migration_service.FINISHED)
@@ -330,13 +335,22 @@ class MoveEndpoint:
             vm_state=instance_service.ACTIVE if running else instance_service.STOPPED)
         self._notify(ctxt, "compute.instance.resize.revert.end", instance)
 
+    def _drop_guest(self, ctxt, host, instance_uuid, flavor):
+        """A guest a move finished on ``host`` for a server deleted meanwhile
+        (its delete may have reached that host before the guest did)."""
+        LOG.info("%s was deleted while it moved to %s: its guest there goes",
+                 instance_uuid, host)
+        self._agents.terminate_instance(ctxt, host, {"uuid": instance_uuid,
+                                                     "name": instance_uuid,
+                                                     "flavor": flavor})
+
     def _abandon_move(self, ctxt, instance):
         """A server deleted while its move waits: its migration consumer's
         allocations go, and the guest a cross-host move kept on the source."""
-        migration = migration_service.get(self._db, instance.get("migration_uuid"))
         if not instance.get("migration_uuid"):
             return
         self._release(instance["migration_uuid"])
+        migration = migration_service.get(self._db, instance["migration_uuid"])
         if migration is None:
             return
         migration_service.update(self._db, migration["uuid"],

@@ -194,3 +194,17 @@ def test_delete_while_verifying_releases_both_and_clears_the_source(cloud):
     assert {cloud.uuid, migration} <= set(cloud.placement.released)
     (args, _), = cloud.agents.named("confirm_migration")
     assert (args[1], args[3]) == ("node1", "img-1")
+
+
+def test_a_guest_spawned_for_a_deleted_server_is_destroyed(cloud):
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    flavor = _get(cloud)["flavor"]
+    cloud.endpoint.migration_disk_ready(CTXT, cloud.uuid, "node1", flavor, "img-1")
+    instance_service.begin_delete(cloud.db, CTXT, cloud.uuid)  # reaches node2 early
+    cloud.endpoint.resize_done(CTXT, cloud.uuid, "node2", flavor, 1)
+    (args, _), = cloud.agents.named("terminate_instance")
+    assert (args[1], args[2]["uuid"]) == ("node2", cloud.uuid)
+    cloud.endpoint.instance_destroyed(CTXT, cloud.uuid, "node2")
+    assert cloud.placement.claims == {}
+    cloud.endpoint.resize_done(CTXT, cloud.uuid, "node2", flavor, 1)  # gone: again
+    assert len(cloud.agents.named("terminate_instance")) == 2
