@@ -37,6 +37,7 @@ DESCRIPTION_MICROVERSION = "2.19"   # servers: description on update and rebuild
 AGGREGATE_MICROVERSION = "2.41"     # aggregates: "uuid" in bodies
 TAGS_MICROVERSION = "2.52"          # servers: "tags" at create
 MIGRATE_HOST_MICROVERSION = "2.56"  # migrate takes a destination "host"
+MIGRATIONS_MICROVERSION = "2.80"    # os-migrations: uuid, type, user and project
 
 
 def _version_headers(version: str | None) -> dict:
@@ -228,6 +229,12 @@ class ComputeClient:
         else:
             self._post(f"/servers/{server_id}/action", {"migrate": {"host": host}},
                        version=MIGRATE_HOST_MICROVERSION)
+
+    def list_migrations(self, **filters) -> list[dict]:
+        """os-migrations (admin), newest first; ``filters``: instance_uuid, host,
+        status, migration_type..."""
+        return self._get("/os-migrations", version=MIGRATIONS_MICROVERSION,
+                         **filters)["migrations"]
 
     def confirm_resize(self, server_id: str) -> None:
         self.server_action(server_id, "confirmResize")

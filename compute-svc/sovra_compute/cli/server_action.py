@@ -1,9 +1,10 @@
 """``sovra server pause|unpause|suspend|resume|lock|unlock|rebuild|resize|migrate``,
-``sovra server resize|migrate confirm|revert``: the server actions beyond start, stop and
+``sovra server resize|migrate confirm|revert``, ``sovra server migration list``:
+the server actions beyond start, stop and
 reboot (``server.py``). ``--wait`` follows the server with ``server.py``'s poller
 and progress line."""
 
-from sovra_common.cli import command, errors
+from sovra_common.cli import command, errors, output
 from sovra_compute import cli
 from sovra_compute.cli import server as server_cli
 
@@ -227,3 +228,34 @@ class RevertServerMigration(_FinishResize):
     """Revert a server's migration (VERIFY_RESIZE): back to its old host."""
 
     confirm = False
+
+
+class ListServerMigration(command.Lister):
+    """List the migrations (cold migrations and resizes) of every server, or of
+    one (admin only), newest first."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--server", metavar="<server>", help="name or id")
+        parser.add_argument("--host", metavar="<host>",
+                            help="moves from or to this compute host")
+        parser.add_argument("--status", metavar="<status>",
+                            help="e.g. finished, confirmed, reverted, error")
+        parser.add_argument("--type", metavar="<type>", dest="migration_type",
+                            choices=["migration", "resize"])
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        server = compute.find_server(parsed_args.server)["id"] \
+            if parsed_args.server else None
+        migrations = compute.list_migrations(
+            instance_uuid=server, host=parsed_args.host, status=parsed_args.status,
+            migration_type=parsed_args.migration_type)
+        return output.listing(migrations, [
+            ("Id", "id"), ("UUID", "uuid"), ("Server ID", "instance_uuid"),
+            ("Type", "migration_type"), ("Source Compute", "source_compute"),
+            ("Dest Compute", "dest_compute"), ("Status", "status"),
+            ("Old Flavor", "old_instance_type_id"),
+            ("New Flavor", "new_instance_type_id"), ("Created At", "created_at"),
+            ("Updated At", "updated_at")])

@@ -289,4 +289,9 @@ def test_sovra_cli_migrate_confirm_and_revert(cloud, conn, image, flavor):
     assert _settled(conn, server.id, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == dest
     assert _consumers(conn, dest) == {server.id: TINY}
     assert _consumers(conn, source) == {}
+    rows = json.loads(run("server", "migration", "list", "--server", server.id,
+                          "-f", "json").stdout)
+    assert [(r["Type"], r["Source Compute"], r["Dest Compute"], r["Status"])
+            for r in rows] == [("migration", source, dest, "confirmed"),
+                               ("migration", source, dest, "reverted")]
     _delete(conn, server)
