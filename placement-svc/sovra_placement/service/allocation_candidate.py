@@ -279,7 +279,7 @@ class _Search:
     def servers(self, group: RequestGroup, roots=None, window=None) -> dict[str, set[int]]:
         """{class: provider ids} for ``group`` (granular: one key, "*", for all),
         among the trees of ``roots`` or of the root ids in ``window`` (lo, hi)."""
-        rc_ids = filters.class_ids(self.session, group.resources)
+        rc_ids = filters.class_ids(self.conn, group.resources)
 
         def clauses():
             where = self._where(group, correlated=window is not None)

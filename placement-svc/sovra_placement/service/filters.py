@@ -65,11 +65,15 @@ def by_traits(session, ids: set[int], required, forbidden) -> set[int]:
     return ids
 
 
+_CLASS_IDS = sa.select(models.ResourceClass.name, models.ResourceClass.id).where(
+    models.ResourceClass.name.in_(sa.bindparam("names", expanding=True)))
+
+
 def class_ids(session, names) -> dict[str, int]:
+    """{name: id} of the resource classes ``names`` (``session``: a Session or a
+    Connection); Invalid if one does not exist."""
     names = set(names)
-    found = dict(session.execute(sa.select(models.ResourceClass.name,
-                                           models.ResourceClass.id)
-                                 .where(models.ResourceClass.name.in_(names))).all())
+    found = dict(session.execute(_CLASS_IDS, {"names": list(names)}).all())
     if len(found) != len(names):
         raise exception.Invalid("Invalid resource class in resources parameter: " +
                                 ", ".join(sorted(names - set(found))))
