@@ -55,7 +55,7 @@ _ONE_PROVIDER_BUILDER = True
 _STATEMENTS: dict[tuple, sa.Select] = {}
 _STATEMENTS_KEPT = 256
 _MEMBERS = sa.select(RP.id, RP.uuid, RP.parent_provider_id, RP.root_provider_id)
-_TREE_MEMBERS = provider_summary.Scoped(_MEMBERS, RP.root_provider_id)
+_TREE_MEMBERS = provider_summary.Scoped(_MEMBERS, RP.root_provider_id, key=3)
 _CHILDREN = _MEMBERS.where(RP.parent_provider_id.is_not(None))
 _UUIDS = provider_summary.Scoped(sa.select(RP.id, RP.uuid), RP.id)
 

@@ -13,21 +13,34 @@ ALLOC = models.Allocation
 CHUNK = 500
 # Summaries of more providers than this read whole tables instead of IN lists.
 WHOLE_TABLE_FROM = 2000
+# Dense ids, at least this many, are read by their range rather than an IN list.
+RANGE_FROM = 8
 
 
 class Scoped:
-    """A query over some providers, built once: run per chunk of their ids (an
-    expanding parameter, ``ids``), or once over the whole table (the caller
-    filters) when they are many: one scan beats many IN lists."""
+    """A query over some providers, built once, whose row's ``key`` column holds
+    ``column``: run per chunk of their ids (an expanding parameter), or over the
+    range of ids when they are dense (every id in a range of at most twice their
+    number: no IN list to render), or once over the whole table when they are
+    many (one scan beats many IN lists; the caller filters)."""
 
-    def __init__(self, query, column):
+    def __init__(self, query, column, key=0):
         self.whole = query
         self.by_ids = query.where(column.in_(sa.bindparam("ids", expanding=True)))
+        self.by_range = query.where(column.between(sa.bindparam("lo"),
+                                                   sa.bindparam("hi")))
+        self.key = key
 
     def rows(self, conn, ids, **params) -> list:
         ids = list(ids)
         if len(ids) > WHOLE_TABLE_FROM:
             return conn.execute(self.whole, params).all()
+        if len(ids) >= RANGE_FROM:
+            lo, hi = min(ids), max(ids)
+            if hi - lo < 2 * len(ids):
+                wanted, key = set(ids), self.key
+                return [row for row in conn.execute(
+                    self.by_range, {**params, "lo": lo, "hi": hi}) if row[key] in wanted]
         rows = []
         for start in range(0, len(ids), CHUNK):
             rows += conn.execute(self.by_ids,
