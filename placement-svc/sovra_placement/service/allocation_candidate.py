@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
+import threading
 
 import os_traits
 import sqlalchemy as sa
@@ -54,6 +55,7 @@ _ONE_PROVIDER_BUILDER = True
 # window), and no row it reads is kept. Oldest dropped first.
 _STATEMENTS: dict[tuple, sa.Select] = {}
 _STATEMENTS_KEPT = 256
+_STATEMENTS_LOCK = threading.Lock()
 _MEMBERS = sa.select(RP.id, RP.uuid, RP.parent_provider_id, RP.root_provider_id)
 _TREE_MEMBERS = provider_summary.Scoped(_MEMBERS, RP.root_provider_id, key=3)
 _CHILDREN = _MEMBERS.where(RP.parent_provider_id.is_not(None))
@@ -312,9 +314,10 @@ class _Search:
                 statement = filters.capacity_by_provider_query(
                     amounts, clauses()[0], with_usage=usage is None)
                 if key is not None:
-                    if len(_STATEMENTS) >= _STATEMENTS_KEPT:
-                        _STATEMENTS.pop(next(iter(_STATEMENTS)), None)
-                    _STATEMENTS[key] = statement
+                    with _STATEMENTS_LOCK:
+                        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+                            del _STATEMENTS[next(iter(_STATEMENTS))]
+                        _STATEMENTS[key] = statement
             step = 2 if usage is None else 1
             columns = [(rc, rc_ids[rc], 4 + step * k, per_class[rc], group.resources[rc])
                        for k, rc in enumerate(classes)]

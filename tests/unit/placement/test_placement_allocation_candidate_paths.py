@@ -171,3 +171,14 @@ def test_a_reused_statement_reads_the_usage_of_now(db, limit):
         f"00000000-0000-0000-0000-0000000000a{n}", {cloud["cn0"]: {"VCPU": n}},
         project_id="p", user_id="u") for n in (2, 3)])
     assert cloud["cn0"] not in providers()   # 8 - 2 - 3 < 4
+
+
+def test_kept_statements_are_bounded_and_a_shape_rebuilt_answers_the_same(db, monkeypatch):
+    _cloud(db)
+    monkeypatch.setattr(ac, "_STATEMENTS", {})
+    monkeypatch.setattr(ac, "_STATEMENTS_KEPT", 2)
+    names = ["flat", "required", "member_of", "flat"]   # "flat" dropped, then rebuilt
+    answers = [ac.find(db, ac.Request(groups=REQUESTS[n]), cap=1000) for n in names]
+    assert len(ac._STATEMENTS) == 2
+    assert (answers[0].candidates, answers[0].providers) == (answers[3].candidates,
+                                                             answers[3].providers)
