@@ -36,6 +36,7 @@ import contextlib
 import logging
 import math
 import os
+import sqlite3
 import threading
 import weakref
 
@@ -153,21 +154,37 @@ def _sqlite_engine(url, max_pool_size, max_overflow, pool_timeout, busy_timeout,
     def _on_begin(conn):
         options = conn.get_execution_options()
         access = options.get(ACCESS)
-        _set_pragmas(conn, foreign_keys=options.get(SQLITE_FOREIGN_KEYS, True),
-                     query_only=access == "read")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if access == "write" else "BEGIN")
+        wanted = {"foreign_keys": bool(options.get(SQLITE_FOREIGN_KEYS, True)),
+                  "query_only": access == "read"}
+        _begin(conn, wanted, "BEGIN IMMEDIATE" if access == "write" else "BEGIN")
 
     return engine
 
 
-def _set_pragmas(conn, **wanted):
-    """Set per-transaction pragmas (before BEGIN), skipping those already in effect."""
+def _begin(conn, wanted: dict, begin: str) -> None:
+    """Set per-transaction pragmas (skipping those already in effect), then BEGIN.
+
+    Run on the DBAPI connection, not through SQLAlchemy's execution (statement
+    cache, events, a result object per statement): that cost several times what
+    SQLite takes to run them, twice or three times for every transaction of every
+    service. A driver error is raised as SQLAlchemy's (``sqlalchemy.exc.DBAPIError``
+    subclass), as an executed statement's would be, so that :mod:`errors` still
+    translates e.g. a BEGIN IMMEDIATE that met a locked file into Deadlock."""
     state = conn.info.setdefault("sqlite_pragmas", {})
-    for name, value in wanted.items():
-        value = bool(value)
-        if state.get(name) is not value:
-            conn.exec_driver_sql(f"PRAGMA {name} = {'ON' if value else 'OFF'}")
-            state[name] = value
+    cursor = conn.connection.dbapi_connection.cursor()
+    statement = None
+    try:
+        for name, value in wanted.items():
+            if state.get(name) is not value:
+                statement = f"PRAGMA {name} = {'ON' if value else 'OFF'}"
+                cursor.execute(statement)
+                state[name] = value
+        statement = begin
+        cursor.execute(statement)
+    except sqlite3.Error as exc:
+        raise sa.exc.DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
 
 
 # --- MySQL / MariaDB -------------------------------------------------------------------

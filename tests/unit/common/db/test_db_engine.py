@@ -79,6 +79,29 @@ def test_writer_access_takes_the_write_lock_at_begin(file_url, tmp_path):
         engine.dispose()
 
 
+def test_a_begin_the_lock_refuses_is_a_sqlalchemy_error(file_url, tmp_path):
+    """BEGIN runs on the DBAPI connection; its error is still SQLAlchemy's (what
+    the Database translates into Deadlock), with the driver's as ``orig``."""
+    engine = db_engine.create_engine(file_url, sqlite_busy_timeout=0.05)
+    with engine.connect() as conn:  # create the file
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        conn.commit()
+    holder = sqlite3.connect(tmp_path / "test.sqlite", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        conn = engine.connect().execution_options(**{db_engine.ACCESS: "write"})
+        with pytest.raises(sa.exc.OperationalError, match="BEGIN IMMEDIATE") as caught:
+            conn.exec_driver_sql("SELECT 1")
+        assert isinstance(caught.value.orig, sqlite3.OperationalError)
+        conn.close()
+        holder.execute("ROLLBACK")
+        with engine.connect().execution_options(**{db_engine.ACCESS: "write"}) as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
+    finally:
+        holder.close()
+        engine.dispose()
+
+
 def test_read_access_sets_query_only_for_that_transaction_only(file_url):
     engine = db_engine.create_engine(file_url, max_pool_size=1, max_overflow=0)
     try:
