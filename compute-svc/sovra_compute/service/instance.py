@@ -6,9 +6,11 @@ what agents report). Both see the same rules here.
 
 from __future__ import annotations
 
+import types
 import uuid as uuidlib
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import joinedload
 
 from sovra_common import exception
@@ -155,6 +157,22 @@ def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:
     return row
 
 
+#: the tables the write paths below change with SQLAlchemy Core (no ORM objects,
+#: identity map or relationship loading: a boot and a delete run several of them)
+_INSTANCE_TABLE = models.Instance.__table__
+_INSERT_INSTANCE = insert(_INSTANCE_TABLE)
+_INSERT_TAG = insert(models.InstanceTag.__table__)
+_INSERT_ACTION = insert(models.InstanceAction.__table__)
+_INSTANCE_STATE = select(_INSTANCE_TABLE.c.deleted, _INSTANCE_TABLE.c.task_state) \
+    .where(_INSTANCE_TABLE.c.uuid == bindparam("uuid"))
+
+
+def _column(key: str) -> str:
+    """The instances table's column of an instance dict key (``metadata`` is
+    ``metadata_`` on the model only)."""
+    return "metadata" if key == "metadata_" else key
+
+
 @retry_on_deadlock
 def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
            key_data=None, metadata=None, user_data=None, description=None,
@@ -162,26 +180,35 @@ def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
            requested_node=None, hostname=None, image_properties=None,
            scheduler_hints=None, requested_networks=(), config_drive=False,
            reservation_id=None, launch_index=0) -> dict:
+    """Record a new server (BUILD, scheduling) with its tags and its create action;
+    returns its dict, made from what was written (nothing is read back)."""
+    row = {column.key: None for column in _INSTANCE_TABLE.c}
+    row.update(
+        uuid=str(uuidlib.uuid4()), name=name, description=description,
+        reservation_id=reservation_id, launch_index=launch_index,
+        requested_zone=availability_zone,
+        project_id=ctxt.project_id, user_id=ctxt.user_id, flavor=flavor,
+        image_ref=image_ref, vm_state=BUILDING, task_state=SCHEDULING,
+        power_state=0, key_name=key_name, key_data=key_data,
+        metadata=metadata or {}, user_data=user_data,
+        availability_zone=availability_zone, build_hosts=[],
+        requested_host=requested_host, requested_node=requested_node,
+        hostname=hostname, image_properties=image_properties or {},
+        scheduler_hints=scheduler_hints or {},
+        requested_networks=list(requested_networks), network_info=[],
+        config_drive=config_drive, locked=False, deleted=False,
+        created_at=schema.utcnow())
+    tags = list(dict.fromkeys(tags))
     with db.writer() as session:
-        row = models.Instance(
-            uuid=str(uuidlib.uuid4()), name=name, description=description,
-            reservation_id=reservation_id, launch_index=launch_index,
-            requested_zone=availability_zone,
-            project_id=ctxt.project_id, user_id=ctxt.user_id, flavor=flavor,
-            image_ref=image_ref, vm_state=BUILDING, task_state=SCHEDULING,
-            power_state=0, key_name=key_name, key_data=key_data,
-            metadata_=metadata or {}, user_data=user_data,
-            availability_zone=availability_zone, build_hosts=[],
-            requested_host=requested_host, requested_node=requested_node,
-            hostname=hostname, image_properties=image_properties or {},
-            scheduler_hints=scheduler_hints or {},
-            requested_networks=list(requested_networks), network_info=[],
-            config_drive=config_drive,
-            tags=[models.InstanceTag(tag=tag) for tag in dict.fromkeys(tags)])
-        session.add(row)
-        session.flush()
-        _start_action(session, row.uuid, "create", ctxt)
-        return _as_dict(row)
+        connection = session.connection()
+        connection.execute(_INSERT_INSTANCE, row)
+        if tags:
+            connection.execute(_INSERT_TAG, [{"instance_uuid": row["uuid"], "tag": tag}
+                                             for tag in tags])
+        _start_action(session, row["uuid"], "create", ctxt)
+    written = types.SimpleNamespace(**row)
+    written.metadata_ = row["metadata"]
+    return shown(written, tags=tags, block_devices=[], fault=None)
 
 
 @retry_on_deadlock
@@ -194,9 +221,61 @@ def discard(db: Database, instance_uuid: str) -> None:
             models.Instance.uuid == instance_uuid))
 
 
+_INSTANCES = models.Instance.__table__
+_TAGS = models.InstanceTag.__table__
+_FAULTS = models.InstanceFault.__table__
+_DEVICES = models.BlockDeviceMapping.__table__
+
+
+def _of_instance(column, aggregate):
+    return (select(aggregate(column))
+            .where(column.table.c.instance_uuid == _INSTANCES.c.uuid)
+            .correlate(_INSTANCES).scalar_subquery())
+
+
+#: what a Core read of a server selects: the instances table's columns (``metadata``
+#: keyed ``metadata_``, as the model names it) and, so that its collections are read
+#: only when it has some, how many tags and volumes and which newest fault it has
+READ_COLUMNS = (
+    *[c.label("metadata_") if c.key == "metadata" else c for c in _INSTANCES.c],
+    _of_instance(_TAGS.c.tag, func.count).label("tag_count"),
+    _of_instance(_DEVICES.c.id, func.count).label("device_count"),
+    _of_instance(_FAULTS.c.id, func.max).label("fault_id"))
+
+#: built once, as are their cache keys
+_READ = select(*READ_COLUMNS).where(_INSTANCES.c.uuid == bindparam("uuid"))
+_TAGS_OF = (select(_TAGS.c.tag).where(_TAGS.c.instance_uuid == bindparam("uuid"))
+            .order_by(_TAGS.c.tag))
+_DEVICES_OF = (select(_DEVICES).where(_DEVICES.c.instance_uuid == bindparam("uuid"))
+               .order_by(_DEVICES.c.id))
+_FAULT = select(_FAULTS).where(_FAULTS.c.id == bindparam("id"))
+
+
+def read_shown(session, found) -> dict:
+    """The instance dict of ``found`` (a row of READ_COLUMNS), its tags, volumes and
+    newest fault read (one statement each) only when it has some. SQLAlchemy Core:
+    no ORM objects, identity map or relationship loading."""
+    connection = session.connection()
+    params = {"uuid": found.uuid}
+    tags = ([tag for (tag,) in connection.execute(_TAGS_OF, params)]
+            if found.tag_count else [])
+    devices = ([block_device.as_dict(row) for row in connection.execute(_DEVICES_OF, params)]
+               if found.device_count else [])
+    fault = (None if found.fault_id is None else
+             fault_dict(connection.execute(_FAULT, {"id": found.fault_id}).one()))
+    return shown(found, tags=tags, block_devices=devices, fault=fault)
+
+
 def get(db: Database, instance_uuid: str) -> dict:
+    """The instance (InstanceNotFound if it does not exist or is deleted), read with
+    Core. Inside a writer, the session's pending ORM changes are flushed first (what
+    an ORM query's autoflush did)."""
     with db.reader() as session:
-        return _as_dict(_get_row(session, instance_uuid))
+        session.flush()
+        found = session.connection().execute(_READ, {"uuid": instance_uuid}).first()
+        if found is None or found.deleted:
+            raise InstanceNotFound(uuid=instance_uuid)
+        return read_shown(session, found)
 
 
 def list_(db: Database, *, project_id=None, filters=None, limit=None,
@@ -248,15 +327,28 @@ def update(db: Database, instance_uuid: str, *, expected_task_state=(),
     ``expected_task_state``: the task states the instance may be in (the change
     is refused with InstanceInvalidState otherwise; a tuple, empty: any).
     """
+    values = {_column(key): value for key, value in changes.items()}
+    values["updated_at"] = schema.utcnow()
+    table = _INSTANCE_TABLE
+    changed = sql_update(table).where(table.c.uuid == instance_uuid,
+                                      table.c.deleted.is_(False))
+    if expected_task_state:
+        # the guard is part of the UPDATE: a compare-and-swap on the task state
+        states = [state for state in expected_task_state if state is not None]
+        allowed = [table.c.task_state.in_(states)] if states else []
+        if None in expected_task_state:
+            allowed.append(table.c.task_state.is_(None))
+        changed = changed.where(or_(*allowed))
     with db.writer() as session:
-        row = _get_row(session, instance_uuid)
-        if expected_task_state and row.task_state not in expected_task_state:
+        session.flush()  # pending ORM changes of an outer writer go first
+        if session.connection().execute(changed.values(values)).rowcount != 1:
+            found = session.connection().execute(
+                _INSTANCE_STATE, {"uuid": instance_uuid}).first()
+            if found is None or found.deleted:
+                raise InstanceNotFound(uuid=instance_uuid)
             raise InstanceInvalidState(action=action or "update", uuid=instance_uuid,
-                                       attr="task_state", state=row.task_state)
-        for key, value in changes.items():
-            setattr(row, "metadata_" if key == "metadata" else key, value)
-        row.updated_at = schema.utcnow()
-        return _as_dict(row)
+                                       attr="task_state", state=found.task_state)
+        return _reread(session, instance_uuid)
 
 
 @retry_on_deadlock
@@ -296,15 +388,24 @@ def begin_task(db: Database, ctxt, instance_uuid: str, action: str, task_state: 
 
 
 @retry_on_deadlock
-def begin_delete(db: Database, ctxt, instance_uuid: str) -> dict:
+def begin_delete(db: Database, ctxt, instance_uuid: str) -> None:
+    """Put the server in task_state deleting and record its delete action (once:
+    a server being deleted already is left as it is); InstanceNotFound if it is
+    gone."""
+    table = _INSTANCE_TABLE
     with db.writer() as session:
-        row = _get_row(session, instance_uuid)
-        if row.task_state == DELETING:
-            return _as_dict(row)
-        row.task_state = DELETING
-        row.updated_at = schema.utcnow()
-        _start_action(session, row.uuid, "delete", ctxt)
-        return _as_dict(row)
+        session.flush()
+        connection = session.connection()
+        if connection.execute(
+                sql_update(table).where(
+                    table.c.uuid == instance_uuid, table.c.deleted.is_(False),
+                    or_(table.c.task_state.is_(None), table.c.task_state != DELETING))
+                .values(task_state=DELETING, updated_at=schema.utcnow())).rowcount:
+            _start_action(session, instance_uuid, "delete", ctxt)
+            return
+        found = connection.execute(_INSTANCE_STATE, {"uuid": instance_uuid}).first()
+        if found is None or found.deleted:
+            raise InstanceNotFound(uuid=instance_uuid)
 
 
 @retry_on_deadlock
@@ -331,12 +432,15 @@ def add_fault(db: Database, instance_uuid: str, *, code: int, message: str,
 
 @retry_on_deadlock
 def mark_deleted(db: Database, instance_uuid: str) -> None:
+    now = schema.utcnow()
+    table = _INSTANCE_TABLE
     with db.writer() as session:
-        row = _get_row(session, instance_uuid, deleted=True)
-        now = schema.utcnow()
-        row.deleted, row.deleted_at, row.terminated_at = True, now, now
-        row.vm_state, row.task_state, row.power_state = DELETED, None, 0
-        row.updated_at = now
+        session.flush()
+        if not session.connection().execute(
+                sql_update(table).where(table.c.uuid == instance_uuid).values(
+                    deleted=True, deleted_at=now, terminated_at=now, vm_state=DELETED,
+                    task_state=None, power_state=0, updated_at=now)).rowcount:
+            raise InstanceNotFound(uuid=instance_uuid)
 
 
 @retry_on_deadlock
@@ -349,8 +453,17 @@ def record_action(db: Database, ctxt, instance_uuid: str, action: str) -> None:
 
 def _start_action(session, instance_uuid, action, ctxt) -> None:
     now = schema.utcnow()
-    session.add(models.InstanceAction(
-        instance_uuid=instance_uuid, action=action,
-        request_id=getattr(ctxt, "request_id", None), user_id=ctxt.user_id,
-        project_id=ctxt.project_id, start_time=now, updated_at=now))
+    session.flush()  # the instance row first (the action refers to it)
+    session.connection().execute(_INSERT_ACTION, {
+        "instance_uuid": instance_uuid, "action": action,
+        "request_id": getattr(ctxt, "request_id", None), "user_id": ctxt.user_id,
+        "project_id": ctxt.project_id, "start_time": now, "updated_at": now})
+
+
+def _reread(session, instance_uuid) -> dict:
+    """The instance dict as its row now is, in ``session``'s transaction (after a
+    Core write: an ORM object the session holds would be stale)."""
+    row = session.execute(_GET.execution_options(populate_existing=True),
+                          {"uuid": instance_uuid}).unique().scalar()
+    return _as_dict(row)
 

@@ -14,25 +14,15 @@ rows map straight to the dict ``instance.get`` gives. Read fresh every time
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, select
 
 from sovra_common.db import Database
 from sovra_compute.db import models
-from sovra_compute.service import aggregate, block_device, compute_service
+from sovra_compute.service import aggregate, compute_service
 from sovra_compute.service import instance as instance_service
 
 _INSTANCES = models.Instance.__table__
-_TAGS = models.InstanceTag.__table__
-_FAULTS = models.InstanceFault.__table__
-_DEVICES = models.BlockDeviceMapping.__table__
 _SERVICES = models.Service.__table__
-
-
-def _per_instance(column, aggregate_fn):
-    table = column.table
-    return (select(aggregate_fn(column))
-            .where(table.c.instance_uuid == _INSTANCES.c.uuid)
-            .correlate(_INSTANCES).scalar_subquery())
 
 
 def _statement():
@@ -48,29 +38,19 @@ def _statement():
     group = (select(groups.c.uuid).join(members, members.c.group_id == groups.c.id)
              .where(members.c.instance_uuid == _INSTANCES.c.uuid)
              .limit(1).correlate(_INSTANCES).scalar_subquery())
-    columns = [c.label("metadata_") if c.key == "metadata" else c
-               for c in _INSTANCES.c]
-    return (select(*columns,
+    return (select(*instance_service.READ_COLUMNS,
                    _SERVICES.c.id.label("service_id"),
                    _SERVICES.c.forced_down.label("service_forced_down"),
                    _SERVICES.c.disabled.label("service_disabled"),
-                   zone.label("host_zone"), group.label("server_group"),
-                   _per_instance(_TAGS.c.tag, func.count).label("tag_count"),
-                   _per_instance(_DEVICES.c.id, func.count).label("device_count"),
-                   _per_instance(_FAULTS.c.id, func.max).label("fault_id"))
+                   zone.label("host_zone"), group.label("server_group"))
             .select_from(_INSTANCES.outerjoin(_SERVICES, and_(
                 _SERVICES.c.host == _INSTANCES.c.host,
                 _SERVICES.c.binary == compute_service.AGENT_BINARY)))
             .where(_INSTANCES.c.uuid == bindparam("uuid")))
 
 
-#: built once: SQLAlchemy then also computes their cache keys once, not per request
+#: built once: SQLAlchemy then also computes its cache key once, not per request
 _STATEMENT = _statement()
-_TAGS_OF = (select(_TAGS.c.tag).where(_TAGS.c.instance_uuid == bindparam("uuid"))
-            .order_by(_TAGS.c.tag))
-_DEVICES_OF = (select(_DEVICES).where(_DEVICES.c.instance_uuid == bindparam("uuid"))
-               .order_by(_DEVICES.c.id))
-_FAULT = select(_FAULTS).where(_FAULTS.c.id == bindparam("id"))
 
 
 def get(db: Database, instance_uuid: str) -> dict:
@@ -79,18 +59,10 @@ def get(db: Database, instance_uuid: str) -> dict:
     host's aggregates, None when they name none) and ``server_groups`` (the uuid of
     its group in a list, or an empty one). InstanceNotFound as ``get``."""
     with db.reader() as session:
-        connection = session.connection()
-        found = connection.execute(_STATEMENT, {"uuid": instance_uuid}).first()
+        found = session.connection().execute(_STATEMENT, {"uuid": instance_uuid}).first()
         if found is None or found.deleted:
             raise instance_service.InstanceNotFound(uuid=instance_uuid)
-        tags = ([tag for (tag,) in connection.execute(_TAGS_OF, {"uuid": instance_uuid})]
-                if found.tag_count else [])
-        devices = ([block_device.as_dict(row) for row in
-                    connection.execute(_DEVICES_OF, {"uuid": instance_uuid})]
-                   if found.device_count else [])
-        fault = (None if found.fault_id is None else instance_service.fault_dict(
-            connection.execute(_FAULT, {"id": found.fault_id}).one()))
-    shown = instance_service.shown(found, tags=tags, block_devices=devices, fault=fault)
+        shown = instance_service.read_shown(session, found)
     shown["host_service"] = (None if found.service_id is None else
                              {"forced_down": bool(found.service_forced_down),
                               "disabled": bool(found.service_disabled)})

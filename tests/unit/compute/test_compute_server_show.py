@@ -1,9 +1,11 @@
-"""server_show.get (SQLAlchemy Core, for GET /servers/{id}) gives what instance.get
-(the ORM) gives, plus the host's service, the host's zone and the server group, read
-fresh on every call."""
+"""server_show.get (GET /servers/{id}) and instance.get read with SQLAlchemy Core; they
+give what the ORM mapping (instance.as_dict) gives, server_show.get plus the host's
+service, the host's zone and the server group, read fresh on every call."""
 
 import pytest
+from sqlalchemy import select
 
+from sovra_compute.db import models
 from sovra_compute.service import block_device, compute_service, server_group, server_show
 from sovra_compute.service import instance as instance_service
 
@@ -21,6 +23,12 @@ def _server(db, **extra):
                                    image_ref="img-1", **extra)["uuid"]
 
 
+def _orm(db, server_id):
+    with db.reader() as session:
+        return instance_service.as_dict(session.scalars(select(models.Instance).where(
+            models.Instance.uuid == server_id)).one())
+
+
 def _extras(shown):
     return {key: shown.pop(key) for key in ("host_service", "host_zone", "server_groups")}
 
@@ -30,7 +38,7 @@ def test_a_plain_server_as_instance_get(db):
     shown = server_show.get(db, server_id)
     assert _extras(shown) == {"host_service": None, "host_zone": None,
                               "server_groups": []}
-    assert shown == instance_service.get(db, server_id)
+    assert shown == instance_service.get(db, server_id) == _orm(db, server_id)
 
 
 def test_collections_newest_fault_service_and_group(db):
@@ -55,7 +63,7 @@ def test_collections_newest_fault_service_and_group(db):
     assert _extras(shown) == {
         "host_service": {"forced_down": False, "disabled": False},
         "host_zone": None, "server_groups": [group["uuid"]]}
-    assert shown == instance_service.get(db, server_id)
+    assert shown == instance_service.get(db, server_id) == _orm(db, server_id)
     assert shown["tags"] == ["a", "b", "c"]
     assert [b["volume_id"] for b in shown["block_devices"]] == ["vol-2", "vol-1"]
     assert shown["fault"]["message"] == "newest"
@@ -69,5 +77,13 @@ def test_deleted_or_unknown_is_not_found(db):
     server_id = _server(db)
     instance_service.mark_deleted(db, server_id)
     for uuid in (server_id, "no-such-server"):
-        with pytest.raises(instance_service.InstanceNotFound):
-            server_show.get(db, uuid)
+        for get in (server_show.get, instance_service.get):
+            with pytest.raises(instance_service.InstanceNotFound):
+                get(db, uuid)
+
+
+def test_get_inside_a_writer_sees_its_pending_changes(db):
+    server_id = _server(db)
+    with db.writer() as session:
+        session.get(models.Instance, server_id).vm_state = "active"
+        assert instance_service.get(db, server_id)["vm_state"] == "active"
