@@ -60,6 +60,8 @@ _MEMBERS = sa.select(RP.id, RP.uuid, RP.parent_provider_id, RP.root_provider_id)
 _TREE_MEMBERS = provider_summary.Scoped(_MEMBERS, RP.root_provider_id, key=3)
 _CHILDREN = _MEMBERS.where(RP.parent_provider_id.is_not(None))
 _UUIDS = provider_summary.Scoped(sa.select(RP.id, RP.uuid), RP.id)
+_ROOT_RANGE = sa.select(sa.select(sa.func.min(RP.root_provider_id)).scalar_subquery(),
+                        sa.select(sa.func.max(RP.root_provider_id)).scalar_subquery())
 
 
 @dataclasses.dataclass
@@ -415,9 +417,8 @@ class _Search:
             self._run_batch(None, want, found, seen)
             return found
         # Every root is its own root: the lowest and highest root ids, each read
-        # from the index's end (one aggregate per query, or SQLite scans).
-        lowest = self.conn.scalar(sa.select(sa.func.min(RP.root_provider_id)))
-        highest = self.conn.scalar(sa.select(sa.func.max(RP.root_provider_id)))
+        # from the index's end (one aggregate per subquery, or SQLite scans).
+        lowest, highest = self.conn.execute(_ROOT_RANGE).one()
         if lowest is None:
             return found
         done = lowest - 1
