@@ -157,14 +157,18 @@ def _get_row(session, instance_uuid, *, deleted=False) -> models.Instance:
     return row
 
 
-#: the tables the write paths below change with SQLAlchemy Core (no ORM objects,
-#: identity map or relationship loading: a boot and a delete run several of them)
-_INSTANCE_TABLE = models.Instance.__table__
-_INSERT_INSTANCE = insert(_INSTANCE_TABLE)
-_INSERT_TAG = insert(models.InstanceTag.__table__)
+#: the tables read and written with SQLAlchemy Core (no ORM objects, identity map
+#: or relationship loading: a boot and a delete read and write several times)
+_INSTANCES = models.Instance.__table__
+_TAGS = models.InstanceTag.__table__
+_FAULTS = models.InstanceFault.__table__
+_DEVICES = models.BlockDeviceMapping.__table__
+
+_INSERT_INSTANCE = insert(_INSTANCES)
+_INSERT_TAG = insert(_TAGS)
 _INSERT_ACTION = insert(models.InstanceAction.__table__)
-_INSTANCE_STATE = select(_INSTANCE_TABLE.c.deleted, _INSTANCE_TABLE.c.task_state) \
-    .where(_INSTANCE_TABLE.c.uuid == bindparam("uuid"))
+_INSTANCE_STATE = select(_INSTANCES.c.deleted, _INSTANCES.c.task_state) \
+    .where(_INSTANCES.c.uuid == bindparam("uuid"))
 
 
 def _column(key: str) -> str:
@@ -182,7 +186,7 @@ def create(db: Database, ctxt, *, name, flavor: dict, image_ref, key_name=None,
            reservation_id=None, launch_index=0) -> dict:
     """Record a new server (BUILD, scheduling) with its tags and its create action;
     returns its dict, made from what was written (nothing is read back)."""
-    row = {column.key: None for column in _INSTANCE_TABLE.c}
+    row = {column.key: None for column in _INSTANCES.c}
     row.update(
         uuid=str(uuidlib.uuid4()), name=name, description=description,
         reservation_id=reservation_id, launch_index=launch_index,
@@ -219,12 +223,6 @@ def discard(db: Database, instance_uuid: str) -> None:
     with db.writer() as session:
         session.execute(delete(models.Instance).where(
             models.Instance.uuid == instance_uuid))
-
-
-_INSTANCES = models.Instance.__table__
-_TAGS = models.InstanceTag.__table__
-_FAULTS = models.InstanceFault.__table__
-_DEVICES = models.BlockDeviceMapping.__table__
 
 
 def _of_instance(column, aggregate):
@@ -329,7 +327,7 @@ def update(db: Database, instance_uuid: str, *, expected_task_state=(),
     """
     values = {_column(key): value for key, value in changes.items()}
     values["updated_at"] = schema.utcnow()
-    table = _INSTANCE_TABLE
+    table = _INSTANCES
     changed = sql_update(table).where(table.c.uuid == instance_uuid,
                                       table.c.deleted.is_(False))
     if expected_task_state:
@@ -392,7 +390,7 @@ def begin_delete(db: Database, ctxt, instance_uuid: str) -> None:
     """Put the server in task_state deleting and record its delete action (once:
     a server being deleted already is left as it is); InstanceNotFound if it is
     gone."""
-    table = _INSTANCE_TABLE
+    table = _INSTANCES
     with db.writer() as session:
         session.flush()
         connection = session.connection()
@@ -433,7 +431,7 @@ def add_fault(db: Database, instance_uuid: str, *, code: int, message: str,
 @retry_on_deadlock
 def mark_deleted(db: Database, instance_uuid: str) -> None:
     now = schema.utcnow()
-    table = _INSTANCE_TABLE
+    table = _INSTANCES
     with db.writer() as session:
         session.flush()
         if not session.connection().execute(
@@ -461,9 +459,8 @@ def _start_action(session, instance_uuid, action, ctxt) -> None:
 
 
 def _reread(session, instance_uuid) -> dict:
-    """The instance dict as its row now is, in ``session``'s transaction (after a
-    Core write: an ORM object the session holds would be stale)."""
-    row = session.execute(_GET.execution_options(populate_existing=True),
-                          {"uuid": instance_uuid}).unique().scalar()
-    return _as_dict(row)
+    """The instance dict as its row now is, in ``session``'s transaction (read
+    with Core, as :func:`get` does)."""
+    return read_shown(session, session.connection().execute(
+        _READ, {"uuid": instance_uuid}).one())
 

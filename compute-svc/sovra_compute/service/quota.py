@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from sovra_common import exception
 from sovra_common.db import Database, retry_on_deadlock
@@ -62,16 +62,35 @@ def set_limits(db: Database, project_id: str, changes: dict) -> None:
                 row.hard_limit = value
 
 
+#: the project's servers (not deleted), their cores and RAM, summed by the
+#: database (from each server's flavor), not by decoding every flavor here
+_SERVER_USAGE = select(
+    func.count(), func.coalesce(func.sum(models.Instance.flavor["vcpus"].as_integer()), 0),
+    func.coalesce(func.sum(models.Instance.flavor["memory_mb"].as_integer()), 0),
+).where(models.Instance.project_id == bindparam("project_id"),
+        models.Instance.deleted.is_(False))
+_GROUP_COUNT = select(func.count()).select_from(models.ServerGroup).where(
+    models.ServerGroup.project_id == bindparam("project_id"))
+
+
+def _server_usage(session, project_id: str) -> dict:
+    instances, cores, ram = session.execute(
+        _SERVER_USAGE, {"project_id": project_id}).one()
+    return {"instances": instances, "cores": int(cores), "ram": int(ram)}
+
+
 def usage(db: Database, project_id: str) -> dict:
     """What the project uses now: its servers (not deleted) and server groups."""
     with db.reader() as session:
-        flavors = list(session.scalars(select(models.Instance.flavor).where(
-            models.Instance.project_id == project_id,
-            models.Instance.deleted.is_(False))))
-        groups = session.scalar(select(func.count()).select_from(
-            models.ServerGroup).where(models.ServerGroup.project_id == project_id))
-    return {"instances": len(flavors), "cores": sum(f["vcpus"] for f in flavors),
-            "ram": sum(f["memory_mb"] for f in flavors), "server_groups": groups}
+        used = _server_usage(session, project_id)
+        used["server_groups"] = session.scalar(_GROUP_COUNT, {"project_id": project_id})
+    return used
+
+
+def server_usage(db: Database, project_id: str) -> dict:
+    """``instances``, ``cores`` and ``ram`` of :func:`usage` alone (one statement)."""
+    with db.reader() as session:
+        return _server_usage(session, project_id)
 
 
 def keypair_count(db: Database, user_id: str) -> int:
@@ -93,7 +112,7 @@ def check_servers(db: Database, conf, project_id: str, flavor: dict,
     allowed = allowed if allowed is not None else limits(db, conf, project_id)
     if all(allowed[name] < 0 for name in _SERVER_RESOURCES):
         return  # unlimited: nothing to count
-    used = usage(db, project_id)
+    used = server_usage(db, project_id)
     requested = {"instances": count, "cores": count * flavor["vcpus"],
                  "ram": count * flavor["memory_mb"]}
     if counted:
@@ -117,7 +136,7 @@ def fitting_count(db: Database, conf, project_id: str, flavor: dict,
     allowed = allowed if allowed is not None else limits(db, conf, project_id)
     if all(allowed[name] < 0 for name in _SERVER_RESOURCES):
         return max_count
-    used = usage(db, project_id)
+    used = server_usage(db, project_id)
     each = {"instances": 1, "cores": flavor["vcpus"], "ram": flavor["memory_mb"]}
     fits = max_count
     for name in _SERVER_RESOURCES:
