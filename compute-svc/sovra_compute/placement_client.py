@@ -7,6 +7,7 @@ keystoneauth1 session with the service's own credentials.
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from keystoneauth1 import adapter
@@ -30,8 +31,11 @@ class ClaimConflict(exception.Conflict):
     message = "Placement refused the claim of %(consumer)s (capacity or generation)."
 
 
+@functools.lru_cache(maxsize=4096)
 def node_uuid(host: str) -> str:
-    """The resource provider UUID of a node: stable across agent restarts."""
+    """The resource provider UUID of a node: stable across agent restarts (a pure
+    function of the host name, kept for the hosts last asked about: every build
+    maps each candidate host to its provider)."""
     return str(uuid.uuid5(_NODE_NAMESPACE, host))
 
 
