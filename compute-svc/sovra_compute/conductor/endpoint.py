@@ -27,6 +27,7 @@ from sovra_common import exception, rpc
 from sovra_common.db import schema
 from sovra_compute import block_api, network_api
 from sovra_compute.conductor import filters, move, scheduler
+from sovra_compute.service import aggregate as aggregate_service
 from sovra_compute.service import (
     availability_zone,
     block_device,
@@ -66,14 +67,18 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
 
     # --- builds --------------------------------------------------------------------
     def build_instance(self, ctxt, instance_uuid):
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:  # deleted before it was scheduled
-            return
-        if instance["task_state"] == instance_service.DELETING:
+        # the server and what its scheduling reads first: one read transaction
+        with self._db.reader():
+            try:
+                instance = instance_service.get(self._db, instance_uuid)
+            except instance_service.InstanceNotFound:  # deleted before it was scheduled
+                return
+            deleting = instance["task_state"] == instance_service.DELETING
+            reads = None if deleting else self._scheduling_reads(instance_uuid)
+        if deleting:
             self._finish_delete(ctxt, instance)
             return
-        self._schedule(ctxt, instance)
+        self._schedule(ctxt, instance, reads=reads)
 
     def build_done(self, ctxt, instance_uuid, host, power_state):
         try:
@@ -148,7 +153,18 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         except Exception:  # the audit trail must not break the operation
             LOG.exception("recording event %s of %s failed", event, instance_uuid)
 
-    def _schedule(self, ctxt, instance, last_error=None):
+    def _scheduling_reads(self, instance_uuid) -> tuple:
+        """What a scheduling reads before asking placement, in one read transaction
+        (the caller's, if it has one open): the recorded agents (``{host: usable}``),
+        the lock of the server's group (None: it is in no group) and the hosts'
+        zones (``{host: zone}``: a host in none is in the default zone)."""
+        with self._db.reader():
+            return (compute_service.agent_hosts(self._db),
+                    filters.group_lock_name(self._db, instance_uuid),
+                    aggregate_service.host_zones(self._db))
+
+    def _schedule(self, ctxt, instance, last_error=None, reads=None):
+        """``reads``: what :meth:`_scheduling_reads` gave, if the caller read it."""
         # the event is recorded once, when the scheduling is over (with its start)
         started = schema.utcnow()
         tried = instance["build_hosts"]
@@ -160,9 +176,9 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
             self._fail_build(ctxt, instance, message, details=last_error,
                              started=started)
             return
+        known, lock, host_zones = reads or self._scheduling_reads(instance["uuid"])
         live = set(self._coordinator.members(compute_service.AGENTS_GROUP))
-        hosts = self._schedulable_hosts(live) - set(tried)
-        lock = filters.group_lock_name(self._db, instance["uuid"])
+        hosts = self._schedulable_hosts(live, known) - set(tried)
         # a group's members are placed one at a time: each sees where the others went
         with self._coordinator.lock(lock) if lock else contextlib.nullcontext():
             choice = filters.choose(self._db, instance, hosts, grouped=lock is not None)
@@ -189,7 +205,8 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                                          instance_service.SPAWNING),
                     host=chosen.host, node=chosen.node,
                     # the server is in its host's zone (its aggregates'), as upstream
-                    availability_zone=availability_zone.zone_of(self._db, chosen.host),
+                    availability_zone=host_zones.get(chosen.host,
+                                                     availability_zone.DEFAULT_ZONE),
                     task_state=instance_service.SPAWNING,
                     build_hosts=[*tried, chosen.host])
             except instance_service.InstanceNotFound:  # deleted meanwhile
@@ -205,10 +222,13 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                                     key_data=instance["key_data"],
                                     user_data=instance["user_data"])
 
-    def _schedulable_hosts(self, live: set[str]) -> set[str]:
+    def _schedulable_hosts(self, live: set[str],
+                           known: dict[str, bool] | None = None) -> set[str]:
         """compute_service.schedulable_hosts, with the agents not recorded yet
-        recorded by one build at a time (not by every concurrent one)."""
-        known = compute_service.agent_hosts(self._db)
+        recorded by one build at a time (not by every concurrent one); ``known``:
+        compute_service.agent_hosts, if the caller read it."""
+        if known is None:
+            known = compute_service.agent_hosts(self._db)
         if live - known.keys():
             with self._agents_lock:
                 return compute_service.schedulable_hosts(self._db, live)
