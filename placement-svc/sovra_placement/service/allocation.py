@@ -144,14 +144,22 @@ def _write(db, requests, must_exist=False):
 def _replace_all(db, requests, must_exist=False):
     outermost = not db.in_transaction()
     with db.writer() as session:
-        if outermost and session.get_bind().dialect.name in ("mysql", "mariadb"):
-            # Reads after the provider locks must see what the writers that held
-            # them committed: under REPEATABLE READ the snapshot would date from
-            # this transaction's first read, before the lock wait, and two claims
-            # of the last unit could both pass the capacity check. (SET TRANSACTION
-            # applies to the transaction this statement precedes.)
-            session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+        if outermost:
+            read_committed(session)
         apply(session, requests, must_exist)
+
+
+def read_committed(session) -> None:
+    """Make the transaction ``session`` is about to start READ COMMITTED on
+    MySQL/MariaDB (call it before the transaction's first statement; SQLite: no-op).
+
+    Every writer of allocations needs it: its reads after the provider locks must
+    see what the writers that held them committed. Under REPEATABLE READ the
+    snapshot would date from the transaction's first read, before the lock wait,
+    and two claims of the last unit could both pass the capacity check. (SET
+    TRANSACTION applies to the transaction this statement precedes.)"""
+    if session.get_bind().dialect.name in ("mysql", "mariadb"):
+        session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
 
 
 def apply(session, requests: list[ConsumerAllocations], must_exist=False) -> None:

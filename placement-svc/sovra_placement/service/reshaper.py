@@ -14,6 +14,7 @@ def reshape(db, inventories: dict[str, tuple[int, dict]],
     provider's complete new inventory. ``allocations``: the consumers' new
     allocations. Either all of it happens or none."""
     with db.writer() as session:
+        alloc_service.read_committed(session)  # its allocation writes need it too
         rps = [rp_service.load(session, uuid) for uuid in inventories]
         for rp in rps:
             generation, records = inventories[rp.uuid]

@@ -31,17 +31,23 @@ def _write_at_once(db, requests_list):
     """Each request list in its own thread, started together, with no retry (the
     body of one attempt): the exception each raised, or None."""
     once = allocation._replace_all.__wrapped__  # without retry_on_deadlock
-    barrier = threading.Barrier(len(requests_list))
-    outcome = [None] * len(requests_list)
+    return _at_once([lambda r=r: once(db, r) for r in requests_list])
 
-    def write(i):
+
+def _at_once(calls):
+    """Each call in its own thread, started together: the exception each raised,
+    or None."""
+    barrier = threading.Barrier(len(calls))
+    outcome = [None] * len(calls)
+
+    def run(i):
         barrier.wait()
         try:
-            once(db, requests_list[i])
+            calls[i]()
         except Exception as exc:  # reported by the assertion
             outcome[i] = exc
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(len(requests_list))]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
     for t in threads:
         t.start()
     for t in threads:
@@ -85,6 +91,34 @@ def test_concurrent_claims_of_the_last_unit_do_not_over_commit(db):
                                       for _ in range(4)])
         assert sorted(type(o).__name__ for o in outcome) == [
             "InsufficientCapacity"] * 3 + ["NoneType"], outcome
+        with db.reader() as session:
+            assert session.scalar(sa.select(sa.func.sum(allocation.ALLOC.used))) == 1
+            consumer = session.scalar(sa.select(allocation.CONSUMER.uuid))
+        allocation.delete_consumer_allocations(db, consumer)
+
+
+def test_reshapes_racing_claims_for_the_last_unit_do_not_over_commit(db):
+    """The reshaper writes allocations too, in its own transaction: its capacity
+    check must also read after the provider lock (READ COMMITTED), not from the
+    snapshot its first read (the tree's providers) took before the wait."""
+    from sovra_placement.service import reshaper
+
+    root = rp_service.create(db, "cn1")
+    child = rp_service.create(db, "cn1-numa0", parent_uuid=root["uuid"])
+    inventory.set_inventories(db, child["uuid"], 0, {"VCPU": inventory.with_defaults(
+        {"total": 1}, reserved_may_equal_total=False)})
+    disk = {"DISK_GB": inventory.with_defaults({"total": 10},
+                                               reserved_may_equal_total=False)}
+    reshape = reshaper.reshape.__wrapped__  # without retry_on_deadlock
+    claim = allocation._replace_all.__wrapped__
+    for _ in range(3):
+        root_generation = rp_service.show(db, root["uuid"])["generation"]
+        outcome = _at_once(
+            # the root's inventory, and the last VCPU of the child
+            [lambda g=root_generation: reshape(db, {root["uuid"]: (g, disk)},
+                                               _claim(child["uuid"], str(uuid.uuid4())))]
+            + [lambda: claim(db, _claim(child["uuid"], str(uuid.uuid4())))] * 3)
+        assert [o for o in outcome if o is not None], outcome  # not all fitted
         with db.reader() as session:
             assert session.scalar(sa.select(sa.func.sum(allocation.ALLOC.used))) == 1
             consumer = session.scalar(sa.select(allocation.CONSUMER.uuid))
