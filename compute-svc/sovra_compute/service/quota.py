@@ -40,13 +40,15 @@ def defaults(conf) -> dict:
     return {name: getattr(conf.quota, name) for name in RESOURCES}
 
 
+_OVERRIDES = select(models.Quota.resource, models.Quota.hard_limit).where(
+    models.Quota.project_id == bindparam("project_id"))
+
+
 def limits(db: Database, conf, project_id: str) -> dict:
     """The project's limits: [quota]'s defaults with its own overrides."""
     result = defaults(conf)
     with db.reader() as session:
-        for row in session.scalars(select(models.Quota).where(
-                models.Quota.project_id == project_id)):
-            result[row.resource] = row.hard_limit
+        result.update(session.execute(_OVERRIDES, {"project_id": project_id}).all())
     return result
 
 
