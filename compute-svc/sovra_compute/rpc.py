@@ -32,13 +32,21 @@ class ConductorAPI(RPCAPI):
               migration_disk_ready, migration_failed, migration_reverted (from
               agents: the halves of a move to another host); resize_instance may
               move the server to another host.
+        1.7 - build_instance's ``image``: the Image API's view of the server's
+              image, as the API read it (with the user's credentials) for the
+              create; passed on to the agent, which then does not read it again.
     """
 
     TOPIC = CONDUCTOR_TOPIC
-    VERSION = "1.6"
+    VERSION = "1.7"
 
-    def build_instance(self, ctxt, instance_uuid):
-        """Schedule and build a server that the API recorded in BUILD."""
+    def build_instance(self, ctxt, instance_uuid, image=None):
+        """Schedule and build a server that the API recorded in BUILD; ``image``:
+        its image as the API read it (a 1.6 conductor is not given it)."""
+        if image is not None and self.can_send_version("1.7"):
+            self.prepare("1.7").cast(ctxt, "build_instance",
+                                     instance_uuid=instance_uuid, image=image)
+            return
         self.prepare("1.0").cast(ctxt, "build_instance", instance_uuid=instance_uuid)
 
     def delete_instance(self, ctxt, instance_uuid):
@@ -191,12 +199,21 @@ class ComputeAgentAPI(RPCAPI):
         1.8 - attach_interface, detach_interface (os-interface).
         1.9 - migrate_disk, finish_migration, confirm_migration,
               revert_migration, finish_revert_migration (moves to another host).
+        1.10 - build_instance's ``image``: the Image API's view of the server's
+               image, as the API read it for the create (the agent reads it
+               itself when it is not given, as a 1.9 agent always does).
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.9"
+    VERSION = "1.10"
 
-    def build_instance(self, ctxt, host, instance, key_data=None, user_data=None):
+    def build_instance(self, ctxt, host, instance, key_data=None, user_data=None,
+                       image=None):
+        if image is not None and self.can_send_version("1.10"):
+            self.prepare("1.10", server=host).cast(
+                ctxt, "build_instance", instance=instance, key_data=key_data,
+                user_data=user_data, image=image)
+            return
         self.prepare("1.0", server=host).cast(ctxt, "build_instance", instance=instance,
                                               key_data=key_data, user_data=user_data)
 

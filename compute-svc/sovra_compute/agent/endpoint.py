@@ -67,7 +67,7 @@ class ComputeAgentEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
     build here); ``vif_plugging_timeout`` / ``vif_plugging_is_fatal``: [compute]'s
     options of that name. Moves to another host: move.py."""
 
-    target = oslo_messaging.Target(version="1.9")
+    target = oslo_messaging.Target(version="1.10")
 
     def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None,
                  volumes=None, volume_timeout=600.0, networking=None,
@@ -103,11 +103,14 @@ class ComputeAgentEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         self._conductor.action_event(ctxt, uuid, self._host, event, start,
                                      finish_time=_now(), result=instance_action.SUCCESS)
 
-    def _image_source(self, ctxt, image_ref) -> virt.ImageSource | None:
+    def _image_source(self, ctxt, image_ref, meta=None) -> virt.ImageSource | None:
+        """``meta``: the image as the API read it for the create, if given (else
+        it is read here, with the user's credentials)."""
         if not image_ref or self._images is None:
             return None
         client = self._images(ctxt)
-        meta = client.get_image(image_ref)
+        if meta is None or meta.get("id") != image_ref:
+            meta = client.get_image(image_ref)
         if meta.get("status") != "active":
             raise virt.VirtDriverError(
                 reason=f"image {image_ref} is {meta.get('status')}, not active")
@@ -115,7 +118,10 @@ class ComputeAgentEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                                 fetch=lambda out: client.download(image_ref, out,
                                                                   image=meta))
 
-    def build_instance(self, ctxt, instance, key_data=None, user_data=None):
+    def build_instance(self, ctxt, instance, key_data=None, user_data=None,
+                       image=None):
+        """``image`` (since 1.10): the server's image as the API read it for the
+        create (the Image API is not asked again; the download still is)."""
         uuid = instance["uuid"]
         connected, spawned, waiter = [], False, None
         try:
@@ -125,8 +131,8 @@ class ComputeAgentEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                 waiter = self.events.expect(uuid, [
                     (PLUGGED, item["port_id"]) for item in instance["network_info"]
                     if self._vif_timeout and not item.get("active")])
-                image = self._image_source(ctxt, instance.get("image_ref"))
-                self._driver.spawn(instance, image, key_data=key_data,
+                source = self._image_source(ctxt, instance.get("image_ref"), image)
+                self._driver.spawn(instance, source, key_data=key_data,
                                    user_data=user_data)
                 spawned = True
                 self._wait_for_vifs(uuid, waiter)

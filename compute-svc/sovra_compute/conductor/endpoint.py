@@ -49,7 +49,7 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
     ``networks()``: a network client with the service's credentials (ports of
     deleted servers are released with it). Resizes and migrations: move.py."""
 
-    target = oslo_messaging.Target(version="1.6")
+    target = oslo_messaging.Target(version="1.7")
 
     def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None,
                  volumes=None, networks=None):
@@ -66,7 +66,9 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         self._agents_lock = threading.Lock()
 
     # --- builds --------------------------------------------------------------------
-    def build_instance(self, ctxt, instance_uuid):
+    def build_instance(self, ctxt, instance_uuid, image=None):
+        """``image`` (since 1.7): the server's image as the API read it, handed
+        to the agent with the build (which then does not read it again)."""
         # the server and what its scheduling reads first: one read transaction
         with self._db.reader():
             try:
@@ -78,7 +80,7 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         if deleting:
             self._finish_delete(ctxt, instance)
             return
-        self._schedule(ctxt, instance, reads=reads)
+        self._schedule(ctxt, instance, reads=reads, image=image)
 
     def build_done(self, ctxt, instance_uuid, host, power_state):
         try:
@@ -163,8 +165,9 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                     filters.group_lock_name(self._db, instance_uuid),
                     aggregate_service.host_zones(self._db))
 
-    def _schedule(self, ctxt, instance, last_error=None, reads=None):
-        """``reads``: what :meth:`_scheduling_reads` gave, if the caller read it."""
+    def _schedule(self, ctxt, instance, last_error=None, reads=None, image=None):
+        """``reads``: what :meth:`_scheduling_reads` gave, if the caller read it;
+        ``image``: the server's image, if the caller has it (for the agent)."""
         # the event is recorded once, when the scheduling is over (with its start)
         started = schema.utcnow()
         tried = instance["build_hosts"]
@@ -220,7 +223,7 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         self._agents.build_instance(ctxt, chosen.host,
                                     instance_service.for_agent(instance),
                                     key_data=instance["key_data"],
-                                    user_data=instance["user_data"])
+                                    user_data=instance["user_data"], image=image)
 
     def _schedulable_hosts(self, live: set[str],
                            known: dict[str, bool] | None = None) -> set[str]:

@@ -105,6 +105,37 @@ def test_build_hands_the_image_to_the_driver(recorder):
     assert "deactivated" in args[3]
 
 
+class _CountedImages(_Images):
+    def __init__(self, status="active"):
+        super().__init__(status)
+        self.reads = []
+
+    def get_image(self, image_id):
+        self.reads.append(image_id)
+        return super().get_image(image_id)
+
+
+def test_build_given_the_image_does_not_read_it_again(recorder):
+    """1.10: the image the API read for the create comes with the build; the
+    Image API is asked only when it does not (or it is another image's)."""
+    driver, conductor, images = fake.FakeDriver(), recorder(), _CountedImages()
+    agent = ComputeAgentEndpoint("node1", driver, conductor, images=images)
+    given = {"id": "img-1", "status": "active", "disk_format": "raw"}
+    guest = dict(instance(), image_ref="img-1")
+    agent.build_instance(None, guest, image=given)
+    assert images.reads == []
+    assert driver._guests[guest["uuid"]]["image_id"] == "img-1"
+    agent.build_instance(None, dict(instance(), image_ref="img-2"), image=given)
+    agent.build_instance(None, dict(instance(), image_ref="img-1"))
+    assert images.reads == ["img-2", "img-1"]
+    assert len(conductor.named("build_done")) == 3
+    # a given image that is not active fails the build, as a read one does
+    agent.build_instance(None, dict(instance(), image_ref="img-1"),
+                         image=dict(given, status="deactivated"))
+    (args, _), = conductor.named("build_failed")
+    assert "deactivated" in args[3]
+
+
 def test_rebuild_reports_the_kept_state_or_error(recorder):
     driver = fake.FakeDriver()
     conductor = recorder()

@@ -94,8 +94,9 @@ def test_server_create_records_build_and_casts(api):
     assert resp.status_code == 202, resp.json
     server = resp.json["server"]
     assert server["adminPass"] and resp.headers["Location"].endswith(server["id"])
-    (args, _), = api.extras["conductor"].named("build_instance")
+    (args, kwargs), = api.extras["conductor"].named("build_instance")
     assert args[1] == server["id"]
+    assert kwargs["image"]["id"] == "img-1"  # as read for the create, for the agent
     shown = api.get(f"/v2.1/servers/{server['id']}", headers={
         **ALICE, "OpenStack-API-Version": "compute 2.37"}).json["server"]
     assert (shown["status"], shown["OS-EXT-STS:vm_state"],

@@ -85,6 +85,16 @@ def test_build_claims_and_casts_to_the_host(cloud):
     assert instance["launched_at"] is not None
 
 
+def test_the_image_the_api_read_goes_to_the_agent_with_the_build(cloud):
+    image = {"id": "img-1", "status": "active"}
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"], image=image)
+    (args, kwargs), = cloud.agents.named("build_instance")
+    assert kwargs["image"] == image
+    # a reschedule has none: that agent reads the image itself
+    cloud.endpoint.build_failed(CTXT, cloud.instance["uuid"], args[1], "boom")
+    assert cloud.agents.named("build_instance")[1][1]["image"] is None
+
+
 def test_a_refused_claim_moves_to_the_next_candidate(cloud):
     cloud.placement.refuse.add(placement_client.node_uuid("node1"))
     cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])

@@ -14,14 +14,14 @@ from sovra_compute.conductor.endpoint import ConductorEndpoint
 
 
 def test_conductor_rpc_contract():
-    check_fingerprint(ConductorEndpoint, "1.6", {
+    check_fingerprint(ConductorEndpoint, "1.7", {
         "action_event": "017f43f67fde88f9",
         "block_device_removed": "38687dcc7d4b061c",
         "block_device_update": "88379f1d397b9d13",
         "build_aborted": "5bc4675571de0434",
         "build_done": "d674ac8d5b00021d",
         "build_failed": "5bc4675571de0434",
-        "build_instance": "1a534384be524703",
+        "build_instance": "92bca6025b948fe9",
         "confirm_resize": "1a534384be524703",
         "delete_instance": "1a534384be524703",
         "instance_destroyed": "3061f4d525cad2cf",
@@ -42,10 +42,10 @@ def test_conductor_rpc_contract():
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.9", {
+    check_fingerprint(ComputeAgentEndpoint, "1.10", {
         "attach_interface": "71fee859b0ede027",
         "attach_volume": "f5a773dd5b6ca164",
-        "build_instance": "a25a8cdfe8e0ccee",
+        "build_instance": "211b7b16517e6afa",
         "confirm_migration": "94a86c6493f2d350",
         "confirm_resize": "56ed5d0242f9fab1",
         "detach_interface": "e15a2ccfa0d032e0",

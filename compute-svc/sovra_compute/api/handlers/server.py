@@ -391,9 +391,10 @@ def create_server(req):
         except keypair_service.KeypairNotFound:
             raise exception.Invalid(
                 f"Invalid key_name provided: {body['key_name']}.") from None
-    image_properties = {}
+    image_properties, image = {}, None
     if image_ref:
-        image_properties = kept_image_properties(active_image(req, image_ref))
+        image = active_image(req, image_ref)
+        image_properties = kept_image_properties(image)
     boot_image = server_volume.boot_image(volumes)
     if boot_image:
         image_properties = kept_image_properties(active_image(req, boot_image))
@@ -452,10 +453,12 @@ def create_server(req):
         if group is not None:
             for instance in instances:
                 server_group.add_member(db, group["uuid"], instance["uuid"])
-    # each server is recorded, then built (its own scheduling and allocation)
+    # each server is recorded, then built (its own scheduling and allocation);
+    # the image read above goes with it, to its agent (not read again there)
     for instance in instances:
         server_volume.record(req, instance, volumes)
-        req.state.extras["conductor"].build_instance(req.context, instance["uuid"])
+        req.state.extras["conductor"].build_instance(req.context, instance["uuid"],
+                                                     image=image)
     if answer_reservation:
         return json_response({"reservation_id": reservation_id}, status=202)
     instance = instances[0]  # a multi-create without it answers with the first
