@@ -73,6 +73,16 @@ def _delete(conn, server):
 TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 
 
+def action_events(conn, server_id, action) -> list[dict]:
+    """The events of the server's last ``action`` (2.84: with details)."""
+    actions = conn.compute.get(f"/servers/{server_id}/os-instance-actions",
+                               microversion="2.84").json()["instanceActions"]
+    found = next(a for a in actions if a["action"] == action)
+    return conn.compute.get(
+        f"/servers/{server_id}/os-instance-actions/{found['request_id']}",
+        microversion="2.84").json()["instanceAction"]["events"]
+
+
 def test_sdk_migrate_then_confirm(cloud, conn, image, flavor):
     server, source = _boot(conn, image, flavor, "migrate-confirm")
     dest = OTHER[source]
@@ -154,12 +164,7 @@ def test_nowhere_to_go_leaves_the_server_as_it_was(cloud, conn, image, flavor):
     assert _consumers(conn, source) == {server.id: TINY}  # nothing leaked
     assert server.id not in _consumers(conn, OTHER[source])
     assert _guest_state(cloud, source, server.id) == virt.RUNNING
-    actions = conn.compute.get(f"/servers/{server.id}/os-instance-actions",
-                               microversion="2.84").json()["instanceActions"]
-    migrate = next(a for a in actions if a["action"] == "migrate")
-    events = conn.compute.get(
-        f"/servers/{server.id}/os-instance-actions/{migrate['request_id']}",
-        microversion="2.84").json()["instanceAction"]["events"]
+    events = action_events(conn, server.id, "migrate")
     assert [(e["event"], e["result"]) for e in events] == [
         ("conductor_migrate_server", "Error")]
     assert "No valid host" in events[0]["details"]

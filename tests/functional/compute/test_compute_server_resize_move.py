@@ -17,6 +17,7 @@ from test_compute_server_migrate import (
     _guest_state,
     _moving_images,
     _settled,
+    action_events,
 )
 
 from sovra_compute.virt import driver as virt
@@ -100,12 +101,7 @@ def test_resize_with_the_other_host_full_is_refused(cloud, conn, image, flavor,
     shown = _settled(conn, server.id, "ACTIVE")
     assert shown["OS-EXT-SRV-ATTR:host"] == source
     assert shown["flavor"]["original_name"] == "m1.tiny"
-    actions = conn.compute.get(f"/servers/{server.id}/os-instance-actions",
-                               microversion="2.84").json()["instanceActions"]
-    resize = next(a for a in actions if a["action"] == "resize")
-    events = conn.compute.get(
-        f"/servers/{server.id}/os-instance-actions/{resize['request_id']}",
-        microversion="2.84").json()["instanceAction"]["events"]
+    events = action_events(conn, server.id, "resize")
     assert [(e["event"], e["result"]) for e in events] == [
         ("conductor_migrate_server", "Error")]
     assert _consumers(conn, source) == {server.id: TINY}
