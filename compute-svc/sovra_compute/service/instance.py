@@ -6,6 +6,7 @@ what agents report). Both see the same rules here.
 
 from __future__ import annotations
 
+import functools
 import types
 import uuid as uuidlib
 
@@ -317,6 +318,24 @@ def stuck_builds(db: Database, older_than) -> list[dict]:
         return [_as_dict(r) for r in rows]
 
 
+@functools.lru_cache(maxsize=64)
+def _guarded_update(expected_task_state: tuple):
+    """The UPDATE of a server (``_uuid``) that is not deleted and, if
+    ``expected_task_state`` names some, in one of those task states (None: no
+    task): the guard is part of the statement, a compare-and-swap. Built once per
+    guard (the callers' guards are a few literal tuples), as is its cache key."""
+    table = _INSTANCES
+    changed = sql_update(table).where(table.c.uuid == bindparam("_uuid"),
+                                      table.c.deleted.is_(False))
+    if expected_task_state:
+        states = [state for state in expected_task_state if state is not None]
+        allowed = [table.c.task_state.in_(states)] if states else []
+        if None in expected_task_state:
+            allowed.append(table.c.task_state.is_(None))
+        changed = changed.where(or_(*allowed))
+    return changed
+
+
 @retry_on_deadlock
 def update(db: Database, instance_uuid: str, *, expected_task_state=(),
            action=None, **changes) -> dict:
@@ -327,19 +346,12 @@ def update(db: Database, instance_uuid: str, *, expected_task_state=(),
     """
     values = {_column(key): value for key, value in changes.items()}
     values["updated_at"] = schema.utcnow()
-    table = _INSTANCES
-    changed = sql_update(table).where(table.c.uuid == instance_uuid,
-                                      table.c.deleted.is_(False))
-    if expected_task_state:
-        # the guard is part of the UPDATE: a compare-and-swap on the task state
-        states = [state for state in expected_task_state if state is not None]
-        allowed = [table.c.task_state.in_(states)] if states else []
-        if None in expected_task_state:
-            allowed.append(table.c.task_state.is_(None))
-        changed = changed.where(or_(*allowed))
+    values["_uuid"] = instance_uuid
+    changed = _guarded_update(tuple(expected_task_state))
     with db.writer() as session:
         session.flush()  # pending ORM changes of an outer writer go first
-        if session.connection().execute(changed.values(values)).rowcount != 1:
+        # (the columns set are the parameters' keys: one statement for any changes)
+        if session.connection().execute(changed, values).rowcount != 1:
             found = session.connection().execute(
                 _INSTANCE_STATE, {"uuid": instance_uuid}).first()
             if found is None or found.deleted:
@@ -385,20 +397,22 @@ def begin_task(db: Database, ctxt, instance_uuid: str, action: str, task_state: 
         return _as_dict(row)
 
 
+_BEGIN_DELETE = sql_update(_INSTANCES).where(
+    _INSTANCES.c.uuid == bindparam("_uuid"), _INSTANCES.c.deleted.is_(False),
+    or_(_INSTANCES.c.task_state.is_(None), _INSTANCES.c.task_state != DELETING),
+).values(task_state=DELETING, updated_at=bindparam("_now"))
+
+
 @retry_on_deadlock
 def begin_delete(db: Database, ctxt, instance_uuid: str) -> None:
     """Put the server in task_state deleting and record its delete action (once:
     a server being deleted already is left as it is); InstanceNotFound if it is
     gone."""
-    table = _INSTANCES
     with db.writer() as session:
         session.flush()
         connection = session.connection()
-        if connection.execute(
-                sql_update(table).where(
-                    table.c.uuid == instance_uuid, table.c.deleted.is_(False),
-                    or_(table.c.task_state.is_(None), table.c.task_state != DELETING))
-                .values(task_state=DELETING, updated_at=schema.utcnow())).rowcount:
+        if connection.execute(_BEGIN_DELETE, {"_uuid": instance_uuid,
+                                              "_now": schema.utcnow()}).rowcount:
             _start_action(session, instance_uuid, "delete", ctxt)
             return
         found = connection.execute(_INSTANCE_STATE, {"uuid": instance_uuid}).first()
@@ -428,16 +442,19 @@ def add_fault(db: Database, instance_uuid: str, *, code: int, message: str,
                                          host=host))
 
 
+_MARK_DELETED = sql_update(_INSTANCES).where(
+    _INSTANCES.c.uuid == bindparam("_uuid"),
+).values(deleted=True, deleted_at=bindparam("_now"), terminated_at=bindparam("_now"),
+         vm_state=DELETED, task_state=None, power_state=0, updated_at=bindparam("_now"))
+
+
 @retry_on_deadlock
 def mark_deleted(db: Database, instance_uuid: str) -> None:
-    now = schema.utcnow()
-    table = _INSTANCES
     with db.writer() as session:
         session.flush()
         if not session.connection().execute(
-                sql_update(table).where(table.c.uuid == instance_uuid).values(
-                    deleted=True, deleted_at=now, terminated_at=now, vm_state=DELETED,
-                    task_state=None, power_state=0, updated_at=now)).rowcount:
+                _MARK_DELETED, {"_uuid": instance_uuid, "_now": schema.utcnow()}
+        ).rowcount:
             raise InstanceNotFound(uuid=instance_uuid)
 
 
