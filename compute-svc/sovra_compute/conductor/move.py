@@ -137,6 +137,14 @@ class MoveEndpoint:
                 self._placement, moving, hosts=choice.hosts, limit=limit,
                 order=choice.order, zone=scheduler.zone_request(self._db, instance)).host
 
+    def _server_and_migration(self, instance_uuid):
+        """(the server, its migration or None), or None if the server is gone."""
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            return None
+        return instance, migration_service.get(self._db, instance["migration_uuid"])
+
     def _back_to_old_allocations(self, instance):
         """Drop the new flavor's allocations; the old one's go back to the server."""
         self._release(instance["uuid"])
@@ -199,11 +207,10 @@ class MoveEndpoint:
         there): the server goes back to its source, whose guest is started again
         if it ran."""
         LOG.warning("move of %s failed on %s: %s", instance_uuid, host, reason)
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
+        found = self._server_and_migration(instance_uuid)
+        if found is None:
             return
-        migration = migration_service.get(self._db, instance["migration_uuid"])
+        instance, migration = found
         self._back_to_old_allocations(instance)
         instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
                                    message=reason[:255])
@@ -225,7 +232,7 @@ class MoveEndpoint:
         self._agents.finish_revert_migration(
             ctxt, source, instance_service.for_agent(instance),
             migration["disk_image_id"],
-            power_on=instance["power_state"] in (virt.RUNNING, virt.PAUSED))
+            power_on=_running(instance["power_state"]))
 
     def resize_done(self, ctxt, instance_uuid, host, flavor, power_state):
         try:
@@ -265,17 +272,14 @@ class MoveEndpoint:
 
     # --- confirm, revert (from the API) ----------------------------------------------
     def confirm_resize(self, ctxt, instance_uuid):
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
+        found = self._server_and_migration(instance_uuid)
+        if found is None:
             return
-        migration = migration_service.get(self._db, instance["migration_uuid"])
+        instance, migration = found
         if instance["migration_uuid"]:
             self._release(instance["migration_uuid"])
-        running = instance["power_state"] in (virt.RUNNING, virt.PAUSED)
         instance = instance_service.update(
-            self._db, instance_uuid,
-            vm_state=instance_service.ACTIVE if running else instance_service.STOPPED,
+            self._db, instance_uuid, vm_state=_settled_vm_state(instance["power_state"]),
             task_state=None, old_flavor=None, migration_uuid=None)
         if migration is not None:
             migration_service.update(self._db, migration["uuid"],
@@ -290,11 +294,10 @@ class MoveEndpoint:
         self._notify(ctxt, "compute.instance.resize.confirm.end", instance)
 
     def revert_resize(self, ctxt, instance_uuid):
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
+        found = self._server_and_migration(instance_uuid)
+        if found is None:
             return
-        migration = migration_service.get(self._db, instance["migration_uuid"])
+        instance, migration = found
         if migration_service.cross_host(migration):
             migration_service.update(self._db, migration["uuid"],
                                      status=migration_service.REVERTING)
@@ -308,11 +311,10 @@ class MoveEndpoint:
     def migration_reverted(self, ctxt, instance_uuid, host):  # since 1.6
         """The destination destroyed its guest (a revert): the server goes back to
         its source with its old flavor and allocations."""
-        try:
-            instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
+        found = self._server_and_migration(instance_uuid)
+        if found is None:
             return
-        migration = migration_service.get(self._db, instance["migration_uuid"])
+        instance, migration = found
         if migration is None:
             return
         self._back_to_old_allocations(instance)
@@ -328,11 +330,10 @@ class MoveEndpoint:
         self._back_to_old_allocations(instance)
         migration_service.update(self._db, instance["migration_uuid"],
                                  status=migration_service.REVERTED)
-        running = power_state in (virt.RUNNING, virt.PAUSED)
         instance = instance_service.update(
             self._db, instance_uuid, flavor=instance["old_flavor"], old_flavor=None,
             migration_uuid=None, task_state=None, power_state=power_state,
-            vm_state=instance_service.ACTIVE if running else instance_service.STOPPED)
+            vm_state=_settled_vm_state(power_state))
         self._notify(ctxt, "compute.instance.resize.revert.end", instance)
 
     def _drop_guest(self, ctxt, host, instance_uuid, flavor):
@@ -360,3 +361,12 @@ class MoveEndpoint:
             self._agents.confirm_migration(ctxt, migration["source_compute"],
                                            instance_service.for_agent(instance),
                                            migration["disk_image_id"])
+
+
+def _running(power_state) -> bool:
+    return power_state in (virt.RUNNING, virt.PAUSED)
+
+
+def _settled_vm_state(power_state) -> str:
+    """The vm_state a server ends a move in, from its guest's power state."""
+    return instance_service.ACTIVE if _running(power_state) else instance_service.STOPPED

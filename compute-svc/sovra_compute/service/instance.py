@@ -141,8 +141,9 @@ def for_agent(instance: dict) -> dict:
     return shown
 
 
-#: what a server is read with, in the same statement (not one query per
-#: relationship, their own loading): its tags, faults and volumes
+#: what the ORM writes below (update_vif...) load a server with, in the same
+#: statement (not one query per relationship): its tags, faults and volumes; the
+#: reads (get, the API's show) use Core, READ_COLUMNS below
 WITH_COLLECTIONS = (joinedload(models.Instance.tags), joinedload(models.Instance.faults),
                     joinedload(models.Instance.block_devices))
 
