@@ -40,6 +40,7 @@ from bench_placement import (  # noqa: E402
     _SOVRA_SERVER,
     HERE,
     _cpu_seconds,
+    _load,
     _serve,
     _stop,
     populate,
@@ -108,10 +109,6 @@ def run(tmp_path, providers, count, rounds, baseline_src=None):
             _stop(server)
             engine.dispose()
     return {kind: statistics.median(values) for kind, values in samples.items()}
-
-
-def _load():
-    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main():
