@@ -1,5 +1,7 @@
 """A real identity API on 127.0.0.1 (ApiServer, SQLite file, Fernet key repository
-in tmp), bootstrapped through sovra-manage, shared by identity's functional tests."""
+in tmp), bootstrapped through sovra-manage, one per test module: the tier runs on
+pytest-xdist workers, which take modules in no fixed order, and some modules count
+what the identity holds (test_identity_clients: its three endpoints)."""
 
 import dataclasses
 import uuid
@@ -65,7 +67,7 @@ class Identity:
                                 timeout=10, **kwargs)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def identity(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("identity")
     conf_file = tmp / "sovra-identity.conf"
