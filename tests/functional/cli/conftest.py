@@ -87,6 +87,12 @@ class Cloud:
         env.update(OS_CLIENT_CONFIG_FILE=str(self.clouds_yaml),
                    XDG_CACHE_HOME=str(self.cache_dir), HOME=str(self.tmp),
                    PYTHONWARNINGS="ignore")
+        # tox sets PYTHONDONTWRITEBYTECODE, so on a fresh clone (no __pycache__ in
+        # the tree) every ``sovra`` run compiled Sovra's modules again: these runs
+        # keep their bytecode under the cloud's directory instead (the prefix holds
+        # every module's, so the first run compiles the rest once too)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(self.tmp / "pycache")
         env.update(extra)
         return env
 
