@@ -28,6 +28,7 @@ from oslo_config import cfg
 
 from sovra_common import exception
 from sovra_common.conf import auth as auth_conf
+from sovra_common.wsgi import local_dispatch
 
 T = TypeVar("T")
 
@@ -50,9 +51,11 @@ def service_session(conf: cfg.ConfigOpts) -> ks_session.Session:
     # one pool for every thread of the process that calls out (API workers, RPC
     # executors, agents): requests' default keeps 10 connections per host and
     # closes the others after each call, so busy callers reconnected every time
-    for prefix in ("https://", "http://"):
-        sess.session.mount(prefix, ks_session.TCPKeepAliveAdapter(
-            pool_maxsize=POOL_MAXSIZE))
+    sess.session.mount("https://", ks_session.TCPKeepAliveAdapter(
+        pool_maxsize=POOL_MAXSIZE))
+    # an API this process serves itself is called in-process, the others over HTTP
+    sess.session.mount("http://", local_dispatch.LocalDispatchAdapter(
+        ks_session.TCPKeepAliveAdapter(pool_maxsize=POOL_MAXSIZE)))
     return sess
 
 

@@ -7,6 +7,8 @@ each with its own ``ApiServer``.
 
 ``ApiServer(app, host, port).start()`` serves in a background thread (port 0 picks
 a free one: read ``.port``). Processes run it through ``sovra_common.process``.
+The process's own service sessions reach a started server's app without the
+socket (:mod:`sovra_common.wsgi.local_dispatch`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import logging
 import threading
 
 from cheroot import wsgi
+
+from sovra_common.wsgi import local_dispatch
 
 LOG = logging.getLogger(__name__)
 
@@ -35,6 +39,7 @@ class ApiServer:
         self.name = name
         # request_queue_size: the listen backlog (cheroot's default, 5, made
         # clients connecting at once see resets and 1 s SYN retries)
+        self._app = app
         self._server = wsgi.Server((host, port), _input_terminated(app),
                                    numthreads=threads, server_name=name,
                                    request_queue_size=128)
@@ -60,6 +65,8 @@ class ApiServer:
         self._thread = threading.Thread(target=self._server.serve, daemon=True,
                                         name=f"{self.name}-http")
         self._thread.start()
+        # this process's own calls to this address skip the socket (local_dispatch)
+        local_dispatch.register(self.host, self.port, self._app)
         LOG.info("%s API listening on %s", self.name, self.url)
         return self
 
@@ -67,6 +74,7 @@ class ApiServer:
         """Stop accepting, finish requests in flight, release the port. Idempotent."""
         if self._thread is None:
             return
+        local_dispatch.unregister(self.host, self.port)
         self._server.stop()
         self._thread.join(timeout)
         self._thread = None

@@ -1,11 +1,14 @@
 """A service calling another for a user: user token + X-Service-Token, end to end
 over HTTP through the real auth middleware on the callee."""
 
+import threading
+
 import flask
 import pytest
 
 from sovra_common import auth, context, exception
 from sovra_common.auth import sessions
+from sovra_common.wsgi import local_dispatch
 
 
 def _echo_app():
@@ -41,6 +44,40 @@ def test_user_session_sends_user_and_service_tokens(identity, callee, write_conf
     assert body["service_roles"] == ["service"]
 
 
+def test_user_session_to_an_api_this_process_serves_is_called_in_process(
+        identity, write_conf):
+    """The same tokens and the same middleware, without the socket."""
+    seen = []
+    app = _echo_app()
+
+    @app.get("/thread")
+    def thread():
+        seen.append(threading.get_ident())
+        return {"server": flask.request.environ.get("SERVER_SOFTWARE")}
+
+    local_dispatch.register("127.0.0.1", 1, auth.build_middleware(
+        app, write_conf(identity.url)))
+    try:
+        user = identity.add_user("relay-bob", roles=["reader"])
+        ctxt = context.RequestContext(auth_token=identity.issue("relay-bob"),
+                                      user_id=user["id"],
+                                      project_id=user["project"]["id"])
+        sess = sessions.user_session(
+            sessions.service_session(write_conf(identity.url)), ctxt)
+        body = sess.get("http://127.0.0.1:1/whoami").json()
+        assert body["user_id"] == user["id"] and body["roles"] == ["reader"]
+        assert body["service_roles"] == ["service"]
+        assert sess.get("http://127.0.0.1:1/thread").json() == {"server": None}
+        assert seen == [threading.get_ident()]
+        # a bad token is refused in-process as over HTTP
+        bad = sessions.user_session(sessions.service_session(write_conf(identity.url)),
+                                    context.RequestContext(auth_token="nope",
+                                                           user_id="u", project_id="p"))
+        assert bad.get("http://127.0.0.1:1/whoami", raise_exc=False).status_code == 401
+    finally:
+        local_dispatch.unregister("127.0.0.1", 1)
+
+
 def test_user_session_finds_endpoints_in_the_service_catalog(identity, write_conf):
     sess = sessions.user_session(
         sessions.service_session(write_conf(identity.url)),
@@ -56,7 +93,9 @@ def test_service_session_keeps_a_connection_per_concurrent_caller(
     import concurrent.futures
 
     service = sessions.service_session(write_conf(identity.url))
-    adapter = service.session.get_adapter(callee.url)
+    dispatcher = service.session.get_adapter(callee.url)
+    assert isinstance(dispatcher, local_dispatch.LocalDispatchAdapter)
+    adapter = dispatcher.fallback  # the callee is not served by this process: HTTP
     assert adapter._pool_maxsize == sessions.POOL_MAXSIZE > 10
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
         assert all(pool.map(lambda _: service.get(f"{callee.url}/whoami").ok,
