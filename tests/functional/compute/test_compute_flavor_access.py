@@ -77,9 +77,10 @@ def test_sdk_private_flavor_access(conn, demo, image, flavor):
     assert resp.status_code == 202, resp.text
     server_id = resp.json()["server"]["id"]
     wait_for(lambda: member.compute.get_server(server_id).status == "ACTIVE")
-    member.compute.delete_server(server_id)
-    member.compute.wait_for_delete(member.compute.get_server(server_id),
-                                   interval=0.05, wait=20)
+    server = member.compute.get_server(server_id)
+    member.compute.delete_server(server)
+    # the server fetched before the delete: it may be gone before a GET after it
+    member.compute.wait_for_delete(server, interval=0.05, wait=20)
     # taken back
     conn.compute.flavor_remove_tenant_access(private, project_id)
     assert conn.compute.get_flavor_access(private) == []
