@@ -247,7 +247,8 @@ class _Chunks(io.RawIOBase):
 
 class _Body(_Chunks):
     """The app's response iterable as the response's ``raw`` stream, each chunk
-    pulled (and the iterable closed, as WSGI asks) in the call's context."""
+    pulled in the call's context; the iterable is closed (as WSGI asks) once read
+    to its end, or when the response is closed."""
 
     def __init__(self, ctx, result):
         super().__init__(())
@@ -257,15 +258,22 @@ class _Body(_Chunks):
 
     def _next_chunk(self):
         try:
-            return self._ctx.run(next, self._chunks, None)
+            chunk = self._ctx.run(next, self._chunks, None)
         except Exception as exc:
             LOG.exception("in-process response body failed")
+            self._close_result()
             # what a client sees when a server drops the connection mid-body
             raise requests.exceptions.ChunkedEncodingError(exc) from exc
+        if chunk is None:
+            self._close_result()
+        return chunk
+
+    def _close_result(self):
+        result, self._result = self._result, None
+        close = getattr(result, "close", None)
+        if close is not None:
+            self._ctx.run(close)
 
     def close(self):
-        if not self.closed:
-            close = getattr(self._result, "close", None)
-            if close is not None:
-                self._ctx.run(close)
+        self._close_result()
         super().close()

@@ -39,6 +39,12 @@ def _app(seen: list):
                 yield f"chunk{index};".encode()
         return flask.Response(chunks(), mimetype="text/plain")
 
+    @app.route("/closing")
+    def closing():
+        response = flask.Response(iter([b"a", b"b"]), mimetype="text/plain")
+        response.call_on_close(lambda: seen.append("closed"))
+        return response
+
     @app.route("/boom")
     def boom():
         raise RuntimeError("the app failed")
@@ -111,6 +117,17 @@ def test_a_streamed_response_is_read_in_chunks(served, session):
     assert b"".join(chunks) == b"".join(f"chunk{i};".encode() for i in range(5))
     assert all(len(c) == 7 for c in chunks[:-1])
     response.close()
+
+
+def test_the_apps_body_is_closed_once_read(served, session):
+    server, seen = served
+    assert session.get(f"{server.url}/closing").text == "ab"
+    assert seen == ["closed"]
+    response = session.get(f"{server.url}/closing", stream=True)
+    assert b"".join(response.iter_content(1)) == b"ab"
+    assert seen == ["closed", "closed"]  # read to the end: closed without close()
+    response.close()
+    assert seen == ["closed", "closed"]
 
 
 def test_the_callees_context_does_not_leak_into_the_caller(served, session):
