@@ -115,7 +115,8 @@ def _register(cloud, service_type, name, url, user=None):
                        commands=identity_manage.COMMANDS) == 0
 
 
-def _deregister(cloud, service_type: str) -> None:
+def deregister(cloud, service_type: str) -> None:
+    """Take the service and its endpoints out of the catalog."""
     headers = admin_headers(cloud)
     services = requests.get(f"{cloud.auth_url}/services", params={"type": service_type},
                             headers=headers, timeout=30).json()["services"]
@@ -152,8 +153,8 @@ def _start_block(cloud, services, stack):
     url = f"http://127.0.0.1:{port}/v3"
     _register(cloud, "block-storage", "cinder", url, user="cli-cinder")
     _register(cloud, "volumev3", "cinder", url)
-    stack.callback(_deregister, cloud, "volumev3")
-    stack.callback(_deregister, cloud, "block-storage")
+    stack.callback(deregister, cloud, "volumev3")
+    stack.callback(deregister, cloud, "block-storage")
     conf_file = tmp / "sovra-block.conf"
     conf_file.write_text(_conf_text(
         cloud, tmp, port, "cli-cinder", "block.db",
@@ -194,7 +195,7 @@ def _start_compute(cloud, services, stack):
     port = _free_port()
     url = f"http://127.0.0.1:{port}/v2.1"
     _register(cloud, "compute", "nova", url, user="cli-nova")
-    stack.callback(_deregister, cloud, "compute")
+    stack.callback(deregister, cloud, "compute")
     conf_file = tmp / "sovra-compute.conf"
     conf_file.write_text(_conf_text(
         cloud, tmp, port, "cli-nova", "compute.db",
@@ -234,7 +235,7 @@ def _start_network(cloud, services, stack):
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     _register(cloud, "network", "neutron", url, user="cli-neutron")
-    stack.callback(_deregister, cloud, "network")
+    stack.callback(deregister, cloud, "network")
     conf_file = tmp / "sovra-network.conf"
     conf_file.write_text(_conf_text(cloud, tmp, port, "cli-neutron", "network.db"))
     assert manage.main(["--config-file", str(conf_file), "network", "db", "sync"],

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import uuid
 
+import cli_services
 import pytest
 import requests
 from cli_services import ADMIN_PASSWORD, SOVRA
@@ -115,6 +116,14 @@ def compute(cloud):
         for handle in reversed(running):
             handle.stop()
         resources.stop()
+        # the session's catalog and images as this module found them: the modules
+        # after this one on the worker (xdist: in no fixed order) count them
+        headers = cli_services.admin_headers(cloud)
+        for image in requests.get(f"{cloud.urls['image']}/v2/images?name=cirros-cli",
+                                  headers=headers, timeout=30).json()["images"]:
+            requests.delete(f"{cloud.urls['image']}/v2/images/{image['id']}",
+                            headers=headers, timeout=30)
+        cli_services.deregister(cloud, "compute")
 
 
 def test_flavor_and_compute_service_lists(cloud, compute):

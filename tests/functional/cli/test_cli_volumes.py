@@ -16,6 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
+import cli_services
 import pytest
 import requests
 from cli_services import ADMIN_PASSWORD
@@ -119,6 +120,10 @@ def block(cloud):
         for handle in reversed(running):
             handle.stop()
         resources.stop()
+        # out of the session's catalog: the modules after this one on the worker
+        # (xdist: in no fixed order) must not find an API that is gone
+        for service_type in ("volumev3", "block-storage"):
+            cli_services.deregister(cloud, service_type)
 
 
 def test_help_explains_volume_commands(cloud):
