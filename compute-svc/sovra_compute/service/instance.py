@@ -363,6 +363,18 @@ def update(db: Database, instance_uuid: str, *, expected_task_state=(),
 
 
 @retry_on_deadlock
+def reset_state(db: Database, ctxt, instance_uuid: str, vm_state: str) -> dict:
+    """os-resetState: put the server in ``vm_state`` (ACTIVE or ERROR) with no
+    task, whatever task it was stuck in, and record the resetState action; in one
+    transaction. Only the record changes: the guest is not asked anything."""
+    with db.writer() as session:
+        instance = update(db, instance_uuid, action="resetState", vm_state=vm_state,
+                          task_state=None)
+        _start_action(session, instance_uuid, "resetState", ctxt)
+        return instance
+
+
+@retry_on_deadlock
 def update_vif(db: Database, instance_uuid: str, port_id: str,
                vif: dict | None) -> dict:
     """Put ``vif`` in the server's network_info in place of the one of ``port_id``

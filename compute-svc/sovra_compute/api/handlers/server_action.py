@@ -1,6 +1,6 @@
 """POST /servers/{id}/action: start, stop, reboot, pause, suspend, lock, console
-output, createImage, resize, migrate, forceDelete and restore (instance actions
-are in instance_action.py)."""
+output, createImage, resize, migrate, os-resetState, forceDelete and restore
+(instance actions are in instance_action.py)."""
 
 from __future__ import annotations
 
@@ -296,6 +296,17 @@ def _unlock(req, server_id, _arg):
     return json_response(None, status=202)
 
 
+def _reset_state(req, server_id, arg):
+    """os-resetState (admin): ACTIVE or ERROR, and no task, in the database only;
+    for a server stuck in a task after a failure. Not refused by a lock, as
+    upstream."""
+    validation.validate(schemas.RESET_STATE, arg)
+    instance = load(req, server_id, policies.RESET_STATE)
+    vm_state = states.ACTIVE if arg["state"] == "active" else states.ERROR
+    states.reset_state(_db(req), req.context, instance["uuid"], vm_state)
+    return json_response(None, status=202)
+
+
 class NotSoftDeleted(exception.Conflict):
     message = ("Cannot 'restore' instance %(uuid)s while it is in vm_state "
                "%(state)s: only a soft-deleted server can be restored, and this "
@@ -330,7 +341,7 @@ _ACTIONS = {
     "os-getConsoleOutput": _console_output, "lock": _lock, "unlock": _unlock,
     "createImage": _create_image, "rebuild": _rebuild, "resize": _resize,
     "confirmResize": _confirm_resize, "revertResize": _revert_resize,
-    "migrate": _migrate,
+    "migrate": _migrate, "os-resetState": _reset_state,
     "pause": _power_action("pause", policies.PAUSE, states.PAUSING, (states.ACTIVE,),
                            "pause_instance"),
     "unpause": _power_action("unpause", policies.UNPAUSE, states.UNPAUSING,

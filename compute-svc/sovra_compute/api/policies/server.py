@@ -34,6 +34,7 @@ UNLOCK = "compute:servers:unlock"
 LOCKED_OVERRIDE = "compute:servers:locked:override"
 FORCE_DELETE = "compute:servers:force_delete"
 RESTORE = "compute:servers:restore"
+RESET_STATE = "os_compute_api:os-admin-actions:reset_state"
 
 RULES = [
     oslo_policy.DocumentedRuleDefault(
@@ -157,4 +158,9 @@ RULES = [
         RESTORE, policy.PROJECT_MEMBER_OR_ADMIN,
         "Restore a soft-deleted server (none is: always a 409).",
         [{"method": "POST", "path": "/servers/{server_id}/action (restore)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        RESET_STATE, policy.ADMIN,
+        "Reset a server's state to active or error and clear its task (the "
+        "database record only; the guest is not touched).",
+        [{"method": "POST", "path": "/servers/{server_id}/action (os-resetState)"}]),
 ]

@@ -185,6 +185,9 @@ CREATE_IMAGE = {"type": "object", "properties": {
 LOCK_V2_73 = {"type": ["object", "null"], "properties": {"locked_reason": {
     "type": "string", "minLength": 1, "maxLength": 255}},
     "additionalProperties": False}
+RESET_STATE = {"type": "object", "properties": {"state": {
+    "type": "string", "enum": ["active", "error"]}},
+    "required": ["state"], "additionalProperties": False}
 CONSOLE_OUTPUT = {"type": "object", "properties": {"length": {
     "type": ["integer", "string", "null"], "pattern": "^-?[0-9]+$"}},
     "additionalProperties": False}
