@@ -1,0 +1,132 @@
+"""os-resetState through openstacksdk and the openstack CLI: an admin puts a
+server in ERROR or ACTIVE with no task (the database record only), including a
+server left stuck in a task; members may not; a bad state is a 400."""
+
+import shutil
+import subprocess
+
+import openstack
+import pytest
+from compute_cloud import wait_for
+
+from sovra_common.db import Database
+from sovra_compute.service import instance as instance_service
+from sovra_compute.virt import driver as virt
+
+OPENSTACK = shutil.which("openstack")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
+]
+
+
+def _server(conn, server_id):
+    return conn.compute.get(f"/servers/{server_id}",
+                            microversion="2.47").json()["server"]
+
+
+def _states(conn, server_id):
+    shown = _server(conn, server_id)
+    return (shown["status"], shown["OS-EXT-STS:vm_state"],
+            shown["OS-EXT-STS:task_state"])
+
+
+def _boot(conn, image, flavor, name):
+    server = conn.compute.create_server(name=name, image_id=image.id,
+                                        flavor_id=flavor.id, networks="none")
+    return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
+                                        interval=0.05, wait=20)
+
+
+def _delete(conn, server):
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+
+
+def _actions(conn, server_id):
+    return [a["action"] for a in conn.compute.get(
+        f"/servers/{server_id}/os-instance-actions").json()["instanceActions"]]
+
+
+def test_admin_resets_to_error_and_back(cloud, conn, image, flavor):
+    server = _boot(conn, image, flavor, "reset-error")
+    host = _server(conn, server.id)["OS-EXT-SRV-ATTR:host"]
+    conn.compute.reset_server_state(server, "error")
+    assert _states(conn, server.id) == ("ERROR", "error", None)
+    # the record only: the guest still runs
+    assert cloud.drivers[host].get_info({"uuid": server.id}).power_state == virt.RUNNING
+    conn.compute.reset_server_state(server, "active")
+    assert _states(conn, server.id) == ("ACTIVE", "active", None)
+    assert _actions(conn, server.id).count("resetState") == 2
+    _delete(conn, server)
+
+
+def test_a_stuck_task_is_cleared_and_the_server_can_be_stopped(cloud, conn, image,
+                                                              flavor):
+    server = _boot(conn, image, flavor, "reset-stuck")
+    # what a cold migration whose agent died leaves: a task nobody will finish
+    # (written through the service layer, as the conductor would have)
+    db = Database.from_url(f"sqlite:///{cloud.tmp / 'compute.db'}")
+    try:
+        instance_service.update(db, server.id,
+                                task_state=instance_service.RESIZE_PREP)
+    finally:
+        db.dispose()
+    assert _states(conn, server.id) == ("RESIZE", "active", "resize_prep")
+    stop = conn.compute.post(f"/servers/{server.id}/action", json={"os-stop": None})
+    assert stop.status_code == 409, stop.text  # stuck: no other action is taken
+    conn.compute.reset_server_state(server, "active")
+    assert _states(conn, server.id) == ("ACTIVE", "active", None)
+    conn.compute.stop_server(server)
+    wait_for(lambda: _states(conn, server.id) == ("SHUTOFF", "stopped", None))
+    assert "resetState" in _actions(conn, server.id)
+    _delete(conn, server)
+
+
+def test_members_may_not_reset_and_bad_states_are_refused(cloud, conn, image, flavor):
+    server = _boot(conn, image, flavor, "reset-policy")
+    for body in ({"os-resetState": {"state": "stopped"}}, {"os-resetState": {}},
+                 {"os-resetState": None}):
+        resp = conn.compute.post(f"/servers/{server.id}/action", json=body)
+        assert resp.status_code == 400, body
+        assert resp.json()["badRequest"]["code"] == 400
+    missing = conn.compute.post("/servers/00000000-0000-0000-0000-000000000000/action",
+                                json={"os-resetState": {"state": "error"}})
+    assert missing.status_code == 404 and "itemNotFound" in missing.json()
+    domain = conn.identity.find_domain("Default")
+    project = conn.identity.find_project("admin")
+    user = conn.identity.create_user(name="reset-demo", password="reset-pw",
+                                     domain_id=domain.id)
+    conn.identity.assign_project_role_to_user(project, user,
+                                              conn.identity.find_role("member"))
+    member = openstack.connect(auth_url=cloud.auth_url, username="reset-demo",
+                               password="reset-pw", project_name="admin",
+                               user_domain_name="Default", project_domain_name="Default",
+                               region_name="RegionOne", interface="public")
+    try:
+        resp = member.compute.post(f"/servers/{server.id}/action",
+                                   json={"os-resetState": {"state": "error"}})
+        assert resp.status_code == 403, resp.text
+        assert "forbidden" in resp.json()
+    finally:
+        member.close()
+        conn.identity.delete_user(user)
+    assert _states(conn, server.id) == ("ACTIVE", "active", None)
+    _delete(conn, server)
+
+
+@pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")
+def test_cli_server_set_state(cloud, conn, image, flavor):
+    def cli(*args):
+        done = subprocess.run([OPENSTACK, *args], capture_output=True, text=True,
+                              env=cloud.client_env(), timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    server = _boot(conn, image, flavor, "reset-cli")
+    # (without --auto-approve, the CLI asks for a confirmation first)
+    cli("server", "set", "--state", "error", "--auto-approve", server.id)
+    assert _states(conn, server.id) == ("ERROR", "error", None)
+    cli("server", "set", "--state", "active", "--auto-approve", server.id)
+    assert _states(conn, server.id) == ("ACTIVE", "active", None)
+    _delete(conn, server)
