@@ -37,9 +37,9 @@ class ApiServer:
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *,
                  threads: int = 16, name: str = "sovra"):
         self.name = name
+        self._app = app
         # request_queue_size: the listen backlog (cheroot's default, 5, made
         # clients connecting at once see resets and 1 s SYN retries)
-        self._app = app
         self._server = wsgi.Server((host, port), _input_terminated(app),
                                    numthreads=threads, server_name=name,
                                    request_queue_size=128)
