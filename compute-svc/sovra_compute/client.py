@@ -188,6 +188,10 @@ class ComputeClient:
     def delete_server_metadata(self, server_id: str, key: str) -> None:
         self._delete(f"/servers/{server_id}/metadata/{key}")
 
+    def reset_server_state(self, server_id: str, state: str) -> None:
+        """os-resetState (admin): ``state`` "active" or "error", task cleared."""
+        self.server_action(server_id, "os-resetState", {"state": state})
+
     def pause_server(self, server_id: str) -> None:
         self.server_action(server_id, "pause")
 

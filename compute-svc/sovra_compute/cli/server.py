@@ -395,7 +395,8 @@ class RebootServer(ServerAction):
 
 
 class SetServer(command.Command):
-    """Set a server's name, description or properties (metadata)."""
+    """Set a server's name, description or properties (metadata); or, as an admin,
+    reset its state (--state)."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -406,6 +407,13 @@ class SetServer(command.Command):
         parser.add_argument("--property", metavar="<key=value>", dest="properties",
                             type=cli.key_value, action="append", default=[],
                             help="a property to add or change (repeatable)")
+        parser.add_argument(
+            "--state", choices=("active", "error"),
+            help="admin only: reset the server's state to ACTIVE or ERROR and clear "
+                 "its task (os-resetState). For a server stuck in a task (e.g. "
+                 "resize_prep, powering-off) after a failure, such as an agent that "
+                 "died mid-operation. It changes only the database record, not the "
+                 "guest: check what the guest really is first (active: it runs)")
         return parser
 
     def take_action(self, parsed_args):
@@ -416,6 +424,8 @@ class SetServer(command.Command):
                                   description=parsed_args.description)
         if parsed_args.properties:
             compute.set_server_metadata(server["id"], dict(parsed_args.properties))
+        if parsed_args.state is not None:
+            compute.reset_server_state(server["id"], parsed_args.state)
 
 
 class UnsetServer(command.Command):

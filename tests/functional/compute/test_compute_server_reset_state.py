@@ -1,9 +1,11 @@
-"""os-resetState through openstacksdk and the openstack CLI: an admin puts a
+"""os-resetState through openstacksdk, the openstack CLI and sovra's: an admin puts a
 server in ERROR or ACTIVE with no task (the database record only), including a
 server left stuck in a task; members may not; a bad state is a 400."""
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import openstack
 import pytest
@@ -14,6 +16,7 @@ from sovra_compute.service import instance as instance_service
 from sovra_compute.virt import driver as virt
 
 OPENSTACK = shutil.which("openstack")
+SOVRA = Path(sys.executable).parent / "sovra"
 pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
@@ -129,4 +132,24 @@ def test_cli_server_set_state(cloud, conn, image, flavor):
     assert _states(conn, server.id) == ("ERROR", "error", None)
     cli("server", "set", "--state", "active", "--auto-approve", server.id)
     assert _states(conn, server.id) == ("ACTIVE", "active", None)
+    _delete(conn, server)
+
+
+@pytest.mark.skipif(not SOVRA.exists(), reason="needs the sovra CLI installed")
+def test_sovra_server_set_state(cloud, conn, image, flavor):
+    env = {**cloud.client_env(), "XDG_CACHE_HOME": str(cloud.tmp / "sovra-cache")}
+
+    def sovra(*args, expect=0):
+        done = subprocess.run([str(SOVRA), *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert done.returncode == expect, done.stderr
+        return done
+
+    server = _boot(conn, image, flavor, "reset-sovra")
+    sovra("server", "set", "--state", "error", server.id)
+    assert _states(conn, server.id) == ("ERROR", "error", None)
+    sovra("server", "set", "--state", "active", "reset-sovra")
+    assert _states(conn, server.id) == ("ACTIVE", "active", None)
+    assert "invalid choice" in sovra("server", "set", "--state", "stopped", server.id,
+                                     expect=2).stderr
     _delete(conn, server)
