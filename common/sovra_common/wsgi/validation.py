@@ -57,6 +57,33 @@ def validate(schema: dict, data, what: str = "body") -> None:
                                         if what != "body" else _describe(errors[0]))
 
 
+#: the largest value an INTEGER column holds on every database Sovra runs on
+MAX_INT = 2 ** 31 - 1
+
+
+def integer(value, field: str, *, minimum: int | None = None,
+            maximum: int | None = MAX_INT) -> int:
+    """``value`` (an int, or a string of digits a schema let through) as an int,
+    or ValidationError (400) naming ``field`` when it is outside the bounds (a
+    schema's ``maximum`` does not apply to the string form, and the database
+    would refuse the number)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise exception.ValidationError(
+            f"Invalid input for field/attribute {field}. Value: {value}. "
+            "It is not an integer.") from None
+    if minimum is not None and number < minimum:
+        raise exception.ValidationError(
+            f"Invalid input for field/attribute {field}. Value: {value}. "
+            f"{field} must be >= {minimum}.")
+    if maximum is not None and number > maximum:
+        raise exception.ValidationError(
+            f"Invalid input for field/attribute {field}. Value: {value}. "
+            f"{field} must be <= {maximum}.")
+    return number
+
+
 def query_dict(args, schema: dict) -> dict:
     """A werkzeug MultiDict of query parameters as a plain dict for ``schema``.
 

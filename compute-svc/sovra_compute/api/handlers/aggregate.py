@@ -6,6 +6,7 @@ says what conflicts with what)."""
 from __future__ import annotations
 
 from sovra_common import exception
+from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import views
 from sovra_compute.api.policies import aggregate as policies
@@ -22,12 +23,16 @@ def _db(req):
 
 
 def _id(raw: str) -> int:
-    """The path's aggregate id: an integer (400 otherwise, as upstream)."""
+    """The path's aggregate id: an integer (400 otherwise, as upstream); one
+    larger than any id can be is an aggregate that does not exist (404)."""
     try:
-        return int(raw)
+        number = int(raw)
     except ValueError:
         raise exception.Invalid(f"Invalid aggregate id: {raw!r} is not an "
                                 "integer.") from None
+    if not 0 <= number <= validation.MAX_INT:
+        raise aggregate.AggregateNotFound(aggregate_id=raw)
+    return number
 
 
 def _view(req, agg: dict, *, full: bool = True) -> dict:

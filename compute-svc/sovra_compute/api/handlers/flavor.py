@@ -5,6 +5,7 @@ admins and the projects given it (``flavor_access.py``)."""
 from __future__ import annotations
 
 from sovra_common import exception
+from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import views
 from sovra_compute.api.microversion import require
@@ -62,8 +63,7 @@ def _list(req, detail):
         is_public = None if raw in ("none", "") else _bool(raw, "is_public")
     flavors = flavor_service.list_(
         _db(req), is_public=is_public, project_id=req.context.project_id,
-        min_ram=int(query["minRam"]) if "minRam" in query else None,
-        min_disk=int(query["minDisk"]) if "minDisk" in query else None)
+        min_ram=_at_least(query, "minRam"), min_disk=_at_least(query, "minDisk"))
     if "marker" in query:
         ids = [f["flavorid"] for f in flavors]
         if query["marker"] not in ids:
@@ -77,6 +77,15 @@ def _list(req, detail):
     if next_links:
         body["flavors_links"] = next_links
     return json_response(body)
+
+
+def _at_least(query: dict, name: str) -> int | None:
+    """A minRam / minDisk filter; one above any flavor's size (they are at most
+    MAX_INT) matches none, as it would in a database with unbounded integers."""
+    if name not in query:
+        return None
+    return min(validation.integer(query[name], name, maximum=None),
+               validation.MAX_INT + 1)
 
 
 def list_flavors(req):
@@ -99,9 +108,12 @@ def create_flavor(req):
     req.authorize(policies.CREATE)
     flavor = flavor_service.create(
         _db(req), name=body["name"].strip(), flavorid=body.get("id"),
-        vcpus=int(body["vcpus"]), ram=int(body["ram"]), disk=int(body["disk"]),
-        ephemeral=int(body.get("OS-FLV-EXT-DATA:ephemeral", 0)),
-        swap=int(body.get("swap", 0) or 0),
+        vcpus=validation.integer(body["vcpus"], "vcpus"),
+        ram=validation.integer(body["ram"], "ram"),
+        disk=validation.integer(body["disk"], "disk"),
+        ephemeral=validation.integer(body.get("OS-FLV-EXT-DATA:ephemeral", 0),
+                                     "OS-FLV-EXT-DATA:ephemeral"),
+        swap=validation.integer(body.get("swap", 0) or 0, "swap"),
         rxtx_factor=float(body.get("rxtx_factor", 1.0)),
         is_public=_bool(body.get("os-flavor-access:is_public", True), "is_public"),
         description=body.get("description"))

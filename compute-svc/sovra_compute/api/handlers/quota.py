@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 from sovra_compute.api.policies import quota as policies
 from sovra_compute.api.schemas import quota as schemas
@@ -71,7 +72,8 @@ def show_quota_defaults(req, project_id):
 def update_quota_set(req, project_id):
     body = req.json_body(schemas.UPDATE)["quota_set"]
     req.authorize(policies.UPDATE, {"project_id": project_id})
-    changes = {k: int(v) for k, v in body.items() if k in quota.RESOURCES}
+    changes = {k: validation.integer(v, k, minimum=-1) for k, v in body.items()
+               if k in quota.RESOURCES}
     quota.set_limits(_db(req), project_id, changes)
     shown = _quota_set(req, project_id,
                        quota.limits(_db(req), req.state.conf, project_id))

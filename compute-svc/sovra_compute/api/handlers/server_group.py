@@ -10,6 +10,7 @@ scheduler does not place members by the policy yet (see service/server_group.py)
 from __future__ import annotations
 
 from sovra_common import exception
+from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import views
 from sovra_compute.api.policies import server_group as policies
@@ -48,7 +49,10 @@ def list_server_groups(req):
         project_id = None
     limit = min(int(query["limit"]), _MAX_LIMIT) if "limit" in query else _MAX_LIMIT
     groups = server_group.list_(_db(req), project_id=project_id, limit=limit,
-                                offset=int(query.get("offset", 0)))
+                                # past every group: an empty page, not an
+                                # OFFSET the database cannot hold
+                                offset=min(int(query.get("offset", 0)),
+                                           validation.MAX_INT))
     return json_response({"server_groups": [_view(req, g) for g in groups]})
 
 

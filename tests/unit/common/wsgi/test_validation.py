@@ -43,3 +43,23 @@ def test_query_errors_say_query_string():
                                                          "pattern": "^[0-9]+$"}}}
     with pytest.raises(exception.ValidationError, match="Invalid query string"):
         validation.validate(schema, {"limit": "x"}, what="query string")
+
+
+def test_integer_takes_ints_and_digit_strings_within_bounds():
+    assert validation.integer("42", "ram") == 42
+    assert validation.integer(validation.MAX_INT, "ram") == 2 ** 31 - 1
+    assert validation.integer(-1, "instances", minimum=-1) == -1
+    assert validation.integer(10 ** 30, "minRam", maximum=None) == 10 ** 30
+
+
+@pytest.mark.parametrize("value, kwargs, words", [
+    (2 ** 31, {}, "ram must be <= 2147483647"),
+    ("99999999999999999999", {}, "ram must be <= 2147483647"),
+    (-2, {"minimum": -1}, "ram must be >= -1"),
+    ("x", {}, "It is not an integer"),
+    (None, {}, "It is not an integer"),
+])
+def test_integer_out_of_bounds_is_a_400_naming_the_field(value, kwargs, words):
+    with pytest.raises(exception.ValidationError) as caught:
+        validation.integer(value, "ram", **kwargs)
+    assert words in str(caught.value) and "ram" in str(caught.value)
