@@ -152,6 +152,10 @@ class TestList:
         ("status=active", ["img0", "img2"]),
         ("size_min=11", ["img2"]),
         ("size_max=100", ["img0"]),
+        # bounds past the 64-bit size column were a 500 (OverflowError)
+        (f"size_min={10 ** 20}", []),
+        (f"size_max={10 ** 20}", ["img0", "img2"]),
+        (f"size_min=0&size_max={2 ** 63}", ["img0", "img2"]),
         ("os_distro=ubuntu", ["img0", "img1", "img2"]),
         ("visibility=shared", [f"img{i}" for i in range(7)]),
         ("protected=true", []),

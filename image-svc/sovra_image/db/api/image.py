@@ -11,6 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from sovra_image.db.models import Image, ImageLocation, ImageMember, ImageProperty, ImageTag
 
+_BIGINT_MIN, _BIGINT_MAX = -2 ** 63, 2 ** 63 - 1
+
 # Sort keys the API accepts, with what a NULL sorts as (so that keyset pagination
 # compares plain values on every backend).
 SORT_KEYS = {
@@ -201,10 +203,16 @@ def build_filters(filters: dict, properties: dict, project_id: str | None, is_ad
     for key in ("protected", "os_hidden"):
         if key in filters:
             clauses.append(getattr(Image, key) == (true() if filters[key] else false()))
+    # A bound past the column's 64-bit range is not sent to the database (it cannot
+    # take it): past the top nothing is that large, below the bottom all is larger.
     if "size_min" in filters:
-        clauses.append(Image.size >= filters["size_min"])
+        low = filters["size_min"]
+        clauses.append(false() if low > _BIGINT_MAX
+                       else Image.size >= max(low, _BIGINT_MIN))
     if "size_max" in filters:
-        clauses.append(Image.size <= filters["size_max"])
+        high = filters["size_max"]
+        clauses.append(false() if high < _BIGINT_MIN
+                       else Image.size <= min(high, _BIGINT_MAX))
     for key in ("created_at", "updated_at"):
         for op, when in filters.get(key, ()):
             clauses.append(_COMPARATORS[op](getattr(Image, key), when))
