@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from sovra_common import exception
+from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 from sovra_network.api.policies import quota as policies
 from sovra_network.api.schemas import quota as schemas
@@ -54,7 +55,7 @@ def update_quota(req, project_id):
         raise exception.Invalid(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
     values = {}
     for resource, value in body.items():
-        limit = int(value)
+        limit = validation.integer(value, resource)  # (at most MAX_INT)
         if limit < -1:
             raise exception.Invalid(f"Invalid input for {resource}: '{value}' should "
                                     "be an integer -1 or greater.")

@@ -17,6 +17,8 @@ from sqlalchemy import Boolean, Integer, and_, false, or_, select, true
 from sovra_common import exception
 from sovra_network.db.models.base import Tag
 
+_INTEGER_MIN, _INTEGER_MAX = -2 ** 63, 2 ** 63 - 1
+
 
 @dataclasses.dataclass
 class ListSpec:
@@ -53,6 +55,12 @@ def _convert(column, value: str):
 
 def _filter_clause(column, values):
     converted = [_convert(column, v) for v in values]
+    if isinstance(column.type, Integer):
+        # An integer past the database's 64-bit range matches no row (and the
+        # database could not take it).
+        converted = [v for v in converted if _INTEGER_MIN <= v <= _INTEGER_MAX]
+        if not converted:
+            return false()
     if len(converted) == 1:
         return column == converted[0]
     return column.in_(converted)
@@ -112,7 +120,8 @@ def list_rows(session, model, resource_type: str, spec: ListSpec, *,
             raise exception.NotFound(f"Marker {spec.marker} could not be found.")
         stmt = stmt.where(_after(keys, marker))
     stmt = stmt.order_by(*(c.asc() if d == "asc" else c.desc() for c, d in keys))
-    if spec.limit is not None:
+    if spec.limit is not None and spec.limit < _INTEGER_MAX:
+        # (a larger limit, one the database could not take, is no limit at all)
         stmt = stmt.limit(spec.limit + 1)
     rows = list(session.scalars(stmt))
     more = spec.limit is not None and len(rows) > spec.limit
