@@ -55,3 +55,25 @@ def test_registered_limits_and_limits(identity):
                          f"/registered_limits/{registered['id']}").status_code == 403
     _ok(identity.call("DELETE", f"/limits/{limit['id']}"), 204)
     _ok(identity.call("DELETE", f"/registered_limits/{registered['id']}"), 204)
+
+
+def test_unknown_list_filters_are_ignored(identity):
+    # (they were passed on to the service and were a 500 TypeError)
+    t = uuid.uuid4().hex[:6]
+    service = _ok(identity.call("POST", "/services", json={"service": {
+        "type": f"quota-{t}", "name": "q"}}), 201)["service"]
+    registered = _ok(identity.call("POST", "/registered_limits", json={
+        "registered_limits": [{"service_id": service["id"], "resource_name": "cores",
+                               "default_limit": 1}]}), 201)["registered_limits"][0]
+    project = _ok(identity.call("POST", "/projects", json={"project": {
+        "name": f"lf-{t}"}}), 201)["project"]
+    limit = _ok(identity.call("POST", "/limits", json={"limits": [{
+        "service_id": service["id"], "project_id": project["id"],
+        "resource_name": "cores", "resource_limit": 2}]}), 201)["limits"][0]
+    for query in ("limit=100000000000000000000", "marker=x", "bogus=1", "name=%00"):
+        listed = _ok(identity.call(
+            "GET", f"/registered_limits?service_id={service['id']}&{query}"))
+        assert [r["id"] for r in listed["registered_limits"]] == [registered["id"]]
+        listed = _ok(identity.call(
+            "GET", f"/limits?project_id={project['id']}&{query}"))
+        assert [r["id"] for r in listed["limits"]] == [limit["id"]]

@@ -28,6 +28,12 @@ def _db(req):
     return views.backend(req).db
 
 
+def _filters(query: dict, schema: dict) -> dict:
+    """The filters ``schema`` declares; any other query parameter is ignored, as
+    in keystone (it was passed on, and was a 500)."""
+    return {k: v for k, v in query.items() if k in schema["properties"]}
+
+
 def show_limit_model(req):
     req.authorize(policies.GET_MODEL, _ANY)
     return json_response({"model": limit_service.MODEL})
@@ -36,7 +42,7 @@ def show_limit_model(req):
 def list_registered_limits(req):
     query = req.query(schemas.LIST_REGISTERED)
     req.authorize(policies.LIST_REGISTERED, _ANY)
-    rows = limit_service.list_registered(_db(req), **query)
+    rows = limit_service.list_registered(_db(req), **_filters(query, schemas.LIST_REGISTERED))
     return json_response(views.collection(req, "registered_limits",
                                           [_registered(req, r) for r in rows],
                                           "registered_limits"))
@@ -88,7 +94,7 @@ def list_limits(req):
     req.authorize(policies.LIST, views.target(
         domain_id=query.get("domain_id") or ctx.domain_id,
         project_id=query.get("project_id") or ctx.project_id))
-    rows = limit_service.list_(_db(req), **query)
+    rows = limit_service.list_(_db(req), **_filters(query, schemas.LIST))
     return json_response(views.collection(req, "limits", [_limit(req, r) for r in rows],
                                           "limits"))
 
