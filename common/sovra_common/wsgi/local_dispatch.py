@@ -68,10 +68,12 @@ def app_for(url: str):
     host = _host_key(parts.hostname or "")
     app = _APPS.get((host, port))
     if app is None and host in _LOOPBACK:
-        # a server bound to every address answers on loopback too
-        app = (_APPS.get(("0.0.0.0", port)) or _APPS.get(("::", port))
-               or next((_APPS.get((name, port)) for name in _LOOPBACK
-                        if (name, port) in _APPS), None))
+        # a server bound to every address (or to another loopback name) answers
+        # on loopback too; "::" is kept as "0.0.0.0" (_host_key)
+        for name in ("0.0.0.0", *_LOOPBACK):
+            app = _APPS.get((name, port))
+            if app is not None:
+                break
     return app
 
 
@@ -105,17 +107,18 @@ def _call(app, request, adapter, stream: bool) -> requests.Response:
     store = oslo_context._request_store  # the thread's "current" oslo context
     saved = getattr(store, "context", None)
     started: list = []
+    written: list[bytes] = []  # what the app gave WSGI's write(), before its body
 
     def start_response(status, headers, exc_info=None):
         if exc_info is not None and started:
             raise exc_info[1].with_traceback(exc_info[2])
         started[:] = [status, headers]
-        return _no_write
+        return written.append
 
     try:
         try:
             result = ctx.run(app, _environ(request), start_response)
-            body = _Body(ctx, result)
+            body = _Body(ctx, result, b"".join(written))
             if not started:
                 body.peek()  # an app may start its response on the first chunk
             if not started:
@@ -124,7 +127,7 @@ def _call(app, request, adapter, stream: bool) -> requests.Response:
             # what a WSGI server answers when the app fails before its response
             LOG.exception("in-process call %s %s failed", request.method, request.url)
             started[:] = ["500 Internal Server Error", [("Content-Type", "text/plain")]]
-            body = _Body(ctx, [b"Internal Server Error"])
+            body = _Body(ctx, [b"Internal Server Error"], b"")
         response = _response(request, adapter, started[0], started[1], body)
         if not stream:
             try:
@@ -137,10 +140,6 @@ def _call(app, request, adapter, stream: bool) -> requests.Response:
             store.context = saved
         elif hasattr(store, "context"):
             del store.context
-
-
-def _no_write(data):
-    raise NotImplementedError("in-process calls do not take WSGI write()")
 
 
 def _environ(request) -> dict:
@@ -250,8 +249,9 @@ class _Body(_Chunks):
     pulled in the call's context; the iterable is closed (as WSGI asks) once read
     to its end, or when the response is closed."""
 
-    def __init__(self, ctx, result):
+    def __init__(self, ctx, result, written: bytes):
         super().__init__(())
+        self._buffer += written
         self._ctx = ctx
         self._result = result
         self._chunks = ctx.run(iter, result)

@@ -162,6 +162,18 @@ def test_an_app_that_raises_past_wsgi_gives_500(session):
         local_dispatch.unregister("127.0.0.9", 4321)
 
 
+def test_an_app_using_wsgi_write_gives_what_it_wrote_then_its_body(session):
+    def legacy(environ, start_response):
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"written-")
+        return [b"returned"]
+    local_dispatch.register("127.0.0.9", 4322, legacy)
+    try:
+        assert session.get("http://127.0.0.9:4322/").text == "written-returned"
+    finally:
+        local_dispatch.unregister("127.0.0.9", 4322)
+
+
 def test_a_stopped_server_is_reached_over_http_again(session):
     seen = []
     server = ApiServer(_app(seen), "127.0.0.1", 0, name="dispatch-stop").start()
