@@ -16,6 +16,11 @@ import datetime
 from sqlalchemy import types
 from sqlalchemy.dialects import mysql
 
+# The range of a 64-bit integer (SQLite's INTEGER, MySQL's BIGINT): a bound or
+# filter value outside it cannot be sent to the database (SQLite raises
+# OverflowError), so queries decide such values themselves.
+BIGINT_MIN, BIGINT_MAX = -2 ** 63, 2 ** 63 - 1
+
 # Every constraint and index gets a predictable name, the same on SQLite and MySQL,
 # so a later migration can drop or alter it by name.
 NAMING_CONVENTION = {

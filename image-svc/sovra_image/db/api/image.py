@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy import and_, delete, false, func, literal, or_, select, true, update
 from sqlalchemy.orm import selectinload
 
+from sovra_common.db import schema
 from sovra_image.db.models import Image, ImageLocation, ImageMember, ImageProperty, ImageTag
-
-_BIGINT_MIN, _BIGINT_MAX = -2 ** 63, 2 ** 63 - 1
 
 # Sort keys the API accepts, with what a NULL sorts as (so that keyset pagination
 # compares plain values on every backend).
@@ -207,12 +206,12 @@ def build_filters(filters: dict, properties: dict, project_id: str | None, is_ad
     # take it): past the top nothing is that large, below the bottom all is larger.
     if "size_min" in filters:
         low = filters["size_min"]
-        clauses.append(false() if low > _BIGINT_MAX
-                       else Image.size >= max(low, _BIGINT_MIN))
+        clauses.append(false() if low > schema.BIGINT_MAX
+                       else Image.size >= max(low, schema.BIGINT_MIN))
     if "size_max" in filters:
         high = filters["size_max"]
-        clauses.append(false() if high < _BIGINT_MIN
-                       else Image.size <= min(high, _BIGINT_MAX))
+        clauses.append(false() if high < schema.BIGINT_MIN
+                       else Image.size <= min(high, schema.BIGINT_MAX))
     for key in ("created_at", "updated_at"):
         for op, when in filters.get(key, ()):
             clauses.append(_COMPARATORS[op](getattr(Image, key), when))

@@ -15,9 +15,8 @@ import dataclasses
 from sqlalchemy import Boolean, Integer, and_, false, or_, select, true
 
 from sovra_common import exception
+from sovra_common.db import schema
 from sovra_network.db.models.base import Tag
-
-_INTEGER_MIN, _INTEGER_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 @dataclasses.dataclass
@@ -58,7 +57,7 @@ def _filter_clause(column, values):
     if isinstance(column.type, Integer):
         # An integer past the database's 64-bit range matches no row (and the
         # database could not take it).
-        converted = [v for v in converted if _INTEGER_MIN <= v <= _INTEGER_MAX]
+        converted = [v for v in converted if schema.BIGINT_MIN <= v <= schema.BIGINT_MAX]
         if not converted:
             return false()
     if len(converted) == 1:
@@ -120,7 +119,7 @@ def list_rows(session, model, resource_type: str, spec: ListSpec, *,
             raise exception.NotFound(f"Marker {spec.marker} could not be found.")
         stmt = stmt.where(_after(keys, marker))
     stmt = stmt.order_by(*(c.asc() if d == "asc" else c.desc() for c, d in keys))
-    if spec.limit is not None and spec.limit < _INTEGER_MAX:
+    if spec.limit is not None and spec.limit < schema.BIGINT_MAX:
         # (a larger limit, one the database could not take, is no limit at all)
         stmt = stmt.limit(spec.limit + 1)
     rows = list(session.scalars(stmt))
