@@ -13,6 +13,7 @@ from sovra_common.db import Database, migration
 from sovra_placement.db import DATABASE, models
 from sovra_placement.service import allocation_candidate as ac
 from sovra_placement.service import resource_class, trait
+from sovra_placement.service.candidate_request import Request
 
 
 def _database(url):
@@ -53,7 +54,7 @@ def _answer(db, request):
 @pytest.mark.parametrize("limit", [None, 3])
 def test_candidates_match_sqlite(databases, limit):
     for request_name in sorted(set(paths.REQUESTS) - {"sharing"}):  # no sharer here
-        request = ac.Request(groups=paths.REQUESTS[request_name], limit=limit)
+        request = Request(groups=paths.REQUESTS[request_name], limit=limit)
         mariadb, sqlite = (_answer(db, request) for db in databases)
         assert mariadb == sqlite, request_name
         assert mariadb[0], request_name

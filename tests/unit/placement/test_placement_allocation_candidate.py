@@ -5,6 +5,7 @@ import time
 from sovra_placement.service import allocation_candidate as ac
 from sovra_placement.service import inventory
 from sovra_placement.service import resource_provider as rp_service
+from sovra_placement.service.candidate_request import Request, RequestGroup
 
 
 def _full(total):
@@ -22,10 +23,10 @@ def _wide_tree(db, children):
 
 def test_granular_groups_on_a_wide_tree_stay_bounded(db):
     _wide_tree(db, 30)
-    groups = [ac.RequestGroup(suffix=str(n), resources={"SRIOV_NET_VF": 1})
+    groups = [RequestGroup(suffix=str(n), resources={"SRIOV_NET_VF": 1})
               for n in range(1, 5)]
-    request = ac.Request(groups=[ac.RequestGroup(resources={"VCPU": 1}), *groups],
-                         group_policy="isolate")
+    request = Request(groups=[RequestGroup(resources={"VCPU": 1}), *groups],
+                      group_policy="isolate")
     started = time.monotonic()
     result = ac.find(db, request, cap=200)
     assert len(result.candidates) == 200            # 30*29*28*27 exist; the cap holds
@@ -37,26 +38,26 @@ def test_granular_groups_on_a_wide_tree_stay_bounded(db):
 
 def test_limit_stops_the_search(db):
     _wide_tree(db, 10)
-    request = ac.Request(groups=[ac.RequestGroup(resources={"SRIOV_NET_VF": 1})], limit=3)
+    request = Request(groups=[RequestGroup(resources={"SRIOV_NET_VF": 1})], limit=3)
     assert len(ac.find(db, request, cap=1000).candidates) == 3
 
 
 def test_randomized_search_samples_then_limits(db):
     _wide_tree(db, 10)
-    request = ac.Request(groups=[ac.RequestGroup(resources={"SRIOV_NET_VF": 1})], limit=3)
+    request = Request(groups=[RequestGroup(resources={"SRIOV_NET_VF": 1})], limit=3)
     result = ac.find(db, request, cap=1000, randomize=True)
     assert len(result.candidates) == 3
 
 
 def test_before_nested_support_children_are_ignored(db):
     _wide_tree(db, 3)
-    request = ac.Request(groups=[ac.RequestGroup(resources={"SRIOV_NET_VF": 1})])
+    request = Request(groups=[RequestGroup(resources={"SRIOV_NET_VF": 1})])
     assert ac.find(db, request, cap=10, nested=False).candidates == []
 
 
 def test_summaries_cover_whole_trees(db):
     _wide_tree(db, 3)
-    request = ac.Request(groups=[ac.RequestGroup(resources={"VCPU": 1})])
+    request = Request(groups=[RequestGroup(resources={"VCPU": 1})])
     assert len(ac.find(db, request, cap=10).providers) == 4
     assert len(ac.find(db, request, cap=10, whole_trees=False).providers) == 1
 
@@ -76,13 +77,13 @@ def _flat(db, count):
 def test_limited_search_finds_what_the_full_one_finds_first(db, monkeypatch):
     monkeypatch.setattr(ac, "_WINDOW", 16)  # 4 windows cover 64 of the 204 roots
     _flat(db, 204)
-    group = ac.RequestGroup(resources={"VCPU": 1}, required=[{"HW_CPU_X86_AVX2"}])
-    full = ac.find(db, ac.Request(groups=[group]), cap=1000)
-    limited = ac.find(db, ac.Request(groups=[group], limit=5), cap=1000)
+    group = RequestGroup(resources={"VCPU": 1}, required=[{"HW_CPU_X86_AVX2"}])
+    full = ac.find(db, Request(groups=[group]), cap=1000)
+    limited = ac.find(db, Request(groups=[group], limit=5), cap=1000)
     assert len(full.candidates) == 12
     assert [c.allocations for c in limited.candidates] == [
         c.allocations for c in full.candidates[:5]]
     # and with every provider matching, the first windows are enough
-    plain = ac.find(db, ac.Request(groups=[ac.RequestGroup(resources={"VCPU": 1})],
-                                   limit=3), cap=1000)
+    plain = ac.find(db, Request(groups=[RequestGroup(resources={"VCPU": 1})],
+                                limit=3), cap=1000)
     assert len(plain.candidates) == 3

@@ -4,10 +4,17 @@ nested and sharing providers, with traits, aggregates and usage."""
 
 import pytest
 
-from sovra_placement.service import aggregate, allocation, inventory, provider_summary
+from sovra_placement.service import (
+    aggregate,
+    allocation,
+    group_servers,
+    inventory,
+    provider_summary,
+)
 from sovra_placement.service import allocation_candidate as ac
 from sovra_placement.service import resource_provider as rp_service
 from sovra_placement.service import trait as trait_service
+from sovra_placement.service.candidate_request import Request, RequestGroup
 
 AGG1 = "11111111-0000-0000-0000-000000000001"
 AGG2 = "11111111-0000-0000-0000-000000000002"
@@ -65,7 +72,7 @@ def _cloud(db, sharing=False):
 
 
 def _g(suffix="", **kw):
-    return ac.RequestGroup(suffix=suffix, **kw)
+    return RequestGroup(suffix=suffix, **kw)
 
 
 REQUESTS = {
@@ -93,14 +100,14 @@ REQUESTS = {
 @pytest.mark.parametrize("limit", [None, 3])   # 3: the windows of root ids
 def test_shortcuts_match_the_general_path(db, monkeypatch, name, policy, limit):
     _cloud(db, sharing=name == "sharing")
-    request = ac.Request(groups=REQUESTS[name], group_policy=policy, limit=limit)
+    request = Request(groups=REQUESTS[name], group_policy=policy, limit=limit)
 
     def shape(result):
         return ([(c.allocations, c.mappings) for c in result.candidates],
                 result.providers)
 
     fast = shape(ac.find(db, request, cap=1000))
-    monkeypatch.setattr(ac, "_ONE_QUERY_PER_GROUP", False)
+    monkeypatch.setattr(group_servers, "_ONE_QUERY_PER_GROUP", False)
     monkeypatch.setattr(ac, "_ONE_PROVIDER_BUILDER", False)
     general = shape(ac.find(db, request, cap=1000))
     assert fast == general
@@ -112,7 +119,7 @@ def test_whole_table_reads_match_the_chunked_reads(db, monkeypatch, name):
     """Many trees are read over whole tables (roots and their children, traits,
     inventories, usage): the same answer as the reads by chunks of ids."""
     _cloud(db, sharing=name == "sharing")
-    request = ac.Request(groups=REQUESTS[name])
+    request = Request(groups=REQUESTS[name])
     chunked = ac.find(db, request, cap=1000)
     monkeypatch.setattr(provider_summary, "WHOLE_TABLE_FROM", 0)
     whole = ac.find(db, request, cap=1000)
@@ -125,7 +132,7 @@ def test_range_reads_match_the_in_list_reads(db, monkeypatch, name):
     """Dense ids are read by their range (rows of other providers in it dropped):
     the same answer as the reads by IN lists."""
     _cloud(db, sharing=name == "sharing")
-    request = ac.Request(groups=REQUESTS[name])
+    request = Request(groups=REQUESTS[name])
     monkeypatch.setattr(provider_summary, "RANGE_FROM", 1)
     ranges = ac.find(db, request, cap=1000)
     monkeypatch.setattr(provider_summary, "RANGE_FROM", 10 ** 9)
@@ -137,18 +144,18 @@ def test_range_reads_match_the_in_list_reads(db, monkeypatch, name):
 
 def test_no_candidate_over_commits(db):
     cloud = _cloud(db)
-    one = ac.find(db, ac.Request(groups=REQUESTS["some full"]), cap=1000)
+    one = ac.find(db, Request(groups=REQUESTS["some full"]), cap=1000)
     chosen = {rp for c in one.candidates for rp in c.allocations}
     names = {one.providers[rp]["uuid"] for rp in chosen}
     assert cloud["cn0"] in names
     assert cloud["cn1"] not in names    # 1 VCPU left of 8
     assert cloud["cn2"] not in names    # its disk is full
-    two = ac.find(db, ac.Request(groups=REQUESTS["two groups, one class"]), cap=1000)
+    two = ac.find(db, Request(groups=REQUESTS["two groups, one class"]), cap=1000)
     assert {two.providers[rp]["uuid"] for c in two.candidates
             for rp in c.allocations} >= {cloud["cn0"], cloud["cn2"]}
     assert cloud["cn1"] not in {two.providers[rp]["uuid"] for c in two.candidates
                                 for rp in c.allocations}   # 1 + 1 > 1 left
-    vf = ac.find(db, ac.Request(groups=[_g(resources={"SRIOV_NET_VF": 2})]), cap=1000)
+    vf = ac.find(db, Request(groups=[_g(resources={"SRIOV_NET_VF": 2})]), cap=1000)
     pfs = {vf.providers[rp]["uuid"] for c in vf.candidates for rp in c.allocations}
     assert cloud["tree1-pf0"] in pfs and cloud["tree0-pf0"] not in pfs  # 1 VF left
 
@@ -158,8 +165,8 @@ def test_a_reused_statement_reads_the_usage_of_now(db, limit):
     """The second search of a shape runs the statement the first one built: it
     sees the allocations made in between."""
     cloud = _cloud(db)
-    request = ac.Request(groups=[_g(resources={"VCPU": 4, "MEMORY_MB": 256})],
-                         limit=limit)
+    request = Request(groups=[_g(resources={"VCPU": 4, "MEMORY_MB": 256})],
+                      limit=limit)
 
     def providers():
         found = ac.find(db, request, cap=1000)
@@ -175,10 +182,10 @@ def test_a_reused_statement_reads_the_usage_of_now(db, limit):
 
 def test_kept_statements_are_bounded_and_a_shape_rebuilt_answers_the_same(db, monkeypatch):
     _cloud(db)
-    monkeypatch.setattr(ac, "_STATEMENTS", {})
-    monkeypatch.setattr(ac, "_STATEMENTS_KEPT", 2)
+    monkeypatch.setattr(group_servers, "_STATEMENTS", {})
+    monkeypatch.setattr(group_servers, "_STATEMENTS_KEPT", 2)
     names = ["flat", "required", "member_of", "flat"]   # "flat" dropped, then rebuilt
-    answers = [ac.find(db, ac.Request(groups=REQUESTS[n]), cap=1000) for n in names]
-    assert len(ac._STATEMENTS) == 2
+    answers = [ac.find(db, Request(groups=REQUESTS[n]), cap=1000) for n in names]
+    assert len(group_servers._STATEMENTS) == 2
     assert (answers[0].candidates, answers[0].providers) == (answers[3].candidates,
                                                              answers[3].providers)

@@ -7,6 +7,7 @@ from sovra_common import exception
 from sovra_placement.api import query_params, wire
 from sovra_placement.api.policies import allocation_candidate as policies
 from sovra_placement.service import allocation_candidate as ac_service
+from sovra_placement.service import candidate_request
 
 _NUMBERED = re.compile(r"^(resources|required|member_of|in_tree)([1-9][0-9]*)$")
 _STRING = re.compile(r"^(resources|required|member_of|in_tree)([a-zA-Z0-9_-]{1,64})$")
@@ -38,9 +39,9 @@ def _split_keys(req):
     return grouped
 
 
-def _group(req, suffix, params) -> ac_service.RequestGroup:
+def _group(req, suffix, params) -> candidate_request.RequestGroup:
     version = req.microversion
-    group = ac_service.RequestGroup(suffix=suffix)
+    group = candidate_request.RequestGroup(suffix=suffix)
     resources = params.get("resources")
     if resources:
         if len(resources) > 1:
@@ -68,7 +69,7 @@ def _group(req, suffix, params) -> ac_service.RequestGroup:
     return group
 
 
-def _parse(req) -> ac_service.Request:
+def _parse(req) -> candidate_request.Request:
     version = req.microversion
     grouped = _split_keys(req)
     groups = [_group(req, suffix, params) for suffix, params in sorted(grouped.items())]
@@ -79,7 +80,7 @@ def _parse(req) -> ac_service.Request:
                                 "required property" if not granular else
                                 "At least one request group (`resources` or "
                                 "`resources{N}`) is required.")
-    request = ac_service.Request(groups=[g for g in groups if g.resources or g.suffix])
+    request = candidate_request.Request(groups=[g for g in groups if g.resources or g.suffix])
     if unsuffixed is not None and not unsuffixed.resources:
         # Filters of the unsuffixed group without its resources narrow every group.
         for g in granular:
