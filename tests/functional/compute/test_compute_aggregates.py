@@ -8,9 +8,9 @@ import json
 import shutil
 import subprocess
 
-import openstack
 import pytest
 from compute_cloud import wait_for
+from members import project_member
 
 from sovra_compute import placement_client
 
@@ -57,21 +57,9 @@ def _delete(conn, *server_ids):
 
 @pytest.fixture
 def member(conn, cloud):
-    """A project member (no admin role)."""
-    domain = conn.identity.find_domain("Default")
-    project = conn.identity.create_project(name="agg-demo", domain_id=domain.id)
-    user = conn.identity.create_user(name="agg-demo", password="agg-pw",
-                                     domain_id=domain.id)
-    conn.identity.assign_project_role_to_user(project, user,
-                                              conn.identity.find_role("member"))
-    member = openstack.connect(auth_url=cloud.auth_url, username="agg-demo",
-                               password="agg-pw", project_name="agg-demo",
-                               user_domain_name="Default", project_domain_name="Default",
-                               region_name="RegionOne", interface="public")
-    yield member
-    member.close()
-    conn.identity.delete_user(user)
-    conn.identity.delete_project(project)
+    """A project member's connection (no admin role)."""
+    with project_member(conn, cloud, "agg-demo") as member:
+        yield member.conn
 
 
 def test_sdk_aggregate_lifecycle_and_placement(conn):

@@ -6,9 +6,9 @@ import json
 import shutil
 import subprocess
 
-import openstack
 import pytest
 from compute_cloud import wait_for
+from members import project_member
 
 OPENSTACK = shutil.which("openstack")
 pytestmark = [
@@ -24,18 +24,8 @@ def _call(conn, method, path, body=None, version="2.1"):
 @pytest.fixture(scope="module")
 def demo(conn, cloud):
     """(project id, a connection as a member of it)."""
-    domain = conn.identity.find_domain("Default")
-    project = conn.identity.create_project(name="flavor-demo", domain_id=domain.id)
-    user = conn.identity.create_user(name="flavor-demo", password="flavor-pw",
-                                     domain_id=domain.id)
-    conn.identity.assign_project_role_to_user(project, user,
-                                              conn.identity.find_role("member"))
-    member = openstack.connect(auth_url=cloud.auth_url, username="flavor-demo",
-                               password="flavor-pw", project_name="flavor-demo",
-                               user_domain_name="Default", project_domain_name="Default",
-                               region_name="RegionOne", interface="public")
-    yield project.id, member
-    member.close()
+    with project_member(conn, cloud, "flavor-demo") as member:
+        yield member.project.id, member.conn
 
 
 def _ids(conn, query=""):

@@ -4,9 +4,9 @@ against a lite cloud whose servers really go ACTIVE on the fake agents."""
 
 import datetime
 
-import openstack
 import pytest
 from compute_cloud import HOSTS, wait_for
+from members import project_member
 
 from sovra_compute import placement_client
 from sovra_compute.api.microversion import VERSIONS
@@ -282,26 +282,13 @@ def test_2_64_server_group_bodies_and_2_71_membership(conn, image, flavor):
 
 
 def test_2_83_filters_for_project_members(conn, cloud, image, flavor):
-    domain = conn.identity.find_domain("Default")
-    project = conn.identity.create_project(name="filters", domain_id=domain.id)
-    user = conn.identity.create_user(name="filterer", password="filters-pw",
-                                     domain_id=domain.id)
-    conn.identity.assign_project_role_to_user(project, user,
-                                              conn.identity.find_role("member"))
-    member = openstack.connect(auth_url=cloud.auth_url, username="filterer",
-                               password="filters-pw", project_name="filters",
-                               user_domain_name="Default",
-                               project_domain_name="Default", region_name="RegionOne",
-                               interface="public")
-    try:
-        server_id = _active(member, image, flavor, "members-own")
-        assert _get(member, "/servers?vm_state=stopped", "2.82")["servers"] != []
-        assert _get(member, "/servers?vm_state=stopped", "2.83")["servers"] == []
-        assert [s["id"] for s in _get(member, "/servers?vm_state=active", "2.83")[
+    with project_member(conn, cloud, "filters") as member:
+        server_id = _active(member.conn, image, flavor, "members-own")
+        assert _get(member.conn, "/servers?vm_state=stopped", "2.82")["servers"] != []
+        assert _get(member.conn, "/servers?vm_state=stopped", "2.83")["servers"] == []
+        assert [s["id"] for s in _get(member.conn, "/servers?vm_state=active", "2.83")[
             "servers"]] == [server_id]
-        _delete(member, server_id)
-    finally:
-        member.close()
+        _delete(member.conn, server_id)
 
 
 def test_2_86_extra_spec_checks(conn):

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+from members import project_member
 from test_compute_server_migrate import OTHER, _boot, _delete, _settled
 
 OPENSTACK = shutil.which("openstack")
@@ -101,22 +102,9 @@ def test_sdk_lists_them_and_members_may_not(cloud, conn, moved):
     server_id, _, _ = moved
     listed = [m for m in conn.compute.migrations() if m.server_id == server_id]
     assert sorted(m.migration_type for m in listed) == ["migration", "resize"]
-    import openstack
-
-    domain = conn.identity.find_domain("Default")
-    user = conn.identity.create_user(name="mig-demo", password="mig-pw",
-                                     domain_id=domain.id)
-    conn.identity.assign_project_role_to_user(conn.identity.find_project("admin"),
-                                              user, conn.identity.find_role("member"))
-    member = openstack.connect(auth_url=cloud.auth_url, username="mig-demo",
-                               password="mig-pw", project_name="admin",
-                               user_domain_name="Default", project_domain_name="Default",
-                               region_name="RegionOne", interface="public")
-    try:
-        assert member.compute.get("/os-migrations").status_code == 403
-    finally:
-        member.close()
-        conn.identity.delete_user(user)
+    with project_member(conn, cloud, "mig-demo",
+                        project=conn.identity.find_project("admin")) as member:
+        assert member.conn.compute.get("/os-migrations").status_code == 403
 
 
 @pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from compute_cloud import wait_for
 from compute_network_cloud import send_plugged_when_spawned, start_network_cloud
+from members import project_member
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
@@ -318,18 +319,8 @@ def test_os_interface_attaches_and_detaches_ports_of_a_running_server(
 def test_a_project_member_boots_on_its_own_network(cloud, conn, image, flavor):
     """The user's token makes the port (their project's); only the binding needs
     the service's rights."""
-    project = conn.identity.create_project(name="netdemo", domain_id="default")
-    user = conn.identity.create_user(name="netdemo-user", password="netdemo-pw",
-                                     domain_id="default", default_project_id=project.id)
-    conn.identity.assign_project_role_to_user(project, user,
-                                              conn.identity.find_role("member"))
-    import openstack
-
-    member = openstack.connect(
-        auth_url=cloud.auth_url, username="netdemo-user", password="netdemo-pw",
-        project_name="netdemo", user_domain_name="Default",
-        project_domain_name="Default", region_name="RegionOne", interface="public")
-    try:
+    with project_member(conn, cloud, "netdemo") as owner:
+        member, project = owner.conn, owner.project
         network = member.network.create_network(name="mine")
         member.network.create_subnet(network_id=network.id, cidr="10.30.0.0/24",
                                      ip_version=4)
@@ -343,8 +334,6 @@ def test_a_project_member_boots_on_its_own_network(cloud, conn, image, flavor):
         member.compute.delete_server(server)
         member.compute.wait_for_delete(server, interval=0.05, wait=20)
         assert list(member.network.ports(device_id=server.id)) == []
-    finally:
-        member.close()
 
 
 def test_the_network_services_own_event_completes_the_build(

@@ -2,10 +2,10 @@
 agent's proxy relays it), its owner reads it through os-server-password
 (openstacksdk and HTTP) and clears it, after which the guest may post again."""
 
-import openstack
 import pytest
 import requests
 from compute_cloud import start_metadata
+from members import project_member
 
 from sovra_compute.metadata import auth
 
@@ -65,19 +65,7 @@ def test_guest_posts_owner_reads_and_clears(conn, server, metadata_url):
 
 
 def test_another_project_cannot_read_it(conn, cloud, server):
-    domain = conn.identity.find_domain("Default")
-    project = conn.identity.create_project(name="pw-demo", domain_id=domain.id)
-    user = conn.identity.create_user(name="pw-demo", password="pw-demo-pw",
-                                     domain_id=domain.id)
-    conn.identity.assign_project_role_to_user(project, user,
-                                              conn.identity.find_role("member"))
-    other = openstack.connect(auth_url=cloud.auth_url, username="pw-demo",
-                              password="pw-demo-pw", project_name="pw-demo",
-                              user_domain_name="Default", project_domain_name="Default",
-                              region_name="RegionOne", interface="public")
-    try:
+    with project_member(conn, cloud, "pw-demo") as other:
         path = f"/servers/{server.id}/os-server-password"
-        assert other.compute.get(path).status_code == 404
-        assert other.compute.delete(path).status_code == 404
-    finally:
-        other.close()
+        assert other.conn.compute.get(path).status_code == 404
+        assert other.conn.compute.delete(path).status_code == 404

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openstack
 import pytest
 from compute_cloud import wait_for
+from members import project_member
 
 from sovra_common.db import Database
 from sovra_compute.service import instance as instance_service
@@ -96,24 +96,12 @@ def test_members_may_not_reset_and_bad_states_are_refused(cloud, conn, image, fl
     missing = conn.compute.post("/servers/00000000-0000-0000-0000-000000000000/action",
                                 json={"os-resetState": {"state": "error"}})
     assert missing.status_code == 404 and "itemNotFound" in missing.json()
-    domain = conn.identity.find_domain("Default")
-    project = conn.identity.find_project("admin")
-    user = conn.identity.create_user(name="reset-demo", password="reset-pw",
-                                     domain_id=domain.id)
-    conn.identity.assign_project_role_to_user(project, user,
-                                              conn.identity.find_role("member"))
-    member = openstack.connect(auth_url=cloud.auth_url, username="reset-demo",
-                               password="reset-pw", project_name="admin",
-                               user_domain_name="Default", project_domain_name="Default",
-                               region_name="RegionOne", interface="public")
-    try:
-        resp = member.compute.post(f"/servers/{server.id}/action",
-                                   json={"os-resetState": {"state": "error"}})
+    with project_member(conn, cloud, "reset-demo",
+                        project=conn.identity.find_project("admin")) as member:
+        resp = member.conn.compute.post(f"/servers/{server.id}/action",
+                                        json={"os-resetState": {"state": "error"}})
         assert resp.status_code == 403, resp.text
         assert "forbidden" in resp.json()
-    finally:
-        member.close()
-        conn.identity.delete_user(user)
     assert _states(conn, server.id) == ("ACTIVE", "active", None)
     _delete(conn, server)
 

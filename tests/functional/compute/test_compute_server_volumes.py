@@ -9,10 +9,10 @@ import shutil
 import subprocess
 import time
 
-import openstack
 import pytest
 import requests
 from compute_cloud import HOSTS, start_cloud, wait_for
+from members import project_member
 
 from sovra_compute import placement_client
 
@@ -224,17 +224,8 @@ def test_attach_errors(cloud, conn, token, image, flavor):
     resp = _api(cloud, token, "DELETE", f"{path}/{missing}")
     assert resp.status_code == 404
     # another project's volume is not found; nor is another project's server
-    domain = conn.identity.find_domain("default")
-    project = conn.identity.create_project(name="volumes-demo", domain_id=domain.id)
-    user = conn.identity.create_user(name="volumes-demo", password="demo-pw",
-                                     default_project_id=project.id, domain_id=domain.id)
-    conn.identity.assign_project_role_to_user(project, user,
-                                              conn.identity.find_role("member"))
-    demo = openstack.connect(auth_url=cloud.auth_url, username="volumes-demo",
-                             password="demo-pw", project_name="volumes-demo",
-                             user_domain_name="Default", project_domain_name="Default",
-                             region_name="RegionOne", interface="public")
-    try:
+    with project_member(conn, cloud, "volumes-demo") as member:
+        demo = member.conn
         theirs = _volume(demo, "theirs")
         resp = _api(cloud, token, "POST", path, json={"volumeAttachment": {
             "volumeId": theirs.id}})
@@ -256,8 +247,6 @@ def test_attach_errors(cloud, conn, token, image, flavor):
         _delete_server(demo, demo_server)
         demo.block_storage.delete_volume(theirs)
         conn.block_storage.delete_volume(mine)
-    finally:
-        demo.close()
     # a server in a state that cannot take a volume: 409
     conn.compute.suspend_server(server)
     conn.compute.wait_for_server(server, status="SUSPENDED", interval=0.05, wait=20)

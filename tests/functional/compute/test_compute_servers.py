@@ -8,6 +8,7 @@ import subprocess
 import openstack
 import pytest
 from compute_cloud import HOSTS, wait_for
+from members import project_member
 
 from sovra_compute import placement_client
 from sovra_compute.virt import driver as virt
@@ -200,19 +201,10 @@ def test_hypervisors_report_placement_inventory(conn, cloud):
 
 
 def test_projects_are_isolated_and_quota_is_enforced(conn, cloud, image, flavor):
-    domain = conn.identity.find_domain("Default")
-    project = conn.identity.create_project(name="demo", domain_id=domain.id)
-    user = conn.identity.create_user(name="demo", password="demo-pw",
-                                     domain_id=domain.id)
-    conn.identity.assign_project_role_to_user(project, user,
-                                              conn.identity.find_role("member"))
     admins = _boot(conn, image, flavor, "admins-server")
-    conn.compute.update_quota_set(project.id, instances=1)
-    demo = openstack.connect(auth_url=cloud.auth_url, username="demo",
-                             password="demo-pw", project_name="demo",
-                             user_domain_name="Default", project_domain_name="Default",
-                             region_name="RegionOne", interface="public")
-    try:
+    with project_member(conn, cloud, "demo") as member:
+        demo = member.conn
+        conn.compute.update_quota_set(member.project.id, instances=1)
         assert list(demo.compute.servers()) == []
         with pytest.raises(openstack.exceptions.NotFoundException):
             demo.compute.get_server(admins.id)
@@ -227,7 +219,5 @@ def test_projects_are_isolated_and_quota_is_enforced(conn, cloud, image, flavor)
             "instances" in str(exc.value)
         demo.compute.delete_server(mine)
         demo.compute.wait_for_delete(mine, interval=0.05, wait=20)
-    finally:
-        demo.close()
     conn.compute.delete_server(admins)
     conn.compute.wait_for_delete(admins, interval=0.05, wait=20)
