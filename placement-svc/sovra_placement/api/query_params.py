@@ -6,7 +6,7 @@ Errors are 400s with placement's query error codes."""
 import re
 
 from sovra_common import exception
-from sovra_placement.api.schemas.common import MAX_INT
+from sovra_common.wsgi.validation import MAX_INT
 from sovra_placement.exception import (
     ILLEGAL_DUPLICATE_QUERYPARAM,
     QUERYPARAM_BAD_VALUE,

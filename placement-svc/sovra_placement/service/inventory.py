@@ -7,6 +7,7 @@ Every change names the provider generation it was based on and bumps it. Removin
 import sqlalchemy as sa
 
 from sovra_common import exception
+from sovra_common.wsgi.validation import MAX_INT
 from sovra_placement.db import models
 from sovra_placement.exception import InventoryInUse
 from sovra_placement.service import filters
@@ -14,7 +15,6 @@ from sovra_placement.service import resource_provider as rp_service
 
 INV = models.Inventory
 FIELDS = ("total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio")
-MAX_INT = 2147483647
 DEFAULTS = {"reserved": 0, "min_unit": 1, "max_unit": MAX_INT, "step_size": 1,
             "allocation_ratio": 1.0}
 

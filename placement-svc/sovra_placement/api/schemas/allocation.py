@@ -2,7 +2,8 @@
 
 import copy
 
-from sovra_placement.api.schemas.common import GENERATION, MAX_INT, RESOURCE_CLASS, UUID
+from sovra_common.wsgi.validation import MAX_INT
+from sovra_placement.api.schemas.common import GENERATION, RESOURCE_CLASS, UUID
 
 _RESOURCES = {
     "type": "object",

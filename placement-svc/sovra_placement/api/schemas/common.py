@@ -1,8 +1,9 @@
 """Pieces the placement schemas share."""
 
+from sovra_common.wsgi.validation import MAX_INT
+
 UUID = {"type": "string", "pattern": r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
         r"[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"}
-MAX_INT = 2147483647
 # (a generation past the database's integer range is a 400, not a 500)
 GENERATION = {"type": "integer", "minimum": -MAX_INT - 1, "maximum": MAX_INT}
 RESOURCE_CLASS = {"type": "string", "pattern": "^[A-Z0-9_]+$", "maxLength": 255}

@@ -1,4 +1,5 @@
-from sovra_placement.api.schemas.common import GENERATION, MAX_INT, RESOURCE_CLASS
+from sovra_common.wsgi.validation import MAX_INT
+from sovra_placement.api.schemas.common import GENERATION, RESOURCE_CLASS
 
 _FIELDS = {
     "total": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
