@@ -2,14 +2,14 @@
 
 from sovra_common.cli import command, output
 from sovra_placement import cli
-from sovra_placement.cli.trait import _ProviderCommand
+from sovra_placement.cli.resource_provider import ProviderCommand
 
 
 def _rows(aggregates) -> tuple:
     return output.listing(({"uuid": a} for a in sorted(aggregates)), [("uuid", "uuid")])
 
 
-class ListResourceProviderAggregate(_ProviderCommand, command.Lister):
+class ListResourceProviderAggregate(ProviderCommand, command.Lister):
     """List the aggregates a resource provider is in."""
 
     def take_action(self, parsed_args):
@@ -18,7 +18,7 @@ class ListResourceProviderAggregate(_ProviderCommand, command.Lister):
         return _rows(placement.get_aggregates(uuid)["aggregates"])
 
 
-class SetResourceProviderAggregate(_ProviderCommand, command.Lister):
+class SetResourceProviderAggregate(ProviderCommand, command.Lister):
     """Replace the aggregates a resource provider is in (none given: it leaves all)."""
 
     def get_parser(self, prog_name):

@@ -11,6 +11,19 @@ INVENTORY_FIELDS = ("total", "reserved", "min_unit", "max_unit", "step_size",
                     "allocation_ratio")
 
 
+class ProviderCommand:
+    """A command on one resource provider, named by uuid or name in its first
+    argument (listed before the command's base class)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("provider", metavar="<provider>", help="uuid or name")
+        return parser
+
+    def provider_uuid(self, placement, parsed_args) -> str:
+        return placement.find_resource_provider(parsed_args.provider)["uuid"]
+
+
 class ListResourceProvider(command.Lister):
     """List resource providers."""
 
@@ -29,13 +42,8 @@ class ListResourceProvider(command.Lister):
                               [(f, f) for f in _PROVIDER_FIELDS])
 
 
-class ShowResourceProvider(command.ShowOne):
+class ShowResourceProvider(ProviderCommand, command.ShowOne):
     """Show a resource provider, by uuid or name."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("provider", metavar="<provider>", help="uuid or name")
-        return parser
 
     def take_action(self, parsed_args):
         provider = cli.client(self.cloud).find_resource_provider(parsed_args.provider)
@@ -60,18 +68,12 @@ class CreateResourceProvider(command.ShowOne):
         return output.show(provider, _PROVIDER_FIELDS)
 
 
-class DeleteResourceProvider(command.Command):
+class DeleteResourceProvider(ProviderCommand, command.Command):
     """Delete a resource provider (refused while it has allocations or children)."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("provider", metavar="<provider>", help="uuid or name")
-        return parser
 
     def take_action(self, parsed_args):
         placement = cli.client(self.cloud)
-        placement.delete_resource_provider(
-            placement.find_resource_provider(parsed_args.provider)["uuid"])
+        placement.delete_resource_provider(self.provider_uuid(placement, parsed_args))
 
 
 def _inventory_rows(inventories: dict):
@@ -79,17 +81,12 @@ def _inventory_rows(inventories: dict):
     return output.listing(rows, [(f, f) for f in ("resource_class", *INVENTORY_FIELDS)])
 
 
-class ListResourceProviderInventory(command.Lister):
+class ListResourceProviderInventory(ProviderCommand, command.Lister):
     """List a resource provider's inventories."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("provider", metavar="<provider>", help="uuid or name")
-        return parser
 
     def take_action(self, parsed_args):
         placement = cli.client(self.cloud)
-        uuid = placement.find_resource_provider(parsed_args.provider)["uuid"]
+        uuid = self.provider_uuid(placement, parsed_args)
         return _inventory_rows(placement.get_inventories(uuid)["inventories"])
 
 
@@ -117,12 +114,11 @@ def parse_resources(items: list[str]) -> dict:
     return inventories
 
 
-class SetResourceProviderInventory(command.Lister):
+class SetResourceProviderInventory(ProviderCommand, command.Lister):
     """Replace a resource provider's inventories (every class not named is removed)."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument("provider", metavar="<provider>", help="uuid or name")
         parser.add_argument("--resource", metavar="<CLASS>[:<field>]=<value>",
                             action="append", default=[], required=True,
                             help="e.g. VCPU=8, VCPU:allocation_ratio=4.0, MEMORY_MB=2048 "
@@ -134,7 +130,7 @@ class SetResourceProviderInventory(command.Lister):
     def take_action(self, parsed_args):
         wanted = parse_resources(parsed_args.resource)
         placement = cli.client(self.cloud)
-        uuid = placement.find_resource_provider(parsed_args.provider)["uuid"]
+        uuid = self.provider_uuid(placement, parsed_args)
         current = placement.get_inventories(uuid)
         inventories = wanted
         if parsed_args.amend:
@@ -146,17 +142,12 @@ class SetResourceProviderInventory(command.Lister):
         return _inventory_rows(result["inventories"])
 
 
-class ShowResourceProviderUsage(command.Lister):
+class ShowResourceProviderUsage(ProviderCommand, command.Lister):
     """Show how much of each resource class a resource provider has allocated."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("provider", metavar="<provider>", help="uuid or name")
-        return parser
 
     def take_action(self, parsed_args):
         placement = cli.client(self.cloud)
-        uuid = placement.find_resource_provider(parsed_args.provider)["uuid"]
+        uuid = self.provider_uuid(placement, parsed_args)
         usages = placement.get_usages(uuid)["usages"]
         rows = [{"resource_class": rc, "usage": used} for rc, used in sorted(usages.items())]
         return output.listing(rows, [("resource_class", "resource_class"),

@@ -3,6 +3,7 @@ list|set|delete``."""
 
 from sovra_common.cli import command, output
 from sovra_placement import cli
+from sovra_placement.cli.resource_provider import ProviderCommand
 
 
 def _names(traits) -> tuple:
@@ -62,17 +63,7 @@ class DeleteTrait(command.Command):
         cli.client(self.cloud).delete_trait(parsed_args.name)
 
 
-class _ProviderCommand:
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("provider", metavar="<provider>", help="uuid or name")
-        return parser
-
-    def provider_uuid(self, placement, parsed_args) -> str:
-        return placement.find_resource_provider(parsed_args.provider)["uuid"]
-
-
-class ListResourceProviderTrait(_ProviderCommand, command.Lister):
+class ListResourceProviderTrait(ProviderCommand, command.Lister):
     """List a resource provider's traits."""
 
     def take_action(self, parsed_args):
@@ -81,7 +72,7 @@ class ListResourceProviderTrait(_ProviderCommand, command.Lister):
         return _names(placement.get_provider_traits(uuid)["traits"])
 
 
-class SetResourceProviderTrait(_ProviderCommand, command.Lister):
+class SetResourceProviderTrait(ProviderCommand, command.Lister):
     """Replace a resource provider's traits (every trait not named is removed)."""
 
     def get_parser(self, prog_name):
@@ -100,7 +91,7 @@ class SetResourceProviderTrait(_ProviderCommand, command.Lister):
         return _names(result["traits"])
 
 
-class DeleteResourceProviderTrait(_ProviderCommand, command.Command):
+class DeleteResourceProviderTrait(ProviderCommand, command.Command):
     """Remove every trait of a resource provider."""
 
     def take_action(self, parsed_args):
