@@ -6,6 +6,17 @@ destination spawns from it (``finish_migration``); whichever side ends the move
 
 The source keeps its guest, stopped, until the move is confirmed (destroyed) or
 reverted or failed (started again if it ran).
+
+Volumes follow the guest: the host a guest arrives on (the destination when it
+spawns it, the source when a revert or a failure brings it back) takes each of
+the server's volumes over before the guest starts: a new attachment of the
+server's, connected with this node's connector (block storage shows it on this
+host), the server's other attachments of that volume (the host it left) deleted,
+and completed once the guest runs. Block storage that lets a server hold a
+second attachment of a volume while it moves (Cinder) gets the new one first;
+one that refuses (Sovra's: one attachment per volume unless multiattach) has the
+old one deleted first. A volume-backed server has no root disk to upload: only
+its volumes travel (no image).
 """
 
 from __future__ import annotations
@@ -13,6 +24,9 @@ from __future__ import annotations
 import contextlib
 import logging
 
+from sovra_common import exception
+from sovra_compute import block_api
+from sovra_compute.service import block_device
 from sovra_compute.service import instance as states
 from sovra_compute.virt import driver as virt
 
@@ -22,10 +36,11 @@ LOG = logging.getLogger(__name__)
 class MoveEndpoint:
     """The move half of ComputeAgentEndpoint (its ``_driver``, ``_host``,
     ``_conductor``, ``_images``, ``_networking``, ``_event``, ``_image_source``,
-    ``_upload``)."""
+    ``_upload``, ``_block``, ``_complete_volumes``)."""
 
     def migrate_disk(self, ctxt, instance, flavor):  # since 1.9
         uuid, client, image_id = instance["uuid"], None, None
+        volume_backed = block_device.is_volume_backed(instance)
         try:
             running = self._driver.get_info(instance).power_state == virt.RUNNING
         except virt.InstanceNotFound as exc:
@@ -33,16 +48,21 @@ class MoveEndpoint:
             return
         try:
             with self._event(ctxt, instance, "compute_resize_instance"):
-                if self._images is None:
-                    raise virt.VirtDriverError(
-                        reason="this agent has no image client: no disk can leave it")
-                client = self._images(ctxt)
-                image_id = client.create_image(
-                    name=f"migration of {uuid}", disk_format="qcow2",
-                    container_format="bare", visibility="private", os_hidden=True,
-                    instance_uuid=uuid, image_type="migration")["id"]
-                self._driver.migrate_disk_and_power_off(
-                    instance, lambda data, fmt: self._upload(client, image_id, data, fmt))
+                if volume_backed:  # its root disk is a volume: nothing to upload
+                    self._driver.migrate_disk_and_power_off(instance, _no_upload)
+                else:
+                    if self._images is None:
+                        raise virt.VirtDriverError(
+                            reason="this agent has no image client: no disk can "
+                                   "leave it")
+                    client = self._images(ctxt)
+                    image_id = client.create_image(
+                        name=f"migration of {uuid}", disk_format="qcow2",
+                        container_format="bare", visibility="private", os_hidden=True,
+                        instance_uuid=uuid, image_type="migration")["id"]
+                    self._driver.migrate_disk_and_power_off(
+                        instance,
+                        lambda data, fmt: self._upload(client, image_id, data, fmt))
         except Exception as exc:  # the guest stays here, running again if it ran
             LOG.warning("move of %s off %s failed: %s", uuid, self._host, exc)
             self._delete_image(client, image_id)
@@ -66,12 +86,16 @@ class MoveEndpoint:
             with self._event(ctxt, instance, "compute_finish_resize"):
                 self._bind_ports_here(moved)
                 image = self._image_source(ctxt, image_id)
+                moved = self._take_volumes(ctxt, moved)
                 self._driver.spawn(moved, image, key_data=key_data,
                                    user_data=user_data)
                 if not power_on:
                     self._driver.power_off(moved)
+                self._complete_volumes(ctxt, moved)
                 power_state = self._driver.get_info(moved).power_state
         except Exception as exc:  # spawn left nothing behind
+            # (volumes taken here: the source takes them back before it starts
+            # its guest again, finish_revert_migration)
             LOG.warning("move of %s onto %s failed: %s", uuid, self._host, exc)
             with contextlib.suppress(Exception):
                 self._driver.destroy(moved)
@@ -108,8 +132,10 @@ class MoveEndpoint:
         try:
             with self._event(ctxt, instance, "compute_finish_revert_resize"):
                 self._bind_ports_here(instance)
+                instance = self._take_volumes(ctxt, instance)
                 if power_on:
                     self._driver.power_on(instance)
+                self._complete_volumes(ctxt, instance)
                 power_state = self._driver.get_info(instance).power_state
         except Exception as exc:
             LOG.warning("starting %s again on %s failed: %s", uuid, self._host, exc)
@@ -123,6 +149,29 @@ class MoveEndpoint:
                  "task_state": None, "power_state": power_state})
         self._delete_image(self._images(ctxt) if self._images else None, image_id)
 
+    def _take_volumes(self, ctxt, instance) -> dict:
+        """Attach each volume of the server to this host (see the module's
+        docstring); returns ``instance`` with the new attachments and their
+        connection info. Each new attachment is reported at once (a failure
+        later must not lose track of it)."""
+        bdms = [dict(b) for b in instance.get("block_devices") or ()]
+        if not any(b.get("volume_id") for b in bdms):
+            return instance
+        uuid, client = instance["uuid"], self._block(ctxt)
+        for bdm in bdms:
+            if not bdm.get("volume_id"):
+                continue
+            attachment = _attachment_here(client, bdm["volume_id"], uuid)
+            bdm["attachment_id"] = attachment["id"]
+            self._conductor.block_device_update(ctxt, uuid, self._host, bdm["uuid"],
+                                                {"attachment_id": attachment["id"]})
+            with block_api.translated():
+                connected = client.update_attachment(
+                    attachment["id"], block_api.connector(self._host, bdm["device_name"]))
+            bdm["connection_info"] = connected["connection_info"]
+        LOG.info("volumes of %s attached to %s", uuid, self._host)
+        return dict(instance, block_devices=bdms)
+
     def _bind_ports_here(self, instance):
         if self._networking is not None and instance.get("network_info"):
             self._networking.rebind(instance)
@@ -135,3 +184,32 @@ class MoveEndpoint:
             client.delete_image(image_id)
         except Exception:
             LOG.warning("could not delete image %s of a move", image_id, exc_info=True)
+
+
+def _no_upload(data, disk_format):
+    raise virt.VirtDriverError(reason="a volume-backed server has no root disk to "
+                                      "upload")
+
+
+def _attachment_here(client, volume_id: str, server: str) -> dict:
+    """A new (reserved) attachment of ``volume_id`` to ``server``, its other
+    attachments to the server deleted: the new one made first where block
+    storage allows it, else after them (the volume is then ``available`` for
+    as long as that takes)."""
+    with block_api.translated():
+        old = [a["id"] for a in client.list_attachments(
+            volume_id=volume_id, instance_id=server, all_tenants=1)]
+    try:
+        with block_api.translated():
+            made = client.create_attachment(volume_id, server)
+    except exception.Invalid:  # one attachment per volume (and server) here
+        if not old:
+            raise
+        made = None
+    for attachment_id in old:
+        with block_api.translated(), contextlib.suppress(exception.NotFound):
+            client.delete_attachment(attachment_id)
+    if made is None:
+        with block_api.translated():
+            made = client.create_attachment(volume_id, server)
+    return made

@@ -13,8 +13,10 @@ root disk as a hidden private image (``migrate_disk``); the conductor points the
 server at the destination, whose agent spawns it from that image
 (``finish_migration``). Confirm: the source destroys its guest; revert: the
 destination destroys its own, the source powers the original back on. Both delete
-the image. Servers with volumes stay on their host (their attachments would have to
-move too: not built yet).
+the image. A server's volumes follow its guest: the agent it arrives on (the
+destination, or the source again after a revert or a failure) attaches them to
+its host before the guest starts, the server's attachments on the host it left
+deleted (agent/move.py); a volume-backed server moves no disk image at all.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from sovra_compute import placement_client
 from sovra_compute.conductor import filters, scheduler
 from sovra_compute.service import (
     availability_zone,
-    block_device,
     compute_service,
     instance_action,
 )
@@ -104,23 +105,15 @@ class MoveEndpoint:
     def _claim_destination(self, instance, flavor, requested_host, *, resize) -> str:
         """Claim ``flavor`` for the server (its own consumer holds nothing now) on
         the host it moves to, and return that host. A resize tries its own host
-        first when [compute] allow_resize_to_same_host; a migration never does. A
-        server with volumes may only stay (NoValidHost otherwise)."""
+        first when [compute] allow_resize_to_same_host; a migration never does."""
         source, limit = instance["host"], self._conf.compute.max_candidates
         moving = dict(instance, flavor=flavor, requested_host=None, requested_node=None)
-        pinned = bool(block_device.list_for(self._db, instance["uuid"]))
         if resize and self._conf.compute.allow_resize_to_same_host:
-            try:
+            with contextlib.suppress(scheduler.NoValidHost):
                 scheduler.select_and_claim(self._placement, moving, hosts={source},
                                            limit=limit,
                                            in_tree=placement_client.node_uuid(source))
                 return source
-            except scheduler.NoValidHost:
-                if pinned:
-                    raise
-        if pinned:
-            raise scheduler.NoValidHost(
-                reason="A server with volumes cannot move to another host yet.")
         live = set(self._coordinator.members(compute_service.AGENTS_GROUP))
         hosts = self._schedulable_hosts(live) - {source}
         if requested_host:

@@ -136,7 +136,10 @@ class VirtDriver(abc.ABC):
         it defined, its disks kept: a revert starts it again, a confirm destroys
         it) and hand its root disk to ``upload(data, disk_format)`` as one
         standalone image, as ``snapshot`` does; the destination spawns from that
-        image. This default refuses (VirtDriverError, the guest as it was): a
+        image. A guest that boots from its volume (``boot_index`` 0) has no root
+        disk: it is only stopped, ``upload`` is not called (its volumes are
+        block storage's; the destination spawns it with them connected there).
+        This default refuses (VirtDriverError, the guest as it was): a
         driver that cannot move its guests need not do anything."""
         raise VirtDriverError(reason=f"the {type(self).__name__} driver cannot move a "
                                      "guest to another host")

@@ -88,7 +88,8 @@ class FakeDriver(driver.VirtDriver):
             guest = self._guest(instance)
             self._maybe_fail("migrate_disk")
             guest["power_state"] = driver.SHUTDOWN
-        self.snapshot(instance, upload)
+        if not any(b.get("boot_index") == 0 for b in instance.get("block_devices") or ()):
+            self.snapshot(instance, upload)
 
     def confirm_resize(self, instance):
         with self._lock:
