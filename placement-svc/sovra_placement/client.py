@@ -73,10 +73,15 @@ class PlacementClient:
                         generation: int | None = None) -> dict:
         """Replace every inventory of the provider (at ``generation``, else the
         current one: a concurrent writer makes this fail with 409)."""
+        return self._replace(uuid, "inventories", inventories, generation)
+
+    def _replace(self, uuid: str, what: str, value, generation: int | None) -> dict:
+        """PUT /resource_providers/{uuid}/{what}: the provider's ``what`` (inventories,
+        traits, aggregates) becomes ``value``, at ``generation``, else the current one."""
         if generation is None:
             generation = self.get_resource_provider(uuid)["generation"]
-        body = {"resource_provider_generation": generation, "inventories": inventories}
-        return self._api.put(f"/resource_providers/{uuid}/inventories", json=body).json()
+        body = {"resource_provider_generation": generation, what: value}
+        return self._api.put(f"/resource_providers/{uuid}/{what}", json=body).json()
 
     # -- usages -------------------------------------------------------------------------
 
@@ -112,10 +117,7 @@ class PlacementClient:
     def set_provider_traits(self, uuid: str, traits: list[str],
                             generation: int | None = None) -> dict:
         """Replace the provider's traits (at ``generation``, else the current one)."""
-        if generation is None:
-            generation = self.get_resource_provider(uuid)["generation"]
-        body = {"resource_provider_generation": generation, "traits": traits}
-        return self._api.put(f"/resource_providers/{uuid}/traits", json=body).json()
+        return self._replace(uuid, "traits", traits, generation)
 
     def delete_provider_traits(self, uuid: str) -> None:
         self._api.delete(f"/resource_providers/{uuid}/traits")
@@ -149,10 +151,7 @@ class PlacementClient:
     def set_aggregates(self, uuid: str, aggregates: list[str],
                        generation: int | None = None) -> dict:
         """Replace the provider's aggregates (at ``generation``, else the current one)."""
-        if generation is None:
-            generation = self.get_resource_provider(uuid)["generation"]
-        body = {"resource_provider_generation": generation, "aggregates": aggregates}
-        return self._api.put(f"/resource_providers/{uuid}/aggregates", json=body).json()
+        return self._replace(uuid, "aggregates", aggregates, generation)
 
     # -- allocations --------------------------------------------------------------------
 
