@@ -200,3 +200,17 @@ def test_a_failure_on_the_destination_leaves_the_volume_on_the_source(
     _delete(conn, server)
     wait_for(lambda: conn.block_storage.get_volume(volume.id).status == "available")
     conn.block_storage.delete_volume(volume)
+
+
+def test_delete_while_verifying_frees_the_volume(cloud, conn, image, flavor):
+    server, source, volume = _with_volume(conn, image, flavor, "vol-deleted")
+    assert _action(conn, server.id, {"migrate": None}).status_code == 202
+    _settled(conn, server.id, "VERIFY_RESIZE")
+    _delete(conn, server)
+    # the attachment the destination made is the one the delete releases
+    wait_for(lambda: conn.block_storage.get_volume(volume.id).status == "available")
+    assert conn.block_storage.get_volume(volume.id).attachments == []
+    for host in (source, OTHER[source]):
+        wait_for(lambda host=host: _guest_state(cloud, host, server.id) is None)
+        assert _consumers(conn, host) == {}
+    conn.block_storage.delete_volume(volume)
