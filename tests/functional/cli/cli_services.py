@@ -35,7 +35,7 @@ SERVICE_PASSWORD = "svc-cli-extra-pw"
 ADMIN_PASSWORD = "cli-admin-pw"  # the CLI cloud's (conftest) admin
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -149,7 +149,7 @@ def _start_block(cloud, services, stack):
 
     tmp = services.tmp / "block"
     tmp.mkdir()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v3"
     _register(cloud, "block-storage", "cinder", url, user="cli-cinder")
     _register(cloud, "volumev3", "cinder", url)
@@ -192,7 +192,7 @@ def _start_compute(cloud, services, stack):
 
     tmp = services.tmp / "compute"
     tmp.mkdir()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v2.1"
     _register(cloud, "compute", "nova", url, user="cli-nova")
     stack.callback(deregister, cloud, "compute")
@@ -232,7 +232,7 @@ def _start_network(cloud, services, stack):
 
     tmp = services.tmp / "network"
     tmp.mkdir()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     _register(cloud, "network", "neutron", url, user="cli-neutron")
     stack.callback(deregister, cloud, "network")

@@ -1,13 +1,13 @@
 """A small real cloud for the CLI: identity, image and placement, each started as
 sovra-allinone starts it (its own ConfigOpts, SQLite file, ProcessResources) on
 127.0.0.1, all on one private ``sovra-inproc://`` bus, with keystone auth; plus a
-clouds.yaml for ``sovra --os-cloud``, and a counter of password logins."""
+clouds.yaml for ``sovra --os-cloud``, a counter of password logins, and ``sv``: a
+module's ``sovra`` runs with a token cache of their own."""
 
 import dataclasses
 import io
 import json
 import os
-import socket
 import subprocess
 import threading
 import uuid
@@ -39,12 +39,6 @@ def _check_installed() -> None:
     if not SOVRA.exists() or missing:
         pytest.fail(f"{SOVRA} is missing or lacks {sorted(missing)[:5]}: refresh the "
                     "install (pip install --no-deps -e .)", pytrace=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class LoginCounter:
@@ -122,7 +116,7 @@ def _write(path: Path, text: str) -> str:
 def cloud(tmp_path_factory):
     _check_installed()
     tmp = tmp_path_factory.mktemp("cli-cloud")
-    ports = {name: _free_port() for name in ("identity", "image", "placement")}
+    ports = {name: cli_services.free_port() for name in ("identity", "image", "placement")}
     auth_url = f"http://127.0.0.1:{ports['identity']}/v3"
     common = _write(tmp / "sovra.conf",
                     "[auth]\nstrategy = keystone\n"
@@ -200,6 +194,14 @@ def cloud(tmp_path_factory):
         for handle, resources in reversed(running):
             handle.stop()
             resources.stop()
+
+
+@pytest.fixture(scope="module")
+def sv(cloud):
+    """``sovra`` runs with the module's own token cache and no more services
+    (cli_services.Services)."""
+    with cli_services.started(cloud) as services:
+        yield services
 
 
 def _wrap_identity(handle, counter: LoginCounter) -> None:

@@ -13,6 +13,7 @@ import uuid
 
 import cli_services
 import pytest
+from cli_output import error_line
 
 ZERO = "00000000-0000-0000-0000-000000000000"
 HTTP_LINE = re.compile(r"^Error: HTTP (\d{3}) [A-Za-z ]+: \S.* \(request id req-[0-9a-f-]+\)$")
@@ -20,11 +21,10 @@ HTTP_LINE = re.compile(r"^Error: HTTP (\d{3}) [A-Za-z ]+: \S.* \(request id req-
 
 def _http_error(done, status: int) -> str:
     """The one error line of a failed run, which names ``status`` and a request id."""
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    match = HTTP_LINE.match(lines[0])
-    assert match and int(match.group(1)) == status, lines[0]
-    return lines[0]
+    line = error_line(done)
+    match = HTTP_LINE.match(line)
+    assert match and int(match.group(1)) == status, line
+    return line
 
 
 def _groups() -> dict:

@@ -11,6 +11,7 @@ import uuid
 import cli_services
 import pytest
 import requests
+from cli_output import assert_error
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +22,6 @@ def extra(cloud):
             cli_services.boot_image(cloud, "cli-a-image") as (name, image_id):
         services.image, services.image_id = name, image_id
         yield services
-
-
-def _one_line_error(done, *needles):
-    assert done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
-    assert done.stderr.startswith("Error: "), done.stderr
-    for needle in needles:
-        assert needle in done.stderr, done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +65,10 @@ def test_flavor_create_set_unset_delete(extra, flavors):
     assert listed["cli.a.big"]["Ephemeral"] == 1 and "cli.a.private" in listed
     assert "cli.a.private" not in {f["Name"] for f in extra.json("flavor", "list")}
 
-    _one_line_error(extra.sovra("flavor", "create", "cli.a.private", expect=1),
-                    "HTTP 409")
-    _one_line_error(extra.sovra("flavor", "unset", "--property", "nope",
-                                "cli.a.private", expect=1), "HTTP 404")
+    assert_error(extra.sovra("flavor", "create", "cli.a.private", expect=1),
+                 "HTTP 409")
+    assert_error(extra.sovra("flavor", "unset", "--property", "nope",
+                             "cli.a.private", expect=1), "HTTP 404")
     usage = extra.sovra("flavor", "set", "--property", "novalue", "cli.a.private",
                         expect=2)
     assert "key=value" in usage.stderr
@@ -82,10 +76,10 @@ def test_flavor_create_set_unset_delete(extra, flavors):
     extra.sovra("flavor", "create", "--ram", "lots", "cli.a.x", expect=2)
 
     extra.sovra("flavor", "delete", "cli.a.private")
-    _one_line_error(extra.sovra("flavor", "show", "cli.a.private", expect=1),
-                    "cli.a.private")
-    _one_line_error(extra.sovra("flavor", "delete", "cli.a.private", expect=1),
-                    "cli.a.private")
+    assert_error(extra.sovra("flavor", "show", "cli.a.private", expect=1),
+                 "cli.a.private")
+    assert_error(extra.sovra("flavor", "delete", "cli.a.private", expect=1),
+                 "cli.a.private")
 
 
 def test_flavor_access(extra):
@@ -100,10 +94,10 @@ def test_flavor_access(extra):
     row = next(line for line in table.splitlines() if "| access_project_ids " in line)
     assert f"| {project} " in row
     assert extra.json("flavor", "show", "cli.a.big")["access_project_ids"] is None
-    _one_line_error(extra.sovra("flavor", "create", "--project", "admin",
-                                "cli.a.public", expect=1), "--private")
-    _one_line_error(extra.sovra("flavor", "set", "--project", "admin", "cli.a.big",
-                                expect=1), "HTTP ")  # a public flavor has no list
+    assert_error(extra.sovra("flavor", "create", "--project", "admin",
+                             "cli.a.public", expect=1), "--private")
+    assert_error(extra.sovra("flavor", "set", "--project", "admin", "cli.a.big",
+                             expect=1), "HTTP ")  # a public flavor has no list
     extra.sovra("flavor", "delete", "cli.a.shared")
 
 
@@ -121,7 +115,7 @@ def test_pause_suspend_and_their_reverse(extra, server):
     extra.sovra("server", "pause", "--wait", "cli-a-vm")
     assert _status(extra, "cli-a-vm") == "PAUSED"
     again = extra.sovra("server", "pause", "cli-a-vm", expect=1)
-    _one_line_error(again, "HTTP 409", "paused")
+    assert_error(again, "HTTP 409", "paused")
     extra.sovra("server", "unpause", "--wait", server["id"])
     assert _status(extra, "cli-a-vm") == "ACTIVE"
     extra.sovra("server", "suspend", "--wait", "cli-a-vm")
@@ -129,8 +123,8 @@ def test_pause_suspend_and_their_reverse(extra, server):
     extra.sovra("server", "resume", "--wait", "cli-a-vm")
     assert _status(extra, "cli-a-vm") == "ACTIVE"
     extra.sovra("server", "pause", expect=2)
-    _one_line_error(extra.sovra("server", "resume", "no-such-vm", expect=1),
-                    "no-such-vm")
+    assert_error(extra.sovra("server", "resume", "no-such-vm", expect=1),
+                 "no-such-vm")
 
 
 def test_reboot(extra, server):
@@ -138,7 +132,7 @@ def test_reboot(extra, server):
     assert _status(extra, "cli-a-vm") == "ACTIVE"
     events = [e["Action"] for e in extra.json("server", "event", "list", "cli-a-vm")]
     assert "reboot" in events
-    _one_line_error(extra.sovra("server", "reboot", "no-such-vm", expect=1), "no-such-vm")
+    assert_error(extra.sovra("server", "reboot", "no-such-vm", expect=1), "no-such-vm")
     extra.sovra("server", "reboot", "--hard", "--soft", "cli-a-vm", expect=2)
 
 
@@ -158,8 +152,8 @@ def test_set_and_unset_name_and_properties(extra, server):
     extra.sovra("server", "unset", "--property", "tier", "cli-a-renamed")
     extra.sovra("server", "set", "--name", "cli-a-vm", "cli-a-renamed")
     assert extra.json("server", "show", "cli-a-vm")["metadata"] == {"role": "web"}
-    _one_line_error(extra.sovra("server", "unset", "--property", "nope", "cli-a-vm",
-                                expect=1), "HTTP 404")
+    assert_error(extra.sovra("server", "unset", "--property", "nope", "cli-a-vm",
+                             expect=1), "HTTP 404")
     extra.sovra("server", "set", "--property", "=x", "cli-a-vm", expect=2)
 
 
@@ -174,8 +168,8 @@ def test_resize_confirm_and_revert(extra, server, flavors):
 
     extra.sovra("server", "resize", "--flavor", "cli.a.small", "--wait", "cli-a-vm",
                 expect=1)  # a smaller root disk: refused by the API
-    _one_line_error(extra.sovra("server", "resize", "revert", "cli-a-vm", expect=1),
-                    "HTTP 400", "not been resized")
+    assert_error(extra.sovra("server", "resize", "revert", "cli-a-vm", expect=1),
+                 "HTTP 400", "not been resized")
     extra.sovra("server", "resize", "--flavor", "cli.a.big", "cli-a-vm", expect=1)
     extra.sovra("server", "resize", "cli-a-vm", expect=2)   # --flavor or --confirm...
     extra.sovra("server", "resize", "--flavor", "cli.a.big", "--confirm", "cli-a-vm",
@@ -203,8 +197,8 @@ def test_rebuild(extra, server):
     table = extra.sovra("server", "rebuild", "--wait", "cli-a-vm").stdout
     assert "SHUTOFF" in table and "| status" in table
     extra.sovra("server", "start", "--wait", "cli-a-vm")
-    _one_line_error(extra.sovra("server", "rebuild", "--image", "no-such-image",
-                                "cli-a-vm", expect=1), "no-such-image")
+    assert_error(extra.sovra("server", "rebuild", "--image", "no-such-image",
+                             "cli-a-vm", expect=1), "no-such-image")
 
 
 def test_server_image_create(extra, server, cloud):
@@ -224,7 +218,7 @@ def test_server_image_create(extra, server, cloud):
                              expect=1)
     finally:
         extra.compute_driver.fail_operations.discard("snapshot")
-    _one_line_error(failed, "cli-a-vm")
+    assert_error(failed, "cli-a-vm")
 
 
 def test_server_events(extra, server):
@@ -238,8 +232,8 @@ def test_server_events(extra, server):
     assert shown["events"] and all(e["result"] == "Success" for e in shown["events"])
     table = extra.sovra("server", "event", "list", "--long", "cli-a-vm").stdout
     assert "| Request ID" in table and "| User ID" in table
-    _one_line_error(extra.sovra("server", "event", "show", "cli-a-vm", "req-nope",
-                                expect=1), "HTTP 404")
+    assert_error(extra.sovra("server", "event", "show", "cli-a-vm", "req-nope",
+                             expect=1), "HTTP 404")
     extra.sovra("server", "event", "show", "cli-a-vm", expect=2)
 
 
@@ -254,14 +248,14 @@ def test_server_groups(extra):
     table = extra.sovra("server", "group", "list", "--long").stdout
     assert "| Members" in table and "cli-a-group" in table
     assert extra.json("server", "group", "show", "cli-a-group")["id"] == group["id"]
-    _one_line_error(extra.sovra("server", "group", "create", "--policy", "affinity",
-                                "--rule", "max_server_per_host=2", "cli-a-g2",
-                                expect=1), "HTTP 400")
+    assert_error(extra.sovra("server", "group", "create", "--policy", "affinity",
+                             "--rule", "max_server_per_host=2", "cli-a-g2",
+                             expect=1), "HTTP 400")
     extra.sovra("server", "group", "create", "--policy", "everywhere", "cli-a-g3",
                 expect=2)
     extra.sovra("server", "group", "delete", "cli-a-group")
-    _one_line_error(extra.sovra("server", "group", "show", group["id"], expect=1),
-                    group["id"])
+    assert_error(extra.sovra("server", "group", "show", group["id"], expect=1),
+                 group["id"])
 
 
 def test_hypervisors_and_zones(extra, server):
@@ -273,8 +267,8 @@ def test_hypervisors_and_zones(extra, server):
     assert (shown["id"], shown["service_host"]) == (node1["ID"], "node1")
     assert extra.json("hypervisor", "show", node1["ID"])["hypervisor_hostname"] == "node1"
     assert "node1" in extra.sovra("hypervisor", "list", "--matching", "node").stdout
-    _one_line_error(extra.sovra("hypervisor", "show", "no-such-node", expect=1),
-                    "no-such-node")
+    assert_error(extra.sovra("hypervisor", "show", "no-such-node", expect=1),
+                 "no-such-node")
 
     assert extra.json("availability", "zone", "list") == [
         {"Zone Name": "nova", "Zone Status": "available"}]
@@ -298,8 +292,8 @@ def test_usage_and_limits(extra, server, cloud):
     old = extra.json("usage", "show", "--start", "2020-01-01", "--end", "2020-02-01")
     assert old["Servers"] == 0 and old["CPU Hours"] == 0
     extra.sovra("usage", "show", "--start", "yesterday", expect=2)
-    _one_line_error(extra.sovra("usage", "list", "--start", "2030-01-01", "--end",
-                                "2029-01-01", expect=1), "HTTP 400")
+    assert_error(extra.sovra("usage", "list", "--start", "2030-01-01", "--end",
+                             "2029-01-01", expect=1), "HTTP 400")
 
     limits = {r["Name"]: r["Value"] for r in extra.json("limits", "show", "--absolute")}
     assert limits["totalInstancesUsed"] >= 1 and limits["maxTotalInstances"] >= 1
@@ -309,8 +303,8 @@ def test_usage_and_limits(extra, server, cloud):
     assert {r["Name"] for r in by_project} == set(limits)
     extra.sovra("limits", "show", expect=2)
     extra.sovra("limits", "show", "--absolute", "--rate", expect=2)
-    _one_line_error(extra.sovra("limits", "show", "--absolute", "--project",
-                                "no-such-project", expect=1), "no-such-project")
+    assert_error(extra.sovra("limits", "show", "--absolute", "--project",
+                             "no-such-project", expect=1), "no-such-project")
 
 
 def _node1(extra):
@@ -336,15 +330,15 @@ def test_compute_service_set_and_delete(extra):
         extra.sovra("compute", "service", "set", "--up", "node1", "nova-compute")
     assert _node1(extra)["State"] == "up"
 
-    _one_line_error(extra.sovra("compute", "service", "set", "--disable-reason", "x",
-                                "node1", "nova-compute", expect=1), "--disable")
-    _one_line_error(extra.sovra("compute", "service", "set", "--enable", "node9",
-                                "nova-compute", expect=1), "node9")
+    assert_error(extra.sovra("compute", "service", "set", "--disable-reason", "x",
+                             "node1", "nova-compute", expect=1), "--disable")
+    assert_error(extra.sovra("compute", "service", "set", "--enable", "node9",
+                             "nova-compute", expect=1), "node9")
     extra.sovra("compute", "service", "set", "--enable", "--disable", "node1",
                 "nova-compute", expect=2)
     missing = str(uuid.uuid4())
-    _one_line_error(extra.sovra("compute", "service", "delete", missing, expect=1),
-                    "HTTP 404")
+    assert_error(extra.sovra("compute", "service", "delete", missing, expect=1),
+                 "HTTP 404")
     extra.sovra("compute", "service", "delete", expect=2)
 
 
@@ -367,18 +361,18 @@ def test_aggregates(extra):
     added = extra.json("aggregate", "add", "host", "cli-a-agg2", "node1")
     assert added["hosts"] == ["node1"]
     assert "node1" in extra.sovra("aggregate", "show", plain["uuid"]).stdout
-    _one_line_error(extra.sovra("aggregate", "add", "host", "cli-a-agg2", "node9",
-                                expect=1), "HTTP 404", "node9")
+    assert_error(extra.sovra("aggregate", "add", "host", "cli-a-agg2", "node9",
+                             expect=1), "HTTP 404", "node9")
     removed = extra.json("aggregate", "remove", "host", "cli-a-agg2", "node1")
     assert removed["hosts"] == []
     extra.sovra("aggregate", "add", "host", "cli-a-agg2", expect=2)
-    _one_line_error(extra.sovra("aggregate", "create", "--zone", "a:b", "cli-a-agg3",
-                                expect=1), "HTTP 400")
+    assert_error(extra.sovra("aggregate", "create", "--zone", "a:b", "cli-a-agg3",
+                             expect=1), "HTTP 400")
     extra.sovra("aggregate", "delete", "cli-a-agg1b", "cli-a-agg2")
     assert not [a for a in extra.json("aggregate", "list")
                 if a["Name"].startswith("cli-a-agg")]
-    _one_line_error(extra.sovra("aggregate", "show", "cli-a-agg2", expect=1),
-                    "cli-a-agg2")
+    assert_error(extra.sovra("aggregate", "show", "cli-a-agg2", expect=1),
+                 "cli-a-agg2")
 
 
 @pytest.fixture(scope="module")
@@ -393,4 +387,4 @@ def member_env(cloud):
                                    "--disk", "1", "cli.member")])
 def test_member_gets_403_on_admin_commands(extra, cloud, member_env, args):
     done = cloud.sovra(*args, cloud=None, env=member_env, expect=1)
-    _one_line_error(done, "Error: HTTP 403 Forbidden: ", "(request id req-")
+    assert_error(done, "Error: HTTP 403 Forbidden: ", "(request id req-")

@@ -4,14 +4,13 @@ process: API, conductor and one agent (``node1``) with the fake driver, on their
 ``sovra-inproc://`` bus. Builds that fail use the fake driver's fault injection
 (``fail_operations``, the in-process twin of ``[fake_driver] fail_operations``)."""
 
-import socket
 import subprocess
 import uuid
 
 import cli_services
 import pytest
 import requests
-from cli_services import ADMIN_PASSWORD, SOVRA
+from cli_services import SOVRA
 
 from sovra_common import conf as sovra_conf
 from sovra_common import process
@@ -29,26 +28,11 @@ from sovra_identity.db import DATABASE as IDENTITY_DB
 NOVA_PASSWORD = "svc-nova-pw"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _admin_token(cloud) -> str:
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-    resp = requests.post(f"{cloud.auth_url}/auth/tokens", json=body, timeout=30)
-    assert resp.status_code == 201, resp.text
-    return resp.headers["X-Subject-Token"]
-
-
 @pytest.fixture(scope="module")
 def compute(cloud):
     """Compute's three components next to the CLI cloud; yields node1's FakeDriver."""
     tmp = cloud.tmp
-    port = _free_port()
+    port = cli_services.free_port()
     common, id_file = tmp / "sovra.conf", tmp / "sovra-identity.conf"
     assert manage.main(["--config-file", str(common), "--config-file", str(id_file),
                         "identity", "register-service", "--type", "compute", "--name",
@@ -95,8 +79,7 @@ def compute(cloud):
         assert agent.joined.wait(60), "node1 did not join the cloud"
         # a flavor (no `flavor create` command yet) and an image, over REST with an
         # admin token: fewer `sovra` runs (each costs a Python start-up)
-        token = _admin_token(cloud)
-        headers = {"X-Auth-Token": token}
+        headers = cli_services.admin_headers(cloud)
         resp = requests.post(
             f"http://127.0.0.1:{port}/v2.1/flavors", timeout=30, headers=headers,
             json={"flavor": {"name": "cli.tiny", "ram": 256, "vcpus": 1, "disk": 1}})

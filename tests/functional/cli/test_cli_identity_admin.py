@@ -7,20 +7,7 @@ cloud is shared by the whole session."""
 import subprocess
 
 import cli_services
-import pytest
-
-
-@pytest.fixture(scope="module")
-def sv(cloud):
-    """``sovra`` runs with this module's own token cache (cli_services.Services)."""
-    with cli_services.started(cloud) as services:
-        yield services
-
-
-def _error(done) -> str:
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    return lines[0]
+from cli_output import error_line
 
 
 def test_domain_create_list_show_set_delete(sv):
@@ -29,7 +16,7 @@ def test_domain_create_list_show_set_delete(sv):
     assert domain["description"] == "first"
     # --or-show: the existing one; without it a 409 as one line
     assert sv.json("domain", "create", "cli-dom", "--or-show")["id"] == domain["id"]
-    assert _error(sv.sovra("domain", "create", "cli-dom", expect=1)).startswith(
+    assert error_line(sv.sovra("domain", "create", "cli-dom", expect=1)).startswith(
         "Error: HTTP 409 Conflict: ")
     listed = sv.json("domain", "list")
     assert {"ID": domain["id"], "Name": "cli-dom", "Enabled": True,
@@ -44,12 +31,12 @@ def test_domain_create_list_show_set_delete(sv):
     shown = sv.json("domain", "show", "cli-dom2")
     assert (shown["id"], shown["description"]) == (domain["id"], "second")
     # an enabled domain cannot be deleted (as keystone): disable it first
-    assert _error(sv.sovra("domain", "delete", "cli-dom2", expect=1)).startswith(
+    assert error_line(sv.sovra("domain", "delete", "cli-dom2", expect=1)).startswith(
         "Error: HTTP 403 Forbidden: ")
     sv.sovra("domain", "set", "--disable", "cli-dom2")
     assert sv.json("domain", "show", "cli-dom2")["enabled"] is False
     sv.sovra("domain", "delete", "cli-dom2")
-    assert _error(sv.sovra("domain", "show", "cli-dom2", expect=1)) == \
+    assert error_line(sv.sovra("domain", "show", "cli-dom2", expect=1)) == \
         "Error: No domain with a name or id of 'cli-dom2'."
     # usage errors
     assert "usage:" in sv.sovra("domain", "create", expect=2).stderr
@@ -72,8 +59,8 @@ def test_project_set_and_user_set(sv, cloud):
         assert shown["enabled"] is True and sorted(shown["tags"]) == ["b", "c"]
         sv.sovra("project", "set", project["id"], "--clear-tags")
         assert sv.json("project", "show", project["id"])["tags"] == []
-        assert _error(sv.sovra("project", "set", "no-such-project", "--name", "x",
-                               expect=1)).startswith("Error: No project")
+        assert error_line(sv.sovra("project", "set", "no-such-project", "--name", "x",
+                                   expect=1)).startswith("Error: No project")
 
         user = sv.json("user", "create", "cli-uset", "--password", "uset-pw-1",
                        "--project", "cli-pset2")
@@ -97,13 +84,13 @@ def test_project_set_and_user_set(sv, cloud):
                 text=True, timeout=60, check=False)
 
         assert login("uset-pw-2").stdout.strip() == user["id"]
-        assert _error(login("uset-pw-1")).startswith("Error: HTTP 401 Unauthorized: ")
+        assert error_line(login("uset-pw-1")).startswith("Error: HTTP 401 Unauthorized: ")
         sv.sovra("user", "set", "--disable", "cli-uset")
         assert sv.json("user", "show", "cli-uset")["enabled"] is False
         denied = subprocess.run([str(cli_services.SOVRA), "--no-token-cache", "token",
                                  "issue"], env={**env, "OS_PASSWORD": "uset-pw-2"},
                                 capture_output=True, text=True, timeout=60, check=False)
-        assert denied.returncode == 1 and _error(denied).startswith("Error: HTTP 401")
+        assert denied.returncode == 1 and error_line(denied).startswith("Error: HTTP 401")
         sv.sovra("user", "set", "--enable", "cli-uset")
         assert sv.json("user", "show", "cli-uset")["enabled"] is True
         assert sv.sovra("user", "set", "cli-uset", "--password", "x",
@@ -132,7 +119,7 @@ def test_group_membership(sv):
             ["cli-grp"]
         sv.sovra("group", "remove", "user", "cli-grp", "cli-g2")
         outside = sv.sovra("group", "contains", "user", "cli-grp", "cli-g2", expect=1)
-        assert _error(outside) == "Error: cli-g2 not in group cli-grp"
+        assert error_line(outside) == "Error: cli-g2 not in group cli-grp"
         assert sv.json("group", "list", "--user", "cli-g2") == []
         # several users, one unknown: the others are done, then a summary error
         done = sv.sovra("group", "add", "user", "cli-grp", "cli-g2", "cli-nobody",
@@ -141,7 +128,7 @@ def test_group_membership(sv):
         assert sv.sovra("group", "contains", "user", "cli-grp", "cli-g2").returncode == 0
         assert sv.sovra("group", "contains", "user", "cli-grp", expect=2).returncode == 2
         sv.sovra("group", "delete", "cli-grp")
-        assert _error(sv.sovra("group", "show", "cli-grp", expect=1)).startswith(
+        assert error_line(sv.sovra("group", "show", "cli-grp", expect=1)).startswith(
             "Error: No group")
     finally:
         sv.sovra("user", "delete", *users, expect=None)
@@ -161,7 +148,7 @@ def test_role_create_show_delete(sv):
     assert sv.json("role", "show", "cli-role", "--domain", "default")["id"] == scoped["id"]
     sv.sovra("role", "delete", "cli-role", scoped["id"])
     assert "cli-role" not in {r["Name"] for r in sv.json("role", "list")}
-    assert _error(sv.sovra("role", "delete", "cli-role", expect=1)).startswith(
+    assert error_line(sv.sovra("role", "delete", "cli-role", expect=1)).startswith(
         "Error: No role")
 
 
@@ -196,17 +183,17 @@ def test_region_service_endpoint(sv):
         assert sv.sovra("region", "delete", "cli-region", expect=1).returncode == 1
         assert sv.sovra("endpoint", "create", "cli-svc", "sideways", "http://x",
                         expect=2).returncode == 2
-        assert _error(sv.sovra("endpoint", "create", "cli-svc", "public", "not-a-url",
-                               expect=1)).startswith("Error: HTTP 400 Bad Request: ")
+        assert error_line(sv.sovra("endpoint", "create", "cli-svc", "public", "not-a-url",
+                                   expect=1)).startswith("Error: HTTP 400 Bad Request: ")
         sv.sovra("endpoint", "delete", endpoint["id"])
-        assert _error(sv.sovra("endpoint", "show", endpoint["id"], expect=1)).startswith(
+        assert error_line(sv.sovra("endpoint", "show", endpoint["id"], expect=1)).startswith(
             "Error: HTTP 404 Not Found: ")
     finally:
         sv.sovra("service", "delete", "cli-svc", expect=None)
         sv.sovra("region", "delete", "cli-region", expect=None)
     assert "cli-type" not in {s["Type"] for s in sv.json("service", "list")}
     assert "cli-region" not in {r["Region"] for r in sv.json("region", "list")}
-    assert _error(sv.sovra("service", "show", "cli-svc", expect=1)) == \
+    assert error_line(sv.sovra("service", "show", "cli-svc", expect=1)) == \
         "Error: No service with a name, type or id of 'cli-svc'."
 
 
@@ -226,8 +213,8 @@ def test_token_revoke(sv, cloud):
     assert sv.sovra("token", "revoke", token).stdout == ""
     denied = with_token("project", "list")
     assert denied.returncode == 1
-    assert _error(denied).startswith(("Error: HTTP 401 Unauthorized: ",
-                                      "Error: HTTP 404 Not Found: "))
-    assert _error(sv.sovra("token", "revoke", "not-a-token", expect=1)).startswith(
+    assert error_line(denied).startswith(("Error: HTTP 401 Unauthorized: ",
+                                          "Error: HTTP 404 Not Found: "))
+    assert error_line(sv.sovra("token", "revoke", "not-a-token", expect=1)).startswith(
         "Error: HTTP 404 Not Found: ")
     assert sv.sovra("token", "revoke", expect=2).returncode == 2

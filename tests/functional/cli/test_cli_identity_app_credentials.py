@@ -8,6 +8,7 @@ import subprocess
 
 import cli_services
 import pytest
+from cli_output import error_line
 
 PASSWORD = "cli-ac-pw-1"
 
@@ -47,12 +48,6 @@ def _with_app_cred(sv, cred_id, secret, *args, expect=0):
                 OS_AUTH_TYPE="v3applicationcredential", OS_AUTH_URL=sv.cloud.auth_url,
                 OS_APPLICATION_CREDENTIAL_ID=cred_id,
                 OS_APPLICATION_CREDENTIAL_SECRET=secret)
-
-
-def _error(done) -> str:
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    return lines[0]
 
 
 def test_application_credential_lifecycle_and_login(sv):
@@ -96,39 +91,39 @@ def test_application_credential_lifecycle_and_login(sv):
     # a restricted one may not make more
     denied = _with_app_cred(sv, created["id"], "cli-ac-secret", "application",
                             "credential", "create", "cli-ac3", expect=1)
-    assert _error(denied).startswith("Error: HTTP 403 Forbidden: ")
+    assert error_line(denied).startswith("Error: HTTP 403 Forbidden: ")
     wrong = _with_app_cred(sv, created["id"], "not-the-secret", "token", "issue",
                            expect=1)
-    assert _error(wrong).startswith("Error: HTTP 401 Unauthorized: ")
+    assert error_line(wrong).startswith("Error: HTTP 401 Unauthorized: ")
 
     # errors: a role the user lacks (403), a bad expiration (usage), a duplicate (409)
-    assert _error(_as_user(sv, "application", "credential", "create", "cli-acx",
-                           "--role", "admin", expect=1)).startswith(
+    assert error_line(_as_user(sv, "application", "credential", "create", "cli-acx",
+                               "--role", "admin", expect=1)).startswith(
         "Error: HTTP 403 Forbidden: ")
     assert "usage:" in _as_user(sv, "application", "credential", "create", "cli-acx",
                                 "--expiration", "next tuesday", expect=2).stderr
-    assert _error(_as_user(sv, "application", "credential", "create", "cli-ac1",
-                           expect=1)).startswith("Error: HTTP 409 Conflict: ")
+    assert error_line(_as_user(sv, "application", "credential", "create", "cli-ac1",
+                               expect=1)).startswith("Error: HTTP 409 Conflict: ")
 
     # deleted: its logins fail
     _as_user(sv, "application", "credential", "delete", "cli-ac1", generated["id"])
     gone = _with_app_cred(sv, created["id"], "cli-ac-secret", "token", "issue", expect=1)
-    assert _error(gone).startswith(("Error: HTTP 401 Unauthorized: ",
-                                    "Error: HTTP 404 Not Found: "))
+    assert error_line(gone).startswith(("Error: HTTP 401 Unauthorized: ",
+                                        "Error: HTTP 404 Not Found: "))
     assert _as_user(sv, "application", "credential", "list", "-f", "value").stdout == ""
-    assert _error(_as_user(sv, "application", "credential", "show", "cli-ac1",
-                           expect=1)) == \
+    assert error_line(_as_user(sv, "application", "credential", "show", "cli-ac1",
+                               expect=1)) == \
         "Error: No application credential with a name or id of 'cli-ac1'."
 
 
 def test_user_password_set(sv):
     wrong = _as_user(sv, "user", "password", "set", "--original-password", "not-it",
                      "--password", "cli-ac-pw-2", expect=1)
-    assert _error(wrong).startswith("Error: HTTP 401 Unauthorized: ")
+    assert error_line(wrong).startswith("Error: HTTP 401 Unauthorized: ")
     _as_user(sv, "user", "password", "set", "--original-password", PASSWORD,
              "--password", "cli-ac-pw-2")
     old = _as_user(sv, "--no-token-cache", "token", "issue", expect=1)
-    assert _error(old).startswith("Error: HTTP 401 Unauthorized: ")
+    assert error_line(old).startswith("Error: HTTP 401 Unauthorized: ")
     assert _as_user(sv, "--no-token-cache", "token", "issue", "-f", "value", "-c",
                     "project_id", password="cli-ac-pw-2").stdout.strip() == sv.project_id
     # prompted for when not given (stdin without a terminal), and checked twice

@@ -7,19 +7,7 @@ import json
 import subprocess
 
 import cli_services
-import pytest
-
-
-@pytest.fixture(scope="module")
-def sv(cloud):
-    with cli_services.started(cloud) as services:
-        yield services
-
-
-def _error(done) -> str:
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    return lines[0]
+from cli_output import error_line
 
 
 def test_image_set_unset_deactivate(sv, tmp_path):
@@ -41,14 +29,14 @@ def test_image_set_unset_deactivate(sv, tmp_path):
         table = sv.sovra("image", "show", "cli-set2").stdout
         assert "| os_distro" in table and "cirros" in table
         # protected: delete refused as one line
-        assert _error(sv.sovra("image", "delete", "cli-set2", expect=1)).startswith(
+        assert error_line(sv.sovra("image", "delete", "cli-set2", expect=1)).startswith(
             "Error: HTTP 403 Forbidden: ")
 
         sv.sovra("image", "unset", "cli-set2", "--tag", "t1", "--property", "os_distro")
         shown = sv.json("image", "show", image["id"])
         assert shown["tags"] == ["t2"] and "os_distro" not in shown
-        assert _error(sv.sovra("image", "unset", "cli-set2", "--property", "os_distro",
-                               expect=1)).startswith("Error: HTTP 409 Conflict: ")
+        assert error_line(sv.sovra("image", "unset", "cli-set2", "--property", "os_distro",
+                                   expect=1)).startswith("Error: HTTP 409 Conflict: ")
 
         sv.sovra("image", "set", "cli-set2", "--deactivate")
         assert sv.json("image", "show", image["id"])["status"] == "deactivated"
@@ -63,11 +51,11 @@ def test_image_set_unset_deactivate(sv, tmp_path):
                      ["--property", "no-equals-sign"], ["--min-disk", "many"]):
             done = sv.sovra("image", "set", "cli-set2", *args, expect=2)
             assert "usage:" in done.stderr
-        assert _error(sv.sovra("image", "set", "cli-set2", "--project", "x",
-                               expect=1)) == \
+        assert error_line(sv.sovra("image", "set", "cli-set2", "--project", "x",
+                                   expect=1)) == \
             "Error: --project goes with --accept, --reject or --pending"
-        assert _error(sv.sovra("image", "set", "no-such-image", "--name", "x",
-                               expect=1)) == \
+        assert error_line(sv.sovra("image", "set", "no-such-image", "--name", "x",
+                                   expect=1)) == \
             "Error: No image with a name or id of 'no-such-image'."
     finally:
         sv.sovra("image", "set", image["id"], "--unprotected", expect=None)
@@ -93,8 +81,8 @@ def test_image_sharing_with_a_project(sv):
 
     try:
         # private: not shareable (the API's 403), then shared
-        assert _error(sv.sovra("image", "add", "project", "cli-shared",
-                               "cli-img-member", expect=1)).startswith("Error: HTTP 403")
+        assert error_line(sv.sovra("image", "add", "project", "cli-shared",
+                                   "cli-img-member", expect=1)).startswith("Error: HTTP 403")
         sv.sovra("image", "set", "cli-shared", "--shared")
         member = sv.json("image", "add", "project", "cli-shared", "cli-img-member")
         assert (member["image_id"], member["member_id"], member["status"]) == \
@@ -113,16 +101,16 @@ def test_image_sharing_with_a_project(sv):
         assert json.loads(as_member("image", "member", "list", image["id"], "-f",
                                     "json").stdout)[0]["Status"] == "accepted"
         # a member may not share it further
-        assert _error(as_member("image", "add", "project", image["id"], "admin",
-                                expect=1)).startswith("Error: HTTP 403 Forbidden: ")
+        assert error_line(as_member("image", "add", "project", image["id"], "admin",
+                                    expect=1)).startswith("Error: HTTP 403 Forbidden: ")
         assert sv.sovra("image", "set", "cli-shared", "--accept", "--reject",
                         expect=2).returncode == 2
 
         sv.sovra("image", "remove", "project", "cli-shared", project["id"])
         assert sv.json("image", "member", "list", "cli-shared") == []
         assert as_member("image", "list", "-f", "value", "-c", "ID").stdout == ""
-        assert _error(sv.sovra("image", "remove", "project", "cli-shared",
-                               project["id"], expect=1)).startswith("Error: HTTP 404")
+        assert error_line(sv.sovra("image", "remove", "project", "cli-shared",
+                                   project["id"], expect=1)).startswith("Error: HTTP 404")
         assert sv.sovra("image", "add", "project", "cli-shared", expect=2).returncode == 2
     finally:
         sv.sovra("image", "delete", image["id"], expect=None)

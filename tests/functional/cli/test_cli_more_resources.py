@@ -11,18 +11,7 @@ import uuid
 import cli_services
 import pytest
 import requests
-
-
-@pytest.fixture(scope="module")
-def sv(cloud):
-    with cli_services.started(cloud) as services:
-        yield services
-
-
-def _error(done) -> str:
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    return lines[0]
+from cli_output import error_line
 
 
 def test_credential_create_list_show_delete(sv):
@@ -36,7 +25,7 @@ def test_credential_create_list_show_delete(sv):
     assert "| User ID" in sv.sovra("credential", "list").stdout
     assert sv.json("credential", "show", cred["id"])["user_id"] == cred["user_id"]
     sv.sovra("credential", "delete", cred["id"])
-    assert _error(sv.sovra("credential", "show", cred["id"], expect=1)).startswith(
+    assert error_line(sv.sovra("credential", "show", cred["id"], expect=1)).startswith(
         "Error: HTTP 404 Not Found: ")
     assert "usage:" in sv.sovra("credential", "create", "admin", expect=2).stderr
 
@@ -63,13 +52,13 @@ def test_registered_limit_and_limit(sv):
                        "11")["resource_limit"] == 11
         assert "| resource_limit | 11" in sv.sovra("limit", "show", lim["id"]).stdout
         # a limit of a resource nobody registered: the API says no
-        assert _error(sv.sovra("limit", "create", "cli-nothing", "--project", "admin",
-                               "--service", "identity", "--resource-limit", "1",
-                               expect=1)).startswith("Error: HTTP 4")
-        assert _error(sv.sovra("limit", "set", lim["id"], expect=1)).startswith(
+        assert error_line(sv.sovra("limit", "create", "cli-nothing", "--project", "admin",
+                                   "--service", "identity", "--resource-limit", "1",
+                                   expect=1)).startswith("Error: HTTP 4")
+        assert error_line(sv.sovra("limit", "set", lim["id"], expect=1)).startswith(
             "Error: nothing to change")
         sv.sovra("limit", "delete", lim["id"])
-        assert _error(sv.sovra("limit", "show", lim["id"], expect=1)).startswith(
+        assert error_line(sv.sovra("limit", "show", lim["id"], expect=1)).startswith(
             "Error: HTTP 404 Not Found: ")
         assert "usage:" in sv.sovra("limit", "create", "x", "--project", "admin",
                                     expect=2).stderr
@@ -94,8 +83,8 @@ def test_implied_role_create_list_delete(sv):
         sv.sovra("implied", "role", "delete", "cli-prior", "--implied-role", "cli-implied")
         assert rule["prior_role"] not in {
             r["Prior Role ID"] for r in sv.json("implied", "role", "list")}
-        assert _error(sv.sovra("implied", "role", "delete", "cli-prior", "--implied-role",
-                               "cli-implied", expect=1)).startswith("Error: HTTP 404")
+        assert error_line(sv.sovra("implied", "role", "delete", "cli-prior", "--implied-role",
+                                   "cli-implied", expect=1)).startswith("Error: HTTP 404")
         assert "usage:" in sv.sovra("implied", "role", "create", "cli-prior",
                                     expect=2).stderr
     finally:
@@ -115,8 +104,8 @@ def test_role_add_remove_system_group_inherited(sv):
                       for r in rows) == sorted([
             (user["id"], "", "", "all", False),
             ("", group["id"], "default", "", True)])
-        assert _error(sv.sovra("role", "add", "cli-grant", "--user", "cli-sys-user",
-                               "--system", "all", "--inherited", expect=1)) == \
+        assert error_line(sv.sovra("role", "add", "cli-grant", "--user", "cli-sys-user",
+                                   "--system", "all", "--inherited", expect=1)) == \
             "Error: --inherited goes with --project or --domain"
         assert "usage:" in sv.sovra("role", "add", "cli-grant", "--user", "cli-sys-user",
                                     expect=2).stderr
@@ -158,8 +147,8 @@ def test_ip_availability_list_show(extra):
             "ip", "availability", "list", "--ip-version", "6")}
         table = extra.sovra("ip", "availability", "list").stdout
         assert "| Network ID" in table and "| Used IPs" in table and "cli-ipa-net" in table
-        assert _error(extra.sovra("ip", "availability", "show", "no-such-net",
-                                  expect=1)) == \
+        assert error_line(extra.sovra("ip", "availability", "show", "no-such-net",
+                                      expect=1)) == \
             "Error: No network with a name or id of 'no-such-net'."
         assert "usage:" in extra.sovra("ip", "availability", "list", "--ip-version", "5",
                                        expect=2).stderr
@@ -176,7 +165,7 @@ def test_extension_list_show(extra):
     assert "| Alias" in extra.sovra("extension", "list").stdout
     shown = extra.json("extension", "show", "network-ip-availability")
     assert shown["name"] == "Network IP Availability"
-    assert _error(extra.sovra("extension", "show", "no-such-ext", expect=1)).startswith(
+    assert error_line(extra.sovra("extension", "show", "no-such-ext", expect=1)).startswith(
         "Error: HTTP 404 Not Found: ")
     assert "usage:" in extra.sovra("extension", "list", "--bogus", expect=2).stderr
 
@@ -203,8 +192,8 @@ def test_volume_attachment_list_show(extra, cloud):
         requests.delete(f"{extra.urls['block']}/attachments/{attachment['id']}",
                         timeout=30, headers=headers)
         extra.sovra("volume", "delete", volume["id"], expect=None)
-    assert _error(extra.sovra("volume", "attachment", "show", attachment["id"],
-                              expect=1)).startswith("Error: HTTP 404 Not Found: ")
+    assert error_line(extra.sovra("volume", "attachment", "show", attachment["id"],
+                                  expect=1)).startswith("Error: HTTP 404 Not Found: ")
     assert "usage:" in extra.sovra("volume", "attachment", "show", expect=2).stderr
 
 
@@ -238,7 +227,7 @@ EXTRA_ERRORS = [
 @pytest.mark.parametrize("args,status", EXTRA_ERRORS,
                          ids=[" ".join(a[:3]) for a, _ in EXTRA_ERRORS])
 def test_network_and_volume_errors_exit_1(extra, args, status):
-    line = _error(extra.sovra(*args, expect=1))
+    line = error_line(extra.sovra(*args, expect=1))
     if status:
         assert line.startswith(f"Error: HTTP {status} ") and "(request id req-" in line
     else:
@@ -250,5 +239,5 @@ def test_network_and_volume_errors_exit_1(extra, args, status):
                                   ("network", "agent", "list")])
 def test_member_gets_403_on_admin_commands(extra, cloud, args):
     with cli_services.member(cloud, f"cli-m-{args[1]}") as env:
-        line = _error(extra.cloud.sovra(*args, cloud=None, env=env, expect=1))
+        line = error_line(extra.cloud.sovra(*args, cloud=None, env=env, expect=1))
     assert line.startswith("Error: HTTP 403 Forbidden: ") and "(request id req-" in line

@@ -5,15 +5,12 @@ sovra-allinone starts it (its own ConfigOpts, SQLite file and bus), with real
 identity, in the catalog as ``network``. No agent: these are API-level flows."""
 
 import json
-import socket
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
+import cli_services
 import pytest
 import requests
-from cli_services import ADMIN_PASSWORD
 
 from sovra_common import conf as sovra_conf
 from sovra_common import process
@@ -22,13 +19,7 @@ from sovra_identity.cmd import manage as identity_manage
 from sovra_identity.db import DATABASE as IDENTITY_DB
 
 NEUTRON_PASSWORD = "svc-neutron-pw"
-SOVRA = Path(sys.executable).parent / "sovra"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+SOVRA = cli_services.SOVRA
 
 
 def sovra(cloud, *args, user="admin", expect=0, env=None):
@@ -49,7 +40,7 @@ def network(cloud):
 
     tmp = cloud.tmp / "network"
     tmp.mkdir()
-    port = _free_port()
+    port = cli_services.free_port()
     url = f"http://127.0.0.1:{port}"
     common, id_file = cloud.tmp / "sovra.conf", cloud.tmp / "sovra-identity.conf"
     assert manage.main(["--config-file", str(common), "--config-file", str(id_file),
@@ -86,22 +77,13 @@ def network(cloud):
 def _deregister(cloud, service_type: str) -> None:
     """Take the service (and its endpoints) out of the session's catalog: the
     modules after this one must not find an API that is gone."""
-    headers = _admin_headers(cloud)
+    headers = cli_services.admin_headers(cloud)
     services = requests.get(f"{cloud.auth_url}/services", params={"type": service_type},
                             headers=headers, timeout=30).json()["services"]
     for service in [s for s in services if s["type"] == service_type]:
         resp = requests.delete(f"{cloud.auth_url}/services/{service['id']}",
                                headers=headers, timeout=30)
         assert resp.status_code == 204, resp.text
-
-
-def _admin_headers(cloud) -> dict:
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-    resp = requests.post(f"{cloud.auth_url}/auth/tokens", json=body, timeout=30)
-    assert resp.status_code == 201, resp.text
-    return {"X-Auth-Token": resp.headers["X-Subject-Token"]}
 
 
 def test_help_explains_network_commands(cloud):
@@ -319,7 +301,7 @@ def test_network_flow(cloud, network):
 
 def _member_env(cloud) -> dict:
     """OS_* for a member of a new project ``cli-net-member``."""
-    headers = _admin_headers(cloud)
+    headers = cli_services.admin_headers(cloud)
 
     def post(path, body):
         resp = requests.post(f"{cloud.auth_url}/{path}", json=body, headers=headers,

@@ -8,21 +8,10 @@ import uuid
 import cli_services
 import pytest
 import requests
+from cli_output import error_line
 
 AGGREGATE = "6b2c1c1e-2f0a-4d43-9a57-3c6a61f0c001"
 OTHER_AGGREGATE = "6b2c1c1e-2f0a-4d43-9a57-3c6a61f0c002"
-
-
-@pytest.fixture(scope="module")
-def sv(cloud):
-    with cli_services.started(cloud) as services:
-        yield services
-
-
-def _error(done) -> str:
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    return lines[0]
 
 
 def test_resource_classes_and_traits(sv):
@@ -30,16 +19,16 @@ def test_resource_classes_and_traits(sv):
     sv.sovra("resource", "class", "create", "CUSTOM_CLI_RC")
     try:
         assert "CUSTOM_CLI_RC" in sv.sovra("resource", "class", "list").stdout
-        assert _error(sv.sovra("resource", "class", "create", "CUSTOM_CLI_RC",
-                               expect=1)).startswith("Error: HTTP 409 Conflict: ")
-        assert _error(sv.sovra("resource", "class", "create", "NOT_CUSTOM",
-                               expect=1)).startswith("Error: HTTP 400 Bad Request: ")
+        assert error_line(sv.sovra("resource", "class", "create", "CUSTOM_CLI_RC",
+                                   expect=1)).startswith("Error: HTTP 409 Conflict: ")
+        assert error_line(sv.sovra("resource", "class", "create", "NOT_CUSTOM",
+                                   expect=1)).startswith("Error: HTTP 400 Bad Request: ")
     finally:
         sv.sovra("resource", "class", "delete", "CUSTOM_CLI_RC")
     assert "CUSTOM_CLI_RC" not in {c["name"] for c in sv.json("resource", "class",
                                                                "list")}
-    assert _error(sv.sovra("resource", "class", "delete", "CUSTOM_CLI_RC",
-                           expect=1)).startswith("Error: HTTP 404 Not Found: ")
+    assert error_line(sv.sovra("resource", "class", "delete", "CUSTOM_CLI_RC",
+                               expect=1)).startswith("Error: HTTP 404 Not Found: ")
 
     for name in ("CUSTOM_CLI_T1", "CUSTOM_CLI_T2"):
         sv.sovra("trait", "create", name)
@@ -48,7 +37,7 @@ def test_resource_classes_and_traits(sv):
             [{"name": "CUSTOM_CLI_T1"}, {"name": "CUSTOM_CLI_T2"}]
         table = sv.sovra("trait", "list", "--name", "in:CUSTOM_CLI_T2").stdout
         assert "| name" in table and "CUSTOM_CLI_T2" in table and "_T1" not in table
-        assert _error(sv.sovra("trait", "create", "lower_case", expect=1)).startswith(
+        assert error_line(sv.sovra("trait", "create", "lower_case", expect=1)).startswith(
             "Error: HTTP 400 Bad Request: ")
         assert "usage:" in sv.sovra("trait", "create", expect=2).stderr
     finally:
@@ -82,10 +71,10 @@ def test_provider_traits_aggregates_candidates(sv, providers):
     assert "CUSTOM_CLI_FAST" in {t["name"] for t in sv.json("trait", "list",
                                                              "--associated")}
     # a trait in use cannot go; an unknown one cannot be set
-    assert _error(sv.sovra("trait", "delete", "CUSTOM_CLI_FAST", expect=1)).startswith(
+    assert error_line(sv.sovra("trait", "delete", "CUSTOM_CLI_FAST", expect=1)).startswith(
         "Error: HTTP 409 Conflict: ")
-    assert _error(sv.sovra("resource", "provider", "trait", "set", rp2, "--trait",
-                           "CUSTOM_NO_SUCH", expect=1)).startswith(
+    assert error_line(sv.sovra("resource", "provider", "trait", "set", rp2, "--trait",
+                               "CUSTOM_NO_SUCH", expect=1)).startswith(
         "Error: HTTP 400 Bad Request: ")
 
     assert sv.json("resource", "provider", "aggregate", "set", "cli-rp1", "--aggregate",
@@ -96,7 +85,7 @@ def test_provider_traits_aggregates_candidates(sv, providers):
     assert "| uuid" in table and AGGREGATE in table
     stale = sv.sovra("resource", "provider", "aggregate", "set", rp1, "--aggregate",
                      OTHER_AGGREGATE, "--generation", "0", expect=1)
-    assert _error(stale).startswith("Error: HTTP 409 Conflict: ")
+    assert error_line(stale).startswith("Error: HTTP 409 Conflict: ")
 
     def candidates(*args):
         """The candidates on this test's providers (the session's cloud may hold
@@ -126,8 +115,8 @@ def test_provider_traits_aggregates_candidates(sv, providers):
     for bad in (["--resource", "VCPU"], ["--resource", "VCPU=0"], []):
         done = sv.sovra("allocation", "candidate", "list", *bad, expect=2)
         assert "usage:" in done.stderr
-    assert _error(sv.sovra("allocation", "candidate", "list", "--resource",
-                           "CUSTOM_NOPE=1", expect=1)).startswith("Error: HTTP 400")
+    assert error_line(sv.sovra("allocation", "candidate", "list", "--resource",
+                               "CUSTOM_NOPE=1", expect=1)).startswith("Error: HTTP 400")
 
     sv.sovra("resource", "provider", "trait", "delete", rp1)
     assert sv.json("resource", "provider", "trait", "list", rp1) == []
@@ -161,15 +150,15 @@ def test_allocations_usage(sv, providers, cloud):
         "allocation", "candidate", "list", "--resource", "VCPU=1")}[rp1]
     assert row["inventory used/capacity"] == "MEMORY_MB=512/2048,VCPU=3/8"
     # a provider with allocations cannot be deleted
-    assert _error(sv.sovra("resource", "provider", "delete", rp1, expect=1)).startswith(
+    assert error_line(sv.sovra("resource", "provider", "delete", rp1, expect=1)).startswith(
         "Error: HTTP 409 Conflict: ")
 
     sv.sovra("resource", "provider", "allocation", "delete", consumer)
     assert sv.json("resource", "provider", "allocation", "show", consumer) == []
     assert {u["usage"] for u in sv.json("resource", "provider", "usage", "show",
                                         rp1)} == {0}
-    assert _error(sv.sovra("resource", "provider", "allocation", "delete", consumer,
-                           expect=1)).startswith("Error: HTTP 404 Not Found: ")
-    assert _error(sv.sovra("resource", "provider", "usage", "show", "no-such-rp",
-                           expect=1)).startswith("Error: HTTP 404 Not Found: ")
+    assert error_line(sv.sovra("resource", "provider", "allocation", "delete", consumer,
+                               expect=1)).startswith("Error: HTTP 404 Not Found: ")
+    assert error_line(sv.sovra("resource", "provider", "usage", "show", "no-such-rp",
+                               expect=1)).startswith("Error: HTTP 404 Not Found: ")
     assert sv.sovra("resource", "provider", "usage", "show", expect=2).returncode == 2

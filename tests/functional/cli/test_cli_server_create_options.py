@@ -12,6 +12,7 @@ import time
 
 import cli_services
 import pytest
+from cli_output import assert_error
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +39,6 @@ def _json(done):
 def _boot(extra, name, *args):
     return _json(_create(extra, name, "--image", extra.image, "--no-network",
                               "--wait", *args))
-
-
-def _one_line_error(done, *needles):
-    assert done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
-    assert done.stderr.startswith("Error: "), done.stderr
-    for needle in needles:
-        assert needle in done.stderr, done.stderr
 
 
 def _delete(extra, *names):
@@ -74,8 +68,8 @@ def test_properties_description_tags_security_groups(extra):
                         *bad, expect=2)
         assert usage.stdout == "" and "usage:" in usage.stderr
     # an invalid tag is the API's to refuse
-    _one_line_error(_create(extra, "cli-o-bad", "--image", extra.image,
-                            "--no-network", "--tag", "a/b", expect=1), "HTTP 400")
+    assert_error(_create(extra, "cli-o-bad", "--image", extra.image,
+                         "--no-network", "--tag", "a/b", expect=1), "HTTP 400")
     assert not [s for s in extra.json("server", "list")
                 if s["Name"].startswith("cli-o-bad")]
 
@@ -92,7 +86,7 @@ def test_hint_group_affinity_and_anti_affinity(extra):
         refused = _create(extra, "cli-o-member2", "--image", extra.image,
                           "--no-network", "--hint", f"group={group['id']}", "--wait",
                           expect=1)
-        _one_line_error(refused, "cli-o-member2", "ERROR")
+        assert_error(refused, "cli-o-member2", "ERROR")
         second = extra.json("server", "show", "cli-o-member2")
         assert second["status"] == "ERROR"
         assert group["id"] in second["fault"]["message"]
@@ -112,9 +106,9 @@ def test_hint_group_affinity_and_anti_affinity(extra):
     finally:
         _delete(extra, "cli-o-aff1", "cli-o-aff2")
         extra.sovra("server", "group", "delete", "cli-o-aff")
-    _one_line_error(_create(extra, "cli-o-lost", "--image", extra.image,
-                            "--no-network", "--hint", "group=no-such-group",
-                            expect=1), "no-such-group")
+    assert_error(_create(extra, "cli-o-lost", "--image", extra.image,
+                         "--no-network", "--hint", "group=no-such-group",
+                         expect=1), "no-such-group")
 
 
 def test_availability_zone(extra):
@@ -133,12 +127,12 @@ def test_availability_zone(extra):
         row = next(line for line in table.splitlines()
                    if line.startswith("| OS-EXT-AZ:availability_zone "))
         assert "| cli-o-az " in row
-        _one_line_error(_create(extra, "cli-o-nozone", "--image", extra.image,
-                                "--no-network", "--availability-zone",
-                                "no-such-zone", expect=1), "HTTP 400")
-        _one_line_error(_create(extra, "cli-o-nohost", "--image", extra.image,
-                                "--no-network", "--availability-zone",
-                                "cli-o-az:node9", expect=1), "HTTP 400", "node9")
+        assert_error(_create(extra, "cli-o-nozone", "--image", extra.image,
+                             "--no-network", "--availability-zone",
+                             "no-such-zone", expect=1), "HTTP 400")
+        assert_error(_create(extra, "cli-o-nohost", "--image", extra.image,
+                             "--no-network", "--availability-zone",
+                             "cli-o-az:node9", expect=1), "HTTP 400", "node9")
         _delete(extra, "cli-o-zoned", "cli-o-pinned")
     finally:
         extra.sovra("aggregate", "remove", "host", "cli-o-agg", "node1")
@@ -200,7 +194,7 @@ def test_boot_from_volume_and_block_device(extra):
                ).returncode == 0:
             assert time.monotonic() < deadline, gone.stdout
             time.sleep(0.5)
-        _one_line_error(gone, volume_id)
+        assert_error(gone, volume_id)
     finally:
         extra.sovra("volume", "delete", volume_id, expect=None)  # if a step failed
 
@@ -211,9 +205,9 @@ def test_boot_from_volume_and_block_device(extra):
                  ("--image", extra.image, "--block-device", "boot_index=x,uuid=a")):
         usage = _create(extra, "cli-o-bad", "--no-network", *args, expect=2)
         assert usage.stdout == "" and "usage:" in usage.stderr, usage.stderr
-    _one_line_error(_create(extra, "cli-o-bad", "--no-network", "--block-device",
-                            "uuid=no-such-volume,boot_index=0", expect=1),
-                    "no-such-volume")
+    assert_error(_create(extra, "cli-o-bad", "--no-network", "--block-device",
+                         "uuid=no-such-volume,boot_index=0", expect=1),
+                 "no-such-volume")
 
 
 def test_limits_show_absolute_with_block_storage(extra):

@@ -3,12 +3,11 @@ against the CLI cloud plus block storage (its API and a file-backend volume agen
 with a filesystem backup store) from ``cli_services``."""
 
 import json
-import os
-import pty
 import subprocess
 
 import cli_services
 import pytest
+from cli_output import run_on_terminal
 
 
 @pytest.fixture(scope="module")
@@ -204,27 +203,9 @@ def test_qos_specs(block):
 
 def test_backup_wait_draws_a_live_progress_line_on_a_terminal(block):
     block.json("volume", "create", "--size", "1", "--wait", "cli-bk-tty-v")
-    master, slave = pty.openpty()
-    try:
-        done = subprocess.run([str(cli_services.SOVRA), "--os-cloud", "admin", "volume",
-                               "backup", "create", "--name", "cli-bk-tty", "--wait",
-                               "cli-bk-tty-v", "-f", "json"], stdout=subprocess.PIPE,
-                              stderr=slave, timeout=120, env=block.env(), check=False)
-        os.close(slave)
-        slave = None
-        drawn = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            drawn += chunk
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
+    done, drawn = run_on_terminal([str(cli_services.SOVRA), "--os-cloud", "admin",
+                                   "volume", "backup", "create", "--name", "cli-bk-tty",
+                                   "--wait", "cli-bk-tty-v", "-f", "json"], block.env())
     assert done.returncode == 0, drawn
     assert json.loads(done.stdout)["status"] == "available"
     assert b"\r\x1b[Kcli-bk-tty: available" in drawn, drawn

@@ -7,11 +7,7 @@ the catalog as ``block-storage`` and ``volumev3`` like devstack registers it."""
 
 import dataclasses
 import json
-import os
-import pty
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -19,7 +15,7 @@ from pathlib import Path
 import cli_services
 import pytest
 import requests
-from cli_services import ADMIN_PASSWORD
+from cli_output import run_on_terminal
 
 from sovra_block.db import DATABASE as BLOCK_DB
 from sovra_common import conf as sovra_conf
@@ -29,13 +25,7 @@ from sovra_identity.cmd import manage as identity_manage
 from sovra_identity.db import DATABASE as IDENTITY_DB
 
 BLOCK_PASSWORD = "svc-block-pw"
-SOVRA = Path(sys.executable).parent / "sovra"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+SOVRA = cli_services.SOVRA
 
 
 def sovra(cloud, *args, user="admin", expect=0):
@@ -45,15 +35,6 @@ def sovra(cloud, *args, user="admin", expect=0):
 
 def sovra_json(cloud, *args, **kwargs):
     return json.loads(sovra(cloud, *args, "-f", "json", **kwargs).stdout)
-
-
-def _admin_headers(cloud) -> dict:
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-    resp = requests.post(f"{cloud.auth_url}/auth/tokens", json=body, timeout=30)
-    assert resp.status_code == 201, resp.text
-    return {"X-Auth-Token": resp.headers["X-Subject-Token"]}
 
 
 @dataclasses.dataclass
@@ -67,7 +48,7 @@ def block(cloud):
     """block-api and a volume agent next to the CLI cloud."""
     tmp = cloud.tmp / "block"
     tmp.mkdir()
-    port = _free_port()
+    port = cli_services.free_port()
     url = f"http://127.0.0.1:{port}/v3"
     common, id_file = cloud.tmp / "sovra.conf", cloud.tmp / "sovra-identity.conf"
 
@@ -109,7 +90,7 @@ def block(cloud):
     try:
         running.append(block_api.COMPONENT.start(api_conf, resources))
         running.append(block_agent.COMPONENT.start(load(block_agent.COMPONENT), resources))
-        headers = _admin_headers(cloud)
+        headers = cli_services.admin_headers(cloud)
         deadline = time.monotonic() + 30
         while not requests.get(f"{url}/os-services", headers=headers,
                                timeout=10).json()["services"]:
@@ -210,7 +191,7 @@ def test_snapshot_and_copies(cloud, block):
 
 
 def test_volume_from_an_image(cloud, block):
-    headers = _admin_headers(cloud)
+    headers = cli_services.admin_headers(cloud)
     resp = requests.post(f"{cloud.urls['image']}/v2/images", timeout=30, headers=headers,
                          json={"name": "cli-vol-image", "disk_format": "raw",
                                "container_format": "bare", "visibility": "public"})
@@ -328,27 +309,9 @@ def test_failed_create_fails_the_wait_with_the_reason(cloud, block):
 
 
 def test_wait_draws_a_live_progress_line_on_a_terminal(cloud, block):
-    master, slave = pty.openpty()
-    try:
-        done = subprocess.run([str(SOVRA), "--os-cloud", "admin", "volume", "create",
-                               "--size", "1", "--wait", "cli-tty", "-f", "json"],
-                              stdout=subprocess.PIPE, stderr=slave, timeout=120,
-                              env=cloud.env(), check=False)
-        os.close(slave)
-        slave = None
-        drawn = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            drawn += chunk
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
+    done, drawn = run_on_terminal([str(SOVRA), "--os-cloud", "admin", "volume", "create",
+                                   "--size", "1", "--wait", "cli-tty", "-f", "json"],
+                                  cloud.env())
     assert done.returncode == 0, drawn
     assert json.loads(done.stdout)["status"] == "available"
     assert b"\r\x1b[Kcli-tty: available" in drawn, drawn
