@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import pytest
+from active_servers import boot_active, delete_and_wait
 from compute_cloud import HOSTS, wait_for
 
 from sovra_compute import placement_client
@@ -35,13 +36,9 @@ def _cli_json(cloud, *args, version=None):
 
 @pytest.fixture(scope="module")
 def server(conn, image, flavor):
-    created = conn.compute.create_server(name="clients", image_id=image.id,
-                                         flavor_id=flavor.id, networks="none")
-    server = conn.compute.wait_for_server(created, status="ACTIVE", failures=["ERROR"],
-                                          interval=0.05, wait=20)
+    server = boot_active(conn, image, flavor, "clients")
     yield server
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
 
 
 def test_sdk_server_has_the_embedded_flavor(conn, server):
@@ -119,8 +116,7 @@ def test_sdk_server_groups(conn, image, flavor):
     assert conn.compute.get_server_group(group.id).member_ids == [server.id]
     assert conn.compute.get_server(server.id).server_groups == [group.id]
     assert group.id in [g.id for g in conn.compute.server_groups()]
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
     conn.compute.delete_server_group(group)
 
 
@@ -137,8 +133,7 @@ def test_sdk_hostname_and_newer_fields(conn, image, flavor):
     assert shown.scheduler_hints == {"same_host": []}
     conn.compute.update_server(server, hostname="sdk-host2")
     assert conn.compute.get_server(server.id).hostname == "sdk-host2"
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
 
 
 @needs_cli

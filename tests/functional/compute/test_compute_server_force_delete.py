@@ -4,6 +4,7 @@ is always a 409, as upstream with reclaim_instance_interval off."""
 
 import openstack
 import pytest
+from active_servers import boot_active, delete_and_wait
 
 from sovra_compute import placement_client
 
@@ -14,18 +15,14 @@ pytestmark = [
 
 
 def test_force_delete_deletes_and_restore_is_refused(conn, image, flavor):
-    created = conn.compute.create_server(name="doomed", image_id=image.id,
-                                         flavor_id=flavor.id, networks="none")
-    server = conn.compute.wait_for_server(created, status="ACTIVE", failures=["ERROR"],
-                                          interval=0.05, wait=20)
+    server = boot_active(conn, image, flavor, "doomed")
     with pytest.raises(openstack.exceptions.ConflictException) as exc:
         conn.compute.restore_server(server)
     assert "soft-deleted" in str(exc.value)
     rp = placement_client.node_uuid(conn.compute.get_server(server.id).compute_host)
     usages = conn.placement.get(f"/resource_providers/{rp}/usages").json()["usages"]
     assert usages["VCPU"] >= 1
-    conn.compute.delete_server(server, force=True)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server, force=True)
     assert conn.placement.get(f"/allocations/{server.id}").json()["allocations"] == {}
     resp = conn.compute.post(f"/servers/{server.id}/action", json={"forceDelete": None})
     assert resp.status_code == 404

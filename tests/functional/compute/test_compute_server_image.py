@@ -5,6 +5,7 @@ import shutil
 import subprocess
 
 import pytest
+from active_servers import boot_active, delete_and_wait
 from compute_cloud import wait_for
 
 OPENSTACK = shutil.which("openstack")
@@ -14,20 +15,13 @@ pytestmark = [
 ]
 
 
-def _boot(conn, image_id, flavor, name):
-    server = conn.compute.create_server(name=name, image_id=image_id,
-                                        flavor_id=flavor.id, networks="none")
-    return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
-                                        interval=0.05, wait=20)
-
-
 def _task_state(conn, server_id):
     return conn.compute.get(f"/servers/{server_id}", microversion="2.37").json()[
         "server"]["OS-EXT-STS:task_state"]
 
 
 def test_snapshot_makes_an_active_image_that_boots(conn, cloud, image, flavor):
-    server = _boot(conn, image.id, flavor, "snap-source")
+    server = boot_active(conn, image, flavor, "snap-source")
     resp = conn.compute.post(f"/servers/{server.id}/action", microversion="2.37",
                              json={"createImage": {"name": "snap1",
                                                    "metadata": {"purpose": "test"}}})
@@ -46,11 +40,10 @@ def test_snapshot_makes_an_active_image_that_boots(conn, cloud, image, flavor):
     wait_for(lambda: _task_state(conn, server.id) is None)
     assert conn.compute.get_server(server).status == "ACTIVE"
 
-    second = _boot(conn, image_id, flavor, "from-snap")
+    second = boot_active(conn, image_id, flavor, "from-snap")
     assert second.image.id == image_id
     for s in (server, second):
-        conn.compute.delete_server(s)
-        conn.compute.wait_for_delete(s, interval=0.05, wait=20)
+        delete_and_wait(conn, s)
     conn.image.delete_image(snap)
 
 
@@ -58,7 +51,7 @@ def test_snapshot_at_2_45_answers_the_image_id_and_checks_its_input(conn, image,
     latest = conn.compute.get("/", microversion=None).json()["version"]["version"]
     if tuple(map(int, latest.split("."))) < (2, 45):
         pytest.skip(f"the compute API's latest microversion is {latest}")
-    server = _boot(conn, image.id, flavor, "snap-245")
+    server = boot_active(conn, image, flavor, "snap-245")
     for bad in ({}, {"name": ""}, {"name": "x", "metadata": {"k": 1}}, {"name": "x",
                                                                        "extra": 1}):
         resp = conn.compute.post(f"/servers/{server.id}/action", microversion="2.45",
@@ -71,14 +64,13 @@ def test_snapshot_at_2_45_answers_the_image_id_and_checks_its_input(conn, image,
     image_id = resp.json()["image_id"]
     wait_for(lambda: conn.image.get_image(image_id).status == "active")
     wait_for(lambda: _task_state(conn, server.id) is None)
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
     conn.image.delete_image(image_id)
 
 
 def test_failed_snapshot_removes_the_image_and_records_a_fault(conn, cloud, image,
                                                               flavor):
-    server = _boot(conn, image.id, flavor, "snap-fails")
+    server = boot_active(conn, image, flavor, "snap-fails")
     host = conn.compute.get(f"/servers/{server.id}").json()["server"][
         "OS-EXT-SRV-ATTR:host"]
     cloud.drivers[host].fail_operations.add("snapshot")
@@ -92,13 +84,12 @@ def test_failed_snapshot_removes_the_image_and_records_a_fault(conn, cloud, imag
         assert conn.compute.get_server(server).status == "ACTIVE"
     finally:
         cloud.drivers[host].fail_operations.discard("snapshot")
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
 
 
 @pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")
 def test_cli_server_image_create(cloud, conn, image, flavor):
-    server = _boot(conn, image.id, flavor, "snap-cli")
+    server = boot_active(conn, image, flavor, "snap-cli")
     done = subprocess.run([OPENSTACK, "server", "image", "create", "--name", "cli-snap",
                            "--wait", server.id, "-f", "value", "-c", "status"],
                           capture_output=True, text=True, env=cloud.client_env(),
@@ -106,6 +97,5 @@ def test_cli_server_image_create(cloud, conn, image, flavor):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "active"
     snap = conn.image.find_image("cli-snap")
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
     conn.image.delete_image(snap)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import openstack
 import pytest
+from active_servers import boot_active
+from active_servers import delete_and_wait as _delete  # as the move tests import it
 from compute_cloud import wait_for
 
 from sovra_compute import placement_client
@@ -38,10 +40,8 @@ def _action(conn, server_id, body, mv="2.47"):
 
 
 def _boot(conn, image, flavor, name):
-    server = conn.compute.create_server(name=name, image_id=image.id,
-                                        flavor_id=flavor.id, networks="none")
-    server = conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
-                                          interval=0.05, wait=20)
+    """The server once ACTIVE, and its host."""
+    server = boot_active(conn, image, flavor, name)
     return server, _server(conn, server.id)["OS-EXT-SRV-ATTR:host"]
 
 
@@ -63,11 +63,6 @@ def _guest_state(cloud, host, server_id):
 def _moving_images(conn):
     return [i for i in conn.image.get("/images?os_hidden=true").json()["images"]
             if i["name"].startswith("migration of")]
-
-
-def _delete(conn, server):
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
 
 
 TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}

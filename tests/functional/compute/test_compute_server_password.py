@@ -4,6 +4,7 @@ agent's proxy relays it), its owner reads it through os-server-password
 
 import pytest
 import requests
+from active_servers import boot_active, delete_and_wait
 from compute_cloud import start_metadata
 from members import project_member
 
@@ -26,13 +27,9 @@ def metadata_url(cloud):
 
 @pytest.fixture(scope="module")
 def server(conn, image, flavor):
-    created = conn.compute.create_server(name="pw", image_id=image.id,
-                                         flavor_id=flavor.id, networks="none")
-    server = conn.compute.wait_for_server(created, status="ACTIVE", failures=["ERROR"],
-                                          interval=0.05, wait=20)
+    server = boot_active(conn, image, flavor, "pw")
     yield server
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
 
 
 def _guest_posts(url, server, project_id, password):

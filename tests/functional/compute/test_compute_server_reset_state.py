@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from active_servers import boot_active, delete_and_wait
 from compute_cloud import wait_for
 from members import project_member
 
@@ -34,25 +35,13 @@ def _states(conn, server_id):
             shown["OS-EXT-STS:task_state"])
 
 
-def _boot(conn, image, flavor, name):
-    server = conn.compute.create_server(name=name, image_id=image.id,
-                                        flavor_id=flavor.id, networks="none")
-    return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
-                                        interval=0.05, wait=20)
-
-
-def _delete(conn, server):
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
-
-
 def _actions(conn, server_id):
     return [a["action"] for a in conn.compute.get(
         f"/servers/{server_id}/os-instance-actions").json()["instanceActions"]]
 
 
 def test_admin_resets_to_error_and_back(cloud, conn, image, flavor):
-    server = _boot(conn, image, flavor, "reset-error")
+    server = boot_active(conn, image, flavor, "reset-error")
     host = _server(conn, server.id)["OS-EXT-SRV-ATTR:host"]
     conn.compute.reset_server_state(server, "error")
     assert _states(conn, server.id) == ("ERROR", "error", None)
@@ -61,12 +50,12 @@ def test_admin_resets_to_error_and_back(cloud, conn, image, flavor):
     conn.compute.reset_server_state(server, "active")
     assert _states(conn, server.id) == ("ACTIVE", "active", None)
     assert _actions(conn, server.id).count("resetState") == 2
-    _delete(conn, server)
+    delete_and_wait(conn, server)
 
 
 def test_a_stuck_task_is_cleared_and_the_server_can_be_stopped(cloud, conn, image,
                                                               flavor):
-    server = _boot(conn, image, flavor, "reset-stuck")
+    server = boot_active(conn, image, flavor, "reset-stuck")
     # what a cold migration whose agent died leaves: a task nobody will finish
     # (written through the service layer, as the conductor would have)
     db = Database.from_url(f"sqlite:///{cloud.tmp / 'compute.db'}")
@@ -83,11 +72,11 @@ def test_a_stuck_task_is_cleared_and_the_server_can_be_stopped(cloud, conn, imag
     conn.compute.stop_server(server)
     wait_for(lambda: _states(conn, server.id) == ("SHUTOFF", "stopped", None))
     assert "resetState" in _actions(conn, server.id)
-    _delete(conn, server)
+    delete_and_wait(conn, server)
 
 
 def test_members_may_not_reset_and_bad_states_are_refused(cloud, conn, image, flavor):
-    server = _boot(conn, image, flavor, "reset-policy")
+    server = boot_active(conn, image, flavor, "reset-policy")
     for body in ({"os-resetState": {"state": "stopped"}}, {"os-resetState": {}},
                  {"os-resetState": None}):
         resp = conn.compute.post(f"/servers/{server.id}/action", json=body)
@@ -103,7 +92,7 @@ def test_members_may_not_reset_and_bad_states_are_refused(cloud, conn, image, fl
         assert resp.status_code == 403, resp.text
         assert "forbidden" in resp.json()
     assert _states(conn, server.id) == ("ACTIVE", "active", None)
-    _delete(conn, server)
+    delete_and_wait(conn, server)
 
 
 @pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")
@@ -114,13 +103,13 @@ def test_cli_server_set_state(cloud, conn, image, flavor):
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    server = _boot(conn, image, flavor, "reset-cli")
+    server = boot_active(conn, image, flavor, "reset-cli")
     # (without --auto-approve, the CLI asks for a confirmation first)
     cli("server", "set", "--state", "error", "--auto-approve", server.id)
     assert _states(conn, server.id) == ("ERROR", "error", None)
     cli("server", "set", "--state", "active", "--auto-approve", server.id)
     assert _states(conn, server.id) == ("ACTIVE", "active", None)
-    _delete(conn, server)
+    delete_and_wait(conn, server)
 
 
 @pytest.mark.skipif(not SOVRA.exists(), reason="needs the sovra CLI installed")
@@ -133,11 +122,11 @@ def test_sovra_server_set_state(cloud, conn, image, flavor):
         assert done.returncode == expect, done.stderr
         return done
 
-    server = _boot(conn, image, flavor, "reset-sovra")
+    server = boot_active(conn, image, flavor, "reset-sovra")
     sovra("server", "set", "--state", "error", server.id)
     assert _states(conn, server.id) == ("ERROR", "error", None)
     sovra("server", "set", "--state", "active", "reset-sovra")
     assert _states(conn, server.id) == ("ACTIVE", "active", None)
     assert "invalid choice" in sovra("server", "set", "--state", "stopped", server.id,
                                      expect=2).stderr
-    _delete(conn, server)
+    delete_and_wait(conn, server)

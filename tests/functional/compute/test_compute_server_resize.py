@@ -6,7 +6,8 @@ import shutil
 import subprocess
 
 import pytest
-from compute_cloud import wait_for
+from active_servers import boot_active, delete_and_wait
+from test_compute_server_migrate import _action, _server, _settled
 
 from sovra_compute import placement_client
 
@@ -22,30 +23,9 @@ def small(conn):
     return conn.compute.create_flavor(name="m1.small", ram=1024, vcpus=2, disk=2, id="2")
 
 
-def _server(conn, server_id, mv="2.47"):
-    return conn.compute.get(f"/servers/{server_id}", microversion=mv).json()["server"]
-
-
-def _settled(conn, server_id, status):
-    wait_for(lambda: (lambda s: s["status"] == status and
-                      s["OS-EXT-STS:task_state"] is None)(_server(conn, server_id)))
-    return _server(conn, server_id)
-
-
 def _allocations(conn, consumer):
     return conn.placement.get(f"/allocations/{consumer}", headers={
         "OpenStack-API-Version": "placement 1.28"}).json()["allocations"]
-
-
-def _action(conn, server_id, body, mv="2.47"):
-    return conn.compute.post(f"/servers/{server_id}/action", json=body, microversion=mv)
-
-
-def _boot(conn, image, flavor, name):
-    server = conn.compute.create_server(name=name, image_id=image.id,
-                                        flavor_id=flavor.id, networks="none")
-    return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
-                                        interval=0.05, wait=20)
 
 
 def _resources(conn, consumer):
@@ -57,7 +37,7 @@ def _usage(conn, node):
 
 
 def test_resize_then_confirm_moves_the_allocations(conn, image, flavor, small):
-    server = _boot(conn, image, flavor, "resize-confirm")
+    server = boot_active(conn, image, flavor, "resize-confirm")
     host = _server(conn, server.id)["OS-EXT-SRV-ATTR:host"]
     node = placement_client.node_uuid(host)
     before = _usage(conn, node)
@@ -75,8 +55,7 @@ def test_resize_then_confirm_moves_the_allocations(conn, image, flavor, small):
     assert _usage(conn, node) == {"VCPU": before["VCPU"] + 1,
                                   "MEMORY_MB": before["MEMORY_MB"] + 512,
                                   "DISK_GB": before["DISK_GB"] + 1}
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
     assert _allocations(conn, server.id) == {}
     assert _usage(conn, node) == {rc: n - {"VCPU": 1, "MEMORY_MB": 512,
                                            "DISK_GB": 1}[rc]
@@ -84,7 +63,7 @@ def test_resize_then_confirm_moves_the_allocations(conn, image, flavor, small):
 
 
 def test_resize_then_revert_gives_the_old_flavor_back(conn, image, flavor, small):
-    server = _boot(conn, image, flavor, "resize-revert")
+    server = boot_active(conn, image, flavor, "resize-revert")
     node = placement_client.node_uuid(_server(conn, server.id)["OS-EXT-SRV-ATTR:host"])
     before = _usage(conn, node)
     _action(conn, server.id, {"resize": {"flavorRef": "2"}})
@@ -96,12 +75,11 @@ def test_resize_then_revert_gives_the_old_flavor_back(conn, image, flavor, small
     assert shown["flavor"]["original_name"] == "m1.tiny"
     after = _usage(conn, node)
     assert after == before
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
 
 
 def test_resize_refusals(conn, image, flavor, small):
-    server = _boot(conn, image, flavor, "resize-refusals")
+    server = boot_active(conn, image, flavor, "resize-refusals")
     for body, status in (({"resize": {"flavorRef": "1"}}, 400),      # same flavor
                          ({"resize": {"flavorRef": "nope"}}, 400),
                          ({"resize": {}}, 400),
@@ -119,13 +97,12 @@ def test_resize_refusals(conn, image, flavor, small):
     _settled(conn, server.id, "ACTIVE")
     resp = _action(conn, server.id, {"resize": {"flavorRef": tiny_disk.id}})
     assert resp.status_code == 400 and "smaller root disk" in resp.text
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
 
 
 def test_rebuild_replaces_image_name_key_and_user_data(conn, cloud, image, flavor):
     conn.compute.create_keypair(name="rebuild-key")
-    server = _boot(conn, image, flavor, "rebuild-me")
+    server = boot_active(conn, image, flavor, "rebuild-me")
     other = conn.image.create_image(name="other", data=b"\1" * 1024, disk_format="raw",
                                     container_format="bare", allow_duplicates=True)
     resp = _action(conn, server.id, {"rebuild": {"imageRef": other.id, "name": "rebuilt",
@@ -148,8 +125,7 @@ def test_rebuild_replaces_image_name_key_and_user_data(conn, cloud, image, flavo
     _settled(conn, server.id, "SHUTOFF")
     assert _action(conn, server.id, {"rebuild": {"imageRef": image.id}}).status_code == 202
     assert _settled(conn, server.id, "SHUTOFF")["image"]["id"] == image.id
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
 
 
 @pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")
@@ -160,7 +136,7 @@ def test_cli_resize_confirm_and_rebuild(cloud, conn, image, flavor, small):
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    server = _boot(conn, image, flavor, "cli-resize")
+    server = boot_active(conn, image, flavor, "cli-resize")
     cli("server", "resize", "--flavor", "m1.small", "--wait", server.id)
     assert _server(conn, server.id)["status"] == "VERIFY_RESIZE"
     cli("server", "resize", "confirm", server.id)
@@ -168,5 +144,4 @@ def test_cli_resize_confirm_and_rebuild(cloud, conn, image, flavor, small):
     cli("server", "rebuild", "--image", image.id, "--wait", server.id)
     shown = json.loads(cli("server", "show", server.id, "-f", "json"))
     assert shown["status"] == "ACTIVE" and shown["flavor"]["original_name"] == "m1.small"
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)

@@ -7,6 +7,7 @@ import subprocess
 
 import openstack
 import pytest
+from active_servers import boot_active, delete_and_wait
 from compute_cloud import HOSTS, wait_for
 from members import project_member
 
@@ -39,13 +40,6 @@ def _server(conn, server_id):
                             microversion="2.37").json()["server"]
 
 
-def _boot(conn, image, flavor, name):
-    server = conn.compute.create_server(name=name, image_id=image.id,
-                                        flavor_id=flavor.id, networks="none")
-    return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
-                                        interval=0.05, wait=20)
-
-
 @pytest.mark.skipif(OPENSTACK is None, reason="needs the openstack CLI")
 def test_cli_create_list_show_delete(cloud, conn, image, flavor):
     created = json.loads(_cli(cloud, "server", "create", "--image", image.id,
@@ -69,7 +63,7 @@ def test_cli_create_list_show_delete(cloud, conn, image, flavor):
 
 
 def test_power_actions_and_console(conn, cloud, image, flavor):
-    server = _boot(conn, image, flavor, "power")
+    server = boot_active(conn, image, flavor, "power")
     conn.compute.stop_server(server)
     conn.compute.wait_for_server(server, status="SHUTOFF", interval=0.05, wait=20)
     shown = _server(conn, server.id)
@@ -105,8 +99,7 @@ def test_power_actions_and_console(conn, cloud, image, flavor):
         assert [(e["event"], e["result"]) for e in shown["events"]] == [
             (f"compute_{action}_instance", "Success")], action
         assert shown["events"][0]["finish_time"] >= shown["events"][0]["start_time"]
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
 
 
 def test_failed_build_is_rescheduled_to_the_other_host(conn, cloud, image, flavor,
@@ -125,7 +118,7 @@ def test_failed_build_is_rescheduled_to_the_other_host(conn, cloud, image, flavo
     for host, driver in cloud.drivers.items():
         monkeypatch.setattr(driver, "spawn", failing_once(driver, host))
 
-    server = _boot(conn, image, flavor, "rescheduled")
+    server = boot_active(conn, image, flavor, "rescheduled")
     host = _server(conn, server.id)["OS-EXT-SRV-ATTR:host"]
     assert len(tried) == 2 and tried[1] == host and tried[0] != host
     assert list(_allocations(conn, server.id)) == [placement_client.node_uuid(host)]
@@ -143,8 +136,7 @@ def test_failed_build_is_rescheduled_to_the_other_host(conn, cloud, image, flavo
     assert spawns[tried[0]]["details"] == \
         "The hypervisor failed: injected: first spawn fails"
     assert spawns[host]["result"] == "Success" and spawns[host]["traceback"] is None
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
     assert _allocations(conn, server.id) == {}
 
 
@@ -165,8 +157,7 @@ def test_every_host_failing_ends_in_error_with_a_fault(conn, cloud, image, flavo
         "Exceeded maximum" in shown["fault"]["message"]
     assert shown["OS-EXT-SRV-ATTR:host"] is None
     assert _allocations(conn, server.id) == {}
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    delete_and_wait(conn, server)
 
 
 def test_services_and_a_down_agent_is_not_scheduled_to(conn, cloud, image, flavor):
@@ -179,7 +170,7 @@ def test_services_and_a_down_agent_is_not_scheduled_to(conn, cloud, image, flavo
         services = conn.compute.get("/os-services").json()["services"]
         assert {s["host"]: s["state"] for s in services} == {"node1": "up",
                                                               "node2": "down"}
-        servers = [_boot(conn, image, flavor, f"only-node1-{i}") for i in range(2)]
+        servers = [boot_active(conn, image, flavor, f"only-node1-{i}") for i in range(2)]
         assert {_server(conn, s.id)["OS-EXT-SRV-ATTR:host"] for s in servers} == {
             "node1"}
     finally:
@@ -201,7 +192,7 @@ def test_hypervisors_report_placement_inventory(conn, cloud):
 
 
 def test_projects_are_isolated_and_quota_is_enforced(conn, cloud, image, flavor):
-    admins = _boot(conn, image, flavor, "admins-server")
+    admins = boot_active(conn, image, flavor, "admins-server")
     with project_member(conn, cloud, "demo") as member:
         demo = member.conn
         conn.compute.update_quota_set(member.project.id, instances=1)
@@ -210,14 +201,12 @@ def test_projects_are_isolated_and_quota_is_enforced(conn, cloud, image, flavor)
             demo.compute.get_server(admins.id)
         with pytest.raises(openstack.exceptions.ForbiddenException):
             demo.compute.create_flavor(name="mine", ram=1, vcpus=1, disk=0)
-        mine = _boot(demo, image, flavor, "demo-server")
+        mine = boot_active(demo, image, flavor, "demo-server")
         assert [s.id for s in demo.compute.servers()] == [mine.id]
         with pytest.raises(openstack.exceptions.ForbiddenException) as exc:
             demo.compute.create_server(name="one-too-many", image_id=image.id,
                                        flavor_id=flavor.id, networks="none")
         assert "Quota exceeded for instances: Requested 1, but already used 1 of 1 " \
             "instances" in str(exc.value)
-        demo.compute.delete_server(mine)
-        demo.compute.wait_for_delete(mine, interval=0.05, wait=20)
-    conn.compute.delete_server(admins)
-    conn.compute.wait_for_delete(admins, interval=0.05, wait=20)
+        delete_and_wait(demo, mine)
+    delete_and_wait(conn, admins)
