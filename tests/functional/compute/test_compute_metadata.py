@@ -8,14 +8,13 @@ import base64
 import hashlib
 import hmac
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 import requests
-from compute_cloud import start_metadata
+from compute_cloud import _free_port, start_metadata
 from compute_network_cloud import send_plugged_when_spawned, start_network_cloud
 
 SECRET = "metadata-proxy-secret"
@@ -148,12 +147,6 @@ def test_without_a_shared_secret_nothing_is_served(cloud, server):
             assert _get(running.url, server, "/", secret=secret).status_code == 403
     finally:
         running.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_sovra_allinone_hosts_it(cloud, server, tmp_path):
