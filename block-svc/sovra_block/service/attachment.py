@@ -6,7 +6,15 @@ connector: the volume is promised to the server) -> ``attaching`` (a connector
 given, the backend exported the volume and returned connection info) ->
 ``attached`` (os-complete: the server uses it). The volume's status follows:
 ``reserved`` / ``attaching`` while its first attachment gets there, ``in-use``
-while one is attached, ``available`` when the last goes.
+from when one is attached until the last attachment goes (then ``available``),
+whatever state the others are in.
+
+A volume that is not multiattach is attached to one server, but that server may
+hold more than one attachment of it: a new attachment is allowed on an in-use
+(reserved, attaching) volume when every attachment it has is the same server's,
+which is how compute moves a server to another host (the destination's
+attachment made, then the source's deleted; the volume stays in-use throughout).
+Another server is refused, as Cinder does (3.27+, its bug 1694530).
 
 Exports are made and withdrawn by the volume's agent through RPC calls (the caller
 waits for the connection info); no database transaction stays open across one.
@@ -45,9 +53,12 @@ def load(session, ctxt, attachment_id: str, *, lock: bool = False
 
 
 def _settle_volume(volume: models.Volume) -> None:
-    """The volume's status and attach_status from its attachments."""
+    """The volume's status and attach_status from its attachments. One that was
+    attached stays ``in-use`` while any attachment remains (deleting the source's
+    attachment of a server that moves leaves the destination's, maybe not
+    connected yet), as Cinder's detach does."""
     states = {a.attach_status for a in volume.attachments}
-    if "attached" in states:
+    if "attached" in states or (states and volume.attach_status == "attached"):
         volume.status, volume.attach_status = "in-use", "attached"
     elif "attaching" in states:
         volume.status, volume.attach_status = "attaching", "attaching"
@@ -57,21 +68,27 @@ def _settle_volume(volume: models.Volume) -> None:
         volume.status, volume.attach_status = "available", "detached"
 
 
+def _may_share(volume: models.Volume, instance_uuid: str | None) -> bool:
+    """Whether an attached (or attaching) volume takes one more attachment for
+    ``instance_uuid``: any server's if multiattach, else only the server that
+    holds every attachment it has (a server on its way to another host)."""
+    if volume.status not in ("in-use", "reserved", "attaching"):
+        return False
+    if volume.multiattach:
+        return True
+    return bool(instance_uuid and volume.attachments) and all(
+        a.instance_uuid == instance_uuid for a in volume.attachments)
+
+
 def reserve(db, ctxt, volume_id: str, instance_uuid: str | None, *,
             mode: str = "rw") -> models.VolumeAttachment:
     """A new ``reserved`` attachment of the volume to ``instance_uuid``."""
     with db.writer() as session:
         volume = volume_service.load(session, ctxt, volume_id, lock=True)
-        shared = volume.multiattach and volume.status in ("in-use", "reserved",
-                                                          "attaching")
-        if volume.status != "available" and not shared:
+        if volume.status != "available" and not _may_share(volume, instance_uuid):
             raise exception.Invalid(
                 f"Invalid volume: Volume {volume_id} status must be available or "
                 f"downloading to reserve, but the current status is {volume.status}.")
-        if instance_uuid and any(a.instance_uuid == instance_uuid
-                                 for a in volume.attachments):
-            raise exception.Invalid(f"Invalid volume: Volume {volume_id} is already "
-                                    f"attached to server {instance_uuid}.")
         if volume.readonly and mode == "rw":
             mode = "ro"
         row = models.VolumeAttachment(
@@ -166,14 +183,19 @@ def list_for(session, ctxt, filters: dict) -> list[models.VolumeAttachment]:
 # The legacy os-* volume actions, on the same rows.
 
 def legacy_set_status(db, ctxt, volume_id: str, want_from: tuple, to: str) -> None:
-    """os-reserve / os-unreserve / os-begin_detaching / os-roll_detaching."""
+    """os-reserve / os-unreserve / os-begin_detaching / os-roll_detaching. As in
+    Cinder, os-reserve also takes a multiattach volume in use (one more server
+    is on its way), and os-unreserve leaves a volume with attachments in-use.
+    No same-server exception here (Cinder's legacy reserve has none either)."""
     with db.writer() as session:
         volume = volume_service.load(session, ctxt, volume_id, lock=True)
+        if to == "attaching" and volume.multiattach:
+            want_from = (*want_from, "in-use")
         if volume.status not in want_from:
             raise exception.Invalid(
                 f"Invalid volume: Volume status must be {' or '.join(want_from)}, "
                 f"currently {volume.status}.")
-        volume.status = to
+        volume.status = "in-use" if to == "available" and volume.attachments else to
 
 
 def legacy_attach(db, ctxt, volume_id: str, body: dict) -> None:
