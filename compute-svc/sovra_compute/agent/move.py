@@ -12,11 +12,12 @@ spawns it, the source when a revert or a failure brings it back) takes each of
 the server's volumes over before the guest starts: a new attachment of the
 server's, connected with this node's connector (block storage shows it on this
 host), the server's other attachments of that volume (the host it left) deleted,
-and completed once the guest runs. Block storage that lets a server hold a
-second attachment of a volume while it moves (Cinder) gets the new one first;
-one that refuses (Sovra's: one attachment per volume unless multiattach) has the
-old one deleted first. A volume-backed server has no root disk to upload: only
-its volumes travel (no image).
+and completed once the guest runs. Sovra's block service and Cinder let a
+server hold a second attachment of a volume while it moves, so the new one is
+made first and the volume stays in-use throughout; a block service that refuses
+it (an older Sovra's, during an upgrade) has the old one deleted first, the
+volume ``available`` in between. A volume-backed server has no root disk to
+upload: only its volumes travel (no image).
 """
 
 from __future__ import annotations
@@ -193,16 +194,16 @@ def _no_upload(data, disk_format):
 
 def _attachment_here(client, volume_id: str, server: str) -> dict:
     """A new (reserved) attachment of ``volume_id`` to ``server``, its other
-    attachments to the server deleted: the new one made first where block
-    storage allows it, else after them (the volume is then ``available`` for
-    as long as that takes)."""
+    attachments to the server deleted: the new one made first (block storage
+    allows a server a second attachment of its volume), else, if refused, after
+    them (the volume is then ``available`` for as long as that takes)."""
     with block_api.translated():
         old = [a["id"] for a in client.list_attachments(
             volume_id=volume_id, instance_id=server, all_tenants=1)]
     try:
         with block_api.translated():
             made = client.create_attachment(volume_id, server)
-    except exception.Invalid:  # one attachment per volume (and server) here
+    except exception.Invalid:  # one attachment per volume (and server) there
         if not old:
             raise
         made = None

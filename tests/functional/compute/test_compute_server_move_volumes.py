@@ -4,12 +4,15 @@ storage (its API and a file-backend volume agent), through openstacksdk and plai
 HTTP: after a migration or a resize, a confirm, a revert, a failure on the
 destination, block storage shows each volume attached to the server on the host
 the server is on, the guest there has it plugged, compute's mapping names the
-attachment block storage has, and placement holds nothing it should not."""
+attachment block storage has, and placement holds nothing it should not; the
+block service never sets the volume to anything but in-use while it moves."""
 
+import contextlib
 import time
 
 import pytest
 from compute_cloud import start_cloud, wait_for
+from sqlalchemy import event
 from test_compute_server_migrate import (
     OTHER,
     TINY,
@@ -22,6 +25,7 @@ from test_compute_server_migrate import (
     _settled,
 )
 
+from sovra_block.db import models as block_models
 from sovra_compute.virt import driver as virt
 
 pytestmark = [
@@ -68,6 +72,29 @@ def _with_volume(conn, image, flavor, name):
     return server, _host(conn, server.id), volume
 
 
+@contextlib.contextmanager
+def _statuses(volume_id):
+    """Every status the block service (in this process) gives the volume while
+    the block runs, in order: what its API and report endpoint write, not what
+    a poll happens to see."""
+    seen = []
+
+    def record(volume, value, old, initiator):
+        if volume.id == volume_id:
+            seen.append(value)
+    event.listen(block_models.Volume.status, "set", record)
+    try:
+        yield seen
+    finally:
+        event.remove(block_models.Volume.status, "set", record)
+
+
+def _attachment_ids(conn, volume_id):
+    return [a["id"] for a in conn.block_storage.get(
+        f"/attachments?volume_id={volume_id}&all_tenants=1",
+        microversion="3.27").json()["attachments"]]
+
+
 def _attached_on(cloud, conn, server_id, volume_id, host, device="/dev/vdb"):
     """The volume is in-use, attached once, to the server on ``host``: in block
     storage, in compute's mapping (2.89: the same attachment) and in the guest
@@ -89,14 +116,21 @@ def _attached_on(cloud, conn, server_id, volume_id, host, device="/dev/vdb"):
 def test_migrate_then_confirm_takes_the_volume_along(cloud, conn, image, flavor):
     server, source, volume = _with_volume(conn, image, flavor, "vol-confirm")
     dest = OTHER[source]
+    (before,) = _attachment_ids(conn, volume.id)
     started = time.monotonic()
-    assert _action(conn, server.id, {"migrate": None}).status_code == 202
-    shown = _settled(conn, server.id, "VERIFY_RESIZE")
-    moved_s = time.monotonic() - started
-    assert shown["OS-EXT-SRV-ATTR:host"] == dest
-    # the attachment and its mapping news may trail the task's end by a moment
-    wait_for(lambda: conn.block_storage.get_volume(volume.id).status == "in-use")
-    _attached_on(cloud, conn, server.id, volume.id, dest)
+    with _statuses(volume.id) as statuses:
+        assert _action(conn, server.id, {"migrate": None}).status_code == 202
+        shown = _settled(conn, server.id, "VERIFY_RESIZE")
+        moved_s = time.monotonic() - started
+        assert shown["OS-EXT-SRV-ATTR:host"] == dest
+        # the attachment and its mapping news may trail the task's end by a moment
+        wait_for(lambda: conn.block_storage.get_volume(volume.id).status == "in-use"
+                 and _attachment_ids(conn, volume.id) != [before])
+        _attached_on(cloud, conn, server.id, volume.id, dest)
+    # the destination's attachment was made while the source's existed: the
+    # volume stayed in-use throughout (set again by each attachment change)
+    assert statuses and set(statuses) == {"in-use"}, statuses
+    assert before not in _attachment_ids(conn, volume.id)
     assert _guest_state(cloud, dest, server.id) == virt.RUNNING
     assert _guest_state(cloud, source, server.id) == virt.SHUTDOWN  # kept
     assert _action(conn, server.id, {"confirmResize": None}).status_code == 204
@@ -119,17 +153,19 @@ def test_migrate_then_confirm_takes_the_volume_along(cloud, conn, image, flavor)
 def test_revert_brings_the_volume_back_to_the_source(cloud, conn, image, flavor):
     server, source, volume = _with_volume(conn, image, flavor, "vol-revert")
     dest = OTHER[source]
-    assert _action(conn, server.id, {"migrate": None}).status_code == 202
-    _settled(conn, server.id, "VERIFY_RESIZE")
-    wait_for(lambda: conn.block_storage.get_volume(volume.id).status == "in-use")
-    _attached_on(cloud, conn, server.id, volume.id, dest)
-    assert _action(conn, server.id, {"revertResize": None}).status_code == 202
-    shown = _settled(conn, server.id, "ACTIVE")
-    assert shown["OS-EXT-SRV-ATTR:host"] == source
-    wait_for(lambda: conn.block_storage.get_volume(volume.id).attachments[0][
-        "host_name"] == source and conn.block_storage.get_volume(volume.id).status ==
-        "in-use")
-    _attached_on(cloud, conn, server.id, volume.id, source)
+    with _statuses(volume.id) as statuses:
+        assert _action(conn, server.id, {"migrate": None}).status_code == 202
+        _settled(conn, server.id, "VERIFY_RESIZE")
+        wait_for(lambda: conn.block_storage.get_volume(volume.id).status == "in-use")
+        _attached_on(cloud, conn, server.id, volume.id, dest)
+        assert _action(conn, server.id, {"revertResize": None}).status_code == 202
+        shown = _settled(conn, server.id, "ACTIVE")
+        assert shown["OS-EXT-SRV-ATTR:host"] == source
+        wait_for(lambda: conn.block_storage.get_volume(volume.id).attachments[0][
+            "host_name"] == source and conn.block_storage.get_volume(
+                volume.id).status == "in-use")
+        _attached_on(cloud, conn, server.id, volume.id, source)
+    assert statuses and set(statuses) == {"in-use"}, statuses  # there and back
     assert _guest_state(cloud, source, server.id) == virt.RUNNING
     assert _guest_state(cloud, dest, server.id) is None
     assert _consumers(conn, source) == {server.id: TINY}
@@ -183,14 +219,16 @@ def test_a_failure_on_the_destination_leaves_the_volume_on_the_source(
     dest = OTHER[source]
     cloud.drivers[dest].fail_operations.add("spawn")
     try:
-        assert _action(conn, server.id, {"migrate": None}).status_code == 202
-        shown = _settled(conn, server.id, "ACTIVE")
+        with _statuses(volume.id) as statuses:
+            assert _action(conn, server.id, {"migrate": None}).status_code == 202
+            shown = _settled(conn, server.id, "ACTIVE")
+            wait_for(lambda: conn.block_storage.get_volume(volume.id).attachments[0][
+                "host_name"] == source and conn.block_storage.get_volume(
+                    volume.id).status == "in-use")
     finally:
         cloud.drivers[dest].fail_operations.discard("spawn")
     assert shown["OS-EXT-SRV-ATTR:host"] == source
-    wait_for(lambda: conn.block_storage.get_volume(volume.id).attachments[0][
-        "host_name"] == source and conn.block_storage.get_volume(volume.id).status ==
-        "in-use")
+    assert statuses and set(statuses) == {"in-use"}, statuses
     _attached_on(cloud, conn, server.id, volume.id, source)
     assert _guest_state(cloud, source, server.id) == virt.RUNNING
     assert _guest_state(cloud, dest, server.id) is None

@@ -1,8 +1,9 @@
 """Volumes in a move to another host, on two fake-driver agents and an in-memory
 block storage: the host a guest arrives on takes each volume over (a new
-attachment connected there, the old one deleted: first or after the new one,
-as block storage allows), completes it once the guest runs, reports each
-attachment; a volume-backed server moves without a disk image."""
+attachment made, the old one deleted, the new one connected there: the new one
+first, as Sovra's block service and Cinder allow, else after the old one goes),
+completes it once the guest runs, reports each attachment; a volume-backed
+server moves without a disk image."""
 
 import pytest
 from test_compute_agent_move import Images
@@ -16,13 +17,15 @@ from sovra_compute.virt import fake
 
 class Block:
     """Block storage's attachments in memory. ``second_attachment``: a server
-    may hold a second attachment of a volume (Cinder, while it moves); else one
-    attachment per volume (Sovra's block service). ``log``: the calls that
-    change attachments, in order."""
+    may hold a second attachment of a volume that is not multiattach (Sovra's
+    block service and Cinder, while it moves); else one attachment per volume
+    (a block service that refuses it: an older Sovra's). ``log``: the calls that
+    change attachments, in order; ``emptied``: the volumes a delete left with no
+    attachment (``available`` in a real block service)."""
 
-    def __init__(self, second_attachment=False):
+    def __init__(self, second_attachment=True):
         self.second_attachment = second_attachment
-        self.attachments, self.log, self.made = {}, [], 0
+        self.attachments, self.log, self.made, self.emptied = {}, [], 0, []
         self.refuse_connect = False
 
     def __call__(self, ctxt):
@@ -60,8 +63,11 @@ class Block:
 
     def delete_attachment(self, attachment_id):
         self.log.append(("delete", attachment_id))
-        if self.attachments.pop(attachment_id, None) is None:
+        gone = self.attachments.pop(attachment_id, None)
+        if gone is None:
             raise exception.NotFound(f"no attachment {attachment_id}")
+        if not self.of(gone["volume_id"]):
+            self.emptied.append(gone["volume_id"])
 
     def where(self, volume_id):
         """[(host, status)] of the volume's attachments."""
@@ -122,8 +128,9 @@ def test_the_destination_takes_the_volume_over(nodes, block):
     _moved(nodes)
     (new,) = block.attachments
     assert new != old and block.where("vol-1") == [("node2", "attached")]
-    # one attachment per volume: the old one had to go first
-    assert block.log[-2:] == [("delete", old), ("create", new)]
+    # the new one first: the volume is never without an attachment of the server
+    assert block.log[-2:] == [("create", new), ("delete", old)]
+    assert block.emptied == []
     assert drivers["node2"].attached_volumes(guest["uuid"]) == {"/dev/vdb": "vol-1"}
     (args, _), = conductor.named("resize_done")
     assert args[2] == "node2"
@@ -133,15 +140,17 @@ def test_the_destination_takes_the_volume_over(nodes, block):
     assert last["connection_info"]["attachment_id"] == new
 
 
-def test_block_storage_that_allows_it_gets_the_new_attachment_first(recorder):
-    block = Block(second_attachment=True)
+def test_block_storage_that_refuses_a_second_attachment_gets_the_old_one_deleted_first(
+        recorder):
+    block = Block(second_attachment=False)
     nodes = _nodes(recorder, block, dict(instance(),
                                          block_devices=[_bdm("vol-1", "/dev/vdb")]))
     old = nodes[4]["block_devices"][0]["attachment_id"]
     _moved(nodes)
     (new,) = block.attachments
-    assert block.log[-2:] == [("create", new), ("delete", old)]
+    assert block.log[-2:] == [("delete", old), ("create", new)]
     assert block.where("vol-1") == [("node2", "attached")]
+    assert block.emptied == ["vol-1"]  # available until the new one is made
 
 
 def test_a_revert_takes_the_volume_back_to_the_source(nodes, block):
@@ -152,6 +161,7 @@ def test_a_revert_takes_the_volume_back_to_the_source(nodes, block):
     # the server as the conductor has it may name an attachment already gone
     agents["node1"].finish_revert_migration(None, guest, image_id)
     assert block.where("vol-1") == [("node1", "attached")]
+    assert block.emptied == []  # there and back, attached all along
     assert guest["uuid"] not in drivers["node2"].list_instances()
     assert drivers["node1"].get_info(guest).power_state == virt.RUNNING
     assert drivers["node1"].attached_volumes(guest["uuid"]) == {"/dev/vdb": "vol-1"}
@@ -176,6 +186,7 @@ def test_a_failed_destination_leaves_the_volume_to_the_source(nodes, block, fail
     assert guest["uuid"] not in drivers["node2"].list_instances()
     agents["node1"].finish_revert_migration(None, guest, image_id)
     assert block.where("vol-1") == [("node1", "attached")]
+    assert block.emptied == []
     assert drivers["node1"].get_info(guest).power_state == virt.RUNNING
 
 
