@@ -66,8 +66,11 @@ def _cycle(session, url, image_id, index, poll):
         time.sleep(poll)
     boot = time.perf_counter() - start
     session.delete(f"{url}/servers/{server_id}", timeout=120).raise_for_status()
+    deadline = time.perf_counter() + 120
     while session.get(f"{url}/servers/{server_id}", timeout=120).status_code != 404:
         polls += 1
+        if time.perf_counter() > deadline:  # still there 2 minutes after its DELETE
+            return boot, "UNDELETED", answered, polls + 1
         time.sleep(poll)
     return boot, status, answered, polls + 1
 
@@ -255,12 +258,15 @@ def main(argv=None):
     polls = sum(r[3] for r in results)
     errors = sum(1 for r in results if r[1] == "ERROR")
     failed = sum(1 for r in results if r[1] == "FAILED")
-    stuck = sum(1 for r in results if r[1] not in ("ACTIVE", "ERROR", "FAILED"))
+    undeleted = sum(1 for r in results if r[1] == "UNDELETED")
+    stuck = sum(1 for r in results
+                if r[1] not in ("ACTIVE", "ERROR", "FAILED", "UNDELETED"))
     p95 = boots[min(len(boots) - 1, int(len(boots) * 0.95))]
     print(mode)
     print(f"{len(results)} boot+delete cycles, {args.agents} agents, concurrency "
           f"{args.concurrency}, poll every {args.poll} s: {errors} in ERROR, "
-          f"{stuck} stuck in BUILD, {failed} failed requests")
+          f"{stuck} stuck in BUILD, {undeleted} not gone 2 minutes after their "
+          f"DELETE, {failed} failed requests")
     print(f"boot p50 {statistics.median(boots):.3f} s, p95 {p95:.3f} s "
           f"(client-observed: POST to ACTIVE seen by a poll)")
     print(f"of which the POST /servers answer: p50 {statistics.median(posts):.3f} s, "
