@@ -102,6 +102,36 @@ class LocalDispatchAdapter(adapters.BaseAdapter):
         self.fallback.close()
 
 
+class LocalFirstSession(requests.Session):
+    """A requests session that mounts :class:`LocalDispatchAdapter` for ``http://``
+    and, for a call that adapter serves in-process, skips what requests reads
+    from the environment on every request: proxies (``*_PROXY``, ``NO_PROXY``),
+    ``~/.netrc`` credentials and ``REQUESTS_CA_BUNDLE``. They are about the
+    network, which such a call does not cross, and reading them cost as much as a
+    fifth of an in-process call. Calls to any other address get the environment
+    as before."""
+
+    def __init__(self, fallback: adapters.HTTPAdapter):
+        super().__init__()
+        self.mount("http://", LocalDispatchAdapter(fallback))
+
+    def prepare_request(self, request):
+        if request.auth is None and self.auth is None and app_for(request.url):
+            request.auth = _no_auth  # requests would look for ~/.netrc credentials
+        return super().prepare_request(request)
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        if app_for(url) is None:
+            return super().merge_environment_settings(url, proxies, stream, verify,
+                                                      cert)
+        return {"proxies": proxies or {}, "stream": stream, "verify": verify,
+                "cert": cert}
+
+
+def _no_auth(request):
+    return request
+
+
 def _call(app, request, adapter, stream: bool) -> requests.Response:
     ctx = contextvars.copy_context()
     store = oslo_context._request_store  # the thread's "current" oslo context

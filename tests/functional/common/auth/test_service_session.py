@@ -114,3 +114,47 @@ def test_context_without_token_cannot_relay(identity, write_conf):
     with pytest.raises(exception.NotAuthenticated):
         sessions.user_session(sessions.service_session(write_conf(identity.url)),
                               context.get_internal_context())
+
+
+def test_an_endpoint_is_looked_up_once_per_token(identity, write_conf, monkeypatch):
+    """keystoneauth would search (and deep-copy) the token's catalog on every
+    request; the session remembers the answer while the token is the same."""
+    from keystoneauth1.access import service_catalog
+
+    lookups = []
+    search = service_catalog.ServiceCatalog.endpoint_data_for
+
+    def counted(self, *args, **kwargs):
+        lookups.append(kwargs.get("interface"))
+        return search(self, *args, **kwargs)
+
+    monkeypatch.setattr(service_catalog.ServiceCatalog, "endpoint_data_for", counted)
+    service = sessions.service_session(write_conf(identity.url))
+    relay = sessions.user_session(
+        service, context.RequestContext(auth_token="t", user_id="u", project_id="p"))
+    for sess in (service, relay, service, relay):
+        assert sess.get_endpoint(service_type="identity",
+                                 interface="internal") == identity.url
+    assert sess.get_endpoint(service_type="identity", interface="admin") == identity.url
+    assert lookups == ["internal", "admin"]
+
+
+def test_a_new_token_finds_the_endpoint_in_its_own_catalog(identity, write_conf):
+    """The remembered endpoint lasts as long as the token whose catalog it came
+    from: a new one (after a 401 or at expiry) looks again."""
+    service = sessions.service_session(write_conf(identity.url))
+    relay = sessions.user_session(
+        service, context.RequestContext(auth_token="t", user_id="u", project_id="p"))
+    assert service.get_endpoint(service_type="identity",
+                                interface="internal") == identity.url
+    identity.catalog_suffix = "/v3"  # the catalog changes in identity
+    try:
+        # the same token, the same catalog (as keystoneauth answers it)
+        assert relay.get_endpoint(service_type="identity",
+                                  interface="internal") == identity.url
+        service.invalidate()  # what keystoneauth does on a 401
+        for sess in (service, relay):
+            assert sess.get_endpoint(service_type="identity",
+                                     interface="internal") == f"{identity.url}/v3"
+    finally:
+        identity.catalog_suffix = ""

@@ -23,7 +23,8 @@ def _app(seen: list):
     def echo(rest):
         seen.append({"thread": threading.get_ident(),
                      "server_software": flask.request.environ.get("SERVER_SOFTWARE"),
-                     "caller_var": CALLER_VAR.get()})
+                     "caller_var": CALLER_VAR.get(),
+                     "authorization": flask.request.headers.get("Authorization")})
         CALLER_VAR.set("callee")  # must not leak into the caller
         oslo_context.RequestContext(request_id="req-callee")  # becomes "current"
         return flask.jsonify(method=flask.request.method, path=rest,
@@ -207,3 +208,49 @@ def test_unregistered_calls_use_the_fallback_adapter(served):
         assert seen[-1]["server_software"]  # cheroot answered
     finally:
         sess.close()
+
+
+@pytest.fixture
+def network_environment(tmp_path, monkeypatch):
+    """A proxy nobody could reach and ~/.netrc credentials for loopback, as the
+    environment of a process may hold them."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HTTP_PROXY", "http://192.0.2.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+
+def test_a_local_first_session_calls_in_process_without_the_environment(
+        served, network_environment):
+    """No proxy, no netrc credentials: the call never touches the network."""
+    server, seen = served
+    sess = local_dispatch.LocalFirstSession(requests.adapters.HTTPAdapter())
+    try:
+        response = sess.get(f"{server.url}/echo/local", timeout=5)
+    finally:
+        sess.close()
+    assert response.json()["path"] == "local"
+    assert seen[-1]["thread"] == threading.get_ident()
+    assert seen[-1]["authorization"] is None
+
+
+def test_a_local_first_session_keeps_the_environment_for_other_addresses(
+        served, network_environment):
+    server, seen = served
+    local_dispatch.unregister(server.host, server.port)
+    sess = local_dispatch.LocalFirstSession(ks_session.TCPKeepAliveAdapter())
+    try:
+        settings = sess.merge_environment_settings(
+            "http://192.0.2.7:8778/", {}, False, True, None)
+        assert settings["proxies"].get("http") == "http://192.0.2.1:9"
+        # over the network (no proxy for this one), with the netrc credentials
+        response = sess.get(f"{server.url}/echo/net", timeout=5,
+                            proxies={"http": None})
+    finally:
+        sess.close()
+    assert response.json()["path"] == "net"
+    assert seen[-1]["thread"] != threading.get_ident()
+    assert seen[-1]["authorization"].startswith("Basic ")
