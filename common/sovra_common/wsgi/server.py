@@ -33,6 +33,10 @@ def _input_terminated(app):
     return call
 
 
+#: idle keep-alive client connections a server keeps, at most
+KEEP_ALIVE_CONNECTIONS = 256
+
+
 class ApiServer:
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *,
                  threads: int = 16, name: str = "sovra"):
@@ -43,6 +47,11 @@ class ApiServer:
         self._server = wsgi.Server((host, port), _input_terminated(app),
                                    numthreads=threads, server_name=name,
                                    request_queue_size=128)
+        # idle keep-alive connections kept open (each an fd; closed after
+        # wsgi.Server.timeout, 10 s, of idleness): past cheroot's default of 10
+        # every answer said "Connection: close" and each further client
+        # reconnected for every request
+        self._server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
         self._thread: threading.Thread | None = None
 
     @property
