@@ -16,6 +16,10 @@ import datetime
 from sqlalchemy import types
 from sqlalchemy.dialects import mysql
 
+# The range of an INTEGER column on every database Sovra runs on (MySQL's INT is
+# 32-bit): what an API lets a client store in one.
+INT_MIN, INT_MAX = -2 ** 31, 2 ** 31 - 1
+
 # The range of a 64-bit integer (SQLite's INTEGER, MySQL's BIGINT): a bound or
 # filter value outside it cannot be sent to the database (SQLite raises
 # OverflowError), so queries decide such values themselves.

@@ -12,6 +12,7 @@ import jsonschema
 from jsonschema import validators
 
 from sovra_common import exception
+from sovra_common.db import schema
 
 _Validator = validators.validator_for({"$schema": "http://json-schema.org/draft-07/schema#"})
 _FORMATS = jsonschema.FormatChecker()
@@ -57,12 +58,8 @@ def validate(schema: dict, data, what: str = "body") -> None:
                                         if what != "body" else _describe(errors[0]))
 
 
-#: the largest value an INTEGER column holds on every database Sovra runs on
-MAX_INT = 2 ** 31 - 1
-
-
 def integer(value, field: str, *, minimum: int | None = None,
-            maximum: int | None = MAX_INT) -> int:
+            maximum: int | None = schema.INT_MAX) -> int:
     """``value`` (an int, or a string of digits a schema let through) as an int,
     or ValidationError (400) naming ``field`` when it is outside the bounds (a
     schema's ``maximum`` does not apply to the string form, and the database

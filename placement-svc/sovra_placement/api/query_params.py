@@ -6,7 +6,7 @@ Errors are 400s with placement's query error codes."""
 import re
 
 from sovra_common import exception
-from sovra_common.wsgi.validation import MAX_INT
+from sovra_common.db.schema import INT_MAX
 from sovra_placement.exception import (
     ILLEGAL_DUPLICATE_QUERYPARAM,
     QUERYPARAM_BAD_VALUE,
@@ -49,9 +49,9 @@ def resources(value, name="resources") -> dict[str, int]:
         if n < 1:
             raise BadQuery(f"Requested resource {rc} in {name} must be a positive "
                            f"integer, got {n}.")
-        # An amount past the largest inventory (max_unit <= MAX_INT) fits nowhere;
+        # An amount past the largest inventory (max_unit <= INT_MAX) fits nowhere;
         # it is kept just past it, where the database can still compare it.
-        result[rc] = min(n, MAX_INT + 1)
+        result[rc] = min(n, INT_MAX + 1)
     return result
 
 

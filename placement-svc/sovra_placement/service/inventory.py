@@ -7,7 +7,7 @@ Every change names the provider generation it was based on and bumps it. Removin
 import sqlalchemy as sa
 
 from sovra_common import exception
-from sovra_common.wsgi.validation import MAX_INT
+from sovra_common.db.schema import INT_MAX
 from sovra_placement.db import models
 from sovra_placement.exception import InventoryInUse
 from sovra_placement.service import filters
@@ -15,7 +15,7 @@ from sovra_placement.service import resource_provider as rp_service
 
 INV = models.Inventory
 FIELDS = ("total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio")
-DEFAULTS = {"reserved": 0, "min_unit": 1, "max_unit": MAX_INT, "step_size": 1,
+DEFAULTS = {"reserved": 0, "min_unit": 1, "max_unit": INT_MAX, "step_size": 1,
             "allocation_ratio": 1.0}
 
 

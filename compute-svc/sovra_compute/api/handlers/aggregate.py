@@ -6,7 +6,7 @@ says what conflicts with what)."""
 from __future__ import annotations
 
 from sovra_common import exception
-from sovra_common.wsgi import validation
+from sovra_common.db import schema
 from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import views
 from sovra_compute.api.policies import aggregate as policies
@@ -30,7 +30,7 @@ def _id(raw: str) -> int:
     except ValueError:
         raise exception.Invalid(f"Invalid aggregate id: {raw!r} is not an "
                                 "integer.") from None
-    if not 0 <= number <= validation.MAX_INT:
+    if not 0 <= number <= schema.INT_MAX:
         raise aggregate.AggregateNotFound(aggregate_id=raw)
     return number
 

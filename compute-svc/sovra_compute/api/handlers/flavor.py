@@ -5,6 +5,7 @@ admins and the projects given it (``flavor_access.py``)."""
 from __future__ import annotations
 
 from sovra_common import exception
+from sovra_common.db import schema
 from sovra_common.wsgi import validation
 from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import views
@@ -81,11 +82,11 @@ def _list(req, detail):
 
 def _at_least(query: dict, name: str) -> int | None:
     """A minRam / minDisk filter; one above any flavor's size (they are at most
-    MAX_INT) matches none, as it would in a database with unbounded integers."""
+    INT_MAX) matches none, as it would in a database with unbounded integers."""
     if name not in query:
         return None
     return min(validation.integer(query[name], name, maximum=None),
-               validation.MAX_INT + 1)
+               schema.INT_MAX + 1)
 
 
 def list_flavors(req):

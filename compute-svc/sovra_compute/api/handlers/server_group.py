@@ -10,7 +10,7 @@ scheduler does not place members by the policy yet (see service/server_group.py)
 from __future__ import annotations
 
 from sovra_common import exception
-from sovra_common.wsgi import validation
+from sovra_common.db import schema
 from sovra_common.wsgi.routes import json_response
 from sovra_compute.api import views
 from sovra_compute.api.policies import server_group as policies
@@ -52,7 +52,7 @@ def list_server_groups(req):
                                 # past every group: an empty page, not an
                                 # OFFSET the database cannot hold
                                 offset=min(int(query.get("offset", 0)),
-                                           validation.MAX_INT))
+                                           schema.INT_MAX))
     return json_response({"server_groups": [_view(req, g) for g in groups]})
 
 

@@ -55,7 +55,7 @@ def update_quota(req, project_id):
         raise exception.Invalid(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
     values = {}
     for resource, value in body.items():
-        limit = validation.integer(value, resource)  # (at most MAX_INT)
+        limit = validation.integer(value, resource)  # (at most an INTEGER column's INT_MAX)
         if limit < -1:
             raise exception.Invalid(f"Invalid input for {resource}: '{value}' should "
                                     "be an integer -1 or greater.")

@@ -2,14 +2,14 @@
 
 import copy
 
-from sovra_common.wsgi.validation import MAX_INT
+from sovra_common.db.schema import INT_MAX
 from sovra_placement.api.schemas.common import GENERATION, RESOURCE_CLASS, UUID
 
 _RESOURCES = {
     "type": "object",
     "minProperties": 1,
     "patternProperties": {RESOURCE_CLASS["pattern"]: {"type": "integer", "minimum": 1,
-                                                      "maximum": MAX_INT}},
+                                                      "maximum": INT_MAX}},
     "additionalProperties": False,
 }
 _ID = {"type": "string", "minLength": 1, "maxLength": 255}

@@ -1,12 +1,12 @@
-from sovra_common.wsgi.validation import MAX_INT
+from sovra_common.db.schema import INT_MAX
 from sovra_placement.api.schemas.common import GENERATION, RESOURCE_CLASS
 
 _FIELDS = {
-    "total": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
-    "reserved": {"type": "integer", "minimum": 0, "maximum": MAX_INT},
-    "min_unit": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
-    "max_unit": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
-    "step_size": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+    "total": {"type": "integer", "minimum": 1, "maximum": INT_MAX},
+    "reserved": {"type": "integer", "minimum": 0, "maximum": INT_MAX},
+    "min_unit": {"type": "integer", "minimum": 1, "maximum": INT_MAX},
+    "max_unit": {"type": "integer", "minimum": 1, "maximum": INT_MAX},
+    "step_size": {"type": "integer", "minimum": 1, "maximum": INT_MAX},
     "allocation_ratio": {"type": "number", "exclusiveMinimum": 0, "maximum": 3.40282e38},
 }
 

@@ -2,6 +2,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from sovra_common import exception
+from sovra_common.db import schema
 from sovra_common.wsgi import validation
 
 SCHEMA = {
@@ -47,7 +48,7 @@ def test_query_errors_say_query_string():
 
 def test_integer_takes_ints_and_digit_strings_within_bounds():
     assert validation.integer("42", "ram") == 42
-    assert validation.integer(validation.MAX_INT, "ram") == 2 ** 31 - 1
+    assert validation.integer(schema.INT_MAX, "ram") == 2 ** 31 - 1
     assert validation.integer(-1, "instances", minimum=-1) == -1
     assert validation.integer(10 ** 30, "minRam", maximum=None) == 10 ** 30
 
