@@ -75,9 +75,7 @@ class FakeDriver(driver.VirtDriver):
             guest = self._guest(instance)
             self._maybe_fail("resize")
             old = instance["flavor"]
-            volume_backed = any(b.get("boot_index") == 0
-                                for b in instance.get("block_devices") or ())
-            if not volume_backed and flavor.get("root_gb", 0) < old.get("root_gb", 0):
+            if not _volume_backed(instance) and flavor.get("root_gb", 0) < old.get("root_gb", 0):
                 raise driver.VirtDriverError(reason="a root disk cannot shrink")
             guest["resize_backup"] = (guest["vcpus"], guest["memory_mb"])
             guest["vcpus"], guest["memory_mb"] = flavor["vcpus"], flavor["memory_mb"]
@@ -88,7 +86,7 @@ class FakeDriver(driver.VirtDriver):
             guest = self._guest(instance)
             self._maybe_fail("migrate_disk")
             guest["power_state"] = driver.SHUTDOWN
-        if not any(b.get("boot_index") == 0 for b in instance.get("block_devices") or ()):
+        if not _volume_backed(instance):
             self.snapshot(instance, upload)
 
     def confirm_resize(self, instance):
@@ -239,3 +237,8 @@ class FakeDriver(driver.VirtDriver):
             self._maybe_fail("snapshot")
             data = f"fake disk of {instance['uuid']} from {guest['image_id']}\n"
         upload(io.BytesIO(data.encode()), "raw")
+
+
+def _volume_backed(instance) -> bool:
+    """The guest boots from a volume (``boot_index`` 0): it has no root disk here."""
+    return any(b.get("boot_index") == 0 for b in instance.get("block_devices") or ())
