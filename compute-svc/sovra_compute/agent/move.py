@@ -37,7 +37,7 @@ LOG = logging.getLogger(__name__)
 class MoveEndpoint:
     """The move half of ComputeAgentEndpoint (its ``_driver``, ``_host``,
     ``_conductor``, ``_images``, ``_networking``, ``_event``, ``_image_source``,
-    ``_upload``, ``_block``, ``_complete_volumes``)."""
+    ``_upload``; ``_block``, ``_complete_volumes`` from agent/volumes.py)."""
 
     def migrate_disk(self, ctxt, instance, flavor):  # since 1.9
         uuid, client, image_id = instance["uuid"], None, None
