@@ -35,10 +35,14 @@ class ConductorAPI(RPCAPI):
         1.7 - build_instance's ``image``: the Image API's view of the server's
               image, as the API read it (with the user's credentials) for the
               create; passed on to the agent, which then does not read it again.
+        1.8 - build_done's and instance_destroyed's ``event``: the agent's
+              finished step (compute__do_build_and_run_instance,
+              compute_terminate_instance), recorded in the same transaction as
+              the outcome (a 1.7 conductor is sent it apart, as action_event).
     """
 
     TOPIC = CONDUCTOR_TOPIC
-    VERSION = "1.7"
+    VERSION = "1.8"
 
     def build_instance(self, ctxt, instance_uuid, image=None):
         """Schedule and build a server that the API recorded in BUILD; ``image``:
@@ -52,7 +56,15 @@ class ConductorAPI(RPCAPI):
     def delete_instance(self, ctxt, instance_uuid):
         self.prepare("1.0").cast(ctxt, "delete_instance", instance_uuid=instance_uuid)
 
-    def build_done(self, ctxt, instance_uuid, host, power_state):
+    def build_done(self, ctxt, instance_uuid, host, power_state, event=None):
+        """The server runs on ``host``; ``event``: the build's finished step
+        (action_event's keyword arguments: event, start_time, finish_time,
+        result)."""
+        event = self._event_along(ctxt, instance_uuid, host, event)
+        if event:
+            self.prepare("1.8").cast(ctxt, "build_done", instance_uuid=instance_uuid,
+                                     host=host, power_state=power_state, event=event)
+            return
         self.prepare("1.0").cast(ctxt, "build_done", instance_uuid=instance_uuid,
                                  host=host, power_state=power_state)
 
@@ -66,9 +78,25 @@ class ConductorAPI(RPCAPI):
         self.prepare("1.0").cast(ctxt, "instance_update", instance_uuid=instance_uuid,
                                  host=host, updates=updates, fault=fault)
 
-    def instance_destroyed(self, ctxt, instance_uuid, host):
+    def instance_destroyed(self, ctxt, instance_uuid, host, event=None):
+        """The guest is gone from ``host``; ``event``: the terminate's finished
+        step, as for build_done."""
+        event = self._event_along(ctxt, instance_uuid, host, event)
+        if event:
+            self.prepare("1.8").cast(ctxt, "instance_destroyed",
+                                     instance_uuid=instance_uuid, host=host,
+                                     event=event)
+            return
         self.prepare("1.0").cast(ctxt, "instance_destroyed", instance_uuid=instance_uuid,
                                  host=host)
+
+    def _event_along(self, ctxt, instance_uuid, host, event):
+        """``event`` if it may travel with an outcome (1.8); else it is sent on
+        its own, as action_event, and None is returned."""
+        if event and not self.can_send_version("1.8"):
+            self.action_event(ctxt, instance_uuid, host, **event)
+            return None
+        return event
 
     def resize_instance(self, ctxt, instance_uuid, flavor):
         """Resize a server (in task resize_prep) to ``flavor`` (a flavor dict)."""
@@ -202,13 +230,23 @@ class ComputeAgentAPI(RPCAPI):
         1.10 - build_instance's ``image``: the Image API's view of the server's
                image, as the API read it for the create (the agent reads it
                itself when it is not given, as a 1.9 agent always does).
+        1.11 - build_instance's ``step_started``: the conductor recorded the
+               start of the build's step (compute__do_build_and_run_instance)
+               for this host, so the agent does not (a 1.10 agent always does).
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.10"
+    VERSION = "1.11"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None,
-                       image=None):
+                       image=None, step_started=False):
+        """``step_started``: the caller recorded the build step's start (which it
+        may do only if ``can_send_version("1.11")``: an older agent records it)."""
+        if step_started:
+            self.prepare("1.11", server=host).cast(
+                ctxt, "build_instance", instance=instance, key_data=key_data,
+                user_data=user_data, image=image, step_started=True)
+            return
         if image is not None and self.can_send_version("1.10"):
             self.prepare("1.10", server=host).cast(
                 ctxt, "build_instance", instance=instance, key_data=key_data,

@@ -3,7 +3,10 @@ conductor (the agent has no database).
 
 Each operation is an instance action's step: the agent reports its event
 (``compute_<operation>``, upstream's names) to the conductor as it starts and as it
-ends, with the result and, on failure, the traceback and the error message.
+ends, with the result and, on failure, the traceback and the error message. A
+build's and a delete's success travel with their outcome (build_done,
+instance_destroyed: one transaction for both), and a build's start is recorded by
+the conductor as it casts the build (``step_started``).
 
 Volumes (agent/volumes.py) and moves (agent/move.py) are halves of the endpoint
 of their own.
@@ -65,7 +68,7 @@ class ComputeAgentEndpoint(move.MoveEndpoint, volumes.VolumeEndpoint, rpc.RPCEnd
     build here); ``vif_plugging_timeout`` / ``vif_plugging_is_fatal``: [compute]'s
     options of that name. Moves to another host: move.py."""
 
-    target = oslo_messaging.Target(version="1.10")
+    target = oslo_messaging.Target(version="1.11")
 
     def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None,
                  volumes=None, volume_timeout=600.0, networking=None,
@@ -85,11 +88,15 @@ class ComputeAgentEndpoint(move.MoveEndpoint, volumes.VolumeEndpoint, rpc.RPCEnd
         self._vifs_lock = threading.Lock()
 
     @contextlib.contextmanager
-    def _event(self, ctxt, instance, event):
-        """Report ``event`` started, then finished: Success, or Error with the
-        traceback (the exception propagates)."""
+    def _event(self, ctxt, instance, event, *, started=False, success=None):
+        """Report ``event`` started (unless ``started``: already recorded), then
+        finished: Success, or Error with the traceback (the exception
+        propagates). ``success``: a dict that takes the Success report (the
+        action_event arguments) instead, for the caller to send with its
+        outcome."""
         uuid, start = instance["uuid"], _now()
-        self._conductor.action_event(ctxt, uuid, self._host, event, start)
+        if not started:
+            self._conductor.action_event(ctxt, uuid, self._host, event, start)
         try:
             yield
         except Exception as exc:
@@ -98,8 +105,11 @@ class ComputeAgentEndpoint(move.MoveEndpoint, volumes.VolumeEndpoint, rpc.RPCEnd
                 result=instance_action.ERROR, traceback=traceback.format_exc(),
                 details=str(exc)[:255] or type(exc).__name__)
             raise
-        self._conductor.action_event(ctxt, uuid, self._host, event, start,
-                                     finish_time=_now(), result=instance_action.SUCCESS)
+        finish = {"finish_time": _now(), "result": instance_action.SUCCESS}
+        if success is None:
+            self._conductor.action_event(ctxt, uuid, self._host, event, start, **finish)
+        else:
+            success.update(finish, event=event, start_time=start)
 
     def _image_source(self, ctxt, image_ref, meta=None) -> virt.ImageSource | None:
         """``meta``: the image as the API read it for the create, if given (else
@@ -117,13 +127,16 @@ class ComputeAgentEndpoint(move.MoveEndpoint, volumes.VolumeEndpoint, rpc.RPCEnd
                                                                   image=meta))
 
     def build_instance(self, ctxt, instance, key_data=None, user_data=None,
-                       image=None):
+                       image=None, step_started=False):
         """``image`` (since 1.10): the server's image as the API read it for the
-        create (the Image API is not asked again; the download still is)."""
+        create (the Image API is not asked again; the download still is);
+        ``step_started`` (since 1.11): the conductor recorded the build step's
+        start."""
         uuid = instance["uuid"]
-        connected, spawned, waiter = [], False, None
+        connected, spawned, waiter, step = [], False, None, {}
         try:
-            with self._event(ctxt, instance, "compute__do_build_and_run_instance"):
+            with self._event(ctxt, instance, instance_action.BUILD_STEP,
+                             started=step_started, success=step):
                 instance = self._connect_volumes(ctxt, instance, connected)
                 instance = self._allocate_networks(ctxt, instance)
                 waiter = self.events.expect(uuid, [
@@ -150,7 +163,7 @@ class ComputeAgentEndpoint(move.MoveEndpoint, volumes.VolumeEndpoint, rpc.RPCEnd
             else:
                 self._conductor.build_failed(ctxt, uuid, self._host, str(exc))
             return
-        self._conductor.build_done(ctxt, uuid, self._host, power_state)
+        self._conductor.build_done(ctxt, uuid, self._host, power_state, event=step)
 
     # --- ports -----------------------------------------------------------------------
     def _allocate_networks(self, ctxt, instance) -> dict:
@@ -315,8 +328,10 @@ class ComputeAgentEndpoint(move.MoveEndpoint, volumes.VolumeEndpoint, rpc.RPCEnd
                  instance["uuid"], size)
 
     def terminate_instance(self, ctxt, instance):
+        step = {}
         try:
-            with self._event(ctxt, instance, "compute_terminate_instance"):
+            with self._event(ctxt, instance, instance_action.TERMINATE_STEP,
+                             success=step):
                 self._driver.destroy(instance)
                 self._release_networks(ctxt, instance)
         except Exception as exc:
@@ -325,7 +340,8 @@ class ComputeAgentEndpoint(move.MoveEndpoint, volumes.VolumeEndpoint, rpc.RPCEnd
                 ctxt, instance["uuid"], self._host,
                 {"vm_state": states.ERROR, "task_state": None}, fault=_fault(exc))
             return
-        self._conductor.instance_destroyed(ctxt, instance["uuid"], self._host)
+        self._conductor.instance_destroyed(ctxt, instance["uuid"], self._host,
+                                           event=step)
 
     def _power_op(self, ctxt, instance, operation, vm_state, event):
         try:

@@ -24,7 +24,7 @@ import threading
 import oslo_messaging
 
 from sovra_common import exception, rpc
-from sovra_common.db import schema
+from sovra_common.db import retry_on_deadlock, schema
 from sovra_compute import block_api, network_api
 from sovra_compute.conductor import filters, move, scheduler
 from sovra_compute.service import aggregate as aggregate_service
@@ -41,6 +41,21 @@ LOG = logging.getLogger(__name__)
 
 # the instance action events of the conductor's own steps (upstream's names)
 _SCHEDULE_EVENT = "conductor_schedule_and_build_instances"
+# what an agent's step reported with an outcome may hold (action_event's arguments)
+_STEP_FIELDS = frozenset({"event", "start_time", "finish_time", "result", "traceback",
+                          "details"})
+
+
+@retry_on_deadlock
+def _write_with_events(db, write, events):
+    """``write()`` (a service-layer write), then the instance action events
+    ``events`` (record_event's keyword arguments each), in one transaction: a
+    step's record costs no write of its own. Returns what ``write`` returns."""
+    with db.writer():
+        result = write()
+        for event in events:
+            instance_action.record_event(db, **event)
+        return result
 
 
 class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
@@ -49,7 +64,7 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
     ``networks()``: a network client with the service's credentials (ports of
     deleted servers are released with it). Resizes and migrations: move.py."""
 
-    target = oslo_messaging.Target(version="1.7")
+    target = oslo_messaging.Target(version="1.8")
 
     def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None,
                  volumes=None, networks=None):
@@ -82,15 +97,20 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
             return
         self._schedule(ctxt, instance, reads=reads, image=image)
 
-    def build_done(self, ctxt, instance_uuid, host, power_state):
+    def build_done(self, ctxt, instance_uuid, host, power_state, event=None):
+        """``event`` (since 1.8): the agent's finished build step, recorded with
+        the server's ACTIVE."""
+        events = self._agent_events(ctxt, instance_uuid, host, event)
         try:
-            instance = instance_service.update(
+            instance = _write_with_events(self._db, lambda: instance_service.update(
                 self._db, instance_uuid, expected_task_state=(instance_service.SPAWNING,),
                 vm_state=instance_service.ACTIVE, task_state=None,
-                power_state=power_state, launched_at=schema.utcnow())
+                power_state=power_state, launched_at=schema.utcnow()), events)
         except instance_service.InstanceNotFound:
+            self._record(events)
             return
         except instance_service.InstanceInvalidState:  # deleted while it was built
+            self._record(events)
             try:
                 instance = instance_service.get(self._db, instance_uuid)
             except instance_service.InstanceNotFound:
@@ -144,16 +164,36 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                      instance_uuid, host)
 
     def _event(self, ctxt, instance_uuid, event, **finish):
-        """Record a step the conductor runs (finished if ``finish`` has a result;
-        ``start_time`` in it: when it started, default now)."""
+        """Record a step the conductor runs (see :meth:`_step`)."""
+        self._record([self._step(ctxt, instance_uuid, event, **finish)])
+
+    def _step(self, ctxt, instance_uuid, event, host=None, **finish) -> dict:
+        """record_event's arguments for a step of the context's action, run on
+        ``host`` (default: this conductor's); finished if ``finish`` has a
+        result (``start_time`` in it: when it started, default now)."""
         if finish.get("result"):
             finish.setdefault("finish_time", schema.utcnow())
-        try:
-            instance_action.record_event(
-                self._db, instance_uuid, getattr(ctxt, "request_id", None), event,
-                host=self._conf.compute.host, **finish)
-        except Exception:  # the audit trail must not break the operation
-            LOG.exception("recording event %s of %s failed", event, instance_uuid)
+        return dict(finish, instance_uuid=instance_uuid,
+                    request_id=getattr(ctxt, "request_id", None), event=event,
+                    host=host or self._conf.compute.host)
+
+    def _agent_events(self, ctxt, instance_uuid, host, event) -> list[dict]:
+        """The record_event arguments of an agent's step reported with an
+        outcome (action_event's: none if it reported none)."""
+        if not event:
+            return []
+        fields = {k: v for k, v in event.items() if k in _STEP_FIELDS}
+        return [self._step(ctxt, instance_uuid, host=host, **fields)]
+
+    def _record(self, events) -> None:
+        """Record steps on their own (a failure is logged: the audit trail must
+        not break the operation)."""
+        for event in events:
+            try:
+                instance_action.record_event(self._db, **event)
+            except Exception:
+                LOG.exception("recording event %s of %s failed", event["event"],
+                              event["instance_uuid"])
 
     def _scheduling_reads(self, instance_uuid) -> tuple:
         """What a scheduling reads before asking placement, in one read transaction
@@ -201,9 +241,19 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                 self._fail_build(ctxt, instance, f"Scheduling failed: {exc}"[:255],
                                  details=last_error, started=started)
                 return
+            # the scheduling's step, and the build's started on the chosen host
+            # (unless its agent is too old to leave that to the conductor),
+            # recorded with the server's host
+            uuid = instance["uuid"]
+            steps = [self._step(ctxt, uuid, _SCHEDULE_EVENT, start_time=started,
+                                result=instance_action.SUCCESS)]
+            step_started = self._agents.can_send_version("1.11")
+            if step_started:
+                steps.append(self._step(ctxt, uuid, instance_action.BUILD_STEP,
+                                        host=chosen.host))
             try:
-                instance = instance_service.update(
-                    self._db, instance["uuid"],
+                instance = _write_with_events(self._db, lambda: instance_service.update(
+                    self._db, uuid,
                     expected_task_state=(instance_service.SCHEDULING,
                                          instance_service.SPAWNING),
                     host=chosen.host, node=chosen.node,
@@ -211,19 +261,18 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                     availability_zone=host_zones.get(chosen.host,
                                                      availability_zone.DEFAULT_ZONE),
                     task_state=instance_service.SPAWNING,
-                    build_hosts=[*tried, chosen.host])
+                    build_hosts=[*tried, chosen.host]), steps)
             except instance_service.InstanceNotFound:  # deleted meanwhile
-                self._release(instance["uuid"])
+                self._release(uuid)
                 return
             except instance_service.InstanceInvalidState:  # being deleted
                 self._finish_delete(ctxt, instance)
                 return
-        self._event(ctxt, instance["uuid"], _SCHEDULE_EVENT, start_time=started,
-                    result=instance_action.SUCCESS)
         self._agents.build_instance(ctxt, chosen.host,
                                     instance_service.for_agent(instance),
                                     key_data=instance["key_data"],
-                                    user_data=instance["user_data"], image=image)
+                                    user_data=instance["user_data"], image=image,
+                                    step_started=step_started)
 
     def _schedulable_hosts(self, live: set[str],
                            known: dict[str, bool] | None = None) -> set[str]:
@@ -323,19 +372,27 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         else:  # on no host (a build being scheduled notices), or its host is down
             self._finish_delete(ctxt, instance)
 
-    def instance_destroyed(self, ctxt, instance_uuid, host):
+    def instance_destroyed(self, ctxt, instance_uuid, host, event=None):
+        """``event`` (since 1.8): the agent's finished terminate step, recorded
+        with the server's deletion."""
+        events = self._agent_events(ctxt, instance_uuid, host, event)
         try:
             instance = instance_service.get(self._db, instance_uuid)
         except instance_service.InstanceNotFound:
+            self._record(events)
             return
-        self._finish_delete(ctxt, instance)
+        self._finish_delete(ctxt, instance, events)
 
-    def _finish_delete(self, ctxt, instance):
-        self._release(instance["uuid"])
+    def _finish_delete(self, ctxt, instance, events=()):
+        """``events``: steps recorded with the deletion (record_event's
+        arguments)."""
+        uuid = instance["uuid"]
+        self._release(uuid)
         self._abandon_move(ctxt, instance)
-        self._release_volumes(ctxt, instance["uuid"])
+        self._release_volumes(ctxt, uuid)
         self._release_ports(instance)
-        instance_service.mark_deleted(self._db, instance["uuid"])
+        _write_with_events(self._db,
+                           lambda: instance_service.mark_deleted(self._db, uuid), events)
         self._notify(ctxt, "compute.instance.delete.end", instance)
 
     def _release_volumes(self, ctxt, instance_uuid):
@@ -404,13 +461,9 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                      details=None):  # since 1.2
         """An agent's step of the action of the context's request id: started (no
         ``finish_time``) or finished with ``result``."""
-        try:
-            instance_action.record_event(
-                self._db, instance_uuid, getattr(ctxt, "request_id", None), event,
-                host=host, start_time=start_time, finish_time=finish_time,
-                result=result, traceback=traceback, details=details)
-        except Exception:
-            LOG.exception("recording event %s of %s failed", event, instance_uuid)
+        self._record([self._step(ctxt, instance_uuid, event, host=host,
+                                 start_time=start_time, finish_time=finish_time,
+                                 result=result, traceback=traceback, details=details)])
 
     def instance_update(self, ctxt, instance_uuid, host, updates, fault=None):
         allowed = {"vm_state", "task_state", "power_state"}

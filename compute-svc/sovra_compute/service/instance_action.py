@@ -18,6 +18,10 @@ from sovra_common.db import Database, retry_on_deadlock, schema
 from sovra_compute.db import models
 from sovra_compute.service import instance as instance_service
 
+#: the agents' steps of a build and of a delete (upstream's names)
+BUILD_STEP = "compute__do_build_and_run_instance"
+TERMINATE_STEP = "compute_terminate_instance"
+
 
 class InstanceActionNotFound(exception.NotFound):
     message = "Action %(request_id)s not found"

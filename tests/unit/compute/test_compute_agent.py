@@ -16,12 +16,44 @@ def _agent(recorder, **driver_opts):
     return ComputeAgentEndpoint("node1", driver, conductor), driver, conductor
 
 
+def _step_with(conductor, outcome):
+    """The step reported with the (single) ``outcome`` call."""
+    (_, kwargs), = conductor.named(outcome)
+    return kwargs["event"]
+
+
 def test_build_reports_done(recorder):
     agent, driver, conductor = _agent(recorder)
     guest = instance()
     agent.build_instance(None, guest)
-    assert conductor.named("build_done") == [((None, guest["uuid"], "node1", 1), {})]
+    (args, kwargs), = conductor.named("build_done")
+    assert args == (None, guest["uuid"], "node1", 1)
     assert driver.list_instances() == [guest["uuid"]]
+    # the step's start on its own (no conductor recorded it), its end with ACTIVE
+    (start, _), = conductor.named("action_event")
+    assert start[1:4] == (guest["uuid"], "node1", "compute__do_build_and_run_instance")
+    step = kwargs["event"]
+    assert (step["event"], step["result"], step["start_time"]) == (
+        "compute__do_build_and_run_instance", "Success", start[4])
+    assert step["finish_time"] >= step["start_time"]
+
+
+def test_a_build_whose_start_the_conductor_recorded_sends_one_message(recorder):
+    agent, _, conductor = _agent(recorder)
+    agent.build_instance(None, instance(), step_started=True)
+    assert [method for method, _, _ in conductor.calls] == ["build_done"]
+    assert _step_with(conductor, "build_done")["result"] == "Success"
+
+
+def test_a_failed_build_reports_its_step_failed_on_its_own(recorder):
+    agent, _, conductor = _agent(recorder, fail_operations=["spawn"])
+    agent.build_instance(None, instance(), step_started=True)
+    (args, kwargs), = conductor.named("action_event")
+    assert args[3] == "compute__do_build_and_run_instance"
+    assert kwargs["result"] == "Error" and "injected" in kwargs["details"]
+    assert "Traceback" in kwargs["traceback"]
+    assert [method for method, _, _ in conductor.calls] == ["action_event",
+                                                            "build_failed"]
 
 
 def test_failed_build_reports_failure_and_leaves_nothing(recorder):
@@ -160,8 +192,14 @@ def test_terminate_reports_destroyed(recorder):
     agent, driver, conductor = _agent(recorder)
     guest = instance()
     agent.build_instance(None, guest)
+    del conductor.calls[:]
     agent.terminate_instance(None, guest)
-    assert conductor.named("instance_destroyed") == [((None, guest["uuid"], "node1"), {})]
+    (args, kwargs), = conductor.named("instance_destroyed")
+    assert args == (None, guest["uuid"], "node1")
+    assert [method for method, _, _ in conductor.calls] == ["action_event",
+                                                            "instance_destroyed"]
+    step = kwargs["event"]
+    assert (step["event"], step["result"]) == ("compute_terminate_instance", "Success")
     assert driver.list_instances() == []
 
 

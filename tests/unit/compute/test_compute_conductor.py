@@ -1,5 +1,6 @@
 """The conductor: scheduling, claims, reschedules, and allocations always released."""
 
+import contextlib
 import types
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from sovra_common.context import RequestContext
 from sovra_compute import placement_client
 from sovra_compute.conductor.endpoint import ConductorEndpoint
-from sovra_compute.service import compute_service
+from sovra_compute.service import compute_service, instance_action
 from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as instance_service
 
@@ -47,7 +48,7 @@ class FakePlacement:
 @pytest.fixture
 def cloud(db, coordinator, recorder):
     conf = types.SimpleNamespace(compute=types.SimpleNamespace(
-        max_build_attempts=3, max_candidates=10, build_timeout=60,
+        max_build_attempts=3, max_candidates=10, build_timeout=60, host="ctl",
         allow_resize_to_same_host=True))
     for host in ("node1", "node2"):
         coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
@@ -83,6 +84,85 @@ def test_build_claims_and_casts_to_the_host(cloud):
     assert (instance["vm_state"], instance["task_state"], instance["power_state"]) == (
         "active", None, 1)
     assert instance["launched_at"] is not None
+
+
+def _count_transactions(db, monkeypatch) -> list:
+    """A list that grows by one for each outermost writer (transaction) opened."""
+    opened, writer = [], db.writer
+
+    @contextlib.contextmanager
+    def counted():
+        if db._current.get() is None:
+            opened.append(1)
+        with writer() as session:
+            yield session
+    monkeypatch.setattr(db, "writer", counted)
+    return opened
+
+
+def _steps(cloud):
+    action = instance_action.get(cloud.db, cloud.instance["uuid"], CTXT.request_id)
+    return [(e["event"], e["host"], e["result"], e["finish_time"] is not None)
+            for e in action["events"]]
+
+
+def test_a_build_and_a_delete_cost_the_conductor_three_writes_every_step_recorded(
+        cloud, monkeypatch):
+    # (the agents recorded, as the first build after they joined does)
+    compute_service.schedulable_hosts(cloud.db, {"node1", "node2"})
+    writes = _count_transactions(cloud.db, monkeypatch)
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    (args, kwargs), = cloud.agents.named("build_instance")
+    host = args[1]
+    assert kwargs["step_started"] is True
+    assert len(writes) == 1  # the host, the scheduling's step, the build's start
+    assert _steps(cloud) == [
+        ("conductor_schedule_and_build_instances", "ctl", "Success", True),
+        ("compute__do_build_and_run_instance", host, None, False)]
+    step = {"event": "compute__do_build_and_run_instance", "result": "Success",
+            "start_time": "2000-01-01T09:00:00+00:00",
+            "finish_time": "2000-01-01T09:00:02+00:00"}
+    cloud.endpoint.build_done(CTXT, uuid, host, 1, event=step)
+    assert len(writes) == 2  # ACTIVE, and the build's step finished
+    assert _get(cloud)["vm_state"] == "active"
+    assert _steps(cloud)[1] == ("compute__do_build_and_run_instance", host,
+                                "Success", True)
+    # the start stays the conductor's (when it handed the build over)
+    (event,) = [e for e in instance_action.get(cloud.db, uuid, CTXT.request_id)[
+        "events"] if e["host"] == host]
+    assert (event["start_time"].year, event["finish_time"].year) == (2026, 2000)
+    # the delete: the agent's terminate step ends with the server
+    cloud.endpoint.instance_destroyed(CTXT, uuid, host, event=dict(
+        step, event="compute_terminate_instance"))
+    assert len(writes) == 3
+    assert ("compute_terminate_instance", host, "Success", True) in _steps(cloud)
+    with pytest.raises(instance_service.InstanceNotFound):
+        _get(cloud)
+
+
+def test_a_1_10_agent_records_its_build_step_itself(cloud, monkeypatch):
+    monkeypatch.setattr(cloud.agents, "can_send_version",
+                        lambda version: version <= "1.10", raising=False)
+    cloud.endpoint.build_instance(CTXT, cloud.instance["uuid"])
+    (_, kwargs), = cloud.agents.named("build_instance")
+    assert kwargs["step_started"] is False
+    assert _steps(cloud) == [
+        ("conductor_schedule_and_build_instances", "ctl", "Success", True)]
+
+
+def test_a_step_reported_for_a_server_deleted_meanwhile_is_still_recorded(cloud):
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    (args, _), = cloud.agents.named("build_instance")
+    instance_service.update(cloud.db, uuid, task_state="deleting")
+    step = {"event": "compute__do_build_and_run_instance", "result": "Success",
+            "start_time": "2000-01-01T09:00:00+00:00",
+            "finish_time": "2000-01-01T09:00:02+00:00"}
+    cloud.endpoint.build_done(CTXT, uuid, args[1], 1, event=step)
+    assert _steps(cloud)[1] == ("compute__do_build_and_run_instance", args[1],
+                                "Success", True)
+    assert cloud.agents.named("terminate_instance")  # the guest goes
 
 
 def test_the_image_the_api_read_goes_to_the_agent_with_the_build(cloud):

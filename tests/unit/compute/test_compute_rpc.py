@@ -14,17 +14,17 @@ from sovra_compute.conductor.endpoint import ConductorEndpoint
 
 
 def test_conductor_rpc_contract():
-    check_fingerprint(ConductorEndpoint, "1.7", {
+    check_fingerprint(ConductorEndpoint, "1.8", {
         "action_event": "017f43f67fde88f9",
         "block_device_removed": "38687dcc7d4b061c",
         "block_device_update": "88379f1d397b9d13",
         "build_aborted": "5bc4675571de0434",
-        "build_done": "d674ac8d5b00021d",
+        "build_done": "6d708e2e82d0d8f9",
         "build_failed": "5bc4675571de0434",
         "build_instance": "92bca6025b948fe9",
         "confirm_resize": "1a534384be524703",
         "delete_instance": "1a534384be524703",
-        "instance_destroyed": "3061f4d525cad2cf",
+        "instance_destroyed": "c3c29c003e256f9e",
         "instance_update": "a184e747070bd944",
         "migrate_server": "1e66470955c6d491",
         "migration_disk_ready": "23258bf7b053ed56",
@@ -42,10 +42,10 @@ def test_conductor_rpc_contract():
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.10", {
+    check_fingerprint(ComputeAgentEndpoint, "1.11", {
         "attach_interface": "71fee859b0ede027",
         "attach_volume": "f5a773dd5b6ca164",
-        "build_instance": "211b7b16517e6afa",
+        "build_instance": "006fa304fdfd411a",
         "confirm_migration": "94a86c6493f2d350",
         "confirm_resize": "56ed5d0242f9fab1",
         "detach_interface": "e15a2ccfa0d032e0",
@@ -84,10 +84,67 @@ def test_clients_call_what_endpoints_serve(client, endpoint):
 
 
 class _Transport:
-    def __init__(self, cap):
+    def __init__(self, cap, topic="compute-agent"):
         self.conf = types.SimpleNamespace(messaging=types.SimpleNamespace(
-            version_caps={"compute-agent": cap} if cap else {},
+            version_caps={topic: cap} if cap else {},
             rpc_response_timeout=5))
+
+
+def _casts(monkeypatch):
+    """The (version, method, arguments) of every cast any client makes."""
+    sent = []
+
+    class Client:
+        def prepare(self, **options):
+            self.version = options["version"]
+            return self
+
+        def cast(self, ctxt, method, **kwargs):
+            sent.append((self.version, method, kwargs))
+    monkeypatch.setattr(oslo_messaging, "get_rpc_client", lambda *a, **kw: Client())
+    return sent
+
+
+STEP = {"event": "compute__do_build_and_run_instance", "result": "Success",
+        "start_time": "2026-12-07T09:00:00+00:00",
+        "finish_time": "2026-12-07T09:00:01+00:00"}
+
+
+def test_an_agents_step_travels_with_its_outcome(monkeypatch):
+    sent = _casts(monkeypatch)
+    conductor = rpc.ConductorAPI(_Transport(None))
+    conductor.build_done(None, "x", "node1", 1, event=STEP)
+    conductor.instance_destroyed(None, "x", "node1",
+                                 event=dict(STEP, event="compute_terminate_instance"))
+    assert [(version, method, kwargs.get("event", {}).get("event"))
+            for version, method, kwargs in sent] == [
+        ("1.8", "build_done", "compute__do_build_and_run_instance"),
+        ("1.8", "instance_destroyed", "compute_terminate_instance")]
+
+
+def test_a_1_7_conductor_is_sent_the_step_apart(monkeypatch):
+    sent = _casts(monkeypatch)
+    conductor = rpc.ConductorAPI(_Transport("1.7", topic="compute-conductor"))
+    conductor.build_done(None, "x", "node1", 1, event=STEP)
+    conductor.build_done(None, "y", "node1", 1)  # (a step reported already)
+    assert sent == [
+        ("1.2", "action_event", dict(STEP, instance_uuid="x", host="node1",
+                                     traceback=None, details=None)),
+        ("1.0", "build_done", {"instance_uuid": "x", "host": "node1",
+                               "power_state": 1}),
+        ("1.0", "build_done", {"instance_uuid": "y", "host": "node1",
+                               "power_state": 1})]
+
+
+def test_only_a_1_11_agent_is_told_its_build_step_was_recorded(monkeypatch):
+    sent = _casts(monkeypatch)
+    assert not rpc.ComputeAgentAPI(_Transport("1.10")).can_send_version("1.11")
+    agents = rpc.ComputeAgentAPI(_Transport(None))
+    assert agents.can_send_version("1.11")
+    agents.build_instance(None, "node1", {"uuid": "x"}, step_started=True)
+    assert sent == [("1.11", "build_instance", {
+        "instance": {"uuid": "x"}, "key_data": None, "user_data": None,
+        "image": None, "step_started": True})]
 
 
 def test_agent_client_refuses_new_operations_for_an_old_agent(monkeypatch):
