@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 
 from sovra_common import exception
 from sovra_common.db import Database, DuplicateEntry, retry_on_deadlock
@@ -44,19 +44,16 @@ def _given_to(project_id: str):
                           models.FlavorProject.project_id == project_id)
 
 
-def _visible(row: models.Flavor, session, context) -> bool:
-    if context is None or row.is_public or context.check_is_admin():
-        return True
-    return session.get(models.FlavorProject, (row.id, context.project_id)) is not None
-
-
-def _as_dict(row: models.Flavor) -> dict:
+def _as_dict(row, extra_specs: dict | None = None) -> dict:
+    """``row``: a Flavor, or a row of its table with ``extra_specs`` given."""
+    if extra_specs is None:
+        extra_specs = {s.key: s.value for s in row.extra_specs}
     return {"flavorid": row.flavorid, "name": row.name, "vcpus": row.vcpus,
             "memory_mb": row.memory_mb, "root_gb": row.root_gb,
             "ephemeral_gb": row.ephemeral_gb, "swap": row.swap,
             "rxtx_factor": row.rxtx_factor, "is_public": row.is_public,
             "disabled": row.disabled, "description": row.description,
-            "extra_specs": {s.key: s.value for s in row.extra_specs}}
+            "extra_specs": extra_specs}
 
 
 def _get_row(session, flavor_id) -> models.Flavor:
@@ -93,14 +90,31 @@ def create(db: Database, *, name, vcpus, ram, disk, flavorid=None, ephemeral=0, 
             f"Flavor with name {name} or ID {flavorid} already exists.") from None
 
 
+_FLAVORS = models.Flavor.__table__
+#: built once (every server create reads its flavor): SQLAlchemy Core, no ORM
+#: objects; the flavor, its extra specs, and whether a project was given it
+_READ = select(_FLAVORS).where(_FLAVORS.c.flavorid == bindparam("flavorid"))
+_READ_SPECS = select(models.FlavorExtraSpec.__table__.c["key", "value"]).where(
+    models.FlavorExtraSpec.__table__.c.flavor_id == bindparam("id"))
+_GIVEN = select(models.FlavorProject.__table__.c.flavor_id).where(
+    models.FlavorProject.__table__.c.flavor_id == bindparam("id"),
+    models.FlavorProject.__table__.c.project_id == bindparam("project_id"))
+
+
 def get(db: Database, flavor_id: str, *, context=None) -> dict:
     """The flavor; with ``context``, FlavorNotFound too for a private one the
     caller's project was not given (unless an admin)."""
     with db.reader() as session:
-        row = _get_row(session, flavor_id)
-        if not _visible(row, session, context):
+        connection = session.connection()
+        row = connection.execute(_READ, {"flavorid": flavor_id}).first()
+        if row is None or not (
+                context is None or row.is_public or context.check_is_admin()
+                or connection.execute(_GIVEN, {"id": row.id,
+                                               "project_id": context.project_id}
+                                      ).first() is not None):
             raise FlavorNotFound(flavor_id=flavor_id)
-        return _as_dict(row)
+        specs = dict(connection.execute(_READ_SPECS, {"id": row.id}).all())
+        return _as_dict(row, specs)
 
 
 def list_(db: Database, *, is_public=True, min_ram=None, min_disk=None,
