@@ -28,7 +28,9 @@ poll interval; next to it, labelled, the server-side boot time: created ->
 launched_at as the compute database recorded them), boot+delete cycles per
 second, each process's peak RSS (the cloud process holds every API, the conductor
 and all agents; the client process) and the load average before and after (the
-machine may be shared).
+machine may be shared). Lite mode also prints each SQLite file's write
+transactions per cycle and how much of the run its write lock was held
+(sqlite_writers.py).
 """
 
 import argparse
@@ -43,6 +45,8 @@ import statistics
 import sys
 import tempfile
 import time
+
+import sqlite_writers
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -203,6 +207,10 @@ def main(argv=None):
     with (contextlib.nullcontext(str(args.workdir.resolve())) if args.workdir
           else tempfile.TemporaryDirectory()) as tmp:
         started = time.perf_counter()
+        # lite: the cloud's SQLite files' write locks, timed (before it opens them)
+        writers = None if args.full else sqlite_writers.watch(
+            {name: pathlib.Path(tmp) / f"{name}.db"
+             for name in ("compute", "placement", "image", "identity")})
         if args.full:
             cloud = start_full_cloud(pathlib.Path(tmp), hosts=hosts,
                                      agent_processes=args.agent_processes,
@@ -231,6 +239,7 @@ def main(argv=None):
                 kinds_before = cloud.pids()
                 procs_before = _proc_cpu(kinds_before)
             cpu_before = _cpu_seconds()
+            writes_before = writers and sqlite_writers.snapshot(writers)
             mp = multiprocessing.get_context("spawn")
             receive, send = mp.Pipe(duplex=False)
             client = mp.Process(target=_clients, args=(
@@ -241,6 +250,7 @@ def main(argv=None):
             results, elapsed, client_rss, client_cpu = receive.recv()
             client.join()
             cpu = _cpu_seconds() - cpu_before
+            writes = writers and sqlite_writers.snapshot(writers)
             load_after = _load()
             if args.full:
                 kinds = cloud.pids()
@@ -287,6 +297,7 @@ def main(argv=None):
               f"cycle (user+sys, every thread; busy {100 * cpu / elapsed:.0f}% of the "
               f"run: one GIL, so about 100% is its ceiling; the least load-dependent "
               f"figure here)")
+        sqlite_writers.report(writes_before, writes, len(results), elapsed)
         print(f"peak RSS: cloud process (every API, the conductor, {args.agents} agents) "
               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
               f"client process {client_rss:.0f} MiB")
