@@ -20,8 +20,9 @@ SWEEP_LOCK = "compute-build-sweep"
 
 
 class _Running:
-    """A started conductor: its RPC server, and a thread that settles builds
-    nobody finishes (one conductor at a time, under a coordination lock)."""
+    """A started conductor: its RPC server, and a thread of periodic work (one
+    conductor at a time, under a coordination lock): settling builds nobody
+    finishes, confirming moves left waiting too long."""
 
     def __init__(self, server, transports, db, endpoint=None, coordinator=None,
                  interval=None):
@@ -38,14 +39,17 @@ class _Running:
         while not self._stopping.wait(interval):
             try:
                 with self._coordinator.lock(SWEEP_LOCK, timeout=0):
-                    settled = self._endpoint._sweep_stuck_builds(
-                        context.get_internal_context())
+                    ctxt = context.get_internal_context()
+                    settled = self._endpoint._sweep_stuck_builds(ctxt)
+                    confirmed = self._endpoint._confirm_old_resizes(ctxt)
                 if settled:
                     LOG.info("settled %d build(s) nobody finished", settled)
+                if confirmed:
+                    LOG.info("confirmed %d move(s) left waiting", confirmed)
             except coordination.LockTimeout:
                 continue  # another conductor sweeps now
             except Exception:  # the next round tries again
-                LOG.exception("sweeping stuck builds failed")
+                LOG.exception("the conductor's periodic work failed")
 
     def stop(self):
         self._stopping.set()
@@ -87,10 +91,12 @@ class ConductorComponent(component.Component):
             notifications.cleanup()
             db.dispose()
             raise
-        timeout = conf.compute.build_timeout
+        # a quarter of the shortest of the periodic work's delays, 1 to 60 s
+        delays = [d for d in (conf.compute.build_timeout,
+                              conf.compute.resize_confirm_window) if d]
         return _Running(server, (transport, notifications), db, endpoint,
                         resources.coordinator,
-                        interval=max(1.0, min(60.0, timeout / 4)) if timeout else None)
+                        interval=max(1.0, min(60.0, min(delays) / 4)) if delays else None)
 
 
 COMPONENT = ConductorComponent()

@@ -22,9 +22,11 @@ deleted (agent/move.py); a volume-backed server moves no disk image at all.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import uuid as uuidlib
 
+from sovra_common.db import schema
 from sovra_compute import placement_client
 from sovra_compute.conductor import filters, scheduler
 from sovra_compute.service import (
@@ -264,6 +266,32 @@ class MoveEndpoint:
         self._notify(ctxt, "compute.instance.resize.error", instance)
 
     # --- confirm, revert (from the API) ----------------------------------------------
+    def _confirm_old_resizes(self, ctxt) -> int:
+        """Confirm the moves that waited in VERIFY_RESIZE longer than [compute]
+        resize_confirm_window seconds (0: never), each as the API's confirmResize
+        does (its action recorded, for the context: the service's); returns
+        how many. Not an RPC method: the conductor process runs it periodically.
+        Safe in several conductors at once (taking the task is a compare-and-swap)."""
+        window = self._conf.compute.resize_confirm_window
+        if not window:
+            return 0
+        cutoff = schema.utcnow() - datetime.timedelta(seconds=window)
+        confirmed = 0
+        for uuid in migration_service.waiting_for_confirm(self._db, cutoff):
+            try:
+                instance_service.begin_task(
+                    self._db, ctxt, uuid, "confirmResize",
+                    instance_service.RESIZE_CONFIRMING,
+                    allowed_vm_states=(instance_service.RESIZED,))
+            except (instance_service.InstanceNotFound,
+                    instance_service.InstanceInvalidState):
+                continue  # deleted, confirmed or reverted meanwhile
+            LOG.info("confirming the move of %s: it waited more than %d s", uuid,
+                     window)
+            self.confirm_resize(ctxt, uuid)
+            confirmed += 1
+        return confirmed
+
     def confirm_resize(self, ctxt, instance_uuid):
         found = self._server_and_migration(instance_uuid)
         if found is None:

@@ -23,6 +23,11 @@ OPTS = [
                     "ACTIVE; otherwise it goes to ERROR with a fault and its "
                     "allocations are released (work lost to a bus restart or a dead "
                     "host must not leave servers building forever). 0 disables."),
+    cfg.IntOpt("resize_confirm_window", default=0, min=0,
+               help="Seconds a resized or migrated server may wait in VERIFY_RESIZE "
+                    "before the conductor confirms its move itself, as if its "
+                    "user had (upstream's [DEFAULT] resize_confirm_window). 0: "
+                    "never; the move waits for its user's confirm or revert."),
     cfg.IntOpt("max_candidates", default=50, min=1,
                help="Allocation candidates asked of placement per scheduling."),
     cfg.BoolOpt("allow_resize_to_same_host", default=True,

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sovra_common import exception
 from sovra_common.db import Database, retry_on_deadlock, schema
 from sovra_compute.db import models
+from sovra_compute.service import instance as instance_service
 
 MIGRATION = "migration"
 RESIZE = "resize"
@@ -79,6 +80,20 @@ def update(db: Database, uuid: str | None, **changes) -> dict | None:
             setattr(row, key, value)
         row.updated_at = schema.utcnow()
         return _as_dict(row)
+
+
+def waiting_for_confirm(db: Database, finished_before) -> list[str]:
+    """The servers (uuids) whose move has waited for its confirm or revert
+    (VERIFY_RESIZE, no task) since before the datetime ``finished_before``."""
+    with db.reader() as session:
+        return list(session.scalars(
+            select(models.Instance.uuid)
+            .join(models.Migration, models.Migration.uuid == models.Instance.migration_uuid)
+            .where(models.Instance.deleted.is_(False),
+                   models.Instance.vm_state == instance_service.RESIZED,
+                   models.Instance.task_state.is_(None),
+                   models.Migration.status == FINISHED,
+                   models.Migration.updated_at < finished_before)))
 
 
 class MarkerNotFound(exception.Invalid):

@@ -2,13 +2,16 @@
 placement bookkeeping of each step and of each failure, and the casts to the two
 agents."""
 
+import datetime
 import types
 
 import pytest
 from test_compute_conductor import CTXT, FakePlacement
 
+from sovra_common.db import schema
 from sovra_compute import placement_client
 from sovra_compute.conductor.endpoint import ConductorEndpoint
+from sovra_compute.db import models
 from sovra_compute.service import compute_service, instance_action
 from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as instance_service
@@ -22,7 +25,7 @@ def cloud(db, coordinator, recorder):
     """A server ACTIVE on node1 (node2 live too), in task resize_prep."""
     conf = types.SimpleNamespace(compute=types.SimpleNamespace(
         max_build_attempts=3, max_candidates=10, build_timeout=60, host="controller",
-        allow_resize_to_same_host=True))
+        allow_resize_to_same_host=True, resize_confirm_window=0))
     for host in ("node1", "node2"):
         coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
     placement = FakePlacement(["node1", "node2"])
@@ -208,3 +211,46 @@ def test_a_guest_spawned_for_a_deleted_server_is_destroyed(cloud):
     assert cloud.placement.claims == {}
     cloud.endpoint.resize_done(CTXT, cloud.uuid, "node2", flavor, 1)  # gone: again
     assert len(cloud.agents.named("terminate_instance")) == 2
+
+
+def _age_migration(cloud, migration, seconds):
+    """Date the migration's last change ``seconds`` back."""
+    with cloud.db.writer() as session:
+        row = session.get(models.Migration, migration_service.get(cloud.db,
+                                                                  migration)["id"])
+        row.updated_at = schema.utcnow() - datetime.timedelta(seconds=seconds)
+
+
+def test_a_move_left_waiting_past_the_window_is_confirmed(cloud):
+    migration = _migrated(cloud)
+    cloud.conf.compute.resize_confirm_window = 0  # never
+    _age_migration(cloud, migration, 3600)
+    assert cloud.endpoint._confirm_old_resizes(CTXT) == 0
+    cloud.conf.compute.resize_confirm_window = 60
+    _age_migration(cloud, migration, 30)
+    assert cloud.endpoint._confirm_old_resizes(CTXT) == 0  # not yet
+    assert _get(cloud)["vm_state"] == instance_service.RESIZED
+    _age_migration(cloud, migration, 61)
+    assert cloud.endpoint._confirm_old_resizes(CTXT) == 1
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"], instance["host"]) == (
+        "active", None, "node2")
+    assert migration_service.get(cloud.db, migration)["status"] == "confirmed"
+    assert cloud.placement.claims == {cloud.uuid: NODE2}  # the source's released
+    (args, _), = cloud.agents.named("confirm_migration")
+    assert args[1] == "node1"  # the guest kept on the source goes
+    actions = [a["action"] for a in instance_action.list_(cloud.db, cloud.uuid)]
+    assert actions[0] == "confirmResize"
+    assert cloud.endpoint._confirm_old_resizes(CTXT) == 0  # done once
+
+
+def test_a_move_its_user_is_reverting_is_not_confirmed(cloud):
+    migration = _migrated(cloud)
+    cloud.conf.compute.resize_confirm_window = 60
+    _age_migration(cloud, migration, 61)
+    instance_service.begin_task(cloud.db, CTXT, cloud.uuid, "revertResize",
+                                instance_service.RESIZE_REVERTING,
+                                allowed_vm_states=(instance_service.RESIZED,))
+    assert cloud.endpoint._confirm_old_resizes(CTXT) == 0
+    assert _get(cloud)["task_state"] == instance_service.RESIZE_REVERTING
+    assert not cloud.agents.named("confirm_migration")

@@ -1,0 +1,71 @@
+"""[compute] resize_confirm_window: a move left in VERIFY_RESIZE is confirmed by
+the conductor's periodic work once the window has passed, as its user's confirm
+would (a cloud with a 2 s window, its two fake-driver agents, openstacksdk)."""
+
+import time
+
+import pytest
+from compute_cloud import start_cloud, wait_for
+from test_compute_server_migrate import (
+    OTHER,
+    TINY,
+    _boot,
+    _consumers,
+    _delete,
+    _guest_state,
+    _server,
+    _settled,
+)
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
+]
+WINDOW = 2
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    cloud = start_cloud(tmp_path_factory.mktemp("cloud"),
+                        compute_extra=f"resize_confirm_window = {WINDOW}\n")
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
+
+
+def _actions(conn, server_id) -> list[str]:
+    return [a["action"] for a in conn.compute.get(
+        f"/servers/{server_id}/os-instance-actions").json()["instanceActions"]]
+
+
+def test_a_migration_nobody_confirms_is_confirmed_after_the_window(
+        cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "confirm-window")
+    dest = OTHER[source]
+    conn.compute.migrate_server(server)
+    _settled(conn, server.id, "VERIFY_RESIZE")
+    seen = time.monotonic()
+    assert _guest_state(cloud, source, server.id) is not None  # kept for a revert
+    # nobody confirms: the conductor does, once the window has passed
+    shown = _settled(conn, server.id, "ACTIVE")
+    assert time.monotonic() - seen < WINDOW + 10
+    assert shown["OS-EXT-SRV-ATTR:host"] == dest
+    wait_for(lambda: _guest_state(cloud, source, server.id) is None)
+    assert _consumers(conn, dest) == {server.id: TINY}
+    assert _consumers(conn, source) == {}  # the migration's hold released
+    assert _actions(conn, server.id)[:2] == ["confirmResize", "migrate"]
+    _delete(conn, server)
+
+
+def test_a_move_its_user_reverts_in_time_is_reverted(cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "revert-in-window")
+    conn.compute.migrate_server(server)
+    _settled(conn, server.id, "VERIFY_RESIZE")
+    conn.compute.revert_server_resize(server)
+    shown = _settled(conn, server.id, "ACTIVE")
+    assert shown["OS-EXT-SRV-ATTR:host"] == source
+    time.sleep(WINDOW + 2)  # the periodic work ran since: nothing to confirm
+    assert _server(conn, server.id)["OS-EXT-SRV-ATTR:host"] == source
+    assert "confirmResize" not in _actions(conn, server.id)
+    _delete(conn, server)
