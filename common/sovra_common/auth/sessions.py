@@ -142,7 +142,12 @@ def for_contexts(conf: cfg.ConfigOpts, make_client: Callable[[ks_session.Session
     session (from [service_auth]) is made on first use, then shared by every
     client, so a process logs its service user in once. How a service reaches
     another one's REST API on a user's behalf (compute and block storage to the
-    image service, compute to block storage)."""
+    image service, compute to block storage).
+
+    Work a service does on its own behalf (``context.get_internal_context()``: a
+    periodic task, no user and no token) acts with the service's own session:
+    it has no user to act for. Any other context without a token is refused
+    (NotAuthenticated), as ``user_session`` does."""
     state = {}
     lock = threading.Lock()
 
@@ -150,5 +155,15 @@ def for_contexts(conf: cfg.ConfigOpts, make_client: Callable[[ks_session.Session
         with lock:
             if "session" not in state:
                 state["session"] = service_session(conf)
+        if _own_work(context):
+            return make_client(state["session"])
         return make_client(user_session(state["session"], context))
     return for_context
+
+
+def _own_work(context) -> bool:
+    """Whether ``context`` is a service's own work: no token, no user, the
+    service role (as ``get_internal_context`` makes it)."""
+    return (not getattr(context, "auth_token", None)
+            and getattr(context, "user_id", None) is None
+            and bool(getattr(context, "is_service", False)))

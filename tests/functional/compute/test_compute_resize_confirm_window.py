@@ -13,6 +13,7 @@ from test_compute_server_migrate import (
     _consumers,
     _delete,
     _guest_state,
+    _moving_images,
     _server,
     _settled,
 )
@@ -45,6 +46,7 @@ def test_a_migration_nobody_confirms_is_confirmed_after_the_window(
     dest = OTHER[source]
     conn.compute.migrate_server(server)
     _settled(conn, server.id, "VERIFY_RESIZE")
+    assert len(_moving_images(conn)) == 1
     seen = time.monotonic()
     assert _guest_state(cloud, source, server.id) is not None  # kept for a revert
     # nobody confirms: the conductor does, once the window has passed
@@ -52,6 +54,9 @@ def test_a_migration_nobody_confirms_is_confirmed_after_the_window(
     assert time.monotonic() - seen < WINDOW + 10
     assert shown["OS-EXT-SRV-ATTR:host"] == dest
     wait_for(lambda: _guest_state(cloud, source, server.id) is None)
+    # the disk it travelled in, its user's image, deleted with the service's
+    # credentials (a periodic task has no user token)
+    wait_for(lambda: _moving_images(conn) == [])
     assert _consumers(conn, dest) == {server.id: TINY}
     assert _consumers(conn, source) == {}  # the migration's hold released
     assert _actions(conn, server.id)[:2] == ["confirmResize", "migrate"]

@@ -116,6 +116,25 @@ def test_context_without_token_cannot_relay(identity, write_conf):
                               context.get_internal_context())
 
 
+def test_a_services_own_work_acts_with_its_own_session(identity, callee, write_conf):
+    conf = write_conf(identity.url)
+    for_context = sessions.for_contexts(conf, lambda sess: sess)
+    # a periodic task's context: no user, no token, the service role
+    body = for_context(context.get_internal_context()).get(
+        f"{callee.url}/whoami").json()
+    assert body["roles"] == ["service"] and body["service_roles"] == []
+    # a user's context still relays the user's token
+    user = identity.add_user("relay-bob", roles=["member"])
+    ctxt = context.RequestContext(auth_token=identity.issue("relay-bob"),
+                                  user_id=user["id"], project_id=user["project"]["id"])
+    body = for_context(ctxt).get(f"{callee.url}/whoami").json()
+    assert (body["user_id"], body["service_roles"]) == (user["id"], ["service"])
+    # and a user's context that lost its token is refused, not served as the service
+    with pytest.raises(exception.NotAuthenticated):
+        for_context(context.RequestContext(user_id=user["id"], service_roles=["service"],
+                                           project_id=user["project"]["id"]))
+
+
 def test_an_endpoint_is_looked_up_once_per_token(identity, write_conf, monkeypatch):
     """keystoneauth would search (and deep-copy) the token's catalog on every
     request; the session remembers the answer while the token is the same."""
