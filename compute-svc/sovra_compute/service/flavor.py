@@ -107,14 +107,19 @@ def get(db: Database, flavor_id: str, *, context=None) -> dict:
     with db.reader() as session:
         connection = session.connection()
         row = connection.execute(_READ, {"flavorid": flavor_id}).first()
-        if row is None or not (
-                context is None or row.is_public or context.check_is_admin()
-                or connection.execute(_GIVEN, {"id": row.id,
-                                               "project_id": context.project_id}
-                                      ).first() is not None):
+        if row is None or not _visible(connection, row, context):
             raise FlavorNotFound(flavor_id=flavor_id)
         specs = dict(connection.execute(_READ_SPECS, {"id": row.id}).all())
         return _as_dict(row, specs)
+
+
+def _visible(connection, row, context) -> bool:
+    """Whether the caller of ``context`` (None: no caller to check) sees the
+    flavor of ``row``: public, or given to its project, or an admin."""
+    if context is None or row.is_public or context.check_is_admin():
+        return True
+    return connection.execute(_GIVEN, {"id": row.id, "project_id": context.project_id}
+                              ).first() is not None
 
 
 def list_(db: Database, *, is_public=True, min_ram=None, min_disk=None,
