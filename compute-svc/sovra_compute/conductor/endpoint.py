@@ -485,9 +485,14 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
 
         Servers with a task in progress are left alone (the task reports its own
         outcome). An active server whose guest stopped by itself becomes stopped
-        (SHUTOFF); a guest missing from its node is NOSTATE.
+        (SHUTOFF); a guest missing from its node is NOSTATE. A guest of a deleted
+        server (deleted while its host was down) is destroyed, as [compute]
+        running_deleted_instance_action says.
         """
-        for instance in instance_service.list_(self._db, filters={"host": host}):
+        servers = instance_service.list_(self._db, filters={"host": host})
+        self._deleted_guests(ctxt, host,
+                             set(power_states) - {i["uuid"] for i in servers})
+        for instance in servers:
             if instance["task_state"] is not None or \
                     instance["vm_state"] not in (instance_service.ACTIVE,
                                                  instance_service.STOPPED,
@@ -510,6 +515,25 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                         instance_service.InstanceInvalidState):
                     continue  # deleted, or a task started meanwhile
                 self._notify(ctxt, "compute.instance.power_sync", instance)
+
+    def _deleted_guests(self, ctxt, host, uuids):
+        """The guests ``host`` has of servers that are not its own: those of
+        deleted servers are reaped (or logged); others (a move's kept guest on
+        its source, a guest of no server Sovra knows) are left alone."""
+        if not uuids:
+            return
+        action = self._conf.compute.running_deleted_instance_action
+        if action == "noop":
+            return
+        deleted = instance_service.deleted_among(self._db, uuids)
+        for uuid, flavor in deleted.items():
+            if action == "log":
+                LOG.warning("%s has a guest of deleted server %s; left "
+                            "(running_deleted_instance_action = log)", host, uuid)
+                continue
+            LOG.warning("%s has a guest of deleted server %s: destroying it", host,
+                        uuid)
+            self._drop_guest(ctxt, host, uuid, flavor)
 
     def _notify(self, ctxt, event_type, instance):
         if self._notifier is None:

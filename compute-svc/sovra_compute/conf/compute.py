@@ -46,6 +46,15 @@ OPTS = [
                help="Seconds between an agent's reports of its guests' power states "
                     "to the conductor (which records them and marks servers whose "
                     "guest stopped by itself as SHUTOFF). 0 disables."),
+    cfg.StrOpt("running_deleted_instance_action", default="reap",
+               choices=[("reap", "destroy the guest (its files too)"),
+                        ("log", "log a warning, leave the guest"),
+                        ("noop", "do nothing")],
+               help="What the conductor does with a guest an agent reports for a "
+                    "server that was deleted (deleted while its host was down: "
+                    "the host comes back with the guest), as upstream's [DEFAULT] "
+                    "option of that name. Only guests of deleted servers are "
+                    "touched; a guest of no server Sovra knows is logged."),
     cfg.StrOpt("placement_interface", default="internal",
                help="Catalog interface of placement, image and block storage "
                     "endpoints."),

@@ -319,6 +319,18 @@ def stuck_builds(db: Database, older_than) -> list[dict]:
         return [_as_dict(r) for r in rows]
 
 
+def deleted_among(db: Database, instance_uuids) -> dict[str, dict]:
+    """``{uuid: flavor}`` of the servers among ``instance_uuids`` that were
+    deleted (the others, and uuids of no server, are left out)."""
+    uuids = list(instance_uuids)
+    if not uuids:
+        return {}
+    with db.reader() as session:
+        rows = session.execute(select(_INSTANCES.c.uuid, _INSTANCES.c.flavor).where(
+            _INSTANCES.c.uuid.in_(uuids), _INSTANCES.c.deleted.is_(True)))
+        return {row.uuid: row.flavor for row in rows}
+
+
 @functools.lru_cache(maxsize=64)
 def _guarded_update(expected_task_state: tuple):
     """The UPDATE of a server (``_uuid``) that is not deleted and, if

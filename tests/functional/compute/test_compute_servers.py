@@ -181,6 +181,25 @@ def test_services_and_a_down_agent_is_not_scheduled_to(conn, cloud, image, flavo
         conn.compute.wait_for_delete(server, interval=0.05, wait=20)
 
 
+def test_a_guest_of_a_server_deleted_while_its_host_was_down_is_reaped(
+        conn, cloud, image, flavor):
+    server = boot_active(conn, image, flavor, "deleted-while-down")
+    host = _server(conn, server.id)["OS-EXT-SRV-ATTR:host"]
+    agent, = [h for h in cloud.running if getattr(h, "host", None) == host]
+    coordinator = cloud.resources.coordinator
+    coordinator.leave("compute-agents", host)
+    try:
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    finally:
+        coordinator.heartbeat("compute-agents", host, {"binary": "nova-compute"})
+    # the host was down: its guest is still there when it comes back
+    assert server.id in cloud.drivers[host].list_instances()
+    assert _allocations(conn, server.id) == {}
+    agent.sync_power_states()  # its next report (every interval, or on an event)
+    assert wait_for(lambda: server.id not in cloud.drivers[host].list_instances())
+
+
 def test_hypervisors_report_placement_inventory(conn, cloud):
     hypervisors = conn.compute.get("/os-hypervisors/detail").json()["hypervisors"]
     assert sorted(h["hypervisor_hostname"] for h in hypervisors) == list(HOSTS)

@@ -49,7 +49,7 @@ class FakePlacement:
 def cloud(db, coordinator, recorder):
     conf = types.SimpleNamespace(compute=types.SimpleNamespace(
         max_build_attempts=3, max_candidates=10, build_timeout=60, host="ctl",
-        allow_resize_to_same_host=True))
+        allow_resize_to_same_host=True, running_deleted_instance_action="reap"))
     for host in ("node1", "node2"):
         coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
     placement = FakePlacement(["node1", "node2"])
@@ -318,6 +318,52 @@ def test_power_sync_leaves_servers_with_a_task_alone(cloud):
     cloud.endpoint.sync_power_states(CTXT, host, {})
     assert _get(cloud)["task_state"] == "spawning"
     assert _get(cloud)["power_state"] == 0
+
+
+def _deleted_while_its_host_was_down(cloud) -> str:
+    """Build the server, take its host down, delete it; its host's name."""
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.build_done(CTXT, uuid, host, 1)
+    cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
+    instance_service.begin_delete(cloud.db, CTXT, uuid)
+    cloud.endpoint.delete_instance(CTXT, uuid)
+    with pytest.raises(instance_service.InstanceNotFound):
+        _get(cloud)
+    assert cloud.agents.named("terminate_instance") == []  # nobody to tell
+    cloud.coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
+    return host
+
+
+def test_power_sync_reaps_the_guest_of_a_server_deleted_while_its_host_was_down(
+        cloud):
+    host = _deleted_while_its_host_was_down(cloud)
+    cloud.endpoint.sync_power_states(CTXT, host, {cloud.instance["uuid"]: 1})
+    (args, _), = cloud.agents.named("terminate_instance")
+    assert (args[1], args[2]["uuid"], args[2]["flavor"]["flavorid"]) == (
+        host, cloud.instance["uuid"], "1")
+
+
+@pytest.mark.parametrize("action", ["log", "noop"])
+def test_power_sync_leaves_a_deleted_servers_guest_when_told_to(cloud, action):
+    cloud.endpoint._conf.compute.running_deleted_instance_action = action
+    host = _deleted_while_its_host_was_down(cloud)
+    cloud.endpoint.sync_power_states(CTXT, host, {cloud.instance["uuid"]: 1})
+    assert cloud.agents.named("terminate_instance") == []
+
+
+def test_power_sync_leaves_guests_of_live_and_unknown_servers(cloud):
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.build_done(CTXT, uuid, host, 1)
+    other = "node2" if host == "node1" else "node1"
+    # the other host still has a guest of this server (a move's kept source
+    # guest), and one of no server at all
+    cloud.endpoint.sync_power_states(CTXT, other, {uuid: 4, "not-a-server": 1})
+    assert cloud.agents.named("terminate_instance") == []
+    assert (_get(cloud)["vm_state"], _get(cloud)["power_state"]) == ("active", 1)
 
 
 def test_placement_failure_while_scheduling_is_error_not_stuck(cloud):
