@@ -22,7 +22,8 @@ SWEEP_LOCK = "compute-build-sweep"
 class _Running:
     """A started conductor: its RPC server, and a thread of periodic work (one
     conductor at a time, under a coordination lock): settling builds nobody
-    finishes, confirming moves left waiting too long."""
+    finishes, confirming moves left waiting too long, settling moves whose host
+    went down."""
 
     def __init__(self, server, transports, db, endpoint=None, coordinator=None,
                  interval=None):
@@ -42,8 +43,11 @@ class _Running:
                     ctxt = context.get_internal_context()
                     settled = self._endpoint._sweep_stuck_builds(ctxt)
                     confirmed = self._endpoint._confirm_old_resizes(ctxt)
+                    moves = self._endpoint._settle_moves_on_down_hosts(ctxt)
                 if settled:
                     LOG.info("settled %d build(s) nobody finished", settled)
+                if moves:
+                    LOG.info("settled %d move(s) whose host is down", moves)
                 if confirmed:
                     LOG.info("confirmed %d move(s) left waiting", confirmed)
             except coordination.LockTimeout:
@@ -91,12 +95,13 @@ class ConductorComponent(component.Component):
             notifications.cleanup()
             db.dispose()
             raise
-        # a quarter of the shortest of the periodic work's delays, 1 to 60 s
+        # a quarter of the shortest of the periodic work's delays, 1 to 60 s (the
+        # moves of down hosts are looked at every 60 s at least)
         delays = [d for d in (conf.compute.build_timeout,
                               conf.compute.resize_confirm_window) if d]
         return _Running(server, (transport, notifications), db, endpoint,
                         resources.coordinator,
-                        interval=max(1.0, min(60.0, min(delays) / 4)) if delays else None)
+                        interval=max(1.0, min(60.0, min(delays, default=240) / 4)))
 
 
 COMPONENT = ConductorComponent()

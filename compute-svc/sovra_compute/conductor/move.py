@@ -179,6 +179,16 @@ class MoveEndpoint:
             self._db, instance and instance["migration_uuid"])
         if migration is None or \
                 instance["task_state"] != instance_service.RESIZE_MIGRATING:
+            if instance is not None and \
+                    instance["task_state"] != instance_service.DELETING:
+                # the move was settled without this host (it was down): the
+                # server stays here; its guest runs again if it ran
+                LOG.info("disk of settled move of %s ready on %s: the guest stays",
+                         instance_uuid, host)
+                self._agents.finish_revert_migration(
+                    ctxt, host, instance_service.for_agent(instance), image_id,
+                    power_on=_running(instance["power_state"]))
+                return
             # deleted meanwhile: its allocations went with it; the source's guest
             # is destroyed by the delete, the image nobody's now
             LOG.info("disk of gone move of %s ready on %s: dropped", instance_uuid, host)
@@ -206,6 +216,8 @@ class MoveEndpoint:
         if found is None:
             return
         instance, migration = found
+        if not _in_step(instance, host, instance_service.RESIZE_MIGRATING):
+            return  # settled without this host meanwhile (it was down)
         self._back_to_old_allocations(instance)
         instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
                                    message=reason[:255])
@@ -232,6 +244,11 @@ class MoveEndpoint:
     def resize_done(self, ctxt, instance_uuid, host, flavor, power_state):
         try:
             instance = instance_service.get(self._db, instance_uuid)
+            if instance["host"] != host:
+                # the move was taken back from this host (it was down): the
+                # server is on its source, the guest made here is not its
+                self._drop_guest(ctxt, host, instance_uuid, flavor)
+                return
             instance = instance_service.update(
                 self._db, instance_uuid,
                 expected_task_state=(instance_service.RESIZE_MIGRATING,),
@@ -254,16 +271,91 @@ class MoveEndpoint:
         LOG.warning("resize of %s failed on %s: %s", instance_uuid, host, reason)
         try:
             instance = instance_service.get(self._db, instance_uuid)
-        except instance_service.InstanceNotFound:
+            if not _in_step(instance, host, instance_service.RESIZE_MIGRATING):
+                return  # being deleted, or settled without this host meanwhile
+            # the move ends here (a compare-and-swap: one of a late report and
+            # the conductor's settling of a down host's move does the rest)
+            settled = instance_service.update(
+                self._db, instance_uuid,
+                expected_task_state=(instance_service.RESIZE_MIGRATING,),
+                task_state=None, migration_uuid=None)
+        except (instance_service.InstanceNotFound,
+                instance_service.InstanceInvalidState):
             return
         self._back_to_old_allocations(instance)
         migration_service.update(self._db, instance["migration_uuid"],
                                  status=migration_service.ERROR)
         instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
                                    message=reason[:255])
-        instance = instance_service.update(self._db, instance_uuid, task_state=None,
-                                           migration_uuid=None)
-        self._notify(ctxt, "compute.instance.resize.error", instance)
+        self._notify(ctxt, "compute.instance.resize.error", settled)
+
+    # --- moves whose host went down ---------------------------------------------------
+    def _settle_moves_on_down_hosts(self, ctxt) -> int:
+        """Settle the moves whose current step's agent (the one of the server's
+        host) is down, so that no server waits in a move for a host that may
+        never come back; returns how many. Not an RPC method: the conductor
+        process runs it periodically, one conductor at a time.
+
+        - The source's step (it stops the guest and uploads its disk, or resizes
+          it in place): the move ends there, as a failure on the source does;
+          the server stays on its host (down), its allocations back as before.
+        - The destination's step (it spawns the guest): the server goes back to
+          its source, which starts its kept guest again, as a failure on the
+          destination does.
+        - A revert's step on the host the server is on: the server is back in
+          VERIFY_RESIZE (its user may revert again, or confirm).
+        - The source starting its guest again (after a revert or a failure): the
+          task ends, the server on its source.
+
+        Each with a fault that names the host. A report that the host sends
+        after all (it was cut off, not dead) finds its step settled and is
+        undone: the destination's new guest destroyed, the source's guest kept
+        and started again if it ran."""
+        settled = 0
+        for instance in instance_service.moving(self._db):
+            host = instance["host"]
+            if host and self._coordinator.is_alive(compute_service.AGENTS_GROUP, host):
+                continue
+            migration = migration_service.get(self._db, instance["migration_uuid"])
+            LOG.warning("%s of %s waits for host %s, which is down: settling it",
+                        instance["task_state"], instance["uuid"], host)
+            self._settle_move_of_down_host(ctxt, instance, migration, host)
+            settled += 1
+        return settled
+
+    def _settle_move_of_down_host(self, ctxt, instance, migration, host):
+        uuid, task = instance["uuid"], instance["task_state"]
+        status = migration["status"] if migration else None
+        message = f"Host {host} went down during the move of instance {uuid}."
+        if task == instance_service.RESIZE_MIGRATING and \
+                status == migration_service.MIGRATING:
+            self.resize_failed(ctxt, uuid, host, message)
+        elif task == instance_service.RESIZE_MIGRATING and \
+                status == migration_service.POST_MIGRATING:
+            self.migration_failed(ctxt, uuid, host, message)
+        elif task == instance_service.RESIZE_REVERTING and migration is not None:
+            try:  # back to VERIFY_RESIZE
+                instance = instance_service.update(
+                    self._db, uuid, expected_task_state=(task,), task_state=None)
+            except (instance_service.InstanceNotFound,
+                    instance_service.InstanceInvalidState):
+                return  # the revert went on meanwhile
+            migration_service.update(self._db, migration["uuid"],
+                                     status=migration_service.FINISHED)
+            instance_service.add_fault(self._db, uuid, host=host, code=500,
+                                       message=message)
+            self._notify(ctxt, "compute.instance.resize.revert.error", instance)
+        else:  # the source was to start its guest again: the server is there
+            try:
+                instance = instance_service.update(
+                    self._db, uuid, expected_task_state=(task,), task_state=None,
+                    vm_state=_settled_vm_state(instance["power_state"]))
+            except (instance_service.InstanceNotFound,
+                    instance_service.InstanceInvalidState):
+                return
+            instance_service.add_fault(self._db, uuid, host=host, code=500,
+                                       message=message)
+            self._notify(ctxt, "compute.instance.resize.error", instance)
 
     # --- confirm, revert (from the API) ----------------------------------------------
     def _confirm_old_resizes(self, ctxt) -> int:
@@ -383,6 +475,12 @@ class MoveEndpoint:
             self._agents.confirm_migration(ctxt, migration["source_compute"],
                                            instance_service.for_agent(instance),
                                            migration["disk_image_id"])
+
+
+def _in_step(instance: dict, host: str, task_state: str) -> bool:
+    """Whether ``host``'s report is about the step ``instance`` is in: the
+    server is on that host, in that task."""
+    return instance["host"] == host and instance["task_state"] == task_state
 
 
 def _running(power_state) -> bool:

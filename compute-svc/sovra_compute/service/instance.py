@@ -319,6 +319,16 @@ def stuck_builds(db: Database, older_than) -> list[dict]:
         return [_as_dict(r) for r in rows]
 
 
+def moving(db: Database) -> list[dict]:
+    """Servers in a step of a move that an agent carries out (resize_migrating,
+    resize_reverting); the agent is the one of the server's ``host``."""
+    with db.reader() as session:
+        rows = session.scalars(select(models.Instance).where(
+            models.Instance.deleted.is_(False),
+            models.Instance.task_state.in_((RESIZE_MIGRATING, RESIZE_REVERTING))))
+        return [_as_dict(r) for r in rows]
+
+
 def deleted_among(db: Database, instance_uuids) -> dict[str, dict]:
     """``{uuid: flavor}`` of the servers among ``instance_uuids`` that were
     deleted (the others, and uuids of no server, are left out)."""

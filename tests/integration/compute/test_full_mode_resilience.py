@@ -1,6 +1,7 @@
 """Full mode under failure: two compute agent processes (fake driver) on a real
 RabbitMQ with etcd liveness, the controller in this process. A SIGKILLed agent
-goes down and new servers go to the other; a RabbitMQ restart in the middle of a
+goes down and new servers go to the other; one killed while a server moves to
+it sends the server back to its source; a RabbitMQ restart in the middle of a
 batch of boots leaves every server ACTIVE or in ERROR with a fault (none stuck in
 BUILD: the conductor settles builds whose messages the restart lost) and no
 allocation for a server that does not run."""
@@ -137,6 +138,37 @@ def test_a_killed_agent_goes_down_and_servers_go_to_the_other(full_cloud, boot):
     _delete_all(cloud, ids)
     agents[victim].start()
     wait_for(lambda: _service_state(cloud, victim) == "up", timeout=90, interval=0.5)
+
+
+def test_a_destination_killed_mid_move_sends_the_server_back(full_cloud, boot):
+    cloud, agents = full_cloud
+    (server,) = _settled(cloud, [boot("mid-move")], timeout=60)
+    source = server["OS-EXT-SRV-ATTR:host"]
+    (dest,) = set(agents) - {source}
+    resp = cloud.http.post(f"{cloud.compute_url}/servers/{server['id']}/action",
+                           json={"migrate": {"host": dest}}, timeout=30,
+                           headers={"OpenStack-API-Version": "compute 2.56"})
+    assert resp.status_code == 202, resp.text
+    # the disk is handed over: the destination spawns for 2 s, and dies
+    wait_for(lambda: _server(cloud, server["id"])["OS-EXT-SRV-ATTR:host"] == dest,
+             timeout=30, interval=0.05)
+    agents[dest].kill(signal.SIGKILL)
+    wait_for(lambda: _service_state(cloud, dest) == "down", timeout=30, interval=0.5)
+
+    def back():
+        shown = _server(cloud, server["id"])
+        return shown if shown["OS-EXT-SRV-ATTR:host"] == source and \
+            shown["status"] == "ACTIVE" else None
+    wait_for(back, timeout=BUILD_TIMEOUT * 2, interval=0.5)
+    assert list(_allocations(cloud, server["id"])) == [
+        placement_client.node_uuid(source)]
+    migration, = cloud.http.get(
+        f"{cloud.compute_url}/os-migrations?instance_uuid={server['id']}",
+        timeout=30).json()["migrations"]
+    assert (migration["status"], migration["dest_compute"]) == ("error", dest)
+    _delete_all(cloud, [server["id"]])
+    agents[dest].start()
+    wait_for(lambda: _service_state(cloud, dest) == "up", timeout=90, interval=0.5)
 
 
 def test_a_bus_restart_during_boots_leaves_nothing_building(full_cloud, boot, rabbit):

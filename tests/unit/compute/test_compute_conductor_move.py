@@ -254,3 +254,95 @@ def test_a_move_its_user_is_reverting_is_not_confirmed(cloud):
     assert cloud.endpoint._confirm_old_resizes(CTXT) == 0
     assert _get(cloud)["task_state"] == instance_service.RESIZE_REVERTING
     assert not cloud.agents.named("confirm_migration")
+
+
+# --- moves whose host went down ------------------------------------------------------
+def _down(cloud, host):
+    cloud.endpoint._coordinator.leave(compute_service.AGENTS_GROUP, host)
+
+
+def test_moves_on_live_hosts_are_left_alone(cloud):
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 0
+    assert _get(cloud)["task_state"] == instance_service.RESIZE_MIGRATING
+
+
+def test_a_source_down_mid_move_ends_the_move_there(cloud):
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    migration = _get(cloud)["migration_uuid"]
+    _down(cloud, "node1")
+    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 1
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"], instance["host"],
+            instance["migration_uuid"]) == ("active", None, "node1", None)
+    assert "node1 went down" in instance["fault"]["message"]
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+    assert migration_service.get(cloud.db, migration)["status"] == "error"
+    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 0
+    # node1 was only cut off: its reports come late, and are undone
+    cloud.endpoint.migration_disk_ready(CTXT, cloud.uuid, "node1",
+                                        instance["flavor"], "img-1")
+    assert not cloud.agents.named("confirm_migration")  # its guest is the server's
+    (args, kwargs), = cloud.agents.named("finish_revert_migration")
+    assert (args[1], args[3], kwargs["power_on"]) == ("node1", "img-1", True)
+    cloud.endpoint.resize_failed(CTXT, cloud.uuid, "node1", "upload failed")
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+    assert _get(cloud)["host"] == "node1"
+
+
+def test_a_destination_down_mid_move_sends_the_server_back(cloud):
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    migration = _get(cloud)["migration_uuid"]
+    cloud.endpoint.migration_disk_ready(CTXT, cloud.uuid, "node1",
+                                        _get(cloud)["flavor"], "img-1")
+    _down(cloud, "node2")
+    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 1
+    instance = _get(cloud)
+    assert (instance["host"], instance["migration_uuid"]) == ("node1", None)
+    assert "node2 went down" in instance["fault"]["message"]
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+    assert migration_service.get(cloud.db, migration)["status"] == "error"
+    (args, kwargs), = cloud.agents.named("finish_revert_migration")
+    assert (args[1], args[3], kwargs["power_on"]) == ("node1", "img-1", True)
+    # node2 spawned it after all: its guest goes, the server stays on node1
+    cloud.endpoint.resize_done(CTXT, cloud.uuid, "node2", instance["flavor"], 1)
+    (args, _), = cloud.agents.named("terminate_instance")
+    assert (args[1], args[2]["uuid"]) == ("node2", cloud.uuid)
+    cloud.endpoint.migration_failed(CTXT, cloud.uuid, "node2", "spawn failed")
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["host"]) == ("active", "node1")
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+    # ...and node1 goes down before it started the guest again: the task ends
+    _down(cloud, "node1")
+    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 1
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"], instance["host"]) == (
+        "active", None, "node1")
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+
+
+def test_a_revert_whose_host_is_down_waits_in_verify_resize_again(cloud):
+    migration = _migrated(cloud)
+    instance_service.update(cloud.db, cloud.uuid,
+                            task_state=instance_service.RESIZE_REVERTING)
+    cloud.endpoint.revert_resize(CTXT, cloud.uuid)
+    _down(cloud, "node2")
+    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 1
+    instance = _get(cloud)
+    assert instance_service.status(instance) == "VERIFY_RESIZE"
+    assert (instance["host"], instance["migration_uuid"]) == ("node2", migration)
+    assert "node2 went down" in instance["fault"]["message"]
+    assert cloud.placement.claims == {migration: NODE1, cloud.uuid: NODE2}
+    assert migration_service.get(cloud.db, migration)["status"] == "finished"
+
+
+def test_a_resize_in_place_whose_host_is_down_ends_there(cloud):
+    cloud.endpoint.resize_instance(CTXT, cloud.uuid, cloud.bigger)
+    instance = _get(cloud)
+    assert cloud.agents.named("resize_instance")  # on its own host
+    _down(cloud, "node1")
+    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 1
+    instance = _get(cloud)
+    assert (instance["task_state"], instance["flavor"]["flavorid"],
+            instance["migration_uuid"]) == (None, "1", None)
+    assert cloud.placement.claims == {cloud.uuid: NODE1}

@@ -1,6 +1,7 @@
-"""[compute] resize_confirm_window: a move left in VERIFY_RESIZE is confirmed by
-the conductor's periodic work once the window has passed, as its user's confirm
-would (a cloud with a 2 s window, its two fake-driver agents, openstacksdk)."""
+"""The conductor's periodic work on moves (a cloud with a 2 s [compute]
+resize_confirm_window, its two fake-driver agents, openstacksdk): a move left in
+VERIFY_RESIZE is confirmed once the window has passed, as its user's confirm
+would; a move whose host went down is settled."""
 
 import time
 
@@ -17,6 +18,8 @@ from test_compute_server_migrate import (
     _server,
     _settled,
 )
+
+from sovra_compute.virt import driver as virt
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
@@ -73,4 +76,32 @@ def test_a_move_its_user_reverts_in_time_is_reverted(cloud, conn, image, flavor)
     time.sleep(WINDOW + 2)  # the periodic work ran since: nothing to confirm
     assert _server(conn, server.id)["OS-EXT-SRV-ATTR:host"] == source
     assert "confirmResize" not in _actions(conn, server.id)
+    _delete(conn, server)
+
+
+def test_a_move_whose_destination_went_down_goes_back_to_its_source(
+        cloud, conn, image, flavor):
+    server, source = _boot(conn, image, flavor, "destination-down")
+    dest = OTHER[source]
+    cloud.drivers[dest].spawn_delay = 4  # the destination is slow to spawn it...
+    coordinator = cloud.resources.coordinator
+    try:
+        conn.compute.migrate_server(server)
+        wait_for(lambda: _server(conn, server.id)["OS-EXT-SRV-ATTR:host"] == dest)
+        coordinator.leave("compute-agents", dest)  # ...and is cut off meanwhile
+        shown = _settled(conn, server.id, "ACTIVE")
+        assert shown["OS-EXT-SRV-ATTR:host"] == source
+        assert _guest_state(cloud, source, server.id) == virt.RUNNING
+        assert _consumers(conn, source) == {server.id: TINY}
+        assert _consumers(conn, dest) == {}
+        wait_for(lambda: _moving_images(conn) == [])
+        # it spawned the guest after all: that guest is not the server's, and goes
+        wait_for(lambda: _guest_state(cloud, dest, server.id) is None, timeout=15)
+        assert _server(conn, server.id)["OS-EXT-SRV-ATTR:host"] == source
+    finally:
+        cloud.drivers[dest].spawn_delay = 0
+        coordinator.heartbeat("compute-agents", dest, {"binary": "nova-compute"})
+    migration, = conn.compute.get(f"/os-migrations?instance_uuid={server.id}").json()[
+        "migrations"]
+    assert (migration["status"], migration["dest_compute"]) == ("error", dest)
     _delete(conn, server)
