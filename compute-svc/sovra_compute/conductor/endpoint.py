@@ -35,6 +35,7 @@ from sovra_compute.service import (
     instance_action,
 )
 from sovra_compute.service import instance as instance_service
+from sovra_compute.service import migration as migration_service
 from sovra_compute.virt import driver as virt
 
 LOG = logging.getLogger(__name__)
@@ -487,10 +488,11 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         outcome). An active server whose guest stopped by itself becomes stopped
         (SHUTOFF); a guest missing from its node is NOSTATE. A guest of a deleted
         server (deleted while its host was down) is destroyed, as [compute]
-        running_deleted_instance_action says.
+        running_deleted_instance_action says, and so is one a move that is over
+        left on this host (a destination that went down mid-move).
         """
         servers = instance_service.list_(self._db, filters={"host": host})
-        self._deleted_guests(ctxt, host,
+        self._foreign_guests(ctxt, host,
                              set(power_states) - {i["uuid"] for i in servers})
         for instance in servers:
             if instance["task_state"] is not None or \
@@ -516,12 +518,19 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                     continue  # deleted, or a task started meanwhile
                 self._notify(ctxt, "compute.instance.power_sync", instance)
 
-    def _deleted_guests(self, ctxt, host, uuids):
+    def _foreign_guests(self, ctxt, host, uuids):
         """The guests ``host`` has of servers that are not its own: those of
-        deleted servers are reaped (or logged); others (a move's kept guest on
-        its source, a guest of no server Sovra knows) are left alone."""
+        deleted servers are reaped (or logged, as [compute]
+        running_deleted_instance_action says), and those of servers a move that
+        is over took off ``host``; others (a move's kept guest on its source, a
+        guest of no server Sovra knows) are left alone."""
         if not uuids:
             return
+        for uuid, flavor in migration_service.left_behind(self._db, host,
+                                                          uuids).items():
+            LOG.warning("%s has a guest of server %s, which a move took off it: "
+                        "destroying it", host, uuid)
+            self._drop_guest(ctxt, host, uuid, flavor)
         action = self._conf.compute.running_deleted_instance_action
         if action == "noop":
             return

@@ -450,11 +450,13 @@ class MoveEndpoint:
         self._notify(ctxt, "compute.instance.resize.revert.end", instance)
 
     def _drop_guest(self, ctxt, host, instance_uuid, flavor):
-        """Destroy the guest ``host`` has of deleted server ``instance_uuid``: a
-        move finished there for a server deleted meanwhile (its delete may have
-        reached that host before the guest did), or a host that was down when
-        its server was deleted."""
-        LOG.info("%s was deleted: its guest on %s goes", instance_uuid, host)
+        """Destroy the guest ``host`` has of server ``instance_uuid``, which
+        is not the server's: a move finished there for a server deleted
+        meanwhile (its delete may have reached that host before the guest did)
+        or taken back from it, a host that was down when its server was deleted
+        or moved off it."""
+        LOG.info("the guest of %s on %s is not the server's: it goes",
+                 instance_uuid, host)
         self._agents.terminate_instance(ctxt, host, {"uuid": instance_uuid,
                                                      "name": instance_uuid,
                                                      "flavor": flavor})

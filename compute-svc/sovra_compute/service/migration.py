@@ -96,6 +96,39 @@ def waiting_for_confirm(db: Database, finished_before) -> list[str]:
                    models.Migration.updated_at < finished_before)))
 
 
+#: the statuses of a move that is over
+ENDED = (CONFIRMED, REVERTED, ERROR)
+
+
+def left_behind(db: Database, host: str, instance_uuids) -> dict[str, dict]:
+    """``{uuid: flavor}`` of the servers among ``instance_uuids`` (live ones,
+    not on ``host``) that left ``host`` by a move that is over, and are in no
+    move that involves ``host`` now: a guest ``host`` still has of one is left
+    over (a destination that went down mid-move, a source that missed its
+    confirm). Servers that never moved off ``host`` are left out."""
+    uuids = list(instance_uuids)
+    if not uuids:
+        return {}
+    with db.reader() as session:
+        servers = {row.uuid: row for row in session.execute(
+            select(models.Instance.uuid, models.Instance.host,
+                   models.Instance.migration_uuid, models.Instance.flavor).where(
+                models.Instance.uuid.in_(uuids), models.Instance.deleted.is_(False),
+                or_(models.Instance.host.is_(None), models.Instance.host != host)))}
+        if not servers:
+            return {}
+        moves = session.execute(select(
+            models.Migration.uuid, models.Migration.instance_uuid,
+            models.Migration.status).where(
+                models.Migration.instance_uuid.in_(list(servers)),
+                or_(models.Migration.source_compute == host,
+                    models.Migration.dest_compute == host))).all()
+    involved = {m.instance_uuid for m in moves
+                if m.uuid == servers[m.instance_uuid].migration_uuid}
+    return {m.instance_uuid: servers[m.instance_uuid].flavor for m in moves
+            if m.status in ENDED and m.instance_uuid not in involved}
+
+
 class MarkerNotFound(exception.Invalid):
     message = "Marker %(marker)s could not be found."
 

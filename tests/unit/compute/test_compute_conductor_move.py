@@ -25,7 +25,8 @@ def cloud(db, coordinator, recorder):
     """A server ACTIVE on node1 (node2 live too), in task resize_prep."""
     conf = types.SimpleNamespace(compute=types.SimpleNamespace(
         max_build_attempts=3, max_candidates=10, build_timeout=60, host="controller",
-        allow_resize_to_same_host=True, resize_confirm_window=0))
+        allow_resize_to_same_host=True, resize_confirm_window=0,
+        running_deleted_instance_action="reap"))
     for host in ("node1", "node2"):
         coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
     placement = FakePlacement(["node1", "node2"])
@@ -346,3 +347,34 @@ def test_a_resize_in_place_whose_host_is_down_ends_there(cloud):
     assert (instance["task_state"], instance["flavor"]["flavorid"],
             instance["migration_uuid"]) == (None, "1", None)
     assert cloud.placement.claims == {cloud.uuid: NODE1}
+
+
+def test_a_guest_a_settled_move_left_on_its_destination_is_reaped(cloud):
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    cloud.endpoint.migration_disk_ready(CTXT, cloud.uuid, "node1",
+                                        _get(cloud)["flavor"], "img-1")
+    _down(cloud, "node2")
+    cloud.endpoint._settle_moves_on_down_hosts(CTXT)
+    # node2 comes back (its agent restarted: its report of the spawn is lost)
+    # with the guest it was spawning
+    cloud.endpoint._coordinator.heartbeat(compute_service.AGENTS_GROUP, "node2", {})
+    cloud.endpoint.sync_power_states(CTXT, "node2", {cloud.uuid: 1})
+    (args, _), = cloud.agents.named("terminate_instance")
+    assert (args[1], args[2]["uuid"]) == ("node2", cloud.uuid)
+    cloud.endpoint.sync_power_states(CTXT, "node1", {cloud.uuid: 1})  # its own
+    assert len(cloud.agents.named("terminate_instance")) == 1
+    assert _get(cloud)["host"] == "node1"
+
+
+def test_a_moves_kept_guest_on_its_source_is_left_alone(cloud):
+    _migrated(cloud)  # VERIFY_RESIZE: node1 keeps the guest for a revert
+    cloud.endpoint.sync_power_states(CTXT, "node1", {cloud.uuid: 4})
+    assert cloud.agents.named("terminate_instance") == []
+    cloud.endpoint.confirm_resize(CTXT, cloud.uuid)
+    # confirmed: a guest node1 still reports (its confirm_migration missed) goes
+    cloud.endpoint.sync_power_states(CTXT, "node1", {cloud.uuid: 4})
+    (args, _), = cloud.agents.named("terminate_instance")
+    assert args[1] == "node1"
+    # node2's report of its own server touches nothing
+    cloud.endpoint.sync_power_states(CTXT, "node2", {cloud.uuid: 1})
+    assert len(cloud.agents.named("terminate_instance")) == 1
