@@ -292,9 +292,11 @@ class MoveEndpoint:
     # --- moves whose host went down ---------------------------------------------------
     def _settle_moves_on_down_hosts(self, ctxt) -> int:
         """Settle the moves whose current step's agent (the one of the server's
-        host) is down, so that no server waits in a move for a host that may
-        never come back; returns how many. Not an RPC method: the conductor
-        process runs it periodically, one conductor at a time.
+        host) is down, or restarted since the step was handed to it (the work
+        in flight died with the process), so that no server waits in a move for
+        a host that may never come back or that forgot it; returns how many.
+        Not an RPC method: the conductor process runs it periodically, one
+        conductor at a time.
 
         - The source's step (it stops the guest and uploads its disk, or resizes
           it in place): the move ends there, as a failure on the source does;
@@ -312,13 +314,16 @@ class MoveEndpoint:
         undone: the destination's new guest destroyed, the source's guest kept
         and started again if it ran."""
         settled = 0
+        agents = self._coordinator.members(compute_service.AGENTS_GROUP)
         for instance in instance_service.moving(self._db):
             host = instance["host"]
-            if host and self._coordinator.is_alive(compute_service.AGENTS_GROUP, host):
+            if host in agents and not _restarted_since(agents[host],
+                                                       instance["updated_at"]):
                 continue
             migration = migration_service.get(self._db, instance["migration_uuid"])
-            LOG.warning("%s of %s waits for host %s, which is down: settling it",
-                        instance["task_state"], instance["uuid"], host)
+            LOG.warning("%s of %s waits for host %s, which is %s: settling it",
+                        instance["task_state"], instance["uuid"], host,
+                        "restarted since" if host in agents else "down")
             self._settle_move_of_down_host(ctxt, instance, migration, host)
             settled += 1
         return settled
@@ -477,6 +482,22 @@ class MoveEndpoint:
             self._agents.confirm_migration(ctxt, migration["source_compute"],
                                            instance_service.for_agent(instance),
                                            migration["disk_image_id"])
+
+
+def _restarted_since(agent: dict, when) -> bool:
+    """Whether the agent (its heartbeat's data) started after the datetime
+    ``when``; False if it does not say when it started."""
+    started = agent.get("started_at")
+    if not started or when is None:
+        return False
+    try:
+        started = datetime.datetime.fromisoformat(started)
+    except (TypeError, ValueError):
+        return False
+    # (a naive time is UTC)
+    started, when = (t if t.tzinfo else t.replace(tzinfo=datetime.UTC)
+                     for t in (started, when))
+    return started > when
 
 
 def _in_step(instance: dict, host: str, task_state: str) -> bool:

@@ -268,6 +268,25 @@ def test_moves_on_live_hosts_are_left_alone(cloud):
     assert _get(cloud)["task_state"] == instance_service.RESIZE_MIGRATING
 
 
+def _agent_started(cloud, host, at):
+    cloud.endpoint._coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {
+        "binary": "nova-compute", "started_at": at.isoformat()})
+
+
+def test_an_agent_restarted_since_its_step_began_forgot_it(cloud):
+    cloud.endpoint.migrate_server(CTXT, cloud.uuid)
+    began = _get(cloud)["updated_at"]
+    _agent_started(cloud, "node1", began - datetime.timedelta(days=3))
+    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 0
+    # restarted (a new process, a new heartbeat) before its lease expired
+    _agent_started(cloud, "node1", began + datetime.timedelta(seconds=2))
+    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 1
+    instance = _get(cloud)
+    assert (instance["task_state"], instance["host"], instance["migration_uuid"]) == (
+        None, "node1", None)
+    assert cloud.placement.claims == {cloud.uuid: NODE1}
+
+
 def test_a_source_down_mid_move_ends_the_move_there(cloud):
     cloud.endpoint.migrate_server(CTXT, cloud.uuid)
     migration = _get(cloud)["migration_uuid"]
