@@ -316,20 +316,31 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
     # --- builds nobody finishes --------------------------------------------------------
     def _sweep_stuck_builds(self, ctxt) -> int:
         """Settle servers in BUILD with no news for [compute] build_timeout seconds
-        (a build whose messages were lost: the bus restarted, a host died); returns
-        how many. Not an RPC method: the conductor process runs it periodically.
-        Safe in several conductors at once (each change is a compare-and-swap on
-        the task state)."""
+        (a build whose messages were lost: the bus restarted, a host died), and,
+        at once, those spawning on a host whose agent is down or restarted since
+        it was given the build (the build died with it); returns how many. Not
+        an RPC method: the conductor process runs it periodically. Safe in
+        several conductors at once (each change is a compare-and-swap on the
+        task state)."""
         timeout = self._conf.compute.build_timeout
-        if not timeout:
-            return 0
-        cutoff = schema.utcnow() - datetime.timedelta(seconds=timeout)
-        stuck = instance_service.stuck_builds(self._db, cutoff)
-        for instance in stuck:
-            self._settle_stuck_build(ctxt, instance, timeout)
+        stuck = {}
+        if timeout:
+            cutoff = schema.utcnow() - datetime.timedelta(seconds=timeout)
+            stuck = {instance["uuid"]: (
+                instance, f"timed out, no news of it for {timeout} s (its messages "
+                          "were lost, or its host died)")
+                for instance in instance_service.stuck_builds(self._db, cutoff)}
+        agents = self._coordinator.members(compute_service.AGENTS_GROUP)
+        for instance in instance_service.spawning(self._db):
+            host = instance["host"]
+            if instance["uuid"] not in stuck and \
+                    compute_service.work_lost(agents, host, instance["updated_at"]):
+                stuck[instance["uuid"]] = (instance, f"its host {host} went down")
+        for instance, why in stuck.values():
+            self._settle_stuck_build(ctxt, instance, why)
         return len(stuck)
 
-    def _settle_stuck_build(self, ctxt, instance, timeout):
+    def _settle_stuck_build(self, ctxt, instance, why):
         uuid, host = instance["uuid"], instance["host"]
         if instance["task_state"] == instance_service.SPAWNING and host and \
                 self._coordinator.is_alive(compute_service.AGENTS_GROUP, host):
@@ -343,8 +354,8 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
                             uuid, host)
                 self.build_done(ctxt, uuid, host, power_state)
                 return
-        LOG.warning("build of %s timed out (%s, host %s)", uuid,
-                    instance["task_state"], host)
+        LOG.warning("build of %s settled (%s, host %s): %s", uuid,
+                    instance["task_state"], host, why)
         try:
             instance = instance_service.update(
                 self._db, uuid, expected_task_state=(instance["task_state"],),
@@ -356,8 +367,7 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         self._release(uuid)
         instance_service.add_fault(
             self._db, uuid, code=500, host=host,
-            message=f"Build of instance {uuid} timed out: no news of it for "
-                    f"{timeout} s (its messages were lost, or its host died).")
+            message=f"Build of instance {uuid} did not finish: {why}.")
         self._notify(ctxt, "compute.instance.create.error", instance)
 
     # --- deletes -------------------------------------------------------------------

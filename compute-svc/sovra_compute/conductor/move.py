@@ -317,8 +317,7 @@ class MoveEndpoint:
         agents = self._coordinator.members(compute_service.AGENTS_GROUP)
         for instance in instance_service.moving(self._db):
             host = instance["host"]
-            if host in agents and not _restarted_since(agents[host],
-                                                       instance["updated_at"]):
+            if not compute_service.work_lost(agents, host, instance["updated_at"]):
                 continue
             migration = migration_service.get(self._db, instance["migration_uuid"])
             LOG.warning("%s of %s waits for host %s, which is %s: settling it",
@@ -482,22 +481,6 @@ class MoveEndpoint:
             self._agents.confirm_migration(ctxt, migration["source_compute"],
                                            instance_service.for_agent(instance),
                                            migration["disk_image_id"])
-
-
-def _restarted_since(agent: dict, when) -> bool:
-    """Whether the agent (its heartbeat's data) started after the datetime
-    ``when``; False if it does not say when it started."""
-    started = agent.get("started_at")
-    if not started or when is None:
-        return False
-    try:
-        started = datetime.datetime.fromisoformat(started)
-    except (TypeError, ValueError):
-        return False
-    # (a naive time is UTC)
-    started, when = (t if t.tzinfo else t.replace(tzinfo=datetime.UTC)
-                     for t in (started, when))
-    return started > when
 
 
 def _in_step(instance: dict, host: str, task_state: str) -> bool:

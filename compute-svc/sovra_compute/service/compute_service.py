@@ -6,6 +6,7 @@ from the coordination service (the agent's heartbeat), not from the database.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from sqlalchemy import select
@@ -25,6 +26,27 @@ class ServiceNotFound(exception.NotFound):
 class ServiceHostsInstances(exception.Conflict):
     message = ("Unable to delete compute service that is hosting instances. Migrate "
                "or delete the instances first.")
+
+
+def work_lost(agents: dict, host: str | None, handed_at) -> bool:
+    """Whether work handed to ``host``'s agent at the datetime ``handed_at`` is
+    lost: the agent is down (not among ``agents``, the AGENTS_GROUP members and
+    their heartbeat data), or started since (its heartbeat's ``started_at``: a
+    service manager restarted it before its lease expired; what it was doing
+    died with the old process). Clocks are taken to agree (NTP)."""
+    if host not in agents:
+        return True
+    started = agents[host].get("started_at")
+    if not started or handed_at is None:
+        return False
+    try:
+        started = datetime.datetime.fromisoformat(started)
+    except (TypeError, ValueError):
+        return False
+    # (a naive time is UTC)
+    started, handed_at = (t if t.tzinfo else t.replace(tzinfo=datetime.UTC)
+                          for t in (started, handed_at))
+    return started > handed_at
 
 
 def _as_dict(row: models.Service) -> dict:

@@ -319,6 +319,15 @@ def stuck_builds(db: Database, older_than) -> list[dict]:
         return [_as_dict(r) for r in rows]
 
 
+def spawning(db: Database) -> list[dict]:
+    """Servers whose build was handed to their host's agent (spawning)."""
+    with db.reader() as session:
+        rows = session.scalars(select(models.Instance).where(
+            models.Instance.deleted.is_(False), models.Instance.vm_state == BUILDING,
+            models.Instance.task_state == SPAWNING))
+        return [_as_dict(r) for r in rows]
+
+
 def moving(db: Database) -> list[dict]:
     """Servers in a step of a move that an agent carries out (resize_migrating,
     resize_reverting); the agent is the one of the server's ``host``."""

@@ -1,7 +1,8 @@
 """Full mode under failure: two compute agent processes (fake driver) on a real
 RabbitMQ with etcd liveness, the controller in this process. A SIGKILLed agent
-goes down and new servers go to the other; one killed while a server moves to
-it sends the server back to its source; a RabbitMQ restart in the middle of a
+goes down and new servers go to the other; one killed (and restarted) while it
+builds a server has that build end in ERROR at once; one killed while a server
+moves to it sends the server back to its source; a RabbitMQ restart in the middle of a
 batch of boots leaves every server ACTIVE or in ERROR with a fault (none stuck in
 BUILD: the conductor settles builds whose messages the restart lost) and no
 allocation for a server that does not run."""
@@ -138,6 +139,24 @@ def test_a_killed_agent_goes_down_and_servers_go_to_the_other(full_cloud, boot):
     _delete_all(cloud, ids)
     agents[victim].start()
     wait_for(lambda: _service_state(cloud, victim) == "up", timeout=90, interval=0.5)
+
+
+def test_a_build_on_an_agent_killed_and_restarted_ends_in_error_at_once(full_cloud,
+                                                                        boot):
+    cloud, agents = full_cloud
+    server_id = boot("mid-build")
+    # it spawns on its host for 2 s: the agent is killed, and restarted at once
+    host = wait_for(lambda: _server(cloud, server_id)["OS-EXT-SRV-ATTR:host"],
+                    timeout=30, interval=0.05)
+    agents[host].kill(signal.SIGKILL)
+    agents[host].start()
+    (shown,) = _settled(cloud, [server_id], timeout=BUILD_TIMEOUT * 2)
+    assert shown["status"] == "ERROR"
+    # settled for its host, not by the build timeout
+    assert f"its host {host} went down" in shown["fault"]["message"]
+    assert _allocations(cloud, server_id) == {}
+    _delete_all(cloud, [server_id])
+    wait_for(lambda: _service_state(cloud, host) == "up", timeout=90, interval=0.5)
 
 
 @pytest.mark.parametrize("restarted", [False, True], ids=["stays-down", "restarted"])

@@ -554,6 +554,37 @@ def test_a_lost_build_times_out_to_error_without_allocations(cloud):
     assert cloud.agents.named("terminate_instance")  # ... but its guest is removed
 
 
+def test_a_build_whose_host_went_down_is_settled_at_once(cloud):
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    host = cloud.agents.named("build_instance")[0][0][1]
+    assert cloud.endpoint._sweep_stuck_builds(CTXT) == 0  # its host is up
+    cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
+    assert cloud.endpoint._sweep_stuck_builds(CTXT) == 1  # no timeout waited
+    instance = _get(cloud)
+    assert (instance["vm_state"], instance["task_state"], instance["host"]) == (
+        "error", None, None)
+    assert f"its host {host} went down" in instance["fault"]["message"]
+    assert uuid not in cloud.placement.claims
+
+
+def test_a_build_whose_agent_restarted_since_is_settled_at_once(cloud):
+    import datetime
+
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    host = cloud.agents.named("build_instance")[0][0][1]
+    given = _get(cloud)["updated_at"]
+    cloud.agents.get_power_state = lambda *a, **kw: (_ for _ in ()).throw(
+        RuntimeError("no such guest"))
+    for started, settled in ((given - datetime.timedelta(hours=1), 0),
+                             (given + datetime.timedelta(seconds=1), 1)):
+        cloud.coordinator.heartbeat(compute_service.AGENTS_GROUP, host,
+                                    {"started_at": started.isoformat()})
+        assert cloud.endpoint._sweep_stuck_builds(CTXT) == settled
+    assert _get(cloud)["vm_state"] == "error"
+
+
 def test_a_lost_report_of_a_running_guest_makes_it_active(cloud):
     uuid = cloud.instance["uuid"]
     cloud.endpoint.build_instance(CTXT, uuid)
