@@ -272,9 +272,9 @@ class LibvirtDriver(virt.VirtDriver):
 
     def migrate_disk_and_power_off(self, instance, upload):
         """The guest shut down (kept defined, its files kept) and its root disk
-        exported as one standalone qcow2 (``snapshot`` of a stopped guest). Its
-        ephemeral and swap disks do not travel: the destination makes them anew.
-        A volume-backed guest has no root disk here: it is only shut down."""
+        exported as one standalone qcow2 (``snapshot`` of a stopped guest): its
+        only local disk (this driver makes no ephemeral or swap disk). A
+        volume-backed guest has no root disk here: it is only shut down."""
         self.power_off(instance)
         if volume.boot_volume(instance) is None:
             self.snapshot(instance, upload)
