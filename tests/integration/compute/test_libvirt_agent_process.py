@@ -2,7 +2,8 @@
 mode: RabbitMQ for the bus, etcd for liveness, the controller's services in this
 process. Killed with SIGKILL while its server runs, the agent goes down and the
 guest runs on; restarted, it is up again, the server is still ACTIVE and in sync,
-and the new agent serves it (console, stop, delete)."""
+and the new agent serves it (console, stop, delete). A server deleted while its
+agent is dead loses its still-running guest when the agent is back."""
 
 import os
 import signal
@@ -65,19 +66,28 @@ def _server(conn, server_id):
         "server"]
 
 
-def test_agent_killed_and_restarted_keeps_its_guest_in_sync(full_cloud, guest_image,
+@pytest.fixture(scope="module")
+def image_and_flavor(full_cloud, guest_image):
+    cloud, _, _ = full_cloud
+    conn = cloud.connect()
+    with open(guest_image, "rb") as data:
+        image = conn.image.create_image(
+            name="test-image", data=data, disk_format="qcow2",
+            container_format="bare", visibility="public", allow_duplicates=True)
+    flavor = conn.compute.create_flavor(name="proc.tiny", ram=256, vcpus=1, disk=1)
+    conn.close()
+    return image, flavor
+
+
+def test_agent_killed_and_restarted_keeps_its_guest_in_sync(full_cloud, image_and_flavor,
                                                            libvirt_uri):
     cloud, node, agent = full_cloud
+    image, flavor = image_and_flavor
     conn = cloud.connect()
     virsh = libvirt.open(libvirt_uri)
     try:
         agent.start()
         wait_for(lambda: _service_state(conn, node) == "up", timeout=90, interval=0.5)
-        with open(guest_image, "rb") as data:
-            image = conn.image.create_image(
-                name="test-image", data=data, disk_format="qcow2",
-                container_format="bare", visibility="public", allow_duplicates=True)
-        flavor = conn.compute.create_flavor(name="proc.tiny", ram=256, vcpus=1, disk=1)
         server = conn.compute.create_server(name="vm-proc", image_id=image.id,
                                             flavor_id=flavor.id, networks="none")
         conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
@@ -108,6 +118,49 @@ def test_agent_killed_and_restarted_keeps_its_guest_in_sync(full_cloud, guest_im
             virsh.lookupByName(config.domain_name(server.id))
         assert conn.placement.get(f"/allocations/{server.id}").json()[
             "allocations"] == {}
+    except BaseException:
+        sys.stderr.write(agent.log.read_text()[-4000:] if agent.log.exists() else "")
+        raise
+    finally:
+        virsh.close()
+        conn.close()
+    agent.kill(signal.SIGTERM)
+
+
+def test_a_server_deleted_while_its_agent_was_dead_loses_its_guest_on_return(
+        full_cloud, image_and_flavor, libvirt_uri, instances_path):
+    cloud, node, agent = full_cloud
+    image, flavor = image_and_flavor
+    conn = cloud.connect()
+    virsh = libvirt.open(libvirt_uri)
+    try:
+        agent.start()
+        wait_for(lambda: _service_state(conn, node) == "up", timeout=90, interval=0.5)
+        server = conn.compute.create_server(name="vm-orphan", image_id=image.id,
+                                            flavor_id=flavor.id, networks="none")
+        conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
+                                     interval=0.2, wait=120)
+        agent.kill(signal.SIGKILL)
+        wait_for(lambda: _service_state(conn, node) == "down", timeout=30,
+                 interval=0.5)
+        # deleted while its host is down: at once, by the conductor alone
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, interval=0.2, wait=60)
+        domain = virsh.lookupByName(config.domain_name(server.id))
+        assert domain.state()[0] == libvirt.VIR_DOMAIN_RUNNING  # the guest runs on
+
+        agent.start()  # back: its power-state report names the guest, which goes
+        wait_for(lambda: _service_state(conn, node) == "up", timeout=90, interval=0.5)
+
+        def gone():
+            try:
+                virsh.lookupByName(config.domain_name(server.id))
+            except libvirt.libvirtError:
+                return True
+            return False
+        wait_for(gone, timeout=60, interval=0.5)
+        # its files too
+        assert not os.path.exists(os.path.join(instances_path, node, server.id))
     except BaseException:
         sys.stderr.write(agent.log.read_text()[-4000:] if agent.log.exists() else "")
         raise
