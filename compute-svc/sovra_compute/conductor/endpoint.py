@@ -392,6 +392,14 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         except instance_service.InstanceNotFound:
             self._record(events)
             return
+        if instance["host"] != host and \
+                instance["task_state"] != instance_service.DELETING:
+            # a guest that was not the server's (a move taken back from that
+            # host, a build settled without it): the server lives on
+            LOG.info("%s destroyed a guest of %s, which is not there", host,
+                     instance_uuid)
+            self._record(events)
+            return
         self._finish_delete(ctxt, instance, events)
 
     def _finish_delete(self, ctxt, instance, events=()):

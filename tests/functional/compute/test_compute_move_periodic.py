@@ -97,7 +97,10 @@ def test_a_move_whose_destination_went_down_goes_back_to_its_source(
         wait_for(lambda: _moving_images(conn) == [])
         # it spawned the guest after all: that guest is not the server's, and goes
         wait_for(lambda: _guest_state(cloud, dest, server.id) is None, timeout=15)
-        assert _server(conn, server.id)["OS-EXT-SRV-ATTR:host"] == source
+        time.sleep(1)  # (the destination's report of it reached the conductor)
+        shown = _server(conn, server.id)  # the server is not deleted with it
+        assert (shown["status"], shown["OS-EXT-SRV-ATTR:host"]) == ("ACTIVE", source)
+        assert _guest_state(cloud, source, server.id) == virt.RUNNING
     finally:
         cloud.drivers[dest].spawn_delay = 0
         coordinator.heartbeat("compute-agents", dest, {"binary": "nova-compute"})

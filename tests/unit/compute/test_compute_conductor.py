@@ -585,6 +585,37 @@ def test_a_build_whose_agent_restarted_since_is_settled_at_once(cloud):
     assert _get(cloud)["vm_state"] == "error"
 
 
+def test_a_guest_destroyed_on_another_host_does_not_delete_the_server(cloud):
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.endpoint.build_done(CTXT, uuid, host, 1)
+    other = "node2" if host == "node1" else "node1"
+    # (a guest dropped there: a move taken back from it, a settled build)
+    cloud.endpoint.instance_destroyed(CTXT, uuid, other)
+    assert (_get(cloud)["vm_state"], _get(cloud)["host"]) == ("active", host)
+    assert cloud.placement.claims[uuid] == placement_client.node_uuid(host)
+    # its own host's report of its delete does
+    instance_service.begin_delete(cloud.db, CTXT, uuid)
+    cloud.endpoint.instance_destroyed(CTXT, uuid, host)
+    with pytest.raises(instance_service.InstanceNotFound):
+        _get(cloud)
+
+
+def test_a_late_build_report_after_a_timeout_keeps_the_server_in_error(cloud):
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    host = cloud.agents.named("build_instance")[0][0][1]
+    cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
+    cloud.endpoint._sweep_stuck_builds(CTXT)
+    cloud.endpoint.build_done(CTXT, uuid, host, 1)  # it was only cut off
+    (args, _), = cloud.agents.named("terminate_instance")
+    assert args[1] == host
+    cloud.endpoint.instance_destroyed(CTXT, uuid, host)  # its guest went
+    instance = _get(cloud)  # the server stays, in ERROR, for its user to see
+    assert (instance["vm_state"], instance["host"]) == ("error", None)
+
+
 def test_a_lost_report_of_a_running_guest_makes_it_active(cloud):
     uuid = cloud.instance["uuid"]
     cloud.endpoint.build_instance(CTXT, uuid)
