@@ -210,22 +210,22 @@ class MoveEndpoint:
     def migration_failed(self, ctxt, instance_uuid, host, reason):  # since 1.6
         """The destination could not spawn the guest (nothing is left of it
         there): the server goes back to its source, whose guest is started again
-        if it ran."""
+        if it ran. True if it did (False: the server is not in that step)."""
         LOG.warning("move of %s failed on %s: %s", instance_uuid, host, reason)
         found = self._server_and_migration(instance_uuid)
         if found is None:
-            return
+            return False
         instance, migration = found
         if not _in_step(instance, host, instance_service.RESIZE_MIGRATING):
-            return  # settled without this host meanwhile (it was down)
+            return False  # settled without this host meanwhile (it was down)
         self._back_to_old_allocations(instance)
         instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
                                    message=reason[:255])
-        if migration is None:
-            return
-        migration_service.update(self._db, migration["uuid"],
-                                 status=migration_service.ERROR)
-        self._back_to_source(ctxt, instance, migration, flavor=instance["flavor"])
+        if migration is not None:
+            migration_service.update(self._db, migration["uuid"],
+                                     status=migration_service.ERROR)
+            self._back_to_source(ctxt, instance, migration, flavor=instance["flavor"])
+        return True
 
     def _back_to_source(self, ctxt, instance, migration, *, flavor):
         """Point the server at its source again and have that agent start its
@@ -267,12 +267,13 @@ class MoveEndpoint:
 
     def resize_failed(self, ctxt, instance_uuid, host, reason):
         """The resize (same host) or the source's half of a move failed: the
-        guest is where it was."""
+        guest is where it was. True if the move ended so (False: the server is
+        not in that step)."""
         LOG.warning("resize of %s failed on %s: %s", instance_uuid, host, reason)
         try:
             instance = instance_service.get(self._db, instance_uuid)
             if not _in_step(instance, host, instance_service.RESIZE_MIGRATING):
-                return  # being deleted, or settled without this host meanwhile
+                return False  # being deleted, or settled without this host
             # the move ends here (a compare-and-swap: one of a late report and
             # the conductor's settling of a down host's move does the rest)
             settled = instance_service.update(
@@ -281,13 +282,14 @@ class MoveEndpoint:
                 task_state=None, migration_uuid=None)
         except (instance_service.InstanceNotFound,
                 instance_service.InstanceInvalidState):
-            return
+            return False
         self._back_to_old_allocations(instance)
         migration_service.update(self._db, instance["migration_uuid"],
                                  status=migration_service.ERROR)
         instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
                                    message=reason[:255])
         self._notify(ctxt, "compute.instance.resize.error", settled)
+        return True
 
     # --- moves whose host went down ---------------------------------------------------
     def _settle_moves_on_down_hosts(self, ctxt) -> int:
@@ -328,38 +330,51 @@ class MoveEndpoint:
         return settled
 
     def _settle_move_of_down_host(self, ctxt, instance, migration, host):
+        """(See :meth:`_settle_moves_on_down_hosts`.) The host's step, left
+        unfinished, is recorded as failed on the server's last action."""
         uuid, task = instance["uuid"], instance["task_state"]
         status = migration["status"] if migration else None
         message = f"Host {host} went down during the move of instance {uuid}."
         if task == instance_service.RESIZE_MIGRATING and \
                 status == migration_service.MIGRATING:
-            self.resize_failed(ctxt, uuid, host, message)
+            step = "compute_resize_instance"
+            settled = self.resize_failed(ctxt, uuid, host, message)
         elif task == instance_service.RESIZE_MIGRATING and \
                 status == migration_service.POST_MIGRATING:
-            self.migration_failed(ctxt, uuid, host, message)
+            step = "compute_finish_resize"
+            settled = self.migration_failed(ctxt, uuid, host, message)
         elif task == instance_service.RESIZE_REVERTING and migration is not None:
-            try:  # back to VERIFY_RESIZE
-                instance = instance_service.update(
-                    self._db, uuid, expected_task_state=(task,), task_state=None)
-            except (instance_service.InstanceNotFound,
-                    instance_service.InstanceInvalidState):
-                return  # the revert went on meanwhile
-            migration_service.update(self._db, migration["uuid"],
-                                     status=migration_service.FINISHED)
-            instance_service.add_fault(self._db, uuid, host=host, code=500,
-                                       message=message)
-            self._notify(ctxt, "compute.instance.resize.revert.error", instance)
+            step = "compute_revert_resize"
+            # back to VERIFY_RESIZE
+            settled = self._end_task(ctxt, instance, host, message,
+                                     "compute.instance.resize.revert.error")
+            if settled:
+                migration_service.update(self._db, migration["uuid"],
+                                         status=migration_service.FINISHED)
         else:  # the source was to start its guest again: the server is there
-            try:
-                instance = instance_service.update(
-                    self._db, uuid, expected_task_state=(task,), task_state=None,
-                    vm_state=_settled_vm_state(instance["power_state"]))
-            except (instance_service.InstanceNotFound,
-                    instance_service.InstanceInvalidState):
-                return
-            instance_service.add_fault(self._db, uuid, host=host, code=500,
-                                       message=message)
-            self._notify(ctxt, "compute.instance.resize.error", instance)
+            step = "compute_finish_revert_resize"
+            settled = self._end_task(ctxt, instance, host, message,
+                                     "compute.instance.resize.error",
+                                     vm_state=_settled_vm_state(instance["power_state"]))
+        if settled:
+            self._event(ctxt, uuid, step, host=host, result=instance_action.ERROR,
+                        details=message)
+
+    def _end_task(self, ctxt, instance, host, message, event_type, **changes) -> bool:
+        """End the server's task (a compare-and-swap on it) with ``changes`` and
+        a fault; False if the task changed meanwhile."""
+        try:
+            ended = instance_service.update(
+                self._db, instance["uuid"],
+                expected_task_state=(instance["task_state"],), task_state=None,
+                **changes)
+        except (instance_service.InstanceNotFound,
+                instance_service.InstanceInvalidState):
+            return False
+        instance_service.add_fault(self._db, instance["uuid"], host=host, code=500,
+                                   message=message)
+        self._notify(ctxt, event_type, ended)
+        return True
 
     # --- confirm, revert (from the API) ----------------------------------------------
     def _confirm_old_resizes(self, ctxt) -> int:

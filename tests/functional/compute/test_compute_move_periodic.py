@@ -17,6 +17,7 @@ from test_compute_server_migrate import (
     _moving_images,
     _server,
     _settled,
+    action_events,
 )
 
 from sovra_compute.virt import driver as virt
@@ -94,6 +95,11 @@ def test_a_move_whose_destination_went_down_goes_back_to_its_source(
         assert _guest_state(cloud, source, server.id) == virt.RUNNING
         assert _consumers(conn, source) == {server.id: TINY}
         assert _consumers(conn, dest) == {}
+        # why, for its user (no fault is shown on an ACTIVE server): the
+        # destination's step failed
+        assert ("compute_finish_resize", "Error") in [
+            (e["event"], e["result"]) for e in action_events(conn, server.id,
+                                                             "migrate")]
         wait_for(lambda: _moving_images(conn) == [])
         # it spawned the guest after all: that guest is not the server's, and goes
         wait_for(lambda: _guest_state(cloud, dest, server.id) is None, timeout=15)

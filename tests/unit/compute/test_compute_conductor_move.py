@@ -8,6 +8,7 @@ import types
 import pytest
 from test_compute_conductor import CTXT, FakePlacement
 
+from sovra_common import context
 from sovra_common.db import schema
 from sovra_compute import placement_client
 from sovra_compute.conductor.endpoint import ConductorEndpoint
@@ -316,10 +317,16 @@ def test_a_destination_down_mid_move_sends_the_server_back(cloud):
     cloud.endpoint.migration_disk_ready(CTXT, cloud.uuid, "node1",
                                         _get(cloud)["flavor"], "img-1")
     _down(cloud, "node2")
-    assert cloud.endpoint._settle_moves_on_down_hosts(CTXT) == 1
+    # (the periodic work's context: the service's, no request of the user's)
+    assert cloud.endpoint._settle_moves_on_down_hosts(
+        context.get_internal_context()) == 1
     instance = _get(cloud)
     assert (instance["host"], instance["migration_uuid"]) == ("node1", None)
     assert "node2 went down" in instance["fault"]["message"]
+    # the destination's step is recorded failed on the migrate action
+    events = instance_action.get(cloud.db, cloud.uuid, CTXT.request_id)["events"]
+    assert ("compute_finish_resize", "node2", "Error") in [
+        (e["event"], e["host"], e["result"]) for e in events]
     assert cloud.placement.claims == {cloud.uuid: NODE1}
     assert migration_service.get(cloud.db, migration)["status"] == "error"
     (args, kwargs), = cloud.agents.named("finish_revert_migration")
