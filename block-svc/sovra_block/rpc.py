@@ -114,10 +114,11 @@ class VolumeReportAPI(RPCAPI):
         1.0 - Initial version: report_capacity, volume_update, volume_deleted,
               snapshot_update, snapshot_deleted, reconcile.
         1.1 - backup_update, backup_deleted.
+        1.2 - backup_update takes volume_status.
     """
 
     TOPIC = REPORT_TOPIC
-    VERSION = "1.1"
+    VERSION = "1.2"
 
     def report_capacity(self, ctxt, backend, host, availability_zone, capacity,
                         capabilities, started_at=None):
@@ -144,11 +145,16 @@ class VolumeReportAPI(RPCAPI):
     def snapshot_deleted(self, ctxt, snapshot_id):
         self.prepare("1.0").cast(ctxt, "snapshot_deleted", snapshot_id=snapshot_id)
 
-    def backup_update(self, ctxt, backup_id, updates, reason=None):
+    def backup_update(self, ctxt, backup_id, updates, reason=None, volume_status=None):
         """A backup operation ended: ``updates`` (status, object_count...);
-        ``reason`` if it failed."""
-        self.prepare("1.1").cast(ctxt, "backup_update", backup_id=backup_id,
-                                 updates=updates, reason=reason)
+        ``reason`` if it failed. ``volume_status`` (since 1.2: the caller checks
+        ``can_send_version``): the status the backed-up volume goes back to, in
+        the same transaction, so that whoever sees the backup end sees its
+        volume free."""
+        extra = {} if volume_status is None else {"volume_status": volume_status}
+        self.prepare("1.2" if extra else "1.1").cast(
+            ctxt, "backup_update", backup_id=backup_id, updates=updates, reason=reason,
+            **extra)
 
     def backup_deleted(self, ctxt, backup_id):
         self.prepare("1.1").cast(ctxt, "backup_deleted", backup_id=backup_id)

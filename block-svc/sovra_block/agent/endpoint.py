@@ -22,10 +22,10 @@ copy_volume_to_image   status=restore_status                           status=re
                                                                        the queued image deleted
 initialize_connection  returns the connection info (an RPC call)       raises BackendError
 terminate_connection   returns None (an RPC call)                      raises BackendError
-backup_volume          backup_update status=available, object_count;   backup_update status=error,
-                       volume_update status=restore_status             reason (what it stored is
-                                                                       removed); volume_update
-                                                                       status=restore_status
+backup_volume          backup_update status=available, object_count,   backup_update status=error,
+                       volume_status=restore_status (one report, one   reason (what it stored is
+                       transaction; a 1.1 API side: volume_update      removed), volume_status=
+                       status=restore_status after it)                 restore_status
 restore_backup         volume_update status=available;                 volume_update
                        backup_update status=available                  status=error_restoring,
                                                                        reason (old bytes kept);
@@ -340,15 +340,26 @@ class VolumeAgentEndpoint(rpc.RPCEndpoint):
                 count = self._volume_backups().backup(ref, backup, parent)
             except Exception as exc:
                 reason = self._failed("backup", exc, f"volume {ref.id}")
-                self._report("backup_update", ctxt, backup["id"], {"status": "error"},
-                             reason=reason)
-                self._report("volume_update", ctxt, ref.id, {"status": restore_status})
+                self._backup_ended(ctxt, backup["id"], {"status": "error"}, ref.id,
+                                   restore_status, reason=reason)
                 return
         LOG.info("%s: volume %s backed up as %s (%d objects)", self._backend, ref.id,
                  backup["id"], count)
-        self._report("backup_update", ctxt, backup["id"],
-                     {"status": "available", "object_count": count})
-        self._report("volume_update", ctxt, ref.id, {"status": restore_status})
+        self._backup_ended(ctxt, backup["id"],
+                           {"status": "available", "object_count": count}, ref.id,
+                           restore_status)
+
+    def _backup_ended(self, ctxt, backup_id, updates, volume_id, volume_status,
+                      reason=None):
+        """Report a backup's end and its volume's status, in one report (one
+        transaction) where the API side takes it (1.2), else one after the
+        other."""
+        if self._reports.can_send_version("1.2"):
+            self._report("backup_update", ctxt, backup_id, updates, reason=reason,
+                         volume_status=volume_status)
+            return
+        self._report("backup_update", ctxt, backup_id, updates, reason=reason)
+        self._report("volume_update", ctxt, volume_id, {"status": volume_status})
 
     def restore_backup(self, ctxt, backup, volume):
         ref = self._volume_ref(volume)

@@ -39,7 +39,7 @@ def _notify(notifier, ctxt, event, payload):
 class ReportEndpoint(RPCEndpoint):
     """Serves rpc.VolumeReportAPI."""
 
-    target = oslo_messaging.Target(version="1.1")
+    target = oslo_messaging.Target(version="1.2")
 
     def __init__(self, conf, db, agents=None, notifier=None, compute=None):
         """``compute``: a compute_events sender (sovra_compute.external_events;
@@ -191,12 +191,25 @@ class ReportEndpoint(RPCEndpoint):
             session.delete(row)
         _notify(self._notifier, ctxt, "snapshot.delete.end", payload)
 
-    def backup_update(self, ctxt, backup_id, updates, reason=None):
+    def backup_update(self, ctxt, backup_id, updates, reason=None,
+                      volume_status=None):
+        """``volume_status`` (since 1.2): the backed-up volume's status to go
+        back to (from backing-up), in the same transaction."""
         failed = bool(reason) or str(updates.get("status", "")).startswith("error")
+        volume = None
         with self._db.writer() as session:
             row = session.get(models.Backup, backup_id)
             if row is None:
                 return
+            if volume_status:
+                volume = session.get(models.Volume, row.volume_id)
+                if volume is not None and volume.status == "backing-up":
+                    volume.status = volume_status
+                    volume = {"volume_id": volume.id, "status": volume.status,
+                              "size": volume.size, "project_id": volume.project_id,
+                              "host": volume.host}
+                else:
+                    volume = None
             was = row.status
             if "object_count" in updates:
                 row.object_count = int(updates["object_count"])
@@ -214,6 +227,8 @@ class ReportEndpoint(RPCEndpoint):
             LOG.warning("backup %s: %s -> %s: %s", backup_id, was, payload["status"],
                         reason)
         _notify(self._notifier, ctxt, f"backup.{_event_for(was)}.end", payload)
+        if volume is not None:  # as volume_update would have
+            _notify(self._notifier, ctxt, "volume.backup.end", volume)
 
     def backup_deleted(self, ctxt, backup_id):
         with self._db.writer() as session:

@@ -31,6 +31,11 @@ class Reports:
         self.calls = []
         self.reconcile_answer = {"delete_volumes": [], "delete_snapshots": []}
         self._cond = threading.Condition()
+        self.version_cap = "1.2"  # the API side's report endpoint's version
+
+    def can_send_version(self, version):
+        return tuple(map(int, version.split("."))) <= \
+            tuple(map(int, self.version_cap.split(".")))
 
     def _record(self, name, *args, **kwargs):
         with self._cond:
@@ -54,8 +59,9 @@ class Reports:
     def snapshot_deleted(self, ctxt, snapshot_id):
         self._record("snapshot_deleted", snapshot_id)
 
-    def backup_update(self, ctxt, backup_id, updates, reason=None):
-        self._record("backup_update", backup_id, updates, reason=reason)
+    def backup_update(self, ctxt, backup_id, updates, reason=None, volume_status=None):
+        extra = {} if volume_status is None else {"volume_status": volume_status}
+        self._record("backup_update", backup_id, updates, reason=reason, **extra)
 
     def backup_deleted(self, ctxt, backup_id):
         self._record("backup_deleted", backup_id)

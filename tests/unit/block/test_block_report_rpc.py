@@ -10,9 +10,9 @@ from sovra_common.rpc import check_fingerprint
 
 
 def test_report_rpc_contract():
-    check_fingerprint(ReportEndpoint, "1.1", {
+    check_fingerprint(ReportEndpoint, "1.2", {
         "backup_deleted": "483935105c37505c",
-        "backup_update": "bf540bf9403f67b6",
+        "backup_update": "419bef252c7c68e1",
         "reconcile": "5aecd133142dd162",
         "report_capacity": "b99f8b14ebc52cb4",
         "snapshot_deleted": "0cfeef733898d53a",
