@@ -5,6 +5,7 @@ guest runs on; restarted, it is up again, the server is still ACTIVE and in sync
 and the new agent serves it (console, stop, delete). A server deleted while its
 agent is dead loses its still-running guest when the agent is back."""
 
+import contextlib
 import os
 import signal
 import sys
@@ -79,26 +80,50 @@ def image_and_flavor(full_cloud, guest_image):
     return image, flavor
 
 
-def test_agent_killed_and_restarted_keeps_its_guest_in_sync(full_cloud, image_and_flavor,
-                                                           libvirt_uri):
-    cloud, node, agent = full_cloud
-    image, flavor = image_and_flavor
+@contextlib.contextmanager
+def _clients(cloud, agent, libvirt_uri):
+    """(openstacksdk connection, libvirt connection); the agent's log tail on
+    stderr if the test fails; the agent stopped cleanly after it passes."""
     conn = cloud.connect()
     virsh = libvirt.open(libvirt_uri)
     try:
-        agent.start()
-        wait_for(lambda: _service_state(conn, node) == "up", timeout=90, interval=0.5)
-        server = conn.compute.create_server(name="vm-proc", image_id=image.id,
-                                            flavor_id=flavor.id, networks="none")
-        conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
-                                     interval=0.2, wait=120)
+        yield conn, virsh
+    except BaseException:
+        sys.stderr.write(agent.log.read_text()[-4000:] if agent.log.exists() else "")
+        raise
+    finally:
+        virsh.close()
+        conn.close()
+    agent.kill(signal.SIGTERM)
+
+
+def _agent_up_with_a_server(conn, node, agent, image_and_flavor, name):
+    """Start the agent, wait for it to be up, boot a server on it (ACTIVE)."""
+    image, flavor = image_and_flavor
+    agent.start()
+    wait_for(lambda: _service_state(conn, node) == "up", timeout=90, interval=0.5)
+    server = conn.compute.create_server(name=name, image_id=image.id,
+                                        flavor_id=flavor.id, networks="none")
+    conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
+                                 interval=0.2, wait=120)
+    return server
+
+
+def _killed(conn, node, agent):
+    """SIGKILL the agent; wait until its etcd lease runs out (the node down)."""
+    agent.kill(signal.SIGKILL)
+    wait_for(lambda: _service_state(conn, node) == "down", timeout=30, interval=0.5)
+
+
+def test_agent_killed_and_restarted_keeps_its_guest_in_sync(full_cloud, image_and_flavor,
+                                                           libvirt_uri):
+    cloud, node, agent = full_cloud
+    with _clients(cloud, agent, libvirt_uri) as (conn, virsh):
+        server = _agent_up_with_a_server(conn, node, agent, image_and_flavor, "vm-proc")
         wait_for(lambda: READY in conn.compute.get_server_console_output(server)[
             "output"], timeout=90, interval=1)
 
-        agent.kill(signal.SIGKILL)
-        # its etcd lease runs out: the node is down; the guest does not notice
-        wait_for(lambda: _service_state(conn, node) == "down", timeout=30,
-                 interval=0.5)
+        _killed(conn, node, agent)  # the guest does not notice
         domain = virsh.lookupByName(config.domain_name(server.id))
         assert domain.state()[0] == libvirt.VIR_DOMAIN_RUNNING
         assert _server(conn, server.id)["status"] == "ACTIVE"
@@ -118,31 +143,15 @@ def test_agent_killed_and_restarted_keeps_its_guest_in_sync(full_cloud, image_an
             virsh.lookupByName(config.domain_name(server.id))
         assert conn.placement.get(f"/allocations/{server.id}").json()[
             "allocations"] == {}
-    except BaseException:
-        sys.stderr.write(agent.log.read_text()[-4000:] if agent.log.exists() else "")
-        raise
-    finally:
-        virsh.close()
-        conn.close()
-    agent.kill(signal.SIGTERM)
 
 
 def test_a_server_deleted_while_its_agent_was_dead_loses_its_guest_on_return(
         full_cloud, image_and_flavor, libvirt_uri, instances_path):
     cloud, node, agent = full_cloud
-    image, flavor = image_and_flavor
-    conn = cloud.connect()
-    virsh = libvirt.open(libvirt_uri)
-    try:
-        agent.start()
-        wait_for(lambda: _service_state(conn, node) == "up", timeout=90, interval=0.5)
-        server = conn.compute.create_server(name="vm-orphan", image_id=image.id,
-                                            flavor_id=flavor.id, networks="none")
-        conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
-                                     interval=0.2, wait=120)
-        agent.kill(signal.SIGKILL)
-        wait_for(lambda: _service_state(conn, node) == "down", timeout=30,
-                 interval=0.5)
+    with _clients(cloud, agent, libvirt_uri) as (conn, virsh):
+        server = _agent_up_with_a_server(conn, node, agent, image_and_flavor,
+                                         "vm-orphan")
+        _killed(conn, node, agent)
         # deleted while its host is down: at once, by the conductor alone
         conn.compute.delete_server(server)
         conn.compute.wait_for_delete(server, interval=0.2, wait=60)
@@ -161,10 +170,3 @@ def test_a_server_deleted_while_its_agent_was_dead_loses_its_guest_on_return(
         wait_for(gone, timeout=60, interval=0.5)
         # its files too
         assert not os.path.exists(os.path.join(instances_path, node, server.id))
-    except BaseException:
-        sys.stderr.write(agent.log.read_text()[-4000:] if agent.log.exists() else "")
-        raise
-    finally:
-        virsh.close()
-        conn.close()
-    agent.kill(signal.SIGTERM)

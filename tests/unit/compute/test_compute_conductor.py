@@ -320,12 +320,19 @@ def test_power_sync_leaves_servers_with_a_task_alone(cloud):
     assert _get(cloud)["power_state"] == 0
 
 
-def _deleted_while_its_host_was_down(cloud) -> str:
-    """Build the server, take its host down, delete it; its host's name."""
+def _built(cloud) -> tuple[str, str]:
+    """Build the server (ACTIVE); (its host, the other host)."""
     uuid = cloud.instance["uuid"]
     cloud.endpoint.build_instance(CTXT, uuid)
     host = cloud.agents.named("build_instance")[0][0][1]
     cloud.endpoint.build_done(CTXT, uuid, host, 1)
+    return host, "node2" if host == "node1" else "node1"
+
+
+def _deleted_while_its_host_was_down(cloud) -> str:
+    """Build the server, take its host down, delete it; its host's name."""
+    uuid = cloud.instance["uuid"]
+    host, _ = _built(cloud)
     cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
     instance_service.begin_delete(cloud.db, CTXT, uuid)
     cloud.endpoint.delete_instance(CTXT, uuid)
@@ -355,10 +362,7 @@ def test_power_sync_leaves_a_deleted_servers_guest_when_told_to(cloud, action):
 
 def test_power_sync_leaves_guests_of_live_and_unknown_servers(cloud):
     uuid = cloud.instance["uuid"]
-    cloud.endpoint.build_instance(CTXT, uuid)
-    host = cloud.agents.named("build_instance")[0][0][1]
-    cloud.endpoint.build_done(CTXT, uuid, host, 1)
-    other = "node2" if host == "node1" else "node1"
+    host, other = _built(cloud)
     # the other host still has a guest of this server (a move's kept source
     # guest), and one of no server at all
     cloud.endpoint.sync_power_states(CTXT, other, {uuid: 4, "not-a-server": 1})
@@ -587,10 +591,7 @@ def test_a_build_whose_agent_restarted_since_is_settled_at_once(cloud):
 
 def test_a_guest_destroyed_on_another_host_does_not_delete_the_server(cloud):
     uuid = cloud.instance["uuid"]
-    cloud.endpoint.build_instance(CTXT, uuid)
-    host = cloud.agents.named("build_instance")[0][0][1]
-    cloud.endpoint.build_done(CTXT, uuid, host, 1)
-    other = "node2" if host == "node1" else "node1"
+    host, other = _built(cloud)
     # (a guest dropped there: a move taken back from it, a settled build)
     cloud.endpoint.instance_destroyed(CTXT, uuid, other)
     assert (_get(cloud)["vm_state"], _get(cloud)["host"]) == ("active", host)
