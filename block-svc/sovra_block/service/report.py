@@ -99,8 +99,7 @@ class ReportEndpoint(RPCEndpoint):
             if status == "available" and was == "creating":
                 row.launched_at = schema.utcnow()
             restore = self._restore_waiting(session, row) if was == "creating" else None
-            payload = {"volume_id": row.id, "status": row.status, "size": row.size,
-                       "project_id": row.project_id, "host": row.host}
+            payload = _volume_payload(row)
         if failed:
             LOG.warning("volume %s: %s -> %s: %s", volume_id, was, payload["status"],
                         reason)
@@ -205,9 +204,7 @@ class ReportEndpoint(RPCEndpoint):
                 volume = session.get(models.Volume, row.volume_id)
                 if volume is not None and volume.status == "backing-up":
                     volume.status = volume_status
-                    volume = {"volume_id": volume.id, "status": volume.status,
-                              "size": volume.size, "project_id": volume.project_id,
-                              "host": volume.host}
+                    volume = _volume_payload(volume)
                 else:
                     volume = None
             was = row.status
@@ -296,6 +293,12 @@ class ReportEndpoint(RPCEndpoint):
             LOG.info("backend %s restarted: redoing %d volume and %d snapshot "
                      "deletion(s)", backend, len(redo_volumes), len(redo_snapshots))
         return {"delete_volumes": redo_volumes, "delete_snapshots": redo_snapshots}
+
+
+def _volume_payload(row: models.Volume) -> dict:
+    """A volume's notification payload (volume.<event>.end)."""
+    return {"volume_id": row.id, "status": row.status, "size": row.size,
+            "project_id": row.project_id, "host": row.host}
 
 
 def _event_for(status: str) -> str:
