@@ -7,6 +7,7 @@ import datetime
 import logging
 import sys
 import threading
+import time
 
 from sovra_common import component, context, process, rpc
 from sovra_common.auth import sessions
@@ -21,12 +22,23 @@ from sovra_compute.virt import driver as virt_driver
 LOG = logging.getLogger(__name__)
 
 
+def image_cache_interval(conf) -> float | None:
+    """Seconds between image cache manager runs ([image_cache] manager_interval,
+    upstream's meaning: 0 is every 60 s, -1 never); None: never."""
+    interval = conf.image_cache.manager_interval
+    if interval < 0:
+        return None
+    return interval or 60
+
+
 class RunningAgent:
     """A started agent. Its node joins the cloud in the background: registered in
     placement (retried until placement answers: in lite mode it may start after the
     agent), then announced by its heartbeat, which makes it schedulable. Then it
     reports its guests' power states every [compute] sync_power_state_interval
-    seconds, and soon after the driver tells of a guest that changed by itself."""
+    seconds, and soon after the driver tells of a guest that changed by itself;
+    and has the driver tidy its image cache every [image_cache] manager_interval
+    seconds."""
 
     RETRY_MAX = 5.0
     EVENT_DEBOUNCE = 0.2
@@ -63,13 +75,27 @@ class RunningAgent:
             LOG.info("compute node %s registered and up", self.host)
             self.joined.set()
             break
-        interval = self._conf.compute.sync_power_state_interval or None
+        sync_every = self._conf.compute.sync_power_state_interval or None
+        cache_every = image_cache_interval(self._conf)
+        now = time.monotonic()
+        next_sync = now + sync_every if sync_every else None
+        next_cache = now + cache_every if cache_every else None
         while not self._stopping.is_set():
-            if self._wake.wait(interval):  # an event: let its siblings arrive too
+            due = [at for at in (next_sync, next_cache) if at is not None]
+            timeout = max(0.0, min(due) - time.monotonic()) if due else None
+            woken = self._wake.wait(timeout)
+            if woken:  # an event: let its siblings arrive too
                 self._stopping.wait(self.EVENT_DEBOUNCE)
             self._wake.clear()
-            if not self._stopping.is_set():
+            if self._stopping.is_set():
+                break
+            now = time.monotonic()
+            if woken or (next_sync is not None and now >= next_sync):
                 self.sync_power_states()
+                next_sync = time.monotonic() + sync_every if sync_every else None
+            if next_cache is not None and now >= next_cache:
+                self.manage_image_cache()
+                next_cache = time.monotonic() + cache_every
 
     def sync_power_states(self):
         """Report every guest's power state to the conductor."""
@@ -84,6 +110,13 @@ class RunningAgent:
                                               self.host, states)
         except Exception:  # the next round tries again
             LOG.exception("power state sync of %s failed", self.host)
+
+    def manage_image_cache(self):
+        """The driver's image cache housekeeping (removing unused bases)."""
+        try:
+            self.driver.manage_image_cache()
+        except Exception:  # the next round tries again
+            LOG.exception("image cache manager of %s failed", self.host)
 
     def stop(self):
         self._stopping.set()

@@ -1,9 +1,9 @@
 """The compute service's own option groups (the common ones come from sovra_common)."""
 
-from sovra_compute.conf import compute, libvirt, metadata, quota
+from sovra_compute.conf import compute, image_cache, libvirt, metadata, quota
 
 DEFAULT_PORT = 8774
-MODULES = (compute, libvirt, quota, metadata)
+MODULES = (compute, libvirt, image_cache, quota, metadata)
 
 
 def register_opts(conf):

@@ -92,6 +92,12 @@ class VirtDriver(abc.ABC):
         driver that cannot tell is polled by the agent's periodic sync instead)."""
         return None
 
+    def manage_image_cache(self) -> None:
+        """Housekeeping of the node's image cache, run by the agent every
+        [image_cache] manager_interval seconds: remove what no guest is made from
+        any longer. A driver that caches no images has nothing to do."""
+        return None
+
     @abc.abstractmethod
     def list_instances(self) -> list[str]:
         """UUIDs of the guests on this node, whatever their power state."""

@@ -4,6 +4,7 @@ drive (one without has none), answers the power button, a snapshot boots, events
 KVM detection)."""
 
 import os
+import shutil
 import time
 import uuid
 
@@ -219,3 +220,40 @@ def test_unreachable_libvirt_is_refused_clearly(instances_path):
     with pytest.raises(host.LibvirtUnavailable, match="Is libvirtd running"):
         LibvirtDriver(host="x", connection_uri="qemu:///system?socket=/nonexistent.sock",
                       instances_path=instances_path)
+
+
+def test_the_image_cache_manager_removes_only_bases_no_guest_uses(driver, image,
+                                                                  libvirt_uri,
+                                                                  instances_path):
+    """Two guests from two images; once one is deleted, its base goes and the
+    other's stays under its running guest, which boots again from it."""
+    folder = os.path.join(instances_path, f"node-{uuid.uuid4().hex[:8]}")  # its own
+    node = _driver(libvirt_uri, folder, virt_type=driver.virt_type,
+                   unused_base_min_age=0)
+    other = virt.ImageSource(meta=dict(image.meta, id=f"other-{uuid.uuid4().hex[:8]}"),
+                             fetch=image.fetch)
+    kept, dropped = _tiny("kept"), _tiny("dropped")
+    try:
+        node.spawn(kept, image)
+        node.spawn(dropped, other)
+        base_dir = os.path.join(folder, "_base")
+        node.manage_image_cache()  # both in use: nothing goes
+        assert {image.meta["id"], other.meta["id"]} <= set(os.listdir(base_dir))
+        node.destroy(dropped)
+        node.manage_image_cache()
+        bases = set(os.listdir(base_dir))
+        assert other.meta["id"] not in bases and f"{other.meta['id']}.json" not in bases
+        assert image.meta["id"] in bases
+        assert node.get_info(kept).power_state == virt.RUNNING
+        node.power_off(kept)
+        node.power_on(kept)  # QEMU opens the disk and its base again
+        wait_console(node, kept, READY)
+        node.destroy(kept)
+        node.manage_image_cache()
+        assert [name for name in os.listdir(base_dir)
+                if not name.endswith(".lock")] == []
+    finally:
+        for guest in (kept, dropped):
+            node.destroy(guest)
+        node.close()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -245,7 +245,8 @@ def test_agent_joins_once_placement_answers_then_syncs_power(coordinator, record
     conf = types.SimpleNamespace(compute=types.SimpleNamespace(
         cpu_allocation_ratio=1.0, ram_allocation_ratio=1.0, disk_allocation_ratio=1.0,
         reserved_host_cpus=0, reserved_host_memory_mb=0, reserved_host_disk_mb=0,
-        sync_power_state_interval=0.05))
+        sync_power_state_interval=0.05),
+        image_cache=types.SimpleNamespace(manager_interval=-1))
     placement = FlakyPlacement()
     driver = fake.FakeDriver(traits=["HW_CPU_X86_AVX2"])
     guest = instance()
@@ -266,3 +267,60 @@ def test_agent_joins_once_placement_answers_then_syncs_power(coordinator, record
     finally:
         agent.stop()
     assert "node9" not in coordinator.members("compute-agents")
+
+
+def test_agent_runs_the_image_cache_manager_at_its_interval(coordinator, recorder):
+    from sovra_compute.cmd.agent import RunningAgent, image_cache_interval
+
+    class Placement:
+        def ensure_provider(self, host):
+            return {"uuid": "rp"}
+
+        def set_inventory(self, rp_uuid, inventories):
+            pass
+
+        def set_traits(self, rp_uuid, traits):
+            pass
+
+    class Stoppable:
+        def stop(self):
+            pass
+
+        cleanup = stop
+
+    class CachingDriver(fake.FakeDriver):
+        def __init__(self):
+            super().__init__()
+            self.runs = []
+
+        def manage_image_cache(self):
+            self.runs.append(time.monotonic())
+            if len(self.runs) == 1:
+                raise OSError("a failing run does not stop the next ones")
+
+    def conf(manager_interval):
+        return types.SimpleNamespace(compute=types.SimpleNamespace(
+            cpu_allocation_ratio=1.0, ram_allocation_ratio=1.0,
+            disk_allocation_ratio=1.0, reserved_host_cpus=0, reserved_host_memory_mb=0,
+            reserved_host_disk_mb=0, sync_power_state_interval=60),
+            image_cache=types.SimpleNamespace(manager_interval=manager_interval))
+
+    # upstream's meanings: 0 is the default period (60 s), -1 is never
+    assert image_cache_interval(conf(0)) == 60
+    assert image_cache_interval(conf(-1)) is None
+    assert image_cache_interval(conf(2400)) == 2400
+    driver, conductor = CachingDriver(), recorder()
+    started = time.monotonic()
+    agent = RunningAgent(conf(0.2), "node8", driver, Placement(), Stoppable(),
+                         Stoppable(), coordinator, conductor)
+    try:
+        deadline = time.monotonic() + 5
+        while len(driver.runs) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        agent.stop()
+    assert len(driver.runs) >= 3
+    assert driver.runs[0] - started >= 0.2  # a period after start, not at once
+    assert all(b - a >= 0.19 for a, b in zip(driver.runs, driver.runs[1:], strict=False))
+    # and the power-state sync (every 60 s) did not run meanwhile
+    assert not conductor.named("sync_power_states")

@@ -2,10 +2,14 @@
 cache and disks (with the real qemu-img), host facts."""
 
 import base64
+import fcntl
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -212,3 +216,134 @@ def test_console_output_is_read_from_the_log_tail(tmp_path, monkeypatch):
     out = drv.get_console_output({"uuid": UUID})
     assert out.endswith("end \ufffd\n") and len(out) <= libvirt_driver.CONSOLE_TAIL_BYTES
     assert "\0" not in out
+
+
+def _cached_node(tmp_path, *image_ids):
+    """An instances path whose cache holds ``image_ids`` (real qcow2 bases)."""
+    instances = tmp_path / "instances"
+    cache = imagebackend.ImageCache(str(instances / "_base"))
+    image = _qcow2(tmp_path)
+    bases = {image_id: cache.fetch(_source(image, image_id=image_id))
+             for image_id in image_ids}
+    return instances, cache, bases
+
+
+def _in_use(instances, cache):
+    return lambda: imagebackend.bases_in_use(str(instances), cache.base_dir)
+
+
+def _age(path, seconds):
+    """Last used ``seconds`` ago: the file (and a base's record) dated back."""
+    then = time.time() - seconds
+    for each in (path, f"{path}.json"):
+        if os.path.exists(each):
+            os.utime(each, (then, then))
+
+
+def test_unused_bases_leave_the_cache_after_their_minimum_age(tmp_path):
+    instances, cache, bases = _cached_node(tmp_path, "img-disk", "img-kept", "img-old",
+                                           "img-recent")
+    server = instances / "5e1d1a9e-0000-4000-8000-000000000001"
+    server.mkdir()
+    imagebackend.create_overlay(bases["img-disk"], str(server / "disk"), root_gb=1)
+    reverted = instances / "5e1d1a9e-0000-4000-8000-000000000002"
+    reverted.mkdir()  # only the disk kept for a resize's revert is made from it
+    imagebackend.create_overlay(bases["img-kept"], str(reverted / "disk.resize-backup"),
+                                root_gb=1)
+    (reverted / "console.log").write_text("not a disk")
+    day = 86400
+    for image_id in ("img-disk", "img-kept", "img-old"):
+        _age(bases[image_id].path, 2 * day)
+    # a download a killed agent left behind, of a base now unused
+    stale_part = instances / "_base" / ".img-old.0123abcd.part"
+    stale_part.write_bytes(b"half an image")
+    _age(stale_part, 2 * day)
+
+    assert imagebackend.bases_in_use(str(instances), cache.base_dir) == {
+        "img-disk", "img-kept"}
+    assert cache.remove_unused(_in_use(instances, cache), min_age=day) == ["img-old"]
+    left = sorted(p.name for p in (instances / "_base").iterdir())
+    assert left == ["img-disk", "img-disk.json", "img-disk.lock",
+                    "img-kept", "img-kept.json", "img-kept.lock",
+                    "img-old.lock",  # the lock stays: another agent may hold it open
+                    "img-recent", "img-recent.json", "img-recent.lock"]
+    # the disks still open on their bases
+    imagebackend.qemu_img("info", "--backing-chain", str(server / "disk"))
+    # once unused long enough, the rest go too
+    shutil.rmtree(server)
+    shutil.rmtree(reverted)
+    assert cache.remove_unused(_in_use(instances, cache), min_age=day) == [
+        "img-disk", "img-kept"]
+    assert cache.remove_unused(_in_use(instances, cache), min_age=0) == ["img-recent"]
+
+
+def test_a_cache_hit_is_a_use_that_renews_the_base(tmp_path):
+    instances, cache, bases = _cached_node(tmp_path, "img-a")
+    _age(bases["img-a"].path, 3600)
+    fetches = []
+    again = cache.fetch(_source(_qcow2(tmp_path), image_id="img-a", fetches=fetches))
+    assert fetches == [] and again == bases["img-a"]  # not downloaded again
+    assert cache.remove_unused(_in_use(instances, cache), min_age=600) == []
+    assert os.path.exists(bases["img-a"].path)
+
+
+def test_a_base_held_by_a_spawn_or_a_download_is_left(tmp_path):
+    instances, cache, bases = _cached_node(tmp_path, "img-a")
+    source = _source(_qcow2(tmp_path), image_id="img-a")
+    holding, release, removed = threading.Event(), threading.Event(), []
+
+    def spawn():  # between the look-up and its disk, the base must stay
+        with cache.fetched(source) as base:
+            holding.set()
+            release.wait(10)
+            server = instances / "5e1d1a9e-0000-4000-8000-000000000003"
+            server.mkdir()
+            imagebackend.create_overlay(base, str(server / "disk"), root_gb=1)
+
+    thread = threading.Thread(target=spawn)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        removed = cache.remove_unused(_in_use(instances, cache), min_age=0)
+    finally:
+        release.set()
+        thread.join()
+    assert removed == [] and os.path.exists(bases["img-a"].path)
+    # another agent process (sharing the cache) holding the lock: left as well
+    with open(os.path.join(cache.base_dir, "img-a.lock"), "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        shutil.rmtree(instances / "5e1d1a9e-0000-4000-8000-000000000003")
+        assert cache.remove_unused(_in_use(instances, cache), min_age=0) == []
+    assert cache.remove_unused(_in_use(instances, cache), min_age=0) == ["img-a"]
+
+
+def test_a_disk_made_while_the_manager_runs_keeps_its_base(tmp_path):
+    instances, cache, bases = _cached_node(tmp_path, "img-a")
+    answers = []
+
+    def in_use():  # the first scan is before the disk exists, the second after
+        answers.append(imagebackend.bases_in_use(str(instances), cache.base_dir))
+        if len(answers) == 1:
+            server = instances / "5e1d1a9e-0000-4000-8000-000000000004"
+            server.mkdir()
+            imagebackend.create_overlay(bases["img-a"], str(server / "disk"), root_gb=1)
+        return answers[-1]
+
+    assert cache.remove_unused(in_use, min_age=0) == []
+    assert answers == [set(), {"img-a"}]
+
+
+def test_backing_file_is_read_from_the_qcow2_header(tmp_path):
+    raw = tmp_path / "base.raw"
+    raw.write_bytes(b"\0" * 1024 * 1024)
+    assert imagebackend.backing_file(str(raw)) is None
+    assert imagebackend.backing_file(str(_qcow2(tmp_path, "plain.qcow2"))) is None
+    overlay = _qcow2(tmp_path, "overlay.qcow2", backing=raw)
+    assert imagebackend.backing_file(str(overlay)) == str(raw)
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    relative = sub / "rel.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+                    "../base.raw", str(relative), "1M"], check=True)
+    assert imagebackend.backing_file(str(relative)) == str(raw)
+    assert imagebackend.backing_file(str(tmp_path / "missing")) is None

@@ -3,7 +3,8 @@
 Each server is a persistent domain ``sovra-<uuid>`` whose metadata names the node
 that owns it (several agents may share one libvirt daemon: each sees only its own
 guests), and a directory ``<instances_path>/<uuid>/`` with its disk (a qcow2
-overlay on the cached image), its config drive (only when
+overlay on the cached image; the agent's image cache manager removes bases no such
+disk is made from any longer), its config drive (only when
 ``instance["config_drive"]``) and its console log. Deleting the server removes all
 of them. Volumes are files outside it (storage shared with the block backend) or
 NBD exports QEMU reaches over the network, plugged as virtio disks (volume.py); a
@@ -37,8 +38,12 @@ class LibvirtDriver(virt.VirtDriver):
                  virt_type: str = "auto", force_raw_images: bool = False,
                  clean_shutdown_timeout: float = 60, machine_type: str = "pc",
                  cpu_mode: str = "auto", disk_cachemode: str = "auto",
-                 volume_detach_timeout: float = 30):
+                 volume_detach_timeout: float = 30,
+                 remove_unused_base_images: bool = True,
+                 unused_base_min_age: float = 86400):
         self.node = host
+        self.remove_unused_base_images = remove_unused_base_images
+        self.unused_base_min_age = unused_base_min_age
         self.volume_detach_timeout = volume_detach_timeout
         self.instances_path = os.path.abspath(instances_path)
         self.clean_shutdown_timeout = clean_shutdown_timeout
@@ -77,7 +82,10 @@ class LibvirtDriver(virt.VirtDriver):
                    clean_shutdown_timeout=opts.clean_shutdown_timeout,
                    machine_type=opts.machine_type, cpu_mode=opts.cpu_mode,
                    disk_cachemode=opts.disk_cachemode,
-                   volume_detach_timeout=opts.volume_detach_timeout)
+                   volume_detach_timeout=opts.volume_detach_timeout,
+                   remove_unused_base_images=conf.image_cache.remove_unused_base_images,
+                   unused_base_min_age=conf.image_cache
+                   .remove_unused_original_minimum_age_seconds)
 
     def close(self):
         self._host.close()
@@ -128,6 +136,13 @@ class LibvirtDriver(virt.VirtDriver):
 
     def set_event_listener(self, listener):
         self._listener = listener
+
+    def manage_image_cache(self):
+        if self.remove_unused_base_images:
+            self._images.remove_unused(
+                lambda: imagebackend.bases_in_use(self.instances_path,
+                                                  self._images.base_dir),
+                self.unused_base_min_age)
 
     def list_instances(self):
         conn = self._host.connection()
@@ -189,9 +204,9 @@ class LibvirtDriver(virt.VirtDriver):
                 os.makedirs(self.instance_dir(uuid))
                 os.chmod(self.instance_dir(uuid), 0o755)  # whatever the umask
                 if boot is None:
-                    base = self._images.fetch(image)
-                    imagebackend.create_overlay(base, paths["disk"],
-                                                instance["flavor"].get("root_gb", 0))
+                    with self._images.fetched(image) as base:
+                        imagebackend.create_overlay(
+                            base, paths["disk"], instance["flavor"].get("root_gb", 0))
                 if instance.get("config_drive"):
                     configdrive.build(paths["config"], instance, key_data=key_data,
                                       user_data=user_data)

@@ -11,6 +11,13 @@ removed.
 
 Server disks are qcow2 overlays on a base (``qemu-img create -b``), so a server's
 disk holds only what the guest wrote.
+
+A base no server disk on the node is made from any longer is removed by
+``remove_unused`` once it has not been used for a minimum age (a base's mtime is
+its last use: a download, or a spawn that found it cached). What is in use is read
+from the disks themselves (each qcow2's backing file), so a disk kept for a revert,
+or one whose guest is not defined, keeps its base. A base stays while a spawn
+holds it (``fetched``), from the look-up until its overlay exists.
 """
 
 from __future__ import annotations
@@ -22,9 +29,12 @@ import json
 import logging
 import os
 import re
+import struct
 import subprocess
 import threading
+import time
 import uuid as uuidlib
+from collections.abc import Callable
 
 from sovra_compute.virt import driver as virt
 
@@ -33,6 +43,8 @@ LOG = logging.getLogger(__name__)
 GiB = 1024 ** 3
 BOOTABLE_FORMATS = ("qcow2", "raw")
 _IMAGE_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,127}$")
+_PART = re.compile(r"^\.([0-9A-Za-z][0-9A-Za-z_-]{0,127})\.[0-9a-f]{8}\.part(\.raw)?$")
+_QCOW2_MAGIC = b"QFI\xfb"
 _QEMU_IMG_TIMEOUT = 3600
 
 
@@ -75,6 +87,16 @@ def inspect(path: str, disk_format: str) -> dict:
     return info
 
 
+def _owner(name: str) -> str | None:
+    """The image id a file of the cache is of (its base, its record, a download's
+    part); None for the lock files and anything else."""
+    part = _PART.match(name)
+    if part:
+        return part.group(1)
+    stem = name.removesuffix(".json")
+    return stem if _IMAGE_ID.match(stem) else None
+
+
 @dataclasses.dataclass(frozen=True)
 class CachedImage:
     path: str
@@ -92,15 +114,28 @@ class ImageCache:
         os.chmod(base_dir, 0o755)  # QEMU's user reads the bases, whatever the umask
 
     @contextlib.contextmanager
-    def _locked(self, image_id: str):
+    def _locked(self, image_id: str, *, wait: bool = True):
+        """Hold ``image_id``'s lock (this process's threads and other processes).
+        ``wait=False``: yields False at once, without the lock, if it is held."""
         with self._locks_guard:
             lock = self._locks.setdefault(image_id, threading.Lock())
-        with lock, open(os.path.join(self.base_dir, f"{image_id}.lock"), "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        if not lock.acquire(blocking=wait):
+            yield False
+            return
+        try:
+            with open(os.path.join(self.base_dir, f"{image_id}.lock"), "a") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX if wait
+                                else fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        finally:
+            lock.release()
 
     def _cached(self, image_id: str, meta: dict) -> CachedImage | None:
         path = os.path.join(self.base_dir, image_id)
@@ -117,6 +152,13 @@ class ImageCache:
 
     def fetch(self, image: virt.ImageSource) -> CachedImage:
         """The verified base of ``image``, downloaded if this node has none."""
+        with self.fetched(image) as base:
+            return base
+
+    @contextlib.contextmanager
+    def fetched(self, image: virt.ImageSource):
+        """``fetch``, the base kept (never removed as unused) until the block ends:
+        make the server's disk on it inside the block."""
         meta = image.meta
         image_id = str(meta.get("id", ""))
         if not _IMAGE_ID.match(image_id):
@@ -128,9 +170,43 @@ class ImageCache:
                                        f"{', '.join(BOOTABLE_FORMATS)}")
         with self._locked(image_id):
             cached = self._cached(image_id, meta)
-            if cached is not None:
-                return cached
-            return self._download(image, image_id, disk_format)
+            if cached is None:
+                cached = self._download(image, image_id, disk_format)
+            else:  # its last use, which keeps it from removal for a while
+                with contextlib.suppress(OSError):  # (another user's file)
+                    os.utime(cached.path)
+            yield cached
+
+    def remove_unused(self, in_use: Callable[[], set[str]],
+                      min_age: float) -> list[str]:
+        """Remove the bases that are not in ``in_use()`` (image ids) and were not
+        used for ``min_age`` seconds, their records and any download a killed
+        agent left; the ids removed. A base being downloaded or held by a spawn is
+        left, and ``in_use()`` is asked again, under the base's lock, before each
+        removal: a disk made meanwhile keeps its base."""
+        ids = {_owner(name) for name in os.listdir(self.base_dir)} - {None}
+        candidates = sorted(ids - in_use())
+        removed = []
+        for image_id in candidates:
+            with self._locked(image_id, wait=False) as held:
+                if not held:
+                    continue  # a download or a spawn has it now
+                files = [os.path.join(self.base_dir, name)
+                         for name in os.listdir(self.base_dir)
+                         if _owner(name) == image_id]
+                newest = max((os.stat(path).st_mtime for path in files
+                              if os.path.exists(path)), default=0.0)
+                if time.time() - newest < min_age or image_id in in_use():
+                    continue
+                freed = 0
+                for path in files:
+                    with contextlib.suppress(FileNotFoundError):
+                        freed += os.stat(path).st_size
+                        os.unlink(path)
+                LOG.info("image %s removed from the cache: unused for %d s or more "
+                         "(%d bytes freed)", image_id, min_age, freed)
+                removed.append(image_id)
+        return removed
 
     def _download(self, image, image_id, disk_format) -> CachedImage:
         final = os.path.join(self.base_dir, image_id)
@@ -181,6 +257,46 @@ def create_overlay(base: CachedImage, path: str, root_gb: int) -> None:
                    f"({-(-base.virtual_size // GiB)} GB)")
     qemu_img("create", "-q", "-f", "qcow2", "-F", base.format, "-b",
              os.path.abspath(base.path), path, str(size))
+
+
+def backing_file(path: str) -> str | None:
+    """The absolute path of the backing file a qcow2 disk names (None: it names
+    none, or it is not a qcow2), read from the qcow2 header: cheap enough for every
+    disk of a node. A relative name is relative to the disk's directory."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(20)
+            if len(header) < 20 or header[:4] != _QCOW2_MAGIC:
+                return None
+            offset, size = struct.unpack(">QI", header[8:20])
+            if not offset or not 0 < size <= 1023:  # qcow2 caps the name at 1023
+                return None
+            fh.seek(offset)
+            name = fh.read(size).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(path), name))
+
+
+def bases_in_use(instances_path: str, base_dir: str) -> set[str]:
+    """Image ids of the bases in ``base_dir`` that disks under ``instances_path``
+    are made from: every qcow2 in every server's directory (its disk, a disk kept
+    for a revert), whichever node's, whether its guest is defined or not."""
+    base_dir = os.path.realpath(base_dir)
+    used = set()
+    with os.scandir(instances_path) as servers:
+        folders = [entry.path for entry in servers
+                   if entry.is_dir(follow_symlinks=False) and
+                   os.path.realpath(entry.path) != base_dir]
+    for folder in folders:
+        with contextlib.suppress(FileNotFoundError), os.scandir(folder) as files:
+            for entry in files:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                backing = backing_file(entry.path)
+                if backing and os.path.dirname(os.path.realpath(backing)) == base_dir:
+                    used.add(os.path.basename(backing))
+    return used
 
 
 def export_disk(path: str, out_path: str, *, in_use: bool = False) -> None:
