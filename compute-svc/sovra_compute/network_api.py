@@ -67,6 +67,10 @@ class PortNotUsable(exception.Invalid):
                "project.")
 
 
+class FixedIpAlreadyInUse(exception.Invalid):
+    message = "Fixed IP address %(address)s is already in use on instance %(device)s."
+
+
 class SecurityGroupNotFound(exception.Invalid):
     message = "Security group %(name)s not found."
 
@@ -172,6 +176,19 @@ def check_port(client, port_id: str, project_id: str) -> dict:
     if owner and owner != project_id:
         raise PortNotUsable(port_id=port_id)
     return port
+
+
+def check_fixed_ip(client, network_id: str, address: str) -> None:
+    """FixedIpAlreadyInUse (400, upstream's create answer) if a port the caller can
+    see on ``network_id`` holds ``address``. One the caller cannot see (another
+    project's, on a shared network) is found by the build: ERROR with the network
+    API's message."""
+    with translated():
+        ports = client.list_ports(network_id=network_id,
+                                  fixed_ips=f"ip_address={address}")
+    if ports:
+        raise FixedIpAlreadyInUse(address=address,
+                                  device=ports[0].get("device_id") or "(none)")
 
 
 def security_group_ids(client, names: list[str], project_id: str) -> list[str]:

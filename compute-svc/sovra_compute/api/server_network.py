@@ -15,7 +15,8 @@ groups of the ports compute makes; ports the caller gives keep their own, as
 upstream. An unknown group is 400.
 
 Errors are upstream's: a network or port that does not exist (or that the caller
-cannot see) and a port of another project are 400, a port in use is 409.
+cannot see), a port of another project and a ``fixed_ip`` a port the caller can
+see holds are 400, a port in use is 409.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def _check(req, entries) -> None:
                 entry["network_id"] = port["network_id"]
             else:
                 network_api.get_network(client, entry["network_id"])
+                if entry["fixed_ip"]:
+                    network_api.check_fixed_ip(client, entry["network_id"],
+                                               entry["fixed_ip"])
     except network_api.NoNetworkService:
         raise exception.Invalid("Networks cannot be requested: there is no network "
                                 "service.") from None

@@ -355,27 +355,49 @@ def test_the_network_services_own_event_completes_the_build(
     conn.compute.wait_for_delete(server, interval=0.05, wait=20)
 
 
-def test_an_address_taken_ends_the_build_in_error_on_the_first_host(
+def test_an_address_the_caller_sees_taken_is_refused_at_create(
         cloud, conn, image, flavor, private):
     holder = conn.network.create_port(network_id=private.id,
-                                      fixed_ips=[{"ip_address": "10.20.0.60"}])
+                                      fixed_ips=[{"ip_address": "10.20.0.61"}])
+    before = {s.id for s in conn.compute.servers(all_projects=True)}
     resp = _create(conn, image, flavor,
-                   [{"uuid": private.id, "fixed_ip": "10.20.0.60"}], name="taken")
-    assert resp.status_code == 202, resp.text
-    server = conn.compute.wait_for_server(
-        conn.compute.get_server(resp.json()["server"]["id"]), status="ERROR",
-        interval=0.1, wait=30)
-    shown = _show(conn, server.id)
-    assert "10.20.0.60" in shown["fault"]["message"]
-    actions = conn.compute.get(f"/servers/{server.id}/os-instance-actions/"
-                               f"{_create_request(conn, server.id)}").json()
-    builds = [e for e in actions["instanceAction"]["events"]
-              if e["event"] == "compute__do_build_and_run_instance"]
-    assert len(builds) == 1  # not rescheduled: every host would be refused
-    assert list(conn.network.ports(device_id=server.id)) == []
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+                   [{"uuid": private.id, "fixed_ip": "10.20.0.61"}], name="taken")
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["badRequest"]["message"] == (
+        "Fixed IP address 10.20.0.61 is already in use on instance (none).")
+    assert {s.id for s in conn.compute.servers(all_projects=True)} == before
     conn.network.delete_port(holder)
+
+
+def test_an_address_taken_ends_the_build_in_error_on_the_first_host(
+        cloud, conn, image, flavor):
+    """Another project's port on a shared network: the caller cannot see it, so
+    the create is accepted and the build is refused the address."""
+    shared = conn.network.create_network(name="shared-taken", shared=True)
+    conn.network.create_subnet(network_id=shared.id, cidr="10.21.0.0/24",
+                               ip_version=4)
+    holder = conn.network.create_port(network_id=shared.id,
+                                      fixed_ips=[{"ip_address": "10.21.0.60"}])
+    with project_member(conn, cloud, "taken") as owner:
+        member = owner.conn
+        resp = _create(member, image, flavor,
+                       [{"uuid": shared.id, "fixed_ip": "10.21.0.60"}], name="taken")
+        assert resp.status_code == 202, resp.text
+        server = member.compute.wait_for_server(
+            member.compute.get_server(resp.json()["server"]["id"]), status="ERROR",
+            interval=0.1, wait=30)
+        shown = _show(member, server.id)
+        assert "10.21.0.60" in shown["fault"]["message"]
+        actions = conn.compute.get(f"/servers/{server.id}/os-instance-actions/"
+                                   f"{_create_request(conn, server.id)}").json()
+        builds = [e for e in actions["instanceAction"]["events"]
+                  if e["event"] == "compute__do_build_and_run_instance"]
+        assert len(builds) == 1  # not rescheduled: every host would be refused
+        assert list(conn.network.ports(device_id=server.id)) == []
+        member.compute.delete_server(server)
+        member.compute.wait_for_delete(server, interval=0.05, wait=20)
+    conn.network.delete_port(holder)
+    conn.network.delete_network(shared)
 
 
 def _create_request(conn, server_id):

@@ -92,10 +92,19 @@ class FakeNetworks:
                                      **extra}
         return network_id
 
-    def add_port(self, port_id, network_id, project="proj-a", device_id=""):
+    def add_port(self, port_id, network_id, project="proj-a", device_id="",
+                 addresses=()):
         self.ports[port_id] = {"id": port_id, "network_id": network_id,
-                               "project_id": project, "device_id": device_id}
+                               "project_id": project, "device_id": device_id,
+                               "fixed_ips": [{"ip_address": a} for a in addresses]}
         return port_id
+
+    def list_ports(self, network_id, fixed_ips):
+        key, _, address = fixed_ips.partition("=")
+        assert key == "ip_address"
+        return [p for p in self.ports.values()
+                if self._visible(p) and p["network_id"] == network_id and
+                address in [ip["ip_address"] for ip in p["fixed_ips"]]]
 
     def list_networks(self):
         return [n for n in self.networks.values() if self._visible(n)]

@@ -53,6 +53,30 @@ def test_networks_that_cannot_be_used_are_refused(api, networks, nets, status,
     assert message in resp.json["badRequest"]["message"]
 
 
+def test_a_fixed_ip_the_caller_sees_taken_is_refused_up_front(api, db, networks):
+    networks.add_network(NET_A)
+    networks.add_port(PORT, NET_A, device_id="another-server", addresses=["10.0.0.5"])
+    networks.add_port("reserved", NET_A, addresses=["10.0.0.6"])  # no device
+    for address, holder in (("10.0.0.5", "another-server"), ("10.0.0.6", "(none)")):
+        resp = boot(api, networks=[{"uuid": NET_A, "fixed_ip": address}])
+        assert resp.status_code == 400, resp.json
+        assert resp.json["badRequest"]["message"] == (
+            f"Fixed IP address {address} is already in use on instance {holder}.")
+    assert instance_service.list_(db) == []  # nothing made
+    # a port the caller cannot see (another project's on a shared network) is
+    # not known here: the build finds out
+    networks.add_network(SHARED, project="admin-proj", shared=True)
+    networks.add_port("theirs", SHARED, project="proj-b", addresses=["10.0.0.7"])
+    assert _requested(db, boot(api, networks=[{"uuid": SHARED,
+                                               "fixed_ip": "10.0.0.7"}]))[0][
+        "fixed_ip"] == "10.0.0.7"
+    # the same address on another network is free
+    networks.add_network(NET_A2)
+    assert _requested(db, boot(api, networks=[{"uuid": NET_A2,
+                                               "fixed_ip": "10.0.0.5"}]))[0][
+        "network_id"] == NET_A2
+
+
 def test_a_port_in_use_is_a_conflict(api, networks):
     networks.add_network(NET_A)
     networks.add_port(PORT, NET_A, device_id="another-server")
