@@ -311,6 +311,31 @@ class ComputeAgentEndpoint(move.MoveEndpoint, volumes.VolumeEndpoint, rpc.RPCEnd
                          [ip["ip_address"] for ip in fresh["fixed_ips"]],
                          [f["ip_address"] for f in fresh["floating_ips"]])
 
+    def _on_network_vif_deleted(self, ctxt, instance, event):
+        """The network service deleted a port of this server (``tag``: its id):
+        its NIC is unplugged from the guest and its VIF dropped from the server
+        (conductor ``vif_update`` with none: gone from ``addresses``), as a
+        detach does, with no port left to release. The VIF goes even if the
+        guest refuses the unplug (the port is gone either way). One at a time
+        with detaches and network-changed reads."""
+        uuid, port_id = instance["uuid"], event.get("tag")
+        item = next((v for v in instance.get("network_info") or ()
+                     if v["port_id"] == port_id), None)
+        if item is None:
+            LOG.info("network-vif-deleted for %s: port %s is not one of its NICs",
+                     uuid, port_id)
+            return
+        with self._vifs_lock:
+            try:
+                self._driver.detach_interface(instance, item)
+            except virt.InstanceNotFound:
+                pass  # no guest here: only the record is left to drop
+            except Exception:
+                LOG.exception("unplugging deleted port %s from %s failed; its VIF "
+                              "is dropped all the same", port_id, uuid)
+            self._conductor.vif_update(ctxt, uuid, self._host, port_id, None)
+        LOG.info("port %s of %s was deleted: its NIC is gone", port_id, uuid)
+
     def _on_volume_extended(self, ctxt, instance, event):
         """Block storage grew a volume of this server (``tag``: its id): the
         guest is told its disk's new size, the volume's as block storage shows."""

@@ -443,3 +443,29 @@ def test_a_floating_ip_shows_in_addresses_through_network_changed(
     conn.network.delete_ip(fip)
     conn.network.remove_interface_from_router(router, subnet_id=subnet_id)
     conn.network.delete_router(router)
+
+
+def test_a_port_deleted_under_a_server_leaves_its_nic_and_addresses(
+        cloud, conn, image, flavor, private):
+    """The network API sends network-vif-deleted when a port bound to a server
+    is deleted: the agent unplugs the NIC and the server's addresses drop it (no
+    test-sent event); the server's other NIC stays."""
+    server = _boot(cloud, conn, image, flavor,
+                   [{"uuid": private.id, "fixed_ip": "10.20.0.80"},
+                    {"uuid": private.id, "fixed_ip": "10.20.0.81"}], name="two-nics")
+    ports = {p.fixed_ips[0]["ip_address"]: p
+             for p in conn.network.ports(device_id=server.id)}
+    driver = cloud.drivers[conn.compute.get_server(server.id).compute_host]
+    assert len(driver.plugged_vifs(server.id)) == 2
+    conn.network.delete_port(ports["10.20.0.81"])
+    wait_for(lambda: [a["addr"] for a in _show(conn, server.id)["addresses"][
+        "private"]] == ["10.20.0.80"], timeout=15)
+    assert [v["port_id"] for v in driver.plugged_vifs(server.id)] == [
+        ports["10.20.0.80"].id]
+    interfaces = conn.compute.get(f"/servers/{server.id}/os-interface").json()
+    assert [i["port_id"] for i in interfaces["interfaceAttachments"]] == [
+        ports["10.20.0.80"].id]
+    assert conn.compute.get_server(server.id).status == "ACTIVE"
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, interval=0.05, wait=20)
+    assert list(conn.network.ports(device_id=server.id)) == []

@@ -338,6 +338,40 @@ def test_network_changed_for_a_port_not_the_servers_reports_nothing(recorder):
     assert conductor.named("vif_update") == []
 
 
+def test_a_deleted_port_loses_its_nic_and_its_vif(recorder):
+    networks = FakeNetworkAPI()
+    agent, driver, conductor = _agent(recorder, networks)
+    guest = _with_network()
+    agent.build_instance(None, guest)
+    (first,) = driver.plugged_vifs(guest["uuid"])
+    given = networks.add_port()
+    second = agent.attach_interface(None, guest, {"network_id": None, "port_id": given,
+                                                  "fixed_ip": None, "tag": None})
+    guest["network_info"] = [first, second]
+    calls = len(networks.calls)
+    del networks.ports[given]  # deleted by its user, in the network service
+    agent.external_instance_event(None, guest, [
+        {"name": "network-vif-deleted", "tag": given, "status": "completed"}])
+    assert [v["port_id"] for v in driver.plugged_vifs(guest["uuid"])] == [
+        first["port_id"]]
+    assert conductor.named("vif_update")[-1][0][3:] == (given, None)
+    assert networks.calls[calls:] == []  # nothing to release: the port is gone
+    # a port not the server's (or already dropped) changes nothing
+    updates = len(conductor.named("vif_update"))
+    guest["network_info"] = [first]
+    agent.external_instance_event(None, guest, [
+        {"name": "network-vif-deleted", "tag": given, "status": "completed"}])
+    assert len(conductor.named("vif_update")) == updates
+    # a guest that refuses the unplug: the VIF is dropped all the same
+    guest["network_info"] = [first]
+    del networks.ports[first["port_id"]]
+    driver.fail_operations.add("detach_interface")
+    agent.external_instance_event(None, guest, [
+        {"name": "network-vif-deleted", "tag": first["port_id"],
+         "status": "completed"}])
+    assert conductor.named("vif_update")[-1][0][3:] == (first["port_id"], None)
+
+
 def test_a_request_the_network_api_refuses_aborts_the_build(recorder):
     """No reschedule: another host would be refused the same."""
     networks = FakeNetworkAPI()
