@@ -285,13 +285,15 @@ def test_os_interface_attaches_and_detaches_ports_of_a_running_server(
     assert resp.json()["interfaceAttachment"]["mac_addr"] == given.mac_address
     wait_for(lambda: set(_show(conn, server.id)["addresses"]) == {"private"}
              and len(_show(conn, server.id)["addresses"]["private"]) == 2)
-    # errors: an address taken (the agent's port create fails: nothing is left),
+    # errors: an address taken (refused up front, 409 as upstream's attach),
     # a port in use, both a port and a network, an unknown port to detach
     ports_before = {p.id for p in conn.network.ports(network_id=private.id)}
     resp = conn.compute.post(f"/servers/{server.id}/os-interface", json={
         "interfaceAttachment": {"net_id": private.id,
                                 "fixed_ips": [{"ip_address": "10.20.0.77"}]}})
     assert resp.status_code == 409, resp.text
+    assert resp.json()["conflictingRequest"]["message"] == (
+        f"Fixed IP address 10.20.0.77 is already in use on instance {server.id}.")
     assert {p.id for p in conn.network.ports(network_id=private.id)} == ports_before
     assert len(cloud.drivers[host].plugged_vifs(server.id)) == 2
     resp = conn.compute.post(f"/servers/{server.id}/os-interface",

@@ -89,7 +89,10 @@ def _requested(req, body) -> dict:
         return {**requested[0], "tag": body.get("tag")}
     if body.get("tag"):
         item["tag"] = body["tag"]
-    return server_network.parse(req, {"networks": [item]})[0]
+    try:
+        return server_network.parse(req, {"networks": [item]})[0]
+    except network_api.FixedIpAlreadyInUse as exc:  # upstream: 409 here, 400 at create
+        raise exception.Conflict(str(exc)) from None
 
 
 def create_interface(req, server_id):
