@@ -39,10 +39,12 @@ class ConductorAPI(RPCAPI):
               finished step (compute__do_build_and_run_instance,
               compute_terminate_instance), recorded in the same transaction as
               the outcome (a 1.7 conductor is sent it apart, as action_event).
+        1.9 - evacuate_server (from the API: a server whose host is down rebuilt
+              on another); evacuate_done, evacuate_failed (from agents).
     """
 
     TOPIC = CONDUCTOR_TOPIC
-    VERSION = "1.8"
+    VERSION = "1.9"
 
     def build_instance(self, ctxt, instance_uuid, image=None):
         """Schedule and build a server that the API recorded in BUILD; ``image``:
@@ -108,6 +110,26 @@ class ConductorAPI(RPCAPI):
         ``host``, or one the scheduler chooses."""
         self.prepare(self.choose_version("1.6")).cast(
             ctxt, "migrate_server", instance_uuid=instance_uuid, host=host)
+
+    def evacuate_server(self, ctxt, instance_uuid, host=None, power_on=None):
+        """Rebuild a server (in task rebuilding; its host is down) on another
+        host: ``host``, or one the scheduler chooses; ``power_on``: whether its
+        guest is started there (None: unless the server was stopped)."""
+        self.prepare(self.choose_version("1.9")).cast(
+            ctxt, "evacuate_server", instance_uuid=instance_uuid, host=host,
+            power_on=power_on)
+
+    def evacuate_done(self, ctxt, instance_uuid, host, power_state):
+        """The destination of an evacuation spawned the server."""
+        self.prepare(self.choose_version("1.9")).cast(
+            ctxt, "evacuate_done", instance_uuid=instance_uuid, host=host,
+            power_state=power_state)
+
+    def evacuate_failed(self, ctxt, instance_uuid, host, reason):
+        """The destination of an evacuation could not spawn the server."""
+        self.prepare(self.choose_version("1.9")).cast(
+            ctxt, "evacuate_failed", instance_uuid=instance_uuid, host=host,
+            reason=reason)
 
     def migration_disk_ready(self, ctxt, instance_uuid, host, flavor, image_id):
         """The source of a move stopped the guest and uploaded its root disk as
@@ -233,10 +255,11 @@ class ComputeAgentAPI(RPCAPI):
         1.11 - build_instance's ``step_started``: the conductor recorded the
                start of the build's step (compute__do_build_and_run_instance)
                for this host, so the agent does not (a 1.10 agent always does).
+        1.12 - evacuate_instance (the destination of an evacuation).
     """
 
     TOPIC = AGENT_TOPIC
-    VERSION = "1.11"
+    VERSION = "1.12"
 
     def build_instance(self, ctxt, host, instance, key_data=None, user_data=None,
                        image=None, step_started=False):
@@ -330,6 +353,15 @@ class ComputeAgentAPI(RPCAPI):
             ctxt, "finish_migration", instance=instance, flavor=flavor,
             image_id=image_id, power_on=power_on, key_data=key_data,
             user_data=user_data)
+
+    def evacuate_instance(self, ctxt, host, instance, power_on=True, key_data=None,
+                          user_data=None):
+        """Destination of an evacuation: spawn the server here from its image
+        (or its boot volume), its ports and volumes taken over (stopped unless
+        ``power_on``)."""
+        self.prepare(self.choose_version("1.12"), server=host).cast(
+            ctxt, "evacuate_instance", instance=instance, power_on=power_on,
+            key_data=key_data, user_data=user_data)
 
     def confirm_migration(self, ctxt, host, instance, image_id):
         """Source of a confirmed move: destroy the kept guest, delete the image."""

@@ -68,7 +68,7 @@ class ComputeAgentEndpoint(move.MoveEndpoint, volumes.VolumeEndpoint, rpc.RPCEnd
     build here); ``vif_plugging_timeout`` / ``vif_plugging_is_fatal``: [compute]'s
     options of that name. Moves to another host: move.py."""
 
-    target = oslo_messaging.Target(version="1.11")
+    target = oslo_messaging.Target(version="1.12")
 
     def __init__(self, host, driver: virt.VirtDriver, conductor_api, images=None,
                  volumes=None, volume_timeout=600.0, networking=None,

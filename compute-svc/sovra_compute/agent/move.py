@@ -1,8 +1,10 @@
 """The agent's halves of a move to another host (cold migration, a resize that
-changes host). The disk travels through the image service, as a hidden private
-image of the requesting user's: the source uploads it (``migrate_disk``), the
-destination spawns from it (``finish_migration``); whichever side ends the move
-(confirm on the source, revert on the source) deletes it.
+changes host), and the destination of an evacuation (``evacuate_instance``: the
+server made afresh from its image, its source being down). A move's disk travels
+through the image service, as a hidden private image of the requesting user's:
+the source uploads it (``migrate_disk``), the destination spawns from it
+(``finish_migration``); whichever side ends the move (confirm on the source,
+revert on the source) deletes it.
 
 The source keeps its guest, stopped, until the move is confirmed (destroyed) or
 reverted or failed (started again if it ran).
@@ -84,25 +86,54 @@ class MoveEndpoint:
         uuid = instance["uuid"]
         moved = dict(instance, flavor=flavor)
         try:
-            with self._event(ctxt, instance, "compute_finish_resize"):
-                self._bind_ports_here(moved)
-                image = self._image_source(ctxt, image_id)
-                moved = self._take_volumes(ctxt, moved)
-                self._driver.spawn(moved, image, key_data=key_data,
-                                   user_data=user_data)
-                if not power_on:
-                    self._driver.power_off(moved)
-                self._complete_volumes(ctxt, moved)
-                power_state = self._driver.get_info(moved).power_state
-        except Exception as exc:  # spawn left nothing behind
+            power_state = self._arrive(ctxt, moved, "compute_finish_resize", image_id,
+                                       power_on, key_data, user_data)
+        except Exception as exc:
             # (volumes taken here: the source takes them back before it starts
             # its guest again, finish_revert_migration)
             LOG.warning("move of %s onto %s failed: %s", uuid, self._host, exc)
-            with contextlib.suppress(Exception):
-                self._driver.destroy(moved)
             self._conductor.migration_failed(ctxt, uuid, self._host, str(exc))
             return
         self._conductor.resize_done(ctxt, uuid, self._host, flavor, power_state)
+
+    def evacuate_instance(self, ctxt, instance, power_on=True, key_data=None,
+                          user_data=None):  # since 1.12
+        """Destination of an evacuation (the server's host is down): the server
+        spawned here afresh from its image (a volume-backed one from its volume),
+        its ports and volumes taken over."""
+        uuid = instance["uuid"]
+        try:
+            power_state = self._arrive(ctxt, instance, "compute_rebuild_instance",
+                                       instance.get("image_ref") or None, power_on,
+                                       key_data, user_data)
+        except Exception as exc:
+            LOG.warning("evacuation of %s onto %s failed: %s", uuid, self._host, exc)
+            self._conductor.evacuate_failed(ctxt, uuid, self._host, str(exc))
+            return
+        self._conductor.evacuate_done(ctxt, uuid, self._host, power_state)
+
+    def _arrive(self, ctxt, instance, event, image_id, power_on, key_data,
+                user_data) -> int:
+        """A guest of the server spawned on this host (a move's destination, an
+        evacuation's) from ``image_id``, its ports bound here and its volumes
+        taken over, stopped unless ``power_on``; its power state. On a failure
+        nothing of it is left here (the volumes taken stay: whoever runs the
+        server next takes them back) and the step is recorded as failed."""
+        with self._event(ctxt, instance, event):
+            try:
+                self._bind_ports_here(instance)
+                image = self._image_source(ctxt, image_id)
+                instance = self._take_volumes(ctxt, instance)
+                self._driver.spawn(instance, image, key_data=key_data,
+                                   user_data=user_data)
+                if not power_on:
+                    self._driver.power_off(instance)
+                self._complete_volumes(ctxt, instance)
+                return self._driver.get_info(instance).power_state
+            except Exception:
+                with contextlib.suppress(Exception):
+                    self._driver.destroy(instance)
+                raise
 
     def confirm_migration(self, ctxt, instance, image_id):  # since 1.9
         try:

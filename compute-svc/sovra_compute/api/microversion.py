@@ -23,7 +23,7 @@ VERSIONS = [
     "2.11",  # os-services: force-down
     "2.12",  # (interface net_id: not served)
     "2.13",  # server groups: project_id and user_id
-    "2.14",  # (evacuate: not served)
+    "2.14",  # evacuate: no onSharedStorage, no adminPass in the answer
     "2.15",  # server groups: soft-affinity and soft-anti-affinity policies
     "2.16",  # servers: "host_status" for admins
     "2.17",  # (crash dump: not served)
@@ -38,7 +38,7 @@ VERSIONS = [
     "2.26",  # servers: "tags", the /servers/{id}/tags API, tags list filters
     "2.27",  # the standard OpenStack-API-Version header
     "2.28",  # hypervisors: cpu_info is an object, not a JSON string
-    "2.29",  # (evacuate force: not served)
+    "2.29",  # evacuate: "force" accepted (the host asked for is still checked)
     "2.30",  # (live migration force: not served)
     "2.31",  # (consoles: not served)
     "2.32",  # servers: device "tag" accepted in networks and block devices
@@ -80,7 +80,7 @@ VERSIONS = [
     "2.65",  # (abort queued live migrations: not served)
     "2.66",  # servers, instance actions, os-migrations: changes-before filter
     "2.67",  # servers: "volume_type" of a volume made at create
-    "2.68",  # (forced evacuate and live migration removed: not served)
+    "2.68",  # evacuate: no "force" (live migration: not served)
     "2.69",  # (minimal bodies from down cells: Sovra has one cell, always up)
     "2.70",  # volume attachments: "tag" in bodies (interfaces: not served)
     "2.71",  # servers: "server_groups" in show, update and rebuild
@@ -114,7 +114,7 @@ VERSIONS = [
     "2.92",  # key pairs: import only (no generated keys), "@" and "." in names
     "2.93",  # (rebuild of volume-backed servers: volume-backed servers not served)
     "2.94",  # servers: the hostname may be a fully qualified domain name
-    "2.95",  # (evacuate to a stopped server: evacuate not served)
+    "2.95",  # evacuate: the server lands stopped (SHUTOFF)
     "2.96",  # servers: "pinned_availability_zone" (the zone asked for, or null)
     "2.97",  # (server shares: not served)
     "2.98",  # servers: the image's properties (hw_, img_, os_) under "image"

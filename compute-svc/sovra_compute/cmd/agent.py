@@ -35,8 +35,9 @@ class RunningAgent:
     """A started agent. Its node joins the cloud in the background: registered in
     placement (retried until placement answers: in lite mode it may start after the
     agent), then announced by its heartbeat, which makes it schedulable. Then it
-    reports its guests' power states every [compute] sync_power_state_interval
-    seconds, and soon after the driver tells of a guest that changed by itself;
+    reports its guests' power states at once and every [compute]
+    sync_power_state_interval seconds, and soon after the driver tells of a
+    guest that changed by itself;
     and has the driver tidy its image cache every [image_cache] manager_interval
     seconds."""
 
@@ -78,7 +79,9 @@ class RunningAgent:
         sync_every = self._conf.compute.sync_power_state_interval or None
         cache_every = image_cache_interval(self._conf)
         now = time.monotonic()
-        next_sync = now + sync_every if sync_every else None
+        # the first report at once: what the node did while it was away (guests
+        # of servers deleted or evacuated meanwhile) is settled without delay
+        next_sync = now if sync_every else None
         next_cache = now + cache_every if cache_every else None
         while not self._stopping.is_set():
             due = [at for at in (next_sync, next_cache) if at is not None]

@@ -26,7 +26,7 @@ import oslo_messaging
 from sovra_common import exception, rpc
 from sovra_common.db import retry_on_deadlock, schema
 from sovra_compute import block_api, network_api
-from sovra_compute.conductor import filters, move, scheduler
+from sovra_compute.conductor import evacuate, filters, move, scheduler
 from sovra_compute.service import aggregate as aggregate_service
 from sovra_compute.service import (
     availability_zone,
@@ -59,13 +59,14 @@ def _write_with_events(db, write, events):
         return result
 
 
-class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
+class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEndpoint):
     """``volumes(context)``: a block storage client acting for the context's
     user (attachments and volumes of deleted servers are removed with it);
     ``networks()``: a network client with the service's credentials (ports of
-    deleted servers are released with it). Resizes and migrations: move.py."""
+    deleted servers are released with it). Resizes and migrations: move.py;
+    evacuations: evacuate.py."""
 
-    target = oslo_messaging.Target(version="1.8")
+    target = oslo_messaging.Target(version="1.9")
 
     def __init__(self, conf, db, placement, coordinator, agent_api, notifier=None,
                  volumes=None, networks=None):
@@ -507,8 +508,10 @@ class ConductorEndpoint(move.MoveEndpoint, rpc.RPCEndpoint):
         (SHUTOFF); a guest missing from its node is NOSTATE. A guest of a deleted
         server (deleted while its host was down) is destroyed, as [compute]
         running_deleted_instance_action says, and so is one a move that is over
-        left on this host (a destination that went down mid-move).
+        left on this host (a destination that went down mid-move, the source of
+        an evacuation back up: what it held of the evacuated server is let go).
         """
+        self._finish_evacuations_from(host)
         servers = instance_service.list_(self._db, filters={"host": host})
         self._foreign_guests(ctxt, host,
                              set(power_states) - {i["uuid"] for i in servers})

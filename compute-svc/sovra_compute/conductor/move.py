@@ -310,6 +310,8 @@ class MoveEndpoint:
           VERIFY_RESIZE (its user may revert again, or confirm).
         - The source starting its guest again (after a revert or a failure): the
           task ends, the server on its source.
+        - An evacuation's destination (it spawns the guest): the evacuation
+          fails, the server ERROR on its source (evacuate.py).
 
         Each with a fault that names the host. A report that the host sends
         after all (it was cut off, not dead) finds its step settled and is
@@ -335,7 +337,10 @@ class MoveEndpoint:
         uuid, task = instance["uuid"], instance["task_state"]
         status = migration["status"] if migration else None
         message = f"Host {host} went down during the move of instance {uuid}."
-        if task == instance_service.RESIZE_MIGRATING and \
+        if task == instance_service.REBUILD_SPAWNING:  # an evacuation's destination
+            step = "compute_rebuild_instance"
+            settled = self.evacuate_failed(ctxt, uuid, host, message)
+        elif task == instance_service.RESIZE_MIGRATING and \
                 status == migration_service.MIGRATING:
             step = "compute_resize_instance"
             settled = self.resize_failed(ctxt, uuid, host, message)

@@ -32,6 +32,7 @@ PAUSING, UNPAUSING, SUSPENDING, RESUMING = "pausing", "unpausing", "suspending",
     "resuming"
 IMAGE_SNAPSHOT = "image_snapshot"
 REBUILDING = "rebuilding"
+REBUILD_SPAWNING = "rebuild_spawning"  # an evacuation's destination spawns the guest
 RESIZE_PREP, RESIZE_MIGRATING, RESIZE_REVERTING = "resize_prep", "resize_migrating", \
     "resize_reverting"
 RESIZE_CONFIRMING = "resize_confirming"
@@ -330,11 +331,13 @@ def spawning(db: Database) -> list[dict]:
 
 def moving(db: Database) -> list[dict]:
     """Servers in a step of a move that an agent carries out (resize_migrating,
-    resize_reverting); the agent is the one of the server's ``host``."""
+    resize_reverting, an evacuation's rebuild_spawning); the agent is the one of
+    the server's ``host``."""
     with db.reader() as session:
         rows = session.scalars(select(models.Instance).where(
             models.Instance.deleted.is_(False),
-            models.Instance.task_state.in_((RESIZE_MIGRATING, RESIZE_REVERTING))))
+            models.Instance.task_state.in_((RESIZE_MIGRATING, RESIZE_REVERTING,
+                                            REBUILD_SPAWNING))))
         return [_as_dict(r) for r in rows]
 
 

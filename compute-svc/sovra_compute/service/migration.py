@@ -1,6 +1,6 @@
 """Migrations: the record of each move of a server (a cold migration or a resize,
-on its own host or to another), written by the conductor as the move goes; what
-os-migrations lists. Knows no HTTP.
+on its own host or to another, an evacuation off a host that is down), written
+by the conductor as the move goes; what os-migrations lists. Knows no HTTP.
 
 A migration's uuid is also the placement consumer that holds the source's
 allocations while the move waits for its confirmation.
@@ -17,6 +17,7 @@ from sovra_compute.service import instance as instance_service
 
 MIGRATION = "migration"
 RESIZE = "resize"
+EVACUATION = "evacuation"
 
 MIGRATING = "migrating"          # on its way (same host: being resized)
 POST_MIGRATING = "post-migrating"  # the disk handed over, the destination spawns
@@ -25,6 +26,13 @@ CONFIRMED = "confirmed"
 REVERTING = "reverting"
 REVERTED = "reverted"
 ERROR = "error"
+# an evacuation's (upstream's): the destination rebuilds the server, done (the
+# source, down, still holds its allocations and maybe a guest), completed (the
+# source came back and let go of both), or failed
+REBUILDING = "rebuilding"
+DONE = "done"
+COMPLETED = "completed"
+FAILED = "failed"
 
 _FIELDS = ("id", "uuid", "instance_uuid", "migration_type", "status",
            "source_compute", "dest_compute", "source_node", "dest_node",
@@ -43,11 +51,12 @@ def cross_host(migration: dict | None) -> bool:
 
 @retry_on_deadlock
 def create(db: Database, *, uuid: str, instance: dict, old_flavor: dict,
-           new_flavor: dict, source: str, dest: str, migration_type: str) -> dict:
+           new_flavor: dict, source: str, dest: str, migration_type: str,
+           status: str = MIGRATING) -> dict:
     with db.writer() as session:
         row = models.Migration(
             uuid=uuid, instance_uuid=instance["uuid"], migration_type=migration_type,
-            status=MIGRATING, source_compute=source, source_node=source,
+            status=status, source_compute=source, source_node=source,
             dest_compute=dest, dest_node=dest, old_flavor_id=old_flavor["flavorid"],
             new_flavor_id=new_flavor["flavorid"], hidden=False,
             user_id=instance["user_id"], project_id=instance["project_id"],
@@ -97,7 +106,18 @@ def waiting_for_confirm(db: Database, finished_before) -> list[str]:
 
 
 #: the statuses of a move that is over
-ENDED = (CONFIRMED, REVERTED, ERROR)
+ENDED = (CONFIRMED, REVERTED, ERROR, DONE, COMPLETED, FAILED)
+
+
+def evacuated_from(db: Database, host: str) -> list[dict]:
+    """The evacuations off ``host`` that are done and not yet completed: the
+    migration consumer of each still holds ``host``'s allocations of its server."""
+    with db.reader() as session:
+        return [_as_dict(row) for row in session.scalars(
+            select(models.Migration).where(
+                models.Migration.migration_type == EVACUATION,
+                models.Migration.status == DONE,
+                models.Migration.source_compute == host))]
 
 
 def left_behind(db: Database, host: str, instance_uuids) -> dict[str, dict]:

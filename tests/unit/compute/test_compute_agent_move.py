@@ -151,3 +151,34 @@ def test_a_failed_spawn_on_the_destination_leaves_nothing_there(nodes):
     assert drivers["node2"].list_instances() == []
     assert not conductor.named("resize_done")
 
+
+
+def test_an_evacuation_spawns_the_server_afresh_from_its_image(nodes):
+    agents, drivers, conductor, images, guest = nodes
+    source = images.create_image(name="its image")
+    images.data[source["id"]] = b"the image's bytes"
+    images.images[source["id"]]["status"] = "active"
+    evacuated = dict(guest, image_ref=source["id"])  # node1 is down, its guest there
+    agents["node2"].evacuate_instance(None, evacuated, power_on=True,
+                                      key_data="ssh-ed25519 K")
+    (args, _), = conductor.named("evacuate_done")
+    assert args[1:4] == (guest["uuid"], "node2", virt.RUNNING)
+    assert drivers["node2"].get_info(guest).power_state == virt.RUNNING
+    assert drivers["node1"].get_info(guest).power_state == virt.RUNNING  # untouched
+    events = [args[3] for args, _ in conductor.named("action_event")]
+    assert events.count("compute_rebuild_instance") == 2  # started, finished
+    # stopped there when asked (a SHUTOFF server, or 2.95)
+    other = dict(instance("stopped"), image_ref=source["id"])
+    agents["node2"].evacuate_instance(None, other, power_on=False)
+    assert conductor.named("evacuate_done")[-1][0][3] == virt.SHUTDOWN
+
+
+def test_a_failed_evacuation_leaves_nothing_on_the_destination(nodes):
+    agents, drivers, conductor, images, guest = nodes
+    drivers["node2"].fail_operations.add("power_off")  # after the spawn
+    agents["node2"].evacuate_instance(None, guest, power_on=False)
+    (args, _), = conductor.named("evacuate_failed")
+    assert args[1:3] == (guest["uuid"], "node2")
+    assert "injected failure of power_off" in args[3]
+    assert drivers["node2"].list_instances() == []
+    assert not conductor.named("evacuate_done")

@@ -14,7 +14,7 @@ from sovra_compute.conductor.endpoint import ConductorEndpoint
 
 
 def test_conductor_rpc_contract():
-    check_fingerprint(ConductorEndpoint, "1.8", {
+    check_fingerprint(ConductorEndpoint, "1.9", {
         "action_event": "017f43f67fde88f9",
         "block_device_removed": "38687dcc7d4b061c",
         "block_device_update": "88379f1d397b9d13",
@@ -24,6 +24,9 @@ def test_conductor_rpc_contract():
         "build_instance": "92bca6025b948fe9",
         "confirm_resize": "1a534384be524703",
         "delete_instance": "1a534384be524703",
+        "evacuate_done": "d674ac8d5b00021d",
+        "evacuate_failed": "5bc4675571de0434",
+        "evacuate_server": "ef51616706015696",
         "instance_destroyed": "c3c29c003e256f9e",
         "instance_update": "a184e747070bd944",
         "migrate_server": "1e66470955c6d491",
@@ -42,7 +45,7 @@ def test_conductor_rpc_contract():
 
 
 def test_compute_agent_rpc_contract():
-    check_fingerprint(ComputeAgentEndpoint, "1.11", {
+    check_fingerprint(ComputeAgentEndpoint, "1.12", {
         "attach_interface": "71fee859b0ede027",
         "attach_volume": "f5a773dd5b6ca164",
         "build_instance": "006fa304fdfd411a",
@@ -50,6 +53,7 @@ def test_compute_agent_rpc_contract():
         "confirm_resize": "56ed5d0242f9fab1",
         "detach_interface": "e15a2ccfa0d032e0",
         "detach_volume": "f5a773dd5b6ca164",
+        "evacuate_instance": "959b579e26955b54",
         "external_instance_event": "6319e8f6941f4c85",
         "finish_migration": "493f440a21002bf6",
         "finish_revert_migration": "3a055aca36c803f4",

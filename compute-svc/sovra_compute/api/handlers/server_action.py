@@ -1,11 +1,12 @@
 """POST /servers/{id}/action: start, stop, reboot, pause, suspend, lock, console
-output, createImage, resize, migrate, os-resetState, forceDelete and restore
-(instance actions are in instance_action.py)."""
+output, createImage, resize, migrate, evacuate, os-resetState, forceDelete and
+restore (instance actions are in instance_action.py)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 
 from sovra_common import exception
 from sovra_common.wsgi import validation
@@ -246,6 +247,73 @@ def _migrate(req, server_id, arg):
     return json_response(None, status=202)
 
 
+class ComputeServiceInUse(exception.Invalid):
+    message = "Compute service of %(host)s is still in use."
+
+
+def _flag(value, name) -> bool:
+    return value if isinstance(value, bool) else views.bool_param(value, name)
+
+
+def _evacuate(req, server_id, arg):
+    """Rebuild a server whose host is down on another host (admin): ``host``, or
+    one the scheduler chooses (2.29-2.67: ``force`` is accepted; the host asked
+    for is checked as without it). The server keeps its ports and volumes; a
+    root disk on the dead host is not reached: the new one is made from the
+    server's image. The server lands ACTIVE, or SHUTOFF if it was (2.95: always
+    SHUTOFF). Before 2.14 ``onSharedStorage`` is required (Sovra's instance
+    disks are each node's own: only false) and the answer holds ``adminPass``."""
+    microversion = req.microversion
+    if microversion.matches("2.68"):
+        validation.validate(schemas.EVACUATE_V2_14, arg)
+    elif microversion.matches("2.29"):
+        validation.validate(schemas.EVACUATE_V2_29, arg)
+    elif microversion.matches("2.14"):
+        validation.validate(schemas.EVACUATE_V2_14, arg)
+    else:
+        validation.validate(schemas.EVACUATE, arg)
+    password = None
+    if not microversion.matches("2.14"):
+        if _flag(arg["onSharedStorage"], "onSharedStorage"):
+            if "adminPass" in arg:
+                raise exception.Invalid("admin password can't be changed on existing "
+                                        "disk")
+            raise exception.Invalid("Instance disks are not on shared storage here: "
+                                    "onSharedStorage must be false.")
+        password = arg.get("adminPass") or secrets.token_urlsafe(9)
+    if "force" in arg:
+        _flag(arg["force"], "force")
+    host = arg.get("host")
+    db = _db(req)
+    if host is not None and host not in compute_service.agent_hosts(db):
+        raise exception.NotFound(f"Compute host {host} not found.")
+    instance = load(req, server_id, policies.EVACUATE)
+    if not instance["host"]:
+        raise states.InstanceInvalidState(action="evacuate", uuid=instance["uuid"],
+                                          attr="vm_state", state=instance["vm_state"])
+    if host == instance["host"]:
+        raise exception.Invalid("The target host can't be the same one.")
+    if _service_up(req, instance["host"]):
+        raise ComputeServiceInUse(host=instance["host"])
+    states.begin_task(db, req.context, instance["uuid"], "evacuate", states.REBUILDING,
+                      allowed_vm_states=(states.ACTIVE, states.STOPPED, states.ERROR))
+    req.state.extras["conductor"].evacuate_server(
+        req.context, instance["uuid"], host=host,
+        power_on=False if microversion.matches("2.95") else None)
+    if password is not None:
+        return json_response({"adminPass": password}, status=200)
+    return json_response(None, status=200)
+
+
+def _service_up(req, host) -> bool:
+    """Whether ``host``'s agent is up: its heartbeat alive, not forced down."""
+    services = compute_service.list_(_db(req), host=host,
+                                     binary=compute_service.AGENT_BINARY)
+    if services and services[0]["forced_down"]:
+        return False
+    return req.state.extras["coordinator"].is_alive(compute_service.AGENTS_GROUP, host)
+
+
 def _resized(req, server_id, rule):
     instance = load(req, server_id, rule)
     check_unlocked(req, instance)
@@ -341,7 +409,7 @@ _ACTIONS = {
     "os-getConsoleOutput": _console_output, "lock": _lock, "unlock": _unlock,
     "createImage": _create_image, "rebuild": _rebuild, "resize": _resize,
     "confirmResize": _confirm_resize, "revertResize": _revert_resize,
-    "migrate": _migrate, "os-resetState": _reset_state,
+    "migrate": _migrate, "os-resetState": _reset_state, "evacuate": _evacuate,
     "pause": _power_action("pause", policies.PAUSE, states.PAUSING, (states.ACTIVE,),
                            "pause_instance"),
     "unpause": _power_action("unpause", policies.UNPAUSE, states.UNPAUSING,

@@ -35,6 +35,7 @@ LOCKED_OVERRIDE = "compute:servers:locked:override"
 FORCE_DELETE = "compute:servers:force_delete"
 RESTORE = "compute:servers:restore"
 RESET_STATE = "os_compute_api:os-admin-actions:reset_state"
+EVACUATE = "os_compute_api:os-evacuate"
 
 RULES = [
     oslo_policy.DocumentedRuleDefault(
@@ -134,6 +135,10 @@ RULES = [
         MIGRATE, policy.ADMIN,
         "Cold-migrate a server to another host (2.56: a given one).",
         [{"method": "POST", "path": "/servers/{server_id}/action (migrate)"}]),
+    oslo_policy.DocumentedRuleDefault(
+        EVACUATE, policy.ADMIN,
+        "Rebuild a server whose host is down on another host.",
+        [{"method": "POST", "path": "/servers/{server_id}/action (evacuate)"}]),
     oslo_policy.DocumentedRuleDefault(
         CREATE_IMAGE, policy.PROJECT_MEMBER_OR_ADMIN,
         "Snapshot a server's root disk into a new image.",

@@ -275,6 +275,17 @@ MIGRATE = {"type": "null"}
 MIGRATE_V2_56 = {"type": ["object", "null"], "properties": {
     "host": {"type": ["string", "null"], "minLength": 1, "maxLength": 255}},
     "additionalProperties": False}
+_EVACUATE_HOST = {"type": "string", "minLength": 1, "maxLength": 255}
+_ADMIN_PASS = {"type": "string"}
+EVACUATE = {"type": "object", "properties": {
+    "host": _EVACUATE_HOST, "adminPass": _ADMIN_PASS,
+    "onSharedStorage": {"type": ["boolean", "string"]}},
+    "required": ["onSharedStorage"], "additionalProperties": False}
+EVACUATE_V2_14 = {"type": "object", "properties": {
+    "host": _EVACUATE_HOST, "adminPass": _ADMIN_PASS},
+    "additionalProperties": False}
+EVACUATE_V2_29 = {**EVACUATE_V2_14, "properties": {
+    **EVACUATE_V2_14["properties"], "force": {"type": ["boolean", "string"]}}}
 RESIZE = {"type": "object", "properties": {
     "flavorRef": _REF,
     "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},
