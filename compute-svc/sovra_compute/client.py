@@ -38,6 +38,8 @@ AGGREGATE_MICROVERSION = "2.41"     # aggregates: "uuid" in bodies
 TAGS_MICROVERSION = "2.52"          # servers: "tags" at create
 MIGRATE_HOST_MICROVERSION = "2.56"  # migrate takes a destination "host"
 MIGRATIONS_MICROVERSION = "2.80"    # os-migrations: uuid, type, user and project
+EVACUATE_MICROVERSION = "2.94"      # evacuate: a host may be named, no onSharedStorage,
+                                    # the server lands as it was (2.95: always stopped)
 
 
 def _version_headers(version: str | None) -> dict:
@@ -233,6 +235,13 @@ class ComputeClient:
         else:
             self._post(f"/servers/{server_id}/action", {"migrate": {"host": host}},
                        version=MIGRATE_HOST_MICROVERSION)
+
+    def evacuate_server(self, server_id: str, host: str | None = None) -> None:
+        """Rebuild the server, whose host is down, on another host (admin): on
+        ``host``, else where the scheduler chooses."""
+        body = {"host": host} if host else {}
+        self._post(f"/servers/{server_id}/action", {"evacuate": body},
+                   version=EVACUATE_MICROVERSION)
 
     def list_migrations(self, **filters) -> list[dict]:
         """os-migrations (admin), newest first; ``filters``: instance_uuid, host,

@@ -1,6 +1,6 @@
 """``sovra server pause|unpause|suspend|resume|lock|unlock|rebuild|resize|migrate``,
-``sovra server resize|migrate confirm|revert``, ``sovra server migration list``:
-the server actions beyond start, stop and
+``sovra server evacuate``, ``sovra server resize|migrate confirm|revert``,
+``sovra server migration list``: the server actions beyond start, stop and
 reboot (``server.py``). ``--wait`` follows the server with ``server.py``'s poller
 and progress line."""
 
@@ -220,6 +220,32 @@ class MigrateServer(command.Command):
                                        parsed_args.wait_timeout, action="migrate")
 
 
+class EvacuateServer(command.Command):
+    """Rebuild a server whose host is down on another host (admin only). Its
+    ports and volumes follow it; a root disk on the dead host does not: the
+    server is made afresh from its image (a volume-backed one boots from its
+    volume). Only for a host known to be dead or fenced: one merely cut off
+    would still run the old guest."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("server", metavar="<server>", help="name or id")
+        parser.add_argument("--host", metavar="<host>",
+                            help="the compute host to rebuild it on (default: the "
+                                 "scheduler chooses)")
+        server_cli.add_wait(parser, "it runs again (ACTIVE, or SHUTOFF if it was)")
+        return parser
+
+    def take_action(self, parsed_args):
+        compute = cli.client(self.cloud)
+        server = compute.find_server(parsed_args.server)
+        compute.evacuate_server(server["id"], host=parsed_args.host)
+        if parsed_args.wait:
+            ready = {"SHUTOFF"} if server.get("status") == "SHUTOFF" else {"ACTIVE"}
+            server_cli.wait_for_status(self, compute, server, ready,
+                                       parsed_args.wait_timeout, action="evacuate")
+
+
 class ConfirmServerMigration(_FinishResize):
     """Confirm a server's migration (VERIFY_RESIZE): its old host lets it go."""
 
@@ -231,8 +257,8 @@ class RevertServerMigration(_FinishResize):
 
 
 class ListServerMigration(command.Lister):
-    """List the migrations (cold migrations and resizes) of every server, or of
-    one (admin only), newest first."""
+    """List the migrations (cold migrations, resizes, evacuations) of every
+    server, or of one (admin only), newest first."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -242,7 +268,7 @@ class ListServerMigration(command.Lister):
         parser.add_argument("--status", metavar="<status>",
                             help="e.g. finished, confirmed, reverted, error")
         parser.add_argument("--type", metavar="<type>", dest="migration_type",
-                            choices=["migration", "resize"])
+                            choices=["migration", "resize", "evacuation"])
         return parser
 
     def take_action(self, parsed_args):

@@ -65,7 +65,7 @@ def status(instance: dict) -> str:
         return "REBOOT"
     if instance["vm_state"] == ACTIVE and instance["task_state"] == REBOOTING_HARD:
         return "HARD_REBOOT"
-    if instance["task_state"] == REBUILDING:
+    if instance["task_state"] in (REBUILDING, REBUILD_SPAWNING):
         return "REBUILD"
     if instance["task_state"] in _RESIZING:
         return "RESIZE"

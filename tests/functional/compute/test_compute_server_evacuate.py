@@ -7,6 +7,8 @@ its source, from where it can be evacuated again."""
 import json
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from compute_cloud import wait_for
@@ -142,4 +144,33 @@ def test_a_failed_rebuild_leaves_it_in_error_on_its_source_until_evacuated_again
         _back(cloud, source)
     wait_for(lambda: _guest_state(cloud, source, server.id) is None)
     wait_for(lambda: _consumers(conn, source) == {})
+    _delete(conn, server)
+
+
+def test_sovra_cli_evacuate_waits_and_lists_the_evacuation(cloud, conn, image, flavor):
+    sovra = Path(sys.executable).parent / "sovra"
+    env = dict(cloud.client_env(), XDG_CACHE_HOME=str(cloud.tmp / "sovra-cache"))
+
+    def run(*args, expect=0):
+        done = subprocess.run([str(sovra), *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert done.returncode == expect, done.stderr
+        return done
+
+    server, source = _boot(conn, image, flavor, "sovra-evacuate")
+    dest = OTHER[source]
+    assert "still in use" in run("server", "evacuate", server.id, expect=1).stderr
+    assert "--host" in run("server", "evacuate", "--help").stdout
+    _down(cloud, source)
+    try:
+        run("server", "evacuate", "--host", dest, "--wait", server.id)
+        shown = _server(conn, server.id)
+        assert (shown["status"], shown["OS-EXT-SRV-ATTR:host"]) == ("ACTIVE", dest)
+        rows = json.loads(run("server", "migration", "list", "--type", "evacuation",
+                              "--server", server.id, "-f", "json").stdout)
+        assert [(r["Type"], r["Source Compute"], r["Dest Compute"], r["Status"])
+                for r in rows] == [("evacuation", source, dest, "done")]
+    finally:
+        _back(cloud, source)
+    wait_for(lambda: _guest_state(cloud, source, server.id) is None)
     _delete(conn, server)

@@ -2,10 +2,11 @@
 RabbitMQ with etcd liveness, the controller in this process. A SIGKILLed agent
 goes down and new servers go to the other; one killed (and restarted) while it
 builds a server has that build end in ERROR at once; one killed while a server
-moves to it sends the server back to its source; a RabbitMQ restart in the middle of a
-batch of boots leaves every server ACTIVE or in ERROR with a fault (none stuck in
-BUILD: the conductor settles builds whose messages the restart lost) and no
-allocation for a server that does not run."""
+moves to it sends the server back to its source; the server of one killed is
+evacuated to the other, and its host lets go of it on return; a RabbitMQ restart
+in the middle of a batch of boots leaves every server ACTIVE or in ERROR with a
+fault (none stuck in BUILD: the conductor settles builds whose messages the
+restart lost) and no allocation for a server that does not run."""
 
 import concurrent.futures
 import gc
@@ -197,6 +198,49 @@ def test_a_destination_killed_mid_move_sends_the_server_back(full_cloud, boot,
     if not restarted:
         agents[dest].start()
     wait_for(lambda: _service_state(cloud, dest) == "up", timeout=90, interval=0.5)
+
+
+def _migration(cloud, server_id):
+    (migration,) = cloud.http.get(
+        f"{cloud.compute_url}/os-migrations?instance_uuid={server_id}", timeout=30,
+        headers={"OpenStack-API-Version": "compute 2.80"}).json()["migrations"]
+    return migration
+
+
+def test_a_server_of_a_killed_agent_is_evacuated_and_its_host_lets_go_on_return(
+        full_cloud, boot):
+    cloud, agents = full_cloud
+    (server,) = _settled(cloud, [boot("evacuee")], timeout=60)
+    source = server["OS-EXT-SRV-ATTR:host"]
+    (dest,) = set(agents) - {source}
+    url = f"{cloud.compute_url}/servers/{server['id']}/action"
+    headers = {"OpenStack-API-Version": "compute 2.94"}
+    resp = cloud.http.post(url, json={"evacuate": {}}, headers=headers, timeout=30)
+    assert resp.status_code == 400, resp.text  # its host is up
+    agents[source].kill(signal.SIGKILL)
+    wait_for(lambda: _service_state(cloud, source) == "down", timeout=30, interval=0.5)
+    resp = cloud.http.post(url, json={"evacuate": {}}, headers=headers, timeout=30)
+    assert resp.status_code == 200, resp.text
+
+    def evacuated():
+        shown = _server(cloud, server["id"])
+        return shown if shown["OS-EXT-SRV-ATTR:host"] == dest and \
+            shown["status"] == "ACTIVE" and shown["OS-EXT-STS:task_state"] is None \
+            else None
+    wait_for(evacuated, timeout=60, interval=0.5)
+    migration = _migration(cloud, server["id"])
+    assert (migration["migration_type"], migration["status"]) == ("evacuation", "done")
+    assert list(_allocations(cloud, server["id"])) == [placement_client.node_uuid(dest)]
+    assert list(_allocations(cloud, migration["uuid"])) == [
+        placement_client.node_uuid(source)]
+    # the source restarts: its first report lets go of the migration's share
+    agents[source].start()
+    wait_for(lambda: _allocations(cloud, migration["uuid"]) == {}, timeout=90,
+             interval=0.5)
+    assert _migration(cloud, server["id"])["status"] == "completed"
+    assert _server(cloud, server["id"])["OS-EXT-SRV-ATTR:host"] == dest
+    _delete_all(cloud, [server["id"]])
+    wait_for(lambda: _service_state(cloud, source) == "up", timeout=90, interval=0.5)
 
 
 def test_a_bus_restart_during_boots_leaves_nothing_building(full_cloud, boot, rabbit):
