@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 import uuid as uuidlib
 
-from sovra_compute.conductor import scheduler
 from sovra_compute.service import availability_zone, instance_action
 from sovra_compute.service import instance as instance_service
 from sovra_compute.service import migration as migration_service
@@ -43,7 +42,7 @@ REBUILD_EVENT = "conductor_rebuild_server"
 
 class EvacuateEndpoint:
     """The evacuation part of ConductorEndpoint (with MoveEndpoint's
-    ``_claim_destination``, ``_undo_migration``, ``_back_to_old_allocations``,
+    ``_hold_and_claim``, ``_undo_migration``, ``_back_to_old_allocations``,
     ``_drop_guest``)."""
 
     # --- from the API ----------------------------------------------------------------
@@ -58,22 +57,11 @@ class EvacuateEndpoint:
             return
         source, migration = instance["host"], str(uuidlib.uuid4())
         self._event(ctxt, instance_uuid, REBUILD_EVENT)
-        try:
-            self._placement.move_allocations(instance_uuid, migration,
-                                             instance["project_id"], instance["user_id"])
-        except Exception as exc:
-            LOG.exception("evacuation of %s: moving its allocations failed",
-                          instance_uuid)
-            self._evacuation_refused(ctxt, instance, f"Evacuation failed: {exc}"[:255])
-            return
-        try:
-            dest = self._claim_destination(instance, instance["flavor"], host,
-                                           resize=False)
-        except Exception as exc:  # no room anywhere (or placement failed)
-            self._undo_migration(instance, migration)
-            message = exc.msg if isinstance(exc, scheduler.NoValidHost) else \
-                f"Evacuation failed: {exc}"[:255]
-            self._evacuation_refused(ctxt, instance, message)
+        dest = self._hold_and_claim(
+            instance, instance["flavor"], host, migration, resize=False,
+            failed="Evacuation failed",
+            refuse=lambda message: self._evacuation_refused(ctxt, instance, message))
+        if dest is None:
             return
         migration_service.create(
             self._db, uuid=migration, instance=instance, old_flavor=instance["flavor"],

@@ -68,21 +68,11 @@ class MoveEndpoint:
         flavor = flavor or instance["flavor"]
         source, migration = instance["host"], str(uuidlib.uuid4())
         self._event(ctxt, instance_uuid, MIGRATE_EVENT)
-        try:
-            self._placement.move_allocations(instance_uuid, migration,
-                                             instance["project_id"], instance["user_id"])
-        except Exception as exc:
-            LOG.exception("move of %s: moving its allocations failed", instance_uuid)
-            self._resize_refused(ctxt, instance, f"Resize failed: {exc}"[:255])
-            return
-        try:
-            dest = self._claim_destination(instance, flavor, requested_host,
-                                           resize=migration_type == "resize")
-        except Exception as exc:  # no room anywhere (or placement failed)
-            self._undo_migration(instance, migration)
-            message = exc.msg if isinstance(exc, scheduler.NoValidHost) else \
-                f"Resize failed: {exc}"[:255]
-            self._resize_refused(ctxt, instance, message)
+        dest = self._hold_and_claim(
+            instance, flavor, requested_host, migration,
+            resize=migration_type == migration_service.RESIZE, failed="Resize failed",
+            refuse=lambda message: self._resize_refused(ctxt, instance, message))
+        if dest is None:
             return
         migration_service.create(self._db, uuid=migration, instance=instance,
                                  old_flavor=instance["flavor"], new_flavor=flavor,
@@ -103,6 +93,29 @@ class MoveEndpoint:
         else:
             self._agents.migrate_disk(ctxt, source, instance_service.for_agent(instance),
                                       flavor)
+
+    def _hold_and_claim(self, instance, flavor, requested_host, migration, *, resize,
+                        failed, refuse) -> str | None:
+        """The server's allocations (its source's) moved to the ``migration``
+        consumer, ``flavor`` claimed for it on its destination: that host. None
+        if not (no room anywhere, placement failed): the allocations as they
+        were, and ``refuse(message)`` called (``failed``: its prefix for an
+        error that is not "no valid host")."""
+        try:
+            self._placement.move_allocations(instance["uuid"], migration,
+                                             instance["project_id"], instance["user_id"])
+        except Exception as exc:
+            LOG.exception("move of %s: moving its allocations failed", instance["uuid"])
+            refuse(f"{failed}: {exc}"[:255])
+            return None
+        try:
+            return self._claim_destination(instance, flavor, requested_host,
+                                           resize=resize)
+        except Exception as exc:  # no room anywhere (or placement failed)
+            self._undo_migration(instance, migration)
+            refuse(exc.msg if isinstance(exc, scheduler.NoValidHost) else
+                   f"{failed}: {exc}"[:255])
+            return None
 
     def _claim_destination(self, instance, flavor, requested_host, *, resize) -> str:
         """Claim ``flavor`` for the server (its own consumer holds nothing now) on

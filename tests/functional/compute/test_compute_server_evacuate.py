@@ -7,8 +7,6 @@ its source, from where it can be evacuated again."""
 import json
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from compute_cloud import wait_for
@@ -22,6 +20,7 @@ from test_compute_server_migrate import (
     _server,
     _settled,
     action_events,
+    sovra_runner,
 )
 
 from sovra_compute.virt import driver as virt
@@ -148,15 +147,7 @@ def test_a_failed_rebuild_leaves_it_in_error_on_its_source_until_evacuated_again
 
 
 def test_sovra_cli_evacuate_waits_and_lists_the_evacuation(cloud, conn, image, flavor):
-    sovra = Path(sys.executable).parent / "sovra"
-    env = dict(cloud.client_env(), XDG_CACHE_HOME=str(cloud.tmp / "sovra-cache"))
-
-    def run(*args, expect=0):
-        done = subprocess.run([str(sovra), *args], capture_output=True, text=True,
-                              env=env, timeout=120)
-        assert done.returncode == expect, done.stderr
-        return done
-
+    run = sovra_runner(cloud)
     server, source = _boot(conn, image, flavor, "sovra-evacuate")
     dest = OTHER[source]
     assert "still in use" in run("server", "evacuate", server.id, expect=1).stderr

@@ -265,7 +265,9 @@ def test_cli_migrate_revert_and_confirm(cloud, conn, image, flavor):
     _delete(conn, server)
 
 
-def test_sovra_cli_migrate_confirm_and_revert(cloud, conn, image, flavor):
+def sovra_runner(cloud):
+    """``run(*args, expect=0)``: the ``sovra`` CLI as the cloud's admin, its exit
+    status checked; the finished process."""
     sovra = Path(sys.executable).parent / "sovra"
     env = dict(cloud.client_env(), XDG_CACHE_HOME=str(cloud.tmp / "sovra-cache"))
 
@@ -274,7 +276,11 @@ def test_sovra_cli_migrate_confirm_and_revert(cloud, conn, image, flavor):
                               env=env, timeout=120)
         assert done.returncode == expect, done.stderr
         return done
+    return run
 
+
+def test_sovra_cli_migrate_confirm_and_revert(cloud, conn, image, flavor):
+    run = sovra_runner(cloud)
     server, source = _boot(conn, image, flavor, "sovra-migrate")
     dest = OTHER[source]
     run("server", "migrate", "--wait", server.id)

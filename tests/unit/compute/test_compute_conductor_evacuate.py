@@ -5,10 +5,10 @@ that goes down mid-rebuild."""
 import types
 
 import pytest
-from test_compute_conductor import CTXT, FakePlacement
+from test_compute_conductor import CTXT
+from test_compute_conductor_move import two_node_conductor
 
 from sovra_compute import placement_client
-from sovra_compute.conductor.endpoint import ConductorEndpoint
 from sovra_compute.service import compute_service, instance_action
 from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as instance_service
@@ -22,16 +22,7 @@ NODE1, NODE2 = placement_client.node_uuid("node1"), placement_client.node_uuid("
 def cloud(db, coordinator, recorder):
     """A server ACTIVE on node1, which then went down (node2 is up), in task
     rebuilding (the API's evacuate)."""
-    conf = types.SimpleNamespace(compute=types.SimpleNamespace(
-        max_build_attempts=3, max_candidates=10, build_timeout=60, host="controller",
-        allow_resize_to_same_host=True, resize_confirm_window=0,
-        running_deleted_instance_action="reap"))
-    for host in ("node1", "node2"):
-        coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
-    placement = FakePlacement(["node1", "node2"])
-    agents = recorder()
-    endpoint = ConductorEndpoint(conf, db, placement, coordinator, agents,
-                                 notifier=recorder())
+    _, placement, agents, endpoint = two_node_conductor(db, coordinator, recorder)
     flavor = flavor_service.create(db, name="m1.tiny", flavorid="1", vcpus=1, ram=512,
                                    disk=1)
     instance = instance_service.create(db, CTXT, name="vm", flavor=flavor,

@@ -21,9 +21,9 @@ from sovra_compute.service import migration as migration_service
 NODE1, NODE2 = placement_client.node_uuid("node1"), placement_client.node_uuid("node2")
 
 
-@pytest.fixture
-def cloud(db, coordinator, recorder):
-    """A server ACTIVE on node1 (node2 live too), in task resize_prep."""
+def two_node_conductor(db, coordinator, recorder):
+    """A conductor over node1 and node2 (both live, fake placement, recorded
+    agents): (conf, placement, agents, endpoint)."""
     conf = types.SimpleNamespace(compute=types.SimpleNamespace(
         max_build_attempts=3, max_candidates=10, build_timeout=60, host="controller",
         allow_resize_to_same_host=True, resize_confirm_window=0,
@@ -34,6 +34,13 @@ def cloud(db, coordinator, recorder):
     agents = recorder()
     endpoint = ConductorEndpoint(conf, db, placement, coordinator, agents,
                                  notifier=recorder())
+    return conf, placement, agents, endpoint
+
+
+@pytest.fixture
+def cloud(db, coordinator, recorder):
+    """A server ACTIVE on node1 (node2 live too), in task resize_prep."""
+    conf, placement, agents, endpoint = two_node_conductor(db, coordinator, recorder)
     flavor = flavor_service.create(db, name="m1.tiny", flavorid="1", vcpus=1, ram=512,
                                    disk=1)
     bigger = flavor_service.create(db, name="m1.small", flavorid="2", vcpus=2,
