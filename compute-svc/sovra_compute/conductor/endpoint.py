@@ -409,6 +409,7 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
         uuid = instance["uuid"]
         self._release(uuid)
         self._abandon_move(ctxt, instance)
+        self._finish_evacuations(instance_uuid=uuid)
         self._release_volumes(ctxt, uuid)
         self._release_ports(instance)
         _write_with_events(self._db,
@@ -511,7 +512,7 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
         left on this host (a destination that went down mid-move, the source of
         an evacuation back up: what it held of the evacuated server is let go).
         """
-        self._finish_evacuations_from(host)
+        self._finish_evacuations(source=host)
         servers = instance_service.list_(self._db, filters={"host": host})
         self._foreign_guests(ctxt, host,
                              set(power_states) - {i["uuid"] for i in servers})

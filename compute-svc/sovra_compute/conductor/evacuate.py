@@ -21,7 +21,9 @@ from its volume as it was.
 When the source comes back, its agent's first power-state report (sent when it
 joins) lets go of what it held: the migration consumer's allocations are
 removed (``completed``) and the guest it still has of the server is destroyed,
-as any guest a finished move left behind (endpoint ``_foreign_guests``).
+as any guest a finished move left behind (endpoint ``_foreign_guests``). A
+server deleted before that has them removed with it (its source may never come
+back); its old guest is reaped as a deleted server's when the source does.
 """
 
 from __future__ import annotations
@@ -168,14 +170,17 @@ class EvacuateEndpoint:
         self._notify(ctxt, "compute.instance.evacuate.error", failed)
         return True
 
-    # --- the source comes back ---------------------------------------------------------
-    def _finish_evacuations_from(self, host) -> None:
-        """``host`` is up again: the allocations its evacuated servers' migration
-        consumers held there are removed (the guests it has of them are destroyed
-        by ``_foreign_guests``)."""
-        for migration in migration_service.evacuated_from(self._db, host):
-            LOG.info("%s is back: releasing what it held of %s, evacuated off it",
-                     host, migration["instance_uuid"])
+    # --- the source comes back, or the server goes -----------------------------------
+    def _finish_evacuations(self, *, source=None, instance_uuid=None) -> None:
+        """Let go of what evacuations that are done still hold on their source:
+        the migration consumer's allocations there, removed (``completed``).
+        When the source is up again (the guest it has of the server is destroyed
+        by ``_foreign_guests``), or when the server is deleted (its source may
+        never come back)."""
+        for migration in migration_service.evacuations_done(
+                self._db, source=source, instance_uuid=instance_uuid):
+            LOG.info("releasing what %s held of %s, evacuated off it",
+                     migration["source_compute"], migration["instance_uuid"])
             self._release(migration["uuid"])
             migration_service.update(self._db, migration["uuid"],
                                      status=migration_service.COMPLETED)

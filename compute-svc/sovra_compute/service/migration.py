@@ -109,15 +109,19 @@ def waiting_for_confirm(db: Database, finished_before) -> list[str]:
 ENDED = (CONFIRMED, REVERTED, ERROR, DONE, COMPLETED, FAILED)
 
 
-def evacuated_from(db: Database, host: str) -> list[dict]:
-    """The evacuations off ``host`` that are done and not yet completed: the
-    migration consumer of each still holds ``host``'s allocations of its server."""
+def evacuations_done(db: Database, *, source: str | None = None,
+                     instance_uuid: str | None = None) -> list[dict]:
+    """The evacuations (off ``source``, of ``instance_uuid``) that are done and
+    not yet completed: the migration consumer of each still holds its source's
+    allocations of its server."""
+    query = select(models.Migration).where(
+        models.Migration.migration_type == EVACUATION, models.Migration.status == DONE)
+    if source is not None:
+        query = query.where(models.Migration.source_compute == source)
+    if instance_uuid is not None:
+        query = query.where(models.Migration.instance_uuid == instance_uuid)
     with db.reader() as session:
-        return [_as_dict(row) for row in session.scalars(
-            select(models.Migration).where(
-                models.Migration.migration_type == EVACUATION,
-                models.Migration.status == DONE,
-                models.Migration.source_compute == host))]
+        return [_as_dict(row) for row in session.scalars(query)]
 
 
 def left_behind(db: Database, host: str, instance_uuids) -> dict[str, dict]:

@@ -177,3 +177,19 @@ def test_a_server_deleted_while_it_is_rebuilt_loses_the_new_guest(cloud):
     cloud.endpoint.evacuate_done(CTXT, cloud.uuid, "node2", virt.RUNNING)
     (args, _), = cloud.agents.named("terminate_instance")
     assert args[1] == "node2"
+
+
+def test_a_server_deleted_while_its_source_is_still_down_leaves_no_allocation(cloud):
+    migration = _evacuated(cloud)
+    cloud.endpoint.evacuate_done(CTXT, cloud.uuid, "node2", virt.RUNNING)
+    assert cloud.placement.claims == {migration: NODE1, cloud.uuid: NODE2}
+    instance_service.begin_delete(cloud.db, CTXT, cloud.uuid)
+    cloud.endpoint.delete_instance(CTXT, cloud.uuid)
+    cloud.endpoint.instance_destroyed(CTXT, cloud.uuid, "node2")
+    assert cloud.placement.claims == {}  # node1 may never come back
+    assert migration_service.get(cloud.db, migration)["status"] == "completed"
+    # when it does, its old guest is a deleted server's: reaped
+    cloud.coordinator.heartbeat(compute_service.AGENTS_GROUP, "node1", {})
+    cloud.endpoint.sync_power_states(CTXT, "node1", {cloud.uuid: virt.RUNNING})
+    assert [args[1] for args, _ in cloud.agents.named("terminate_instance")][-1] == \
+        "node1"
