@@ -37,9 +37,8 @@ class RunningAgent:
     agent), then announced by its heartbeat, which makes it schedulable. Then it
     reports its guests' power states at once and every [compute]
     sync_power_state_interval seconds, and soon after the driver tells of a
-    guest that changed by itself;
-    and has the driver tidy its image cache every [image_cache] manager_interval
-    seconds."""
+    guest that changed by itself; and has the driver tidy its image cache every
+    [image_cache] manager_interval seconds."""
 
     RETRY_MAX = 5.0
     EVENT_DEBOUNCE = 0.2
