@@ -32,7 +32,9 @@ def instance_name(instance) -> str:
     return f"instance-{instance['uuid'][:8]}"
 
 
-def _host_status(req, instance) -> str:
+def host_status(req, instance) -> str:
+    """2.16's ``host_status`` of the server's host: UP, MAINTENANCE (disabled),
+    DOWN (heartbeat gone, or forced down), UNKNOWN, or "" (no host)."""
     host = instance["host"]
     if not host:
         return ""
@@ -111,7 +113,7 @@ def view(req, instance, *, detail=True, kind="show") -> dict:
     if mv.matches("2.9"):
         shown["locked"] = instance["locked"]
     if full and mv.matches("2.16") and views.may(req, policies.SHOW_HOST_STATUS, target):
-        shown["host_status"] = _host_status(req, instance)
+        shown["host_status"] = host_status(req, instance)
     if mv.matches("2.19"):
         shown["description"] = instance["description"]
     if mv.matches("2.26"):

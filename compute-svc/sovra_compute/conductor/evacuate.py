@@ -31,10 +31,10 @@ from __future__ import annotations
 import logging
 import uuid as uuidlib
 
+from sovra_compute.conductor import move
 from sovra_compute.service import availability_zone, instance_action
 from sovra_compute.service import instance as instance_service
 from sovra_compute.service import migration as migration_service
-from sovra_compute.virt import driver as virt
 
 LOG = logging.getLogger(__name__)
 
@@ -128,8 +128,7 @@ class EvacuateEndpoint:
                 self._db, instance_uuid,
                 expected_task_state=(instance_service.REBUILD_SPAWNING,),
                 task_state=None, power_state=power_state, migration_uuid=None,
-                vm_state=instance_service.ACTIVE if power_state in (
-                    virt.RUNNING, virt.PAUSED) else instance_service.STOPPED)
+                vm_state=move.settled_vm_state(power_state))
         except (instance_service.InstanceNotFound,
                 instance_service.InstanceInvalidState):
             return
@@ -146,8 +145,7 @@ class EvacuateEndpoint:
         if found is None:
             return False
         instance, migration = found
-        if instance["host"] != host or \
-                instance["task_state"] != instance_service.REBUILD_SPAWNING or \
+        if not move.in_step(instance, host, instance_service.REBUILD_SPAWNING) or \
                 migration is None:
             return False
         zone = availability_zone.zone_of(self._db, migration["source_compute"])

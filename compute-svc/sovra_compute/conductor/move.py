@@ -229,7 +229,7 @@ class MoveEndpoint:
         if found is None:
             return False
         instance, migration = found
-        if not _in_step(instance, host, instance_service.RESIZE_MIGRATING):
+        if not in_step(instance, host, instance_service.RESIZE_MIGRATING):
             return False  # settled without this host meanwhile (it was down)
         self._back_to_old_allocations(instance)
         instance_service.add_fault(self._db, instance_uuid, host=host, code=500,
@@ -285,7 +285,7 @@ class MoveEndpoint:
         LOG.warning("resize of %s failed on %s: %s", instance_uuid, host, reason)
         try:
             instance = instance_service.get(self._db, instance_uuid)
-            if not _in_step(instance, host, instance_service.RESIZE_MIGRATING):
+            if not in_step(instance, host, instance_service.RESIZE_MIGRATING):
                 return False  # being deleted, or settled without this host
             # the move ends here (a compare-and-swap: one of a late report and
             # the conductor's settling of a down host's move does the rest)
@@ -373,7 +373,7 @@ class MoveEndpoint:
             step = "compute_finish_revert_resize"
             settled = self._end_task(ctxt, instance, host, message,
                                      "compute.instance.resize.error",
-                                     vm_state=_settled_vm_state(instance["power_state"]))
+                                     vm_state=settled_vm_state(instance["power_state"]))
         if settled:
             self._event(ctxt, uuid, step, host=host, result=instance_action.ERROR,
                         details=message)
@@ -429,7 +429,7 @@ class MoveEndpoint:
         if instance["migration_uuid"]:
             self._release(instance["migration_uuid"])
         instance = instance_service.update(
-            self._db, instance_uuid, vm_state=_settled_vm_state(instance["power_state"]),
+            self._db, instance_uuid, vm_state=settled_vm_state(instance["power_state"]),
             task_state=None, old_flavor=None, migration_uuid=None)
         if migration is not None:
             migration_service.update(self._db, migration["uuid"],
@@ -483,7 +483,7 @@ class MoveEndpoint:
         instance = instance_service.update(
             self._db, instance_uuid, flavor=instance["old_flavor"], old_flavor=None,
             migration_uuid=None, task_state=None, power_state=power_state,
-            vm_state=_settled_vm_state(power_state))
+            vm_state=settled_vm_state(power_state))
         self._notify(ctxt, "compute.instance.resize.revert.end", instance)
 
     def _drop_guest(self, ctxt, host, instance_uuid, flavor):
@@ -516,7 +516,7 @@ class MoveEndpoint:
                                            migration["disk_image_id"])
 
 
-def _in_step(instance: dict, host: str, task_state: str) -> bool:
+def in_step(instance: dict, host: str, task_state: str) -> bool:
     """Whether ``host``'s report is about the step ``instance`` is in: the
     server is on that host, in that task."""
     return instance["host"] == host and instance["task_state"] == task_state
@@ -526,6 +526,6 @@ def _running(power_state) -> bool:
     return power_state in (virt.RUNNING, virt.PAUSED)
 
 
-def _settled_vm_state(power_state) -> str:
+def settled_vm_state(power_state) -> str:
     """The vm_state a server ends a move in, from its guest's power state."""
     return instance_service.ACTIVE if _running(power_state) else instance_service.STOPPED

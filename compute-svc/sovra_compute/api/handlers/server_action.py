@@ -293,7 +293,7 @@ def _evacuate(req, server_id, arg):
                                           attr="vm_state", state=instance["vm_state"])
     if host == instance["host"]:
         raise exception.Invalid("The target host can't be the same one.")
-    if _service_up(req, instance["host"]):
+    if server_view.host_status(req, instance) in ("UP", "MAINTENANCE"):
         raise ComputeServiceInUse(host=instance["host"])
     states.begin_task(db, req.context, instance["uuid"], "evacuate", states.REBUILDING,
                       allowed_vm_states=(states.ACTIVE, states.STOPPED, states.ERROR))
@@ -303,15 +303,6 @@ def _evacuate(req, server_id, arg):
     if password is not None:
         return json_response({"adminPass": password}, status=200)
     return json_response(None, status=200)
-
-
-def _service_up(req, host) -> bool:
-    """Whether ``host``'s agent is up: its heartbeat alive, not forced down."""
-    services = compute_service.list_(_db(req), host=host,
-                                     binary=compute_service.AGENT_BINARY)
-    if services and services[0]["forced_down"]:
-        return False
-    return req.state.extras["coordinator"].is_alive(compute_service.AGENTS_GROUP, host)
 
 
 def _resized(req, server_id, rule):
