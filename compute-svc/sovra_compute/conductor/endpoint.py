@@ -92,12 +92,18 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
                 instance = instance_service.get(self._db, instance_uuid)
             except instance_service.InstanceNotFound:  # deleted before it was scheduled
                 return
-            deleting = instance["task_state"] == instance_service.DELETING
-            reads = None if deleting else self._scheduling_reads(instance_uuid)
-        if deleting:
+            task_state = instance["task_state"]
+            reads = (self._scheduling_reads(instance_uuid)
+                     if task_state == instance_service.SCHEDULING else None)
+        if task_state == instance_service.DELETING:
             self._finish_delete(ctxt, instance)
-            return
-        self._schedule(ctxt, instance, reads=reads, image=image)
+        elif task_state != instance_service.SCHEDULING:
+            # the message came late (a bus outage): the sweep of stuck builds
+            # settled the server in ERROR meanwhile, and it stays so
+            LOG.info("build of %s not started: it was settled meanwhile (%s)",
+                     instance_uuid, instance_service.status(instance))
+        else:
+            self._schedule(ctxt, instance, reads=reads, image=image)
 
     def build_done(self, ctxt, instance_uuid, host, power_state, event=None):
         """``event`` (since 1.8): the agent's finished build step, recorded with
@@ -124,16 +130,35 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
 
     def build_failed(self, ctxt, instance_uuid, host, reason):
         LOG.warning("build of %s failed on %s: %s", instance_uuid, host, reason)
-        self._release(instance_uuid)
         try:
-            instance = instance_service.update(self._db, instance_uuid, host=None,
-                                               node=None)
+            instance = instance_service.update(
+                self._db, instance_uuid, expected_task_state=(instance_service.SPAWNING,),
+                host=None, node=None)
         except instance_service.InstanceNotFound:
+            self._release(instance_uuid)
+            return
+        except instance_service.InstanceInvalidState:
+            self._build_overtaken(ctxt, instance_uuid)
+            return
+        self._release(instance_uuid)
+        self._schedule(ctxt, instance, last_error=reason)
+
+    def _build_overtaken(self, ctxt, instance_uuid):
+        """A build's next step found the server no longer building: deleted
+        meanwhile (the delete is finished), or settled in ERROR by the sweep of
+        stuck builds (it stays so, without the allocations a late claim made)."""
+        try:
+            instance = instance_service.get(self._db, instance_uuid)
+        except instance_service.InstanceNotFound:
+            self._release(instance_uuid)
             return
         if instance["task_state"] == instance_service.DELETING:
             self._finish_delete(ctxt, instance)
             return
-        self._schedule(ctxt, instance, last_error=reason)
+        LOG.info("build of %s overtaken: the server is %s now", instance_uuid,
+                 instance_service.status(instance))
+        if instance["host"] is None:  # not placed: no allocation may stay
+            self._release(instance_uuid)
 
     def build_aborted(self, ctxt, instance_uuid, host, reason):  # since 1.4
         """A build not to retry elsewhere: ERROR with ``reason`` as the fault."""
@@ -267,8 +292,8 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
             except instance_service.InstanceNotFound:  # deleted meanwhile
                 self._release(uuid)
                 return
-            except instance_service.InstanceInvalidState:  # being deleted
-                self._finish_delete(ctxt, instance)
+            except instance_service.InstanceInvalidState:  # deleted or settled
+                self._build_overtaken(ctxt, uuid)
                 return
         self._agents.build_instance(ctxt, chosen.host,
                                     instance_service.for_agent(instance),

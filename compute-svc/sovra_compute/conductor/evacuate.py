@@ -44,7 +44,7 @@ REBUILD_EVENT = "conductor_rebuild_server"
 
 class EvacuateEndpoint:
     """The evacuation part of ConductorEndpoint (with MoveEndpoint's
-    ``_hold_and_claim``, ``_undo_migration``, ``_back_to_old_allocations``,
+    ``_hold_and_claim``, ``_move_overtaken``, ``_back_to_old_allocations``,
     ``_drop_guest``)."""
 
     # --- from the API ----------------------------------------------------------------
@@ -78,10 +78,7 @@ class EvacuateEndpoint:
                 availability_zone=availability_zone.zone_of(self._db, dest),
                 migration_uuid=migration)
         except (instance_service.InstanceNotFound, instance_service.InstanceInvalidState):
-            self._release(instance_uuid)  # deleted meanwhile
-            self._undo_migration(instance, migration)
-            migration_service.update(self._db, migration,
-                                     status=migration_service.FAILED)
+            self._move_overtaken(instance, migration, migration_service.FAILED)
             return
         self._event(ctxt, instance_uuid, REBUILD_EVENT, result=instance_action.SUCCESS)
         if power_on is None:

@@ -82,9 +82,7 @@ class MoveEndpoint:
                 self._db, instance_uuid, expected_task_state=(instance_service.RESIZE_PREP,),
                 task_state=instance_service.RESIZE_MIGRATING, migration_uuid=migration)
         except (instance_service.InstanceNotFound, instance_service.InstanceInvalidState):
-            self._release(instance_uuid)
-            self._undo_migration(instance, migration)
-            migration_service.update(self._db, migration, status=migration_service.ERROR)
+            self._move_overtaken(instance, migration, migration_service.ERROR)
             return
         self._event(ctxt, instance_uuid, MIGRATE_EVENT, result=instance_action.SUCCESS)
         if dest == source:
@@ -167,6 +165,19 @@ class MoveEndpoint:
         except Exception:
             LOG.exception("allocations of migration %s of %s could not be moved back",
                           migration, instance["uuid"])
+
+    def _move_overtaken(self, instance, migration, status):
+        """A move (or evacuation) whose server was deleted, or is being deleted,
+        after its claims were made: the destination's claim goes, the source's
+        allocations go back to the server, and go too if its delete finished
+        meanwhile (none may outlive it); the migration ends in ``status``."""
+        self._release(instance["uuid"])
+        self._undo_migration(instance, migration)
+        try:
+            instance_service.get(self._db, instance["uuid"])
+        except instance_service.InstanceNotFound:
+            self._release(instance["uuid"])
+        migration_service.update(self._db, migration, status=status)
 
     def _resize_refused(self, ctxt, instance, message):
         self._event(ctxt, instance["uuid"], MIGRATE_EVENT,

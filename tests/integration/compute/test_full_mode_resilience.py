@@ -101,9 +101,10 @@ def boot(full_cloud):
 
 
 def _server(cloud, server_id):
-    return cloud.http.get(f"{cloud.compute_url}/servers/{server_id}", timeout=30,
-                          headers={"OpenStack-API-Version": "compute 2.37"}).json()[
-        "server"]
+    resp = cloud.http.get(f"{cloud.compute_url}/servers/{server_id}", timeout=30,
+                          headers={"OpenStack-API-Version": "compute 2.37"})
+    assert resp.status_code == 200, (server_id, resp.status_code, resp.text)
+    return resp.json()["server"]
 
 
 def _settled(cloud, server_ids, timeout):

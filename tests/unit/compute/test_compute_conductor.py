@@ -474,6 +474,27 @@ def test_resize_failed_on_the_host_undoes_the_claims(cloud):
     assert cloud.placement.claims == {uuid: placement_client.node_uuid(host)}
 
 
+@pytest.mark.parametrize("finished", [False, True], ids=["deleting", "deleted"])
+def test_a_server_deleted_while_its_resize_claims_keeps_no_allocation(cloud,
+                                                                        finished):
+    host, bigger = _resizable(cloud)
+    uuid = cloud.instance["uuid"]
+    claim = cloud.placement.claim
+
+    def claim_then_delete(consumer, *args):  # the delete comes while placement answers
+        claim(consumer, *args)
+        instance_service.begin_delete(cloud.db, CTXT, uuid)
+        if finished:
+            instance_service.mark_deleted(cloud.db, uuid)
+    cloud.placement.claim = claim_then_delete
+    cloud.endpoint.resize_instance(CTXT, uuid, bigger)
+    assert not cloud.agents.named("resize_instance")
+    # the source's allocations are the server's again, for its delete to release;
+    # none at all once its delete had finished
+    assert cloud.placement.claims == (
+        {} if finished else {uuid: placement_client.node_uuid(host)})
+
+
 def _grouped(cloud, policy, count, rules=None):
     """``count`` servers in a new group of ``policy``, scheduled one after another;
     their hosts (None: the build failed)."""
@@ -626,3 +647,53 @@ def test_a_lost_report_of_a_running_guest_makes_it_active(cloud):
     instance = _get(cloud)
     assert (instance["vm_state"], instance["task_state"]) == ("active", None)
     assert cloud.placement.claims[uuid] == placement_client.node_uuid(instance["host"])
+
+
+def _settle_by_sweep(cloud, uuid):
+    """What the sweep of stuck builds does to a build it times out."""
+    _age(cloud, uuid, 61)
+    cloud.agents.get_power_state = lambda *a, **kw: (_ for _ in ()).throw(
+        RuntimeError("no such guest"))
+    assert cloud.endpoint._sweep_stuck_builds(CTXT) == 1
+
+
+def _settled_in_error(cloud):
+    instance = _get(cloud)  # still there: only its user deletes it
+    assert (instance["vm_state"], instance["task_state"], instance["host"]) == (
+        "error", None, None)
+    assert "timed out" in instance["fault"]["message"]
+    assert cloud.instance["uuid"] not in cloud.placement.claims
+    return instance
+
+
+def test_a_build_message_that_comes_after_the_sweep_settled_the_server_is_dropped(
+        cloud):
+    uuid = cloud.instance["uuid"]
+    _settle_by_sweep(cloud, uuid)  # the bus held the build message that long
+    cloud.endpoint.build_instance(CTXT, uuid)
+    _settled_in_error(cloud)
+    assert not cloud.agents.named("build_instance")
+
+
+def test_a_scheduling_the_sweep_overtook_keeps_the_server_in_error(cloud):
+    uuid = cloud.instance["uuid"]
+    claim = cloud.placement.claim
+
+    def slow_claim(consumer, *args):  # the sweep settles it while placement answers
+        claim(consumer, *args)
+        _settle_by_sweep(cloud, uuid)
+    cloud.placement.claim = slow_claim
+    cloud.endpoint.build_instance(CTXT, uuid)
+    _settled_in_error(cloud)  # not deleted, and the late claim given back
+    assert not cloud.agents.named("build_instance")
+
+
+def test_a_build_failure_reported_after_the_sweep_settled_the_server_is_not_retried(
+        cloud):
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    host = cloud.agents.named("build_instance")[0][0][1]
+    _settle_by_sweep(cloud, uuid)
+    cloud.endpoint.build_failed(CTXT, uuid, host, "spawn failed")
+    _settled_in_error(cloud)
+    assert len(cloud.agents.named("build_instance")) == 1  # no reschedule
