@@ -1,6 +1,6 @@
 """Compute boot/delete speed with the fake driver (figures, not a test).
 
-usage: .tox/integration/bin/python tests/benchmarks/bench_compute.py
+usage: .tox/suite/bin/python tests/benchmarks/bench_compute.py
            [--servers 1000] [--agents 100] [--concurrency 50] [--poll 0.1]
            [--full [--agent-processes 4] [--full-db mariadb|sqlite]] [--workdir DIR]
   (lite mode needs the functional env's packages; --full the integration env's,

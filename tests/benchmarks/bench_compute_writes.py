@@ -1,6 +1,6 @@
 """CPU of compute's write paths per boot+delete cycle, without HTTP (figures, not a test).
 
-usage: .tox/functional/bin/python tests/benchmarks/bench_compute_writes.py
+usage: .tox/suite/bin/python tests/benchmarks/bench_compute_writes.py
            [--cycles 100] [--rounds 5] [--agents 100]
 
 One thread, a SQLite file: per cycle the API's quota check and create

@@ -1,8 +1,8 @@
 """Identity token speed over loopback, Sovra vs Keystone (figures, not a test).
 
-Usage (from the repository root, with the functional tox env's interpreter):
+Usage (from the repository root, with a test tox env's interpreter):
 
-    .tox/functional/bin/python tests/benchmarks/bench_identity.py \\
+    .tox/suite/bin/python tests/benchmarks/bench_identity.py \\
         [--seconds S] [--concurrency C] [--keystone-venv DIR] [--keystone-cache]
 
     reference: python3 -m venv /tmp/ref-keystone

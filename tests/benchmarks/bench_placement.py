@@ -1,7 +1,7 @@
 """Placement speed against the reference OpenStack Placement, shaped like upstream's
 perfload job (figures, not a test).
 
-Usage: .tox/functional/bin/python tests/benchmarks/bench_placement.py \
+Usage: .tox/suite/bin/python tests/benchmarks/bench_placement.py \
            --reference-python /tmp/ref-placement/bin/python
        [--providers 1000 10000] [--nested-providers 7000] [--large 100000]
        [--requests 10] [--writes 200]

@@ -1,6 +1,6 @@
 """Placement's CPU per request on the compute boot path (figures, not a test).
 
-Usage: .tox/functional/bin/python tests/benchmarks/bench_placement_claims.py \
+Usage: .tox/suite/bin/python tests/benchmarks/bench_placement_claims.py \
            [--providers 100] [--requests 200] [--rounds 5] [--baseline-src DIR]
   (``--baseline-src``: a tree with ``placement-svc/`` and ``common/`` of another
    revision, e.g. ``mkdir /tmp/before && git archive HEAD~3 placement-svc common |
