@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run Sovra's tests (README's test command): every tier, through tox.
 #
-#   tests/run.sh                      lint, unit, functional, integration
+#   tests/run.sh                      lint, then unit, functional and integration
+#                                     in one environment (tox.ini: suite)
 #   tests/run.sh -e unit              one tier
 #   tests/run.sh -e unit -- -k name   arguments after -- go to pytest
 #
