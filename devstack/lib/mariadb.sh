@@ -41,10 +41,13 @@ start_mariadb() {
     install_db=$(_mysql_sbin mariadb-install-db)
     local -a as_user=()
     [[ $EUID -eq 0 ]] && as_user=(--user=root)  # else: as whoever runs stack.sh
+    # Temporary tables in a directory of its own, not the shared /tmp, which
+    # clean.sh removes with the rest.
+    mkdir -p "$MYSQL_DIR/tmp"
     if [[ ! -d $MYSQL_DIR/data/mysql ]]; then
         say "creating the MariaDB data directory"
-        mkdir -p "$MYSQL_DIR"
         "$install_db" --no-defaults --datadir="$MYSQL_DIR/data" "${as_user[@]}" \
+            --tmpdir="$MYSQL_DIR/tmp" \
             --skip-test-db --skip-name-resolve >> "$LOG_DIR/mariadb-install.log" 2>&1 ||
             die "mariadb-install-db failed; see $LOG_DIR/mariadb-install.log"
     fi
@@ -62,6 +65,7 @@ SQL
     nohup "$mariadbd" --no-defaults "${as_user[@]}" \
         --datadir="$MYSQL_DIR/data" --socket="$(_mysql_socket)" \
         --pid-file="$MYSQL_DIR/mariadbd.pid" --init-file="$MYSQL_DIR/init.sql" \
+        --tmpdir="$MYSQL_DIR/tmp" \
         --bind-address="$SERVICE_HOST" --port="$MYSQL_PORT" --skip-name-resolve \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
         --innodb-flush-log-at-trx-commit=2 --innodb-use-native-aio=0 \

@@ -331,9 +331,13 @@ class MariaDBServer(Server):
         (self.port,) = free_ports(1)
         tmp = self.tmpdir
         run_as = ["--user=root"] if os.geteuid() == 0 else []
+        # Its own directory for temporary tables, not the shared /tmp: the system
+        # tables' set-up once lost one of its temporary tables there in CI.
+        (tmp / "tmp").mkdir()
+        private_tmp = f"--tmpdir={tmp / 'tmp'}"
         self._run("install-db", [
             install_db, "--no-defaults", f"--datadir={tmp / 'data'}", *run_as,
-            "--skip-test-db", "--skip-name-resolve"])
+            private_tmp, "--skip-test-db", "--skip-name-resolve"])
         # Runs at server start, before it accepts connections (root is socket-only).
         (tmp / "init.sql").write_text(
             f"CREATE USER IF NOT EXISTS '{self.user}'@'%' IDENTIFIED BY '{self.password}';\n"
@@ -341,7 +345,7 @@ class MariaDBServer(Server):
         self._spawn(self.name, [
             mariadbd, "--no-defaults", *run_as,
             f"--datadir={tmp / 'data'}", f"--socket={tmp / 'mariadb.sock'}",
-            f"--pid-file={tmp / 'mariadb.pid'}",
+            f"--pid-file={tmp / 'mariadb.pid'}", private_tmp,
             f"--bind-address={HOST}", f"--port={self.port}", "--skip-name-resolve",
             f"--init-file={tmp / 'init.sql'}",
             # --no-defaults would leave the compiled-in latin1
