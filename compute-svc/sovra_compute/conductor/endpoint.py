@@ -98,9 +98,11 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
         if task_state == instance_service.DELETING:
             self._finish_delete(ctxt, instance)
         elif task_state != instance_service.SCHEDULING:
-            # the message came late (a bus outage): the sweep of stuck builds
-            # settled the server in ERROR meanwhile, and it stays so
-            LOG.info("build of %s not started: it was settled meanwhile (%s)",
+            # the message came late (a bus outage: the sweep of stuck builds
+            # settled the server in ERROR meanwhile, and it stays so) or twice
+            # (redelivered after a broker restart: the first is under way)
+            LOG.info("build of %s not started: it was scheduled or settled "
+                     "meanwhile (%s)",
                      instance_uuid, instance_service.status(instance))
         else:
             self._schedule(ctxt, instance, reads=reads, image=image)

@@ -697,3 +697,13 @@ def test_a_build_failure_reported_after_the_sweep_settled_the_server_is_not_retr
     cloud.endpoint.build_failed(CTXT, uuid, host, "spawn failed")
     _settled_in_error(cloud)
     assert len(cloud.agents.named("build_instance")) == 1  # no reschedule
+
+
+def test_a_build_message_delivered_twice_builds_the_server_once(cloud):
+    uuid = cloud.instance["uuid"]
+    cloud.endpoint.build_instance(CTXT, uuid)
+    cloud.endpoint.build_instance(CTXT, uuid)  # the bus redelivers after a restart
+    (args, _), = cloud.agents.named("build_instance")  # one claim, one guest
+    assert cloud.placement.claims == {uuid: placement_client.node_uuid(args[1])}
+    instance = _get(cloud)
+    assert (instance["host"], instance["task_state"]) == (args[1], "spawning")
