@@ -75,6 +75,11 @@ def test_power_actions_and_console(conn, cloud, image, flavor):
     wait_for(lambda: _server(conn, server.id)["OS-EXT-STS:task_state"] is None)
     assert _server(conn, server.id)["status"] == "ACTIVE"
     assert "fake console" in conn.compute.get_server_console_output(server)["output"]
+    for argument, status in ((None, 200), ({"length": "1"}, 200), ([], 400),
+                             ({"length": "last"}, 400), ({"lines": 1}, 400)):
+        resp = conn.compute.post(f"/servers/{server.id}/action",
+                                 json={"os-getConsoleOutput": argument})
+        assert resp.status_code == status, (argument, resp.text)
     conn.compute.pause_server(server)
     conn.compute.wait_for_server(server, status="PAUSED", interval=0.05, wait=20)
     conn.compute.unpause_server(server)

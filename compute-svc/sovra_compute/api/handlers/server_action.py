@@ -85,7 +85,8 @@ _HAS_GUEST = (states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED,
 
 
 def _console_output(req, server_id, arg):
-    validation.validate(schemas.CONSOLE_OUTPUT, arg or {})
+    arg = {} if arg is None else arg  # null: the whole output, as {}
+    validation.validate(schemas.CONSOLE_OUTPUT, arg)
     instance = load(req, server_id, policies.CONSOLE_OUTPUT)
     if instance["vm_state"] not in _HAS_GUEST or not instance["host"]:
         raise states.InstanceInvalidState(action="getConsoleOutput",
@@ -96,7 +97,7 @@ def _console_output(req, server_id, arg):
                                                  states.for_agent(instance))
     except virt.InstanceNotFound:  # its guest is gone (being deleted, or lost)
         raise exception.NotFound("Guest does not have a console available.") from None
-    length = (arg or {}).get("length")
+    length = arg.get("length")
     if length is not None and int(length) >= 0:
         output = "\n".join(output.split("\n")[-int(length):]) if int(length) else ""
     return json_response({"output": output})
