@@ -38,13 +38,20 @@ class ApiRequest(flask.Request):
         """The negotiated microversion (sovra_common.wsgi.microversion.Version)."""
         return flask.g.get("microversion")
 
-    def json_body(self, schema: dict | None = None):
+    def json_body(self, schema: dict | None = None, *, media_type: str | None = None):
         """The request body parsed as JSON and, with ``schema``, validated.
 
         An empty or malformed body is a 400; a non-JSON content type a 415.
+        ``media_type``: the one content type a route takes instead (a JSON
+        document of its own type, e.g. the Image API's JSON patch).
         """
         mimetype = self.mimetype
-        if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        if media_type is not None:
+            if mimetype != media_type:
+                raise exception.UnsupportedMediaType(
+                    f"Content type {mimetype!r} is not supported; use {media_type}.")
+        elif mimetype and mimetype != "application/json" and \
+                not mimetype.endswith("+json"):
             raise exception.UnsupportedMediaType(
                 f"Content type {mimetype!r} is not supported; use application/json.")
         raw = self.get_data(cache=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import urllib.parse
 
 from sovra_common import exception
@@ -157,22 +156,8 @@ def list_images(req):
     return json_response(body)
 
 
-def _patch_body(req) -> list:
-    if req.mimetype != schemas.MEDIA_TYPE_PATCH:
-        raise exception.UnsupportedMediaType(
-            f"Content type {req.mimetype!r} is not supported; use "
-            f"{schemas.MEDIA_TYPE_PATCH}.")
-    raw = req.get_data(cache=True)
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise exception.Invalid(f"Malformed request body: {exc}.") from None
-    validation.validate(schemas.PATCH, body)
-    return body
-
-
 def update_image(req, image_id):
-    operations = _patch_body(req)
+    operations = req.json_body(schemas.PATCH, media_type=schemas.MEDIA_TYPE_PATCH)
     db = _db(req)
     image = image_service.get_visible(db, req.context, image_id)
     req.authorize(policies.MODIFY, {"project_id": image.owner or ""})
