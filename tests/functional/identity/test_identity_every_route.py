@@ -180,3 +180,33 @@ def test_oversized_bodies_are_413_on_every_write(identity, resources):
                 if resp.status_code != 413:
                     wrong.append(f"{method} {path} ({how}): {resp.status_code}")
     assert not wrong, wrong
+
+
+BAD_QUERY = {"name": "*(", "enabled": "perhaps", "domain_id": "\u2603",
+             "parent_id": "%", "is_domain": "maybe", "tags": ",", "tags-any": ",,",
+             "not-tags": "", "user_id": "\x00", "group_id": "[", "role_id": "]",
+             "scope.project.id": "\x01", "effective": "x", "include_names": "2",
+             "include_subtree": "y", "subtree_as_list": "z", "parents_as_ids": "w",
+             "password_expires_at": "lt:yesterday", "interface": "sideways",
+             "service_id": "{", "region_id": "}", "type": "(", "limit": "many",
+             "marker": "nobody", "resource_name": "\\", "nocatalog": "q",
+             "allow_expired": "maybe", "unique_id": "<"}
+
+
+def test_bad_query_strings_are_never_a_500(identity, resources):
+    wrong = []
+    for path, methods in ROUTES.items():
+        if "GET" not in methods:
+            continue
+        ids = dict(resources)
+        if path.startswith("/v3/users/<user_id>/application_credentials"):
+            ids["user_id"] = resources["admin_id"]
+        url = _url(identity, path, ids)
+        for params in [BAD_QUERY, *({name: value} for name, value in BAD_QUERY.items())]:
+            resp = requests.get(url, params=params, timeout=30, headers={
+                "X-Auth-Token": identity.admin_token,
+                "X-Subject-Token": identity.admin_token})
+            if resp.status_code >= 500:
+                wrong.append(f"GET {path} {params if len(params) == 1 else 'all'}: "
+                             f"{resp.status_code} {resp.text[:160]}")
+    assert not wrong, wrong
