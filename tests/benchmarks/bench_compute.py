@@ -27,10 +27,11 @@ Prints boot time p50/p95 (POST to ACTIVE seen by a poll: it includes up to one
 poll interval; next to it, labelled, the server-side boot time: created ->
 launched_at as the compute database recorded them), boot+delete cycles per
 second, each process's peak RSS (the cloud process holds every API, the conductor
-and all agents; the client process) and the load average before and after (the
-machine may be shared). Lite mode also prints each SQLite file's write
-transactions per cycle and how much of the run its write lock was held
-(sqlite_writers.py).
+and all agents; the client process), the load average before and after (the
+machine may be shared) and, with each, the time of a fixed Python workload (the
+host's speed changes by the hour: compare runs by CPU per cycle over it). Lite
+mode also prints each SQLite file's write transactions per cycle and how much of
+the run its write lock was held (sqlite_writers.py).
 """
 
 import argparse
@@ -163,6 +164,20 @@ def _load():
     return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def _python_speed() -> str:
+    """How fast this machine runs plain Python now: the best of five runs of a
+    fixed workload, in ms. The host this runs on changes speed from hour to
+    hour (the same code gave 43 and 110 ms of cloud CPU a cycle on one day):
+    compare runs by their CPU per cycle divided by this figure."""
+    def workload():
+        start = time.process_time()
+        table = {}
+        for i in range(200_000):
+            table[str(i)] = len(table) % 7
+        return time.process_time() - start
+    return f"reference Python workload {1000 * min(workload() for _ in range(5)):.1f} ms"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", type=int, default=1000)
@@ -184,7 +199,7 @@ def main(argv=None):
     import requests
 
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-          f"{os.cpu_count()} CPUs, {_load()}")
+          f"{os.cpu_count()} CPUs, {_load()}, {_python_speed()}")
     room = 2 * args.concurrency
     # quotas that hold (twice the servers alive at once) but are counted, as in a
     # real project
@@ -251,7 +266,7 @@ def main(argv=None):
             client.join()
             cpu = _cpu_seconds() - cpu_before
             writes = writers and sqlite_writers.snapshot(writers)
-            load_after = _load()
+            load_after = f"{_load()}, {_python_speed()}"
             if args.full:
                 kinds = cloud.pids()
                 procs_after = _proc_cpu(kinds)
