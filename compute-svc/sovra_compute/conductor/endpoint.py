@@ -399,6 +399,40 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
         self._notify(ctxt, "compute.instance.create.error", instance)
 
     # --- deletes -------------------------------------------------------------------
+    def _redrive_stuck_deletes(self, ctxt) -> int:
+        """Send again the deletes nobody finishes: of servers in task deleting
+        with no news for [compute] delete_timeout seconds (the message, or the
+        agent's report, was lost: the bus restarted) and, at once, of those on a
+        host whose agent is down or restarted since the delete began (it died
+        with the agent; a host down: finished here). Returns how many. A delete
+        is safe to repeat (the user's second DELETE does the same); the server's
+        last change is bumped, so a slow one is sent again only after another
+        timeout. Not an RPC method: the conductor process runs it periodically."""
+        timeout = self._conf.compute.delete_timeout
+        cutoff = schema.utcnow() - datetime.timedelta(seconds=timeout) if timeout \
+            else None
+        agents = self._coordinator.members(compute_service.AGENTS_GROUP)
+        redriven = 0
+        for instance in instance_service.deleting(self._db):
+            uuid, host = instance["uuid"], instance["host"]
+            changed = instance["updated_at"] or instance["created_at"]
+            if host and compute_service.work_lost(agents, host, changed):
+                why = f"its host {host} went down or restarted"
+            elif cutoff is not None and changed < cutoff:
+                why = f"no news of it for {timeout} s"
+            else:
+                continue
+            try:  # (the guard: it may have finished meanwhile)
+                instance = instance_service.update(
+                    self._db, uuid, expected_task_state=(instance_service.DELETING,))
+            except (instance_service.InstanceNotFound,
+                    instance_service.InstanceInvalidState):
+                continue
+            LOG.warning("delete of %s sent again (host %s): %s", uuid, host, why)
+            self.delete_instance(ctxt, uuid)
+            redriven += 1
+        return redriven
+
     def delete_instance(self, ctxt, instance_uuid):
         try:
             instance = instance_service.get(self._db, instance_uuid)

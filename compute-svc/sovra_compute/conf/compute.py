@@ -23,6 +23,12 @@ OPTS = [
                     "ACTIVE; otherwise it goes to ERROR with a fault and its "
                     "allocations are released (work lost to a bus restart or a dead "
                     "host must not leave servers building forever). 0 disables."),
+    cfg.IntOpt("delete_timeout", default=600, min=0,
+               help="Seconds a server may stay in task deleting without news before "
+                    "the conductor sends its delete again (a delete is safe to "
+                    "repeat; one lost to a bus restart must not leave the server "
+                    "deleting forever). A delete on a host whose agent went down or "
+                    "restarted since is sent again at once. 0: only those."),
     cfg.IntOpt("resize_confirm_window", default=0, min=0,
                help="Seconds a resized or migrated server may wait in VERIFY_RESIZE "
                     "before the conductor confirms its move itself, as if its "
@@ -94,6 +100,8 @@ FAKE_OPTS = [
                      "injection."),
     cfg.FloatOpt("spawn_delay", default=0.0, min=0.0,
                  help="Seconds spawn takes (simulated)."),
+    cfg.FloatOpt("destroy_delay", default=0.0, min=0.0,
+                 help="Seconds destroy takes (simulated)."),
 ]
 
 

@@ -329,6 +329,15 @@ def spawning(db: Database) -> list[dict]:
         return [_as_dict(r) for r in rows]
 
 
+def deleting(db: Database) -> list[dict]:
+    """Servers whose delete has begun and not finished (task deleting)."""
+    with db.reader() as session:
+        rows = session.scalars(select(models.Instance).where(
+            models.Instance.deleted.is_(False),
+            models.Instance.task_state == DELETING))
+        return [_as_dict(r) for r in rows]
+
+
 def moving(db: Database) -> list[dict]:
     """Servers in a step of a move that an agent carries out (resize_migrating,
     resize_reverting, an evacuation's rebuild_spawning); the agent is the one of

@@ -14,7 +14,7 @@ OPERATIONS = ("spawn", "destroy", "reboot", "power_on", "power_off", "pause", "u
 
 class FakeDriver(driver.VirtDriver):
     def __init__(self, *, vcpus=8, memory_mb=16384, local_gb=200, fail_operations=(),
-                 spawn_delay=0.0, traits=()):
+                 spawn_delay=0.0, destroy_delay=0.0, traits=()):
         unknown = set(fail_operations) - set(OPERATIONS)
         if unknown:
             raise ValueError(f"unknown fake driver operations: {sorted(unknown)}")
@@ -22,6 +22,7 @@ class FakeDriver(driver.VirtDriver):
         #: operations that raise VirtDriverError; tests may change it at any time
         self.fail_operations = set(fail_operations)
         self.spawn_delay = spawn_delay
+        self.destroy_delay = destroy_delay
         self._traits = list(traits)
         self._guests: dict[str, dict] = {}
         self._lock = threading.Lock()
@@ -31,7 +32,8 @@ class FakeDriver(driver.VirtDriver):
     def from_conf(cls, conf):
         opts = conf.fake_driver
         return cls(vcpus=opts.vcpus, memory_mb=opts.memory_mb, local_gb=opts.local_gb,
-                   fail_operations=opts.fail_operations, spawn_delay=opts.spawn_delay)
+                   fail_operations=opts.fail_operations, spawn_delay=opts.spawn_delay,
+                   destroy_delay=opts.destroy_delay)
 
     def _maybe_fail(self, operation):
         if operation in self.fail_operations:
@@ -100,6 +102,8 @@ class FakeDriver(driver.VirtDriver):
             guest["vcpus"], guest["memory_mb"] = flavor["vcpus"], flavor["memory_mb"]
 
     def destroy(self, instance):
+        if self.destroy_delay:
+            self._stop.wait(self.destroy_delay)
         self._maybe_fail("destroy")
         with self._lock:
             self._guests.pop(instance["uuid"], None)

@@ -1,7 +1,8 @@
 """Full mode under failure: two compute agent processes (fake driver) on a real
 RabbitMQ with etcd liveness, the controller in this process. A SIGKILLed agent
 goes down and new servers go to the other; one killed (and restarted) while it
-builds a server has that build end in ERROR at once; one killed while a server
+builds a server has that build end in ERROR at once, and one killed while it
+deletes a server has the delete sent again at once; one killed while a server
 moves to it sends the server back to its source; the server of one killed is
 evacuated to the other, and its host lets go of it on return; a RabbitMQ restart
 in the middle of a batch of boots leaves every server ACTIVE or in ERROR with a
@@ -50,7 +51,7 @@ def full_cloud(tmp_path_factory, rabbit, etcd_endpoint):
     for node in nodes:
         (tmp / f"sovra-compute-{node}.conf").write_text(
             f"[compute]\nhost = {node}\nvirt_driver = fake\n"
-            "[fake_driver]\nspawn_delay = 2.0\n")
+            "[fake_driver]\nspawn_delay = 2.0\ndestroy_delay = 3.0\n")
         agents[node] = AgentProcess(tmp, node, tmp / f"agent-{node}.log").start()
     try:
         session = requests.Session()
@@ -158,6 +159,27 @@ def test_a_build_on_an_agent_killed_and_restarted_ends_in_error_at_once(full_clo
     assert f"its host {host} went down" in shown["fault"]["message"]
     assert _allocations(cloud, server_id) == {}
     _delete_all(cloud, [server_id])
+    wait_for(lambda: _service_state(cloud, host) == "up", timeout=90, interval=0.5)
+
+
+def test_a_delete_on_an_agent_killed_and_restarted_is_finished_at_once(full_cloud,
+                                                                       boot):
+    cloud, agents = full_cloud
+    (server,) = _settled(cloud, [boot("mid-delete")], timeout=60)
+    host = server["OS-EXT-SRV-ATTR:host"]
+    resp = cloud.http.delete(f"{cloud.compute_url}/servers/{server['id']}", timeout=60)
+    assert resp.status_code == 204, resp.text
+    # its agent destroys the guest for 3 s: it is killed meanwhile, and restarted
+    time.sleep(1.0)
+    agents[host].kill(signal.SIGKILL)
+    agents[host].start()
+    # the delete died with it; the conductor sends it again once the agent is
+    # back (or finishes it, if the host is seen down first), not after
+    # [compute] delete_timeout (600 s here)
+    wait_for(lambda: cloud.http.get(f"{cloud.compute_url}/servers/{server['id']}",
+                                    timeout=30).status_code == 404,
+             timeout=60, interval=0.5)
+    assert _allocations(cloud, server["id"]) == {}
     wait_for(lambda: _service_state(cloud, host) == "up", timeout=90, interval=0.5)
 
 

@@ -48,8 +48,9 @@ class FakePlacement:
 @pytest.fixture
 def cloud(db, coordinator, recorder):
     conf = types.SimpleNamespace(compute=types.SimpleNamespace(
-        max_build_attempts=3, max_candidates=10, build_timeout=60, host="ctl",
-        allow_resize_to_same_host=True, running_deleted_instance_action="reap"))
+        max_build_attempts=3, max_candidates=10, build_timeout=60, delete_timeout=60,
+        host="ctl", allow_resize_to_same_host=True,
+        running_deleted_instance_action="reap"))
     for host in ("node1", "node2"):
         coordinator.heartbeat(compute_service.AGENTS_GROUP, host, {})
     placement = FakePlacement(["node1", "node2"])
@@ -707,3 +708,58 @@ def test_a_build_message_delivered_twice_builds_the_server_once(cloud):
     assert cloud.placement.claims == {uuid: placement_client.node_uuid(args[1])}
     instance = _get(cloud)
     assert (instance["host"], instance["task_state"]) == (args[1], "spawning")
+
+
+def _deleting(cloud) -> tuple[str, str]:
+    """A server ACTIVE on its host whose delete began (the API's cast then lost)."""
+    uuid, host = cloud.instance["uuid"], _built(cloud)[0]
+    instance_service.begin_delete(cloud.db, CTXT, uuid)
+    return uuid, host
+
+
+def test_a_lost_delete_is_sent_again_after_the_timeout(cloud):
+    uuid, host = _deleting(cloud)
+    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 0  # not old enough yet
+    assert not cloud.agents.named("terminate_instance")
+    _age(cloud, uuid, 61)
+    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 1
+    (args, _), = cloud.agents.named("terminate_instance")
+    assert (args[1], args[2]["uuid"]) == (host, uuid)
+    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 0  # once a timeout
+    cloud.endpoint.instance_destroyed(CTXT, uuid, host)  # the agent's report
+    with pytest.raises(instance_service.InstanceNotFound):
+        _get(cloud)
+    assert uuid not in cloud.placement.claims
+    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 0
+
+
+def test_a_delete_on_a_host_that_went_down_is_finished_at_once(cloud):
+    uuid, host = _deleting(cloud)
+    cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
+    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 1  # no timeout waited
+    with pytest.raises(instance_service.InstanceNotFound):
+        _get(cloud)
+    assert uuid not in cloud.placement.claims
+    assert not cloud.agents.named("terminate_instance")
+
+
+def test_a_delete_whose_agent_restarted_since_is_sent_again_at_once(cloud):
+    import datetime
+
+    uuid, host = _deleting(cloud)
+    began = _get(cloud)["updated_at"]
+    for started, redriven in ((began - datetime.timedelta(hours=1), 0),
+                              (began + datetime.timedelta(seconds=1), 1)):
+        cloud.coordinator.heartbeat(compute_service.AGENTS_GROUP, host,
+                                    {"started_at": started.isoformat()})
+        assert cloud.endpoint._redrive_stuck_deletes(CTXT) == redriven
+    assert len(cloud.agents.named("terminate_instance")) == 1
+
+
+def test_deletes_are_sent_again_only_on_a_lost_host_when_the_timeout_is_off(cloud):
+    uuid, host = _deleting(cloud)
+    cloud.endpoint._conf.compute.delete_timeout = 0
+    _age(cloud, uuid, 10 ** 6)
+    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 0
+    cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
+    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 1
