@@ -21,9 +21,9 @@ SWEEP_LOCK = "compute-build-sweep"
 
 class _Running:
     """A started conductor: its RPC server, and a thread of periodic work (one
-    conductor at a time, under a coordination lock): settling builds nobody
-    finishes, sending again deletes nobody finishes, confirming moves left
-    waiting too long, settling moves whose host went down."""
+    conductor at a time, under a coordination lock): settling the builds and
+    the in-place tasks (deletes, power actions) nobody finishes, confirming
+    moves left waiting too long, settling moves whose host went down."""
 
     def __init__(self, server, transports, db, endpoint=None, coordinator=None,
                  interval=None):
@@ -42,13 +42,13 @@ class _Running:
                 with self._coordinator.lock(SWEEP_LOCK, timeout=0):
                     ctxt = context.get_internal_context()
                     settled = self._endpoint._sweep_stuck_builds(ctxt)
-                    deletes = self._endpoint._redrive_stuck_deletes(ctxt)
+                    tasks = self._endpoint._settle_stuck_tasks(ctxt)
                     confirmed = self._endpoint._confirm_old_resizes(ctxt)
                     moves = self._endpoint._settle_moves_on_down_hosts(ctxt)
                 if settled:
                     LOG.info("settled %d build(s) nobody finished", settled)
-                if deletes:
-                    LOG.info("sent %d delete(s) nobody finished again", deletes)
+                if tasks:
+                    LOG.info("acted on %d task(s) nobody finished", tasks)
                 if moves:
                     LOG.info("settled %d move(s) whose host is down", moves)
                 if confirmed:
@@ -100,7 +100,7 @@ class ConductorComponent(component.Component):
             raise
         # a quarter of the shortest of the periodic work's delays, 1 to 60 s (the
         # moves of down hosts are looked at every 60 s at least)
-        delays = [d for d in (conf.compute.build_timeout, conf.compute.delete_timeout,
+        delays = [d for d in (conf.compute.build_timeout, conf.compute.task_timeout,
                               conf.compute.resize_confirm_window) if d]
         return _Running(server, (transport, notifications), db, endpoint,
                         resources.coordinator,

@@ -42,6 +42,11 @@ LOG = logging.getLogger(__name__)
 
 # the instance action events of the conductor's own steps (upstream's names)
 _SCHEDULE_EVENT = "conductor_schedule_and_build_instances"
+#: the vm_state of a server whose guest is in a power state (a task settled by it)
+_VM_STATE_OF = {virt.RUNNING: instance_service.ACTIVE, virt.PAUSED: instance_service.PAUSED,
+                virt.SUSPENDED: instance_service.SUSPENDED,
+                virt.SHUTDOWN: instance_service.STOPPED,
+                virt.CRASHED: instance_service.STOPPED}
 # what an agent's step reported with an outcome may hold (action_event's arguments)
 _STEP_FIELDS = frozenset({"event", "start_time", "finish_time", "result", "traceback",
                           "details"})
@@ -399,22 +404,24 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
         self._notify(ctxt, "compute.instance.create.error", instance)
 
     # --- deletes -------------------------------------------------------------------
-    def _redrive_stuck_deletes(self, ctxt) -> int:
-        """Send again the deletes nobody finishes: of servers in task deleting
-        with no news for [compute] delete_timeout seconds (the message, or the
-        agent's report, was lost: the bus restarted) and, at once, of those on a
-        host whose agent is down or restarted since the delete began (it died
-        with the agent; a host down: finished here). Returns how many. A delete
-        is safe to repeat (the user's second DELETE does the same); the server's
-        last change is bumped, so a slow one is sent again only after another
-        timeout. Not an RPC method: the conductor process runs it periodically."""
-        timeout = self._conf.compute.delete_timeout
+    def _settle_stuck_tasks(self, ctxt) -> int:
+        """Act on the tasks an agent carries out in place that nobody finishes:
+        of servers in such a task (deleting, or one of GUEST_TASKS) with no news
+        for [compute] task_timeout seconds (the message, or the agent's report,
+        was lost: the bus restarted) and, at once, of those on a host whose agent
+        is down or restarted since the task began (it died with the agent). A
+        delete is sent again (a host down: finished here); it is safe to repeat,
+        as the user's second DELETE is. Any other task is cleared, the server
+        taking the state its guest reports. Returns how many. Not an RPC method:
+        the conductor process runs it periodically."""
+        timeout = self._conf.compute.task_timeout
         cutoff = schema.utcnow() - datetime.timedelta(seconds=timeout) if timeout \
             else None
         agents = self._coordinator.members(compute_service.AGENTS_GROUP)
-        redriven = 0
-        for instance in instance_service.deleting(self._db):
-            uuid, host = instance["uuid"], instance["host"]
+        acted = 0
+        for instance in instance_service.in_task(
+                self._db, (instance_service.DELETING, *instance_service.GUEST_TASKS)):
+            host = instance["host"]
             changed = instance["updated_at"] or instance["created_at"]
             if host and compute_service.work_lost(agents, host, changed):
                 why = f"its host {host} went down or restarted"
@@ -422,16 +429,47 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
                 why = f"no news of it for {timeout} s"
             else:
                 continue
-            try:  # (the guard: it may have finished meanwhile)
-                instance = instance_service.update(
-                    self._db, uuid, expected_task_state=(instance_service.DELETING,))
-            except (instance_service.InstanceNotFound,
-                    instance_service.InstanceInvalidState):
-                continue
-            LOG.warning("delete of %s sent again (host %s): %s", uuid, host, why)
-            self.delete_instance(ctxt, uuid)
-            redriven += 1
-        return redriven
+            if instance["task_state"] == instance_service.DELETING:
+                acted += self._delete_again(ctxt, instance, why)
+            else:
+                acted += self._settle_guest_task(ctxt, instance, why)
+        return acted
+
+    def _delete_again(self, ctxt, instance, why) -> int:
+        uuid = instance["uuid"]
+        try:  # bumps its last change (the guard: it may have finished meanwhile)
+            instance_service.update(self._db, uuid,
+                                    expected_task_state=(instance_service.DELETING,))
+        except (instance_service.InstanceNotFound,
+                instance_service.InstanceInvalidState):
+            return 0
+        LOG.warning("delete of %s sent again (host %s): %s", uuid, instance["host"],
+                    why)
+        self.delete_instance(ctxt, uuid)
+        return 1
+
+    def _settle_guest_task(self, ctxt, instance, why) -> int:
+        uuid, host, task = instance["uuid"], instance["host"], instance["task_state"]
+        changes = {"task_state": None}
+        if self._coordinator.is_alive(compute_service.AGENTS_GROUP, host):
+            try:
+                power_state = self._agents.get_power_state(
+                    ctxt, host, instance_service.for_agent(instance))
+            except Exception:  # no guest there (InstanceNotFound), or no answer
+                power_state = None
+            if power_state in _VM_STATE_OF:
+                changes.update(vm_state=_VM_STATE_OF[power_state],
+                               power_state=power_state)
+        try:
+            instance = instance_service.update(self._db, uuid,
+                                               expected_task_state=(task,), **changes)
+        except (instance_service.InstanceNotFound,
+                instance_service.InstanceInvalidState):
+            return 0  # it finished meanwhile
+        LOG.warning("task %s of %s settled (host %s): %s; the server is %s", task,
+                    uuid, host, why, instance_service.status(instance))
+        self._notify(ctxt, "compute.instance.update", instance)
+        return 1
 
     def delete_instance(self, ctxt, instance_uuid):
         try:

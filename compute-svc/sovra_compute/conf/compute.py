@@ -23,12 +23,16 @@ OPTS = [
                     "ACTIVE; otherwise it goes to ERROR with a fault and its "
                     "allocations are released (work lost to a bus restart or a dead "
                     "host must not leave servers building forever). 0 disables."),
-    cfg.IntOpt("delete_timeout", default=600, min=0,
-               help="Seconds a server may stay in task deleting without news before "
-                    "the conductor sends its delete again (a delete is safe to "
-                    "repeat; one lost to a bus restart must not leave the server "
-                    "deleting forever). A delete on a host whose agent went down or "
-                    "restarted since is sent again at once. 0: only those."),
+    cfg.IntOpt("task_timeout", default=600, min=0,
+               help="Seconds a server may stay in a task its agent carries out in "
+                    "place (deleting; powering-on or -off, rebooting, pausing, "
+                    "unpausing, suspending, resuming) without news before the "
+                    "conductor acts, so that work lost to a bus restart does not "
+                    "leave the server in its task forever: a delete is sent again "
+                    "(it is safe to repeat); any other task is cleared and the "
+                    "server takes the state its guest reports. On a host whose agent "
+                    "went down or restarted since the task began this is done at "
+                    "once. 0: only then."),
     cfg.IntOpt("resize_confirm_window", default=0, min=0,
                help="Seconds a resized or migrated server may wait in VERIFY_RESIZE "
                     "before the conductor confirms its move itself, as if its "

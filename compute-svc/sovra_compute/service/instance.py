@@ -30,6 +30,10 @@ POWERING_ON, POWERING_OFF = "powering-on", "powering-off"
 REBOOTING, REBOOTING_HARD = "rebooting", "rebooting_hard"
 PAUSING, UNPAUSING, SUSPENDING, RESUMING = "pausing", "unpausing", "suspending", \
     "resuming"
+#: the tasks an agent carries out on a guest in place, whose outcome is the
+#: guest's power state
+GUEST_TASKS = (POWERING_ON, POWERING_OFF, REBOOTING, REBOOTING_HARD, PAUSING, UNPAUSING,
+               SUSPENDING, RESUMING)
 IMAGE_SNAPSHOT = "image_snapshot"
 REBUILDING = "rebuilding"
 REBUILD_SPAWNING = "rebuild_spawning"  # an evacuation's destination spawns the guest
@@ -329,12 +333,12 @@ def spawning(db: Database) -> list[dict]:
         return [_as_dict(r) for r in rows]
 
 
-def deleting(db: Database) -> list[dict]:
-    """Servers whose delete has begun and not finished (task deleting)."""
+def in_task(db: Database, task_states) -> list[dict]:
+    """Servers (not deleted) in one of the tasks ``task_states``."""
     with db.reader() as session:
         rows = session.scalars(select(models.Instance).where(
             models.Instance.deleted.is_(False),
-            models.Instance.task_state == DELETING))
+            models.Instance.task_state.in_(tuple(task_states))))
         return [_as_dict(r) for r in rows]
 
 

@@ -175,7 +175,7 @@ def test_a_delete_on_an_agent_killed_and_restarted_is_finished_at_once(full_clou
     agents[host].start()
     # the delete died with it; the conductor sends it again once the agent is
     # back (or finishes it, if the host is seen down first), not after
-    # [compute] delete_timeout (600 s here)
+    # [compute] task_timeout (600 s here)
     wait_for(lambda: cloud.http.get(f"{cloud.compute_url}/servers/{server['id']}",
                                     timeout=30).status_code == 404,
              timeout=60, interval=0.5)

@@ -11,6 +11,7 @@ from sovra_compute.conductor.endpoint import ConductorEndpoint
 from sovra_compute.service import compute_service, instance_action
 from sovra_compute.service import flavor as flavor_service
 from sovra_compute.service import instance as instance_service
+from sovra_compute.virt import driver as virt
 
 CTXT = RequestContext(user_id="u1", project_id="p1", roles=["member"])
 
@@ -48,7 +49,7 @@ class FakePlacement:
 @pytest.fixture
 def cloud(db, coordinator, recorder):
     conf = types.SimpleNamespace(compute=types.SimpleNamespace(
-        max_build_attempts=3, max_candidates=10, build_timeout=60, delete_timeout=60,
+        max_build_attempts=3, max_candidates=10, build_timeout=60, task_timeout=60,
         host="ctl", allow_resize_to_same_host=True,
         running_deleted_instance_action="reap"))
     for host in ("node1", "node2"):
@@ -719,24 +720,24 @@ def _deleting(cloud) -> tuple[str, str]:
 
 def test_a_lost_delete_is_sent_again_after_the_timeout(cloud):
     uuid, host = _deleting(cloud)
-    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 0  # not old enough yet
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 0  # not old enough yet
     assert not cloud.agents.named("terminate_instance")
     _age(cloud, uuid, 61)
-    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 1
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 1
     (args, _), = cloud.agents.named("terminate_instance")
     assert (args[1], args[2]["uuid"]) == (host, uuid)
-    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 0  # once a timeout
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 0  # once a timeout
     cloud.endpoint.instance_destroyed(CTXT, uuid, host)  # the agent's report
     with pytest.raises(instance_service.InstanceNotFound):
         _get(cloud)
     assert uuid not in cloud.placement.claims
-    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 0
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 0
 
 
 def test_a_delete_on_a_host_that_went_down_is_finished_at_once(cloud):
     uuid, host = _deleting(cloud)
     cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
-    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 1  # no timeout waited
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 1  # no timeout waited
     with pytest.raises(instance_service.InstanceNotFound):
         _get(cloud)
     assert uuid not in cloud.placement.claims
@@ -752,14 +753,63 @@ def test_a_delete_whose_agent_restarted_since_is_sent_again_at_once(cloud):
                               (began + datetime.timedelta(seconds=1), 1)):
         cloud.coordinator.heartbeat(compute_service.AGENTS_GROUP, host,
                                     {"started_at": started.isoformat()})
-        assert cloud.endpoint._redrive_stuck_deletes(CTXT) == redriven
+        assert cloud.endpoint._settle_stuck_tasks(CTXT) == redriven
     assert len(cloud.agents.named("terminate_instance")) == 1
 
 
 def test_deletes_are_sent_again_only_on_a_lost_host_when_the_timeout_is_off(cloud):
     uuid, host = _deleting(cloud)
-    cloud.endpoint._conf.compute.delete_timeout = 0
+    cloud.endpoint._conf.compute.task_timeout = 0
     _age(cloud, uuid, 10 ** 6)
-    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 0
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 0
     cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
-    assert cloud.endpoint._redrive_stuck_deletes(CTXT) == 1
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 1
+
+
+def _in_task(cloud, task_state) -> tuple[str, str]:
+    """A server ACTIVE on its host, in ``task_state`` (its agent's news then lost)."""
+    uuid, host = cloud.instance["uuid"], _built(cloud)[0]
+    instance_service.update(cloud.db, uuid, task_state=task_state)
+    return uuid, host
+
+
+@pytest.mark.parametrize("power_state, status", [
+    (virt.SHUTDOWN, "SHUTOFF"), (virt.RUNNING, "ACTIVE"), (virt.PAUSED, "PAUSED")])
+def test_a_lost_power_action_takes_the_state_of_the_guest_after_the_timeout(
+        cloud, power_state, status):
+    uuid, host = _in_task(cloud, "powering-off")
+    cloud.agents.get_power_state = lambda ctxt, host, instance: power_state
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 0  # not old enough yet
+    _age(cloud, uuid, 61)
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 1
+    instance = _get(cloud)
+    assert (instance_service.status(instance), instance["task_state"],
+            instance["power_state"]) == (status, None, power_state)
+    assert cloud.placement.claims[uuid] == placement_client.node_uuid(host)
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 0
+
+
+def test_a_power_action_on_a_host_that_went_down_is_cleared_at_once(cloud):
+    uuid, host = _in_task(cloud, "rebooting")
+    cloud.agents.get_power_state = lambda *a: pytest.fail("its agent is down")
+    cloud.coordinator.leave(compute_service.AGENTS_GROUP, host)
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 1
+    instance = _get(cloud)  # as it was, until its host reports again
+    assert (instance["vm_state"], instance["task_state"], instance["power_state"]) == (
+        "active", None, 1)
+
+
+def test_a_power_action_whose_guest_is_not_found_is_only_cleared(cloud):
+    uuid, _ = _in_task(cloud, "pausing")
+    cloud.agents.get_power_state = lambda *a: (_ for _ in ()).throw(
+        virt.InstanceNotFound(uuid=uuid))
+    _age(cloud, uuid, 61)
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 1
+    assert (_get(cloud)["vm_state"], _get(cloud)["task_state"]) == ("active", None)
+
+
+def test_tasks_that_are_not_in_place_are_left_to_their_own_settling(cloud):
+    uuid, _ = _in_task(cloud, "resize_migrating")
+    _age(cloud, uuid, 10 ** 6)
+    assert cloud.endpoint._settle_stuck_tasks(CTXT) == 0
+    assert _get(cloud)["task_state"] == "resize_migrating"
