@@ -375,17 +375,12 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
 
     def _settle_stuck_build(self, ctxt, instance, why):
         uuid, host = instance["uuid"], instance["host"]
-        if instance["task_state"] == instance_service.SPAWNING and host and \
-                self._coordinator.is_alive(compute_service.AGENTS_GROUP, host):
-            try:  # the agent may have built it, its report lost
-                power_state = self._agents.get_power_state(
-                    ctxt, host, instance_service.for_agent(instance))
-            except Exception:  # not there (InstanceNotFound), or no answer
-                power_state = None
-            if power_state == virt.RUNNING:
+        if instance["task_state"] == instance_service.SPAWNING and host:
+            # the agent may have built it, its report lost
+            if self._guest_power_state(ctxt, instance) == virt.RUNNING:
                 LOG.warning("build of %s on %s was never reported: it runs",
                             uuid, host)
-                self.build_done(ctxt, uuid, host, power_state)
+                self.build_done(ctxt, uuid, host, virt.RUNNING)
                 return
         LOG.warning("build of %s settled (%s, host %s): %s", uuid,
                     instance["task_state"], host, why)
@@ -402,6 +397,18 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
             self._db, uuid, code=500, host=host,
             message=f"Build of instance {uuid} did not finish: {why}.")
         self._notify(ctxt, "compute.instance.create.error", instance)
+
+    def _guest_power_state(self, ctxt, instance):
+        """The power state the agent of the server's host reports for its guest;
+        None if that agent is down, has no such guest, or does not answer."""
+        if not self._coordinator.is_alive(compute_service.AGENTS_GROUP,
+                                          instance["host"]):
+            return None
+        try:
+            return self._agents.get_power_state(ctxt, instance["host"],
+                                                instance_service.for_agent(instance))
+        except Exception:  # not there (InstanceNotFound), or no answer
+            return None
 
     # --- deletes -------------------------------------------------------------------
     def _settle_stuck_tasks(self, ctxt) -> int:
@@ -451,15 +458,9 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint, rpc.RPCEnd
     def _settle_guest_task(self, ctxt, instance, why) -> int:
         uuid, host, task = instance["uuid"], instance["host"], instance["task_state"]
         changes = {"task_state": None}
-        if self._coordinator.is_alive(compute_service.AGENTS_GROUP, host):
-            try:
-                power_state = self._agents.get_power_state(
-                    ctxt, host, instance_service.for_agent(instance))
-            except Exception:  # no guest there (InstanceNotFound), or no answer
-                power_state = None
-            if power_state in _VM_STATE_OF:
-                changes.update(vm_state=_VM_STATE_OF[power_state],
-                               power_state=power_state)
+        power_state = self._guest_power_state(ctxt, instance)
+        if power_state in _VM_STATE_OF:
+            changes.update(vm_state=_VM_STATE_OF[power_state], power_state=power_state)
         try:
             instance = instance_service.update(self._db, uuid,
                                                expected_task_state=(task,), **changes)
