@@ -167,7 +167,7 @@ def _load():
 def _python_speed() -> str:
     """How fast this machine runs plain Python now: the best of five runs of a
     fixed workload, in ms. The host this runs on changes speed from hour to
-    hour (the same code gave 43 and 110 ms of cloud CPU a cycle on one day):
+    hour (one commit gave 101-107 and 43 ms of cloud CPU a cycle on one day):
     compare runs by their CPU per cycle divided by this figure."""
     def workload():
         start = time.process_time()
