@@ -11,9 +11,9 @@ from test_compute_server_migrate import (
     OTHER,
     TINY,
     _boot,
-    _consumers,
     _delete,
     _guest_state,
+    _held,
     _moving_images,
     _server,
     _settled,
@@ -61,8 +61,8 @@ def test_a_migration_nobody_confirms_is_confirmed_after_the_window(
     # the disk it travelled in, its user's image, deleted with the service's
     # credentials (a periodic task has no user token)
     wait_for(lambda: _moving_images(conn) == [])
-    assert _consumers(conn, dest) == {server.id: TINY}
-    assert _consumers(conn, source) == {}  # the migration's hold released
+    _held(conn, dest, {server.id: TINY})
+    _held(conn, source, {})  # the migration's hold released
     assert _actions(conn, server.id)[:2] == ["confirmResize", "migrate"]
     _delete(conn, server)
 
@@ -93,8 +93,8 @@ def test_a_move_whose_destination_went_down_goes_back_to_its_source(
         shown = _settled(conn, server.id, "ACTIVE")
         assert shown["OS-EXT-SRV-ATTR:host"] == source
         assert _guest_state(cloud, source, server.id) == virt.RUNNING
-        assert _consumers(conn, source) == {server.id: TINY}
-        assert _consumers(conn, dest) == {}
+        _held(conn, source, {server.id: TINY})
+        _held(conn, dest, {})
         # why, for its user (no fault is shown on an ACTIVE server): the
         # destination's step failed
         assert ("compute_finish_resize", "Error") in [

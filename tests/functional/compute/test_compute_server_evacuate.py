@@ -17,6 +17,7 @@ from test_compute_server_migrate import (
     _consumers,
     _delete,
     _guest_state,
+    _held,
     _server,
     _settled,
     action_events,
@@ -80,8 +81,8 @@ def test_cli_evacuates_a_server_off_a_dead_host_and_the_host_lets_go_on_return(
         assert (migration["status"], migration["source_compute"],
                 migration["dest_compute"]) == ("done", source, dest)
         # the dead host's share stays held (by the migration) until it is back
-        assert _consumers(conn, dest) == {server.id: TINY}
-        assert _consumers(conn, source) == {migration["uuid"]: TINY}
+        _held(conn, dest, {server.id: TINY})
+        _held(conn, source, {migration["uuid"]: TINY})
         assert sorted((e["event"], e["result"]) for e in action_events(
             conn, server.id, "evacuate")) == [
             ("compute_rebuild_instance", "Success"),
@@ -127,8 +128,8 @@ def test_a_failed_rebuild_leaves_it_in_error_on_its_source_until_evacuated_again
         assert shown["OS-EXT-SRV-ATTR:host"] == source
         assert shown["fault"]["message"] == \
             "Evacuation failed: The hypervisor failed: injected failure of spawn"
-        assert _consumers(conn, source) == {server.id: TINY}
-        assert _consumers(conn, dest) == {}
+        _held(conn, source, {server.id: TINY})
+        _held(conn, dest, {})
         assert _guest_state(cloud, dest, server.id) is None
         assert _migration(conn, server.id)["status"] == "failed"
         # once the destination can, again: ERROR servers may be evacuated

@@ -19,6 +19,7 @@ from test_compute_server_migrate import (
     _consumers,
     _delete,
     _guest_state,
+    _held,
     _moving_images,
     _server,
     _settled,
@@ -131,8 +132,8 @@ def test_migrate_then_confirm_takes_the_volume_along(cloud, conn, image, flavor)
     _settled(conn, server.id, "ACTIVE")
     wait_for(lambda: _guest_state(cloud, source, server.id) is None)
     _attached_on(cloud, conn, server.id, volume.id, dest)
-    assert _consumers(conn, dest) == {server.id: TINY}
-    assert _consumers(conn, source) == {}
+    _held(conn, dest, {server.id: TINY})
+    _held(conn, source, {})
     # the mapping names the live attachment: a detach frees the volume
     conn.compute.delete_volume_attachment(server, volume.id)
     wait_for(lambda: conn.block_storage.get_volume(volume.id).status == "available")
@@ -160,8 +161,8 @@ def test_revert_brings_the_volume_back_to_the_source(cloud, conn, image, flavor)
     assert statuses and set(statuses) == {"in-use"}, statuses  # there and back
     assert _guest_state(cloud, source, server.id) == virt.RUNNING
     assert _guest_state(cloud, dest, server.id) is None
-    assert _consumers(conn, source) == {server.id: TINY}
-    assert _consumers(conn, dest) == {}
+    _held(conn, source, {server.id: TINY})
+    _held(conn, dest, {})
     _delete(conn, server)
     # the server's volumes are detached when it goes: nothing is left attached
     wait_for(lambda: conn.block_storage.get_volume(volume.id).status == "available")
@@ -193,14 +194,14 @@ def test_a_volume_backed_server_resizes_to_another_host(cloud, conn, image, flav
     wait_for(lambda: conn.block_storage.get_volume(root["id"]).status == "in-use")
     _attached_on(cloud, conn, server.id, root["id"], dest, device="/dev/vda")
     # no DISK_GB for a volume-backed server, on either side
-    assert _consumers(conn, dest) == {server.id: {"VCPU": 2, "MEMORY_MB": 1024}}
+    _held(conn, dest, {server.id: {"VCPU": 2, "MEMORY_MB": 1024}})
     (migration, held), = _consumers(conn, source).items()
     assert held == {"VCPU": 1, "MEMORY_MB": 512}
     assert _action(conn, server.id, {"confirmResize": None}).status_code == 204
     _settled(conn, server.id, "ACTIVE")
     wait_for(lambda: _guest_state(cloud, source, server.id) is None)
     _attached_on(cloud, conn, server.id, root["id"], dest, device="/dev/vda")
-    assert _consumers(conn, source) == {}
+    _held(conn, source, {})
     _delete(conn, server)
     wait_for(lambda: conn.block_storage.find_volume(root["id"]) is None, timeout=30)
 
@@ -224,8 +225,8 @@ def test_a_failure_on_the_destination_leaves_the_volume_on_the_source(
     _attached_on(cloud, conn, server.id, volume.id, source)
     assert _guest_state(cloud, source, server.id) == virt.RUNNING
     assert _guest_state(cloud, dest, server.id) is None
-    assert _consumers(conn, source) == {server.id: TINY}  # nothing leaked
-    assert _consumers(conn, dest) == {}
+    _held(conn, source, {server.id: TINY})  # nothing leaked
+    _held(conn, dest, {})
     wait_for(lambda: _moving_images(conn) == [])
     _delete(conn, server)
     wait_for(lambda: conn.block_storage.get_volume(volume.id).status == "available")
@@ -242,5 +243,5 @@ def test_delete_while_verifying_frees_the_volume(cloud, conn, image, flavor):
     assert conn.block_storage.get_volume(volume.id).attachments == []
     for host in (source, OTHER[source]):
         wait_for(lambda host=host: _guest_state(cloud, host, server.id) is None)
-        assert _consumers(conn, host) == {}
+        _held(conn, host, {})
     conn.block_storage.delete_volume(volume)

@@ -15,6 +15,7 @@ from test_compute_server_migrate import (
     _consumers,
     _delete,
     _guest_state,
+    _held,
     _moving_images,
     _settled,
     action_events,
@@ -59,15 +60,15 @@ def test_cli_resize_moves_the_server_and_confirms(cloud, conn, image, flavor, sm
     shown = json.loads(cli("server", "show", server.id, "-f", "json"))
     assert (shown["status"], shown["OS-EXT-SRV-ATTR:host"]) == ("VERIFY_RESIZE", dest)
     assert shown["flavor"]["original_name"] == "m1.small"
-    assert _consumers(conn, dest) == {server.id: SMALL}  # the new flavor, there
+    _held(conn, dest, {server.id: SMALL})  # the new flavor, there
     (migration, resources), = _consumers(conn, source).items()
     assert migration != server.id and resources == TINY  # the old one, here
     info = cloud.drivers[dest].get_info({"uuid": server.id})
     assert (info.vcpus, info.memory_mb) == (2, 1024)
     cli("server", "resize", "confirm", server.id)
     _settled(conn, server.id, "ACTIVE")
-    assert _consumers(conn, dest) == {server.id: SMALL}
-    assert _consumers(conn, source) == {}
+    _held(conn, dest, {server.id: SMALL})
+    _held(conn, source, {})
     assert _guest_state(cloud, source, server.id) is None
     _delete(conn, server)
 
@@ -82,8 +83,8 @@ def test_sdk_resize_revert_comes_back_with_the_old_flavor(cloud, conn, image, fl
     shown = _settled(conn, server.id, "ACTIVE")
     assert shown["OS-EXT-SRV-ATTR:host"] == source
     assert shown["flavor"]["original_name"] == "m1.tiny"
-    assert _consumers(conn, source) == {server.id: TINY}
-    assert _consumers(conn, dest) == {}
+    _held(conn, source, {server.id: TINY})
+    _held(conn, dest, {})
     assert _guest_state(cloud, source, server.id) == virt.RUNNING
     assert _guest_state(cloud, dest, server.id) is None
     wait_for(lambda: _moving_images(conn) == [])
@@ -104,7 +105,7 @@ def test_resize_with_the_other_host_full_is_refused(cloud, conn, image, flavor,
     events = action_events(conn, server.id, "resize")
     assert [(e["event"], e["result"]) for e in events] == [
         ("conductor_migrate_server", "Error")]
-    assert _consumers(conn, source) == {server.id: TINY}
-    assert _consumers(conn, OTHER[source]) == {}
+    _held(conn, source, {server.id: TINY})
+    _held(conn, OTHER[source], {})
     conn.compute.delete_flavor(big)
     _delete(conn, server)
