@@ -41,8 +41,8 @@ start_mariadb() {
     install_db=$(_mysql_sbin mariadb-install-db)
     local -a as_user=()
     [[ $EUID -eq 0 ]] && as_user=(--user=root)  # else: as whoever runs stack.sh
-    # Temporary tables in a directory of its own, not the shared /tmp, which
-    # clean.sh removes with the rest.
+    # Temporary tables in a directory of its own (clean.sh removes it with the
+    # rest), not in the shared /tmp.
     mkdir -p "$MYSQL_DIR/tmp"
     if [[ ! -d $MYSQL_DIR/data/mysql ]]; then
         say "creating the MariaDB data directory"
