@@ -92,5 +92,4 @@ class ApiComponent(Component):
         app = self.create_app(conf)
         deploy.install_middleware(app, conf, token_cache=resources.token_cache,
                                   validator=self.token_validator(conf))
-        port = conf.api.bind_port or self.default_port
-        return ApiServer(app, conf.api.bind_host, port, name=self.name).start()
+        return ApiServer.for_api(app, conf, self.default_port, self.name).start()

@@ -37,7 +37,6 @@ class BlockApiComponent(component.ApiComponent):
         app = self.create_app(conf)
         extras = app.extensions["sovra"].extras
         deploy.install_middleware(app, conf, token_cache=resources.token_cache)
-        port = conf.api.bind_port or self.default_port
         report_server = api_server = None
         compute = compute_events.from_conf(conf)
         try:
@@ -46,8 +45,8 @@ class BlockApiComponent(component.ApiComponent):
             report_server = rpc.RPCServer(
                 extras["transport"],
                 block_rpc.REPORT_TOPIC, conf.block.host, [endpoint]).start()
-            api_server = ApiServer(app, conf.api.bind_host, port,
-                                   name=self.name).start()
+            api_server = ApiServer.for_api(app, conf, self.default_port,
+                                               self.name).start()
         except Exception:
             if report_server is not None:
                 report_server.stop()

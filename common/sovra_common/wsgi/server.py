@@ -54,6 +54,13 @@ class ApiServer:
         self._server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
         self._thread: threading.Thread | None = None
 
+    @classmethod
+    def for_api(cls, app, conf, default_port: int, name: str) -> ApiServer:
+        """The server of a service's REST API, as its ``[api]`` options say
+        (``bind_port`` unset: ``default_port``)."""
+        return cls(app, conf.api.bind_host, conf.api.bind_port or default_port,
+                   threads=conf.api.threads, name=name)
+
     @property
     def host(self) -> str:
         return self._server.bind_addr[0]

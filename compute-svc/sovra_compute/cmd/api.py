@@ -27,9 +27,8 @@ class ComputeApiComponent(component.ApiComponent):
         app = self.create_app(conf, coordinator=resources.coordinator)
         deploy.install_middleware(app, conf, token_cache=resources.token_cache,
                                   request_id_headers=("X-Compute-Request-Id",))
-        port = conf.api.bind_port or self.default_port
         try:
-            server = ApiServer(app, conf.api.bind_host, port, name=self.name).start()
+            server = ApiServer.for_api(app, conf, self.default_port, self.name).start()
         except Exception:
             compute_app.close(app)
             raise

@@ -34,9 +34,8 @@ class IdentityApi(ApiComponent):
 
     def start(self, conf, resources):
         app = identity_app.create_app(conf, token_cache=resources.token_cache)
-        port = conf.api.bind_port or self.default_port
         try:
-            server = ApiServer(app, conf.api.bind_host, port, name=self.name).start()
+            server = ApiServer.for_api(app, conf, self.default_port, self.name).start()
         except Exception:
             identity_app.close(app)
             raise

@@ -32,8 +32,7 @@ class NetworkApiComponent(component.ApiComponent):
         app = self.create_app(conf, coordinator=resources.coordinator)
         try:
             deploy.install_middleware(app, conf, token_cache=resources.token_cache)
-            port = conf.api.bind_port or self.default_port
-            server = ApiServer(app, conf.api.bind_host, port, name=self.name).start()
+            server = ApiServer.for_api(app, conf, self.default_port, self.name).start()
         except Exception:
             network_app.close(app)
             raise

@@ -2,6 +2,7 @@
 (the HTTP library every OpenStack client uses)."""
 
 import socket
+import time
 
 import pytest
 import requests
@@ -108,3 +109,40 @@ def test_many_clients_keep_their_connections(server):
     finally:
         for client in clients:
             client.close()
+
+
+def test_api_options_set_the_servers_address_and_threads():
+    """``[api] threads`` requests are worked on at once; the next waits in the
+    queue, its connection open, until one of them is answered."""
+    import threading
+
+    release = threading.Event()
+    inside = []
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/slow":
+            inside.append(1)
+            release.wait(10)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    conf = sovra_conf.load(sovra_conf.new_conf(), "sovra-test", config_files=[])
+    conf.set_override("threads", 2, group="api")
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        free = probe.getsockname()[1]
+    with ApiServer.for_api(app, conf, free, "example") as srv:
+        assert (srv.host, srv.port) == ("127.0.0.1", free)  # bind_port unset
+        slow = [threading.Thread(target=requests.get, args=(f"{srv.url}/slow",),
+                                 kwargs={"timeout": 10}) for _ in range(2)]
+        for thread in slow:
+            thread.start()
+        deadline = time.monotonic() + 5
+        while len(inside) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(inside) == 2
+        with pytest.raises(requests.Timeout):  # both threads taken
+            requests.get(f"{srv.url}/fast", timeout=0.5)
+        release.set()
+        for thread in slow:
+            thread.join(10)
+        assert requests.get(f"{srv.url}/fast", timeout=5).text == "ok"
