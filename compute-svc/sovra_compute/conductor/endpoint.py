@@ -380,17 +380,20 @@ class ConductorEndpoint(move.MoveEndpoint, evacuate.EvacuateEndpoint,
         self._release(uuid)
         self._abandon_move(ctxt, instance)
         self._finish_evacuations(instance_uuid=uuid)
-        self._release_volumes(ctxt, uuid)
+        self._release_volumes(ctxt, uuid, instance.get("block_devices"))
         self._release_ports(instance)
         _write_with_events(self._db,
                            lambda: instance_service.mark_deleted(self._db, uuid), events)
         self._notify(ctxt, "compute.instance.delete.end", instance)
 
-    def _release_volumes(self, ctxt, instance_uuid):
+    def _release_volumes(self, ctxt, instance_uuid, bdms=None):
         """Delete the server's attachments, then its delete-on-termination
         volumes, then its mappings. A failure is logged and the rest goes on (the
-        server is deleted whatever happens to its volumes)."""
-        bdms = block_device.list_for(self._db, instance_uuid)
+        server is deleted whatever happens to its volumes). ``bdms``: its mappings
+        as the caller read them (a server being deleted takes no new volume);
+        None: read here."""
+        if bdms is None:
+            bdms = block_device.list_for(self._db, instance_uuid)
         if not bdms:
             return
         client = self._volumes(ctxt) if self._volumes is not None else None

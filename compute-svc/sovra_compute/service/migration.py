@@ -40,6 +40,9 @@ _FIELDS = ("id", "uuid", "instance_uuid", "migration_type", "status",
            "project_id", "created_at", "updated_at")
 
 
+_COLUMNS = tuple(models.Migration.__table__.c[field] for field in _FIELDS)
+
+
 def _as_dict(row: models.Migration) -> dict:
     return {field: getattr(row, field) for field in _FIELDS}
 
@@ -114,14 +117,15 @@ def evacuations_done(db: Database, *, source: str | None = None,
     """The evacuations (off ``source``, of ``instance_uuid``) that are done and
     not yet completed: the migration consumer of each still holds its source's
     allocations of its server."""
-    query = select(models.Migration).where(
+    # Core, no ORM objects: every deletion of a server asks (almost always for none)
+    query = select(*_COLUMNS).where(
         models.Migration.migration_type == EVACUATION, models.Migration.status == DONE)
     if source is not None:
         query = query.where(models.Migration.source_compute == source)
     if instance_uuid is not None:
         query = query.where(models.Migration.instance_uuid == instance_uuid)
     with db.reader() as session:
-        return [_as_dict(row) for row in session.scalars(query)]
+        return [dict(row._mapping) for row in session.connection().execute(query)]
 
 
 def left_behind(db: Database, host: str, instance_uuids) -> dict[str, dict]:
