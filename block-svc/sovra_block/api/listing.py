@@ -39,12 +39,18 @@ def parse_json_dict(raw: str, name: str) -> dict:
 
 
 class ListRequest:
-    def __init__(self, req, *, sort_keys: tuple[str, ...], filters: tuple[str, ...]):
+    """``filters``: the filters the resource allows; of them, ``object_filters``
+    take a JSON object (parsed here, once: a value that is not one is a 400 even
+    when nothing is listed)."""
+
+    def __init__(self, req, *, sort_keys: tuple[str, ...], filters: tuple[str, ...],
+                 object_filters: tuple[str, ...] = ()):
         args = req.args
         self.all_tenants = _bool(args.get("all_tenants", "0")) and req.context.is_admin
         self.project_id = args.get("project_id") if self.all_tenants else None
-        self.filters = {key: args.get(key) for key in args
-                        if key not in _PAGING and key in filters}
+        self.filters = {key: (parse_json_dict(args[key], key) if key in object_filters
+                              else args.get(key))
+                        for key in args if key not in _PAGING and key in filters}
         self.marker = args.get("marker") or None
         self.limit = self._int(args.get("limit"), "limit")
         self.offset = self._int(args.get("offset"), "offset") or 0

@@ -179,6 +179,20 @@ def test_list_sorts_filters_and_pages(block_api):
     block_api.fault("GET", "/v3/volumes?marker=nope", 404)
 
 
+def test_object_filters_that_are_not_objects_are_400_with_nothing_to_list(block_api):
+    """A ``metadata`` filter is parsed once, up front: a list is refused even
+    where no volume or snapshot would have been compared with it."""
+    for path, version in (("/v3/volumes?metadata=[1]", None),
+                          ("/v3/volumes/detail?metadata=nope", None),
+                          ("/v3/volumes?glance_metadata=[1]", "3.4"),
+                          ("/v3/snapshots?metadata=[1]", "3.22")):
+        block_api.fault("GET", path, 400, project="a-project-with-nothing",
+                        version=version)
+    # before the microversion that has the filter, it is ignored, as upstream does
+    assert block_api.ok("GET", "/v3/snapshots?metadata=[1]", version="3.21",
+                        project="a-project-with-nothing")["snapshots"] == []
+
+
 def test_delete_refuses_volumes_with_snapshots_unless_cascade(block_api):
     volume = block_api.create_volume()
     snap = block_api.ok("POST", "/v3/snapshots", 202, json={

@@ -82,14 +82,15 @@ def _matches(row, key, value, req) -> bool:
     if key == "metadata":
         if not req.microversion.matches("3.22"):
             return True
-        wanted = listing.parse_json_dict(value, "metadata")
-        return all((row.metadata_ or {}).get(k) == v for k, v in wanted.items())
+        return all((row.metadata_ or {}).get(k) == v for k, v in value.items())
     return True
 
 
 def _list(req, *, detail):
     req.authorize(policies.GET_ALL)
-    spec = listing.ListRequest(req, sort_keys=_SORT_KEYS, filters=_FILTERS)
+    spec = listing.ListRequest(
+        req, sort_keys=_SORT_KEYS, filters=_FILTERS,
+        object_filters=("metadata",) if req.microversion.matches("3.22") else ())
     if not req.microversion.matches("3.30"):
         spec.sorts = [("created_at", "desc")]
     with _db(req).reader() as session:

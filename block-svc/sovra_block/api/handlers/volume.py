@@ -130,7 +130,7 @@ def show_volume(req, volume_id):
         return json_response({"volume": view(req, row)})
 
 
-def _matches(row: models.Volume, key: str, value: str, req) -> bool:
+def _matches(row: models.Volume, key: str, value, req) -> bool:
     if key in ("name", "display_name"):
         return row.name == value
     if key == "name~":
@@ -148,20 +148,21 @@ def _matches(row: models.Volume, key: str, value: str, req) -> bool:
             wanted = True
         return row.bootable == wanted
     if key == "metadata":
-        wanted = listing.parse_json_dict(value, "metadata")
-        return all(row.metadata_dict.get(k) == v for k, v in wanted.items())
+        return all(row.metadata_dict.get(k) == v for k, v in value.items())
     if key == "glance_metadata":
         if not req.microversion.matches("3.4"):
             return True
-        wanted = listing.parse_json_dict(value, "glance_metadata")
         have = {k: str(v) for k, v in (row.image_metadata or {}).items()}
-        return all(have.get(k) == v for k, v in wanted.items())
+        return all(have.get(k) == v for k, v in value.items())
     return True
 
 
 def _list(req, *, detail: bool):
     req.authorize(policies.GET_ALL)
-    spec = listing.ListRequest(req, sort_keys=_SORT_KEYS, filters=_FILTERS)
+    spec = listing.ListRequest(
+        req, sort_keys=_SORT_KEYS, filters=_FILTERS,
+        object_filters=("metadata", "glance_metadata")
+        if req.microversion.matches("3.4") else ("metadata",))
     with _db(req).reader() as session:
         query = select(models.Volume)
         if not spec.all_tenants:
