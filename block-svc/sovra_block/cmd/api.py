@@ -45,8 +45,7 @@ class BlockApiComponent(component.ApiComponent):
             report_server = rpc.RPCServer(
                 extras["transport"],
                 block_rpc.REPORT_TOPIC, conf.block.host, [endpoint]).start()
-            api_server = ApiServer.for_api(app, conf, self.default_port,
-                                               self.name).start()
+            api_server = ApiServer.for_api(app, conf, self.default_port, self.name).start()
         except Exception:
             if report_server is not None:
                 report_server.stop()
